@@ -1,0 +1,1 @@
+"""TensorBoard event files (``events.out.tfevents.*``): framing, protobuf codec, file writer."""

@@ -1,0 +1,332 @@
+"""Encoders and decoders for the TensorBoard messages cellboard writes and reads.
+
+Field numbers follow tensorboard/compat/proto/*.proto (event, summary, histogram, tensor,
+tensor_shape) and the plugin protos (scalar/image/histogram/text/pr_curve/hparams/custom_scalar).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .wire import (
+    I32,
+    I64,
+    LEN,
+    VARINT,
+    WireError,
+    as_double,
+    as_float,
+    f_bytes,
+    f_double,
+    f_float,
+    f_packed_doubles,
+    f_str,
+    f_varint,
+    iter_fields,
+    read_varint,
+    to_int64,
+    varint,
+)
+
+FILE_VERSION = "brain.Event:2"
+
+# types.proto DataType
+DT_FLOAT, DT_DOUBLE, DT_INT32, DT_UINT8, DT_INT16, DT_INT8, DT_STRING = 1, 2, 3, 4, 5, 6, 7
+DT_INT64, DT_BOOL, DT_BFLOAT16, DT_UINT16, DT_HALF, DT_UINT32, DT_UINT64 = 9, 10, 14, 17, 19, 22, 23
+_NUMPY_DTYPES = {
+    DT_FLOAT: "<f4", DT_DOUBLE: "<f8", DT_INT32: "<i4", DT_UINT8: "u1", DT_INT16: "<i2",
+    DT_INT8: "i1", DT_INT64: "<i8", DT_BOOL: "?", DT_UINT16: "<u2", DT_HALF: "<f2",
+    DT_UINT32: "<u4", DT_UINT64: "<u8",
+}
+
+# SummaryMetadata.DataClass
+DATA_CLASS_UNKNOWN, DATA_CLASS_SCALAR, DATA_CLASS_TENSOR, DATA_CLASS_BLOB_SEQUENCE = 0, 1, 2, 3
+
+# SessionLog.SessionStatus
+SESSION_START = 1
+
+
+# --------------------------------------------------------------------------- encoders
+
+def event(wall_time: float, step: int = 0, *, file_version: str | None = None,
+          summary: bytes | None = None, session_log: bytes | None = None) -> bytes:
+    out = f_double(1, wall_time)
+    if step:
+        out += f_varint(2, step)
+    if file_version is not None:
+        out += f_str(3, file_version)
+    if summary is not None:
+        out += f_bytes(5, summary)
+    if session_log is not None:
+        out += f_bytes(7, session_log)
+    return out
+
+
+def session_log(status: int) -> bytes:
+    return f_varint(1, status)
+
+
+def summary(*values: bytes) -> bytes:
+    return b"".join(f_bytes(1, v) for v in values)
+
+
+def plugin_metadata(plugin_name: str, content: bytes = b"", data_class: int = DATA_CLASS_UNKNOWN,
+                    display_name: str = "", description: str = "") -> bytes:
+    plugin_data = f_str(1, plugin_name) + (f_bytes(2, content) if content else b"")
+    out = f_bytes(1, plugin_data)
+    if display_name:
+        out += f_str(2, display_name)
+    if description:
+        out += f_str(3, description)
+    if data_class:
+        out += f_varint(4, data_class)
+    return out
+
+
+def version_content(version: int = 1) -> bytes:
+    """The ``{int32 version = 1}`` content shared by most plugin data protos."""
+    return f_varint(1, version)
+
+
+def value(tag: str, *, metadata: bytes | None = None, simple_value: float | None = None,
+          image: bytes | None = None, histo: bytes | None = None, audio: bytes | None = None,
+          tensor: bytes | None = None) -> bytes:
+    out = f_str(1, tag)
+    if simple_value is not None:
+        out += f_float(2, simple_value)
+    if image is not None:
+        out += f_bytes(4, image)
+    if histo is not None:
+        out += f_bytes(5, histo)
+    if audio is not None:
+        out += f_bytes(6, audio)
+    if tensor is not None:
+        out += f_bytes(8, tensor)
+    if metadata is not None:
+        out += f_bytes(9, metadata)
+    return out
+
+
+def image(height: int, width: int, colorspace: int, encoded: bytes) -> bytes:
+    return f_varint(1, height) + f_varint(2, width) + f_varint(3, colorspace) + f_bytes(4, encoded)
+
+
+def audio(sample_rate: float, num_channels: int, length_frames: int, encoded: bytes,
+          content_type: str = "audio/wav") -> bytes:
+    return (f_float(1, sample_rate) + f_varint(2, num_channels) + f_varint(3, length_frames)
+            + f_bytes(4, encoded) + f_str(5, content_type))
+
+
+def histogram(min: float, max: float, num: float, sum: float, sum_squares: float,
+              bucket_limit, bucket) -> bytes:
+    return (f_double(1, min) + f_double(2, max) + f_double(3, num) + f_double(4, sum)
+            + f_double(5, sum_squares) + f_packed_doubles(6, bucket_limit) + f_packed_doubles(7, bucket))
+
+
+def tensor_shape(shape: tuple[int, ...]) -> bytes:
+    return b"".join(f_bytes(2, f_varint(1, d)) for d in shape)
+
+
+def tensor(dtype: int, shape: tuple[int, ...] = (), *, content: bytes | None = None,
+           float_val: float | None = None, double_val: float | None = None,
+           string_val: list[bytes] | None = None) -> bytes:
+    out = f_varint(1, dtype)
+    if shape:
+        out += f_bytes(2, tensor_shape(shape))
+    if content is not None:
+        out += f_bytes(4, content)
+    if float_val is not None:
+        out += f_bytes(5, np.float32(float_val).tobytes())
+    if double_val is not None:
+        out += f_bytes(6, np.float64(double_val).tobytes())
+    for s in string_val or ():
+        out += f_bytes(8, s)
+    return out
+
+
+def array_tensor(arr: np.ndarray) -> bytes:
+    """A numeric numpy array as a TensorProto using ``tensor_content``."""
+    dtype = {np.dtype("float32"): DT_FLOAT, np.dtype("float64"): DT_DOUBLE,
+             np.dtype("int32"): DT_INT32, np.dtype("int64"): DT_INT64}.get(arr.dtype)
+    if dtype is None:
+        arr, dtype = arr.astype(np.float32), DT_FLOAT
+    return tensor(dtype, arr.shape, content=np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<")).tobytes())
+
+
+# google.protobuf.Value / ListValue / Struct, as used by the hparams plugin.
+def pb_value(v) -> bytes:
+    if v is None:
+        return f_varint(1, 0)
+    if isinstance(v, bool):
+        return f_varint(4, int(v))
+    if isinstance(v, (int, float, np.integer, np.floating)):
+        return f_double(2, float(v))
+    if isinstance(v, str):
+        return f_str(3, v)
+    if isinstance(v, (list, tuple)):
+        return f_bytes(6, b"".join(f_bytes(1, pb_value(x)) for x in v))
+    raise TypeError(f"cannot encode {type(v).__name__} as google.protobuf.Value")
+
+
+def map_entry(field_no: int, k: str, v_bytes: bytes) -> bytes:
+    return f_bytes(field_no, f_str(1, k) + f_bytes(2, v_bytes))
+
+
+# --------------------------------------------------------------------------- decoders
+
+@dataclass(slots=True)
+class Event:
+    wall_time: float = 0.0
+    step: int = 0
+    file_version: str | None = None
+    summary: memoryview | None = None
+    session_status: int | None = None  # SessionLog.status, when the event carries one
+    has_graph: bool = False
+
+
+def decode_event(buf) -> Event:
+    ev = Event()
+    for f, wt, v in iter_fields(buf):
+        if f == 1 and wt == I64:
+            ev.wall_time = as_double(v)
+        elif f == 2 and wt == VARINT:
+            ev.step = to_int64(v)
+        elif f == 3 and wt == LEN:
+            ev.file_version = bytes(v).decode("utf-8", "replace")
+        elif f == 5 and wt == LEN:
+            ev.summary = v
+        elif f == 7 and wt == LEN:
+            ev.session_status = 0
+            for f2, wt2, v2 in iter_fields(v):
+                if f2 == 1 and wt2 == VARINT:
+                    ev.session_status = v2
+        elif f in (4, 9) and wt == LEN:
+            ev.has_graph = True
+    return ev
+
+
+@dataclass(slots=True)
+class Metadata:
+    plugin_name: str = ""
+    content: bytes = b""
+    display_name: str = ""
+    description: str = ""
+    data_class: int = 0
+
+
+def decode_metadata(buf) -> Metadata:
+    md = Metadata()
+    for f, wt, v in iter_fields(buf):
+        if f == 1 and wt == LEN:
+            for f2, wt2, v2 in iter_fields(v):
+                if f2 == 1 and wt2 == LEN:
+                    md.plugin_name = bytes(v2).decode("utf-8", "replace")
+                elif f2 == 2 and wt2 == LEN:
+                    md.content = bytes(v2)
+        elif f == 2 and wt == LEN:
+            md.display_name = bytes(v).decode("utf-8", "replace")
+        elif f == 3 and wt == LEN:
+            md.description = bytes(v).decode("utf-8", "replace")
+        elif f == 4 and wt == VARINT:
+            md.data_class = v
+    return md
+
+
+@dataclass(slots=True)
+class Value:
+    tag: str = ""
+    metadata: memoryview | None = None
+    kind: str = ""  # simple_value | image | histo | audio | tensor
+    simple_value: float = 0.0
+    payload: memoryview | None = None
+
+
+_VALUE_KINDS = {4: "image", 5: "histo", 6: "audio", 8: "tensor"}
+
+
+def decode_summary(buf) -> list[Value]:
+    out = []
+    for f, wt, v in iter_fields(buf):
+        if f != 1 or wt != LEN:
+            continue
+        val = Value()
+        for f2, wt2, v2 in iter_fields(v):
+            if f2 == 1 and wt2 == LEN:
+                val.tag = bytes(v2).decode("utf-8", "replace")
+            elif f2 == 2 and wt2 == I32:
+                val.kind, val.simple_value = "simple_value", as_float(v2)
+            elif f2 in _VALUE_KINDS and wt2 == LEN:
+                val.kind, val.payload = _VALUE_KINDS[f2], v2
+            elif f2 == 9 and wt2 == LEN:
+                val.metadata = v2
+        out.append(val)
+    return out
+
+
+@dataclass(slots=True)
+class Tensor:
+    dtype: int = 0
+    shape: tuple[int, ...] = ()
+    content: bytes | None = None
+    float_val: list[np.ndarray] = field(default_factory=list)  # chunks of any *_val field
+    string_val: list[bytes] = field(default_factory=list)
+
+    def numbers(self) -> np.ndarray:
+        """Numeric contents, reshaped; a single repeated value fills the shape as TF does."""
+        n = int(np.prod(self.shape)) if self.shape else 1
+        np_dtype = _NUMPY_DTYPES.get(self.dtype)
+        if np_dtype is None:
+            raise WireError(f"unsupported tensor dtype {self.dtype}")
+        if self.content is not None:
+            arr = np.frombuffer(self.content, dtype=np_dtype)
+        elif self.float_val:
+            arr = np.concatenate([np.atleast_1d(x) for x in self.float_val])
+        else:
+            arr = np.zeros(0)
+        if arr.size == 1 and n != 1:
+            arr = np.full(n, arr[0])
+        if arr.size != n:
+            raise WireError(f"tensor has {arr.size} values for shape {self.shape}")
+        return arr.reshape(self.shape)
+
+
+def _varints(v, wt: int) -> np.ndarray:
+    if wt == VARINT:
+        return np.array([to_int64(v)], dtype=np.int64)
+    vals, pos, b = [], 0, bytes(v)
+    while pos < len(b):
+        x, pos = read_varint(b, pos)
+        vals.append(to_int64(x))
+    return np.array(vals, dtype=np.int64)
+
+
+def decode_tensor(buf) -> Tensor:
+    t = Tensor()
+    for f, wt, v in iter_fields(buf):
+        if f == 1 and wt == VARINT:
+            t.dtype = v
+        elif f == 2 and wt == LEN:
+            dims = []
+            for f2, wt2, v2 in iter_fields(v):
+                if f2 == 2 and wt2 == LEN:
+                    size = 0
+                    for f3, wt3, v3 in iter_fields(v2):
+                        if f3 == 1 and wt3 == VARINT:
+                            size = to_int64(v3)
+                    dims.append(size)
+            t.shape = tuple(dims)
+        elif f == 4 and wt == LEN:
+            t.content = bytes(v)
+        elif f == 5 and wt in (LEN, I32):  # float_val, packed or not
+            t.float_val.append(np.frombuffer(v, dtype="<f4"))
+        elif f == 6 and wt in (LEN, I64):  # double_val
+            t.float_val.append(np.frombuffer(v, dtype="<f8"))
+        elif f in (7, 10, 11, 16, 17):  # int_val, int64_val, bool_val, uint32_val, uint64_val
+            t.float_val.append(_varints(v, wt))
+        elif f == 13:  # half_val: float16 bit patterns stored as int32 varints
+            t.float_val.append(_varints(v, wt).astype(np.uint16).view(np.float16))
+        elif f == 8 and wt == LEN:
+            t.string_val.append(bytes(v))
+    return t

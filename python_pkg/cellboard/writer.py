@@ -1,0 +1,584 @@
+"""``cellboard.SummaryWriter``: torch's SummaryWriter API, writing event files and a live store.
+
+Hot path: ``add_scalar`` validates, converts and appends a tuple to a queue. The queue is
+drained (encoded, framed, written to the file buffer and appended to the store) from the
+logging thread at most every ``DRAIN_INTERVAL`` seconds or every ``DRAIN_BATCH`` records;
+a shared background ticker drains writers that went quiet. The file is flushed to the OS
+every ``flush_secs``, on ``flush()``, ``close()`` and at interpreter exit.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import struct
+import threading
+import time
+import weakref
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import numpy as np
+
+from . import summaries as S
+from .store import (
+    AudioRecord,
+    HistogramRecord,
+    HParamsRecord,
+    ImageRecord,
+    PrCurveRecord,
+    Store,
+    TextRecord,
+)
+from .tfevents import messages as M
+from .tfevents.filewriter import EventFileWriter
+from .tfevents.wire import f_bytes, f_double, f_str, f_varint, varint
+
+DRAIN_INTERVAL = 0.1  # seconds: what a live board lags behind the training loop at most
+DRAIN_BATCH = 4096  # records: bounds memory and latency when logging very fast
+
+_pack_d = struct.Struct("<d").pack
+_pack_f = struct.Struct("<f").pack
+_pack_f64 = struct.Struct("<d").pack
+
+# Queue item kinds
+_SCALAR, _EVENT = 0, 1
+# Scalar styles: legacy simple_value (float32), new-style float tensor, new-style double tensor
+_LEGACY, _NEW_FLOAT, _NEW_DOUBLE = 0, 1, 2
+
+_SCALAR_METADATA = M.plugin_metadata("scalars", data_class=M.DATA_CLASS_SCALAR)
+
+
+def _scalar_parts(tag: str, style: int) -> tuple[bytes, bytes]:
+    """Constant bytes before and after the 4/8 value bytes of a one-value scalar Summary."""
+    tag_field = f_str(1, tag)
+    if style == _LEGACY:
+        value_len = len(tag_field) + 5
+        head_value = tag_field + b"\x15"
+        tail = b""
+    else:
+        dtype, width, field = (M.DT_FLOAT, 4, 5) if style == _NEW_FLOAT else (M.DT_DOUBLE, 8, 6)
+        tensor_head = f_varint(1, dtype) + bytes([(field << 3) | 2, width])
+        tensor_len = len(tensor_head) + width
+        meta = f_bytes(9, _SCALAR_METADATA)
+        value_len = len(tag_field) + 1 + len(varint(tensor_len)) + tensor_len + len(meta)
+        head_value = tag_field + b"\x42" + varint(tensor_len) + tensor_head
+        tail = meta
+    value_msg_head = b"\x0a" + varint(value_len)
+    summary_len = len(value_msg_head) + value_len
+    head = b"\x2a" + varint(summary_len) + value_msg_head + head_value
+    return head, tail
+
+
+class _Ticker:
+    """One daemon thread for every writer: drains quiet writers and honours ``flush_secs``."""
+
+    PERIOD = 0.2
+
+    def __init__(self) -> None:
+        self._writers: weakref.WeakSet[SummaryWriter] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, writer: SummaryWriter) -> None:
+        with self._lock:
+            self._writers.add(writer)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="cellboard-ticker", daemon=True)
+                self._thread.start()
+
+    def discard(self, writer: SummaryWriter) -> None:
+        with self._lock:
+            self._writers.discard(writer)
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.PERIOD)
+            with self._lock:
+                writers = list(self._writers)
+            for w in writers:
+                try:
+                    w._tick()
+                except Exception:  # noqa: BLE001 - a background thread must never die
+                    pass
+
+    def close_all(self) -> None:
+        with self._lock:
+            writers = list(self._writers)
+        for w in writers:
+            try:
+                w.close()
+            except Exception:  # noqa: BLE001 - best effort at interpreter exit
+                pass
+
+
+_ticker = _Ticker()
+atexit.register(_ticker.close_all)
+
+
+def default_log_dir(comment: str = "") -> str:
+    stamp = datetime.now().strftime("%b%d_%H-%M-%S")
+    return os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
+
+
+class SummaryWriter:
+    """Drop-in for ``torch.utils.tensorboard.SummaryWriter`` that also feeds a live board.
+
+    Everything logged goes to standard ``events.out.tfevents.*`` files under ``log_dir`` and
+    to ``self.store`` (what a ``cellboard.Board`` displays).
+    """
+
+    def __init__(self, log_dir: str | os.PathLike | None = None, comment: str = "",
+                 purge_step: int | None = None, max_queue: int = 10, flush_secs: int = 120,
+                 filename_suffix: str = "", *, store: Store | None = None, run: str | None = None) -> None:
+        if log_dir is None:
+            log_dir = default_log_dir(comment)
+        self.log_dir = os.fspath(log_dir)
+        if not isinstance(comment, str):
+            raise TypeError(f"comment must be a str, got {type(comment).__name__}")
+        if not isinstance(filename_suffix, str):
+            raise TypeError(f"filename_suffix must be a str, got {type(filename_suffix).__name__}")
+        if not isinstance(flush_secs, (int, float)) or flush_secs <= 0:
+            raise ValueError(f"flush_secs must be a positive number, got {flush_secs!r}")
+        if not isinstance(max_queue, int) or max_queue < 1:
+            raise ValueError(f"max_queue must be a positive int, got {max_queue!r}")
+        self.purge_step = None if purge_step is None else S.check_step(purge_step)
+        self.max_queue = max_queue  # accepted for compatibility; batching is by time, see module doc
+        self.flush_secs = float(flush_secs)
+        self.filename_suffix = filename_suffix
+        self.store = store if store is not None else Store()
+        self.run = run or os.path.basename(os.path.normpath(os.path.abspath(self.log_dir)))
+
+        self._qlock = threading.Lock()
+        self._io_lock = threading.RLock()
+        self._queue: list[tuple] = []
+        self._files: dict[str, EventFileWriter] = {}  # sub-run ("" = main) -> file
+        self._parts: dict[tuple[str, int], tuple[bytes, bytes]] = {}
+        self._last_drain = time.monotonic()
+        self._last_flush = self._last_drain
+        self._closed = False
+        self._open_main()
+        _ticker.add(self)
+
+    # ------------------------------------------------------------------ files and runs
+    def _open_main(self) -> None:
+        main = self._file("")
+        if self.purge_step is not None:
+            # As torch: the restart marker that makes readers drop steps >= purge_step.
+            now = time.time()
+            main.write_records([M.event(now, self.purge_step, file_version=M.FILE_VERSION),
+                                M.event(now, self.purge_step, session_log=M.session_log(M.SESSION_START))])
+            self.store.purge(self.run, self.purge_step)
+        self.store.ensure_run(self.run)
+
+    def _file(self, sub: str) -> EventFileWriter:
+        f = self._files.get(sub)
+        if f is None:
+            f = self._files[sub] = EventFileWriter(os.path.join(self.log_dir, sub) if sub else self.log_dir,
+                                                   self.filename_suffix)
+        return f
+
+    def _run_name(self, sub: str) -> str:
+        return f"{self.run}/{sub}" if sub else self.run
+
+    def get_logdir(self) -> str:
+        return self.log_dir
+
+    # ------------------------------------------------------------------ queue
+    def _enqueue(self, item: tuple) -> None:
+        with self._qlock:
+            self._queue.append(item)
+            n = len(self._queue)
+        if self._closed:
+            self._reopen()
+        if n >= DRAIN_BATCH or time.monotonic() - self._last_drain >= DRAIN_INTERVAL:
+            self._drain()
+
+    def _reopen(self) -> None:
+        """Logging after ``close()`` starts new event files, as torch does (never appends)."""
+        with self._io_lock:
+            if self._closed:
+                self._closed = False
+                self._open_main()
+                _ticker.add(self)
+
+    def _drain(self) -> None:
+        with self._io_lock:
+            with self._qlock:
+                queue, self._queue = self._queue, []
+            self._last_drain = time.monotonic()
+            if not queue:
+                return
+            self._write(queue)
+            if self._last_drain - self._last_flush >= self.flush_secs:
+                self._flush_files()
+
+    def _write(self, queue: list[tuple]) -> None:
+        scalars = [it for it in queue if it[0] == _SCALAR]
+        if scalars:
+            values = S.resolve_deferred([it[3] for it in scalars])
+        events: dict[str, list[bytes]] = {}
+        points: dict[tuple[str, str], tuple[list, list, list]] = {}
+        records: dict[tuple[str, str, str], list] = {}
+        k = 0
+        pack_d = _pack_d
+        for it in queue:
+            if it[0] == _SCALAR:
+                _, sub, tag, _v, step, wall, style = it
+                v = values[k]
+                k += 1
+                parts = self._parts.get((tag, style))
+                if parts is None:
+                    parts = self._parts[(tag, style)] = _scalar_parts(tag, style)
+                if style == _LEGACY:
+                    packed = _pack_f(v)
+                    v = struct.unpack("<f", packed)[0]  # the store holds what the file holds
+                elif style == _NEW_FLOAT:
+                    packed = _pack_f(v)
+                    v = struct.unpack("<f", packed)[0]
+                else:
+                    packed = _pack_f64(v)
+                ev = b"\x09" + pack_d(wall) + (b"\x10" + varint(step) if step else b"") + parts[0] + packed + parts[1]
+                events.setdefault(sub, []).append(ev)
+                cols = points.get((sub, tag))
+                if cols is None:
+                    cols = points[(sub, tag)] = ([], [], [])
+                cols[0].append(step)
+                cols[1].append(wall)
+                cols[2].append(v)
+            else:
+                _, sub, ev, kind, tag, record = it
+                events.setdefault(sub, []).append(ev)
+                if kind is not None:
+                    records.setdefault((sub, kind, tag), []).append(record)
+        for sub, evs in events.items():
+            self._file(sub).write_records(evs)
+        for (sub, tag), (steps, walls, vals) in points.items():
+            self.store.append_scalars(self._run_name(sub), tag, np.array(steps, np.int64),
+                                      np.array(walls, np.float64), np.array(vals, np.float64))
+        for (sub, kind, tag), recs in records.items():
+            self.store.append_records(self._run_name(sub), kind, tag, recs)
+
+    def _tick(self) -> None:
+        """Background fallback: drain a writer whose loop stopped logging; flush on schedule."""
+        if self._closed:
+            return
+        now = time.monotonic()
+        if self._queue and now - self._last_drain >= DRAIN_INTERVAL:
+            self._drain()
+        if now - self._last_flush >= self.flush_secs:
+            self._drain()
+            self._flush_files()
+
+    def _flush_files(self) -> None:
+        with self._io_lock:
+            for f in self._files.values():
+                f.flush()
+            self._last_flush = time.monotonic()
+
+    def _add_event(self, sub: str, event: bytes, kind: str | None = None, tag: str = "", record=None) -> None:
+        self._enqueue((_EVENT, sub, event, kind, tag, record))
+
+    @staticmethod
+    def _wall(walltime) -> float:
+        w = S.check_walltime(walltime)
+        return time.time() if w is None else w
+
+    # ------------------------------------------------------------------ scalars
+    def add_scalar(self, tag: str, scalar_value, global_step: int | None = None, walltime: float | None = None,
+                   new_style: bool = False, double_precision: bool = False) -> None:
+        """Log one number. ``new_style`` writes a tensor summary (float64 with ``double_precision``)."""
+        if type(tag) is not str or not tag:
+            S.check_tag(tag)
+        value = S.scalar_value(scalar_value)
+        step = global_step if type(global_step) is int else S.check_step(global_step)
+        wall = time.time() if walltime is None else self._wall(walltime)
+        style = (_NEW_DOUBLE if double_precision else _NEW_FLOAT) if new_style else _LEGACY
+        self._enqueue((_SCALAR, "", tag, value, step, wall, style))
+
+    def add_scalars(self, main_tag: str, tag_scalar_dict: Mapping[str, object], global_step: int | None = None,
+                    walltime: float | None = None) -> None:
+        """One sub-run per key (``<log_dir>/<main_tag>_<key>``), tag ``main_tag``, as torch."""
+        S.check_tag(main_tag, "main_tag")
+        if not isinstance(tag_scalar_dict, Mapping) or not tag_scalar_dict:
+            raise TypeError("tag_scalar_dict must be a non-empty dict of {name: number}")
+        step = S.check_step(global_step)
+        wall = self._wall(walltime)
+        items = []
+        for key, v in tag_scalar_dict.items():
+            S.check_tag(key, "tag_scalar_dict key")
+            items.append((f"{main_tag.replace('/', '_')}_{key}", S.scalar_value(v, f"tag_scalar_dict[{key!r}]")))
+        for sub, value in items:  # validated all first: a bad value logs none of them
+            self._enqueue((_SCALAR, sub, main_tag, value, step, wall, _LEGACY))
+
+    # ------------------------------------------------------------------ histograms
+    def add_histogram(self, tag: str, values, global_step: int | None = None, bins="tensorflow",
+                      walltime: float | None = None, max_bins: int | None = None) -> None:
+        S.check_tag(tag)
+        h = S.histogram(values, bins, max_bins)
+        self._log_histogram(tag, h, S.check_step(global_step), self._wall(walltime))
+
+    def add_histogram_raw(self, tag: str, min, max, num, sum, sum_squares, bucket_limits, bucket_counts,  # noqa: A002
+                          global_step: int | None = None, walltime: float | None = None) -> None:
+        S.check_tag(tag)
+        limits = S.to_numpy(bucket_limits, "bucket_limits").astype(np.float64).ravel()
+        counts = S.to_numpy(bucket_counts, "bucket_counts").astype(np.float64).ravel()
+        if len(limits) != len(counts):
+            raise ValueError(f"bucket_limits and bucket_counts must have the same length, "
+                             f"got {len(limits)} and {len(counts)}")
+        if len(limits) == 0:
+            raise ValueError("bucket_limits must not be empty")
+        if np.any(np.diff(limits) < 0):
+            raise ValueError("bucket_limits must be non-decreasing")
+        if np.any(counts < 0):
+            raise ValueError("bucket_counts must not be negative")
+        stats = {}
+        for name, v in (("min", min), ("max", max), ("num", num), ("sum", sum), ("sum_squares", sum_squares)):
+            stats[name] = S.scalar_value(v, name)
+        h = S.Histogram(float(stats["min"]), float(stats["max"]), float(stats["num"]), float(stats["sum"]),
+                        float(stats["sum_squares"]), limits, counts)
+        self._log_histogram(tag, h, S.check_step(global_step), self._wall(walltime))
+
+    def _log_histogram(self, tag: str, h: S.Histogram, step: int, wall: float) -> None:
+        histo = M.histogram(h.min, h.max, h.num, h.sum, h.sum_squares, h.limits, h.counts)
+        ev = M.event(wall, step, summary=M.summary(M.value(tag, histo=histo)))
+        edges, counts = histogram_buckets(h.min, h.max, h.limits, h.counts)
+        self._add_event("", ev, "histograms", tag, HistogramRecord(step, wall, edges, counts))
+
+    # ------------------------------------------------------------------ images
+    def add_image(self, tag: str, img_tensor, global_step: int | None = None, walltime: float | None = None,
+                  dataformats: str = "CHW") -> None:
+        """One image: uint8 in [0, 255] or float in [0, 1]; ``dataformats`` CHW, HWC or HW."""
+        S.check_tag(tag)
+        hwc = S.to_hwc(S.to_numpy(img_tensor, "img_tensor"), dataformats)
+        self._log_image(tag, hwc, S.check_step(global_step), self._wall(walltime))
+
+    def add_images(self, tag: str, img_tensor, global_step: int | None = None, walltime: float | None = None,
+                   dataformats: str = "NCHW") -> None:
+        """A batch of images, tiled into one grid image (8 per row) as torch does."""
+        S.check_tag(tag)
+        grid = S.grid_nhwc(S.to_numpy(img_tensor, "img_tensor"), dataformats)
+        self._log_image(tag, grid, S.check_step(global_step), self._wall(walltime))
+
+    def add_figure(self, tag: str, figure, global_step: int | None = None, close: bool = True,
+                   walltime: float | None = None) -> None:
+        """A matplotlib figure (or a list of them, logged as a grid), rendered with Agg."""
+        S.check_tag(tag)
+        figures = figure if isinstance(figure, (list, tuple)) else [figure]
+        if not figures or not all(hasattr(f, "savefig") for f in figures):
+            raise TypeError("figure must be a matplotlib Figure or a non-empty list of them")
+        arrays = [S.figure_to_hwc(f) for f in figures]
+        if close:
+            import matplotlib.pyplot as plt
+
+            for f in figures:
+                plt.close(f)
+        if len(arrays) == 1:
+            img = arrays[0]
+        else:
+            if len({a.shape for a in arrays}) != 1:
+                raise ValueError("figures in a list must all have the same size in pixels")
+            img = S.grid_nhwc(np.stack(arrays), "NHWC")
+        self._log_image(tag, img, S.check_step(global_step), self._wall(walltime))
+
+    def _log_image(self, tag: str, hwc: np.ndarray, step: int, wall: float) -> None:
+        png, h, w, colorspace = S.encode_png(hwc)
+        ev = M.event(wall, step, summary=M.summary(M.value(tag, image=M.image(h, w, colorspace, png))))
+        self._add_event("", ev, "images", tag, ImageRecord(step, wall, png, w, h))
+
+    # ------------------------------------------------------------------ text, audio, pr curves
+    def add_text(self, tag: str, text_string: str, global_step: int | None = None,
+                 walltime: float | None = None) -> None:
+        """Markdown text; stored under ``<tag>/text_summary`` as torch does."""
+        S.check_tag(tag)
+        if not isinstance(text_string, str):
+            raise TypeError(f"text_string must be a str, got {type(text_string).__name__}")
+        step, wall = S.check_step(global_step), self._wall(walltime)
+        full_tag = f"{tag}/text_summary"
+        meta = M.plugin_metadata("text", b"", M.DATA_CLASS_TENSOR)  # TextPluginData{version=0}
+        tensor = M.tensor(M.DT_STRING, (1,), string_val=[text_string.encode("utf-8")])
+        ev = M.event(wall, step, summary=M.summary(M.value(full_tag, tensor=tensor, metadata=meta)))
+        self._add_event("", ev, "text", full_tag, TextRecord(step, wall, text_string))
+
+    def add_audio(self, tag: str, snd_tensor, global_step: int | None = None, sample_rate: int = 44100,
+                  walltime: float | None = None) -> None:
+        """Sound in [-1, 1], shape (L,) or (1, L), written as 16-bit PCM WAV."""
+        S.check_tag(tag)
+        wav, channels, frames = S.encode_wav(snd_tensor, sample_rate)
+        step, wall = S.check_step(global_step), self._wall(walltime)
+        audio = M.audio(float(sample_rate), channels, frames, wav)
+        ev = M.event(wall, step, summary=M.summary(M.value(tag, audio=audio)))
+        self._add_event("", ev, "audio", tag, AudioRecord(step, wall, wav, float(sample_rate)))
+
+    def add_pr_curve(self, tag: str, labels, predictions, global_step: int | None = None,
+                     num_thresholds: int = 127, weights=None, walltime: float | None = None) -> None:
+        S.check_tag(tag)
+        data = S.pr_curve_counts(labels, predictions, num_thresholds, weights)
+        self._log_pr_curve(tag, data, S.check_step(global_step), self._wall(walltime))
+
+    def add_pr_curve_raw(self, tag: str, true_positive_counts, false_positive_counts, true_negative_counts,
+                         false_negative_counts, precision, recall, global_step: int | None = None,
+                         num_thresholds: int = 127, weights=None, walltime: float | None = None) -> None:
+        S.check_tag(tag)
+        cols = [S.to_numpy(x, n).astype(np.float64).ravel() for x, n in (
+            (true_positive_counts, "true_positive_counts"), (false_positive_counts, "false_positive_counts"),
+            (true_negative_counts, "true_negative_counts"), (false_negative_counts, "false_negative_counts"),
+            (precision, "precision"), (recall, "recall"))]
+        if len({len(c) for c in cols}) != 1:
+            raise ValueError("the counts, precision and recall must all have the same length")
+        data = np.stack(cols).astype(np.float32)
+        self._log_pr_curve(tag, data, S.check_step(global_step), self._wall(walltime))
+
+    def _log_pr_curve(self, tag: str, data: np.ndarray, step: int, wall: float) -> None:
+        content = f_varint(2, data.shape[1])  # PrCurvePluginData{version=0, num_thresholds}
+        meta = M.plugin_metadata("pr_curves", content, M.DATA_CLASS_TENSOR)
+        ev = M.event(wall, step, summary=M.summary(M.value(tag, tensor=M.array_tensor(data), metadata=meta)))
+        self._add_event("", ev, "pr_curves", tag, PrCurveRecord(step, wall, data))
+
+    # ------------------------------------------------------------------ hparams, custom scalars
+    def add_hparams(self, hparam_dict: Mapping[str, object], metric_dict: Mapping[str, object],
+                    hparam_domain_discrete: Mapping[str, Sequence] | None = None, run_name: str | None = None,
+                    global_step: int | None = None) -> None:
+        """Hyperparameters and their metrics, in a sub-run (``run_name`` or a timestamp) as torch."""
+        if not isinstance(hparam_dict, Mapping) or not isinstance(metric_dict, Mapping):
+            raise TypeError("hparam_dict and metric_dict must both be dicts")
+        hp = {}
+        for k, v in hparam_dict.items():
+            S.check_tag(k, "hparam_dict key")
+            if S.is_torch_tensor(v) or isinstance(v, np.generic):
+                v = v.item()
+            if v is not None and not isinstance(v, (bool, int, float, str)):
+                raise TypeError(f"hparam_dict[{k!r}] must be a bool, int, float, str or None, "
+                                f"got {type(v).__name__}")
+            hp[k] = v
+        metrics = {k: S.scalar_value(v, f"metric_dict[{k!r}]") for k, v in metric_dict.items()}
+        domains = dict(hparam_domain_discrete or {})
+        for k, dom in domains.items():
+            if k not in hp or not isinstance(dom, (list, tuple)) or not all(isinstance(d, type(hp[k])) for d in dom):
+                raise ValueError(f"hparam_domain_discrete[{k!r}] must be a list of values of the same type "
+                                 f"as hparam_dict[{k!r}]")
+        step = S.check_step(global_step)
+        sub = run_name if run_name is not None else str(time.time())
+        now = time.time()
+        for tag, content in hparams_contents(hp, list(metrics), domains, now):
+            meta = M.plugin_metadata("hparams", content, M.DATA_CLASS_TENSOR)
+            null = M.tensor(M.DT_FLOAT, (0,))
+            ev = M.event(now, step, summary=M.summary(M.value(tag, tensor=null, metadata=meta)))
+            record = HParamsRecord(step, now, hp, list(metrics)) if tag.endswith("session_start_info") else None
+            self._add_event(sub, ev, "hparams" if record else None, tag, record)
+        for k, v in metrics.items():
+            self._enqueue((_SCALAR, sub, k, v, step, now, _LEGACY))
+
+    def add_custom_scalars(self, layout: Mapping[str, Mapping[str, Sequence]]) -> None:
+        """``{category: {chart title: ["Multiline" | "Margin", [tags]]}}``, TensorBoard's layout."""
+        if not isinstance(layout, Mapping):
+            raise TypeError("layout must be a dict {category: {title: ['Multiline'|'Margin', [tags]]}}")
+        categories = b""
+        for cat, charts in layout.items():
+            if not isinstance(charts, Mapping):
+                raise TypeError(f"layout[{cat!r}] must be a dict {{title: ['Multiline'|'Margin', [tags]]}}")
+            chart_bytes = b""
+            for title, spec in charts.items():
+                if not (isinstance(spec, (list, tuple)) and len(spec) == 2 and spec[0] in ("Multiline", "Margin")):
+                    raise ValueError(f"layout[{cat!r}][{title!r}] must be ['Multiline'|'Margin', [tags]]")
+                kind, tags = spec
+                if kind == "Margin":
+                    if len(tags) != 3:
+                        raise ValueError(f"a Margin chart needs exactly 3 tags (value, lower, upper), got {tags!r}")
+                    series = f_str(1, tags[0]) + f_str(2, tags[1]) + f_str(3, tags[2])
+                    content = f_bytes(3, f_bytes(1, series))
+                else:
+                    content = f_bytes(2, b"".join(f_str(1, t) for t in tags))
+                chart_bytes += f_bytes(2, f_str(1, str(title)) + content)
+            categories += f_bytes(2, f_str(1, str(cat)) + chart_bytes)
+        meta = M.plugin_metadata("custom_scalars", b"", M.DATA_CLASS_TENSOR)
+        tensor = M.tensor(M.DT_STRING, (), string_val=[categories])
+        ev = M.event(time.time(), 0, summary=M.summary(M.value("custom_scalars__config__", tensor=tensor,
+                                                                 metadata=meta)))
+        self._add_event("", ev)
+
+    def add_custom_scalars_multilinechart(self, tags: Sequence[str], category: str = "default",
+                                          title: str = "untitled") -> None:
+        self.add_custom_scalars({category: {title: ["Multiline", list(tags)]}})
+
+    def add_custom_scalars_marginchart(self, tags: Sequence[str], category: str = "default",
+                                       title: str = "untitled") -> None:
+        self.add_custom_scalars({category: {title: ["Margin", list(tags)]}})
+
+    # ------------------------------------------------------------------ later issues
+    def add_graph(self, *args, **kwargs):
+        raise NotImplementedError("cellboard: add_graph is not implemented yet (planned in a later release)")
+
+    def add_embedding(self, *args, **kwargs):
+        raise NotImplementedError("cellboard: add_embedding is not implemented yet (planned in a later release)")
+
+    def add_video(self, *args, **kwargs):
+        raise NotImplementedError("cellboard: add_video is not implemented yet (planned in a later release)")
+
+    def add_mesh(self, *args, **kwargs):
+        raise NotImplementedError("cellboard: add_mesh is not implemented yet (planned in a later release)")
+
+    # ------------------------------------------------------------------ lifecycle
+    def flush(self) -> None:
+        """Write everything logged so far to disk (and to the live store)."""
+        self._drain()
+        self._flush_files()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._drain()
+        with self._io_lock:
+            for f in self._files.values():
+                f.close()
+            self._files.clear()
+            self._closed = True
+        _ticker.discard(self)
+
+    def __enter__(self) -> SummaryWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<cellboard.SummaryWriter log_dir={self.log_dir!r}>"
+
+
+def histogram_buckets(hmin: float, hmax: float, limits, counts) -> tuple[np.ndarray, np.ndarray]:
+    """Edges and counts from a legacy histogram, as TensorBoard's data_compat migrates them.
+
+    Empty buckets at both ends are dropped; ``min``/``max`` replace the outer edges (the
+    legacy outer limits may be +-DBL_MAX).
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    limits = np.asarray(limits, dtype=np.float64)
+    nz = np.flatnonzero(counts > 0)
+    if nz.size == 0:
+        return np.zeros(0), np.zeros(0)
+    start, end = int(nz[0]), int(nz[-1])
+    inner = limits[start:end]
+    edges = np.concatenate([[hmin], inner, [hmax]])
+    return edges, counts[start : end + 1].copy()
+
+
+def hparams_contents(hp: dict, metrics: list[str], domains: dict, now: float) -> list[tuple[str, bytes]]:
+    """The three hparams plugin messages (experiment, session start, session end)."""
+    infos = b""
+    for k, v in hp.items():
+        dtype = 2 if isinstance(v, bool) else 3 if isinstance(v, (int, float)) else 1  # BOOL, FLOAT64, STRING
+        info = f_str(1, k) + f_varint(4, dtype)
+        if k in domains:
+            info += f_bytes(5, b"".join(f_bytes(1, M.pb_value(d)) for d in domains[k]))
+        infos += f_bytes(4, info)
+    metric_infos = b"".join(f_bytes(5, f_bytes(1, f_str(2, m))) for m in metrics)
+    experiment = infos + metric_infos
+    start = b"".join(M.map_entry(1, k, M.pb_value(v)) for k, v in hp.items()) + f_double(5, now)
+    end = f_varint(1, 1) + f_double(2, now)  # Status.SUCCESS
+    return [
+        ("_hparams_/experiment", f_bytes(2, experiment)),
+        ("_hparams_/session_start_info", f_bytes(3, start)),
+        ("_hparams_/session_end_info", f_bytes(4, end)),
+    ]
+
