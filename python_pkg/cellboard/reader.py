@@ -208,6 +208,10 @@ class RunReader:
             return "histograms", [_legacy_histogram(val.payload, step, wall)]
         if val.kind == "audio":
             return "audio", [_legacy_audio(val.payload, step, wall)]
+        if plugin == "hparams" and val.tag == "_hparams_/session_start_info":
+            # torch and tensorboardX write these values with metadata only (no tensor)
+            content = M.decode_metadata(val.metadata).content if val.metadata is not None else b""
+            return "hparams", [_hparams_record(content, step, wall)]
         if val.kind != "tensor":
             return None
         t = M.decode_tensor(val.payload)
@@ -223,9 +227,6 @@ class RunReader:
             return "pr_curves", [PrCurveRecord(step, wall, t.numbers().astype(np.float32))]
         if plugin == "audio":
             return "audio", [AudioRecord(step, wall, s, 0.0) for s in t.string_val[::2]]
-        if plugin == "hparams" and val.tag == "_hparams_/session_start_info":
-            content = M.decode_metadata(val.metadata).content if val.metadata is not None else b""
-            return "hparams", [_hparams_record(content, step, wall)]
         return None
 
 

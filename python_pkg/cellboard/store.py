@@ -136,6 +136,7 @@ class Store:
         self._runs: dict[str, RunData] = {}
         self.version = 0
         self._listeners: list[Callable[[], None]] = []
+        self._close_listeners: list[Callable[[str], None]] = []
 
     # ------------------------------------------------------------------ writing
     def _run(self, run: str) -> RunData:
@@ -208,6 +209,15 @@ class Store:
                     self._listeners.remove(callback)
 
         return unsubscribe
+
+    def on_writer_closed(self, callback: Callable[[str], None]) -> None:
+        """Call ``callback(run)`` when a writer feeding this store is closed."""
+        with self._lock:
+            self._close_listeners.append(callback)
+
+    def writer_closed(self, run: str) -> None:
+        for cb in list(self._close_listeners):
+            cb(run)
 
     def _notify(self) -> None:
         for cb in list(self._listeners):

@@ -342,7 +342,8 @@ def pr_curve_counts(labels, predictions, num_thresholds: int = 127, weights=None
     fp_hist = np.bincount(buckets, weights=(1.0 - labels) * w, minlength=num_thresholds)
     tp = np.cumsum(tp_hist[::-1])[::-1]
     fp = np.cumsum(fp_hist[::-1])[::-1]
-    return pr_curve_table(tp, fp, tp[0] - tp, fp[0] - fp)
+    # below a threshold: negatives are true negatives, positives are false negatives
+    return pr_curve_table(tp, fp, fp[0] - fp, tp[0] - tp)
 
 
 def pr_curve_table(tp, fp, tn, fn) -> np.ndarray:

@@ -158,6 +158,7 @@ class SummaryWriter:
         self._last_drain = time.monotonic()
         self._last_flush = self._last_drain
         self._closed = False
+        self._board = None
         self._open_main()
         _ticker.add(self)
 
@@ -519,6 +520,22 @@ class SummaryWriter:
     def add_mesh(self, *args, **kwargs):
         raise NotImplementedError("cellboard: add_mesh is not implemented yet (planned in a later release)")
 
+    # ------------------------------------------------------------------ the live board
+    def show(self, **board_options):
+        """Display this writer's live board (created on first use) and return it."""
+        self._drain()
+        if self._board is None:
+            from .board import Board  # the writer works without widget libraries until shown
+
+            self._board = Board(self.store, **board_options)
+        else:
+            for k, v in board_options.items():
+                setattr(self._board, k, v)
+        return self._board.show()
+
+    def _ipython_display_(self) -> None:
+        self.show()
+
     # ------------------------------------------------------------------ lifecycle
     def flush(self) -> None:
         """Write everything logged so far to disk (and to the live store)."""
@@ -535,6 +552,7 @@ class SummaryWriter:
             self._files.clear()
             self._closed = True
         _ticker.discard(self)
+        self.store.writer_closed(self.run)
 
     def __enter__(self) -> SummaryWriter:
         return self
