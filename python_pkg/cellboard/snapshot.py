@@ -42,8 +42,10 @@ def smooth(values: np.ndarray, weight: float) -> np.ndarray:
 
 
 def _fmt(v: float) -> str:
-    if v == 0 or not math.isfinite(v):
+    if not math.isfinite(v):
         return str(v)
+    if float(v).is_integer() and abs(v) < 1e6:
+        return str(int(v))
     a = abs(v)
     return f"{v:.3g}" if 1e-3 <= a < 1e5 else f"{v:.2e}"
 
@@ -60,7 +62,10 @@ def _series(store: Store) -> dict[str, list[tuple[int, str, np.ndarray, np.ndarr
 def render_png(store: Store, smoothing: float = 0.6, title: str = "") -> bytes:
     charts = _series(store)
     tags = sorted(charts)[:MAX_CHARTS]
-    font = ImageFont.load_default()
+    try:
+        font = ImageFont.load_default(size=12)
+    except TypeError:  # Pillow < 10.1 has only the bitmap font
+        font = ImageFont.load_default()
     cols = max(1, min(3, len(tags)))
     rows = max(1, math.ceil(len(tags) / cols))
     legend_h = 22

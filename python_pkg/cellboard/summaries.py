@@ -57,16 +57,23 @@ def check_tag(tag, name: str = "tag") -> str:
     return tag
 
 
-def check_step(step) -> int:
+_INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
+
+
+def check_step(step, name: str = "global_step") -> int:
     if step is None:
         return 0
     if isinstance(step, (int, np.integer)) and not isinstance(step, bool):
-        return int(step)
-    if is_torch_tensor(step) and step.numel() == 1 and not step.dtype.is_floating_point:
-        return int(step)
-    if isinstance(step, (float, np.floating)) and float(step).is_integer():
-        return int(step)
-    raise TypeError(f"global_step must be an int or None, got {step!r}")
+        out = int(step)
+    elif is_torch_tensor(step) and step.numel() == 1 and not step.dtype.is_floating_point:
+        out = int(step)
+    elif isinstance(step, (float, np.floating)) and float(step).is_integer():
+        out = int(step)
+    else:
+        raise TypeError(f"{name} must be an int or None, got {step!r}")
+    if not _INT64_MIN <= out <= _INT64_MAX:  # event files store steps as int64
+        raise ValueError(f"{name} must fit in a signed 64-bit int, got {out}")
+    return out
 
 
 def check_walltime(walltime) -> float | None:
@@ -96,7 +103,7 @@ def scalar_value(value, name: str = "scalar_value"):
             raise TypeError(f"{name} must be real, got a complex tensor")
         if value.device.type != "cpu":
             return value.detach().reshape(()).clone()
-        return float(value)
+        return float(value.detach())
     if isinstance(value, (np.ndarray, np.generic)):
         if value.size != 1:
             raise ValueError(f"{name} must hold exactly one number, got an array of shape {value.shape}")

@@ -1,0 +1,51 @@
+"""The notebooks in notebooks/ run top to bottom (as CI's user would run them) and do their job."""
+
+from __future__ import annotations
+
+import base64
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+import cellboard
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+
+
+def run_notebook(name: str, tmp_path: Path) -> nbformat.NotebookNode:
+    shutil.copy(NOTEBOOKS / name, tmp_path / name)
+    nb = nbformat.read(tmp_path / name, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    return nb
+
+
+def outputs(nb) -> list:
+    return [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+
+
+def test_quickstart_trains_and_shows_a_board(tmp_path):
+    nb = run_notebook("quickstart.ipynb", tmp_path)
+    outs = outputs(nb)
+    errors = [o for o in outs if o.output_type == "error" or o.get("name") == "stderr"]
+    assert not errors, errors
+    text = "".join(o.get("text", "") for o in outs if o.output_type == "stream")
+    acc = float(re.search(r"final test accuracy ([\d.]+)%", text).group(1))
+    assert acc > 90.0, text
+    boards = [o for o in outs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(boards) == 1
+    # close() attached a static PNG to the board's own output, for viewers without widgets
+    png = base64.b64decode(boards[0]["data"]["image/png"])
+    assert png.startswith(b"\x89PNG")
+    logs = cellboard.load(tmp_path / "runs")
+    assert logs.runs == ["digits-cnn"]
+    tags = logs.tags("digits-cnn")
+    assert {"train/loss", "train/lr", "test/accuracy"} <= set(tags["scalars"])
+    assert len(logs.scalars("digits-cnn", "train/loss")) == 12 * 44
+    assert {"test/samples"} <= set(tags["images"])
+    assert len(logs.images("digits-cnn", "test/samples")) == 12
+    assert any(t.startswith("weights/") for t in tags["histograms"])
+    assert len(logs.text("digits-cnn", "test/predictions/text_summary")) == 12
+
