@@ -4,9 +4,19 @@
 store; ``load`` reads any log directory (cellboard, torch, tensorboardX, TensorFlow, JAX).
 """
 
+from .logdir import open_logdir as open  # noqa: A001 - cellboard.open(logdir), like the magic
+from .magics import load_ipython_extension
 from .reader import load
 from .store import Scalars, Store
 from .writer import SummaryWriter
 
 __version__ = "0.1.0"
-__all__ = ["Scalars", "Store", "SummaryWriter", "__version__", "load"]
+__all__ = ["Board", "Scalars", "Store", "SummaryWriter", "__version__", "load", "load_ipython_extension", "open"]
+
+
+def __getattr__(name: str):
+    if name == "Board":  # imported lazily: writing logs needs no widget libraries
+        from .board import Board
+
+        return Board
+    raise AttributeError(f"module 'cellboard' has no attribute {name!r}")

@@ -123,6 +123,8 @@ class Board(anywidget.AnyWidget):
         self._last_send = 0.0
         self._timer: threading.Timer | None = None
         self._handle = None
+        self._close_callbacks: list = []
+        self.follower = None  # a LogdirFollower feeding the store, when opened from a log directory
         self.seq = 0
         self.messages_sent = 0
         self.bytes_sent = 0
@@ -171,7 +173,14 @@ class Board(anywidget.AnyWidget):
 
         return SummaryWriter(log_dir, store=self.store, **kwargs)
 
+    def on_close(self, callback) -> None:
+        """Call ``callback()`` when the board is closed (e.g. to stop following a directory)."""
+        self._close_callbacks.append(callback)
+
     def close(self) -> None:
+        for cb in self._close_callbacks:
+            cb()
+        self._close_callbacks.clear()
         self._unsubscribe()
         with self._lock:
             if self._timer is not None:

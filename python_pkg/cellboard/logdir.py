@@ -1,0 +1,121 @@
+"""Opening and following a log directory: ``cellboard.open(logdir)`` and its background follower.
+
+The follower polls the directory every ``reload_interval`` seconds: new runs and new event
+files are picked up, each file is read from where the last poll stopped, a half-written
+record waits for the next poll. It runs in a daemon thread and stops with the board.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+
+from .reader import RunReader, discover_runs
+from .store import Store
+
+
+class LogdirError(ValueError):
+    """The log directory cannot be opened; the message says why."""
+
+
+def check_logdir(logdir: str | os.PathLike, *, require_events: bool = True) -> str:
+    """The expanded path, or a ``LogdirError`` saying what is wrong with it."""
+    raw = os.fspath(logdir)
+    path = os.path.expanduser(raw.strip().strip("'\""))
+    if not path:
+        raise LogdirError("no log directory given")
+    if not os.path.exists(path):
+        raise LogdirError(f"log directory {path!r} does not exist")
+    if not os.path.isdir(path):
+        raise LogdirError(f"{path!r} is a file, not a log directory")
+    if require_events and not discover_runs(path):
+        raise LogdirError(f"log directory {path!r} holds no event files (events.out.tfevents.*) yet")
+    return path
+
+
+class LogdirFollower:
+    """Reads every run under ``logdir`` into ``store``, and keeps reading as files grow."""
+
+    def __init__(self, logdir: str, store: Store | None = None, *, runs: str | None = None,
+                 reload_interval: float = 1.0) -> None:
+        if reload_interval <= 0:
+            raise ValueError(f"reload_interval must be a positive number of seconds, got {reload_interval!r}")
+        self.logdir = logdir
+        self.store = store if store is not None else Store()
+        self.reload_interval = float(reload_interval)
+        self._runs_re = re.compile(runs) if runs else None
+        self._readers: dict[str, RunReader] = {}
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def poll(self) -> int:
+        """One pass: discover runs, read what was appended. Returns the records read."""
+        with self._lock:
+            for run, path in discover_runs(self.logdir).items():
+                if run not in self._readers and (self._runs_re is None or self._runs_re.search(run)):
+                    self._readers[run] = RunReader(self.store, run, path)
+            return sum(r.poll() for r in self._readers.values())
+
+    @property
+    def runs(self) -> list[str]:
+        return sorted(self._readers)
+
+    def start(self) -> LogdirFollower:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._loop, name="cellboard-follow", daemon=True)
+            self._thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.reload_interval):
+            try:
+                self.poll()
+            except Exception:  # noqa: BLE001 - a vanished file or dir must not kill following
+                time.sleep(self.reload_interval)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+    @property
+    def following(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+
+def open_logdir(logdir: str | os.PathLike, *, follow: bool = True, background: bool = True,
+                reload_interval: float = 1.0,
+                runs: str | None = None, tags: str | None = None, height: int | None = None,
+                title: str | None = None):
+    """A ``Board`` showing every run under ``logdir``; with ``follow``, it keeps updating.
+
+    ``runs``/``tags`` are regular expressions selecting runs and tags. The board is displayed
+    when it is a cell's last expression (or with ``display(board)``). With ``background=False``
+    the caller polls ``board.follower`` itself (what ``%%cellboard`` does for Colab).
+    """
+    from .board import Board
+
+    path = check_logdir(logdir, require_events=not follow)
+    for name, pattern in (("runs", runs), ("tags", tags)):
+        if pattern:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"{name} must be a valid regular expression, got {pattern!r}: {exc}") from None
+    follower = LogdirFollower(path, runs=runs, reload_interval=reload_interval)
+    follower.poll()
+    options = {"title": title if title is not None else path}
+    if height is not None:
+        options["height"] = int(height)
+    if tags:
+        options["tag_filter"] = tags
+    board = Board(follower.store, **options)
+    board.follower = follower
+    if follow and background:
+        follower.start()
+        board.on_close(follower.stop)
+    return board
