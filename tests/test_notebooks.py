@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import nbformat
+import pytest
 from nbclient import NotebookClient
 
 import cellboard
@@ -49,3 +50,16 @@ def test_quickstart_trains_and_shows_a_board(tmp_path):
     assert any(t.startswith("weights/") for t in tags["histograms"])
     assert len(logs.text("digits-cnn", "test/predictions/text_summary")) == 12
 
+
+
+@pytest.mark.parametrize("name", ["reopen_logs.ipynb", "follow_a_run.ipynb"])
+def test_logdir_notebooks_run_cleanly(name, tmp_path):
+    nb = run_notebook(name, tmp_path)
+    outs = outputs(nb)
+    assert not [o for o in outs if o.output_type == "error"]
+    assert [o for o in outs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    text = "".join(o.get("text", "") for o in outs if o.output_type == "stream")
+    if name == "reopen_logs.ipynb":
+        assert "lr=0.03" in text and "does not exist" in text
+    else:
+        assert "run-2: 60 points" in text
