@@ -12,6 +12,7 @@ import re
 import threading
 import time
 
+from .fs import LocalFS, filesystem
 from .reader import RunReader, discover_runs
 from .store import Store
 
@@ -20,17 +21,20 @@ class LogdirError(ValueError):
     """The log directory cannot be opened; the message says why."""
 
 
-def check_logdir(logdir: str | os.PathLike, *, require_events: bool = True) -> str:
-    """The expanded path, or a ``LogdirError`` saying what is wrong with it."""
-    raw = os.fspath(logdir)
-    path = os.path.expanduser(raw.strip().strip("'\""))
+def check_logdir(logdir: str | os.PathLike, *, require_events: bool = True,
+                 storage_options: dict | None = None) -> str:
+    """The expanded path (or URL), or a ``LogdirError`` saying what is wrong with it."""
+    path = os.fspath(logdir).strip().strip("'\"")
     if not path:
         raise LogdirError("no log directory given")
-    if not os.path.exists(path):
+    fs = filesystem(path, storage_options)
+    if isinstance(fs, LocalFS):
+        path = os.path.expanduser(path)
+    if not fs.exists(path):
         raise LogdirError(f"log directory {path!r} does not exist")
-    if not os.path.isdir(path):
+    if not fs.isdir(path):
         raise LogdirError(f"{path!r} is a file, not a log directory")
-    if require_events and not discover_runs(path):
+    if require_events and not discover_runs(path, fs):
         raise LogdirError(f"log directory {path!r} holds no event files (events.out.tfevents.*) yet")
     return path
 
@@ -39,10 +43,11 @@ class LogdirFollower:
     """Reads every run under ``logdir`` into ``store``, and keeps reading as files grow."""
 
     def __init__(self, logdir: str, store: Store | None = None, *, runs: str | None = None,
-                 reload_interval: float = 1.0) -> None:
+                 reload_interval: float = 1.0, storage_options: dict | None = None) -> None:
         if reload_interval <= 0:
             raise ValueError(f"reload_interval must be a positive number of seconds, got {reload_interval!r}")
         self.logdir = logdir
+        self.fs = filesystem(logdir, storage_options)
         self.store = store if store is not None else Store()
         self.reload_interval = float(reload_interval)
         self._runs_re = re.compile(runs) if runs else None
@@ -54,10 +59,18 @@ class LogdirFollower:
     def poll(self) -> int:
         """One pass: discover runs, read what was appended. Returns the records read."""
         with self._lock:
-            for run, path in discover_runs(self.logdir).items():
-                if run not in self._readers and (self._runs_re is None or self._runs_re.search(run)):
-                    self._readers[run] = RunReader(self.store, run, path)
-            return sum(r.poll() for r in self._readers.values())
+            self.fs.invalidate()  # object-store listings are cached; we want the current one
+            listing = self.fs.event_files(self.logdir)  # one recursive listing per poll
+            total = 0
+            for directory, sizes in listing.items():
+                run = self.fs.relpath(directory, self.logdir)
+                reader = self._readers.get(run)
+                if reader is None:
+                    if self._runs_re is not None and not self._runs_re.search(run):
+                        continue
+                    reader = self._readers[run] = RunReader(self.store, run, directory, self.fs)
+                total += reader.poll(sizes)
+            return total
 
     @property
     def runs(self) -> list[str]:
@@ -88,7 +101,7 @@ class LogdirFollower:
 
 
 def open_logdir(logdir: str | os.PathLike, *, follow: bool = True, background: bool = True,
-                reload_interval: float = 1.0,
+                reload_interval: float = 1.0, storage_options: dict | None = None,
                 runs: str | None = None, tags: str | None = None, height: int | None = None,
                 title: str | None = None):
     """A ``Board`` showing every run under ``logdir``; with ``follow``, it keeps updating.
@@ -99,14 +112,14 @@ def open_logdir(logdir: str | os.PathLike, *, follow: bool = True, background: b
     """
     from .board import Board
 
-    path = check_logdir(logdir, require_events=not follow)
+    path = check_logdir(logdir, require_events=not follow, storage_options=storage_options)
     for name, pattern in (("runs", runs), ("tags", tags)):
         if pattern:
             try:
                 re.compile(pattern)
             except re.error as exc:
                 raise ValueError(f"{name} must be a valid regular expression, got {pattern!r}: {exc}") from None
-    follower = LogdirFollower(path, runs=runs, reload_interval=reload_interval)
+    follower = LogdirFollower(path, runs=runs, reload_interval=reload_interval, storage_options=storage_options)
     follower.poll()
     options = {"title": title if title is not None else path}
     if height is not None:

@@ -26,23 +26,19 @@ from .store import (
 )
 from .tfevents import messages as M
 from .tfevents.records import scan_records, warn_corrupt
-from .tfevents.wire import I64, LEN, VARINT, WireError, as_double, iter_fields, to_int64
+from .fs import LocalFS, filesystem
+from .tfevents.wire import I64, LEN, VARINT, WireError, as_double, iter_fields
 from .writer import histogram_buckets
 
 
-def is_event_file(name: str) -> bool:
-    return "tfevents" in name and not name.endswith(".profile-empty")
-
-
-def discover_runs(logdir: str) -> dict[str, str]:
+def discover_runs(logdir: str, fs=None) -> dict[str, str]:
     """``{run name: directory}`` for every directory under ``logdir`` holding event files."""
-    runs = {}
-    for dirpath, dirnames, filenames in os.walk(logdir):
-        dirnames.sort()
-        if any(is_event_file(f) for f in filenames):
-            rel = os.path.relpath(dirpath, logdir)
-            runs[rel.replace(os.sep, "/")] = dirpath
-    return runs
+    fs = fs or filesystem(logdir)
+    return {_run_name(fs, d, logdir): d for d in fs.event_files(logdir)}
+
+
+def _run_name(fs, directory: str, logdir: str) -> str:
+    return fs.relpath(directory, logdir)
 
 
 @dataclass
@@ -72,33 +68,33 @@ class _Points:
 class RunReader:
     """Incrementally reads the event files of one run directory into ``store``."""
 
-    def __init__(self, store: Store, run: str, path: str) -> None:
+    def __init__(self, store: Store, run: str, path: str, fs=None) -> None:
         self.store, self.run, self.path = store, run, path
+        self.fs = fs or filesystem(path)
         self._files: dict[str, _FileState] = {}
         self._plugins: dict[str, str] = {}  # tag -> plugin name from its first metadata
         self._tag_ids: dict[str, int] = {}
         self._tags: list[str] = []
         self.store.ensure_run(run)
 
-    def poll(self) -> int:
-        """Read whatever was appended since the last poll; return the records read."""
-        try:
-            names = sorted(n for n in os.listdir(self.path) if is_event_file(n))
-        except FileNotFoundError:
-            return 0
+    def poll(self, sizes: dict[str, int] | None = None) -> int:
+        """Read whatever was appended since the last poll; return the records read.
+
+        ``sizes`` (event file name -> size) saves a directory listing when the caller has one.
+        """
+        if sizes is None:
+            sizes = self.fs.dir_event_files(self.path)
         total = 0
-        for name in names:
-            full = os.path.join(self.path, name)
+        for name in sorted(sizes):
             state = self._files.setdefault(name, _FileState())
-            try:
-                size = os.path.getsize(full)
-            except OSError:
-                continue
+            size = sizes[name]
             if size <= state.offset:
                 continue
-            with open(full, "rb") as f:
-                f.seek(state.offset)
-                data = f.read(size - state.offset)
+            full = self.fs.join(self.path, name)
+            try:
+                data = self.fs.read(full, state.offset, size)
+            except FileNotFoundError:
+                continue
             total += self._read_chunk(full, state, data)
         return total
 
@@ -330,17 +326,24 @@ def _hparams_record(content: bytes, step: int, wall: float) -> HParamsRecord:
     return HParamsRecord(step, wall, hp, [])
 
 
-def load(logdir: str | os.PathLike) -> Store:
-    """Read every run under ``logdir`` (event files of cellboard, torch, tensorboardX, TF, JAX)."""
-    path = os.path.expanduser(os.fspath(logdir))
-    if not os.path.exists(path):
+def load(logdir: str | os.PathLike, storage_options: dict | None = None) -> Store:
+    """Read every run under ``logdir`` (event files of cellboard, torch, tensorboardX, TF, JAX).
+
+    ``logdir`` may be a local path or an fsspec URL (``s3://bucket/exp``); ``storage_options``
+    go to the fsspec filesystem.
+    """
+    path = os.fspath(logdir)
+    fs = filesystem(path, storage_options)
+    if isinstance(fs, LocalFS):
+        path = os.path.expanduser(path)
+    if not fs.exists(path):
         raise FileNotFoundError(f"log directory {path!r} does not exist")
-    if not os.path.isdir(path):
+    if not fs.isdir(path):
         raise NotADirectoryError(f"log directory {path!r} is not a directory")
     store = Store()
-    for run, directory in discover_runs(path).items():
-        RunReader(store, run, directory).poll()
+    for directory, sizes in fs.event_files(path).items():
+        RunReader(store, _run_name(fs, directory, path), directory, fs).poll(sizes)
     return store
 
 
-__all__ = ["RunReader", "discover_runs", "load", "to_int64"]
+__all__ = ["RunReader", "discover_runs", "load"]

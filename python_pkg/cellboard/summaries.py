@@ -24,7 +24,7 @@ def is_torch_tensor(value) -> bool:
 
 def to_numpy(value, name: str) -> np.ndarray:
     """Any array-like (numpy, torch CPU/CUDA, lists, jax...) as a numpy array."""
-    if isinstance(value, np.ndarray):
+    if isinstance(value, np.ndarray) and (np.issubdtype(value.dtype, np.number) or value.dtype == bool):
         return value
     if is_torch_tensor(value):
         value = value.detach()
@@ -316,7 +316,7 @@ def encode_wav(snd, sample_rate: int) -> tuple[bytes, int, int]:
         arr = arr[:, None]
     if arr.ndim != 2 or arr.shape[0] == 0:
         raise ValueError(f"snd_tensor must have shape (L,), (1, L) or (L, C), got {np.shape(snd)}")
-    if not isinstance(sample_rate, (int, np.integer)) or sample_rate <= 0:
+    if not isinstance(sample_rate, (int, np.integer)) or not 0 < sample_rate < 2**31:  # WAV: 32-bit rate
         raise ValueError(f"sample_rate must be a positive int, got {sample_rate!r}")
     pcm = (np.clip(np.nan_to_num(arr), -1.0, 1.0) * 32767).astype("<i2")
     buf = io.BytesIO()
@@ -339,7 +339,7 @@ def pr_curve_counts(labels, predictions, num_thresholds: int = 127, weights=None
     preds = to_numpy(predictions, "predictions").astype(np.float64).ravel()
     if labels.shape != preds.shape:
         raise ValueError(f"labels and predictions must have the same size, got {labels.size} and {preds.size}")
-    if preds.size and (preds.min() < 0 or preds.max() > 1):
+    if not np.all((preds >= 0) & (preds <= 1)):  # NaN fails too
         raise ValueError("predictions must lie in [0, 1]")
     w = np.ones_like(preds) if weights is None else to_numpy(weights, "weights").astype(np.float64).ravel()
     if w.shape != preds.shape:

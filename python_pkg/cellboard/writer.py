@@ -22,6 +22,7 @@ from datetime import datetime
 import numpy as np
 
 from . import summaries as S
+from .fs import filesystem
 from .store import (
     AudioRecord,
     HistogramRecord,
@@ -41,6 +42,7 @@ DRAIN_BATCH = 4096  # records: bounds memory and latency when logging very fast
 _pack_d = struct.Struct("<d").pack
 _pack_f = struct.Struct("<f").pack
 _pack_f64 = struct.Struct("<d").pack
+_I64 = 1 << 63  # steps are int64 in event files
 
 # Queue item kinds
 _SCALAR, _EVENT = 0, 1
@@ -131,7 +133,8 @@ class SummaryWriter:
 
     def __init__(self, log_dir: str | os.PathLike | None = None, comment: str = "",
                  purge_step: int | None = None, max_queue: int = 10, flush_secs: int = 120,
-                 filename_suffix: str = "", *, store: Store | None = None, run: str | None = None) -> None:
+                 filename_suffix: str = "", *, store: Store | None = None, run: str | None = None,
+                 storage_options: dict | None = None) -> None:
         if log_dir is None:
             log_dir = default_log_dir(comment)
         self.log_dir = os.fspath(log_dir)
@@ -143,12 +146,14 @@ class SummaryWriter:
             raise ValueError(f"flush_secs must be a positive number, got {flush_secs!r}")
         if not isinstance(max_queue, int) or max_queue < 1:
             raise ValueError(f"max_queue must be a positive int, got {max_queue!r}")
-        self.purge_step = None if purge_step is None else S.check_step(purge_step)
+        self.purge_step = None if purge_step is None else S.check_step(purge_step, "purge_step")
         self.max_queue = max_queue  # accepted for compatibility; batching is by time, see module doc
         self.flush_secs = float(flush_secs)
         self.filename_suffix = filename_suffix
         self.store = store if store is not None else Store()
-        self.run = run or os.path.basename(os.path.normpath(os.path.abspath(self.log_dir)))
+        self._fs = filesystem(self.log_dir, storage_options)
+        self._storage_options = storage_options
+        self.run = run or self._fs.basename(self.log_dir)
 
         self._qlock = threading.Lock()
         self._io_lock = threading.RLock()
@@ -176,8 +181,8 @@ class SummaryWriter:
     def _file(self, sub: str) -> EventFileWriter:
         f = self._files.get(sub)
         if f is None:
-            f = self._files[sub] = EventFileWriter(os.path.join(self.log_dir, sub) if sub else self.log_dir,
-                                                   self.filename_suffix)
+            f = self._files[sub] = EventFileWriter(self._fs.join(self.log_dir, sub) if sub else self.log_dir,
+                                                   self.filename_suffix, storage_options=self._storage_options)
         return f
 
     def _run_name(self, sub: str) -> str:
@@ -232,12 +237,12 @@ class SummaryWriter:
                 parts = self._parts.get((tag, style))
                 if parts is None:
                     parts = self._parts[(tag, style)] = _scalar_parts(tag, style)
-                if style == _LEGACY:
-                    packed = _pack_f(v)
+                if style == _LEGACY or style == _NEW_FLOAT:
+                    try:
+                        packed = _pack_f(v)
+                    except OverflowError:  # beyond float32 range: +-inf, as protobuf (torch) stores it
+                        packed = _pack_f(float("inf") if v > 0 else float("-inf"))
                     v = struct.unpack("<f", packed)[0]  # the store holds what the file holds
-                elif style == _NEW_FLOAT:
-                    packed = _pack_f(v)
-                    v = struct.unpack("<f", packed)[0]
                 else:
                     packed = _pack_f64(v)
                 ev = b"\x09" + pack_d(wall) + (b"\x10" + varint(step) if step else b"") + parts[0] + packed + parts[1]
@@ -293,7 +298,7 @@ class SummaryWriter:
         if type(tag) is not str or not tag:
             S.check_tag(tag)
         value = S.scalar_value(scalar_value)
-        step = global_step if type(global_step) is int else S.check_step(global_step)
+        step = global_step if type(global_step) is int and -_I64 <= global_step < _I64 else S.check_step(global_step)
         wall = time.time() if walltime is None else self._wall(walltime)
         style = (_NEW_DOUBLE if double_precision else _NEW_FLOAT) if new_style else _LEGACY
         self._enqueue((_SCALAR, "", tag, value, step, wall, style))
@@ -459,6 +464,8 @@ class SummaryWriter:
             if k not in hp or not isinstance(dom, (list, tuple)) or not all(isinstance(d, type(hp[k])) for d in dom):
                 raise ValueError(f"hparam_domain_discrete[{k!r}] must be a list of values of the same type "
                                  f"as hparam_dict[{k!r}]")
+        if run_name is not None and not isinstance(run_name, str):
+            raise TypeError(f"run_name must be a str or None, got {type(run_name).__name__}")
         step = S.check_step(global_step)
         sub = run_name if run_name is not None else str(time.time())
         now = time.time()
@@ -484,6 +491,8 @@ class SummaryWriter:
                 if not (isinstance(spec, (list, tuple)) and len(spec) == 2 and spec[0] in ("Multiline", "Margin")):
                     raise ValueError(f"layout[{cat!r}][{title!r}] must be ['Multiline'|'Margin', [tags]]")
                 kind, tags = spec
+                if isinstance(tags, str) or not isinstance(tags, Sequence) or not all(isinstance(t, str) for t in tags):
+                    raise TypeError(f"layout[{cat!r}][{title!r}] tags must be a list of str, got {tags!r}")
                 if kind == "Margin":
                     if len(tags) != 3:
                         raise ValueError(f"a Margin chart needs exactly 3 tags (value, lower, upper), got {tags!r}")

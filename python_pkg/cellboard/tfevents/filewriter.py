@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 
+from ..fs import filesystem, is_url
 from . import messages
 from .records import frame
 
@@ -22,17 +23,35 @@ def event_file_name(suffix: str = "", now: float | None = None) -> str:
     return f"events.out.tfevents.{t:010d}.{socket.gethostname()}.{os.getpid()}.{next(_counter)}{suffix}"
 
 
-def _newest_timestamp(log_dir: str) -> int:
+def _newest_timestamp(fs, log_dir: str) -> int:
     newest = -1
-    try:
-        names = os.listdir(log_dir)
-    except FileNotFoundError:
-        return newest
-    for name in names:
+    for name in fs.dir_event_files(log_dir):
         m = _EVENT_NAME.match(name)
         if m:
             newest = max(newest, int(m.group(1)))
     return newest
+
+
+class _ObjectFile:
+    """An event file on an object store (s3://, gs://...), which cannot append: the whole
+    file is kept in memory and rewritten on each flush, as tensorboardX's S3 writer does."""
+
+    def __init__(self, fs, path: str) -> None:
+        self._fs, self._path = fs, path
+        self._data = bytearray()
+        self._dirty = True
+
+    def write(self, data: bytes) -> None:
+        self._data += data
+        self._dirty = True
+
+    def flush(self) -> None:
+        if self._dirty:
+            self._fs.write(self._path, bytes(self._data))
+            self._dirty = False
+
+    def close(self) -> None:
+        self.flush()
 
 
 class EventFileWriter:
@@ -43,14 +62,19 @@ class EventFileWriter:
     name takes a later timestamp rather than sorting before it.
     """
 
-    def __init__(self, log_dir: str, filename_suffix: str = "", wall_time: float | None = None) -> None:
-        os.makedirs(log_dir, exist_ok=True)
+    def __init__(self, log_dir: str, filename_suffix: str = "", wall_time: float | None = None,
+                 storage_options: dict | None = None) -> None:
+        fs = filesystem(log_dir, storage_options)
+        fs.makedirs(log_dir)
         now = time.time()
-        newest = _newest_timestamp(log_dir)
+        newest = _newest_timestamp(fs, log_dir)
         stamp = newest + 1 if newest >= int(now) else now
-        self.path = os.path.join(log_dir, event_file_name(filename_suffix, stamp))
+        self.path = fs.join(log_dir, event_file_name(filename_suffix, stamp))
         self._lock = threading.Lock()
-        self._file = open(self.path, "ab")  # noqa: SIM115 - lives as long as the writer
+        if is_url(log_dir):
+            self._file = _ObjectFile(fs, self.path)
+        else:
+            self._file = open(self.path, "ab")  # noqa: SIM115 - lives as long as the writer
         self._closed = False
         self.write_records([messages.event(now if wall_time is None else wall_time,
                                            file_version=messages.FILE_VERSION)])
