@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from IPython.utils.capture import capture_output
@@ -50,7 +52,11 @@ def test_line_magic_follows_until_closed(shell, logdir):
     with capture_output():
         shell.run_line_magic("cellboard", f"'{logdir}' --reload-interval 0.1 --runs ^a$")
     board = _last_board(shell)
-    assert board.store.runs == ["a"] and board.follower.following
+    assert board.follower.following
+    deadline = time.monotonic() + 5
+    while board.store.runs != ["a"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert board.store.runs == ["a"]
     board.close()
     board.follower._thread.join(5)
     assert not board.follower.following

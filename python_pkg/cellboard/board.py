@@ -28,6 +28,8 @@ export default { render({ el }) {
 """
 
 MAX_RAW_POINTS = 100_000  # per series; longer series are sent as min/max buckets
+TOTAL_POINTS_BUDGET = 2_000_000  # over all series: 2000 series of 10k points get 1000 each
+MIN_SERIES_POINTS = 1_000
 MAX_MESSAGE_BYTES = 2_000_000  # buffers per message, well under Jupyter's ~10 MB limits
 UNCONFIRMED_RESEND_POINTS = 5_000  # until the view says hello, small series are resent whole
 
@@ -81,6 +83,14 @@ class _Message:
 
 def _columns(steps: np.ndarray, walls: np.ndarray, values: np.ndarray) -> bytes:
     return np.concatenate([steps.astype("<f8"), walls.astype("<f8"), values.astype("<f8")]).tobytes()
+
+
+def bucket_size(n: int, cap: int) -> int:
+    """1 if ``n`` points fit in ``cap``, else the power of two whose min/max pairs fit."""
+    bucket = 1
+    while n > cap and 2 * n > bucket * cap:
+        bucket *= 2
+    return bucket
 
 
 def minmax_buckets(steps, walls, values, bucket: int):
@@ -238,9 +248,7 @@ class Board(anywidget.AnyWidget):
             st = self._series.get((run, tag))
             if st is None or st.epoch != epoch:
                 st = self._series[(run, tag)] = _SeriesState(epoch)
-            bucket = 1
-            while n > bucket * MAX_RAW_POINTS // 2 and n > MAX_RAW_POINTS:
-                bucket *= 2
+            bucket = bucket_size(n, self._series_cap())
             if bucket != st.bucket:
                 st.bucket, st.sent = bucket, 0
             if bucket == 1:
@@ -260,6 +268,11 @@ class Board(anywidget.AnyWidget):
             payload = _columns(s, w, v)
         msg.add("scalars", {"run": run, "tag": tag, "epoch": epoch, "offset": int(offset), "count": len(s),
                             "decimated": bucket > 1, "total": int(n)}, payload)
+
+    def _series_cap(self) -> int:
+        """Points a series may send whole: the total budget shared by every series."""
+        n_series = max(1, self.store.n_scalar_series)
+        return max(MIN_SERIES_POINTS, min(MAX_RAW_POINTS, TOTAL_POINTS_BUDGET // n_series))
 
     def _add_records(self, msg: _Message, kind: str, run: str, tag: str) -> None:
         try:
@@ -303,9 +316,7 @@ class Board(anywidget.AnyWidget):
             return
         mask = (s.steps >= x0) & (s.steps <= x1)
         steps, walls, values = s.steps[mask], s.wall_times[mask], s.values[mask]
-        bucket = 1
-        while len(values) > bucket * MAX_RAW_POINTS // 2 and len(values) > MAX_RAW_POINTS:
-            bucket *= 2
+        bucket = bucket_size(len(values), MAX_RAW_POINTS)
         if bucket > 1:
             full = len(values) // bucket * bucket
             bs, bw, bv = minmax_buckets(steps, walls, values, bucket)

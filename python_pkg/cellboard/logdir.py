@@ -84,11 +84,12 @@ class LogdirFollower:
         return self
 
     def _loop(self) -> None:
-        while not self._stop.wait(self.reload_interval):
+        while not self._stop.is_set():
             try:
                 self.poll()
             except Exception:  # noqa: BLE001 - a vanished file or dir must not kill following
-                time.sleep(self.reload_interval)
+                pass
+            self._stop.wait(self.reload_interval)
 
     def stop(self) -> None:
         self._stop.set()
@@ -106,6 +107,9 @@ def open_logdir(logdir: str | os.PathLike, *, follow: bool = True, background: b
                 title: str | None = None):
     """A ``Board`` showing every run under ``logdir``; with ``follow``, it keeps updating.
 
+    When following in the background, the board is returned at once and fills as runs are
+    read (a large directory shows its first charts while the rest loads).
+
     ``runs``/``tags`` are regular expressions selecting runs and tags. The board is displayed
     when it is a cell's last expression (or with ``display(board)``). With ``background=False``
     the caller polls ``board.follower`` itself (what ``%%cellboard`` does for Colab).
@@ -120,7 +124,8 @@ def open_logdir(logdir: str | os.PathLike, *, follow: bool = True, background: b
             except re.error as exc:
                 raise ValueError(f"{name} must be a valid regular expression, got {pattern!r}: {exc}") from None
     follower = LogdirFollower(path, runs=runs, reload_interval=reload_interval, storage_options=storage_options)
-    follower.poll()
+    if not (follow and background):
+        follower.poll()  # else the follower's first poll runs in its thread: the board shows at once
     options = {"title": title if title is not None else path}
     if height is not None:
         options["height"] = int(height)

@@ -13,6 +13,7 @@ import shlex
 import threading
 
 from .logdir import LogdirError, open_logdir
+from .reader import discover_runs
 
 last_board = None  # the board the magic showed last (handy for tests and introspection)
 USAGE = "%cellboard LOGDIR [--no-follow] [--reload-interval SECONDS] [--runs REGEX] [--tags REGEX] [--height PX]"
@@ -80,7 +81,7 @@ def cellboard_magic(line: str, cell: str | None = None):
         return None
     global last_board
     last_board = board
-    if not board.follower.runs:
+    if not discover_runs(board.follower.logdir, board.follower.fs):
         print(f"cellboard: no runs under {board.follower.logdir!r} yet; the board will show them as they appear.")
     display(board)
     if cell is not None:

@@ -250,6 +250,11 @@ class Store:
                 raise KeyError(f"run {run!r} has no scalar tag {tag!r}")
             return col.snapshot()
 
+    @property
+    def n_scalar_series(self) -> int:
+        with self._lock:
+            return sum(len(d.scalars) for d in self._runs.values())
+
     def scalar_column(self, run: str, tag: str) -> ScalarColumn:
         """The live column (for consumers that track ``n``/``epoch`` themselves)."""
         return self._data(run).scalars[tag]
