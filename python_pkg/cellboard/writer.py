@@ -176,6 +176,8 @@ class SummaryWriter:
             main.write_records([M.event(now, self.purge_step, file_version=M.FILE_VERSION),
                                 M.event(now, self.purge_step, session_log=M.session_log(M.SESSION_START))])
             self.store.purge(self.run, self.purge_step)
+            # Once only, as torch: files reopened after close() must not purge this writer's own points.
+            self.purge_step = None
         self.store.ensure_run(self.run)
 
     def _file(self, sub: str) -> EventFileWriter:
