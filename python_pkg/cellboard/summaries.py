@@ -182,7 +182,7 @@ def histogram(values, bins="tensorflow", max_bins: int | None = None) -> Histogr
         counts, edges = np.histogram(finite, bins=edges)
         counts = counts.astype(np.float64)
     if max_bins is not None and len(counts) > max_bins:
-        # merge neighbouring bins, as torch does, keeping the outer edges
+        # merge neighbouring bins so that at most max_bins remain, keeping the outer edges
         factor = -(-len(counts) // max_bins)
         pad = (-len(counts)) % factor
         counts = np.pad(counts, (0, pad)).reshape(-1, factor).sum(axis=1)

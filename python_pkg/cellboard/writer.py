@@ -223,6 +223,23 @@ class SummaryWriter:
                 self._flush_files()
 
     def _write(self, queue: list[tuple]) -> None:
+        try:
+            encoded = self._encode(queue)
+        except BaseException:
+            with self._qlock:  # nothing was written: keep the batch for the next drain
+                self._queue[:0] = queue
+            raise
+        events, points, records = encoded
+        for sub, evs in events.items():
+            self._file(sub).write_records(evs)
+        for (sub, tag), (steps, walls, vals) in points.items():
+            self.store.append_scalars(self._run_name(sub), tag, np.array(steps, np.int64),
+                                      np.array(walls, np.float64), np.array(vals, np.float64))
+        for (sub, kind, tag), recs in records.items():
+            self.store.append_records(self._run_name(sub), kind, tag, recs)
+
+    def _encode(self, queue: list[tuple]):
+        """Serialized events per sub-run, scalar columns and records for the store."""
         scalars = [it for it in queue if it[0] == _SCALAR]
         if scalars:
             values = S.resolve_deferred([it[3] for it in scalars])
@@ -260,13 +277,7 @@ class SummaryWriter:
                 events.setdefault(sub, []).append(ev)
                 if kind is not None:
                     records.setdefault((sub, kind, tag), []).append(record)
-        for sub, evs in events.items():
-            self._file(sub).write_records(evs)
-        for (sub, tag), (steps, walls, vals) in points.items():
-            self.store.append_scalars(self._run_name(sub), tag, np.array(steps, np.int64),
-                                      np.array(walls, np.float64), np.array(vals, np.float64))
-        for (sub, kind, tag), recs in records.items():
-            self.store.append_records(self._run_name(sub), kind, tag, recs)
+        return events, points, records
 
     def _tick(self) -> None:
         """Background fallback: drain a writer whose loop stopped logging; flush on schedule."""
