@@ -1,0 +1,267 @@
+// Min/max per pixel bucket, so drawing cost depends on the chart's width, not on the number of
+// points. Every bucket keeps its minimum and its maximum (in their original order), so a one-point
+// spike is always drawn.
+//
+// The chart uses `fillSlots`: all series of a chart share one x grid of 2 slots per bucket (uPlot's
+// aligned data), slot values are `undefined` where a series has no point (uPlot joins across
+// them) and `null` where it only has non-finite values (uPlot draws a gap).
+
+export type Slot = number | null | undefined;
+
+/** x' = (x - origin) * scale, a monotone map (scale > 0) from stored x to the axis' x. */
+export interface XMap {
+  origin: number;
+  scale: number;
+}
+
+export const IDENTITY: XMap = { origin: 0, scale: 1 };
+
+/** First index i in [0, n) with (xs[i] - origin) * scale >= x, for ascending xs. */
+export function lowerBound(xs: ArrayLike<number>, n: number, x: number, map: XMap = IDENTITY): number {
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((xs[mid] - map.origin) * map.scale < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** First index i with x' > x, for ascending xs. */
+export function upperBound(xs: ArrayLike<number>, n: number, x: number, map: XMap = IDENTITY): number {
+  let lo = 0, hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((xs[mid] - map.origin) * map.scale <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+export function isAscending(xs: ArrayLike<number>, from: number, to: number): boolean {
+  for (let i = Math.max(from, 1); i < to; i++) if (!(xs[i] >= xs[i - 1])) return false;
+  return true;
+}
+
+/** x of slot j (0 <= j < 2 * buckets): a quarter and three quarters into each bucket. */
+export function slotXs(x0: number, x1: number, buckets: number): Float64Array {
+  const out = new Float64Array(2 * buckets);
+  const w = (x1 - x0) / buckets;
+  for (let b = 0; b < buckets; b++) {
+    out[2 * b] = x0 + (b + 0.25) * w;
+    out[2 * b + 1] = x0 + (b + 0.75) * w;
+  }
+  return out;
+}
+
+export interface SlotInput {
+  xs: ArrayLike<number>;
+  n: number;
+  /** One or more y columns bucketed with the same x (e.g. raw and smoothed). */
+  ys: ArrayLike<number>[];
+  map: XMap;
+  ascending: boolean;
+  /** Treat values <= 0 as missing (log scale). */
+  positiveOnly?: boolean;
+}
+
+// Scratch space reused between calls (single-threaded).
+let sMinI = new Int32Array(0), sMaxI = new Int32Array(0), sFlag = new Uint8Array(0);
+function scratch(buckets: number) {
+  if (sMinI.length < buckets) {
+    sMinI = new Int32Array(buckets);
+    sMaxI = new Int32Array(buckets);
+    sFlag = new Uint8Array(buckets);
+  }
+}
+
+/**
+ * For each y column, min/max slots over the grid [x0, x1] with `buckets` buckets.
+ * Returns one slot array (length 2 * buckets) per y column; points outside [x0, x1] are ignored.
+ */
+export function fillSlots(input: SlotInput, x0: number, x1: number, buckets: number): Slot[][] {
+  const { xs, n, ys, map, ascending, positiveOnly } = input;
+  const out: Slot[][] = ys.map(() => new Array<Slot>(2 * buckets));
+  if (n === 0 || !(x1 >= x0) || buckets < 1) return out;
+  scratch(buckets);
+  let i0 = 0, i1 = n;
+  if (ascending) {
+    i0 = lowerBound(xs, n, x0, map);
+    i1 = upperBound(xs, n, x1, map);
+  }
+  const span = x1 - x0;
+  const k = span > 0 ? buckets / span : 0;
+  const last = buckets - 1;
+  const { origin, scale } = map;
+  for (let c = 0; c < ys.length; c++) {
+    const y = ys[c];
+    const slots = out[c];
+    const minI = sMinI, maxI = sMaxI, flag = sFlag;
+    flag.fill(0, 0, buckets);
+    for (let i = i0; i < i1; i++) {
+      const x = (xs[i] - origin) * scale;
+      if (!ascending && !(x >= x0 && x <= x1)) continue;
+      let b = ((x - x0) * k) | 0;
+      if (b > last) b = last;
+      else if (b < 0) b = 0;
+      const v = y[i];
+      if (v === v && v !== Infinity && v !== -Infinity && (!positiveOnly || v > 0)) {
+        if (!(flag[b] & 1)) {
+          flag[b] |= 1;
+          minI[b] = maxI[b] = i;
+        } else if (v < y[minI[b]]) minI[b] = i;
+        else if (v > y[maxI[b]]) maxI[b] = i;
+      } else {
+        flag[b] |= 2;
+      }
+    }
+    for (let b = 0; b < buckets; b++) {
+      const f = flag[b];
+      if (f & 1) {
+        const a = minI[b], z = maxI[b];
+        if (a === z) slots[2 * b] = y[a];
+        else if (a < z) { slots[2 * b] = y[a]; slots[2 * b + 1] = y[z]; }
+        else { slots[2 * b] = y[z]; slots[2 * b + 1] = y[a]; }
+      } else if (f & 2) {
+        slots[2 * b] = null;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Plain min/max decimation of one series into at most 2 * buckets points over its own x extent,
+ * in the original order. Used by tests and for exports that want a bounded number of points.
+ */
+export function minMaxDownsample(
+  xs: ArrayLike<number>, ys: ArrayLike<number>, buckets: number,
+): { x: number[]; y: number[] } {
+  const n = Math.min(xs.length, ys.length);
+  if (n <= 2 * buckets) return { x: Array.from(xs).slice(0, n), y: Array.from(ys).slice(0, n) };
+  let lo = Infinity, hi = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (xs[i] < lo) lo = xs[i];
+    if (xs[i] > hi) hi = xs[i];
+  }
+  const k = hi > lo ? buckets / (hi - lo) : 0;
+  const minI = new Int32Array(buckets).fill(-1), maxI = new Int32Array(buckets).fill(-1);
+  const nanI = new Int32Array(buckets).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const b = Math.min(buckets - 1, ((xs[i] - lo) * k) | 0);
+    const v = ys[i];
+    if (!Number.isFinite(v)) {
+      if (nanI[b] < 0) nanI[b] = i;
+      continue;
+    }
+    if (minI[b] < 0) minI[b] = maxI[b] = i;
+    else if (v < ys[minI[b]]) minI[b] = i;
+    else if (v > ys[maxI[b]]) maxI[b] = i;
+  }
+  const keep: number[] = [];
+  for (let b = 0; b < buckets; b++) {
+    const idx = [minI[b], maxI[b], nanI[b]].filter((i) => i >= 0).sort((a, c) => a - c);
+    for (let j = 0; j < idx.length; j++) if (j === 0 || idx[j] !== idx[j - 1]) keep.push(idx[j]);
+  }
+  keep.sort((a, c) => a - c);
+  return { x: keep.map((i) => xs[i]), y: keep.map((i) => ys[i]) };
+}
+
+/**
+ * `fillSlots` for a live series, kept up to date incrementally: while the grid (x range, bucket
+ * count) and the configuration `key` stay the same, an update only recomputes the buckets from
+ * the one holding the point before the first changed index. Needs ascending x; otherwise every
+ * update is a full pass.
+ */
+export class SlotCache {
+  cols: Slot[][] = [];
+  private key = "";
+  private n = 0;
+  private minI: Int32Array[] = [];
+  private maxI: Int32Array[] = [];
+  private flag: Uint8Array[] = [];
+
+  invalidate() {
+    this.key = "";
+  }
+
+  /** `from`: lowest point index whose x or y may have changed since the previous call. */
+  update(input: SlotInput, x0: number, x1: number, buckets: number, from: number, key: string): Slot[][] {
+    const { xs, n, ys, map, ascending, positiveOnly } = input;
+    const fullKey = `${key}|${x0}|${x1}|${buckets}|${ys.length}|${positiveOnly}|${map.origin}|${map.scale}`;
+    if (fullKey !== this.key || !ascending) {
+      this.key = fullKey;
+      this.cols = ys.map(() => new Array<Slot>(2 * buckets));
+      this.minI = ys.map(() => new Int32Array(buckets));
+      this.maxI = ys.map(() => new Int32Array(buckets));
+      this.flag = ys.map(() => new Uint8Array(buckets));
+      from = 0;
+    } else {
+      from = Math.max(0, Math.min(from, this.n, n));
+      if (from >= n && n === this.n) return this.cols;
+    }
+    this.n = n;
+    if (!(x1 >= x0) || buckets < 1) return this.cols;
+    const { origin, scale } = map;
+    const span = x1 - x0;
+    const k = span > 0 ? buckets / span : 0;
+    const last = buckets - 1;
+    // first bucket to recompute: the one holding the point before `from` (its min/max may have
+    // been among the changed points)
+    let b0 = 0;
+    if (from > 0) {
+      const xp = (xs[from - 1] - origin) * scale;
+      b0 = xp < x0 ? 0 : xp > x1 ? buckets : Math.min(last, ((xp - x0) * k) | 0);
+    }
+    let iStart = 0, iEnd = n;
+    if (ascending) {
+      iStart = lowerBound(xs, n, b0 === 0 ? x0 : x0 + b0 / k, map);
+      iEnd = upperBound(xs, n, x1, map);
+    }
+    for (let c = 0; c < ys.length; c++) {
+      const y = ys[c], slots = this.cols[c], minI = this.minI[c], maxI = this.maxI[c], flag = this.flag[c];
+      if (b0 < buckets) flag.fill(0, b0, buckets);
+      for (let i = iStart; i < iEnd; i++) {
+        const x = (xs[i] - origin) * scale;
+        if (!ascending && !(x >= x0 && x <= x1)) continue;
+        let b = ((x - x0) * k) | 0;
+        if (b > last) b = last;
+        else if (b < b0) continue; // (rounding at the first bucket's edge: already counted)
+        const v = y[i];
+        if (v === v && v !== Infinity && v !== -Infinity && (!positiveOnly || v > 0)) {
+          if (!(flag[b] & 1)) {
+            flag[b] |= 1;
+            minI[b] = maxI[b] = i;
+          } else if (v < y[minI[b]]) minI[b] = i;
+          else if (v > y[maxI[b]]) maxI[b] = i;
+        } else {
+          flag[b] |= 2;
+        }
+      }
+      for (let b = b0; b < buckets; b++) {
+        const f = flag[b];
+        let s0: Slot, s1: Slot;
+        if (f & 1) {
+          const a = minI[b], z = maxI[b];
+          if (a === z) { s0 = y[a]; s1 = undefined; }
+          else if (a < z) { s0 = y[a]; s1 = y[z]; }
+          else { s0 = y[z]; s1 = y[a]; }
+        } else {
+          s0 = f & 2 ? null : undefined;
+          s1 = undefined;
+        }
+        slots[2 * b] = s0;
+        slots[2 * b + 1] = s1;
+      }
+    }
+    return this.cols;
+  }
+}
+
+/** A "nice" step (1, 2, 2.5 or 5 x 10^k) at least `raw`. */
+export function niceStep(raw: number): number {
+  if (!(raw > 0) || !Number.isFinite(raw)) return 1;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * mag >= raw * (1 - 1e-12)) return m * mag;
+  return 10 * mag;
+}

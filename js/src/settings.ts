@@ -1,0 +1,88 @@
+// View settings. The synced ones mirror the Board's traits (docs/protocol.md): read with
+// model.get, written back with model.set + model.save_changes, and followed on change:* events.
+// `ignoreOutliers` and `histMode` are per-view only.
+
+export type XAxis = "step" | "relative" | "wall";
+export type HistMode = "offset" | "overlay";
+
+export interface Settings {
+  smoothing: number;
+  x_axis: XAxis;
+  log_y: boolean;
+  tag_filter: string;
+  run_filter: string;
+  height: number;
+  title: string;
+  ignoreOutliers: boolean;
+  histMode: HistMode;
+}
+
+export const SYNCED = ["smoothing", "x_axis", "log_y", "tag_filter", "run_filter", "height", "title"] as const;
+export type SyncedName = (typeof SYNCED)[number];
+
+/** The subset of the anywidget model API the board uses. */
+export interface AnyModel {
+  get(name: string): unknown;
+  set(name: string, value: unknown): void;
+  save_changes(): void;
+  on(name: string, cb: (...args: any[]) => void): void;
+  off(name?: string | null, cb?: ((...args: any[]) => void) | null): void;
+  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
+}
+
+function coerce(name: SyncedName, v: unknown): Settings[SyncedName] | undefined {
+  switch (name) {
+    case "smoothing": {
+      const n = typeof v === "number" ? v : Number(v);
+      return Number.isFinite(n) ? Math.min(Math.max(n, 0), 0.999) : undefined;
+    }
+    case "x_axis":
+      return v === "step" || v === "relative" || v === "wall" ? v : v === "walltime" ? "wall" : undefined;
+    case "log_y":
+      return typeof v === "boolean" ? v : undefined;
+    case "height":
+      return typeof v === "number" && Number.isFinite(v) ? Math.max(0, Math.round(v)) : undefined;
+    default:
+      return typeof v === "string" ? v : undefined;
+  }
+}
+
+export const DEFAULTS: Settings = {
+  smoothing: 0.6, x_axis: "step", log_y: false, tag_filter: "", run_filter: "", height: 600, title: "",
+  ignoreOutliers: false, histMode: "offset",
+};
+
+export function readSettings(model: AnyModel): Settings {
+  const s: Settings = { ...DEFAULTS };
+  for (const name of SYNCED) {
+    const v = coerce(name, model.get(name));
+    if (v !== undefined) (s as unknown as Record<string, unknown>)[name] = v;
+  }
+  return s;
+}
+
+/** Follow trait changes; returns an unsubscribe function. */
+export function watchSettings(model: AnyModel, settings: Settings, onChange: (name: SyncedName) => void): () => void {
+  const handlers = SYNCED.map((name) => {
+    const cb = () => {
+      const v = coerce(name, model.get(name));
+      if (v === undefined || v === settings[name]) return;
+      (settings as unknown as Record<string, unknown>)[name] = v;
+      onChange(name);
+    };
+    model.on(`change:${name}`, cb);
+    return [name, cb] as const;
+  });
+  return () => {
+    for (const [name, cb] of handlers) model.off(`change:${name}`, cb);
+  };
+}
+
+export function writeSetting(model: AnyModel, name: SyncedName, value: unknown) {
+  try {
+    model.set(name, value);
+    model.save_changes();
+  } catch (err) {
+    console.warn("[cellboard] could not save setting", name, err);
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { binAt, displayBins, histogramShape, niceTicks, pickRows, robustMax, valueExtent } from "../src/histogram-draw";
+import type { HistogramRecord } from "../src/protocol";
+
+const rec = (edges: number[], counts: number[], step = 0): HistogramRecord => ({
+  run: "a", tag: "h", index: step, step, wall: 0, k: counts.length,
+  edges: Float64Array.from(edges), counts: Float64Array.from(counts),
+});
+
+describe("histogram drawing helpers", () => {
+  it("uses densities of the stored bins, merging only bins narrower than minWidth", () => {
+    // uniform bins: density proportional to counts, one vertex per bin
+    const s = histogramShape([0, 1, 2, 3], [2, 4, 6], 0.5);
+    expect(s.xs).toEqual([0.5, 1.5, 2.5]);
+    expect(s.ys).toEqual([2, 4, 6]);
+    // narrow bins [0,0.1) [0.1,0.2) merge into one of width >= 0.2; the wide bin stays
+    const m = histogramShape([0, 0.1, 0.2, 2.2], [1, 3, 10], 0.2);
+    expect(m.xs.length).toBe(2);
+    expect(m.xs[0]).toBeCloseTo(0.1);
+    expect(m.xs[1]).toBeCloseTo(1.2);
+    expect(m.ys[0]).toBeCloseTo(4 / 0.2);
+    expect(m.ys[1]).toBeCloseTo(5);
+    expect(m.maxY).toBeCloseTo(20);
+  });
+
+  it("asks for fewer display bins for few values, never fewer than 30", () => {
+    expect(displayBins([rec([0, 1], [100])], 1000)).toBe(30);
+    expect(displayBins([rec([0, 1], [1e6])], 1000)).toBe(500); // one per 2 px
+    expect(displayBins([rec([0, 1], [10000])], 1000)).toBe(200);
+  });
+
+  it("caps the height scale when a few spikes dwarf the rest", () => {
+    const normal = [{ xs: [], ys: Array.from({ length: 100 }, (_, i) => 1 + (i % 10) / 10), maxY: 1.9 }];
+    expect(robustMax(normal)).toBe(1.9);
+    const spiky = [{ xs: [], ys: [...Array.from({ length: 100 }, () => 1), 500], maxY: 500 }];
+    expect(robustMax(spiky)).toBe(3);
+  });
+
+  it("extent, ticks, rows and bin lookup", () => {
+    expect(valueExtent([rec([1e-9, 1, 4], [1, 1]), rec([-1, 2], [1])])).toEqual([-1, 4]);
+    expect(valueExtent([rec([1e-9, 1, 4], [1, 1])])).toEqual([0, 4]); // snapped to 0
+    const t = niceTicks(0, 1, 5);
+    expect(t.step).toBe(0.2);
+    expect(t.ticks.map((v) => Math.round(v * 10) / 10)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(pickRows([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 4)).toEqual([1, 4, 7, 10]);
+    expect(binAt(rec([0, 1, 3], [5, 7]), 2)).toEqual([1, 3, 7]);
+    expect(binAt(rec([0, 1, 3], [5, 7]), 4)).toBe(null);
+  });
+});

@@ -1,0 +1,198 @@
+import { describe, expect, it } from "vitest";
+import { BoardStore, seriesKey } from "../src/store";
+import { bytesView, delta, f64View, scalarMsg } from "./helpers";
+
+function newStore() {
+  const sent: Record<string, unknown>[] = [];
+  let t = 0;
+  const store = new BoardStore({ send: (m) => sent.push(m), now: () => t });
+  return { store, sent, advance: (ms: number) => { t += ms; } };
+}
+
+const apply = (store: BoardStore, d: { content: object; buffers: DataView[] }) => store.handleMessage(d.content, d.buffers);
+const values = (store: BoardStore, run: string, tag: string) => {
+  const s = store.scalars.get(seriesKey(run, tag))!;
+  return Array.from(s.values.subarray(0, s.length));
+};
+const steps = (store: BoardStore, run: string, tag: string) => {
+  const s = store.scalars.get(seriesKey(run, tag))!;
+  return Array.from(s.steps.subarray(0, s.length));
+};
+
+describe("scalar series", () => {
+  it("appends when offset == held", () => {
+    const { store, sent } = newStore();
+    apply(store, delta([scalarMsg("a", "loss", 0, [0, 1, 2], [3, 2, 1])], ["a"]));
+    apply(store, delta([scalarMsg("a", "loss", 3, [3, 4], [0.5, 0.4])], ["a"], 2));
+    expect(steps(store, "a", "loss")).toEqual([0, 1, 2, 3, 4]);
+    expect(values(store, "a", "loss")).toEqual([3, 2, 1, 0.5, 0.4]);
+    expect(store.totals().scalarPoints).toBe(5);
+    expect(sent).toEqual([]);
+  });
+
+  it("grows past its initial capacity", () => {
+    const { store } = newStore();
+    const n = 1000;
+    for (let i = 0; i < n; i += 10) {
+      const st = Array.from({ length: 10 }, (_, j) => i + j);
+      apply(store, delta([scalarMsg("a", "t", i, st, st.map((x) => x * 2))]));
+    }
+    expect(values(store, "a", "t")).toEqual(Array.from({ length: n }, (_, i) => 2 * i));
+  });
+
+  it("truncates to offset, then appends (decimated tail resent)", () => {
+    const { store, sent } = newStore();
+    apply(store, delta([scalarMsg("a", "loss", 0, [0, 1, 2, 3, 4], [5, 4, 3, 2, 1], { decimated: true, total: 50 })]));
+    const s = store.scalars.get(seriesKey("a", "loss"))!;
+    const rewrites = s.rewrites;
+    apply(store, delta([scalarMsg("a", "loss", 3, [3, 4, 5], [9, 8, 7], { decimated: true, total: 60 })]));
+    expect(values(store, "a", "loss")).toEqual([5, 4, 3, 9, 8, 7]);
+    expect(s.total).toBe(60);
+    expect(s.decimated).toBe(true);
+    expect(s.rewrites).toBe(rewrites + 1);
+    expect(sent).toEqual([]);
+  });
+
+  it("replaces the series on offset 0", () => {
+    const { store } = newStore();
+    apply(store, delta([scalarMsg("a", "loss", 0, [0, 1, 2, 3], [1, 1, 1, 1])]));
+    apply(store, delta([scalarMsg("a", "loss", 0, [7, 8], [2, 3])]));
+    expect(steps(store, "a", "loss")).toEqual([7, 8]);
+    expect(values(store, "a", "loss")).toEqual([2, 3]);
+  });
+
+  it("a gap keeps what is held and asks for a hello (rate limited)", () => {
+    const { store, sent, advance } = newStore();
+    apply(store, delta([scalarMsg("a", "loss", 0, [0, 1], [1, 2])]));
+    apply(store, delta([scalarMsg("a", "loss", 5, [5, 6], [9, 9])]));
+    expect(values(store, "a", "loss")).toEqual([1, 2]);
+    expect(sent).toEqual([{ type: "hello" }]);
+    apply(store, delta([scalarMsg("a", "loss", 6, [6], [9])]));
+    expect(sent.length).toBe(1); // not again within the interval
+    advance(1500);
+    apply(store, delta([scalarMsg("a", "loss", 6, [6], [9])]));
+    expect(sent.length).toBe(2);
+    // the resend from offset 0 repairs the series
+    apply(store, delta([scalarMsg("a", "loss", 0, [0, 1, 2, 3], [1, 2, 3, 4])]));
+    expect(values(store, "a", "loss")).toEqual([1, 2, 3, 4]);
+  });
+
+  it("a jump in seq (lost messages) asks for a hello", () => {
+    const { store, sent } = newStore();
+    apply(store, delta([scalarMsg("a", "t", 0, [0], [1])], ["a"], 4));
+    apply(store, delta([scalarMsg("a", "t", 1, [1], [1])], ["a"], 5));
+    expect(sent).toEqual([]);
+    store.handleMessage({ type: "range", id: 1, run: "a", tag: "t", count: 0, decimated: false, seq: 6 }, []);
+    apply(store, delta([scalarMsg("a", "t", 2, [2], [1])], ["a"], 7));
+    expect(sent).toEqual([]);
+    apply(store, delta([scalarMsg("a", "t", 3, [3], [1])], ["a"], 9)); // 8 was lost
+    expect(sent).toEqual([{ type: "hello" }]);
+    expect(store.totals().scalarPoints).toBe(4); // still applied
+  });
+
+  it("an epoch change (purge) replaces history; a new epoch with offset > 0 is a gap", () => {
+    const { store, sent } = newStore();
+    apply(store, delta([scalarMsg("a", "loss", 0, [0, 1, 2, 3], [4, 3, 2, 1])]));
+    apply(store, delta([scalarMsg("a", "loss", 2, [2, 3], [0, 0], { epoch: 1 })]));
+    expect(values(store, "a", "loss")).toEqual([4, 3, 2, 1]);
+    expect(sent).toEqual([{ type: "hello" }]);
+    apply(store, delta([scalarMsg("a", "loss", 0, [0, 1, 2], [7, 7, 6], { epoch: 1 })]));
+    expect(values(store, "a", "loss")).toEqual([7, 7, 6]);
+    expect(store.scalars.get(seriesKey("a", "loss"))!.epoch).toBe(1);
+  });
+
+  it("reports the lowest index changed since a version", () => {
+    const { store } = newStore();
+    apply(store, delta([scalarMsg("a", "t", 0, [0, 1, 2, 3], [0, 0, 0, 0])]));
+    const s = store.scalars.get(seriesKey("a", "t"))!;
+    const v = s.version;
+    expect(s.changedSince(v)).toBe(4); // nothing changed
+    apply(store, delta([scalarMsg("a", "t", 4, [4, 5], [0, 0])]));
+    apply(store, delta([scalarMsg("a", "t", 3, [3, 4, 5, 6], [1, 1, 1, 1])]));
+    apply(store, delta([scalarMsg("a", "t", 7, [7], [1])]));
+    expect(s.changedSince(v)).toBe(3);
+    expect(s.changedSince(s.version - 1)).toBe(7);
+    expect(s.changedSince(-5)).toBe(0);
+  });
+
+  it("tracks whether steps ascend", () => {
+    const { store } = newStore();
+    apply(store, delta([scalarMsg("a", "t", 0, [0, 1, 2], [0, 0, 0])]));
+    const s = store.scalars.get(seriesKey("a", "t"))!;
+    expect(s.stepsAscending).toBe(true);
+    apply(store, delta([scalarMsg("a", "t", 3, [1], [0])]));
+    expect(s.stepsAscending).toBe(false);
+    apply(store, delta([scalarMsg("a", "t", 3, [5], [0])]));
+    expect(s.stepsAscending).toBe(true);
+  });
+
+  it("notifies subscribers with the changed keys and tracks runs", () => {
+    const { store } = newStore();
+    const changes: string[][] = [];
+    store.subscribe((c) => changes.push([...c.scalars]));
+    apply(store, delta([scalarMsg("b", "x", 0, [0], [1]), scalarMsg("a", "x", 0, [0], [1])], ["b", "a"]));
+    expect(changes).toEqual([[seriesKey("b", "x"), seriesKey("a", "x")]]);
+    expect(store.runs).toEqual(["a", "b"]);
+    expect(store.runOrder.get("b")).toBe(0);
+    expect(store.totals().scalarTags).toBe(1);
+  });
+});
+
+describe("records by index", () => {
+  const img = (index: number, buffer = 0) => ({ run: "a", tag: "img", index, step: index * 10, wall: 1, width: 1, height: 1, mime: "image/png", buffer });
+
+  it("puts each index once; a hole asks for a hello", () => {
+    const { store, sent } = newStore();
+    store.handleMessage({ type: "delta", seq: 1, runs: ["a"], images: [img(0), img(1, 1)] }, [bytesView([1]), bytesView([2])]);
+    store.handleMessage({ type: "delta", seq: 2, runs: ["a"], images: [img(1)] }, [bytesView([9])]);
+    const l = store.images.get(seriesKey("a", "img"))!;
+    expect(l.count).toBe(2);
+    expect(Array.from(l.byIndex[1]!.bytes)).toEqual([2]);
+    expect(sent).toEqual([]);
+    store.handleMessage({ type: "delta", seq: 3, runs: ["a"], images: [img(4)] }, [bytesView([5])]);
+    expect(l.count).toBe(3);
+    expect(sent).toEqual([{ type: "hello" }]);
+    expect(l.list().map((r) => r.step)).toEqual([0, 10, 40]);
+  });
+
+  it("histograms and text", () => {
+    const { store } = newStore();
+    store.handleMessage({
+      type: "delta", seq: 1, runs: ["a"],
+      histograms: [{ run: "a", tag: "w", index: 0, step: 0, wall: 1, k: 2, buffer: 0 }],
+      text: [{ run: "a", tag: "t", index: 0, step: 0, wall: 1, text: "hi" }],
+    }, [f64View([0, 1, 2, 3, 4])]);
+    expect(store.totals()).toMatchObject({ histograms: 1, text: 1, runs: ["a"] });
+  });
+});
+
+describe("range requests", () => {
+  it("sends a request and attaches the reply as detail", async () => {
+    const { store, sent } = newStore();
+    apply(store, delta([scalarMsg("a", "t", 0, [0, 100], [1, 2], { decimated: true, total: 101 })]));
+    expect(store.scalars.get(seriesKey("a", "t"))!.changedSince(0)).toBe(0);
+    const p = store.requestRange("a", "t", 10, 20);
+    expect(sent[0]).toMatchObject({ type: "range", run: "a", tag: "t", x0: 10, x1: 20 });
+    const id = sent[0].id as number;
+    store.handleMessage({ type: "range", id, run: "a", tag: "t", count: 2, decimated: false, buffer: 0 },
+      [f64View([10, 20, 1, 2, 0.1, 0.2])]);
+    const reply = await p;
+    expect(reply!.count).toBe(2);
+    const s = store.scalars.get(seriesKey("a", "t"))!;
+    expect(Array.from(s.detail!.values)).toEqual([0.1, 0.2]);
+    // spliced into the held points for a zoom inside [10, 20] only
+    const m = s.withDetail(12, 18)!;
+    expect(Array.from(m.steps)).toEqual([0, 10, 20, 100]);
+    expect(Array.from(m.values)).toEqual([1, 0.1, 0.2, 2]);
+    expect(s.withDetail(5, 18)).toBe(null);
+    // a rewrite of held points drops the detail
+    apply(store, delta([scalarMsg("a", "t", 1, [100, 110], [2, 3], { decimated: true, total: 111 })]));
+    expect(s.detail).toBe(null);
+  });
+
+  it("a reply nobody waits for is ignored", () => {
+    const { store } = newStore();
+    store.handleMessage({ type: "range", id: 42, run: "a", tag: "t", count: 0, decimated: false }, []);
+    expect(store.scalars.size).toBe(0);
+  });
+});

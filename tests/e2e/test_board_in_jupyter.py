@@ -1,0 +1,155 @@
+"""The live board in a real JupyterLab and Notebook 7, in headless Chromium.
+
+A notebook trains a small torch model and logs scalars, images and histograms; the test
+watches the board's data-* hooks grow while the cell runs, checks they reach the logged
+totals, that canvases are drawn, that no error widget or page error shows up, and saves
+screenshots to test-artifacts/ (look at them).
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from .jupyter_server import CHROMIUM, CHROMIUM_ARGS, JupyterServer, page_errors, run_all_cells, wait_kernel_ready
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+STEPS, EPOCHS = 150, 6
+SCALAR_POINTS = STEPS * 2 + EPOCHS  # train/loss + train/lr per step, test/accuracy per epoch
+IMAGES = EPOCHS
+HISTOGRAM_STEPS = EPOCHS * 2  # two parameters
+
+TRAIN = f"""\
+import time, torch, numpy as np
+from torch import nn
+import cellboard
+torch.manual_seed(0)
+X = torch.randn(512, 16); y = (X[:, :4].sum(1) > 0).long()
+model = nn.Sequential(nn.Linear(16, 32), nn.ReLU(), nn.Linear(32, 2))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+writer = cellboard.SummaryWriter("runs/e2e")
+writer.show(title="e2e run")
+per_epoch = {STEPS} // {EPOCHS}
+for step in range({STEPS}):
+    idx = torch.randint(0, 512, (32,))
+    loss = nn.functional.cross_entropy(model(X[idx]), y[idx])
+    opt.zero_grad(); loss.backward(); opt.step()
+    writer.add_scalar("train/loss", loss, step)
+    writer.add_scalar("train/lr", 0.1 * (1 - step / {STEPS}), step)
+    if (step + 1) % per_epoch == 0:
+        epoch = step // per_epoch
+        acc = (model(X).argmax(1) == y).float().mean()
+        writer.add_scalar("test/accuracy", acc, step)
+        writer.add_histogram("weights/fc1", model[0].weight, epoch)
+        writer.add_histogram("weights/fc2", model[2].weight, epoch)
+        img = torch.rand(3, 32, 32) * torch.linspace(0, 1, 32)
+        writer.add_image("samples/gradient", img, epoch)
+        writer.add_text("notes", f"epoch **{{epoch}}** accuracy {{acc:.2f}}", epoch)
+    time.sleep(0.02)
+writer.close()
+print("DONE", {STEPS})
+"""
+
+CANVAS_INK_JS = """(root) => {
+  let ink = 0;
+  for (const c of root.querySelectorAll('canvas')) {
+    if (!c.width || !c.height) continue;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < d.length; i += 16) if (d[i] !== 0) ink++;
+  }
+  return ink;
+}"""
+
+
+def make_notebook(root: Path) -> str:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(TRAIN)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nbformat.write(nb, str(root / "board.ipynb"))
+    return "board.ipynb"
+
+
+@pytest.fixture
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.mark.parametrize("app", ["lab", "notebook"])
+def test_board_updates_live_in_jupyter(app, tmp_path, browser):
+    from playwright.sync_api import expect
+
+    root = tmp_path / "root"
+    root.mkdir()
+    name = make_notebook(root)
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = JupyterServer(app, root, tmp_path).start()
+    logs: list[str] = []
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
+        page.goto(server.url(name))
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+        wait_kernel_ready(page)
+        run_all_cells(page)
+
+        board = page.locator(".jp-OutputArea-output .cellboard")
+        err = page.locator(".jp-OutputArea-output .jupyter-widgets-error-widget")
+        expect(board.or_(err).first).to_be_visible(timeout=60_000)
+        assert err.count() == 0, err.first.inner_text()
+        expect(board).to_have_attribute("data-cellboard-ready", "1", timeout=30_000)
+
+        # live: the point count grows while the cell is still running
+        seen = set()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            seen.add(int(board.get_attribute("data-scalar-points") or 0))
+            if page.locator(".jp-OutputArea-output", has_text=f"DONE {STEPS}").count():
+                break
+            time.sleep(0.1)
+        growing = sorted(v for v in seen if 0 < v < SCALAR_POINTS)
+        assert len(growing) >= 3, f"board did not update live while training: {sorted(seen)}"
+
+        expect(board).to_have_attribute("data-scalar-points", str(SCALAR_POINTS), timeout=30_000)
+        expect(board).to_have_attribute("data-image-count", str(IMAGES), timeout=30_000)
+        expect(board).to_have_attribute("data-histogram-steps", str(HISTOGRAM_STEPS), timeout=30_000)
+        expect(board).to_have_attribute("data-scalar-tags", "3")
+        assert board.get_attribute("data-runs") == "e2e"
+        wait_kernel_ready(page)
+        page.wait_for_timeout(500)
+        assert board.evaluate(CANVAS_INK_JS) > 500, "scalar charts are blank"
+        board.screenshot(path=str(ARTIFACTS / f"board-{app}-scalars.png"))
+        for tab in ("Images", "Histograms", "Text"):
+            board.get_by_role("tab", name=tab).click()
+            page.wait_for_timeout(400)
+            board.screenshot(path=str(ARTIFACTS / f"board-{app}-{tab.lower()}.png"))
+            if tab == "Histograms":
+                assert board.evaluate(CANVAS_INK_JS) > 500, "histograms are blank"
+        assert not page_errors(logs), page_errors(logs)
+
+        if app == "lab":
+            # a page reload renders the board again: the new view says hello and gets everything
+            page.keyboard.press("Control+s")  # the output must be in the saved notebook to come back
+            page.wait_for_timeout(1000)
+            page.reload()
+            board = page.locator(".jp-OutputArea-output .cellboard")
+            expect(board).to_have_attribute("data-scalar-points", str(SCALAR_POINTS), timeout=60_000)
+            expect(board).to_have_attribute("data-image-count", str(IMAGES), timeout=30_000)
+            board.screenshot(path=str(ARTIFACTS / "board-lab-after-reload.png"))
+    except Exception:
+        print("\n".join(logs[-40:]))
+        print(server.log_path.read_text()[-4000:])
+        raise
+    finally:
+        server.stop()

@@ -1,0 +1,283 @@
+"""The frontend bundle in headless Chromium, without Jupyter: js/harness/ mounts widget.js with a
+fake anywidget model and a fake kernel streaming synthetic deltas (3 runs; scalars with a spike
+and a NaN, real PNG images, uniform and TensorFlow-style histograms, markdown text with an XSS
+attempt). Checks the data-* hooks, drawn canvases, every control, resync after a gap, cleanup,
+and saves screenshots to test-artifacts/ (look at them).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .frontend_harness import CHROMIUM, ROOT, chromium, ensure_bundle, open_harness, serve
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+EXPECTED = {  # js/harness/harness.js: 3 runs x (3 tags x 1000 steps + 2 tags x 21 evals), ...
+    "data-runs": "baseline,lr_0.001,lr_0.01",
+    "data-scalar-tags": "5",
+    "data-scalar-points": str(3 * (3 * 1000 + 2 * 21)),
+    "data-image-count": str(3 * 10 + 3),
+    "data-histogram-steps": str(3 * 20 + 20 + 20),
+}
+
+INK_JS = """(root) => {
+  let ink = 0;
+  for (const c of root.querySelectorAll('canvas')) {
+    if (!c.width || !c.height || !c.offsetParent) continue;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < d.length; i += 16) if (d[i] !== 0) ink++;
+  }
+  return ink;
+}"""
+
+UNSAFE_JS = """(root) => {
+  const bad = [];
+  for (const el of root.querySelectorAll('*')) {
+    if (['SCRIPT', 'IFRAME', 'OBJECT', 'EMBED'].includes(el.tagName)) bad.push(el.tagName);
+    for (const a of el.attributes) if (/^on/i.test(a.name)) bad.push(el.tagName + '[' + a.name + ']');
+    const href = el.getAttribute('href') || el.getAttribute('src') || '';
+    if (/^\\s*javascript:/i.test(href)) bad.push(el.tagName + ' ' + href);
+  }
+  return bad;
+}"""
+
+
+@pytest.fixture(scope="module")
+def site():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    reason = ensure_bundle()
+    if reason:
+        pytest.skip(reason)
+    ARTIFACTS.mkdir(exist_ok=True)
+    with serve() as base, chromium() as browser:
+        yield base, browser
+
+
+def real_errors(errors: list[str]) -> list[str]:
+    return [e for e in errors if "favicon" not in e and "Failed to load resource" not in e]
+
+
+def wait_streamed(page):
+    page.wait_for_function("() => window.cellboardHarness.streamed === true", timeout=30_000)
+
+
+def expect_totals(board):
+    from playwright.sync_api import expect
+
+    for attr, value in EXPECTED.items():
+        expect(board).to_have_attribute(attr, value, timeout=15_000)
+    expect(board).to_have_attribute("data-cellboard-ready", "1")
+
+
+def shot(board, name: str):
+    board.screenshot(path=str(ARTIFACTS / f"harness-{name}.png"))
+
+
+def test_harness_renders_every_kind_and_control(site):
+    from playwright.sync_api import expect
+
+    base, browser = site
+    page, errors = open_harness(browser, base)
+    board = page.locator("#out.cellboard")
+    wait_streamed(page)
+    expect_totals(board)
+    page.wait_for_timeout(300)
+    assert board.evaluate(INK_JS) > 2000, "scalar charts are blank"
+    assert board.locator(".cb-scalar-card").count() == 5
+    assert page.evaluate("() => window.cellboardHarness.model.sent[0]") == {"type": "hello"}
+    shot(board, "scalars")
+
+    # hover: tooltip with every run
+    plot = board.locator(".cb-scalar-card[data-tag='train/loss'] .u-over")
+    plot.scroll_into_view_if_needed()
+    page.wait_for_timeout(100)
+    box = plot.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] * 0.5)
+    tip = board.locator(".cb-scalar-card[data-tag='train/loss'] .cb-tooltip")
+    expect(tip).to_be_visible()
+    for run in ("baseline", "lr_0.001", "lr_0.01"):
+        expect(tip).to_contain_text(run)
+    expect(tip).to_contain_text("Smoothed")
+    shot(board, "scalars-tooltip")
+
+    # drag to zoom, double-click to reset
+    reset = board.locator(".cb-scalar-card[data-tag='train/loss'] button[title^='Reset zoom']")
+    page.mouse.move(box["x"] + box["width"] * 0.55, box["y"] + 40)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.8, box["y"] + 40, steps=5)
+    page.mouse.up()
+    expect(reset).to_be_visible()
+    page.wait_for_timeout(100)
+    shot(board, "scalars-zoomed")
+    page.mouse.dblclick(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    expect(reset).to_be_hidden()
+
+    # CSV: every point held, for the runs shown
+    with page.expect_download() as dl:
+        board.locator(".cb-scalar-card[data-tag='train/loss'] button[title^='Download CSV']").click()
+    assert dl.value.suggested_filename == "train_loss.csv"
+    lines = Path(dl.value.path()).read_text().splitlines()
+    assert lines[0] == "run,step,wall_time,value"
+    assert len(lines) == 1 + 3 * 1000
+    nan_row = next(line for line in lines if line.startswith("lr_0.01,400,"))
+    assert nan_row.endswith(",NaN"), nan_row  # the diverged batch is exported as logged
+    assert any(line.startswith("lr_0.01,700,") and line.endswith(",9.5") for line in lines)  # the spike
+
+    # settings: every control writes its synced trait
+    model = "window.cellboardHarness.model"
+    board.get_by_label("Log-scale y axis").check()
+    assert page.evaluate(f"() => {model}.get('log_y')") is True
+    assert page.evaluate(f"() => {model}.saved.length") >= 1
+    page.wait_for_timeout(150)
+    assert board.evaluate(INK_JS) > 2000
+    shot(board, "scalars-logy")
+    board.get_by_label("Log-scale y axis").uncheck()
+
+    smoothing = board.get_by_label("Smoothing value")
+    smoothing.fill("0.95")
+    smoothing.dispatch_event("change")
+    assert abs(page.evaluate(f"() => {model}.get('smoothing')") - 0.95) < 1e-9
+    smoothing.fill("0")
+    smoothing.dispatch_event("change")
+    page.wait_for_timeout(100)
+    assert board.evaluate(INK_JS) > 2000
+
+    for axis in ("relative", "wall", "step"):
+        board.get_by_label("Horizontal axis").select_option(axis)
+        assert page.evaluate(f"() => {model}.get('x_axis')") == axis
+        page.wait_for_timeout(150)
+        assert board.evaluate(INK_JS) > 2000, f"blank charts with x axis {axis}"
+        if axis != "step":
+            shot(board, f"scalars-x-{axis}")
+
+    board.get_by_label("Ignore outliers in y range").check()
+    page.wait_for_timeout(100)
+    board.get_by_label("Ignore outliers in y range").uncheck()
+
+    # the model changing a trait (as Python would) updates the controls
+    page.evaluate(f"() => {model}.set('smoothing', 0.6)")
+    expect(smoothing).to_have_value("0.600")
+
+    # tag and run filters
+    tags = board.get_by_label("Filter tags")
+    tags.fill("loss$")
+    expect(board.locator(".cb-scalar-card")).to_have_count(2)
+    tags.fill("")
+    expect(board.locator(".cb-scalar-card")).to_have_count(5)
+    board.get_by_label("Filter runs").fill("^lr_")
+    page.wait_for_timeout(100)
+    expect(board.locator(".cb-run")).to_have_count(2)
+    board.get_by_label("Filter runs").fill("")
+    board.locator(".cb-run", has_text="lr_0.01").locator("input").uncheck()
+    page.wait_for_timeout(100)
+    assert board.evaluate(INK_JS) > 1000
+    board.locator(".cb-run", has_text="lr_0.01").locator("input").check()
+
+    # tabs appear for the kinds that have data
+    assert [t.inner_text().strip().lower() for t in board.get_by_role("tab").all()] == \
+        ["scalars", "images", "histograms", "text"]
+
+    board.get_by_role("tab", name="Images").click()
+    cards = board.locator(".cb-image-card")
+    expect(cards).to_have_count(4)
+    page.wait_for_function("""() => [...document.querySelectorAll('.cb-image-card img')]
+        .every((i) => i.complete && i.naturalWidth > 0)""", timeout=10_000)
+    first = cards.filter(has_text="samples/generated").first
+    expect(first.locator(".cb-step")).to_have_text("step 900")
+    slider = first.locator("input[type=range]")
+    assert slider.get_attribute("max") == "9", "the slider covers every logged step"
+    slider.fill("0")
+    expect(first.locator(".cb-step")).to_have_text("step 0")
+    shot(board, "images")
+
+    board.get_by_role("tab", name="Histograms").click()
+    expect(board.locator(".cb-hist-card")).to_have_count(5)
+    page.wait_for_timeout(200)
+    assert board.evaluate(INK_JS) > 2000, "histograms are blank"
+    hist = board.locator(".cb-hist-card canvas").nth(1).bounding_box()
+    page.mouse.move(hist["x"] + hist["width"] * 0.4, hist["y"] + hist["height"] * 0.6)
+    expect(board.locator(".cb-hist-card .cb-tooltip").nth(1)).to_contain_text("step")
+    shot(board, "histograms-offset")
+    board.get_by_label("Overlay").check()
+    page.wait_for_timeout(200)
+    assert board.evaluate(INK_JS) > 1000
+    shot(board, "histograms-overlay")
+    board.get_by_label("Offset (steps stacked)").check()
+
+    board.get_by_role("tab", name="Text").click()
+    expect(board.locator(".cb-text-card")).to_have_count(3)
+    expect(board.locator(".cb-md table").first).to_be_visible()
+    assert board.evaluate(UNSAFE_JS) == []
+    assert page.evaluate("() => window.__xss") is None
+    expect(board.locator(".cb-md", has_text="Sanitizer check")).to_contain_text("<script>")
+    shot(board, "text")
+    board.get_by_role("tab", name="Scalars").click()
+
+    # a gap (offset beyond what the view holds) asks for a hello; the snapshot restores everything
+    page.evaluate("""() => {
+      const h = window.cellboardHarness;
+      const ab = new ArrayBuffer(24 + 3);
+      const dv = new DataView(ab, 3, 24);
+      dv.setFloat64(0, 5000, true); dv.setFloat64(8, 1.7e9, true); dv.setFloat64(16, 1, true);
+      h.model.emit('msg:custom', {type: 'delta', seq: 999, runs: ['baseline', 'lr_0.01', 'lr_0.001'],
+        scalars: [{run: 'baseline', tag: 'train/loss', epoch: 0, offset: 5000, count: 1, decimated: false,
+                   total: 5001, buffer: 0}]}, [dv]);
+    }""")
+    assert page.evaluate("() => window.cellboardHarness.kernel.hellos") >= 2
+    expect_totals(board)
+
+    # cleanup removes every listener and element
+    page.evaluate("() => window.cellboardHarness.cleanup()")
+    assert page.evaluate("() => window.cellboardHarness.model.listenerCount()") == 0
+    assert board.evaluate("(el) => el.children.length") == 0
+
+    assert not real_errors(errors), real_errors(errors)
+    page.close()
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_harness_follows_jupyterlab_theme(site, theme):
+    base, browser = site
+    page, errors = open_harness(browser, base, f"?theme={theme}")
+    board = page.locator("#out.cellboard")
+    wait_streamed(page)
+    expect_totals(board)
+    bg = board.evaluate("(el) => getComputedStyle(el).backgroundColor")
+    assert bg == ("rgb(255, 255, 255)" if theme == "light" else "rgb(33, 33, 33)")
+    page.wait_for_timeout(300)
+    assert board.evaluate(INK_JS) > 2000
+    shot(board, f"scalars-{theme}")
+    board.get_by_role("tab", name="Histograms").click()
+    page.wait_for_timeout(200)
+    shot(board, f"histograms-{theme}")
+    assert not real_errors(errors), real_errors(errors)
+    page.close()
+
+
+def test_harness_narrow_cell(site):
+    base, browser = site
+    page, errors = open_harness(browser, base, viewport=(560, 900))
+    board = page.locator("#out.cellboard")
+    wait_streamed(page)
+    expect_totals(board)
+    assert "cb-narrow" in board.get_attribute("class")
+    page.wait_for_timeout(300)
+    assert board.evaluate(INK_JS) > 1000
+    shot(board, "narrow")
+    assert not real_errors(errors), real_errors(errors)
+    page.close()
+
+
+@pytest.mark.skipif(not os.environ.get("CELLBOARD_BENCH"), reason="timing: run benchmarks/frontend_render.py")
+def test_benchmark_smoke(site):
+    from .frontend_harness import run_benchmark
+
+    base, browser = site
+    result = run_benchmark(browser, base)
+    assert result["heldPoints"] >= 1_000_000
+    print(result)
