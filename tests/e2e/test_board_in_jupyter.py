@@ -153,3 +153,64 @@ def test_board_updates_live_in_jupyter(app, tmp_path, browser):
         raise
     finally:
         server.stop()
+
+
+FOLLOW_START = """\
+import subprocess, sys, pathlib
+pathlib.Path("bg").mkdir(exist_ok=True)
+pathlib.Path("writer.py").write_text('''
+import sys, time
+from torch.utils.tensorboard import SummaryWriter
+w = SummaryWriter(sys.argv[1])
+for i in range(40):
+    w.add_scalar("train/loss", 1.0 / (i + 1), i)
+    w.flush()
+    time.sleep(0.15)
+w.close()
+''')
+proc = subprocess.Popen([sys.executable, "writer.py", "bg/torch-run"])
+"""
+FOLLOW_SHOW = "%load_ext cellboard\n%cellboard bg --reload-interval 0.3"
+
+
+def test_board_follows_a_torch_writer_in_another_process(tmp_path, browser):
+    from playwright.sync_api import expect
+
+    root = tmp_path / "root"
+    root.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(FOLLOW_START), nbformat.v4.new_code_cell(FOLLOW_SHOW)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(root / "follow.ipynb"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = JupyterServer("lab", root, tmp_path).start()
+    logs: list[str] = []
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
+        page.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
+        page.goto(server.url("follow.ipynb"))
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+        wait_kernel_ready(page)
+        run_all_cells(page)
+        board = page.locator(".jp-OutputArea-output .cellboard")
+        expect(board).to_have_attribute("data-cellboard-ready", "1", timeout=60_000)
+        seen = set()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            n = int(board.get_attribute("data-scalar-points") or 0)
+            seen.add(n)
+            if n == 40:
+                break
+            time.sleep(0.1)
+        assert 40 in seen, sorted(seen)
+        assert len([v for v in seen if 0 < v < 40]) >= 3, f"the board did not grow while following: {sorted(seen)}"
+        assert board.get_attribute("data-runs") == "torch-run"
+        board.screenshot(path=str(ARTIFACTS / "board-lab-follow.png"))
+        assert not page_errors(logs), page_errors(logs)
+    except Exception:
+        print("\n".join(logs[-40:]))
+        print(server.log_path.read_text()[-4000:])
+        raise
+    finally:
+        server.stop()
