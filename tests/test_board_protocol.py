@@ -205,3 +205,18 @@ def test_close_publishes_png_snapshot(tmp_path, monkeypatch):
 
     png = base64.b64decode(updates[-1]["image/png"])
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_purged_records_are_reset_in_the_view():
+    from cellboard.store import ImageRecord
+
+    board = Board(interval=0.0)
+    cap = Captured(board)
+    board._on_msg(board, {"type": "hello"}, [])
+    png = cellboard.summaries.encode_png(np.zeros((2, 2, 3), np.uint8))[0]
+    board.store.append_records("r", "images", "img", [ImageRecord(i, 0.0, png, 2, 2) for i in range(5)])
+    cap.messages.clear()
+    board.store.purge("r", 3)  # a restart from step 3
+    content = cap.messages[-1][0]
+    assert content["reset"] == [{"kind": "images", "run": "r", "tag": "img"}]
+    assert [e["step"] for e in content["images"]] == [0, 1, 2]

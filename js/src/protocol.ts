@@ -51,6 +51,8 @@ export interface Delta {
   images: ImageRecord[];
   histograms: HistogramRecord[];
   text: TextRecord[];
+  /** Record lists whose history was rewritten (a purge): cleared before this delta's records. */
+  reset: { kind: "images" | "histograms" | "text"; run: string; tag: string }[];
   errors: string[];
 }
 
@@ -190,6 +192,15 @@ function decodeList<T>(list: unknown, decode: (e: unknown) => T, errors: string[
   return out;
 }
 
+function decodeReset(e: unknown): Delta["reset"][number] {
+  if (!isObj(e)) throw new TypeError("reset entry is not an object");
+  const run = str(e.run), tag = str(e.tag), kind = e.kind;
+  if (run === null || tag === null || (kind !== "images" && kind !== "histograms" && kind !== "text")) {
+    throw new TypeError("malformed reset entry");
+  }
+  return { kind, run, tag };
+}
+
 export function decodeDelta(content: Obj, buffers: readonly WireBuffer[] = []): Delta {
   const errors: string[] = [];
   const runs = Array.isArray(content.runs) ? content.runs.filter((r): r is string => typeof r === "string") : [];
@@ -200,6 +211,7 @@ export function decodeDelta(content: Obj, buffers: readonly WireBuffer[] = []): 
     images: decodeList(content.images, (e) => decodeImage(e, buffers), errors),
     histograms: decodeList(content.histograms, (e) => decodeHistogram(e, buffers), errors),
     text: decodeList(content.text, decodeText, errors),
+    reset: decodeList(content.reset, decodeReset, errors),
     errors,
   };
 }

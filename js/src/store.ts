@@ -148,6 +148,14 @@ export class RecordList<T extends StoredRecord> {
     return true;
   }
 
+  /** Forget every record (history rewritten by a purge; a full resend follows). */
+  clear() {
+    this.byIndex = [];
+    this.count = 0;
+    this.version++;
+    this.sorted = null;
+  }
+
   hasHole(): boolean {
     return this.count < this.byIndex.length;
   }
@@ -253,6 +261,13 @@ export class BoardStore {
       const r = this.applyScalar(c);
       if (r === "gap") gap = true;
       else if (r === "changed") change.scalars.add(seriesKey(c.run, c.tag));
+    }
+    for (const r of delta.reset ?? []) {
+      const l = (this[r.kind] as Map<string, RecordList<StoredRecord>>).get(seriesKey(r.run, r.tag));
+      if (l) {
+        l.clear();
+        change[r.kind].add(seriesKey(r.run, r.tag));
+      }
     }
     const recs: [Kind, StoredRecord[]][] = [["images", delta.images], ["histograms", delta.histograms], ["text", delta.text]];
     for (const [kind, list] of recs) {

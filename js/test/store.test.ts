@@ -155,6 +155,20 @@ describe("records by index", () => {
     expect(l.list().map((r) => r.step)).toEqual([0, 10, 40]);
   });
 
+  it("a reset (purge) clears a record list before the resent records", () => {
+    const { store, sent } = newStore();
+    store.handleMessage({ type: "delta", seq: 1, runs: ["a"], images: [img(0), img(1, 1), img(2, 2)] },
+      [bytesView([1]), bytesView([2]), bytesView([3])]);
+    store.handleMessage({
+      type: "delta", seq: 2, runs: ["a"], reset: [{ kind: "images", run: "a", tag: "img" }],
+      images: [img(0), img(1, 1)],
+    }, [bytesView([7]), bytesView([8])]);
+    const l = store.images.get(seriesKey("a", "img"))!;
+    expect(l.count).toBe(2);
+    expect(Array.from(l.byIndex[0]!.bytes)).toEqual([7]);
+    expect(sent).toEqual([]);
+  });
+
   it("histograms and text", () => {
     const { store } = newStore();
     store.handleMessage({

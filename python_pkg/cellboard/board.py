@@ -58,7 +58,8 @@ class _Message:
         self.bytes = 0
 
     def _reset(self) -> None:
-        self.content: dict = {"type": "delta", "scalars": [], "images": [], "histograms": [], "text": []}
+        self.content: dict = {"type": "delta", "reset": [], "scalars": [], "images": [], "histograms": [],
+                              "text": []}
         self.buffers: list[bytes] = []
         self.size = 0
 
@@ -72,7 +73,7 @@ class _Message:
         self.content[kind].append(entry)
 
     def flush(self, force: bool = False) -> None:
-        if not force and not any(self.content[k] for k in ("scalars", "images", "histograms", "text")):
+        if not force and not any(self.content[k] for k in ("reset", "scalars", "images", "histograms", "text")):
             return
         self.content["runs"] = self._runs
         self._send(self.content, self.buffers)
@@ -281,8 +282,11 @@ class Board(anywidget.AnyWidget):
             return
         key = (kind, run, tag)
         sent = self._records.get(key, 0)
-        if sent > len(recs) or not self._confirmed:
-            sent = 0  # purged, or the view may have missed them: resend (idempotent by index)
+        if sent > len(recs):  # purged: the view drops what it holds, then gets the list again
+            msg.content["reset"].append({"kind": kind, "run": run, "tag": tag})
+            sent = 0
+        elif not self._confirmed:
+            sent = 0  # the view may have missed them: resend (idempotent by index)
         for i in range(sent, len(recs)):
             r = recs[i]
             base = {"run": run, "tag": tag, "index": i, "step": int(r.step), "wall": float(r.wall_time)}
