@@ -232,6 +232,8 @@ class Board(anywidget.AnyWidget):
                 else:
                     self._add_records(msg, kind, run, tag)
             msg.flush(force=not changes)
+            # a delta split in several messages spends several intervals: ~10 messages/s on average
+            self._last_send += max(0, msg.messages - 1) * self.interval
 
     def _send_raw(self, content: dict, buffers: list[bytes]) -> None:
         self.seq += 1
