@@ -153,3 +153,19 @@ class FsspecFS:
 
 def filesystem(path: str, storage_options: Mapping | None = None):
     return FsspecFS(path, storage_options) if is_url(path) else LocalFS()
+
+
+def resolve_dir(logdir, storage_options: Mapping | None = None):
+    """``(filesystem, path)`` of an existing log directory (quotes stripped, ``~`` expanded).
+
+    Raises ``FileNotFoundError`` or ``NotADirectoryError`` with a message saying which.
+    """
+    path = os.fspath(logdir).strip().strip("'\"")
+    fs = filesystem(path, storage_options)
+    if isinstance(fs, LocalFS):
+        path = os.path.expanduser(path)
+    if not fs.exists(path):
+        raise FileNotFoundError(f"log directory {path!r} does not exist")
+    if not fs.isdir(path):
+        raise NotADirectoryError(f"{path!r} is a file, not a log directory")
+    return fs, path

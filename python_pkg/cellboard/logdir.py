@@ -12,7 +12,7 @@ import re
 import threading
 import time
 
-from .fs import LocalFS, filesystem
+from .fs import filesystem, resolve_dir
 from .reader import RunReader, discover_runs
 from .store import Store
 
@@ -24,16 +24,12 @@ class LogdirError(ValueError):
 def check_logdir(logdir: str | os.PathLike, *, require_events: bool = True,
                  storage_options: dict | None = None) -> str:
     """The expanded path (or URL), or a ``LogdirError`` saying what is wrong with it."""
-    path = os.fspath(logdir).strip().strip("'\"")
-    if not path:
+    if not os.fspath(logdir).strip().strip("'\""):
         raise LogdirError("no log directory given")
-    fs = filesystem(path, storage_options)
-    if isinstance(fs, LocalFS):
-        path = os.path.expanduser(path)
-    if not fs.exists(path):
-        raise LogdirError(f"log directory {path!r} does not exist")
-    if not fs.isdir(path):
-        raise LogdirError(f"{path!r} is a file, not a log directory")
+    try:
+        fs, path = resolve_dir(logdir, storage_options)
+    except OSError as exc:
+        raise LogdirError(str(exc)) from None
     if require_events and not discover_runs(path, fs):
         raise LogdirError(f"log directory {path!r} holds no event files (events.out.tfevents.*) yet")
     return path

@@ -26,7 +26,7 @@ from .store import (
 )
 from .tfevents import messages as M
 from .tfevents.records import scan_records, warn_corrupt
-from .fs import LocalFS, filesystem
+from .fs import filesystem, resolve_dir
 from .tfevents.wire import I64, LEN, VARINT, WireError, as_double, iter_fields
 from .writer import histogram_buckets
 
@@ -332,14 +332,7 @@ def load(logdir: str | os.PathLike, storage_options: dict | None = None) -> Stor
     ``logdir`` may be a local path or an fsspec URL (``s3://bucket/exp``); ``storage_options``
     go to the fsspec filesystem.
     """
-    path = os.fspath(logdir)
-    fs = filesystem(path, storage_options)
-    if isinstance(fs, LocalFS):
-        path = os.path.expanduser(path)
-    if not fs.exists(path):
-        raise FileNotFoundError(f"log directory {path!r} does not exist")
-    if not fs.isdir(path):
-        raise NotADirectoryError(f"log directory {path!r} is not a directory")
+    fs, path = resolve_dir(logdir, storage_options)
     store = Store()
     for directory, sizes in fs.event_files(path).items():
         RunReader(store, _run_name(fs, directory, path), directory, fs).poll(sizes)

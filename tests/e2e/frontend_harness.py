@@ -16,13 +16,12 @@ import subprocess
 import threading
 from pathlib import Path
 
+from .jupyter_server import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "js"
 BUNDLE = ROOT / "python_pkg" / "cellboard" / "static" / "widget.js"
 HARNESS_PATH = "/js/harness/index.html"
-CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def bundle_is_stale() -> bool:

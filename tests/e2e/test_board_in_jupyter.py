@@ -14,7 +14,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from .jupyter_server import CHROMIUM, CHROMIUM_ARGS, JupyterServer, page_errors, run_all_cells, wait_kernel_ready
+from .frontend_harness import chromium
+from .jupyter_server import JupyterServer, page_errors, run_all_cells, wait_kernel_ready
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 STEPS, EPOCHS = 150, 6
@@ -75,14 +76,8 @@ def make_notebook(root: Path) -> str:
 
 @pytest.fixture
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
+    with chromium() as b:
+        yield b
 
 
 @pytest.mark.parametrize("app", ["lab", "notebook"])

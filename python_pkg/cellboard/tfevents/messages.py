@@ -85,11 +85,6 @@ def plugin_metadata(plugin_name: str, content: bytes = b"", data_class: int = DA
     return out
 
 
-def version_content(version: int = 1) -> bytes:
-    """The ``{int32 version = 1}`` content shared by most plugin data protos."""
-    return f_varint(1, version)
-
-
 def value(tag: str, *, metadata: bytes | None = None, simple_value: float | None = None,
           image: bytes | None = None, histo: bytes | None = None, audio: bytes | None = None,
           tensor: bytes | None = None) -> bytes:
