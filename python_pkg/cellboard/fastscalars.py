@@ -127,7 +127,7 @@ def _locate_tensor_value(rec: bytes, start: int, end: int):
             for f2, wt2, s2, e2, _ in _fields(rec, s, e):  # every dim must be 1
                 if f2 != 2 or wt2 != LEN:
                     return None, None
-                for f3, wt3, _, _, v3 in _fields(rec, s2, e2):
+                for f3, _wt3, _, _, v3 in _fields(rec, s2, e2):
                     if f3 == 1 and v3 != 1:
                         return None, None
         elif value is None and ((f == 5 and wt in (LEN, I32) and e - s == 4)

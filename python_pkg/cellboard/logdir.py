@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import threading
-import time
 
 from .fs import filesystem, resolve_dir
 from .reader import RunReader, discover_runs

@@ -27,7 +27,6 @@ from .wire import (
     iter_fields,
     read_varint,
     to_int64,
-    varint,
 )
 
 FILE_VERSION = "brain.Event:2"
