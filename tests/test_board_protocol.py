@@ -22,7 +22,7 @@ class Captured:
         steps = np.zeros(0)
         values = np.zeros(0)
         for content, buffers in self.messages:
-            for e in content.get("scalars", []):
+            for e in content.get("entries", {}).get("scalars", []):
                 if (e["run"], e["tag"]) != (run, tag):
                     continue
                 cols = np.frombuffer(buffers[e["buffer"]], "<f8").reshape(3, e["count"])
@@ -56,7 +56,7 @@ def test_view_receives_every_point_as_deltas(board_writer):
     steps, values = cap.scalars("run", "loss")
     np.testing.assert_array_equal(steps, np.arange(1000))
     np.testing.assert_allclose(values, np.float32(1.0 / (np.arange(1000) + 1)))
-    entries = [e for c, _ in cap.messages for e in c["scalars"]]
+    entries = [e for c, _ in cap.messages for e in c["entries"].get("scalars", [])]
     assert len(entries) >= 2, "live updates arrive in several deltas"
     # deltas only: each point is sent once
     assert sum(e["count"] for e in entries) == 1000
@@ -92,13 +92,13 @@ def test_hello_resends_everything_from_zero(board_writer):
     board.send_pending()
     cap.messages.clear()
     board._on_msg(board, {"type": "hello"}, [])
-    content = {k: [e for c, _ in cap.messages for e in c.get(k, [])] for k in ("scalars", "images", "histograms",
-                                                                             "text")}
-    assert [(e["offset"], e["count"]) for e in content["scalars"]] == [(0, 50)]
-    assert len(content["images"]) == 1 and content["images"][0]["mime"] == "image/png"
-    assert content["text"][0]["text"] == "*hi*"
-    h = content["histograms"][0]
-    buf = next(b for c, bs in cap.messages for e in c["histograms"] for b in [bs[e["buffer"]]])
+    content = {"entries": {k: [e for c, _ in cap.messages for e in c["entries"].get(k, [])]
+                           for k in ("scalars", "images", "histograms", "text")}}
+    assert [(e["offset"], e["count"]) for e in content["entries"]["scalars"]] == [(0, 50)]
+    assert len(content["entries"]["images"]) == 1 and content["entries"]["images"][0]["mime"] == "image/png"
+    assert content["entries"]["text"][0]["text"] == "*hi*"
+    h = content["entries"]["histograms"][0]
+    buf = next(b for c, bs in cap.messages for e in c["entries"].get("histograms", []) for b in [bs[e["buffer"]]])
     arr = np.frombuffer(buf, "<f8")
     assert arr.size == 2 * h["k"] + 1 and arr[h["k"] + 1 :].sum() == 100
 
@@ -125,7 +125,7 @@ def test_long_series_is_decimated_without_losing_spikes():
     values[250_001] = -40.0
     board.store.append_scalars("r", "t", steps, steps * 0.1, values)
     s, v = cap.scalars("r", "t")
-    entry = cap.messages[-1][0]["scalars"][-1]
+    entry = cap.messages[-1][0]["entries"]["scalars"][-1]
     assert entry["decimated"] and entry["total"] == n
     assert len(v) <= MAX_RAW_POINTS + 64
     assert v.max() == 50.0 and v.min() == -40.0
@@ -154,21 +154,80 @@ def test_messages_stay_under_the_size_limit():
     assert len(cap.messages) > 1
     for content, buffers in cap.messages:
         assert sum(map(len, buffers)) <= MAX_MESSAGE_BYTES
-    assert sorted(e["index"] for c, _ in cap.messages for e in c["images"]) == list(range(40))
+    assert sorted(e["index"] for c, _ in cap.messages for e in c["entries"].get("images", [])) == list(range(40))
 
 
-def test_before_hello_small_series_are_resent_whole(tmp_path):
-    """Messages sent before the view loads are lost; until it says hello, resend small series."""
-    board = Board(interval=0.0)
+class Clock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    c = Clock()
+    monkeypatch.setattr("cellboard.board.widget.time.monotonic", c)
+    return c
+
+
+def _log_every_tick(board: Board, clock: Clock, seconds: float, tags: int = 1, per_tick: int = 1,
+                    tick: float = 0.1, start_step: int = 0) -> int:
+    """Append ``per_tick`` points to each tag every ``tick`` s of fake time; returns points logged."""
+    step = start_step
+    for _ in range(round(seconds / tick)):
+        steps = np.arange(step, step + per_tick)
+        for t in range(tags):
+            board.store.append_scalars("r", f"tag{t:03d}", steps, steps * 0.5, np.sin(steps + t))
+        step += per_tick
+        board.send_pending()
+        clock.t += tick
+    return (step - start_step) * tags
+
+
+def test_keyframes_resend_everything_until_a_view_says_hello(clock):
+    """Messages sent before the frontend model exists are lost, and a busy kernel reads no hello:
+    full resends at 0.5, 1, 2, 4, 8, 16 s after the first send, none after that."""
+    board = Board(interval=0.1)
     cap = Captured(board)
-    w = board.writer(str(tmp_path / "r"))
-    w.add_scalar("x", 1.0, 0)
-    w.flush()
-    w.add_scalar("x", 2.0, 1)
-    w.flush()
-    offsets = [e["offset"] for c, _ in cap.messages for e in c["scalars"]]
-    assert offsets and all(o == 0 for o in offsets)
-    w.close()
+    _log_every_tick(board, clock, 30.0)
+    syncs = [(c["seq"], c["sync"], c.get("sync_end", False)) for c, _ in cap.messages if "sync" in c]
+    assert [s for _, s, _ in syncs] == [1, 2, 3, 4, 5, 6]
+    assert all(end for _, _, end in syncs)  # small deltas: each group is one message
+    starts = {c["sync"]: [e["offset"] for e in c["entries"]["scalars"]] for c, _ in cap.messages if "sync" in c}
+    assert all(offsets == [0] for offsets in starts.values())  # everything, from offset 0
+    # everything else is a plain append (after the very first message)
+    plain = [e for c, _ in cap.messages if "sync" not in c for e in c["entries"].get("scalars", [])]
+    assert plain[0]["offset"] == 0 and all(e["offset"] > 0 for e in plain[1:])
+    steps, _ = cap.scalars("r", "tag000")
+    np.testing.assert_array_equal(steps, np.arange(300))
+
+
+def test_a_complete_view_is_not_sent_everything_again(clock):
+    board = Board(interval=0.1)
+    cap = Captured(board)
+    _log_every_tick(board, clock, 1.0)
+    n = len(cap.messages)
+    board._on_msg(board, {"type": "hello", "complete": True, "seq": board.seq}, [])
+    assert len(cap.messages) == n  # nothing new, nothing resent
+    _log_every_tick(board, clock, 30.0, start_step=10)
+    assert not any("sync" in c for c, _ in cap.messages[n:])  # confirmed: no more keyframes
+    # a view that missed something asks again: one full resend, as one sync group
+    board._on_msg(board, {"type": "hello", "complete": False, "seq": board.seq}, [])
+    group = [c for c, _ in cap.messages if c.get("sync") == board._sync]
+    assert group and group[-1].get("sync_end") is True
+    assert [e["offset"] for c in group for e in c["entries"]["scalars"]] == [0]
+
+
+def test_traffic_stays_proportional_to_new_data_with_many_tags(clock):
+    """100 tags logged every 20 ms for 60 s, no hello (a busy kernel): bytes sent at most ~2x the
+    points' own bytes (24 B each), where resending until hello sent 100x."""
+    board = Board(interval=0.1)
+    Captured(board)
+    points = _log_every_tick(board, clock, 60.0, tags=100, per_tick=5)
+    ratio = board.bytes_sent / (24 * points)
+    assert ratio <= 2.1, ratio
 
 
 def test_range_request_returns_full_resolution():
@@ -219,4 +278,120 @@ def test_purged_records_are_reset_in_the_view():
     board.store.purge("r", 3)  # a restart from step 3
     content = cap.messages[-1][0]
     assert content["reset"] == [{"kind": "images", "run": "r", "tag": "img"}]
-    assert [e["step"] for e in content["images"]] == [0, 1, 2]
+    assert [e["step"] for e in content["entries"]["images"]] == [0, 1, 2]
+
+
+def _entries(cap: Captured, kind: str) -> list[tuple[dict, bytes | None]]:
+    return [(e, bs[e["buffer"]] if "buffer" in e else None)
+            for c, bs in cap.messages for e in c["entries"].get(kind, [])]
+
+
+def test_every_record_kind_reaches_the_view(board_writer, tmp_path):
+    board, w, cap = board_writer
+    snd = np.sin(np.linspace(0, 20, 400)) * 0.5
+    w.add_audio("voice", snd, 3, sample_rate=8000)
+    labels, preds = np.array([0, 1, 1, 0, 1]), np.array([0.1, 0.9, 0.6, 0.4, 0.8])
+    w.add_pr_curve("pr", labels, preds, 4, num_thresholds=11)
+    w.add_custom_scalars({"losses": {"both": ["Multiline", ["loss/.*"]], "band": ["Margin", ["m", "lo", "hi"]]}})
+    w.add_hparams({"lr": 0.1, "layers": 3, "opt": "adam"}, {"acc": 0.9}, run_name="trial")
+    w.flush()
+    board.send_pending()
+
+    (audio, wav), = _entries(cap, "audio")
+    assert (audio["run"], audio["tag"], audio["step"], audio["sample_rate"], audio["mime"]) == (
+        "run", "voice", 3, 8000.0, "audio/wav")
+    assert wav[:4] == b"RIFF" and wav[8:12] == b"WAVE"
+
+    (pr, buf), = _entries(cap, "pr_curves")
+    assert pr["thresholds"] == 11 and pr["step"] == 4
+    table = np.frombuffer(buf, "<f8").reshape(6, 11)
+    expected = cellboard.summaries.pr_curve_counts(labels, preds, 11)
+    np.testing.assert_allclose(table, expected.astype(np.float64))
+
+    (cs, none), = _entries(cap, "custom_scalars")
+    assert none is None
+    assert cs["layout"] == [{"title": "losses", "closed": False, "charts": [
+        {"title": "both", "multiline": ["loss/.*"]},
+        {"title": "band", "margin": [{"value": "m", "lower": "lo", "upper": "hi"}]}]}]
+
+    hp = {e["tag"]: e for e, _ in _entries(cap, "hparams")}
+    assert hp["_hparams_/session_start_info"]["run"] == "run/trial"
+    assert hp["_hparams_/session_start_info"]["hparams"] == {"lr": 0.1, "layers": 3, "opt": "adam"}
+    assert hp["_hparams_/experiment"]["metrics"] == ["acc"]
+    # the metric's values are the session run's scalar series
+    assert cap.scalars("run/trial", "acc")[1].tolist() == [pytest.approx(0.9)]
+
+
+def test_a_purge_resets_every_record_kind():
+    from cellboard.store import AudioRecord, PrCurveRecord, TextRecord
+
+    board = Board(interval=0.0)
+    cap = Captured(board)
+    board._on_msg(board, {"type": "hello"}, [])
+    board.store.append_records("r", "text", "t", [TextRecord(i, 0.0, f"s{i}") for i in range(4)])
+    board.store.append_records("r", "audio", "a", [AudioRecord(i, 0.0, b"RIFF", 8000.0) for i in range(4)])
+    board.store.append_records("r", "pr_curves", "p", [PrCurveRecord(i, 0.0, np.zeros((6, 3), np.float32))
+                                                       for i in range(4)])
+    cap.messages.clear()
+    board.store.purge("r", 2)
+    content = cap.messages[-1][0]
+    assert sorted(r["kind"] for r in content["reset"]) == ["audio", "pr_curves", "text"]
+    for kind in ("text", "audio", "pr_curves"):
+        assert [e["step"] for e in content["entries"][kind]] == [0, 1]
+
+
+def test_notices_reach_the_view_and_clear():
+    board = Board(interval=0.0)
+    cap = Captured(board)
+    board._on_msg(board, {"type": "hello"}, [])
+    cap.messages.clear()
+    board.store.set_notice("runs/b/events.out.tfevents.1", "PermissionError: denied")
+    assert cap.messages[-1][0]["notices"] == [{"source": "runs/b/events.out.tfevents.1",
+                                               "message": "PermissionError: denied"}]
+    board.store.set_notice("runs/b/events.out.tfevents.1", None)
+    assert cap.messages[-1][0]["notices"] == []
+    n = len(cap.messages)
+    board._on_msg(board, {"type": "hello"}, [])  # a late view gets the current (empty) list too
+    assert all("notices" in c for c, _ in cap.messages[n:][:1])
+
+
+def test_show_displays_exactly_one_board(tmp_path, monkeypatch):
+    import IPython.display
+
+    shown = []
+    class Handle:
+        def update(self, *a, **k) -> None:
+            pass
+
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.append(a) or Handle())
+    w = cellboard.SummaryWriter(str(tmp_path / "r"))
+    try:
+        # show() returns None, so `writer.show()` as a cell's last line cannot display it again
+        assert w.show() is None
+        assert len(shown) == 1
+        assert w.board.show() is None and len(shown) == 2
+    finally:
+        w.close()
+        w.board.close()
+
+
+def test_the_view_stays_within_the_point_budget_as_runs_arrive():
+    """Runs loaded one after another (a big directory): series sent early under a bigger share are
+    re-bucketed, so the view never holds much more than the 2M-point budget."""
+    from cellboard.board import TOTAL_POINTS_BUDGET
+
+    board = Board(interval=0.0)
+    cap = Captured(board)
+    board._on_msg(board, {"type": "hello", "complete": True, "seq": 0}, [])
+    steps = np.arange(4000)
+    for r in range(50):
+        for t in range(20):
+            board.store.append_scalars(f"run{r:02d}", f"tag{t:02d}", steps, steps * 1.0, np.cos(steps * (t + 1)))
+    board.send_pending()
+    held: dict[tuple[str, str], int] = {}
+    for content, _ in cap.messages:
+        for e in content["entries"].get("scalars", []):
+            held[(e["run"], e["tag"])] = e["offset"] + e["count"]
+    assert len(held) == 1000
+    assert sum(held.values()) <= 1.05 * TOTAL_POINTS_BUDGET, sum(held.values())
+    assert board.bytes_sent <= 3 * 24 * TOTAL_POINTS_BUDGET  # re-bucketing costs a bounded resend

@@ -182,7 +182,14 @@ def test_quotes_and_home_in_paths(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     with cellboard.SummaryWriter(tmp_path / "my logs" / "r") as w:
         w.add_scalar("x", 1.0, 0)
-    assert check_logdir('"~/my logs"') == str(tmp_path / "my logs")
+    assert check_logdir("~/my logs") == str(tmp_path / "my logs")
+    # quotes belong to the magic's command line (its parser removes them), not to Python paths
+    from cellboard import magics
+
+    assert magics.parse('"~/my logs"').logdir == "~/my logs"
+    with cellboard.SummaryWriter(tmp_path / "'quoted'" / "r") as w:
+        w.add_scalar("x", 1.0, 0)
+    assert check_logdir(str(tmp_path / "'quoted'")) == str(tmp_path / "'quoted'")
 
 
 def test_follower_survives_a_long_training_log(tmp_path):

@@ -222,9 +222,13 @@ def test_audio_exact(written):
 
 
 def test_hparams_and_their_metrics(written):
-    _, _, logs = written
+    kind, _, logs = written
     (rec,) = logs.hparams("hp")
-    assert rec.hparams == {"lr": 0.1, "opt": "adam", "flag": True, "n": 32.0}
+    assert rec.hparams == {"lr": 0.1, "opt": "adam", "flag": True, "n": 32}
+    assert type(rec.hparams["n"]) is int  # an int hparam stays an int
+    # torch writes a bool as the number 1.0 (bool is an int to its isinstance check)
+    assert type(rec.hparams["flag"]) is (int if kind == "torch" else bool)
+    assert rec.metrics == ["hp/acc"]  # from the experiment record, where torch and tensorboardX write them
     sc = logs.scalars("hp", "hp/acc")
     assert sc.values.tolist() == [0.75]
 

@@ -275,8 +275,9 @@ export class FakeKernel {
     };
   }
 
-  send(content, buffers) {
-    this.model.emit("msg:custom", { type: "delta", seq: ++this.seq, runs: [...RUNS], ...content }, buffers);
+  /** A protocol v2 delta: `entries` by kind; `extra` may add `reset` or `notices`. */
+  send(entries, buffers, extra = {}) {
+    this.model.emit("msg:custom", { type: "delta", seq: ++this.seq, runs: [...RUNS], ...extra, entries }, buffers);
   }
 
   /** Points [from, to) of a series as a protocol entry + buffer. */
@@ -310,14 +311,14 @@ export class FakeKernel {
       const n = this.logged.scalars.get(s) ?? 0;
       if (n > 0) scalars.push(this.scalarEntry(s, 0, n, buffers));
     }
-    const content = { scalars, images: [], histograms: [], text: [] };
+    const entries = { scalars, images: [], histograms: [], text: [] };
     for (const kind of ["images", "histograms", "text"]) {
       const { list, buffers: b } = this.recordEntries(kind, this.logged[kind]);
       if (kind !== "text") list.forEach((e, j) => { e.buffer = buffers.length + j; });
       buffers.push(...b);
-      content[kind] = list;
+      entries[kind] = list;
     }
-    if (scalars.length || content.images.length || content.histograms.length || content.text.length) this.send(content, buffers);
+    if (Object.values(entries).some((l) => l.length)) this.send(entries, buffers);
   }
 
   /** Stream the history in `chunks` deltas, like a training loop flushing ~10 times a second. */
@@ -392,7 +393,9 @@ export async function bench({ runs = 10, steps = 100_000, updates = 40 } = {}) {
   const buffers = cols.map((c) => f64View(c, 3));
   const content = {
     type: "delta", seq: 1, runs: names,
-    scalars: names.map((run, i) => ({ run, tag: "train/loss", epoch: 0, offset: 0, count: steps, decimated: false, total: steps, buffer: i })),
+    entries: {
+      scalars: names.map((run, i) => ({ run, tag: "train/loss", epoch: 0, offset: 0, count: steps, decimated: false, total: steps, buffer: i })),
+    },
   };
   const rendered = nextEvent(el, "cellboard:render");
   const t0 = performance.now();
@@ -419,7 +422,7 @@ export async function bench({ runs = 10, steps = 100_000, updates = 40 } = {}) {
     n += 10;
     const done = nextEvent(el, "cellboard:render");
     const t1 = performance.now();
-    model.emit("msg:custom", { type: "delta", seq: 2 + u, runs: names, scalars: entries }, bufs);
+    model.emit("msg:custom", { type: "delta", seq: 2 + u, runs: names, entries: { scalars: entries } }, bufs);
     const msgMs = performance.now() - t1;
     const e = await done;
     live.push(performance.now() - t1);

@@ -1,9 +1,8 @@
-// View settings. The synced ones mirror the Board's traits (docs/protocol.md): read with
-// model.get, written back with model.set + model.save_changes, and followed on change:* events.
-// `ignoreOutliers` and `histMode` are per-view only.
+// View settings: they mirror the Board's traits (docs/protocol.md): read with model.get,
+// written back with model.set + model.save_changes, and followed on change:* events.
+// Per-view options of one kind (e.g. the histogram mode) live in that kind's panel instead.
 
 export type XAxis = "step" | "relative" | "wall";
-export type HistMode = "offset" | "overlay";
 
 export interface Settings {
   smoothing: number;
@@ -13,8 +12,6 @@ export interface Settings {
   run_filter: string;
   height: number;
   title: string;
-  ignoreOutliers: boolean;
-  histMode: HistMode;
 }
 
 export const SYNCED = ["smoothing", "x_axis", "log_y", "tag_filter", "run_filter", "height", "title"] as const;
@@ -49,7 +46,6 @@ function coerce(name: SyncedName, v: unknown): Settings[SyncedName] | undefined 
 
 export const DEFAULTS: Settings = {
   smoothing: 0.6, x_axis: "step", log_y: false, tag_filter: "", run_filter: "", height: 600, title: "",
-  ignoreOutliers: false, histMode: "offset",
 };
 
 export function readSettings(model: AnyModel): Settings {

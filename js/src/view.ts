@@ -1,27 +1,45 @@
-// One rendered board (an anywidget view): header with tabs, sidebar with runs and settings,
-// the active tab's panel. Redraws are batched into one requestAnimationFrame; store changes only
-// mark what changed.
+// One rendered board (an anywidget view), generic over the kinds registry: header with a tab per
+// kind that has data (dashboard order), a notices banner, a sidebar with runs and the active
+// tab's controls, the active tab's panel. Redraws are batched into one requestAnimationFrame;
+// store changes only mark what changed.
 
-import { h, makeFilter } from "./dom";
-import { fmtInt } from "./format";
-import { HistogramsPanel } from "./histograms";
-import { ImagesPanel } from "./images";
-import type { Dirt, Panel, PanelContext } from "./panel";
-import { ScalarsPanel } from "./scalars";
+import type { AnyKind, Dirt, Panel, PanelContext } from "./kinds/types";
 import {
   readSettings, SYNCED, watchSettings, writeSetting, type AnyModel, type Settings, type SyncedName,
 } from "./settings";
-import type { BoardStore, Kind, StoreChange } from "./store";
-import { TextPanel } from "./text";
-import { injectCss, readTheme, runColor, type Theme } from "./theme";
+import type { BoardStore, StoreChange } from "./store";
+import { h, makeFilter } from "./ui/dom";
+import { NoticeBanner } from "./ui/notices";
+import { RunList } from "./ui/run-list";
+import { assignColors, PALETTE_DARK, PALETTE_LIGHT } from "./ui/palette";
+import { injectCss, readTheme, runColor, type Theme } from "./ui/theme";
 
-const KINDS: Kind[] = ["scalars", "images", "histograms", "text"];
-const TAB_LABEL: Record<Kind, string> = { scalars: "Scalars", images: "Images", histograms: "Histograms", text: "Text" };
+interface Tab {
+  kind: AnyKind;
+  panel: Panel;
+  button: HTMLButtonElement;
+  scrollTop: number;
+}
+
+/**
+ * The tab to show: the user's choice while it has data, else the first kind with data in
+ * dashboard order (`withData` is in that order). Null when nothing has data.
+ */
+export function pickTab(withData: readonly string[], userChoice: string | null): string | null {
+  if (userChoice !== null && withData.includes(userChoice)) return userChoice;
+  return withData[0] ?? null;
+}
+
+/** Bounds of a height set by dragging the board's bottom edge (px). */
+const MIN_HEIGHT = 200;
+const MAX_HEIGHT = 4000;
 
 export class BoardView {
   private readonly settings: Settings;
-  private readonly panels: Record<Kind, Panel>;
-  private active: Kind | null = null;
+  private readonly tabs = new Map<string, Tab>();
+  private active: Tab | null = null;
+  /** The tab the user clicked last (kept while it has data); until then the first kind with data. */
+  private userChoice: string | null = null;
   private readonly disabledRuns = new Set<string>();
   private runFilter = makeFilter("");
   private tagFilter = makeFilter("");
@@ -31,17 +49,17 @@ export class BoardView {
   private detachedFrames = 0;
   private destroyed = false;
   private runsDirty = true;
+  private noticesDirty = true;
   private readonly cleanups: (() => void)[] = [];
-  private readonly scrollTops = new Map<Kind, number>();
   private readonly ctx: PanelContext;
 
   private readonly titleEl = h("span", { class: "cb-title" });
   private readonly tabsEl = h("div", { class: "cb-tabs", role: "tablist", style: "display:flex" });
-  private readonly tabs = new Map<Kind, HTMLButtonElement>();
   private readonly summaryEl = h("span", { class: "cb-summary" });
+  private readonly notices = new NoticeBanner();
   private readonly sidebar = h("div", { class: "cb-sidebar" });
   private readonly settingsHost = h("div", { class: "cb-settings-host" });
-  private readonly runsList = h("ul", { class: "cb-runs" });
+  private readonly runList: RunList;
   private readonly runsCount = h("span", { class: "cb-muted" });
   private readonly runFilterInput: HTMLInputElement;
   private readonly tagFilterInput: HTMLInputElement;
@@ -49,6 +67,11 @@ export class BoardView {
   private readonly main = h("div", { class: "cb-main" });
   private readonly body = h("div", { class: "cb-body" });
   private readonly empty = h("div", { class: "cb-empty" });
+  /** The drag handle on the bottom edge: resizes the board and saves the height trait. */
+  private readonly grip = h("div", {
+    class: "cb-resize", role: "separator", tabindex: 0, "aria-orientation": "horizontal",
+    "aria-label": "Resize the board (drag, or arrow keys)", title: "Drag to resize the board",
+  });
 
   constructor(private readonly model: AnyModel, private readonly el: HTMLElement, private readonly store: BoardStore) {
     injectCss(el.ownerDocument ?? document);
@@ -59,23 +82,31 @@ export class BoardView {
       settings: this.settings,
       theme: () => self.currentTheme(),
       runShown: (run) => self.runFilter.test(run) && !self.disabledRuns.has(run),
-      runColor: (run) => runColor(store.runOrder.get(run) ?? 0, self.currentTheme().dark),
+      runColor: (run) => self.runColor(run),
       tagShown: (tag) => self.tagFilter.test(tag),
       requestFlush: () => self.requestFlush(),
       setSetting: (name, value, save = true) => self.setSetting(name, value, save),
     };
-    this.panels = {
-      scalars: new ScalarsPanel(this.ctx),
-      images: new ImagesPanel(this.ctx),
-      histograms: new HistogramsPanel(this.ctx),
-      text: new TextPanel(this.ctx),
-    };
+    this.runList = new RunList({
+      runColor: (run) => this.ctx.runColor(run),
+      isOn: (run) => !this.disabledRuns.has(run),
+      toggle: (run, on) => {
+        if (on) this.disabledRuns.delete(run);
+        else this.disabledRuns.add(run);
+        this.runsChanged();
+      },
+    });
 
-    // header
-    for (const kind of KINDS) {
-      const b = h("button", { class: "cb-tab", type: "button", role: "tab", "data-kind": kind, "aria-selected": "false", text: TAB_LABEL[kind] });
-      b.addEventListener("click", () => this.activate(kind));
-      this.tabs.set(kind, b);
+    // a tab and a panel per kind (store.kinds is in dashboard order); tabs show once there is data
+    for (const kind of store.kinds) {
+      const button = h("button", { class: "cb-tab", type: "button", role: "tab", "data-kind": kind.name, "aria-selected": "false", text: kind.label });
+      button.addEventListener("click", () => {
+        this.userChoice = kind.name;
+        this.activate(kind.name);
+      });
+      const panel = kind.createPanel(this.ctx);
+      panel.el.style.display = "none";
+      this.tabs.set(kind.name, { kind, panel, button, scrollTop: 0 });
     }
     const header = h("div", { class: "cb-header" }, this.titleEl, this.tabsEl, this.summaryEl);
 
@@ -104,7 +135,7 @@ export class BoardView {
         h("div", { class: "cb-side-title" }, "Runs ", this.runsCount),
         this.runFilterInput,
         h("div", { class: "cb-field" }, h("span", { class: "cb-muted", text: "show" }), allBtn, noneBtn),
-        this.runsList));
+        this.runList.el));
 
     // main: tag filter and panels
     this.tagFilterInput = h("input", { class: "cb-input", type: "search", placeholder: "Filter tags (regex)", "aria-label": "Filter tags" });
@@ -112,19 +143,17 @@ export class BoardView {
     this.tagFilterInput.addEventListener("input", () => this.setSetting("tag_filter", this.tagFilterInput.value, false));
     this.tagFilterInput.addEventListener("change", () => this.setSetting("tag_filter", this.tagFilterInput.value));
     this.main.append(h("div", { class: "cb-toolbar" }, this.tagFilterInput, this.tagCount));
-    for (const k of KINDS) {
-      this.panels[k].el.style.display = "none";
-      this.main.append(this.panels[k].el);
-    }
+    for (const t of this.tabs.values()) this.main.append(t.panel.el);
     this.body.append(this.sidebar, this.main);
     this.empty.append(
       h("div", { style: "font-size:14px;margin-bottom:4px", text: "Waiting for data…" }),
-      h("div", { text: "Anything logged with the writer (add_scalar, add_image, add_histogram, add_text) appears here live." }));
+      h("div", { text: "Anything logged with the writer (add_scalar, add_image, add_histogram, add_text, …) appears here live." }));
 
     el.classList.add("cellboard");
-    el.replaceChildren(header, this.body, this.empty);
+    el.replaceChildren(header, this.notices.el, this.body, this.empty, this.grip);
     this.applyFilters();
     this.applyLayoutSettings();
+    this.cleanups.push(this.bindResize());
 
     this.cleanups.push(store.subscribe((c) => this.onStoreChange(c)));
     this.cleanups.push(watchSettings(model, this.settings, (name) => this.settingChanged(name)));
@@ -153,6 +182,20 @@ export class BoardView {
     this.requestFlush();
   }
 
+  private colorRuns: readonly string[] | null = null;
+  private colors = new Map<string, number>();
+
+  /** The run's colour on this board: its name's palette slot, the next free one on a clash. */
+  private runColor(run: string): string {
+    if (this.colorRuns !== this.store.runs) {  // the store replaces the array when a run appears
+      this.colorRuns = this.store.runs;
+      this.colors = assignColors(this.store.runs);
+    }
+    const i = this.colors.get(run);
+    const dark = this.currentTheme().dark;
+    return i === undefined ? runColor(run, dark) : (dark ? PALETTE_DARK : PALETTE_LIGHT)[i];
+  }
+
   private currentTheme(): Theme {
     if (!this.theme) this.theme = readTheme(this.el);
     return this.theme;
@@ -162,17 +205,19 @@ export class BoardView {
 
   private onStoreChange(c: StoreChange) {
     this.updateHooks();
+    if (c.notices) this.noticesDirty = true;
     if (c.runs) {
       this.runsDirty = true;
       this.markAll();
       return;
     }
-    for (const k of KINDS) if (c[k].size) this.panels[k].markDirty(c);
+    // every panel sees every change: a kind may draw from another kind's data
+    if (c.kinds.size) for (const t of this.tabs.values()) t.panel.markDirty(c);
     this.requestFlush();
   }
 
   private markAll(d: Dirt = "all") {
-    for (const k of KINDS) this.panels[k].markDirty(d);
+    for (const t of this.tabs.values()) t.panel.markDirty(d);
     this.requestFlush();
   }
 
@@ -191,12 +236,6 @@ export class BoardView {
 
   private settingChanged(name: keyof Settings) {
     switch (name) {
-      case "smoothing": case "x_axis": case "log_y": case "ignoreOutliers":
-        this.panels.scalars.markDirty("all");
-        break;
-      case "histMode":
-        this.panels.histograms.markDirty("all");
-        break;
       case "tag_filter": case "run_filter":
         this.applyFilters();
         this.runsDirty = true;
@@ -205,8 +244,10 @@ export class BoardView {
       case "height": case "title":
         this.applyLayoutSettings();
         break;
+      default:
+        for (const t of this.tabs.values()) if (t.kind.redrawOn?.includes(name)) t.panel.markDirty("all");
     }
-    for (const k of KINDS) this.panels[k].syncControls();
+    for (const t of this.tabs.values()) t.panel.syncControls();
     this.requestFlush();
   }
 
@@ -223,39 +264,96 @@ export class BoardView {
 
   private applyLayoutSettings() {
     const { height, title } = this.settings;
-    this.el.style.height = height > 0 ? `${height}px` : "";
-    this.el.classList.toggle("cb-auto-height", !(height > 0));
+    // The height must hold whatever the host does to the element's inline style: ipywidgets'
+    // LayoutView removes `height` (and every other layout property left at None) from the view's
+    // element when it attaches, after render(), and the board then grew to its whole content.
+    // A stylesheet rule reading a custom property survives that; the inline height is kept too,
+    // as the strongest non-!important declaration while it is there.
+    const fixed = height > 0;
+    if (fixed) this.el.style.setProperty("--cb-height", `${height}px`);
+    else this.el.style.removeProperty("--cb-height");
+    this.el.style.height = fixed ? `${height}px` : "";
+    this.el.classList.toggle("cb-fixed-height", fixed);
+    this.el.classList.toggle("cb-auto-height", !fixed);
     this.titleEl.textContent = title;
     this.titleEl.style.display = title ? "" : "none";
   }
 
-  private activate(kind: Kind) {
-    if (this.active === kind) return;
+  /** Drag the bottom edge (or arrow keys on it) to resize; the height is saved when the drag ends. */
+  private bindResize(): () => void {
+    const g = this.grip;
+    let startY = 0, startH = 0, dragging = false;
+    const clamp = (v: number) => Math.round(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, v)));
+    const down = (e: PointerEvent) => {
+      if (e.button !== 0) return;
+      e.preventDefault();
+      dragging = true;
+      startY = e.clientY;
+      startH = this.el.getBoundingClientRect().height;
+      g.setPointerCapture?.(e.pointerId);
+      this.el.classList.add("cb-resizing");
+    };
+    const move = (e: PointerEvent) => {
+      if (!dragging) return;
+      this.setSetting("height", clamp(startH + e.clientY - startY), false);
+    };
+    const up = (e: PointerEvent) => {
+      if (!dragging) return;
+      dragging = false;
+      g.releasePointerCapture?.(e.pointerId);
+      this.el.classList.remove("cb-resizing");
+      this.setSetting("height", clamp(startH + e.clientY - startY));
+    };
+    const key = (e: KeyboardEvent) => {
+      const d = e.key === "ArrowUp" ? -40 : e.key === "ArrowDown" ? 40 : 0;
+      if (!d) return;
+      e.preventDefault();
+      this.setSetting("height", clamp(this.el.getBoundingClientRect().height + d));
+    };
+    g.addEventListener("pointerdown", down);
+    g.addEventListener("pointermove", move);
+    g.addEventListener("pointerup", up);
+    g.addEventListener("pointercancel", up);
+    g.addEventListener("keydown", key);
+    return () => {
+      g.removeEventListener("pointerdown", down);
+      g.removeEventListener("pointermove", move);
+      g.removeEventListener("pointerup", up);
+      g.removeEventListener("pointercancel", up);
+      g.removeEventListener("keydown", key);
+    };
+  }
+
+  private activate(name: string) {
+    const tab = this.tabs.get(name);
+    if (!tab || this.active === tab) return;
     if (this.active) {
-      this.scrollTops.set(this.active, this.main.scrollTop);
-      this.panels[this.active].el.style.display = "none";
+      this.active.scrollTop = this.main.scrollTop;
+      this.active.panel.el.style.display = "none";
     }
-    this.active = kind;
-    const p = this.panels[kind];
+    this.active = tab;
+    const p = tab.panel;
     p.el.style.display = "";
-    this.settingsHost.replaceChildren(...(p.settingsEl() ? [p.settingsEl()!] : []));
-    for (const [k, b] of this.tabs) b.setAttribute("aria-selected", String(k === kind));
-    this.main.scrollTop = this.scrollTops.get(kind) ?? 0;
-    if (p instanceof ScalarsPanel) p.remeasure();
+    const controls = p.settingsEl();
+    this.settingsHost.replaceChildren(...(controls ? [controls] : []));
+    for (const t of this.tabs.values()) t.button.setAttribute("aria-selected", String(t === tab));
+    this.main.scrollTop = tab.scrollTop;
+    p.shown?.();
     this.requestFlush();
   }
 
   // ------------------------------------------------------------------ drawing
 
+  /** data-* test hooks: runs and notices, then each kind's own. */
   private updateHooks() {
-    const t = this.store.totals();
     const ds = this.el.dataset;
     const set = (k: string, v: string) => { if (ds[k] !== v) ds[k] = v; };
-    set("runs", t.runs.join(","));
-    set("scalarTags", String(t.scalarTags));
-    set("scalarPoints", String(t.scalarPoints));
-    set("imageCount", String(t.images));
-    set("histogramSteps", String(t.histograms));
+    set("runs", this.store.runs.join(","));
+    set("noticeCount", String(this.store.notices.length));
+    for (const t of this.tabs.values()) {
+      const hooks = t.kind.hooks?.(this.store);
+      if (hooks) for (const k in hooks) set(k, hooks[k]);
+    }
   }
 
   requestFlush() {
@@ -264,12 +362,6 @@ export class BoardView {
       this.raf = 0;
       this.flush();
     });
-  }
-
-  /** Available kinds: those with data. */
-  private kindsWithData(): Kind[] {
-    const t = this.store.totals();
-    return KINDS.filter((k) => (k === "scalars" ? t.scalarPoints > 0 : k === "images" ? t.images > 0 : k === "histograms" ? t.histograms > 0 : t.text > 0));
   }
 
   flush() {
@@ -282,25 +374,32 @@ export class BoardView {
     }
     this.detachedFrames = 0;
     const t0 = performance.now();
-    const kinds = this.kindsWithData();
-    const hasData = kinds.length > 0;
+    const withData = [...this.tabs.values()].filter((t) => this.store.hasData(t.kind));
+    const hasData = withData.length > 0;
     this.body.style.display = hasData ? "" : "none";
     this.empty.style.display = hasData ? "none" : "";
-    // tabs: only kinds with data
-    const tabKids = kinds.map((k) => this.tabs.get(k)!);
-    if (tabKids.length !== this.tabsEl.children.length || tabKids.some((b, i) => this.tabsEl.children[i] !== b)) {
-      this.tabsEl.replaceChildren(...tabKids);
+    const buttons = withData.map((t) => t.button);
+    if (buttons.length !== this.tabsEl.children.length || buttons.some((b, i) => this.tabsEl.children[i] !== b)) {
+      this.tabsEl.replaceChildren(...buttons);
     }
-    if (hasData && (!this.active || !kinds.includes(this.active))) this.activate(kinds[0]);
+    const pick = pickTab(withData.map((t) => t.kind.name), this.userChoice);
+    if (pick !== null) this.activate(pick);
 
-    const t = this.store.totals();
-    const parts = [`${t.runs.length} run${t.runs.length === 1 ? "" : "s"}`];
-    if (t.scalarPoints) parts.push(`${fmtInt(t.scalarPoints)} points`);
+    const runs = this.store.runs.length;
+    const parts = [`${runs} run${runs === 1 ? "" : "s"}`];
+    for (const t of this.tabs.values()) {
+      const s = t.kind.summary?.(this.store);
+      if (s) parts.push(s);
+    }
     this.summaryEl.textContent = parts.join(" · ");
 
+    if (this.noticesDirty) {
+      this.noticesDirty = false;
+      this.notices.update(this.store.notices);
+    }
     if (this.runsDirty) this.renderRuns();
     if (this.active && hasData) {
-      const p = this.panels[this.active];
+      const p = this.active.panel;
       p.flush();
       const c = p.tagCounts();
       this.tagCount.textContent = c.total ? (c.shown === c.total ? `${c.total} tag${c.total === 1 ? "" : "s"}` : `${c.shown} of ${c.total} tags`) : "";
@@ -315,24 +414,7 @@ export class BoardView {
     const shown = runs.filter((r) => this.runFilter.test(r));
     const on = shown.filter((r) => !this.disabledRuns.has(r)).length;
     this.runsCount.textContent = runs.length ? `${on}/${runs.length}` : "";
-    this.runsList.replaceChildren(...shown.map((run) => {
-      const color = this.ctx.runColor(run);
-      const box = h("input", { type: "checkbox" });
-      box.checked = !this.disabledRuns.has(run);
-      box.style.accentColor = color;
-      box.addEventListener("change", () => {
-        if (box.checked) this.disabledRuns.delete(run);
-        else this.disabledRuns.add(run);
-        this.runsChanged();
-      });
-      const sw = h("span", { class: "cb-swatch" });
-      sw.style.background = color;
-      return h("li", {}, h("label", { class: `cb-run${box.checked ? "" : " cb-off"}`, title: run }, box, sw,
-        h("span", { class: "cb-run-name", text: run })));
-    }));
-    if (shown.length < runs.length) {
-      this.runsList.append(h("li", { class: "cb-muted", text: `${runs.length - shown.length} hidden by the filter` }));
-    }
+    this.runList.update(runs, shown);
   }
 
   destroy() {
@@ -340,7 +422,7 @@ export class BoardView {
     if (this.raf) cancelAnimationFrame(this.raf);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     for (const c of this.cleanups.splice(0)) c();
-    for (const k of KINDS) this.panels[k].destroy();
+    for (const t of this.tabs.values()) t.panel.destroy();
     this.el.replaceChildren();
   }
 }

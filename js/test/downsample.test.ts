@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IDENTITY, fillSlots, lowerBound, minMaxDownsample, slotXs, upperBound } from "../src/downsample";
+import { IDENTITY, fillSlots, lowerBound, minMaxDownsample, slotXs, upperBound } from "../src/kinds/scalars/downsample";
 
 const n = 100_000;
 const xs = Float64Array.from({ length: n }, (_, i) => i);
@@ -62,7 +62,7 @@ describe("min/max downsampling", () => {
 
 describe("SlotCache (incremental)", () => {
   it("matches a full fill after appends, tail rewrites and truncation", async () => {
-    const { SlotCache } = await import("../src/downsample");
+    const { SlotCache } = await import("../src/kinds/scalars/downsample");
     const N = 20_000;
     const x = new Float64Array(N), y = new Float64Array(N), z = new Float64Array(N);
     let seed = 3;

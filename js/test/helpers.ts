@@ -27,9 +27,10 @@ export function scalarMsg(
   };
 }
 
+/** A v2 delta message with these scalar entries (buffers numbered in order). */
 export function delta(entries: { entry: object; buffer: DataView }[], runs: string[] = [], seq = 1) {
   return {
-    content: { type: "delta", seq, runs, scalars: entries.map((e, i) => ({ ...e.entry, buffer: i })) },
+    content: { type: "delta", seq, runs, entries: { scalars: entries.map((e, i) => ({ ...e.entry, buffer: i })) } },
     buffers: entries.map((e) => e.buffer),
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { binAt, displayBins, histogramShape, niceTicks, pickRows, robustMax, valueExtent } from "../src/histogram-draw";
-import type { HistogramRecord } from "../src/protocol";
+import { binAt, displayBins, histogramShape, niceTicks, pickRows, robustMax, valueExtent } from "../src/kinds/histograms/draw";
+import type { HistogramRecord } from "../src/kinds/histograms";
 
 const rec = (edges: number[], counts: number[], step = 0): HistogramRecord => ({
   run: "a", tag: "h", index: step, step, wall: 0, k: counts.length,

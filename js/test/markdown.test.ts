@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderMarkdown, safeUrl } from "../src/markdown";
+import { renderMarkdown, safeUrl } from "../src/ui/markdown";
 
 // No element may carry an event handler, and no tag other than the renderer's own may appear.
 const ALLOWED = new Set(["p", "br", "strong", "em", "del", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "hr",

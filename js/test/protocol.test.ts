@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { decodeMessage, toFloat64 } from "../src/protocol";
+import { histograms, images, KINDS, scalars, text } from "../src/kinds";
+import { DASHBOARD_ORDER } from "../src/kinds/types";
+import { decodeMessage, entriesOf, toFloat64, type Delta } from "../src/protocol";
 import { bytesView, f64View } from "./helpers";
 
 describe("buffers", () => {
@@ -28,59 +30,107 @@ describe("buffers", () => {
   });
 });
 
-describe("decodeMessage", () => {
+function deltaOf(content: object, buffers: DataView[] = []): Delta {
+  const msg = decodeMessage({ type: "delta", seq: 1, runs: [], ...content }, buffers);
+  if (msg.type !== "delta") throw new Error("not a delta");
+  return msg.delta;
+}
+
+describe("decodeMessage (protocol v2)", () => {
   it("decodes a full delta", () => {
     const scalarBuf = f64View([10, 20, 1.7e9, 1.7e9 + 1, 0.5, 0.25], 3);
     const png = bytesView([0x89, 0x50, 0x4e, 0x47], 5);
     const hist = f64View([0, 1, 2, 3, 5, 6, 7], 1); // k=3: 4 edges then 3 counts
-    const msg = decodeMessage({
-      type: "delta", seq: 17, runs: ["a", "b"],
-      scalars: [{ run: "a", tag: "loss", epoch: 2, offset: 120, count: 2, decimated: true, total: 150, buffer: 0 }],
-      images: [{ run: "a", tag: "img", index: 3, step: 300, wall: 1.7e9, width: 1, height: 1, mime: "image/png", buffer: 1 }],
-      histograms: [{ run: "b", tag: "w", index: 5, step: 500, wall: 1.7e9, k: 3, buffer: 2 }],
-      text: [{ run: "b", tag: "notes/text_summary", index: 0, step: 0, wall: 1.7e9, text: "**hi**" }],
+    const d = deltaOf({
+      seq: 17, runs: ["a", "b"],
+      entries: {
+        scalars: [{ run: "a", tag: "loss", epoch: 2, offset: 120, count: 2, decimated: true, total: 150, buffer: 0 }],
+        images: [{ run: "a", tag: "img", index: 3, step: 300, wall: 1.7e9, width: 1, height: 1, mime: "image/png", buffer: 1 }],
+        histograms: [{ run: "b", tag: "w", index: 5, step: 500, wall: 1.7e9, k: 3, buffer: 2 }],
+        text: [{ run: "b", tag: "notes/text_summary", index: 0, step: 0, wall: 1.7e9, text: "**hi**" }],
+      },
     }, [scalarBuf, png, hist]);
-    expect(msg.type).toBe("delta");
-    if (msg.type !== "delta") return;
-    const d = msg.delta;
     expect(d.seq).toBe(17);
     expect(d.runs).toEqual(["a", "b"]);
     expect(d.errors).toEqual([]);
-    const s = d.scalars[0];
+    expect(d.notices).toBe(null);
+    const s = entriesOf(d, scalars)[0];
     expect([s.epoch, s.offset, s.count, s.decimated, s.total]).toEqual([2, 120, 2, true, 150]);
     expect(Array.from(s.steps)).toEqual([10, 20]);
     expect(Array.from(s.walls)).toEqual([1.7e9, 1.7e9 + 1]);
     expect(Array.from(s.values)).toEqual([0.5, 0.25]);
-    expect(Array.from(d.images[0].bytes)).toEqual([0x89, 0x50, 0x4e, 0x47]);
-    expect(d.images[0].index).toBe(3);
-    expect(Array.from(d.histograms[0].edges)).toEqual([0, 1, 2, 3]);
-    expect(Array.from(d.histograms[0].counts)).toEqual([5, 6, 7]);
-    expect(d.text[0].text).toBe("**hi**");
+    const img = entriesOf(d, images)[0];
+    expect(Array.from(img.bytes)).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    expect([img.index, img.step, img.width, img.mime]).toEqual([3, 300, 1, "image/png"]);
+    const h = entriesOf(d, histograms)[0];
+    expect(Array.from(h.edges)).toEqual([0, 1, 2, 3]);
+    expect(Array.from(h.counts)).toEqual([5, 6, 7]);
+    expect(entriesOf(d, text)[0].text).toBe("**hi**");
   });
 
   it("skips malformed entries and reports them", () => {
-    const msg = decodeMessage({
-      type: "delta", seq: 1, runs: [],
-      scalars: [
-        { run: "a", tag: "x", offset: 0, count: 2, buffer: 0 }, // wrong length: 3 floats for count 2
-        { run: "a", tag: "y", offset: 0, count: 1, buffer: 1 },
-        { run: "a", tag: "z", offset: 0, count: 1, buffer: 9 }, // missing buffer
-        "nonsense",
-      ],
-      histograms: [{ run: "a", tag: "h", index: 0, step: 0, k: 4, buffer: 1 }],
+    const d = deltaOf({
+      entries: {
+        scalars: [
+          { run: "a", tag: "x", offset: 0, count: 2, buffer: 0 }, // wrong length: 3 floats for count 2
+          { run: "a", tag: "y", offset: 0, count: 1, buffer: 1 },
+          { run: "a", tag: "z", offset: 0, count: 1, buffer: 9 }, // missing buffer
+          "nonsense",
+        ],
+        histograms: [{ run: "a", tag: "h", index: 0, step: 0, k: 4, buffer: 1 }],
+        images: [{ run: "a", tag: "i", step: 0, buffer: 0 }], // no index
+      },
     }, [f64View([1, 2, 3]), f64View([1, 2, 3])]);
-    if (msg.type !== "delta") throw new Error("not a delta");
-    expect(msg.delta.scalars.map((s) => s.tag)).toEqual(["y"]);
-    expect(msg.delta.histograms).toEqual([]);
-    expect(msg.delta.errors.length).toBe(4);
+    expect(entriesOf(d, scalars).map((s) => s.tag)).toEqual(["y"]);
+    expect(entriesOf(d, histograms)).toEqual([]);
+    expect(entriesOf(d, images)).toEqual([]);
+    expect(d.errors.length).toBe(5);
   });
 
-  it("decodes range replies and ignores unknown messages", () => {
-    const r = decodeMessage({ type: "range", id: 3, run: "a", tag: "t", count: 1, decimated: false, buffer: 0 },
-      [f64View([1000, 1.7e9, 0.1], 7)]);
-    expect(r.type).toBe("range");
-    if (r.type === "range") expect(Array.from(r.reply!.values)).toEqual([0.1]);
-    expect(decodeMessage({ type: "what" }, []).type).toBe("ignored");
+  it("ignores kinds it does not know, and anything that is not a list of entries", () => {
+    const d = deltaOf({
+      entries: {
+        audio_from_the_future: [{ run: "a", tag: "x", index: 0, step: 0, buffer: 0 }],
+        text: "not a list",
+      },
+      reset: [{ kind: "meshes_from_the_future", run: "a", tag: "x" }, { kind: "text", run: "a", tag: "t" }],
+    }, [bytesView([1])]);
+    expect(d.errors).toEqual([]);
+    expect([...d.entries.keys()]).toEqual(["text"]);
+    expect(entriesOf(d, text)).toEqual([]);
+    expect(d.reset).toEqual([{ kind: "text", run: "a", tag: "t" }]);
+    // no entries at all, or entries that are not an object
+    expect(deltaOf({}).entries.size).toBe(0);
+    expect(deltaOf({ entries: [1, 2] }).entries.size).toBe(0);
+  });
+
+  it("decodes notices (absent: null; malformed ones skipped)", () => {
+    const d = deltaOf({ notices: [{ source: "runs/b/events.out.tfevents.1", message: "PermissionError" }, 7] });
+    expect(d.notices).toEqual([{ source: "runs/b/events.out.tfevents.1", message: "PermissionError" }]);
+    expect(d.errors.length).toBe(1);
+    expect(deltaOf({ notices: [] }).notices).toEqual([]);
+    expect(deltaOf({ notices: "no" }).notices).toBe(null);
+  });
+
+  it("passes other message types on as replies and ignores what is not a message", () => {
+    const r = decodeMessage({ type: "range", id: 3, run: "a", tag: "t", count: 1, buffer: 0 }, []);
+    expect(r).toMatchObject({ type: "reply", replyType: "range" });
+    expect(decodeMessage({ type: 7 }, []).type).toBe("ignored");
     expect(decodeMessage(null, []).type).toBe("ignored");
+  });
+});
+
+describe("the kinds registry", () => {
+  it("lists the kinds in TensorBoard's dashboard order, each name once", () => {
+    const names = KINDS.map((k) => k.name);
+    // the same names, in the same order, as python_pkg/cellboard/kinds/__init__.py's KINDS
+    expect(names).toEqual(["scalars", "custom_scalars", "images", "audio", "histograms", "text", "pr_curves", "hparams"]);
+    expect(new Set(names).size).toBe(names.length);
+    const tb = Object.keys(DASHBOARD_ORDER);
+    const positions = names.map((n) => tb.indexOf(n));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+    for (const k of KINDS) expect(k.order).toBe(DASHBOARD_ORDER[k.name as keyof typeof DASHBOARD_ORDER]);
+    expect(tb.slice(0, 3)).toEqual(["scalars", "custom_scalars", "images"]);
   });
 });

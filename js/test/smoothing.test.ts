@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SmoothedColumn, clampWeight, smooth } from "../src/smoothing";
+import { SmoothedColumn, clampWeight, smooth } from "../src/kinds/scalars/smoothing";
 
 // Expected values below are computed by hand from TensorBoard's classicSmoothing:
 //   last = last * w + (1 - w) * y; numAccum++; out = last / (1 - w ** numAccum)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { histograms, images, scalars, text } from "../src/kinds";
 import { BoardStore, seriesKey } from "../src/store";
 import { bytesView, delta, f64View, scalarMsg } from "./helpers";
 
@@ -9,13 +10,14 @@ function newStore() {
   return { store, sent, advance: (ms: number) => { t += ms; } };
 }
 
+const series = (store: BoardStore, key: string) => store.slice(scalars).series.get(key);
 const apply = (store: BoardStore, d: { content: object; buffers: DataView[] }) => store.handleMessage(d.content, d.buffers);
 const values = (store: BoardStore, run: string, tag: string) => {
-  const s = store.scalars.get(seriesKey(run, tag))!;
+  const s = series(store, seriesKey(run, tag))!;
   return Array.from(s.values.subarray(0, s.length));
 };
 const steps = (store: BoardStore, run: string, tag: string) => {
-  const s = store.scalars.get(seriesKey(run, tag))!;
+  const s = series(store, seriesKey(run, tag))!;
   return Array.from(s.steps.subarray(0, s.length));
 };
 
@@ -26,7 +28,7 @@ describe("scalar series", () => {
     apply(store, delta([scalarMsg("a", "loss", 3, [3, 4], [0.5, 0.4])], ["a"], 2));
     expect(steps(store, "a", "loss")).toEqual([0, 1, 2, 3, 4]);
     expect(values(store, "a", "loss")).toEqual([3, 2, 1, 0.5, 0.4]);
-    expect(store.totals().scalarPoints).toBe(5);
+    expect(store.slice(scalars).totals().points).toBe(5);
     expect(sent).toEqual([]);
   });
 
@@ -43,7 +45,7 @@ describe("scalar series", () => {
   it("truncates to offset, then appends (decimated tail resent)", () => {
     const { store, sent } = newStore();
     apply(store, delta([scalarMsg("a", "loss", 0, [0, 1, 2, 3, 4], [5, 4, 3, 2, 1], { decimated: true, total: 50 })]));
-    const s = store.scalars.get(seriesKey("a", "loss"))!;
+    const s = series(store, seriesKey("a", "loss"))!;
     const rewrites = s.rewrites;
     apply(store, delta([scalarMsg("a", "loss", 3, [3, 4, 5], [9, 8, 7], { decimated: true, total: 60 })]));
     expect(values(store, "a", "loss")).toEqual([5, 4, 3, 9, 8, 7]);
@@ -66,7 +68,7 @@ describe("scalar series", () => {
     apply(store, delta([scalarMsg("a", "loss", 0, [0, 1], [1, 2])]));
     apply(store, delta([scalarMsg("a", "loss", 5, [5, 6], [9, 9])]));
     expect(values(store, "a", "loss")).toEqual([1, 2]);
-    expect(sent).toEqual([{ type: "hello" }]);
+    expect(sent).toEqual([expect.objectContaining({ type: "hello" })]);
     apply(store, delta([scalarMsg("a", "loss", 6, [6], [9])]));
     expect(sent.length).toBe(1); // not again within the interval
     advance(1500);
@@ -86,8 +88,8 @@ describe("scalar series", () => {
     apply(store, delta([scalarMsg("a", "t", 2, [2], [1])], ["a"], 7));
     expect(sent).toEqual([]);
     apply(store, delta([scalarMsg("a", "t", 3, [3], [1])], ["a"], 9)); // 8 was lost
-    expect(sent).toEqual([{ type: "hello" }]);
-    expect(store.totals().scalarPoints).toBe(4); // still applied
+    expect(sent).toEqual([expect.objectContaining({ type: "hello" })]);
+    expect(store.slice(scalars).totals().points).toBe(4); // still applied
   });
 
   it("an epoch change (purge) replaces history; a new epoch with offset > 0 is a gap", () => {
@@ -95,16 +97,16 @@ describe("scalar series", () => {
     apply(store, delta([scalarMsg("a", "loss", 0, [0, 1, 2, 3], [4, 3, 2, 1])]));
     apply(store, delta([scalarMsg("a", "loss", 2, [2, 3], [0, 0], { epoch: 1 })]));
     expect(values(store, "a", "loss")).toEqual([4, 3, 2, 1]);
-    expect(sent).toEqual([{ type: "hello" }]);
+    expect(sent).toEqual([expect.objectContaining({ type: "hello" })]);
     apply(store, delta([scalarMsg("a", "loss", 0, [0, 1, 2], [7, 7, 6], { epoch: 1 })]));
     expect(values(store, "a", "loss")).toEqual([7, 7, 6]);
-    expect(store.scalars.get(seriesKey("a", "loss"))!.epoch).toBe(1);
+    expect(series(store, seriesKey("a", "loss"))!.epoch).toBe(1);
   });
 
   it("reports the lowest index changed since a version", () => {
     const { store } = newStore();
     apply(store, delta([scalarMsg("a", "t", 0, [0, 1, 2, 3], [0, 0, 0, 0])]));
-    const s = store.scalars.get(seriesKey("a", "t"))!;
+    const s = series(store, seriesKey("a", "t"))!;
     const v = s.version;
     expect(s.changedSince(v)).toBe(4); // nothing changed
     apply(store, delta([scalarMsg("a", "t", 4, [4, 5], [0, 0])]));
@@ -118,7 +120,7 @@ describe("scalar series", () => {
   it("tracks whether steps ascend", () => {
     const { store } = newStore();
     apply(store, delta([scalarMsg("a", "t", 0, [0, 1, 2], [0, 0, 0])]));
-    const s = store.scalars.get(seriesKey("a", "t"))!;
+    const s = series(store, seriesKey("a", "t"))!;
     expect(s.stepsAscending).toBe(true);
     apply(store, delta([scalarMsg("a", "t", 3, [1], [0])]));
     expect(s.stepsAscending).toBe(false);
@@ -129,54 +131,106 @@ describe("scalar series", () => {
   it("notifies subscribers with the changed keys and tracks runs", () => {
     const { store } = newStore();
     const changes: string[][] = [];
-    store.subscribe((c) => changes.push([...c.scalars]));
+    store.subscribe((c) => changes.push([...(c.kinds.get("scalars") ?? [])]));
     apply(store, delta([scalarMsg("b", "x", 0, [0], [1]), scalarMsg("a", "x", 0, [0], [1])], ["b", "a"]));
     expect(changes).toEqual([[seriesKey("b", "x"), seriesKey("a", "x")]]);
     expect(store.runs).toEqual(["a", "b"]);
     expect(store.runOrder.get("b")).toBe(0);
-    expect(store.totals().scalarTags).toBe(1);
+    expect(store.slice(scalars).totals().tags).toBe(1);
   });
 });
 
 describe("records by index", () => {
   const img = (index: number, buffer = 0) => ({ run: "a", tag: "img", index, step: index * 10, wall: 1, width: 1, height: 1, mime: "image/png", buffer });
+  const msg = (seq: number, entries: object, extra: object = {}) => ({ type: "delta", seq, runs: ["a"], entries, ...extra });
 
   it("puts each index once; a hole asks for a hello", () => {
     const { store, sent } = newStore();
-    store.handleMessage({ type: "delta", seq: 1, runs: ["a"], images: [img(0), img(1, 1)] }, [bytesView([1]), bytesView([2])]);
-    store.handleMessage({ type: "delta", seq: 2, runs: ["a"], images: [img(1)] }, [bytesView([9])]);
-    const l = store.images.get(seriesKey("a", "img"))!;
+    store.handleMessage(msg(1, { images: [img(0), img(1, 1)] }), [bytesView([1]), bytesView([2])]);
+    store.handleMessage(msg(2, { images: [img(1)] }), [bytesView([9])]);
+    const l = store.slice(images).get("a", "img")!;
     expect(l.count).toBe(2);
     expect(Array.from(l.byIndex[1]!.bytes)).toEqual([2]);
     expect(sent).toEqual([]);
-    store.handleMessage({ type: "delta", seq: 3, runs: ["a"], images: [img(4)] }, [bytesView([5])]);
+    store.handleMessage(msg(3, { images: [img(4)] }), [bytesView([5])]);
     expect(l.count).toBe(3);
-    expect(sent).toEqual([{ type: "hello" }]);
+    expect(sent).toEqual([expect.objectContaining({ type: "hello" })]);
     expect(l.list().map((r) => r.step)).toEqual([0, 10, 40]);
   });
 
   it("a reset (purge) clears a record list before the resent records", () => {
     const { store, sent } = newStore();
-    store.handleMessage({ type: "delta", seq: 1, runs: ["a"], images: [img(0), img(1, 1), img(2, 2)] },
-      [bytesView([1]), bytesView([2]), bytesView([3])]);
-    store.handleMessage({
-      type: "delta", seq: 2, runs: ["a"], reset: [{ kind: "images", run: "a", tag: "img" }],
-      images: [img(0), img(1, 1)],
-    }, [bytesView([7]), bytesView([8])]);
-    const l = store.images.get(seriesKey("a", "img"))!;
+    store.handleMessage(msg(1, { images: [img(0), img(1, 1), img(2, 2)] }), [bytesView([1]), bytesView([2]), bytesView([3])]);
+    store.handleMessage(msg(2, { images: [img(0), img(1, 1)] }, { reset: [{ kind: "images", run: "a", tag: "img" }] }),
+      [bytesView([7]), bytesView([8])]);
+    const l = store.slice(images).get("a", "img")!;
     expect(l.count).toBe(2);
     expect(Array.from(l.byIndex[0]!.bytes)).toEqual([7]);
     expect(sent).toEqual([]);
   });
 
-  it("histograms and text", () => {
+  it("a reset may name any kind; unknown kinds are ignored", () => {
     const { store } = newStore();
-    store.handleMessage({
-      type: "delta", seq: 1, runs: ["a"],
+    store.handleMessage(msg(1, {
+      histograms: [{ run: "a", tag: "w", index: 0, step: 0, wall: 1, k: 2, buffer: 0 }],
+      text: [{ run: "a", tag: "t", index: 0, step: 0, wall: 1, text: "hi" }, { run: "a", tag: "t", index: 1, step: 1, wall: 1, text: "ho" }],
+      scalars: [scalarMsg("a", "loss", 0, [0, 1], [1, 2], { buffer: 1 }).entry],
+    }), [f64View([0, 1, 2, 3, 4]), scalarMsg("a", "loss", 0, [0, 1], [1, 2]).buffer]);
+    expect(store.slice(text).count()).toBe(2);
+    const changes: string[][] = [];
+    store.subscribe((c) => changes.push([...c.kinds.keys()].sort()));
+    store.handleMessage(msg(2, {}, { reset: [
+      { kind: "text", run: "a", tag: "t" },
+      { kind: "histograms", run: "a", tag: "w" },
+      { kind: "scalars", run: "a", tag: "loss" },
+      { kind: "hparams_from_the_future", run: "a", tag: "x" },
+      { kind: "images", run: "a", tag: "never-seen" },
+    ] }));
+    expect(store.slice(text).count()).toBe(0);
+    expect(store.slice(histograms).count()).toBe(0);
+    expect(store.slice(scalars).totals().points).toBe(0);
+    expect(changes).toEqual([["histograms", "scalars", "text"]]);
+    // the records resent after the reset are applied from index 0 without a gap
+    store.handleMessage(msg(3, { text: [{ run: "a", tag: "t", index: 0, step: 0, wall: 1, text: "again" }] }));
+    expect(store.slice(text).get("a", "t")!.list().map((r) => r.text)).toEqual(["again"]);
+  });
+
+  it("histograms and text; entries of unknown kinds are ignored", () => {
+    const { store, sent } = newStore();
+    const changes: string[][] = [];
+    store.subscribe((c) => changes.push([...c.kinds.keys()]));
+    store.handleMessage(msg(1, {
       histograms: [{ run: "a", tag: "w", index: 0, step: 0, wall: 1, k: 2, buffer: 0 }],
       text: [{ run: "a", tag: "t", index: 0, step: 0, wall: 1, text: "hi" }],
-    }, [f64View([0, 1, 2, 3, 4])]);
-    expect(store.totals()).toMatchObject({ histograms: 1, text: 1, runs: ["a"] });
+      pr_curves_from_the_future: [{ run: "b", tag: "pr", index: 3, step: 0, wall: 1, buffer: 1 }],
+    }), [f64View([0, 1, 2, 3, 4]), f64View([1])]);
+    expect(store.slice(histograms).count()).toBe(1);
+    expect(store.slice(text).count()).toBe(1);
+    expect(store.runs).toEqual(["a"]); // nothing of the unknown kind reached the store
+    expect(changes).toEqual([["histograms", "text"]]);
+    expect(sent).toEqual([]);
+    expect(store.hasData(text)).toBe(true);
+    expect(store.hasData(images)).toBe(false);
+  });
+});
+
+describe("notices", () => {
+  const notice = (source: string) => ({ source, message: "PermissionError: denied" });
+
+  it("the list is replaced by each message that has one, cleared by an empty one, kept otherwise", () => {
+    const { store } = newStore();
+    const seen: boolean[] = [];
+    store.subscribe((c) => seen.push(c.notices));
+    store.handleMessage({ type: "delta", seq: 1, runs: [], notices: [notice("runs/a/x"), notice("runs/b/y")] });
+    expect(store.notices.map((n) => n.source)).toEqual(["runs/a/x", "runs/b/y"]);
+    store.handleMessage({ type: "delta", seq: 2, runs: [] }); // absent: unchanged
+    expect(store.notices.length).toBe(2);
+    store.handleMessage({ type: "delta", seq: 3, runs: [], notices: [notice("runs/a/x"), notice("runs/b/y")] }); // same list
+    store.handleMessage({ type: "delta", seq: 4, runs: [], notices: [notice("runs/c/z")] });
+    expect(store.notices).toEqual([notice("runs/c/z")]);
+    store.handleMessage({ type: "delta", seq: 5, runs: [], notices: [] });
+    expect(store.notices).toEqual([]);
+    expect(seen).toEqual([true, false, false, true, true]);
   });
 });
 
@@ -184,15 +238,15 @@ describe("range requests", () => {
   it("sends a request and attaches the reply as detail", async () => {
     const { store, sent } = newStore();
     apply(store, delta([scalarMsg("a", "t", 0, [0, 100], [1, 2], { decimated: true, total: 101 })]));
-    expect(store.scalars.get(seriesKey("a", "t"))!.changedSince(0)).toBe(0);
-    const p = store.requestRange("a", "t", 10, 20);
+    expect(series(store, seriesKey("a", "t"))!.changedSince(0)).toBe(0);
+    const p = store.slice(scalars).requestRange("a", "t", 10, 20);
     expect(sent[0]).toMatchObject({ type: "range", run: "a", tag: "t", x0: 10, x1: 20 });
     const id = sent[0].id as number;
     store.handleMessage({ type: "range", id, run: "a", tag: "t", count: 2, decimated: false, buffer: 0 },
       [f64View([10, 20, 1, 2, 0.1, 0.2])]);
     const reply = await p;
     expect(reply!.count).toBe(2);
-    const s = store.scalars.get(seriesKey("a", "t"))!;
+    const s = series(store, seriesKey("a", "t"))!;
     expect(Array.from(s.detail!.values)).toEqual([0.1, 0.2]);
     // spliced into the held points for a zoom inside [10, 20] only
     const m = s.withDetail(12, 18)!;
@@ -207,6 +261,43 @@ describe("range requests", () => {
   it("a reply nobody waits for is ignored", () => {
     const { store } = newStore();
     store.handleMessage({ type: "range", id: 42, run: "a", tag: "t", count: 0, decimated: false }, []);
-    expect(store.scalars.size).toBe(0);
+    expect(store.slice(scalars).series.size).toBe(0);
+  });
+});
+
+describe("completeness (sent in hello)", () => {
+  const msg = (seq: number, extra: object = {}) => ({ type: "delta", seq, runs: [], entries: {}, ...extra });
+
+  it("is complete from message 1 on, until a message is lost", () => {
+    const { store, sent } = newStore();
+    store.handleMessage(msg(1), []);
+    store.handleMessage(msg(2), []);
+    expect(store.complete).toBe(true);
+    store.hello(true);
+    expect(sent[sent.length - 1]).toEqual({ type: "hello", complete: true, seq: 2 });
+    store.handleMessage(msg(4), []); // 3 was lost
+    expect(store.complete).toBe(false);
+  });
+
+  it("a view that missed the first messages is complete after a whole sync group", () => {
+    const { store } = newStore();
+    store.handleMessage(msg(3), []);
+    expect(store.complete).toBe(false);
+    store.handleMessage(msg(4, { sync: 1, sync_first: true }), []);
+    store.handleMessage(msg(5, { sync: 1 }), []);
+    expect(store.complete).toBe(false);
+    store.handleMessage(msg(6, { sync: 1, sync_end: true }), []);
+    expect(store.complete).toBe(true);
+  });
+
+  it("a sync group with a lost message does not make it complete", () => {
+    const { store } = newStore();
+    store.handleMessage(msg(3), []);
+    store.handleMessage(msg(4, { sync: 2, sync_first: true }), []);
+    store.handleMessage(msg(6, { sync: 2, sync_end: true }), []); // 5 lost
+    expect(store.complete).toBe(false);
+    // a group whose first message was never seen does not count either
+    store.handleMessage(msg(7, { sync: 3, sync_end: true }), []);
+    expect(store.complete).toBe(false);
   });
 });

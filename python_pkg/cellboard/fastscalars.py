@@ -46,29 +46,36 @@ class Decoded:
 
 
 def _fields(buf: bytes, start: int, end: int):
-    """``(field, wire_type, value_start, value_end, int_value)`` with absolute offsets."""
+    """``(field, wire_type, value_start, value_end, int_value)`` with absolute offsets.
+
+    Every field is checked to lie within ``[start, end)`` *before* it is yielded: a caller may
+    stop early and still never see an offset outside the record.
+    """
     pos = start
     while pos < end:
         tag, pos = read_varint(buf, pos)
         f, wt = tag >> 3, tag & 7
+        if f == 0:
+            raise WireError("field number 0")
         if wt == VARINT:
             s = pos
             v, pos = read_varint(buf, pos)
+            if pos > end:
+                raise WireError("truncated")
             yield f, wt, s, pos, v
-        elif wt == I64:
-            yield f, wt, pos, pos + 8, 0
-            pos += 8
+            continue
+        if wt == I64:
+            s, pos = pos, pos + 8
         elif wt == I32:
-            yield f, wt, pos, pos + 4, 0
-            pos += 4
+            s, pos = pos, pos + 4
         elif wt == LEN:
-            n, pos = read_varint(buf, pos)
-            yield f, wt, pos, pos + n, 0
-            pos += n
+            n, s = read_varint(buf, pos)
+            pos = s + n
         else:
             raise WireError("unsupported wire type")
         if pos > end:
             raise WireError("truncated")
+        yield f, wt, s, pos, 0
 
 
 def locate(rec: bytes) -> Layout | None:
@@ -113,7 +120,7 @@ def locate(rec: bytes) -> Layout | None:
         if value is None:
             return None
         return Layout(tag, wall, step, value, dtype, tensor is None, plugin)
-    except (WireError, UnicodeDecodeError, IndexError):
+    except Exception:  # noqa: BLE001 - whatever cannot be parsed here is left to the slow path, which reports it
         return None
 
 
@@ -124,12 +131,17 @@ def _locate_tensor_value(rec: bytes, start: int, end: int):
         if f == 1 and wt == VARINT:
             dtype = v
         elif f == 2 and wt == LEN:
-            for f2, wt2, s2, e2, _ in _fields(rec, s, e):  # every dim must be 1
+            for f2, wt2, s2, e2, _ in _fields(rec, s, e):  # every dim must say size 1
                 if f2 != 2 or wt2 != LEN:
                     return None, None
-                for f3, _wt3, _, _, v3 in _fields(rec, s2, e2):
-                    if f3 == 1 and v3 != 1:
-                        return None, None
+                size = 0  # proto3 default: a dim without a size has size 0
+                for f3, wt3, _, _, v3 in _fields(rec, s2, e2):
+                    if f3 == 1:
+                        if wt3 != VARINT:
+                            return None, None
+                        size = v3
+                if size != 1:
+                    return None, None
         elif value is None and ((f == 5 and wt in (LEN, I32) and e - s == 4)
                                 or (f == 6 and wt in (LEN, I64) and e - s == 8)
                                 or (f == 4 and wt == LEN and e - s in (4, 8))):
@@ -151,73 +163,140 @@ def _varint_column(block: np.ndarray) -> np.ndarray:
     return out.view(np.int64)
 
 
+@dataclass
+class _Match:
+    """The rows of one template: what they decode to, before the tag's plugin is settled."""
+
+    idx: np.ndarray  # record indices (ascending)
+    tag: str
+    plugin: str | None  # the plugin the rows' own metadata names
+    simple: bool
+    step: np.ndarray
+    wall: np.ndarray
+    value: np.ndarray
+
+
+def _empty(handled: np.ndarray) -> Decoded:
+    return Decoded(handled, *(np.zeros(0, t) for t in (np.int64, np.int64, np.int64, np.float64, np.float64)))
+
+
 def decode(data: bytes, starts: np.ndarray, lengths: np.ndarray, plugins: dict[str, str],
            tag_id: Callable[[str], int]) -> Decoded:
+    """Decode the scalar records among ``starts``/``lengths``; ``plugins`` (tag -> plugin name,
+    first metadata wins) is read and extended exactly as the record-by-record path would, in
+    file order, so reading a file in one chunk or many gives the same result."""
     n = len(starts)
     handled = np.zeros(n, bool)
-    out_rec, out_tag, out_step, out_wall, out_val = [], [], [], [], []
     buf = np.frombuffer(data, np.uint8)
     small = np.flatnonzero(lengths <= MAX_RECORD)
     if small.size == 0:
-        return Decoded(handled, *(np.zeros(0, t) for t in (np.int64, np.int64, np.int64, np.float64, np.float64)))
-    # Tensor scalars without metadata need the tag's plugin, which may be learned from
-    # another group's record: such groups are retried once after the others.
-    retry: list[np.ndarray] = []
+        return _empty(handled)
+    matches: list[_Match] = []
     by_length = small[np.argsort(lengths[small], kind="stable")]
     bounds = np.flatnonzero(np.diff(lengths[by_length])) + 1
-    groups = np.split(by_length, bounds)
-    for attempt in (0, 1):
-        for rows in groups if attempt == 0 else retry:
-            length = int(lengths[rows[0]])
-            window = sliding_window_view(buf, length)
-            mat = window[starts[rows]]
-            rem = np.arange(len(rows))
-            templates = 0
-            while rem.size and templates < MAX_TEMPLATES_PER_LENGTH:
-                templates += 1
-                first = rem[0]
-                layout = locate(mat[first].tobytes())
-                if layout is None:
-                    rem = rem[1:]
-                    continue
-                if layout.plugin is not None:
-                    plugins.setdefault(layout.tag, layout.plugin)
-                plugin = plugins.get(layout.tag)
-                if not layout.simple and plugin != "scalars":
-                    if plugin is None and attempt == 0:
-                        retry.append(rows[rem])
-                        break
-                    rem = rem[1:]
-                    continue
-                width = 4 if layout.dtype == "<f4" else 8
-                variable = np.zeros(length, bool)
-                variable[layout.value : layout.value + width] = True
-                if layout.wall is not None:
-                    variable[layout.wall : layout.wall + 8] = True
-                if layout.step is not None:
-                    variable[layout.step[0] : layout.step[0] + layout.step[1]] = True
-                const = np.flatnonzero(~variable)
-                sub = mat[rem]
-                match = (sub[:, const] == mat[first, const]).all(axis=1)
-                hit = sub[match]
-                idx = rows[rem[match]]
-                handled[idx] = True
-                out_rec.append(idx)
-                out_tag.append(np.full(idx.size, tag_id(layout.tag), np.int64))
-                out_val.append(np.ascontiguousarray(hit[:, layout.value : layout.value + width])
-                               .view(layout.dtype).ravel().astype(np.float64))
-                if layout.wall is not None:
-                    out_wall.append(np.ascontiguousarray(hit[:, layout.wall : layout.wall + 8]).view("<f8").ravel())
-                else:
-                    out_wall.append(np.zeros(idx.size))
-                if layout.step is not None:
-                    s, k = layout.step
-                    out_step.append(_varint_column(hit[:, s : s + k]))
-                else:
-                    out_step.append(np.zeros(idx.size, np.int64))
-                rem = rem[~match]
-    if not out_rec:
-        return Decoded(handled, *(np.zeros(0, t) for t in (np.int64, np.int64, np.int64, np.float64, np.float64)))
-    return Decoded(handled, np.concatenate(out_rec), np.concatenate(out_tag), np.concatenate(out_step),
-                   np.concatenate(out_wall), np.concatenate(out_val))
+    for rows in np.split(by_length, bounds):
+        rows = np.sort(rows)  # file order within a group: templates come from the earliest rows
+        length = int(lengths[rows[0]])
+        window = sliding_window_view(buf, length)
+        mat = window[starts[rows]]
+        rem = np.arange(len(rows))
+        templates = 0
+        while rem.size and templates < MAX_TEMPLATES_PER_LENGTH:
+            templates += 1
+            first = rem[0]
+            layout = locate(mat[first].tobytes())
+            if layout is None:
+                rem = rem[1:]
+                continue
+            width = 4 if layout.dtype == "<f4" else 8
+            variable = np.zeros(length, bool)
+            variable[layout.value : layout.value + width] = True
+            if layout.wall is not None:
+                variable[layout.wall : layout.wall + 8] = True
+            if layout.step is not None:
+                variable[layout.step[0] : layout.step[0] + layout.step[1]] = True
+            const = np.flatnonzero(~variable)
+            sub = mat[rem]
+            match = (sub[:, const] == mat[first, const]).all(axis=1)
+            if layout.step is not None:
+                # the step bytes must be one varint of exactly this length (continuation bits
+                # on all but the last), or the slow path would parse these bytes differently
+                s, k = layout.step
+                block = sub[:, s : s + k]
+                match &= (block[:, :-1] >= 0x80).all(axis=1) & (block[:, -1] < 0x80)
+            hit = sub[match]
+            idx = rows[rem[match]]
+            value = np.ascontiguousarray(hit[:, layout.value : layout.value + width]).view(layout.dtype).ravel()
+            wall = (np.ascontiguousarray(hit[:, layout.wall : layout.wall + 8]).view("<f8").ravel()
+                    if layout.wall is not None else np.zeros(idx.size))
+            step = (_varint_column(hit[:, layout.step[0] : layout.step[0] + layout.step[1]])
+                    if layout.step is not None else np.zeros(idx.size, np.int64))
+            matches.append(_Match(idx, layout.tag, layout.plugin, layout.simple, step, wall, value.astype(np.float64)))
+            rem = rem[~match]
+    keep = _settle_plugins(data, starts, lengths, matches, plugins)
+    out = [m for m, k in zip(matches, keep) if k]
+    if not out:
+        return _empty(handled)
+    for m in out:
+        handled[m.idx] = True
+    return Decoded(handled, np.concatenate([m.idx for m in out]),
+                   np.concatenate([np.full(m.idx.size, tag_id(m.tag), np.int64) for m in out]),
+                   np.concatenate([m.step for m in out]), np.concatenate([m.wall for m in out]),
+                   np.concatenate([m.value for m in out]))
 
+
+_NEVER = (1 << 62, 0)
+
+
+def _settle_plugins(data: bytes, starts: np.ndarray, lengths: np.ndarray, matches: list[_Match],
+                    plugins: dict[str, str]) -> list[bool]:
+    """Which matches are scalars, learning plugins in file order as the slow path does.
+
+    A tensor value is a scalar only if its tag's plugin *as of that record* is ``scalars``: the
+    first metadata for the tag in file order, in this chunk or an earlier one. Learning a plugin
+    from a later record of the chunk would make one whole read and a follower's chunked reads
+    differ on odd files. The records the fast path did not take are parsed (not decoded) to see
+    their metadata. In the one case the fast path cannot mirror - a tag's plugin-dependent record
+    without metadata before its first metadata - all of that tag's rows go to the slow path,
+    which learns in order.
+    """
+    new_tags = {m.tag for m in matches if m.tag not in plugins}
+    first_meta: dict[str, tuple[tuple[int, int], str]] = {}
+    early: dict[str, tuple[int, int]] = {}  # first plugin-dependent record without metadata
+    if new_tags:
+        taken = np.zeros(len(starts), bool)
+        for m in matches:
+            taken[m.idx] = True
+            if m.tag in new_tags:
+                at = (int(m.idx[0]), 0)
+                if m.plugin is not None:
+                    first_meta[m.tag] = min(first_meta.get(m.tag, (_NEVER, "")), (at, m.plugin))
+                elif not m.simple:
+                    early[m.tag] = min(early.get(m.tag, _NEVER), at)
+        view = memoryview(data)
+        for i in np.flatnonzero(~taken).tolist():
+            s = int(starts[i])
+            try:
+                ev = M.decode_event(view[s : s + int(lengths[i])])
+                values = M.decode_summary(ev.summary) if ev.summary is not None else []
+            except Exception:  # noqa: BLE001, S112 - a corrupt record teaches the slow path nothing either
+                continue
+            for j, val in enumerate(values):
+                if val.tag not in new_tags:
+                    continue
+                if val.metadata is not None:
+                    try:
+                        name = M.decode_metadata(val.metadata).plugin_name
+                    except Exception:  # noqa: BLE001, S112 - as above
+                        continue
+                    first_meta[val.tag] = min(first_meta.get(val.tag, (_NEVER, "")), ((i, j), name))
+                elif val.kind in ("tensor", ""):
+                    early[val.tag] = min(early.get(val.tag, _NEVER), (i, j))
+    deferred = set()
+    for tag in new_tags:
+        meta_at, name = first_meta.get(tag, (_NEVER, ""))
+        if early.get(tag, _NEVER) < meta_at:
+            deferred.add(tag)
+        elif meta_at != _NEVER:
+            plugins[tag] = name
+    return [m.tag not in deferred and (m.simple or plugins.get(m.tag) == "scalars") for m in matches]

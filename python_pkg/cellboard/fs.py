@@ -1,20 +1,136 @@
 """Where log directories live: the local disk, or any fsspec URL (``s3://``, ``gs://``, ``memory://``).
 
 Two small classes with one interface, so the reader and the writer never branch on the
-storage. Local paths use ``os`` directly (fast, no dependency); URLs go through fsspec, which
-is imported only when a URL is used. Credentials come from each backend's usual environment
-and config files; cellboard never logs them.
+storage. Local paths (and ``file://`` URLs) use ``os`` directly (fast, no dependency); other
+URLs, chained ones (``simplecache::s3://...``) included, go through ``fsspec.core.url_to_fs``,
+which is imported only when a URL is used. Credentials come from each backend's usual
+environment and config files; cellboard never prints them: credentials written into a URL
+(``ftp://user:secret@host/...``) are redacted from every message (``redact``).
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
-from collections.abc import Mapping
+import re
+import threading
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+from urllib.parse import unquote
+
+T = TypeVar("T")
+
+# Seconds a probe of a remote directory (exists/isdir) may take before we give up with a clear
+# error; backends retry unreachable endpoints with backoff for much longer (s3fs: ~12 s).
+REMOTE_TIMEOUT = float(os.environ.get("CELLBOARD_REMOTE_TIMEOUT", "5"))
+
+# Object stores take credentials from their environment/config, never from the URL: for them
+# ``KEY:SECRET@`` would be sent to the server as part of the bucket name, so it is refused.
+_NO_USERINFO = {"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "oss", "r2", "hf"}
+
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+)(::|://)")  # 2+ letters: not a Windows drive
+# scheme://user:password@ (the password may hold '/', as AWS secrets do)
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://)([^\s@'\"]*?:[^\s'\"]*)@")
+_secrets: set[str] = set()  # credentials seen in URLs; removed from every message we produce
+_secrets_lock = threading.Lock()
 
 
 def is_url(path: str) -> bool:
-    return "://" in path and not path.startswith("file://")
+    """An fsspec URL (``s3://``, ``memory://``, ``simplecache::s3://``), not a local path or ``file://``."""
+    m = _URL.match(path)
+    return m is not None and m.group(1).lower() not in ("file", "local")
+
+
+def local_path(path: str) -> str:
+    """``file:///tmp/x`` (or ``file://localhost/tmp/x``, ``file:/tmp/x``) as ``/tmp/x``; others unchanged."""
+    low = path[:17].lower()
+    if low.startswith("file://localhost/"):
+        return unquote(path[16:])
+    if low.startswith(("file://", "local://")):
+        return unquote(path.split("://", 1)[1])
+    if low.startswith("file:/"):
+        return unquote(path[5:])
+    return path
+
+
+def _remember_secrets(url: str) -> None:
+    for m in _USERINFO.finditer(url):
+        userinfo = m.group(2)
+        user, _, password = userinfo.partition(":")
+        # the whole of it, its parts, and the '/'-separated pieces a backend may show on its own
+        pieces = {userinfo, user, password, *password.split("/"), *userinfo.split("/")}
+        with _secrets_lock:
+            _secrets.update(p for p in pieces if len(p) >= 4)
+
+
+def redact(text: str) -> str:
+    """``text`` without credentials: ``scheme://user:password@`` becomes ``scheme://***@``, and
+    any credential seen in a URL before is replaced by ``***`` wherever it appears."""
+    text = _USERINFO.sub(r"\1***@", text)
+    if _secrets:
+        with _secrets_lock:
+            secrets = sorted(_secrets, key=len, reverse=True)  # longest first: no partial leftovers
+        for s in secrets:
+            if s in text:
+                text = text.replace(s, "***")
+    return text
+
+
+def redacted_error(exc: BaseException, context: str = "", suffix: str = "") -> Exception:
+    """An exception to raise instead of ``exc``: the same type where possible (``OSError`` for
+    backend-specific ones), its message redacted, between ``context`` and ``suffix``; ``errno``
+    kept. Raise it ``from None``: a chained backend traceback would print the credentials again."""
+    detail = str(exc) if isinstance(exc, (OSError, ValueError, TypeError)) else f"{type(exc).__name__}: {exc}"
+    message = redact(f"{context}: {detail}{suffix}" if context else detail + suffix)
+    cls = type(exc) if isinstance(exc, (OSError, ValueError, TypeError)) else OSError
+    try:
+        new = cls(message)
+    except Exception:  # noqa: BLE001 - a subclass with another constructor
+        new = OSError(message) if isinstance(exc, OSError) or cls is OSError else ValueError(message)
+    if isinstance(exc, OSError) and isinstance(new, OSError):
+        new.errno = exc.errno  # callers test e.errno == ENOSPC
+    return new
+
+
+def check_url(url: str) -> None:
+    """Refuse credentials in an object-store URL (they would travel as part of the bucket name)."""
+    _remember_secrets(url)
+    m = _URL.match(url)
+    if m is None:
+        return
+    innermost = url.rsplit("::", 1)[-1]
+    scheme = innermost.split("://", 1)[0].lower()
+    if scheme in _NO_USERINFO and _USERINFO.match(innermost):
+        raise ValueError(f"credentials in a {scheme}:// URL are not supported ({redact(url)}): set them in the "
+                         f"environment (e.g. AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE) or pass "
+                         f"storage_options")
+
+
+def bounded(fn: Callable[[], T], what: str, timeout: float | None = None) -> T:
+    """``fn()`` in a daemon thread, or ``TimeoutError`` after ``timeout`` seconds.
+
+    For remote probes only: an unreachable endpoint is retried by the backend for a long time;
+    the caller gets a clear error instead (the abandoned call ends in the background).
+    """
+    timeout = REMOTE_TIMEOUT if timeout is None else timeout
+    out: list = []
+
+    def run() -> None:
+        try:
+            out.append((True, fn()))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            out.append((False, exc))
+
+    t = threading.Thread(target=run, name="cellboard-remote-probe", daemon=True)
+    t.start()
+    t.join(timeout)
+    if not out:
+        raise TimeoutError(redact(f"{what}: no answer within {timeout:g} s (is the endpoint reachable? "
+                                  f"see AWS_ENDPOINT_URL / storage_options)"))
+    ok, value = out[0]
+    if ok:
+        return value
+    raise redacted_error(value, what) from None
 
 
 def is_event_file(name: str) -> bool:
@@ -23,6 +139,7 @@ def is_event_file(name: str) -> bool:
 
 class LocalFS:
     sep = os.sep
+    remote = False
 
     def join(self, *parts: str) -> str:
         return os.path.join(*parts)
@@ -83,21 +200,36 @@ class LocalFS:
 
 
 class FsspecFS:
-    """Any fsspec filesystem; listing a log directory is one recursive ``find`` per poll."""
+    """Any fsspec filesystem; listing a log directory is one recursive ``find`` per poll.
+
+    Paths handed out (``event_files``) are URLs again: ``prefix`` (everything before the
+    path, e.g. ``simplecache::s3://``) + the backend's path, so ``filesystem()`` reopens them.
+    """
 
     sep = "/"
+    remote = True
 
     def __init__(self, url: str, storage_options: Mapping | None = None) -> None:
-        import fsspec
+        from fsspec.core import url_to_fs
 
-        self.protocol = url.split("://", 1)[0]
-        self.fs = fsspec.filesystem(self.protocol, **dict(storage_options or {}))
+        check_url(url)
+        try:
+            self.fs, stripped = url_to_fs(url, **dict(storage_options or {}))
+        except ImportError as exc:  # the backend (s3fs, gcsfs...) is not installed
+            raise ImportError(redact(f"cannot open {url}: {exc}")) from None
+        except Exception as exc:  # noqa: BLE001 - an unknown protocol, a bad option...
+            raise redacted_error(exc, f"cannot open {url}") from None
+        # http(s) keeps whole URLs as its paths; other backends drop the scheme
+        self.prefix = "" if "://" in stripped else url.rsplit("://", 1)[0] + "://"
+        self.protocol = self.prefix.rsplit("::", 1)[-1][:-3] if self.prefix else url.split("://", 1)[0]
 
     def _strip(self, path: str) -> str:
+        if self.prefix and path.startswith(self.prefix):
+            path = path[len(self.prefix):]
         return self.fs._strip_protocol(path)
 
     def _url(self, path: str) -> str:
-        return f"{self.protocol}://{path}" if "://" not in path else path
+        return path if "://" in path or not self.prefix else self.prefix + path
 
     def join(self, *parts: str) -> str:
         return posixpath.join(*parts)
@@ -156,16 +288,25 @@ def filesystem(path: str, storage_options: Mapping | None = None):
 
 
 def resolve_dir(logdir, storage_options: Mapping | None = None):
-    """``(filesystem, path)`` of an existing log directory (quotes stripped, ``~`` expanded).
+    """``(filesystem, path)`` of an existing log directory (``~`` expanded, ``file://`` resolved).
 
-    Raises ``FileNotFoundError`` or ``NotADirectoryError`` with a message saying which.
+    Quotes are part of the name here: the magic's parser removes the ones that quote it.
+    Raises ``FileNotFoundError`` or ``NotADirectoryError`` with a message saying which, and
+    for a URL a redacted ``OSError``/``TimeoutError`` when the store cannot be reached.
     """
-    path = os.fspath(logdir).strip().strip("'\"")
-    fs = filesystem(path, storage_options)
-    if isinstance(fs, LocalFS):
-        path = os.path.expanduser(path)
-    if not fs.exists(path):
-        raise FileNotFoundError(f"log directory {path!r} does not exist")
-    if not fs.isdir(path):
-        raise NotADirectoryError(f"{path!r} is a file, not a log directory")
+    path = os.fspath(logdir)
+    if not is_url(path):
+        path = os.path.expanduser(local_path(path))
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"log directory {path!r} does not exist")
+        if not os.path.isdir(path):
+            raise NotADirectoryError(f"{path!r} is a file, not a log directory")
+        return LocalFS(), path
+    fs = FsspecFS(path, storage_options)
+    shown = redact(path)
+    exists, isdir = bounded(lambda: (fs.exists(path), fs.isdir(path)), f"cannot open {shown}")
+    if not exists:
+        raise FileNotFoundError(f"log directory {shown!r} does not exist")
+    if not isdir:
+        raise NotADirectoryError(f"{shown!r} is a file, not a log directory")
     return fs, path

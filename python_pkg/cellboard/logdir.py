@@ -3,17 +3,25 @@
 The follower polls the directory every ``reload_interval`` seconds: new runs and new event
 files are picked up, each file is read from where the last poll stopped, a half-written
 record waits for the next poll. It runs in a daemon thread and stops with the board.
+
+Nothing that goes wrong is silent, and nothing stops following: a run that cannot be read or a
+listing that fails (directory vanished, permissions, network) becomes a notice in the store
+(``Store.notices``, shown by the board) and one log warning; it is retried on every poll and
+the notice is cleared once it reads again. Repeats are logged at debug level only.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import threading
 
-from .fs import filesystem, resolve_dir
+from .fs import filesystem, redact, resolve_dir
 from .reader import RunReader, discover_runs
 from .store import Store
+
+log = logging.getLogger(__name__)
 
 
 class LogdirError(ValueError):
@@ -23,7 +31,7 @@ class LogdirError(ValueError):
 def check_logdir(logdir: str | os.PathLike, *, require_events: bool = True,
                  storage_options: dict | None = None) -> str:
     """The expanded path (or URL), or a ``LogdirError`` saying what is wrong with it."""
-    if not os.fspath(logdir).strip().strip("'\""):
+    if not os.fspath(logdir).strip():  # quotes are part of a name from Python; the magic's parser drops its own
         raise LogdirError("no log directory given")
     try:
         fs, path = resolve_dir(logdir, storage_options)
@@ -50,22 +58,54 @@ class LogdirFollower:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._failing: set[str] = set()  # sources with a notice set by this follower
 
     def poll(self) -> int:
-        """One pass: discover runs, read what was appended. Returns the records read."""
+        """One pass: discover runs, read what was appended. Returns the records read.
+
+        Never raises for an unreadable run or listing: see the module docstring.
+        """
         with self._lock:
-            self.fs.invalidate()  # object-store listings are cached; we want the current one
-            listing = self.fs.event_files(self.logdir)  # one recursive listing per poll
+            try:
+                self.fs.invalidate()  # object-store listings are cached; we want the current one
+                listing = self.fs.event_files(self.logdir)  # one recursive listing per poll
+                if not listing and not self.fs.exists(self.logdir):
+                    raise FileNotFoundError(f"log directory {self.logdir!r} does not exist (any more)")
+            except Exception as exc:  # noqa: BLE001 - runs already read stay; the listing is retried
+                self._failed(self.logdir, "cannot list the log directory", exc)
+                return 0
+            self._recovered(self.logdir)
             total = 0
             for directory, sizes in listing.items():
-                run = self.fs.relpath(directory, self.logdir)
-                reader = self._readers.get(run)
-                if reader is None:
-                    if self._runs_re is not None and not self._runs_re.search(run):
-                        continue
-                    reader = self._readers[run] = RunReader(self.store, run, directory, self.fs)
-                total += reader.poll(sizes)
+                try:
+                    run = self.fs.relpath(directory, self.logdir)
+                    reader = self._readers.get(run)
+                    if reader is None:
+                        if self._runs_re is not None and not self._runs_re.search(run):
+                            continue
+                        reader = self._readers[run] = RunReader(self.store, run, directory, self.fs)
+                    total += reader.poll(sizes)
+                except Exception as exc:  # noqa: BLE001 - one broken run never hides the others
+                    self._failed(directory, "cannot read this run", exc)
+                    continue
+                self._recovered(directory)
             return total
+
+    def _failed(self, source: str, what: str, exc: BaseException) -> None:
+        message = f"{what}: {type(exc).__name__}: {exc}"
+        if source not in self._failing:
+            self._failing.add(source)
+            log.warning("cellboard: %s (%s); retrying every %gs", message, source, self.reload_interval,
+                        exc_info=not isinstance(exc, OSError))  # a traceback only for what looks like a bug
+        else:
+            log.debug("cellboard: still failing: %s (%s)", message, source)
+        self.store.set_notice(source, message)
+
+    def _recovered(self, source: str) -> None:
+        if source in self._failing:
+            self._failing.discard(source)
+            log.info("cellboard: %s reads again", source)
+            self.store.set_notice(source, None)
 
     @property
     def runs(self) -> list[str]:
@@ -81,9 +121,9 @@ class LogdirFollower:
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:
-                self.poll()
-            except Exception:  # noqa: BLE001 - a vanished file or dir must not kill following
-                pass
+                self.poll()  # reports its own failures as notices; this is the last line of defence
+            except Exception as exc:  # noqa: BLE001 - following must go on whatever one poll hits
+                self._failed(self.logdir, "polling failed", exc)
             self._stop.wait(self.reload_interval)
 
     def stop(self) -> None:
@@ -121,7 +161,7 @@ def open_logdir(logdir: str | os.PathLike, *, follow: bool = True, background: b
     follower = LogdirFollower(path, runs=runs, reload_interval=reload_interval, storage_options=storage_options)
     if not (follow and background):
         follower.poll()  # else the follower's first poll runs in its thread: the board shows at once
-    options = {"title": title if title is not None else path}
+    options = {"title": title if title is not None else redact(path)}  # never show credentials
     if height is not None:
         options["height"] = int(height)
     if tags:

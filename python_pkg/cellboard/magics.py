@@ -12,6 +12,7 @@ import argparse
 import shlex
 import threading
 
+from .fs import redact
 from .logdir import LogdirError, open_logdir
 from .reader import discover_runs
 
@@ -73,20 +74,21 @@ def cellboard_magic(line: str, cell: str | None = None):
     try:
         args = parse(line)
         if args is None:
-            return None
+            return
         # as a cell magic, the cell's own thread follows (see _run_while_following)
         board = _open(args, background=cell is None)
-    except (_Usage, LogdirError, ValueError) as exc:
-        print(f"cellboard: {exc}")
-        return None
+    except (_Usage, LogdirError, ValueError, OSError, ImportError) as exc:  # said in one line, no traceback
+        print(f"cellboard: {redact(str(exc))}")
+        return
     global last_board
     last_board = board
     if not discover_runs(board.follower.logdir, board.follower.fs):
-        print(f"cellboard: no runs under {board.follower.logdir!r} yet; the board will show them as they appear.")
+        print(f"cellboard: no runs under {redact(repr(board.follower.logdir))} yet; the board will show them as "
+              f"they appear.")
     display(board)
     if cell is not None:
         _run_while_following(get_ipython(), cell, board, args)
-    return None
+    return
 
 
 def _run_while_following(shell, cell: str, board, args: argparse.Namespace) -> None:

@@ -9,26 +9,20 @@ decoded record by record.
 
 from __future__ import annotations
 
+import logging
 import os
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import fastscalars
-from .store import (
-    AudioRecord,
-    HistogramRecord,
-    HParamsRecord,
-    ImageRecord,
-    PrCurveRecord,
-    Store,
-    TextRecord,
-)
+from . import fastscalars, kinds
+from .fs import filesystem, resolve_dir
+from .store import Store
 from .tfevents import messages as M
 from .tfevents.records import scan_records, warn_corrupt
-from .fs import filesystem, resolve_dir
-from .tfevents.wire import I64, LEN, VARINT, WireError, as_double, iter_fields
-from .writer import histogram_buckets
+
+log = logging.getLogger(__name__)
 
 
 def discover_runs(logdir: str, fs=None) -> dict[str, str]:
@@ -41,10 +35,17 @@ def _run_name(fs, directory: str, logdir: str) -> str:
     return fs.relpath(directory, logdir)
 
 
+class UnreadableFileWarning(UserWarning):
+    """An event file could not be read (permissions, I/O error); it is retried on later polls."""
+
+
 @dataclass
 class _FileState:
     offset: int = 0
     warned: set[int] = field(default_factory=set)
+    unreadable: bool = False
+    resync: bool = False  # ``offset`` lies in a corrupt region (records.py's resync rule)
+    wait_for: int = 0  # the file size below which a new read cannot progress
 
 
 @dataclass
@@ -88,15 +89,33 @@ class RunReader:
         for name in sorted(sizes):
             state = self._files.setdefault(name, _FileState())
             size = sizes[name]
-            if size <= state.offset:
-                continue
+            if size <= max(state.offset, state.wait_for - 1):
+                continue  # nothing new, or a torn tail whose end has not arrived yet
             full = self.fs.join(self.path, name)
             try:
                 data = self.fs.read(full, state.offset, size)
             except FileNotFoundError:
+                continue  # deleted since the listing: nothing to read
+            except OSError as exc:
+                # unreadable (permissions, EIO, a directory named like an event file): skip it,
+                # say so once, retry on the next poll; the other files and runs still load
+                self._unreadable(full, state, exc)
                 continue
+            if state.unreadable:
+                state.unreadable = False
+                self.store.set_notice(full, None)
             total += self._read_chunk(full, state, data)
         return total
+
+    def _unreadable(self, path: str, state: _FileState, exc: OSError) -> None:
+        message = f"{type(exc).__name__}: {exc.strerror or exc}"
+        if not state.unreadable:
+            state.unreadable = True
+            warnings.warn(f"cellboard: cannot read {path} ({message}); skipped, other files still load",
+                          UnreadableFileWarning, stacklevel=4)
+        else:
+            log.debug("still cannot read %s: %s", path, message)
+        self.store.set_notice(path, message)
 
     def _tag_id(self, tag: str) -> int:
         i = self._tag_ids.get(tag)
@@ -106,19 +125,25 @@ class RunReader:
         return i
 
     def _read_chunk(self, path: str, state: _FileState, data: bytes) -> int:
-        scan = scan_records(data, state.offset)
-        for off in scan.corrupt_at:
+        scan = scan_records(data, state.offset, resync=state.resync)
+        state.resync, state.wait_for = scan.resync, scan.wait_for
+        for off, why in zip(scan.corrupt_at, scan.corrupt_why):
             if off not in state.warned:
                 state.warned.add(off)
-                warn_corrupt(path, off, "CRC mismatch")
+                warn_corrupt(path, off, why)
         n = len(scan.starts)
         if n:
             starts = np.asarray(scan.starts, np.int64)
             lengths = np.asarray(scan.lengths, np.int64)
             points = _Points()
-            fast = fastscalars.decode(data, starts, lengths, self._plugins, self._tag_id)
-            points.add(fast.rec, fast.tag, fast.step, fast.wall, fast.value)
-            slow = np.flatnonzero(~fast.handled)
+            try:
+                fast = fastscalars.decode(data, starts, lengths, self._plugins, self._tag_id)
+            except Exception:  # noqa: BLE001 - the record-by-record path reads (or reports) them all
+                log.exception("vectorized scalar decoding failed for %s; decoding record by record", path)
+                slow = np.arange(n)
+            else:
+                points.add(fast.rec, fast.tag, fast.step, fast.wall, fast.value)
+                slow = np.flatnonzero(~fast.handled)
             self._decode_slow(path, state, data, starts, lengths, slow, points)
             self._flush_points(points)
         state.offset += scan.end
@@ -139,24 +164,28 @@ class RunReader:
                     continue
                 if ev.summary is None:
                     continue
+                decoded = []
                 for val in M.decode_summary(ev.summary):
                     out = self._decode_value(val, ev.step, ev.wall_time)
-                    if out is None:
-                        continue
-                    kind, payload = out
-                    if kind == "scalars":
-                        s_rec.append(i)
-                        s_tag.append(self._tag_id(val.tag))
-                        s_step.append(ev.step)
-                        s_wall.append(ev.wall_time)
-                        s_val.append(payload)
-                    else:
-                        records.setdefault((kind, val.tag), []).extend((i, r) for r in payload)
-            except (WireError, ValueError, UnicodeDecodeError) as exc:
+                    if out is not None and out[1]:
+                        decoded.append((val.tag, *out))
+            except Exception as exc:  # noqa: BLE001 - any undecodable record is skipped, never fatal
                 off = state.offset + start - 12
                 if off not in state.warned:
                     state.warned.add(off)
-                    warn_corrupt(path, off, f"bad protobuf: {exc}")
+                    warn_corrupt(path, off, f"bad protobuf or payload: {type(exc).__name__}: {exc}")
+                continue
+            # only a record decoded whole is kept: a half-decoded record never lands in the store
+            for tag, kind, payload in decoded:
+                if kind.columnar:
+                    for v in payload:
+                        s_rec.append(i)
+                        s_tag.append(self._tag_id(tag))
+                        s_step.append(ev.step)
+                        s_wall.append(ev.wall_time)
+                        s_val.append(v)
+                else:
+                    records.setdefault((kind.name, tag), []).extend((i, r) for r in payload)
         if s_rec:
             points.add(s_rec, s_tag, s_step, s_wall, s_val)
         # Purges apply to everything read before them: the store (earlier chunks) at once,
@@ -192,138 +221,13 @@ class RunReader:
         for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, tag.size]):
             self.store.append_scalars(self.run, self._tags[int(tag[lo])], step[lo:hi], wall[lo:hi], value[lo:hi])
 
-    def _decode_value(self, val: M.Value, step: int, wall: float):
+    def _decode_value(self, val: M.Value, step: int, wall: float) -> tuple[kinds.Kind, list] | None:
         if val.metadata is not None and val.tag not in self._plugins:
             self._plugins[val.tag] = M.decode_metadata(val.metadata).plugin_name
-        plugin = self._plugins.get(val.tag, "")
-        if val.kind == "simple_value":
-            return "scalars", val.simple_value
-        if val.kind == "image":
-            return "images", [_legacy_image(val.payload, step, wall)]
-        if val.kind == "histo":
-            return "histograms", [_legacy_histogram(val.payload, step, wall)]
-        if val.kind == "audio":
-            return "audio", [_legacy_audio(val.payload, step, wall)]
-        if plugin == "hparams" and val.tag == "_hparams_/session_start_info":
-            # torch and tensorboardX write these values with metadata only (no tensor)
-            content = M.decode_metadata(val.metadata).content if val.metadata is not None else b""
-            return "hparams", [_hparams_record(content, step, wall)]
-        if val.kind != "tensor":
+        kind = kinds.for_value(val.kind, self._plugins.get(val.tag, ""))
+        if kind is None:
             return None
-        t = M.decode_tensor(val.payload)
-        if plugin == "scalars":
-            return "scalars", float(t.numbers().reshape(-1)[0])
-        if plugin == "images":
-            return "images", _blob_images(t.string_val, step, wall)
-        if plugin == "histograms":
-            return "histograms", [_tensor_histogram(t.numbers(), step, wall)]
-        if plugin == "text":
-            return "text", [TextRecord(step, wall, _text(t))]
-        if plugin == "pr_curves":
-            return "pr_curves", [PrCurveRecord(step, wall, t.numbers().astype(np.float32))]
-        if plugin == "audio":
-            return "audio", [AudioRecord(step, wall, s, 0.0) for s in t.string_val[::2]]
-        return None
-
-
-def _legacy_image(buf, step: int, wall: float) -> ImageRecord:
-    h = w = 0
-    encoded = b""
-    for f, wt, v in iter_fields(buf):
-        if f == 1 and wt == VARINT:
-            h = v
-        elif f == 2 and wt == VARINT:
-            w = v
-        elif f == 4 and wt == LEN:
-            encoded = bytes(v)
-    return ImageRecord(step, wall, encoded, w, h)
-
-
-def _blob_images(blobs: list[bytes], step: int, wall: float) -> list[ImageRecord]:
-    if len(blobs) < 3:
-        return []
-    w, h = int(blobs[0] or 0), int(blobs[1] or 0)
-    return [ImageRecord(step, wall, b, w, h) for b in blobs[2:]]
-
-
-def _legacy_histogram(buf, step: int, wall: float) -> HistogramRecord:
-    stats = [0.0] * 5
-    limits: list[np.ndarray] = []
-    counts: list[np.ndarray] = []
-    for f, wt, v in iter_fields(buf):
-        if 1 <= f <= 5 and wt == I64:
-            stats[f - 1] = as_double(v)
-        elif f == 6:
-            limits.append(np.frombuffer(v, "<f8"))
-        elif f == 7:
-            counts.append(np.frombuffer(v, "<f8"))
-    lim = np.concatenate(limits) if limits else np.zeros(0)
-    cnt = np.concatenate(counts) if counts else np.zeros(0)
-    edges, c = histogram_buckets(stats[0], stats[1], lim, cnt)
-    return HistogramRecord(step, wall, edges, c)
-
-
-def _tensor_histogram(arr: np.ndarray, step: int, wall: float) -> HistogramRecord:
-    arr = np.asarray(arr, np.float64).reshape(-1, 3) if arr.size else np.zeros((0, 3))
-    if arr.shape[0] == 0:
-        return HistogramRecord(step, wall, np.zeros(0), np.zeros(0))
-    edges = np.concatenate([arr[:, 0], arr[-1:, 1]])
-    return HistogramRecord(step, wall, edges, arr[:, 2].copy())
-
-
-def _legacy_audio(buf, step: int, wall: float) -> AudioRecord:
-    rate, data, ctype = 0.0, b"", "audio/wav"
-    for f, wt, v in iter_fields(buf):
-        if f == 1 and wt == 5:
-            rate = float(np.frombuffer(v, "<f4")[0])
-        elif f == 4 and wt == LEN:
-            data = bytes(v)
-        elif f == 5 and wt == LEN:
-            ctype = bytes(v).decode("utf-8", "replace")
-    return AudioRecord(step, wall, data, rate, ctype)
-
-
-def _text(t: M.Tensor) -> str:
-    strings = [s.decode("utf-8", "replace") for s in t.string_val]
-    if len(strings) <= 1:
-        return strings[0] if strings else ""
-    if len(t.shape) == 2:  # a table, as TensorBoard renders rank-2 string tensors
-        rows, cols = t.shape
-        cells = [strings[r * cols : (r + 1) * cols] for r in range(rows)]
-        head = "| " + " | ".join(cells[0]) + " |\n|" + "---|" * cols + "\n"
-        return head + "".join("| " + " | ".join(r) + " |\n" for r in cells[1:])
-    return "\n\n".join(strings)
-
-
-def _pb_value(buf):
-    for f, wt, v in iter_fields(buf):
-        if f == 1:
-            return None
-        if f == 2 and wt == I64:
-            return as_double(v)
-        if f == 3 and wt == LEN:
-            return bytes(v).decode("utf-8", "replace")
-        if f == 4 and wt == VARINT:
-            return bool(v)
-        if f == 6 and wt == LEN:
-            return [_pb_value(x) for f2, _, x in iter_fields(v) if f2 == 1]
-    return None
-
-
-def _hparams_record(content: bytes, step: int, wall: float) -> HParamsRecord:
-    hp: dict = {}
-    for f, wt, v in iter_fields(content):
-        if f == 3 and wt == LEN:  # session_start_info
-            for f2, wt2, v2 in iter_fields(v):
-                if f2 == 1 and wt2 == LEN:  # map<string, Value> hparams
-                    k, val = "", None
-                    for f3, _, v3 in iter_fields(v2):
-                        if f3 == 1:
-                            k = bytes(v3).decode("utf-8", "replace")
-                        elif f3 == 2:
-                            val = _pb_value(v3)
-                    hp[k] = val
-    return HParamsRecord(step, wall, hp, [])
+        return kind, kind.decode(val, self._plugins.get(val.tag, ""), step, wall)
 
 
 def load(logdir: str | os.PathLike, storage_options: dict | None = None) -> Store:
@@ -335,8 +239,15 @@ def load(logdir: str | os.PathLike, storage_options: dict | None = None) -> Stor
     fs, path = resolve_dir(logdir, storage_options)
     store = Store()
     for directory, sizes in fs.event_files(path).items():
-        RunReader(store, _run_name(fs, directory, path), directory, fs).poll(sizes)
+        run = _run_name(fs, directory, path)
+        try:
+            RunReader(store, run, directory, fs).poll(sizes)
+        except Exception as exc:  # noqa: BLE001 - one broken run never hides the others
+            message = f"{type(exc).__name__}: {exc}"
+            warnings.warn(f"cellboard: cannot read run {run!r} ({message}); skipped", UnreadableFileWarning,
+                          stacklevel=2)
+            store.set_notice(directory, message)
     return store
 
 
-__all__ = ["RunReader", "discover_runs", "load"]
+__all__ = ["RunReader", "UnreadableFileWarning", "discover_runs", "load"]

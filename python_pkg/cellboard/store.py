@@ -1,5 +1,8 @@
 """The in-memory store both feeders fill: a live SummaryWriter and the log-directory reader.
 
+Generic over the kinds registry (``cellboard.kinds``): the columnar scalars kind, and a list of
+records per (run, kind, tag) for every other kind.
+
 Scalars are columnar numpy arrays per (run, tag) that grow by doubling, so appending a batch
 is O(batch) and a consumer (the board) can ask for "everything after index i" cheaply.
 Every change bumps ``version``; a purge (``SessionLog.START``) bumps the series' ``epoch`` so
@@ -12,119 +15,21 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import numpy as np
-
-KINDS = ("scalars", "images", "histograms", "text", "audio", "pr_curves", "hparams")
-
-
-@dataclass(frozen=True)
-class Scalars:
-    """A scalar series: three aligned numpy arrays in the order they were logged."""
-
-    steps: np.ndarray  # int64
-    wall_times: np.ndarray  # float64
-    values: np.ndarray  # float64
-
-    def __len__(self) -> int:
-        return len(self.steps)
-
-
-@dataclass(frozen=True)
-class ImageRecord:
-    step: int
-    wall_time: float
-    png: bytes  # encoded image as logged (PNG from cellboard/torch; may be JPEG/GIF from others)
-    width: int
-    height: int
-
-
-@dataclass(frozen=True)
-class HistogramRecord:
-    step: int
-    wall_time: float
-    edges: np.ndarray  # k+1 bucket edges
-    counts: np.ndarray  # k counts
-
-
-@dataclass(frozen=True)
-class TextRecord:
-    step: int
-    wall_time: float
-    text: str
-
-
-@dataclass(frozen=True)
-class AudioRecord:
-    step: int
-    wall_time: float
-    wav: bytes
-    sample_rate: float
-    content_type: str = "audio/wav"
-
-
-@dataclass(frozen=True)
-class PrCurveRecord:
-    step: int
-    wall_time: float
-    data: np.ndarray  # [6, num_thresholds]: TP, FP, TN, FN, precision, recall
-
-
-@dataclass(frozen=True)
-class HParamsRecord:
-    step: int
-    wall_time: float
-    hparams: dict
-    metrics: list[str]
-
-
-class ScalarColumn:
-    """Growable aligned arrays; ``epoch`` changes when history is rewritten (purge)."""
-
-    __slots__ = ("steps", "walls", "values", "n", "epoch")
-
-    def __init__(self) -> None:
-        self.steps = np.empty(64, np.int64)
-        self.walls = np.empty(64, np.float64)
-        self.values = np.empty(64, np.float64)
-        self.n = 0
-        self.epoch = 0
-
-    def append(self, steps, walls, values) -> None:
-        k = len(steps)
-        need = self.n + k
-        if need > len(self.steps):
-            cap = max(need, 2 * len(self.steps))
-            for name in ("steps", "walls", "values"):
-                old = getattr(self, name)
-                new = np.empty(cap, old.dtype)
-                new[: self.n] = old[: self.n]
-                setattr(self, name, new)
-        self.steps[self.n : need] = steps
-        self.walls[self.n : need] = walls
-        self.values[self.n : need] = values
-        self.n = need
-
-    def purge(self, step: int) -> bool:
-        keep = self.steps[: self.n] < step
-        if keep.all():
-            return False
-        m = int(keep.sum())
-        for name in ("steps", "walls", "values"):
-            arr = getattr(self, name)
-            arr[:m] = arr[: self.n][keep]
-        self.n = m
-        self.epoch += 1
-        return True
-
-    def snapshot(self, start: int = 0) -> Scalars:
-        return Scalars(self.steps[start : self.n].copy(), self.walls[start : self.n].copy(),
-                       self.values[start : self.n].copy())
+from .kinds import RECORD_KINDS
+from .kinds.audio import AudioRecord
+from .kinds.custom_scalars import CustomScalarsRecord
+from .kinds.histograms import HistogramRecord
+from .kinds.hparams import EXPERIMENT_TAG, SESSION_START_TAG, HParamsRecord
+from .kinds.images import ImageRecord
+from .kinds.pr_curves import PrCurveRecord
+from .kinds.scalars import ScalarColumn, Scalars
+from .kinds.text import TextRecord
 
 
 @dataclass
 class RunData:
     scalars: dict[str, ScalarColumn] = field(default_factory=dict)
-    records: dict[str, dict[str, list]] = field(default_factory=lambda: {k: {} for k in KINDS[1:]})
+    records: dict[str, dict[str, list]] = field(default_factory=lambda: {k: {} for k in RECORD_KINDS})
     versions: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, tag) -> version
 
 
@@ -137,6 +42,8 @@ class Store:
         self.version = 0
         self._listeners: list[Callable[[], None]] = []
         self._close_listeners: list[Callable[[str], None]] = []
+        self._notices: dict[str, str] = {}
+        self.notices_version = 0
 
     # ------------------------------------------------------------------ writing
     def _run(self, run: str) -> RunData:
@@ -197,6 +104,29 @@ class Store:
     def _bump(self, data: RunData, kind: str, tag: str) -> None:
         self.version += 1
         data.versions[(kind, tag)] = self.version
+
+    # ------------------------------------------------------------------ notices
+    def set_notice(self, source: str, message: str | None) -> None:
+        """Record (or with ``None`` clear) why ``source`` (a file, run or URL) could not be read.
+
+        The board shows the current notices so that nothing unreadable is a silent gap.
+        """
+        with self._lock:
+            if self._notices.get(source) == message or (message is None and source not in self._notices):
+                return
+            if message is None:
+                del self._notices[source]
+            else:
+                self._notices[source] = message
+            self.notices_version += 1
+            self.version += 1
+        self._notify()
+
+    @property
+    def notices(self) -> dict[str, str]:
+        """``{source: why it could not be read}`` for everything currently unreadable."""
+        with self._lock:
+            return dict(self._notices)
 
     # ------------------------------------------------------------------ listeners
     def subscribe(self, callback: Callable[[], None]) -> Callable[[], None]:
@@ -259,31 +189,55 @@ class Store:
         """The live column (for consumers that track ``n``/``epoch`` themselves)."""
         return self._data(run).scalars[tag]
 
-    def _records(self, run: str, kind: str, tag: str) -> list:
+    def records(self, run: str, kind: str, tag: str) -> list:
+        """A copy of the records of one (run, kind, tag), in logged order."""
         with self._lock:
             recs = self._data(run).records[kind].get(tag)
             if recs is None:
                 raise KeyError(f"run {run!r} has no {kind} tag {tag!r}")
             return list(recs)
 
+    def record_count(self, run: str, kind: str, tag: str) -> int:
+        with self._lock:
+            return len(self._data(run).records[kind].get(tag, ()))
+
+    def records_from(self, run: str, kind: str, tag: str, start: int) -> tuple[int, list]:
+        """``(count, records[start:])`` read under one lock (the board sends only what is new)."""
+        with self._lock:
+            recs = self._data(run).records[kind].get(tag, [])
+            return len(recs), recs[start:]
+
     def images(self, run: str, tag: str) -> list[ImageRecord]:
-        return self._records(run, "images", tag)
+        return self.records(run, "images", tag)
 
     def histograms(self, run: str, tag: str) -> list[HistogramRecord]:
-        return self._records(run, "histograms", tag)
+        return self.records(run, "histograms", tag)
 
     def text(self, run: str, tag: str) -> list[TextRecord]:
-        return self._records(run, "text", tag)
+        return self.records(run, "text", tag)
 
     def audio(self, run: str, tag: str) -> list[AudioRecord]:
-        return self._records(run, "audio", tag)
+        return self.records(run, "audio", tag)
 
     def pr_curves(self, run: str, tag: str) -> list[PrCurveRecord]:
-        return self._records(run, "pr_curves", tag)
+        return self.records(run, "pr_curves", tag)
 
     def hparams(self, run: str) -> list[HParamsRecord]:
+        """The run's sessions; metric names come from the experiment record when the session's
+        own list is empty (torch and tensorboardX write them only there)."""
         with self._lock:
-            return [r for recs in self._data(run).records["hparams"].values() for r in recs]
+            tags = self._data(run).records["hparams"]
+            sessions = list(tags.get(SESSION_START_TAG, []))
+            experiments = list(tags.get(EXPERIMENT_TAG, [])) or [
+                r for d in self._runs.values() for r in d.records["hparams"].get(EXPERIMENT_TAG, [])]
+        metrics = list(dict.fromkeys(m for e in experiments for m in e.metrics))
+        return [r if r.metrics else HParamsRecord(r.step, r.wall_time, r.hparams, metrics, r.domains)
+                for r in sessions]
+
+    def custom_scalars(self, run: str) -> list[CustomScalarsRecord]:
+        """The custom-scalar layouts logged in this run (``add_custom_scalars``)."""
+        with self._lock:
+            return [r for recs in self._data(run).records["custom_scalars"].values() for r in recs]
 
     def changes_since(self, version: int) -> list[tuple[str, str, str]]:
         """``(run, kind, tag)`` of every series changed after ``version``."""
@@ -295,3 +249,9 @@ class Store:
         with self._lock:
             n = sum(c.n for d in self._runs.values() for c in d.scalars.values())
         return f"<cellboard.Store {len(self._runs)} runs, {n} scalar points>"
+
+
+__all__ = [
+    "AudioRecord", "CustomScalarsRecord", "HParamsRecord", "HistogramRecord", "ImageRecord", "PrCurveRecord",
+    "RunData", "ScalarColumn", "Scalars", "Store", "TextRecord",
+]

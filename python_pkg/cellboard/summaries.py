@@ -7,6 +7,7 @@ before anything is written, so a bad call never damages what was already logged.
 from __future__ import annotations
 
 import io
+import math
 import struct
 import sys
 import wave
@@ -37,7 +38,7 @@ def to_numpy(value, name: str) -> np.ndarray:
         raise TypeError(f"{name} must be numeric array-like, got {type(value).__name__}")
     try:
         arr = np.asarray(value)
-    except Exception as exc:  # noqa: BLE001 - any conversion failure is the caller's input
+    except Exception as exc:
         raise TypeError(f"{name} must be numeric array-like, got {type(value).__name__}") from exc
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{name} must be numeric array-like, got {type(value).__name__} of {arr.dtype}")
@@ -45,7 +46,7 @@ def to_numpy(value, name: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _TORCH_NUMPY_FLOATS():  # noqa: N802 - cached constant
+def _TORCH_NUMPY_FLOATS():
     import torch
 
     return (torch.float16, torch.float32, torch.float64)
@@ -56,7 +57,20 @@ def check_tag(tag, name: str = "tag") -> str:
         raise TypeError(f"{name} must be a non-empty str, got {type(tag).__name__}")
     if not tag:
         raise ValueError(f"{name} must be a non-empty str, got ''")
-    return tag
+    return check_text(tag, name)
+
+
+def check_text(text: str, name: str) -> str:
+    """``text`` if it can be stored (UTF-8); a lone surrogate (e.g. from ``surrogateescape``) cannot.
+
+    Checked at the call: found while draining, it would fail the whole batch again and again.
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"{name} must be valid Unicode text (encodable as UTF-8), got a lone surrogate "
+                         f"{text[exc.start]!r} at index {exc.start}") from None
+    return text
 
 
 _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
@@ -65,11 +79,7 @@ _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 def check_step(step, name: str = "global_step") -> int:
     if step is None:
         return 0
-    if isinstance(step, (int, np.integer)) and not isinstance(step, bool):
-        out = int(step)
-    elif is_torch_tensor(step) and step.numel() == 1 and not step.dtype.is_floating_point:
-        out = int(step)
-    elif isinstance(step, (float, np.floating)) and float(step).is_integer():
+    if isinstance(step, (int, np.integer)) and not isinstance(step, bool) or is_torch_tensor(step) and step.numel() == 1 and not step.dtype.is_floating_point or isinstance(step, (float, np.floating)) and float(step).is_integer():
         out = int(step)
     else:
         raise TypeError(f"{name} must be an int or None, got {step!r}")
@@ -81,10 +91,16 @@ def check_step(step, name: str = "global_step") -> int:
 def check_walltime(walltime) -> float | None:
     if walltime is None:
         return None
+    # float("1.5") would work, but a string is a mistake (torch's protobuf refuses it too)
+    if isinstance(walltime, (str, bytes, bool, np.bool_)):
+        raise TypeError(f"walltime must be a number (seconds since the epoch) or None, got {walltime!r}")
     try:
-        return float(walltime)
+        w = float(walltime)
     except (TypeError, ValueError):
         raise TypeError(f"walltime must be a number (seconds since the epoch) or None, got {walltime!r}") from None
+    if not math.isfinite(w):
+        raise ValueError(f"walltime must be a finite number (seconds since the epoch), got {walltime!r}")
+    return w
 
 
 def scalar_value(value, name: str = "scalar_value"):
@@ -157,6 +173,9 @@ class Histogram:
     counts: np.ndarray
 
 
+MAX_BINS = 100_000  # buckets in one histogram: ~1.6 MB per event, and far more than a chart shows
+
+
 @lru_cache(maxsize=1)
 def tensorflow_bins() -> np.ndarray:
     """TensorFlow's default edges: +-1e-12 * 1.1**k up to 1e20, and 0 (as torch uses)."""
@@ -207,17 +226,27 @@ def _edges(finite: np.ndarray, bins) -> np.ndarray:
         if bins == "tensorflow":
             return tensorflow_bins()
         try:
-            return np.histogram_bin_edges(finite, bins=bins)
+            edges = np.histogram_bin_edges(finite, bins=bins)
         except ValueError:
             raise ValueError(f"bins must be 'tensorflow', a numpy bin rule ('auto', 'fd', ...), a positive "
                              f"int or increasing edges, got {bins!r}") from None
+        except MemoryError:  # a rule picking a tiny width for a wide range
+            edges = None
+        if edges is None or len(edges) - 1 > MAX_BINS:
+            raise ValueError(f"bins={bins!r} gives more than {MAX_BINS} buckets for these values (the limit); "
+                             f"pass an int number of bins or max_bins") from None
+        return edges
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
         if bins < 1:
             raise ValueError(f"bins must be a positive int, got {bins}")
+        if bins > MAX_BINS:
+            raise ValueError(f"bins must be at most {MAX_BINS} (the limit of buckets in one histogram), got {bins}")
         return np.histogram_bin_edges(finite, bins=int(bins))
     edges = to_numpy(bins, "bins").astype(np.float64).ravel()
     if edges.size < 2 or np.any(np.diff(edges) <= 0) or not np.all(np.isfinite(edges)):
         raise ValueError("bins must be at least two finite, strictly increasing edges")
+    if edges.size - 1 > MAX_BINS:
+        raise ValueError(f"bins must give at most {MAX_BINS} buckets (the limit), got {edges.size} edges")
     return edges
 
 
@@ -323,18 +352,31 @@ def figure_to_hwc(figure) -> np.ndarray:
 
 # --------------------------------------------------------------------------- audio
 
+MAX_AUDIO_CHANNELS = 8  # 7.1; more means the array is channels-last or not audio
+
+
 def encode_wav(snd, sample_rate: int) -> tuple[bytes, int, int]:
-    """``(wav, channels, frames)``; input in [-1, 1], shape (L,), (1, L) or (L, C)."""
+    """``(wav, channels, frames)``; input in [-1, 1].
+
+    Anything torch accepts (shapes that squeeze to ``(L,)``: ``(L,)``, ``(1, L)``, ``(L, 1)``)
+    is mono, as there; ``(C, L)`` with 2 to 8 channels is multichannel, channels first as
+    torchaudio (torch refuses it). A channels-last ``(L, C)`` array is refused rather than
+    written as L channels of C frames.
+    """
     arr = to_numpy(snd, "snd_tensor").astype(np.float64)
-    if arr.ndim == 2 and arr.shape[0] == 1:
-        arr = arr[0]
-    if arr.ndim == 1:
-        arr = arr[:, None]
-    if arr.ndim != 2 or arr.shape[0] == 0:
-        raise ValueError(f"snd_tensor must have shape (L,), (1, L) or (L, C), got {np.shape(snd)}")
+    shape = tuple(arr.shape)
+    arr = arr.squeeze() if arr.size else arr.reshape(-1)
+    arr = arr.reshape(1, -1) if arr.ndim <= 1 else arr  # (channels, frames)
+    if arr.ndim != 2 or arr.shape[1] == 0:
+        raise ValueError(f"snd_tensor must have shape (L,), (1, L) or (C, L) with L > 0, got {shape}")
+    if arr.shape[0] > MAX_AUDIO_CHANNELS:
+        raise ValueError(f"snd_tensor must have shape (L,) or (C, L) with at most {MAX_AUDIO_CHANNELS} channels "
+                         f"(channels first, as torchaudio), got {shape}; for channels-last audio pass "
+                         f"snd_tensor.T")
     if not isinstance(sample_rate, (int, np.integer)) or not 0 < sample_rate < 2**31:  # WAV: 32-bit rate
         raise ValueError(f"sample_rate must be a positive int, got {sample_rate!r}")
-    pcm = (np.clip(np.nan_to_num(arr), -1.0, 1.0) * 32767).astype("<i2")
+    # interleaved frames: (frames, channels), C order
+    pcm = np.ascontiguousarray((np.clip(np.nan_to_num(arr), -1.0, 1.0) * 32767).astype("<i2").T)
     buf = io.BytesIO()
     with wave.open(buf, "wb") as w:
         w.setnchannels(pcm.shape[1])

@@ -1,10 +1,17 @@
 """``cellboard.SummaryWriter``: torch's SummaryWriter API, writing event files and a live store.
 
 Hot path: ``add_scalar`` validates, converts and appends a tuple to a queue. The queue is
-drained (encoded, framed, written to the file buffer and appended to the store) from the
-logging thread at most every ``DRAIN_INTERVAL`` seconds or every ``DRAIN_BATCH`` records;
-a shared background ticker drains writers that went quiet. The file is flushed to the OS
-every ``flush_secs``, on ``flush()``, ``close()`` and at interpreter exit.
+drained (encoded, framed, handed to the OS with one ``os.write`` per event file, appended to
+the store) from the logging thread at most every ``DRAIN_INTERVAL`` seconds or every
+``DRAIN_BATCH`` records; a shared background ticker drains writers that went quiet, so a
+process killed with SIGKILL loses at most the last ``DRAIN_INTERVAL``. Local files are
+``fsync``-ed (object stores rewritten) every ``flush_secs``, on ``flush()``, ``close()`` and
+at interpreter exit.
+
+A failing write (full disk, I/O error, store error) loses nothing: the event file keeps the
+records that did not reach the OS (bounded, see ``filewriter.PENDING_LIMIT``), one warning
+names the error, the next ``add_*``/``flush()``/``close()`` raises it, and the records are
+written in order once writing works again.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ import socket
 import struct
 import threading
 import time
+import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -22,19 +30,14 @@ from datetime import datetime
 import numpy as np
 
 from . import summaries as S
-from .fs import filesystem
-from .store import (
-    AudioRecord,
-    HistogramRecord,
-    HParamsRecord,
-    ImageRecord,
-    PrCurveRecord,
-    Store,
-    TextRecord,
-)
+from .fs import filesystem, is_url, local_path, redact, redacted_error
+from .kinds import audio, custom_scalars, histograms, hparams, images, pr_curves, text
+from .kinds import scalars as scalar_kind
+from .store import Store
+from .tfevents import filewriter
 from .tfevents import messages as M
-from .tfevents.filewriter import EventFileWriter
-from .tfevents.wire import f_bytes, f_double, f_str, f_varint, varint
+from .tfevents.filewriter import EventFileWarning, EventFileWriter
+from .tfevents.wire import varint
 
 DRAIN_INTERVAL = 0.1  # seconds: what a live board lags behind the training loop at most
 DRAIN_BATCH = 4096  # records: bounds memory and latency when logging very fast
@@ -47,36 +50,12 @@ _I64 = 1 << 63  # steps are int64 in event files
 # Queue item kinds
 _SCALAR, _EVENT = 0, 1
 # Scalar styles: legacy simple_value (float32), new-style float tensor, new-style double tensor
-_LEGACY, _NEW_FLOAT, _NEW_DOUBLE = 0, 1, 2
-
-_SCALAR_METADATA = M.plugin_metadata("scalars", data_class=M.DATA_CLASS_SCALAR)
-
-
-def _scalar_parts(tag: str, style: int) -> tuple[bytes, bytes]:
-    """Constant bytes before and after the 4/8 value bytes of a one-value scalar Summary."""
-    tag_field = f_str(1, tag)
-    if style == _LEGACY:
-        value_len = len(tag_field) + 5
-        head_value = tag_field + b"\x15"
-        tail = b""
-    else:
-        dtype, width, field = (M.DT_FLOAT, 4, 5) if style == _NEW_FLOAT else (M.DT_DOUBLE, 8, 6)
-        tensor_head = f_varint(1, dtype) + bytes([(field << 3) | 2, width])
-        tensor_len = len(tensor_head) + width
-        meta = f_bytes(9, _SCALAR_METADATA)
-        value_len = len(tag_field) + 1 + len(varint(tensor_len)) + tensor_len + len(meta)
-        head_value = tag_field + b"\x42" + varint(tensor_len) + tensor_head
-        tail = meta
-    value_msg_head = b"\x0a" + varint(value_len)
-    summary_len = len(value_msg_head) + value_len
-    head = b"\x2a" + varint(summary_len) + value_msg_head + head_value
-    return head, tail
-
+_LEGACY, _NEW_FLOAT, _NEW_DOUBLE = scalar_kind.LEGACY, scalar_kind.NEW_FLOAT, scalar_kind.NEW_DOUBLE
 
 class _Ticker:
     """One daemon thread for every writer: drains quiet writers and honours ``flush_secs``."""
 
-    PERIOD = 0.2
+    PERIOD = 0.025  # a record waits at most _DRAIN_DUE + PERIOD = DRAIN_INTERVAL before its write
 
     def __init__(self) -> None:
         self._writers: weakref.WeakSet[SummaryWriter] = weakref.WeakSet()
@@ -102,8 +81,8 @@ class _Ticker:
             for w in writers:
                 try:
                     w._tick()
-                except Exception:  # noqa: BLE001 - a background thread must never die
-                    pass
+                except Exception:  # noqa: BLE001, S110 - a background thread must never die; write errors
+                    pass  # are kept by the writer (warned once, raised by its next call)
 
     def close_all(self) -> None:
         with self._lock:
@@ -111,12 +90,18 @@ class _Ticker:
         for w in writers:
             try:
                 w.close()
-            except Exception:  # noqa: BLE001 - best effort at interpreter exit
-                pass
+            except Exception as exc:  # noqa: BLE001 - nobody is left to catch it: say what is lost
+                if w._closed:  # written after all; the error was an earlier, recovered one
+                    continue
+                warnings.warn(f"cellboard: at exit, {w!r} could not write everything it logged: {redact(str(exc))}",
+                              EventFileWarning, stacklevel=1)
 
 
 _ticker = _Ticker()
 atexit.register(_ticker.close_all)
+# The logging thread drains a little early so that the ticker, waking every PERIOD, still
+# drains a quiet writer within DRAIN_INTERVAL of its oldest queued record.
+_DRAIN_DUE = DRAIN_INTERVAL - _Ticker.PERIOD
 
 
 def default_log_dir(comment: str = "") -> str:
@@ -138,6 +123,8 @@ class SummaryWriter:
         if log_dir is None:
             log_dir = default_log_dir(comment)
         self.log_dir = os.fspath(log_dir)
+        if not is_url(self.log_dir):
+            self.log_dir = local_path(self.log_dir)  # file:///tmp/x is /tmp/x, not ./file:/tmp/x
         if not isinstance(comment, str):
             raise TypeError(f"comment must be a str, got {type(comment).__name__}")
         if not isinstance(filename_suffix, str):
@@ -160,10 +147,13 @@ class SummaryWriter:
         self._queue: list[tuple] = []
         self._files: dict[str, EventFileWriter] = {}  # sub-run ("" = main) -> file
         self._parts: dict[tuple[str, int], tuple[bytes, bytes]] = {}
+        self._checked_tags: set[str] = set()  # add_scalar tags already validated
         self._last_drain = time.monotonic()
         self._last_flush = self._last_drain
         self._closed = False
         self._board = None
+        self._io_error: BaseException | None = None  # a write failure not yet raised to the caller
+        self._failing = False  # records are pending in some event file (warned once per episode)
         self._open_main()
         _ticker.add(self)
 
@@ -183,8 +173,11 @@ class SummaryWriter:
     def _file(self, sub: str) -> EventFileWriter:
         f = self._files.get(sub)
         if f is None:
+            # the main file is created by the constructor, which raises; a sub-run's file is
+            # created while draining, where a full disk must not lose the records: it retries
             f = self._files[sub] = EventFileWriter(self._fs.join(self.log_dir, sub) if sub else self.log_dir,
-                                                   self.filename_suffix, storage_options=self._storage_options)
+                                                   self.filename_suffix, storage_options=self._storage_options,
+                                                   strict=not sub)
         return f
 
     def _run_name(self, sub: str) -> str:
@@ -200,8 +193,10 @@ class SummaryWriter:
             n = len(self._queue)
         if self._closed:
             self._reopen()
-        if n >= DRAIN_BATCH or time.monotonic() - self._last_drain >= DRAIN_INTERVAL:
+        if n >= DRAIN_BATCH or time.monotonic() - self._last_drain >= _DRAIN_DUE:
             self._drain()
+        if self._io_error is not None:  # a write failed since the last call (here or in the ticker)
+            self._raise_io_error()
 
     def _reopen(self) -> None:
         """Logging after ``close()`` starts new event files, as torch does (never appends)."""
@@ -212,15 +207,14 @@ class SummaryWriter:
                 _ticker.add(self)
 
     def _drain(self) -> None:
+        """Encode the queue, hand it to the event files and the store. Write failures are kept
+        (``_io_error``), not raised: the caller decides; encoding failures are raised."""
         with self._io_lock:
             with self._qlock:
                 queue, self._queue = self._queue, []
             self._last_drain = time.monotonic()
-            if not queue:
-                return
-            self._write(queue)
-            if self._last_drain - self._last_flush >= self.flush_secs:
-                self._flush_files()
+            if queue:
+                self._write(queue)
 
     def _write(self, queue: list[tuple]) -> None:
         try:
@@ -230,13 +224,19 @@ class SummaryWriter:
                 self._queue[:0] = queue
             raise
         events, points, records = encoded
+        errors = []
         for sub, evs in events.items():
-            self._file(sub).write_records(evs)
+            try:
+                self._file(sub).write_records(evs)
+            except Exception as exc:  # noqa: BLE001 - the file keeps what it could not write
+                errors.append(exc)
+        # The store gets the records even when the disk fails: the live board stays complete.
         for (sub, tag), (steps, walls, vals) in points.items():
             self.store.append_scalars(self._run_name(sub), tag, np.array(steps, np.int64),
                                       np.array(walls, np.float64), np.array(vals, np.float64))
         for (sub, kind, tag), recs in records.items():
             self.store.append_records(self._run_name(sub), kind, tag, recs)
+        self._check_io(errors)
 
     def _encode(self, queue: list[tuple]):
         """Serialized events per sub-run, scalar columns and records for the store."""
@@ -255,7 +255,7 @@ class SummaryWriter:
                 k += 1
                 parts = self._parts.get((tag, style))
                 if parts is None:
-                    parts = self._parts[(tag, style)] = _scalar_parts(tag, style)
+                    parts = self._parts[(tag, style)] = scalar_kind.summary_parts(tag, style)
                 if style == _LEGACY or style == _NEW_FLOAT:
                     try:
                         packed = _pack_f(v)
@@ -280,21 +280,74 @@ class SummaryWriter:
         return events, points, records
 
     def _tick(self) -> None:
-        """Background fallback: drain a writer whose loop stopped logging; flush on schedule."""
+        """Background fallback: drain a writer whose loop stopped logging, retry failed writes,
+        fsync/upload every ``flush_secs`` (here, not in the logging thread: it may be slow)."""
         if self._closed:
             return
         now = time.monotonic()
-        if self._queue and now - self._last_drain >= DRAIN_INTERVAL:
+        if self._queue and now - self._last_drain >= _DRAIN_DUE:
             self._drain()
+        elif self._failing:
+            self._retry_files()
         if now - self._last_flush >= self.flush_secs:
             self._drain()
             self._flush_files()
 
-    def _flush_files(self) -> None:
+    def _retry_files(self) -> None:
         with self._io_lock:
-            for f in self._files.values():
+            errors = []
+            for f in list(self._files.values()):
+                try:
+                    f.retry()
+                except Exception as exc:  # noqa: BLE001 - still failing: kept, warned once already
+                    errors.append(exc)
+            self._check_io(errors)
+
+    def _flush_files(self) -> list[Exception]:
+        """fsync local files, rewrite remote ones; returns the errors (also kept in ``_io_error``).
+
+        Runs outside ``_io_lock``: an upload or fsync must not stall the logging thread."""
+        with self._io_lock:
+            files = list(self._files.values())
+        errors: list[Exception] = []
+        for f in files:
+            try:
                 f.flush()
-            self._last_flush = time.monotonic()
+            except Exception as exc:  # noqa: BLE001 - the file keeps its records
+                errors.append(exc)
+        self._last_flush = time.monotonic()
+        with self._io_lock:
+            self._check_io(errors)
+        return errors
+
+    def _check_io(self, errors: list[Exception]) -> None:
+        """Warn once per failure episode (and for records dropped at the memory cap); keep the
+        error for the next call to raise. Called with ``_io_lock`` held."""
+        dropped = sum(f.take_dropped() for f in self._files.values())
+        if dropped:
+            warnings.warn(f"cellboard: writing to {redact(self.log_dir)} still fails; dropped the {dropped} oldest "
+                          f"records kept in memory (over {filewriter.PENDING_LIMIT >> 20} MiB per event file)",
+                          EventFileWarning, stacklevel=2)
+        if errors:
+            if not self._failing:
+                self._failing = True
+                err = self._error(errors[0])
+                warnings.warn(str(err), EventFileWarning, stacklevel=2)
+                self._io_error = err
+        elif self._failing and not any(f.pending for f in self._files.values()):
+            self._failing = False  # recovered: everything kept was written, in order
+
+    def _error(self, exc: BaseException) -> Exception:
+        """What is warned and raised for a write failure: where, the cause (same type and errno,
+        credentials redacted), and that nothing is lost."""
+        return redacted_error(exc, f"cellboard: cannot write to {self.log_dir}",
+                              "; nothing is lost yet: what could not be written is kept in memory and written "
+                              "in order once writing works again (flush() and close() retry)")
+
+    def _raise_io_error(self) -> None:
+        err, self._io_error = self._io_error, None
+        if err is not None:
+            raise err.with_traceback(None) from None
 
     def _add_event(self, sub: str, event: bytes, kind: str | None = None, tag: str = "", record=None) -> None:
         self._enqueue((_EVENT, sub, event, kind, tag, record))
@@ -308,8 +361,8 @@ class SummaryWriter:
     def add_scalar(self, tag: str, scalar_value, global_step: int | None = None, walltime: float | None = None,
                    new_style: bool = False, double_precision: bool = False) -> None:
         """Log one number. ``new_style`` writes a tensor summary (float64 with ``double_precision``)."""
-        if type(tag) is not str or not tag:
-            S.check_tag(tag)
+        if type(tag) is not str or tag not in self._checked_tags:  # a set lookup on the hot path
+            self._checked_tags.add(S.check_tag(tag))
         value = S.scalar_value(scalar_value)
         step = global_step if type(global_step) is int and -_I64 <= global_step < _I64 else S.check_step(global_step)
         wall = time.time() if walltime is None else self._wall(walltime)
@@ -360,10 +413,8 @@ class SummaryWriter:
         self._log_histogram(tag, h, S.check_step(global_step), self._wall(walltime))
 
     def _log_histogram(self, tag: str, h: S.Histogram, step: int, wall: float) -> None:
-        histo = M.histogram(h.min, h.max, h.num, h.sum, h.sum_squares, h.limits, h.counts)
-        ev = M.event(wall, step, summary=M.summary(M.value(tag, histo=histo)))
-        edges, counts = histogram_buckets(h.min, h.max, h.limits, h.counts)
-        self._add_event("", ev, "histograms", tag, HistogramRecord(step, wall, edges, counts))
+        ev, record = histograms.encode(tag, h, step, wall)
+        self._add_event("", ev, "histograms", tag, record)
 
     # ------------------------------------------------------------------ images
     def add_image(self, tag: str, img_tensor, global_step: int | None = None, walltime: float | None = None,
@@ -402,9 +453,8 @@ class SummaryWriter:
         self._log_image(tag, img, S.check_step(global_step), self._wall(walltime))
 
     def _log_image(self, tag: str, hwc: np.ndarray, step: int, wall: float) -> None:
-        png, h, w, colorspace = S.encode_png(hwc)
-        ev = M.event(wall, step, summary=M.summary(M.value(tag, image=M.image(h, w, colorspace, png))))
-        self._add_event("", ev, "images", tag, ImageRecord(step, wall, png, w, h))
+        ev, record = images.encode(tag, hwc, step, wall)
+        self._add_event("", ev, "images", tag, record)
 
     # ------------------------------------------------------------------ text, audio, pr curves
     def add_text(self, tag: str, text_string: str, global_step: int | None = None,
@@ -413,22 +463,19 @@ class SummaryWriter:
         S.check_tag(tag)
         if not isinstance(text_string, str):
             raise TypeError(f"text_string must be a str, got {type(text_string).__name__}")
+        S.check_text(text_string, "text_string")  # torch raises an unnamed UnicodeEncodeError
         step, wall = S.check_step(global_step), self._wall(walltime)
         full_tag = f"{tag}/text_summary"
-        meta = M.plugin_metadata("text", b"", M.DATA_CLASS_TENSOR)  # TextPluginData{version=0}
-        tensor = M.tensor(M.DT_STRING, (1,), string_val=[text_string.encode("utf-8")])
-        ev = M.event(wall, step, summary=M.summary(M.value(full_tag, tensor=tensor, metadata=meta)))
-        self._add_event("", ev, "text", full_tag, TextRecord(step, wall, text_string))
+        ev, record = text.encode(full_tag, text_string, step, wall)
+        self._add_event("", ev, "text", full_tag, record)
 
     def add_audio(self, tag: str, snd_tensor, global_step: int | None = None, sample_rate: int = 44100,
                   walltime: float | None = None) -> None:
         """Sound in [-1, 1], shape (L,) or (1, L), written as 16-bit PCM WAV."""
         S.check_tag(tag)
-        wav, channels, frames = S.encode_wav(snd_tensor, sample_rate)
         step, wall = S.check_step(global_step), self._wall(walltime)
-        audio = M.audio(float(sample_rate), channels, frames, wav)
-        ev = M.event(wall, step, summary=M.summary(M.value(tag, audio=audio)))
-        self._add_event("", ev, "audio", tag, AudioRecord(step, wall, wav, float(sample_rate)))
+        ev, record = audio.encode(tag, snd_tensor, sample_rate, step, wall)
+        self._add_event("", ev, "audio", tag, record)
 
     def add_pr_curve(self, tag: str, labels, predictions, global_step: int | None = None,
                      num_thresholds: int = 127, weights=None, walltime: float | None = None) -> None:
@@ -450,10 +497,8 @@ class SummaryWriter:
         self._log_pr_curve(tag, data, S.check_step(global_step), self._wall(walltime))
 
     def _log_pr_curve(self, tag: str, data: np.ndarray, step: int, wall: float) -> None:
-        content = f_varint(2, data.shape[1])  # PrCurvePluginData{version=0, num_thresholds}
-        meta = M.plugin_metadata("pr_curves", content, M.DATA_CLASS_TENSOR)
-        ev = M.event(wall, step, summary=M.summary(M.value(tag, tensor=M.array_tensor(data), metadata=meta)))
-        self._add_event("", ev, "pr_curves", tag, PrCurveRecord(step, wall, data))
+        ev, record = pr_curves.encode(tag, data, step, wall)
+        self._add_event("", ev, "pr_curves", tag, record)
 
     # ------------------------------------------------------------------ hparams, custom scalars
     def add_hparams(self, hparam_dict: Mapping[str, object], metric_dict: Mapping[str, object],
@@ -470,8 +515,11 @@ class SummaryWriter:
             if v is not None and not isinstance(v, (bool, int, float, str)):
                 raise TypeError(f"hparam_dict[{k!r}] must be a bool, int, float, str or None, "
                                 f"got {type(v).__name__}")
+            if isinstance(v, str):
+                S.check_text(v, f"hparam_dict[{k!r}]")
             hp[k] = v
-        metrics = {k: S.scalar_value(v, f"metric_dict[{k!r}]") for k, v in metric_dict.items()}
+        metrics = {S.check_tag(k, "metric_dict key"): S.scalar_value(v, f"metric_dict[{k!r}]")
+                   for k, v in metric_dict.items()}
         domains = dict(hparam_domain_discrete or {})
         for k, dom in domains.items():
             if k not in hp or not isinstance(dom, (list, tuple)) or not all(isinstance(d, type(hp[k])) for d in dom):
@@ -479,47 +527,20 @@ class SummaryWriter:
                                  f"as hparam_dict[{k!r}]")
         if run_name is not None and not isinstance(run_name, str):
             raise TypeError(f"run_name must be a str or None, got {type(run_name).__name__}")
+        if run_name:
+            S.check_text(run_name, "run_name")
         step = S.check_step(global_step)
         sub = run_name if run_name is not None else str(time.time())
         now = time.time()
-        for tag, content in hparams_contents(hp, list(metrics), domains, now):
-            meta = M.plugin_metadata("hparams", content, M.DATA_CLASS_TENSOR)
-            null = M.tensor(M.DT_FLOAT, (0,))
-            ev = M.event(now, step, summary=M.summary(M.value(tag, tensor=null, metadata=meta)))
-            record = HParamsRecord(step, now, hp, list(metrics)) if tag.endswith("session_start_info") else None
+        for tag, ev, record in hparams.encode(hp, list(metrics), domains, now, step):
             self._add_event(sub, ev, "hparams" if record else None, tag, record)
         for k, v in metrics.items():
             self._enqueue((_SCALAR, sub, k, v, step, now, _LEGACY))
 
     def add_custom_scalars(self, layout: Mapping[str, Mapping[str, Sequence]]) -> None:
         """``{category: {chart title: ["Multiline" | "Margin", [tags]]}}``, TensorBoard's layout."""
-        if not isinstance(layout, Mapping):
-            raise TypeError("layout must be a dict {category: {title: ['Multiline'|'Margin', [tags]]}}")
-        categories = b""
-        for cat, charts in layout.items():
-            if not isinstance(charts, Mapping):
-                raise TypeError(f"layout[{cat!r}] must be a dict {{title: ['Multiline'|'Margin', [tags]]}}")
-            chart_bytes = b""
-            for title, spec in charts.items():
-                if not (isinstance(spec, (list, tuple)) and len(spec) == 2 and spec[0] in ("Multiline", "Margin")):
-                    raise ValueError(f"layout[{cat!r}][{title!r}] must be ['Multiline'|'Margin', [tags]]")
-                kind, tags = spec
-                if isinstance(tags, str) or not isinstance(tags, Sequence) or not all(isinstance(t, str) for t in tags):
-                    raise TypeError(f"layout[{cat!r}][{title!r}] tags must be a list of str, got {tags!r}")
-                if kind == "Margin":
-                    if len(tags) != 3:
-                        raise ValueError(f"a Margin chart needs exactly 3 tags (value, lower, upper), got {tags!r}")
-                    series = f_str(1, tags[0]) + f_str(2, tags[1]) + f_str(3, tags[2])
-                    content = f_bytes(3, f_bytes(1, series))
-                else:
-                    content = f_bytes(2, b"".join(f_str(1, t) for t in tags))
-                chart_bytes += f_bytes(2, f_str(1, str(title)) + content)
-            categories += f_bytes(2, f_str(1, str(cat)) + chart_bytes)
-        meta = M.plugin_metadata("custom_scalars", b"", M.DATA_CLASS_TENSOR)
-        tensor = M.tensor(M.DT_STRING, (), string_val=[categories])
-        ev = M.event(time.time(), 0, summary=M.summary(M.value("custom_scalars__config__", tensor=tensor,
-                                                                 metadata=meta)))
-        self._add_event("", ev)
+        ev, record = custom_scalars.encode(layout, time.time())
+        self._add_event("", ev, "custom_scalars", custom_scalars.TAG, record)
 
     def add_custom_scalars_multilinechart(self, tags: Sequence[str], category: str = "default",
                                           title: str = "untitled") -> None:
@@ -543,38 +564,73 @@ class SummaryWriter:
         raise NotImplementedError("cellboard: add_mesh is not implemented yet (planned in a later release)")
 
     # ------------------------------------------------------------------ the live board
-    def show(self, **board_options):
-        """Display this writer's live board (created on first use) and return it."""
-        self._drain()
+    @property
+    def board(self):
+        """This writer's live board (a ``cellboard.Board``), created on first use."""
         if self._board is None:
             from .board import Board  # the writer works without widget libraries until shown
 
-            self._board = Board(self.store, **board_options)
-        else:
-            for k, v in board_options.items():
-                setattr(self._board, k, v)
-        return self._board.show()
+            self._board = Board(self.store)
+        return self._board
+
+    def show(self, **board_options) -> None:
+        """Display this writer's live board here (``height``, ``title``, ``smoothing``... set on it).
+
+        Returns None: ``writer.show()`` as a cell's last line displays exactly one board.
+        """
+        self._drain()
+        board = self.board
+        for k, v in board_options.items():
+            setattr(board, k, v)
+        board.show()
 
     def _ipython_display_(self) -> None:
         self.show()
 
     # ------------------------------------------------------------------ lifecycle
     def flush(self) -> None:
-        """Write everything logged so far to disk (and to the live store)."""
+        """Write everything logged so far to disk (``fsync``; remote: rewrite) and to the store.
+
+        Raises the write error if something could not be written (it stays queued)."""
         self._drain()
-        self._flush_files()
+        errors = self._flush_files()
+        if errors:
+            self._io_error = None
+            raise self._error(errors[0]) from None
+        self._raise_io_error()
 
     def close(self) -> None:
+        """Write everything and close the files. If that fails the writer stays open (records
+        kept, retried in the background) and the error is raised: ``close()`` again later."""
         if self._closed:
             return
         self._drain()
         with self._io_lock:
+            errors = []
             for f in self._files.values():
-                f.close()
+                try:
+                    f.close()
+                except Exception as exc:  # noqa: BLE001 - that file stays open with its records
+                    errors.append(exc)
+            if errors:
+                self._check_io(errors)
+                self._io_error = None
+                raise self._error(errors[0]) from None
             self._files.clear()
             self._closed = True
+            self._failing = False
         _ticker.discard(self)
         self.store.writer_closed(self.run)
+        self._raise_io_error()  # an earlier failure nobody was told of yet (nothing is pending now)
+
+    def __del__(self) -> None:
+        # a writer dropped without close() (a function that returned or raised) still writes
+        # what it queued in its last DRAIN_INTERVAL
+        try:
+            if not self._closed:
+                self.close()
+        except Exception:  # noqa: BLE001, S110 - nothing to report to at garbage collection
+            pass
 
     def __enter__(self) -> SummaryWriter:
         return self
@@ -583,42 +639,4 @@ class SummaryWriter:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<cellboard.SummaryWriter log_dir={self.log_dir!r}>"
-
-
-def histogram_buckets(hmin: float, hmax: float, limits, counts) -> tuple[np.ndarray, np.ndarray]:
-    """Edges and counts from a legacy histogram, as TensorBoard's data_compat migrates them.
-
-    Empty buckets at both ends are dropped; ``min``/``max`` replace the outer edges (the
-    legacy outer limits may be +-DBL_MAX).
-    """
-    counts = np.asarray(counts, dtype=np.float64)
-    limits = np.asarray(limits, dtype=np.float64)
-    nz = np.flatnonzero(counts > 0)
-    if nz.size == 0:
-        return np.zeros(0), np.zeros(0)
-    start, end = int(nz[0]), int(nz[-1])
-    inner = limits[start:end]
-    edges = np.concatenate([[hmin], inner, [hmax]])
-    return edges, counts[start : end + 1].copy()
-
-
-def hparams_contents(hp: dict, metrics: list[str], domains: dict, now: float) -> list[tuple[str, bytes]]:
-    """The three hparams plugin messages (experiment, session start, session end)."""
-    infos = b""
-    for k, v in hp.items():
-        dtype = 2 if isinstance(v, bool) else 3 if isinstance(v, (int, float)) else 1  # BOOL, FLOAT64, STRING
-        info = f_str(1, k) + f_varint(4, dtype)
-        if k in domains:
-            info += f_bytes(5, b"".join(f_bytes(1, M.pb_value(d)) for d in domains[k]))
-        infos += f_bytes(4, info)
-    metric_infos = b"".join(f_bytes(5, f_bytes(1, f_str(2, m))) for m in metrics)
-    experiment = infos + metric_infos
-    start = b"".join(M.map_entry(1, k, M.pb_value(v)) for k, v in hp.items()) + f_double(5, now)
-    end = f_varint(1, 1) + f_double(2, now)  # Status.SUCCESS
-    return [
-        ("_hparams_/experiment", f_bytes(2, experiment)),
-        ("_hparams_/session_start_info", f_bytes(3, start)),
-        ("_hparams_/session_end_info", f_bytes(4, end)),
-    ]
-
+        return f"<cellboard.SummaryWriter log_dir={redact(self.log_dir)!r}>"

@@ -27,7 +27,8 @@ def bundle_is_stale() -> bool:
     if not BUNDLE.exists():
         return True
     built = BUNDLE.stat().st_mtime
-    return any(p.stat().st_mtime > built for p in (JS / "src").rglob("*.ts"))
+    sources = [*(JS / "src").rglob("*.ts"), ROOT / "python_pkg" / "cellboard" / "board" / "palette.json"]
+    return any(p.stat().st_mtime > built for p in sources)
 
 
 def ensure_bundle() -> str | None:

@@ -89,7 +89,7 @@ def test_harness_renders_every_kind_and_control(site):
     page.wait_for_timeout(300)
     assert board.evaluate(INK_JS) > 2000, "scalar charts are blank"
     assert board.locator(".cb-scalar-card").count() == 5
-    assert page.evaluate("() => window.cellboardHarness.model.sent[0]") == {"type": "hello"}
+    assert page.evaluate("() => window.cellboardHarness.model.sent[0]") == {"type": "hello", "complete": False, "seq": -1}
     shot(board, "scalars")
 
     # hover: tooltip with every run
@@ -225,8 +225,8 @@ def test_harness_renders_every_kind_and_control(site):
       const dv = new DataView(ab, 3, 24);
       dv.setFloat64(0, 5000, true); dv.setFloat64(8, 1.7e9, true); dv.setFloat64(16, 1, true);
       h.model.emit('msg:custom', {type: 'delta', seq: 999, runs: ['baseline', 'lr_0.01', 'lr_0.001'],
-        scalars: [{run: 'baseline', tag: 'train/loss', epoch: 0, offset: 5000, count: 1, decimated: false,
-                   total: 5001, buffer: 0}]}, [dv]);
+        entries: {scalars: [{run: 'baseline', tag: 'train/loss', epoch: 0, offset: 5000, count: 1,
+                             decimated: false, total: 5001, buffer: 0}]}}, [dv]);
     }""")
     assert page.evaluate("() => window.cellboardHarness.kernel.hellos") >= 2
     expect_totals(board)
@@ -235,6 +235,90 @@ def test_harness_renders_every_kind_and_control(site):
     page.evaluate("() => window.cellboardHarness.cleanup()")
     assert page.evaluate("() => window.cellboardHarness.model.listenerCount()") == 0
     assert board.evaluate("(el) => el.children.length") == 0
+
+    assert not real_errors(errors), real_errors(errors)
+    page.close()
+
+
+def test_harness_tabs_runs_and_notices(site):
+    """Opens on the first kind in dashboard order (not the first to arrive) until the user picks a
+    tab; the run list keeps its elements (and checkbox states) while runs appear; notices banner."""
+    from playwright.sync_api import expect
+
+    base, browser = site
+    page, errors = open_harness(browser, base, "?auto=0")
+    board = page.locator("#out.cellboard")
+    emit = """([runs, kinds, extra]) => {
+      const h = window.cellboardHarness, k = h.kernel, buffers = [], entries = {};
+      for (const kind of kinds) {
+        if (kind === 'scalars') {
+          entries.scalars = h.data.scalars.filter((s) => runs.includes(s.run))
+            .map((s) => k.scalarEntry(s, 0, s.steps.length, buffers));
+          continue;
+        }
+        const {list, buffers: b} = k.recordEntries(kind, h.data[kind].length);
+        const keep = list.map((e, i) => [e, b[i]]).filter(([e]) => runs.includes(e.run));
+        entries[kind] = keep.map(([e, buf]) => {
+          if (buf) { e.buffer = buffers.length; buffers.push(buf); }
+          return e;
+        });
+      }
+      h.model.emit('msg:custom', {type: 'delta', seq: ++k.seq, runs, entries, ...extra}, buffers);
+    }"""
+    selected = board.locator(".cb-tab[aria-selected='true']")
+
+    # images arrive first: the board shows them; scalars arrive: it moves to Scalars (dashboard order)
+    page.evaluate(emit, [["baseline"], ["images"], {}])
+    expect(selected).to_have_text("Images")
+    li = "() => document.querySelector('#out .cb-runs li')"
+    page.evaluate(f"() => {{ window.__li = ({li})(); }}")
+    board.locator(".cb-run", has_text="baseline").locator("input").uncheck()
+    page.evaluate(emit, [["baseline", "lr_0.01"], ["scalars"], {}])
+    expect(selected).to_have_text("Scalars")
+    assert [t.text_content().strip() for t in board.get_by_role("tab").all()] == ["Scalars", "Images"]
+
+    # the run list was updated in place: same element, the unchecked box stayed unchecked
+    expect(board.locator(".cb-run")).to_have_count(2)
+    assert page.evaluate(f"() => ({li})() === window.__li && window.__li.isConnected")
+    assert not board.locator(".cb-run", has_text="baseline").locator("input").is_checked()
+    assert board.locator(".cb-run", has_text="lr_0.01").locator("input").is_checked()
+
+    # once the user picks a tab it stays, whatever arrives next
+    board.get_by_role("tab", name="Images").click()
+    page.evaluate(emit, [["baseline", "lr_0.01", "lr_0.001"], ["scalars", "histograms", "text"], {}])
+    expect(board.get_by_role("tab")).to_have_count(4)
+    expect(selected).to_have_text("Images")
+    assert page.evaluate(f"() => ({li})() === window.__li")
+
+    # notices: a dismissible banner; hidden until the list changes; an empty list clears it
+    banner = board.locator(".cb-notices")
+    expect(banner).to_be_hidden()
+    expect(board).to_have_attribute("data-notice-count", "0")
+    notices = [{"source": "runs/b/events.out.tfevents.1", "message": "PermissionError: denied"},
+               {"source": "runs/c/events.out.tfevents.2", "message": "truncated record"}]
+    page.evaluate(emit, [["baseline"], [], {"notices": notices}])
+    expect(board).to_have_attribute("data-notice-count", "2")
+    expect(banner).to_be_visible()
+    expect(banner.locator("summary")).to_have_text("Could not read 2 files")
+    banner.locator("summary").click()
+    expect(banner.locator("li").first).to_contain_text("runs/b/events.out.tfevents.1: PermissionError: denied")
+    shot(board, "notices")
+    banner.get_by_role("button", name="Dismiss").click()
+    expect(banner).to_be_hidden()
+    page.evaluate(emit, [["baseline"], [], {"notices": notices}])  # the same list again
+    page.wait_for_timeout(100)
+    expect(banner).to_be_hidden()
+    page.evaluate(emit, [["baseline"], [], {"notices": notices[:1]}])
+    expect(banner).to_be_visible()
+    expect(banner.locator("summary")).to_have_text("Could not read 1 file")
+    page.evaluate(emit, [["baseline"], [], {"notices": []}])
+    expect(board).to_have_attribute("data-notice-count", "0")
+    expect(banner).to_be_hidden()
+
+    # an unknown kind and a reset of one are ignored
+    page.evaluate(emit, [["baseline"], [], {"entries": {"hologram": [{"run": "x", "tag": "y", "index": 0}]},
+                                            "reset": [{"kind": "hologram", "run": "x", "tag": "y"}]}])
+    expect(board).to_have_attribute("data-runs", "baseline,lr_0.001,lr_0.01")
 
     assert not real_errors(errors), real_errors(errors)
     page.close()

@@ -6,6 +6,7 @@ tensor_shape) and the plugin protos (scalar/image/histogram/text/pr_curve/hparam
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,7 +26,6 @@ from .wire import (
     f_str,
     f_varint,
     iter_fields,
-    read_varint,
     to_int64,
 )
 
@@ -254,9 +254,20 @@ def decode_summary(buf) -> list[Value]:
             elif f2 in _VALUE_KINDS and wt2 == LEN:
                 val.kind, val.payload = _VALUE_KINDS[f2], v2
             elif f2 == 9 and wt2 == LEN:
+                # parsed here so that a record with malformed metadata is corrupt whatever the
+                # reader already knows about its tag (else load and the follower could differ)
+                decode_metadata(v2)
                 val.metadata = v2
         out.append(val)
     return out
+
+
+# A single ``*_val`` value fills a larger shape (TensorFlow's convention for constants) only up
+# to this many elements: filling is the one place where output is not bounded by input bytes.
+FILL_MAX = 1_000_000
+
+_VARINT_VALS = frozenset((7, 10, 11, 13, 16, 17))  # int, int64, bool, half, uint32, uint64 _val
+_VARINT_CHUNK = 1 << 16  # bytes of packed varints decoded per step: temporaries stay constant
 
 
 @dataclass(slots=True)
@@ -264,36 +275,117 @@ class Tensor:
     dtype: int = 0
     shape: tuple[int, ...] = ()
     content: bytes | None = None
-    float_val: list[np.ndarray] = field(default_factory=list)  # chunks of any *_val field
+    # raw ``*_val`` fields as ``(field, wire type, value)``, decoded by ``numbers()`` only when
+    # needed and only after their count is checked against the shape
+    vals: list[tuple[int, int, object]] = field(default_factory=list)
     string_val: list[bytes] = field(default_factory=list)
 
+    @property
+    def num_elements(self) -> int:
+        return math.prod(self.shape)
+
     def numbers(self) -> np.ndarray:
-        """Numeric contents, reshaped; a single repeated value fills the shape as TF does."""
-        n = int(np.prod(self.shape)) if self.shape else 1
+        """Numeric contents, reshaped; a single ``*_val`` value fills the shape as TF does.
+
+        The declared shape must match the values present (``WireError`` otherwise), so the
+        result is never larger than what the bytes imply - except the single-value fill,
+        capped at ``FILL_MAX`` elements.
+        """
+        n = self.num_elements
         np_dtype = _NUMPY_DTYPES.get(self.dtype)
         if np_dtype is None:
             raise WireError(f"unsupported tensor dtype {self.dtype}")
-        if self.content is not None:
-            arr = np.frombuffer(self.content, dtype=np_dtype)
-        elif self.float_val:
-            arr = np.concatenate([np.atleast_1d(x) for x in self.float_val])
-        else:
-            arr = np.zeros(0)
-        if arr.size == 1 and n != 1:
-            arr = np.full(n, arr[0])
-        if arr.size != n:
-            raise WireError(f"tensor has {arr.size} values for shape {self.shape}")
-        return arr.reshape(self.shape)
+        if self.content:  # TF reads tensor_content when it is not empty, else the *_val fields
+            width = np.dtype(np_dtype).itemsize
+            if len(self.content) != n * width:
+                raise WireError(f"tensor_content has {len(self.content)} bytes for shape {list(self.shape)} "
+                                f"of {np.dtype(np_dtype).name}")
+            return np.frombuffer(self.content, dtype=np_dtype).reshape(self.shape)
+        count = sum(_count_vals(f, wt, v) for f, wt, v in self.vals)
+        if count == n:
+            arr = (np.concatenate([_decode_vals(f, wt, v) for f, wt, v in self.vals]) if self.vals
+                   else np.zeros(0, np_dtype))
+            return arr.reshape(self.shape)
+        if count == 1 and n <= FILL_MAX:
+            (arr,) = (a for a in (_decode_vals(f, wt, v) for f, wt, v in self.vals) if a.size)
+            return np.full(self.shape, arr[0])
+        if count == 1:
+            raise WireError(f"one value would fill shape {list(self.shape)} ({n} elements; at most {FILL_MAX})")
+        raise WireError(f"tensor has {count} values for shape {list(self.shape)}")
+
+    def scalar(self) -> float:
+        """The one number of a one-element tensor (any shape of 1s); ``WireError`` otherwise.
+
+        Cheaper than ``numbers()`` for what must be a scalar: nothing is decoded before the
+        element count is known to be 1.
+        """
+        if self.num_elements != 1:
+            raise WireError(f"a scalar tensor has shape {list(self.shape)}, expected one element")
+        return float(self.numbers().reshape(-1)[0])
 
 
-def _varints(v, wt: int) -> np.ndarray:
-    if wt == VARINT:
-        return np.array([to_int64(v)], dtype=np.int64)
-    vals, pos, b = [], 0, bytes(v)
-    while pos < len(b):
-        x, pos = read_varint(b, pos)
-        vals.append(to_int64(x))
-    return np.array(vals, dtype=np.int64)
+def _count_vals(f: int, wt: int, v) -> int:
+    """How many values a ``*_val`` field holds, without decoding them."""
+    if wt in (VARINT, I32, I64):
+        return 1
+    if f == 5:
+        if len(v) % 4:
+            raise WireError("packed float_val is not a multiple of 4 bytes")
+        return len(v) // 4
+    if f == 6:
+        if len(v) % 8:
+            raise WireError("packed double_val is not a multiple of 8 bytes")
+        return len(v) // 8
+    arr = np.frombuffer(v, np.uint8)
+    if arr.size and arr[-1] >= 0x80:
+        raise WireError("truncated packed varint")
+    return int(np.count_nonzero(arr < 0x80))
+
+
+def _decode_vals(f: int, wt: int, v) -> np.ndarray:
+    if f == 5:
+        return np.frombuffer(v, "<f4")
+    if f == 6:
+        return np.frombuffer(v, "<f8")
+    ints = np.array([to_int64(v)], np.int64) if wt == VARINT else _packed_varints(v)
+    if f == 13:  # half_val: float16 bit patterns stored as int32 varints
+        return ints.astype(np.uint16).view(np.float16)
+    if f == 11:
+        return ints != 0
+    if f == 17:
+        return ints.view(np.uint64)
+    return ints
+
+
+def _packed_varints(v) -> np.ndarray:
+    """Packed varints, vectorized (a Python int per value would cost ~40x the payload).
+
+    The output is 8 bytes per value (at most 8x the payload); temporaries are per 64 KiB chunk.
+    """
+    arr = np.frombuffer(v, np.uint8)
+    if arr.size and arr[-1] >= 0x80:
+        raise WireError("truncated packed varint")
+    out = np.empty(int(np.count_nonzero(arr < 0x80)), np.uint64)
+    k = lo = 0
+    while lo < arr.size:
+        hi = min(arr.size, lo + _VARINT_CHUNK)
+        ends = np.flatnonzero(arr[lo:hi] < 0x80)
+        if ends.size == 0:
+            raise WireError("varint too long")
+        hi = lo + int(ends[-1]) + 1  # whole varints only
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        width = ends - starts + 1
+        if width.max() > 10:
+            raise WireError("varint too long")
+        chunk = np.zeros(ends.size, np.uint64)
+        seg = arr[lo:hi]
+        for j in range(int(width.max())):
+            has = width > j
+            chunk[has] |= (seg[starts[has] + j].astype(np.uint64) & np.uint64(0x7F)) << np.uint64(7 * j)
+        out[k : k + chunk.size] = chunk
+        k += chunk.size
+        lo = hi
+    return out.view(np.int64)
 
 
 def decode_tensor(buf) -> Tensor:
@@ -309,18 +401,15 @@ def decode_tensor(buf) -> Tensor:
                     for f3, wt3, v3 in iter_fields(v2):
                         if f3 == 1 and wt3 == VARINT:
                             size = to_int64(v3)
+                    if size < 0:
+                        raise WireError(f"tensor dimension {size} (a TensorProto's shape is fully defined)")
                     dims.append(size)
             t.shape = tuple(dims)
         elif f == 4 and wt == LEN:
             t.content = bytes(v)
-        elif f == 5 and wt in (LEN, I32):  # float_val, packed or not
-            t.float_val.append(np.frombuffer(v, dtype="<f4"))
-        elif f == 6 and wt in (LEN, I64):  # double_val
-            t.float_val.append(np.frombuffer(v, dtype="<f8"))
-        elif f in (7, 10, 11, 16, 17):  # int_val, int64_val, bool_val, uint32_val, uint64_val
-            t.float_val.append(_varints(v, wt))
-        elif f == 13:  # half_val: float16 bit patterns stored as int32 varints
-            t.float_val.append(_varints(v, wt).astype(np.uint16).view(np.float16))
+        elif ((f == 5 and wt in (LEN, I32)) or (f == 6 and wt in (LEN, I64))  # float_val, double_val
+              or (f in _VARINT_VALS and wt in (LEN, VARINT))):
+            t.vals.append((f, wt, v))
         elif f == 8 and wt == LEN:
             t.string_val.append(bytes(v))
     return t

@@ -3,24 +3,57 @@
 CRC32C comes from ``google-crc32c`` (hardware-accelerated C; torch's writer computes it in
 pure Python at ~9 MB/s, which dominates its image and histogram cost). Reading verifies the
 CRCs of small records in bulk with numpy (see ``crc.py``).
+
+Damaged files: one rule for whole-file and incremental reads
+------------------------------------------------------------
+Scanning starts in *framing* mode at the file's first byte and follows lengths:
+
+* fewer than 12 bytes left, or a valid header whose record ends past the buffer: a torn tail
+  (the file is still being written). Scanning stops there and resumes at that offset.
+* a valid header (length CRC matches, length below 2**31 - protobuf cannot serialize more)
+  whose data CRC fails: that one record is reported and skipped; its length is trusted.
+* a header whose length CRC fails, or whose length is 2**31 or more: the framing is lost.
+  One corrupt region is reported at that offset and scanning switches to *resync* mode.
+
+In resync mode every following offset ``p`` is a candidate, in order. A candidate is accepted,
+and framing mode resumes at it, only if its length CRC matches, its length is below 2**31 and
+its data CRC matches (two independent 32-bit checks: a false match in random bytes has
+probability 2**-64 per offset). A candidate with a valid header whose record ends past the
+buffer cannot be decided yet: scanning waits there (still in resync mode). When no candidate is
+left, scanning resumes, in resync mode, at the first offset with fewer than 12 bytes after it.
+
+Every decision depends only on bytes before the point where scanning stops, so feeding a file in
+any chunks (``RecordScan.end`` and ``RecordScan.resync`` carried to the next call) gives the same
+records and the same corrupt offsets as one read of the whole file.
+
+Work is bounded: candidates are filtered with vectorized byte tests and a vectorized length CRC
+(chunks of at most 256 KiB, so memory stays constant); the data CRC of a candidate costs at most
+4 KiB of CRC plus a table-driven CRC shift (``_PrefixCRC``) however long it claims to be. A
+damaged file is scanned in O(size) time and O(size) memory.
 """
 
 from __future__ import annotations
 
 import struct
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
+from google_crc32c import extend as _crc32c_extend
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .crc import masked_crc32c, masked_crc32c_rows
+from .crc import _byte_table, masked_crc32c, masked_crc32c_rows
 
 _LEN = struct.Struct("<Q")
 _CRC = struct.Struct("<I")
 _HEADER = 12  # uint64 length + uint32 crc
 _FOOTER = 4
+_FRAME = _HEADER + _FOOTER
 _BULK_MAX = 1024  # records up to this length get their CRC checked in bulk
+MAX_RECORD_LENGTH = (1 << 31) - 1  # protobuf cannot serialize a larger message: a longer length lies
+_RESYNC_CHUNK = 256 * 1024  # offsets examined per vectorized step while resynchronising
+_DIRECT_CRC_MAX = 4096  # longer candidates get their data CRC through prefix CRCs
 
 
 def frame(data: bytes) -> bytes:
@@ -39,53 +72,119 @@ class RecordScan:
 
     starts: np.ndarray  # offset of each record's payload (int64)
     lengths: np.ndarray  # payload lengths (int64)
-    end: int  # first byte not consumed (start of a partial record, or len(buf))
-    corrupt_at: list[int]  # offsets (plus base_offset) of records skipped for a bad CRC
+    end: int  # first byte not consumed (start of a partial record, or where resync resumes)
+    corrupt_at: list[int]  # offsets (plus base_offset) of skipped records / lost framing, ascending
+    resync: bool = False  # ``end`` lies in a corrupt region: pass ``resync=True`` with the next bytes
+    wait_for: int = 0  # (plus base_offset) buffer length below which a new scan cannot progress
+    corrupt_why: list[str] = field(default_factory=list)  # one reason per ``corrupt_at`` entry
 
 
 def _u32_at(arr: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(arr[offsets[:, None] + np.arange(4)]).view("<u4").ravel()
 
 
-def scan_records(buf: bytes, base_offset: int = 0, *, check_crc: bool = True) -> RecordScan:
-    """Split ``buf`` into records without copying payloads.
+def scan_records(buf: bytes, base_offset: int = 0, *, check_crc: bool = True,
+                 resync: bool = False) -> RecordScan:
+    """Split ``buf`` into records without copying payloads (rules in the module docstring).
 
-    A truncated last record is left for the next call (``end`` points at it). A record
-    with a bad data CRC is reported in ``corrupt_at`` and skipped; a bad *length* CRC
-    means the framing itself is lost, so scanning stops there (``end`` = len(buf)) -
-    reading on would only produce garbage.
+    ``buf`` holds a file's bytes from ``base_offset`` on; ``resync`` is the previous scan's
+    ``RecordScan.resync`` (``base_offset`` being that scan's ``end``). Never raises on any bytes.
+    With ``check_crc=False`` nothing is verified and lengths are trusted (no resync).
     """
-    n = len(buf)
-    heads: list[int] = []
-    append = heads.append
+    arr = np.frombuffer(buf, np.uint8)
+    heads: list[np.ndarray] = []  # record offsets, one array per chain followed
+    ends: list[np.ndarray] = []
+    corrupt: list[tuple[int, str]] = []
     pos = 0
-    unpack_len = _LEN.unpack_from
-    frame_bytes = _HEADER + _FOOTER
-    while pos + _HEADER <= n:  # the one sequential part: each length says where the next record is
-        record_end = pos + unpack_len(buf, pos)[0] + frame_bytes
-        if record_end > n:
-            break
-        append(pos)
-        pos = record_end
-    head = np.array(heads, np.int64)
-    lengths = np.diff(np.append(head, pos)) - frame_bytes
-    corrupt: list[int] = []
-    if check_crc:
-        arr = np.frombuffer(buf, np.uint8)
-        bad_head = _bad_headers(arr, head, lengths)
-        if bad_head.any():
-            first = int(np.argmax(bad_head))
-            corrupt.append(base_offset + int(head[first]))
-            head, lengths, pos = head[:first], lengths[:first], n
-        elif pos + _HEADER <= n and _CRC.unpack_from(buf, pos + 8)[0] != masked_crc32c(buf[pos : pos + 8]):
-            # an incomplete record whose length is itself corrupt: never wait for the rest
-            corrupt.append(base_offset + pos)
-            pos = n
+    in_resync = resync and check_crc
+    prefix: _PrefixCRC | None = None
+    while True:
+        if in_resync:
+            if prefix is None:
+                prefix = _PrefixCRC(buf)
+            pos, found, wait_for = _resync(buf, arr, pos, prefix)
+            if not found:
+                break
+        chain: list[int] = []
+        pos, bad, wait_for = _follow(buf, arr, pos, chain, check_crc)
+        if chain:  # each record of a chain ends where the next one (or the chain) stops
+            c = np.array(chain, np.int64)
+            del chain
+            e = np.empty_like(c)
+            e[:-1] = c[1:]
+            e[-1] = pos
+            heads.append(c)
+            ends.append(e)
+        in_resync = bad
+        if bad:
+            corrupt.append((pos, "bad record length (framing lost; resynchronised at the next valid record)"))
+            pos += 1
+            continue
+        break
+    if len(heads) == 1:  # the usual case: no copies
+        head, lengths = heads[0], ends[0]
+    elif heads:
+        head, lengths = np.concatenate(heads), np.concatenate(ends)
+    else:
+        head, lengths = np.zeros(0, np.int64), np.zeros(0, np.int64)
+    del heads, ends
+    lengths -= head  # in place: large scans are millions of records
+    lengths -= _FRAME
+    if check_crc and head.size:
         bad = _bad_payloads(buf, arr, head + _HEADER, lengths)
         if bad.any():
-            corrupt = [base_offset + int(h) for h in head[bad]] + corrupt
+            corrupt.extend((int(h), "CRC mismatch") for h in head[bad])
             head, lengths = head[~bad], lengths[~bad]
-    return RecordScan(head + _HEADER, lengths, pos, corrupt)
+    corrupt.sort()
+    return RecordScan(head + _HEADER, lengths, pos, [base_offset + o for o, _ in corrupt],
+                      in_resync, base_offset + wait_for, [why for _, why in corrupt])
+
+
+def _follow(buf: bytes, arr: np.ndarray, pos: int, heads: list[int], check: bool) -> tuple[int, bool, int]:
+    """Follow lengths from ``pos`` (framing mode), appending record offsets to ``heads``.
+
+    Returns ``(stop, bad, wait_for)``: ``bad`` when the header at ``stop`` is corrupt, else
+    ``stop`` is a torn tail and ``wait_for`` the buffer length that would complete it.
+    Headers are checked in batches, so a corrupt length costs at most one batch of wasted work.
+    """
+    n = len(buf)
+    unpack_len = _LEN.unpack_from
+    batch = 256
+    while True:
+        chunk: list[int] = []
+        append = chunk.append
+        p = pos
+        for _ in range(batch):  # the one sequential part: each length says where the next record is
+            if p + _HEADER > n:
+                break
+            record_end = p + unpack_len(buf, p)[0] + _FRAME
+            if record_end > n:
+                break
+            append(p)
+            p = record_end
+        if check and chunk:
+            c = np.array(chunk, np.int64)
+            bad = _bad_headers(arr, c, np.diff(np.append(c, p)) - _FRAME)
+            if bad.any():
+                first = int(np.argmax(bad))
+                heads.extend(chunk[:first])
+                return chunk[first], True, 0
+        heads.extend(chunk)
+        pos = p
+        if len(chunk) < batch:
+            break
+        batch = min(batch * 4, 1 << 16)
+    if pos + _HEADER > n:
+        return pos, False, pos + _HEADER
+    length = unpack_len(buf, pos)[0]
+    if check and not _header_ok(buf, pos):
+        return pos, True, 0  # an incomplete record whose length is itself corrupt: never wait for it
+    return pos, False, pos + length + _FRAME
+
+
+def _header_ok(buf: bytes, pos: int) -> bool:
+    length = _LEN.unpack_from(buf, pos)[0]
+    return length <= MAX_RECORD_LENGTH and _CRC.unpack_from(buf, pos + 8)[0] == masked_crc32c(buf[pos : pos + 8])
 
 
 def _bad_headers(arr: np.ndarray, head: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -93,8 +192,8 @@ def _bad_headers(arr: np.ndarray, head: np.ndarray, lengths: np.ndarray) -> np.n
         return np.zeros(0, bool)
     stored = _u32_at(arr, head + 8)
     uniq, inverse = np.unique(lengths, return_inverse=True)
-    expected = np.array([masked_crc32c(_LEN.pack(int(v))) for v in uniq], np.uint32)[inverse]
-    return stored != expected
+    expected = np.array([masked_crc32c(_LEN.pack(int(v))) for v in uniq], np.uint32)[inverse.ravel()]
+    return (stored != expected) | (lengths > MAX_RECORD_LENGTH)
 
 
 def _bad_payloads(buf: bytes, arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -114,6 +213,110 @@ def _bad_payloads(buf: bytes, arr: np.ndarray, starts: np.ndarray, lengths: np.n
                 s = int(starts[i])
                 bad[i] = masked_crc32c(buf[s : s + length]) != stored[i]
     return bad
+
+
+# --------------------------------------------------------------------------- resynchronisation
+
+def _resync(buf: bytes, arr: np.ndarray, pos: int, prefix: _PrefixCRC) -> tuple[int, bool, int]:
+    """The first record start at or after ``pos``: ``(offset, True, 0)``; or where to wait:
+    ``(offset, False, buffer length needed)``."""
+    n = len(buf)
+    step = 4096  # most regions end at the next record: start small, grow
+    while pos + _HEADER <= n:
+        hi = min(n - _HEADER, pos + step - 1)
+        for p in _header_candidates(arr, pos, hi).tolist():
+            length = _LEN.unpack_from(buf, p)[0]
+            end = p + _HEADER + length
+            if end + _FOOTER > n:
+                return p, False, end + _FOOTER
+            stored = _CRC.unpack_from(buf, end)[0]
+            if length <= _DIRECT_CRC_MAX:
+                ok = masked_crc32c(buf[p + _HEADER : end]) == stored
+            else:
+                ok = _mask(prefix.crc(p + _HEADER, end)) == stored
+            if ok:
+                return p, True, 0
+        pos = hi + 1
+        step = min(step * 4, _RESYNC_CHUNK)
+    return pos, False, pos + _HEADER
+
+
+def _header_candidates(arr: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Offsets in ``[lo, hi]`` whose 12 bytes are a valid header (length < 2**31, CRC matches)."""
+    m = hi - lo + 1
+    seg = arr[lo : hi + _HEADER]
+    zero = seg == 0
+    # length < 2**31: bytes 4..7 zero, byte 3 < 0x80 (rules out nearly every offset cheaply)
+    ok = zero[4 : 4 + m] & zero[5 : 5 + m] & zero[6 : 6 + m] & zero[7 : 7 + m] & (seg[3 : 3 + m] < 0x80)
+    # twelve zero bytes are never a valid header (the CRC of a zero length is not 0): skip zero fill fast
+    ok &= ~(zero[0:m] & zero[1 : 1 + m] & zero[2 : 2 + m] & zero[3 : 3 + m]
+            & zero[8 : 8 + m] & zero[9 : 9 + m] & zero[10 : 10 + m] & zero[11 : 11 + m])
+    idx = np.flatnonzero(ok)
+    if idx.size:
+        rows = sliding_window_view(seg, 8)[idx]
+        idx = idx[masked_crc32c_rows(rows) == _u32_at(seg, idx + 8)]
+    return idx + lo
+
+
+def _mask(crc: int) -> int:
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+class _PrefixCRC:
+    """CRC32C of any slice of ``buf`` for O(4 KiB) work, so that a resync cannot go quadratic.
+
+    With ``V(x)`` the CRC32C of ``buf[:x]`` and ``Z_k`` the (linear) effect of ``k`` zero bytes
+    on the CRC register, ``crc32c(buf[a:b]) = V(b) ^ Z_{b-a}(V(a))``. ``V`` is kept at every
+    4 KiB boundary reached so far (computed once, forward); ``Z_k`` is applied with one 4x256
+    table per set bit of ``k``.
+    """
+
+    STEP = 4096
+
+    def __init__(self, buf: bytes) -> None:
+        self.buf = buf
+        self.marks = [0]  # V(i * STEP)
+
+    def _prefix(self, x: int) -> int:
+        k = x // self.STEP
+        marks, step = self.marks, self.STEP
+        while len(marks) <= k:
+            i = len(marks) - 1
+            marks.append(_crc32c_extend(marks[i], self.buf[i * step : (i + 1) * step]))
+        return _crc32c_extend(marks[k], self.buf[k * step : x])
+
+    def crc(self, a: int, b: int) -> int:
+        return self._prefix(b) ^ _zero_shift(self._prefix(a), b - a)
+
+
+@lru_cache(maxsize=1)
+def _shift_tables() -> list[list[list[int]]]:
+    """``tables[i][j][byte]``: the effect of ``2**i`` zero bytes on a register holding ``byte << 8j``."""
+    tbl = _byte_table()
+    vals = [np.arange(256, dtype=np.uint32) << np.uint32(8 * j) for j in range(4)]
+    one = [tbl[v & np.uint32(0xFF)] ^ (v >> np.uint32(8)) for v in vals]  # one zero byte
+    tables = [one]
+    for _ in range(40):
+        t = tables[-1]
+
+        def apply(v: np.ndarray, t=t) -> np.ndarray:
+            return (t[0][v & 0xFF] ^ t[1][(v >> np.uint32(8)) & 0xFF] ^ t[2][(v >> np.uint32(16)) & 0xFF]
+                    ^ t[3][v >> np.uint32(24)])
+
+        tables.append([apply(apply(v)) for v in vals])
+    return [[row.tolist() for row in t] for t in tables]
+
+
+def _zero_shift(crc: int, nbytes: int) -> int:
+    tables = _shift_tables()
+    i = 0
+    while nbytes:
+        if nbytes & 1:
+            t = tables[i]
+            crc = t[0][crc & 0xFF] ^ t[1][(crc >> 8) & 0xFF] ^ t[2][(crc >> 16) & 0xFF] ^ t[3][crc >> 24]
+        nbytes >>= 1
+        i += 1
+    return crc
 
 
 def warn_corrupt(path: str, offset: int, why: str) -> None:

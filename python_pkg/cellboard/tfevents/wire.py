@@ -18,6 +18,7 @@ _unpack_d = struct.Struct("<d").unpack_from
 _unpack_f = struct.Struct("<f").unpack_from
 
 _SMALL_VARINTS = [bytes([i]) for i in range(128)]
+_U64 = (1 << 64) - 1
 
 
 class WireError(ValueError):
@@ -78,6 +79,11 @@ def f_packed_floats(field: int, values) -> bytes:
 
 
 def read_varint(buf: bytes | memoryview, pos: int) -> tuple[int, int]:
+    """``(value, next position)``; at most 10 bytes, truncated to 64 bits as protobuf does.
+
+    The 64-bit cap matters: a 10th byte can carry bits up to 2**70, which would overflow every
+    int64 array (and ``bytes(n)``) downstream.
+    """
     result = 0
     shift = 0
     while True:
@@ -88,7 +94,7 @@ def read_varint(buf: bytes | memoryview, pos: int) -> tuple[int, int]:
         pos += 1
         result |= (b & 0x7F) << shift
         if b < 0x80:
-            return result, pos
+            return result & _U64, pos
         shift += 7
         if shift >= 70:
             raise WireError("varint too long")
@@ -99,7 +105,12 @@ def to_int64(value: int) -> int:
 
 
 def iter_fields(buf: bytes | memoryview) -> Iterator[tuple[int, int, object]]:
-    """Yield ``(field, wire_type, value)``; LEN values are memoryview slices (no copy)."""
+    """Yield ``(field, wire_type, value)``; LEN values are memoryview slices (no copy).
+
+    Every length is checked against the bytes present before anything is sliced, so a LEN
+    value is never longer than its buffer (``bytes(value)`` is bounded by the input); VARINT
+    values are ``int`` - callers must check the wire type before ``bytes(value)``.
+    """
     view = memoryview(buf)
     pos, end = 0, len(view)
     while pos < end:
@@ -136,3 +147,19 @@ def as_double(value) -> float:
 
 def as_float(value) -> float:
     return _unpack_f(value)[0]
+
+
+def as_bytes(wt: int, value) -> bytes:
+    """The bytes of a LEN field; ``WireError`` for any other wire type.
+
+    Use this instead of ``bytes(value)`` on a field whose wire type was not checked: for a
+    VARINT ``value`` is an ``int``, and ``bytes(2**40)`` allocates a terabyte of zeros.
+    """
+    if wt != LEN:
+        raise WireError(f"expected a length-delimited field, got wire type {wt}")
+    return bytes(value)
+
+
+def as_text(wt: int, value) -> str:
+    """A LEN field as UTF-8 text (undecodable bytes replaced); ``WireError`` for other wire types."""
+    return as_bytes(wt, value).decode("utf-8", "replace")

@@ -1,0 +1,295 @@
+// Canvas drawing of a (run, tag)'s histograms over steps, from the stored bins (no re-binning to a
+// fixed bin count). Heights are densities (count / bin width), so non-uniform bins (TensorFlow's
+// exponential ones) keep the distribution's true shape; bins narrower than ~2 pixels are merged
+// with their neighbours so the drawing has at most one vertex per 2 pixels.
+//
+//   offset  TensorBoard's default "ridgeline": each step's histogram on its own baseline, older
+//           steps further back/up, colour graded from light (old) to dark (new), new in front.
+//   overlay every step on one count axis, as lines, newest darkest and on top.
+
+import { fmtStepTick, fmtTick } from "../../ui/format";
+import { mix, type Theme } from "../../ui/theme";
+import type { HistogramRecord } from "./record";
+
+export type HistMode = "offset" | "overlay";
+
+export interface Shape {
+  xs: number[]; // value (data units)
+  ys: number[]; // density
+  maxY: number;
+}
+
+/** Vertices (bin centre, density) of a histogram, merging bins narrower than minWidth. */
+export function histogramShape(edges: ArrayLike<number>, counts: ArrayLike<number>, minWidth: number): Shape {
+  const xs: number[] = [], ys: number[] = [];
+  let maxY = 0;
+  const k = Math.min(counts.length, edges.length - 1);
+  let accC = 0, accL = NaN, accR = NaN;
+  const emit = () => {
+    if (Number.isNaN(accL)) return;
+    const w = Math.max(accR - accL, minWidth);
+    const d = w > 0 ? accC / w : 0;
+    xs.push((accL + accR) / 2);
+    ys.push(d);
+    if (d > maxY) maxY = d;
+    accC = 0;
+    accL = accR = NaN;
+  };
+  for (let i = 0; i < k; i++) {
+    const l = edges[i], r = edges[i + 1];
+    if (!Number.isFinite(l) || !Number.isFinite(r) || r < l) continue;
+    const c = Number.isFinite(counts[i]) && counts[i] > 0 ? counts[i] : 0;
+    if (Number.isNaN(accL)) accL = l;
+    accR = r;
+    accC += c;
+    if (accR - accL >= minWidth) emit();
+  }
+  emit();
+  return { xs, ys, maxY };
+}
+
+/**
+ * How finely to draw: stored bins narrower than (range / this) are merged with their neighbours.
+ * 2 * sqrt(n) bins (n = values per histogram), at least 30 (TensorBoard's count) and at most one
+ * per 2 pixels. A TensorFlow-binned histogram of a few hundred values (hundreds of mostly empty
+ * exponential buckets) then reads as a distribution; large tensors keep every pixel of detail.
+ */
+export function displayBins(recs: HistogramRecord[], plotW: number): number {
+  const totals = recs.map((r) => {
+    let t = 0;
+    for (let i = 0; i < r.counts.length; i++) if (r.counts[i] > 0) t += r.counts[i];
+    return t;
+  }).sort((a, b) => a - b);
+  const n = totals.length ? totals[totals.length >> 1] : 0;
+  const maxBins = Math.max(10, plotW / 2);
+  return Math.min(maxBins, Math.max(30, 2 * Math.sqrt(n)));
+}
+
+/** Finite [min edge, max edge] over records. */
+export function valueExtent(recs: HistogramRecord[]): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (const r of recs) {
+    for (let i = 0; i < r.edges.length; i++) {
+      const e = r.edges[i];
+      if (!Number.isFinite(e)) continue;
+      if (e < lo) lo = e;
+      if (e > hi) hi = e;
+    }
+  }
+  if (!Number.isFinite(lo)) return [0, 1];
+  if (hi <= lo) {
+    const d = Math.abs(lo) * 0.1 || 0.5;
+    return [lo - d, hi + d];
+  }
+  // an edge a hair away from 0 (TensorFlow's 1e-12 buckets) starts the axis at 0
+  const span = hi - lo;
+  if (lo > 0 && lo < span * 0.01) lo = 0;
+  if (hi < 0 && -hi < span * 0.01) hi = 0;
+  return [lo, hi];
+}
+
+/** "Nice" tick values (1, 2, 5 x 10^k spacing) in [lo, hi]. */
+export function niceTicks(lo: number, hi: number, maxTicks: number): { ticks: number[]; step: number } {
+  const span = hi - lo;
+  if (!(span > 0) || maxTicks < 1) return { ticks: [lo], step: 1 };
+  const raw = span / maxTicks;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const ticks: number[] = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return { ticks, step };
+}
+
+/** Records to draw: all of them up to maxRows, else evenly spaced ones (always first and last). */
+export function pickRows<T>(recs: T[], maxRows: number): T[] {
+  if (recs.length <= maxRows) return recs;
+  const out: T[] = [];
+  for (let j = 0; j < maxRows; j++) out.push(recs[Math.round((j * (recs.length - 1)) / (maxRows - 1))]);
+  return out;
+}
+
+export interface Row {
+  rec: HistogramRecord;
+  shape: Shape;
+  base: number; // baseline y (css px)
+  color: string;
+}
+
+export interface HistLayout {
+  rows: Row[];
+  left: number;
+  top: number;
+  plotW: number;
+  plotH: number;
+  x0: number;
+  x1: number;
+  yScale: number; // px per density unit
+  clipH: number; // heights are clipped here (spikes)
+  mode: HistMode;
+}
+
+export function layoutHistograms(
+  recs: HistogramRecord[], width: number, height: number, mode: HistMode, color: string, theme: Theme,
+): HistLayout {
+  const left = 12, top = 10, bottom = 24;
+  const right = mode === "offset" ? 58 : 14;
+  const plotW = Math.max(20, width - left - right), plotH = Math.max(20, height - top - bottom);
+  const [x0, x1] = valueExtent(recs);
+  const picked = pickRows(recs, mode === "offset" ? Math.max(6, Math.floor(plotH / 5)) : 120);
+  const minWidth = (x1 - x0) / displayBins(picked, plotW);
+  const m = picked.length;
+  const shapes = picked.map((r) => histogramShape(r.edges, r.counts, minWidth));
+  const maxY = robustMax(shapes);
+  const peak = mode === "offset" ? (m > 1 ? plotH * 0.45 : plotH * 0.92) : plotH * 0.94;
+  const yScale = peak / maxY;
+  const old = theme.dark ? mix(color, theme.bg, 0.62) : mix(color, "#ffffff", 0.72);
+  const young = theme.dark ? mix(color, "#ffffff", 0.12) : mix(color, "#000000", 0.18);
+  const rows = picked.map((rec, j) => {
+    const t = m > 1 ? j / (m - 1) : 1;
+    const base = mode === "offset" ? top + peak + (plotH - peak) * (m > 1 ? t : 1) : top + plotH;
+    return { rec, shape: shapes[j], base, color: mix(old, young, t) };
+  });
+  const clipH = mode === "offset" ? peak * 1.25 : plotH; // spikes: a bit above their row / the plot top
+  return { rows, left, top, plotW, plotH, x0, x1, yScale, clipH, mode };
+}
+
+/**
+ * Height scale: the largest density, unless a few spikes (point masses, e.g. ReLU zeros in one
+ * narrow bin) are far above the rest; then 3x the 90th percentile, and the spikes are clipped.
+ */
+export function robustMax(shapes: Shape[]): number {
+  let max = 0;
+  const all: number[] = [];
+  for (const s of shapes) {
+    if (s.maxY > max) max = s.maxY;
+    for (const y of s.ys) if (y > 0) all.push(y);
+  }
+  if (all.length < 10) return max || 1;
+  all.sort((a, b) => a - b);
+  const p90 = all[Math.floor(all.length * 0.9)];
+  return Math.min(max, 3 * p90) || max || 1;
+}
+
+export function xToPx(L: HistLayout, x: number) {
+  return L.left + ((x - L.x0) / (L.x1 - L.x0)) * L.plotW;
+}
+
+export function pxToX(L: HistLayout, px: number) {
+  return L.x0 + ((px - L.left) / L.plotW) * (L.x1 - L.x0);
+}
+
+function trace(ctx: CanvasRenderingContext2D, L: HistLayout, row: Row, close: boolean) {
+  const { xs, ys } = row.shape;
+  const e = row.rec.edges;
+  ctx.beginPath();
+  ctx.moveTo(xToPx(L, e[0]), row.base);
+  for (let i = 0; i < xs.length; i++) ctx.lineTo(xToPx(L, xs[i]), row.base - Math.min(ys[i] * L.yScale, L.clipH));
+  ctx.lineTo(xToPx(L, e[e.length - 1]), row.base);
+  if (close) ctx.closePath();
+}
+
+/** Draw on a context already scaled to css pixels. `hover`: the row to outline. */
+export function drawHistograms(ctx: CanvasRenderingContext2D, L: HistLayout, width: number, height: number, theme: Theme, hover: Row | null) {
+  ctx.clearRect(0, 0, width, height);
+  const font = `11px ${theme.font}`;
+  ctx.font = font;
+  ctx.lineJoin = "round";
+
+  // x grid and ticks
+  const { ticks, step } = niceTicks(L.x0, L.x1, Math.max(2, Math.floor(L.plotW / 80)));
+  ctx.strokeStyle = theme.grid;
+  ctx.lineWidth = 1;
+  ctx.fillStyle = theme.fg2;
+  ctx.textAlign = "center";
+  ctx.textBaseline = "top";
+  for (const t of ticks) {
+    const x = Math.round(xToPx(L, t)) + 0.5;
+    ctx.beginPath();
+    ctx.moveTo(x, L.top);
+    ctx.lineTo(x, L.top + L.plotH);
+    ctx.stroke();
+    ctx.fillText(fmtTick(t, step), x, L.top + L.plotH + 6);
+  }
+
+  if (L.mode === "offset") {
+    for (const row of L.rows) {
+      trace(ctx, L, row, true);
+      ctx.fillStyle = row.color;
+      ctx.fill();
+      ctx.strokeStyle = theme.dark ? "rgba(0,0,0,0.55)" : "rgba(255,255,255,0.9)";
+      ctx.lineWidth = 1;
+      ctx.stroke();
+    }
+    // step axis on the right: a few rows' steps at their baselines
+    ctx.textAlign = "left";
+    ctx.textBaseline = "middle";
+    ctx.fillStyle = theme.fg2;
+    const labelEvery = Math.max(1, Math.ceil(L.rows.length / Math.max(2, Math.floor(L.plotH / 22))));
+    const steps = L.rows.map((r) => r.rec.step);
+    const stepIncr = Math.max(1, (steps[steps.length - 1] - steps[0]) / Math.max(1, L.rows.length));
+    L.rows.forEach((r, j) => {
+      if (j % labelEvery !== 0 && j !== L.rows.length - 1) return;
+      if (j !== L.rows.length - 1 && L.rows.length - 1 - j < labelEvery * 0.6) return;
+      ctx.fillText(fmtStepTick(r.rec.step, stepIncr), L.left + L.plotW + 8, r.base);
+    });
+  } else {
+    ctx.lineWidth = 1.25;
+    L.rows.forEach((row, j) => {
+      trace(ctx, L, row, false);
+      ctx.strokeStyle = row.color;
+      ctx.lineWidth = j === L.rows.length - 1 ? 2 : 1.1;
+      ctx.stroke();
+    });
+  }
+
+  if (hover) {
+    trace(ctx, L, hover, L.mode === "offset");
+    ctx.strokeStyle = theme.fg;
+    ctx.lineWidth = 1.75;
+    ctx.stroke();
+  }
+}
+
+/** The row under the pointer: nearest baseline (offset) or nearest curve (overlay). */
+export function hitRow(L: HistLayout, px: number, py: number): Row | null {
+  if (L.rows.length === 0) return null;
+  if (L.mode === "offset") {
+    let best: Row | null = null, bestD = Infinity;
+    for (const r of L.rows) {
+      const d = Math.abs(r.base - py);
+      if (d < bestD) { bestD = d; best = r; }
+    }
+    return best;
+  }
+  const x = pxToX(L, px);
+  let best: Row | null = null, bestD = Infinity;
+  for (const r of L.rows) {
+    const y = r.base - Math.min(densityAt(r.shape, x) * L.yScale, L.clipH);
+    const d = Math.abs(y - py);
+    if (d <= bestD) { bestD = d; best = r; }
+  }
+  return best;
+}
+
+function densityAt(s: Shape, x: number): number {
+  const { xs, ys } = s;
+  if (xs.length === 0 || x < xs[0] || x > xs[xs.length - 1]) return 0;
+  let i = 1;
+  while (i < xs.length && xs[i] < x) i++;
+  if (i >= xs.length) return ys[ys.length - 1];
+  const t = (x - xs[i - 1]) / (xs[i] - xs[i - 1] || 1);
+  return ys[i - 1] + t * (ys[i] - ys[i - 1]);
+}
+
+/** The stored bin of a record containing x: [left, right, count], or null. */
+export function binAt(rec: HistogramRecord, x: number): [number, number, number] | null {
+  const e = rec.edges;
+  let lo = 0, hi = e.length - 1;
+  if (!(x >= e[0] && x <= e[hi])) return null;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (e[mid] <= x) lo = mid;
+    else hi = mid;
+  }
+  return [e[lo], e[lo + 1], rec.counts[lo]];
+}

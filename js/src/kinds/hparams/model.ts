@@ -1,0 +1,244 @@
+// The HPARAMS tab's data, without DOM: sessions (one per run with a session record), their
+// columns (hyperparameters, then metrics) and what the table does with them: formatting,
+// sorting, the row filter and per-column filters. Everything here is pure and unit-tested.
+
+import { fmtValue } from "../../ui/format";
+import { makeFilter } from "../../ui/dom";
+
+/** A hyperparameter value as the protocol sends it (integral numbers arrive as ints). */
+export type HValue = number | string | boolean | null;
+
+/** What the tab needs of the hparams records (a subset of HParamsRecord). */
+export interface SessionRecord {
+  run: string;
+  step: number;
+  index: number;
+  hparams: Record<string, HValue>;
+  metrics: readonly string[];
+}
+export interface ExperimentRecord {
+  metrics: readonly string[];
+  domains: Record<string, readonly HValue[]>;
+}
+
+/** The last point of a metric's scalar series in a run. */
+export interface MetricValue {
+  value: number;
+  step: number;
+}
+
+export interface Column {
+  /** Unique among columns: `h:<name>` for a hyperparameter, `m:<tag>` for a metric. */
+  key: string;
+  name: string;
+  group: "hparam" | "metric";
+  /** Numbers on a linear/log axis, or categories (strings, bools, mixed) evenly spaced. */
+  type: "number" | "category";
+  /** Categories in axis order (category columns): the domain's order, then the others sorted. */
+  categories: string[];
+  /** Finite range of the values (number columns); NaN when there is none. */
+  min: number;
+  max: number;
+}
+
+export interface Session {
+  run: string;
+  hparams: Record<string, HValue>;
+  metrics: Record<string, MetricValue | undefined>;
+}
+
+export interface Model {
+  columns: Column[];
+  sessions: Session[];
+}
+
+export const hparamKey = (name: string) => `h:${name}`;
+export const metricKey = (tag: string) => `m:${tag}`;
+
+/** A session's value in a column: a number, a string/bool, or undefined when it has none. */
+export function cellValue(s: Session, col: Column): number | string | boolean | undefined {
+  if (col.group === "metric") return s.metrics[col.name]?.value;
+  const v = s.hparams[col.name];
+  if (v === null || v === undefined) return undefined;
+  if (col.type === "number") return asNumber(v);
+  return v;
+}
+
+/** Python sends non-finite floats as strings ("nan", "inf", "-inf"). */
+const NONFINITE: Record<string, number> = { nan: NaN, inf: Infinity, "-inf": -Infinity, infinity: Infinity, "-infinity": -Infinity };
+
+function asNumber(v: HValue): number | undefined {
+  if (typeof v === "number") return v;
+  if (typeof v === "string" && v.toLowerCase() in NONFINITE) return NONFINITE[v.toLowerCase()];
+  return undefined;
+}
+
+/** The category label of a value (its axis position and filter text). */
+export function categoryOf(v: number | string | boolean): string {
+  return typeof v === "string" ? v : String(v);
+}
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
+
+/** The columns for these sessions: hyperparameters in first-seen order, then metric tags. */
+export function inferColumns(
+  sessions: readonly Session[], metricTags: readonly string[], domains: Record<string, readonly HValue[]>,
+): Column[] {
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const s of sessions) for (const k of Object.keys(s.hparams)) if (!seen.has(k)) { seen.add(k); names.push(k); }
+  const cols: Column[] = names.map((name) => {
+    const vals = sessions.map((s) => s.hparams[name]).filter((v): v is Exclude<HValue, null> => v !== null && v !== undefined);
+    const numeric = vals.length > 0 && vals.every((v) => asNumber(v) !== undefined);
+    if (numeric) {
+      const nums = [...vals.map((v) => asNumber(v)!), ...(domains[name] ?? []).map((d) => asNumber(d as HValue) ?? NaN)];
+      const [min, max] = finiteRange(nums);
+      return { key: hparamKey(name), name, group: "hparam", type: "number", categories: [], min, max };
+    }
+    const dom = (domains[name] ?? []).filter((d) => d !== null).map((d) => categoryOf(d as string));
+    const rest = [...new Set(vals.map(categoryOf))].filter((c) => !dom.includes(c)).sort(collator.compare);
+    return { key: hparamKey(name), name, group: "hparam", type: "category", categories: [...dom, ...rest], min: NaN, max: NaN };
+  });
+  for (const tag of metricTags) {
+    const [min, max] = finiteRange(sessions.map((s) => s.metrics[tag]?.value ?? NaN));
+    cols.push({ key: metricKey(tag), name: tag, group: "metric", type: "number", categories: [], min, max });
+  }
+  return cols;
+}
+
+function finiteRange(vals: readonly number[]): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of vals) if (Number.isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  return lo <= hi ? [lo, hi] : [NaN, NaN];
+}
+
+/**
+ * Sessions from the hparams records: one per run that has a session record (its latest one),
+ * metric tags = the union of every record's `metrics` (sessions' and experiments'), in order.
+ */
+export function buildModel(
+  sessionRecords: readonly SessionRecord[],
+  experiments: readonly ExperimentRecord[],
+  metricValue: (run: string, tag: string) => MetricValue | undefined,
+): Model {
+  const latest = new Map<string, SessionRecord>();
+  for (const r of sessionRecords) {
+    const prev = latest.get(r.run);
+    if (!prev || r.step > prev.step || (r.step === prev.step && r.index > prev.index)) latest.set(r.run, r);
+  }
+  const tags: string[] = [];
+  const seen = new Set<string>();
+  const add = (t: string) => { if (!seen.has(t)) { seen.add(t); tags.push(t); } };
+  for (const e of experiments) e.metrics.forEach(add);
+  for (const r of sessionRecords) r.metrics.forEach(add);
+  const domains: Record<string, readonly HValue[]> = {};
+  for (const e of experiments) for (const [k, d] of Object.entries(e.domains)) if (!(k in domains)) domains[k] = d;
+  const sessions: Session[] = [...latest.values()]
+    .sort((a, b) => collator.compare(a.run, b.run))
+    .map((r) => {
+      const metrics: Record<string, MetricValue | undefined> = {};
+      for (const t of tags) metrics[t] = metricValue(r.run, t);
+      return { run: r.run, hparams: r.hparams, metrics };
+    });
+  return { columns: inferColumns(sessions, tags, domains), sessions };
+}
+
+// ------------------------------------------------------------------ formatting
+
+/** A cell: ints as ints ("64", "1000000"), other numbers to 5 significant digits, bools, strings. */
+export function fmtCell(v: number | string | boolean | undefined): string {
+  if (v === undefined) return "";
+  if (typeof v === "number") {
+    if (Number.isInteger(v) && Math.abs(v) < 1e21) return String(v);
+    return fmtValue(v);
+  }
+  return String(v);
+}
+
+/** The exact value, for a title attribute. */
+export function fmtExact(v: number | string | boolean | undefined): string {
+  return v === undefined ? "" : String(v);
+}
+
+// ------------------------------------------------------------------ sorting
+
+export type SortDir = "asc" | "desc";
+
+/** Order of two values of a column; missing (and NaN) values always sort last. */
+export function compareCells(a: number | string | boolean | undefined, b: number | string | boolean | undefined, dir: SortDir): number {
+  const missA = a === undefined || (typeof a === "number" && Number.isNaN(a));
+  const missB = b === undefined || (typeof b === "number" && Number.isNaN(b));
+  if (missA || missB) return missA === missB ? 0 : missA ? 1 : -1;
+  let c: number;
+  if (typeof a === "number" && typeof b === "number") c = a < b ? -1 : a > b ? 1 : 0;
+  else if (typeof a === "number") c = -1; // numbers before text in a mixed column
+  else if (typeof b === "number") c = 1;
+  else c = collator.compare(String(a), String(b));
+  return dir === "asc" ? c : -c;
+}
+
+/** Sessions sorted by a column (stable; ties keep run order); `key` null: by run name. */
+export function sortSessions(sessions: readonly Session[], col: Column | null, dir: SortDir): Session[] {
+  const out = sessions.map((s, i) => ({ s, i }));
+  out.sort((x, y) => {
+    const c = col ? compareCells(cellValue(x.s, col), cellValue(y.s, col), dir)
+      : (dir === "asc" ? 1 : -1) * collator.compare(x.s.run, y.s.run);
+    return c || x.i - y.i;
+  });
+  return out.map((x) => x.s);
+}
+
+// ------------------------------------------------------------------ filters
+
+/** The row filter: a regex (case-insensitive; plain text when invalid) over run name and cells. */
+export function rowFilter(pattern: string, columns: readonly Column[]): { test: (s: Session) => boolean; valid: boolean } {
+  const f = makeFilter(pattern);
+  if (!pattern.trim()) return { test: () => true, valid: true };
+  return {
+    valid: f.valid,
+    test: (s) => f.test(s.run) || columns.some((c) => {
+      const v = cellValue(s, c);
+      return v !== undefined && (f.test(fmtCell(v)) || f.test(fmtExact(v)));
+    }),
+  };
+}
+
+type Pred = (v: number | string | boolean | undefined) => boolean;
+
+const NUM = String.raw`[-+]?(?:\d+\.?\d*|\.\d+)(?:e[-+]?\d+)?`;
+
+/**
+ * A per-column filter. Number columns take comparisons and ranges, all of which must hold:
+ * `>0.1`, `<=3`, `=64`, `0.1..0.5`, `>1e-3 <1e-2`; anything else (and category columns) is a
+ * case-insensitive regex over the cell text. Empty: everything passes. `!` alone: only empty cells.
+ */
+export function columnFilter(text: string, col: Column): { test: Pred; valid: boolean } {
+  const t = text.trim();
+  if (!t) return { test: () => true, valid: true };
+  if (t === "!") return { test: (v) => v === undefined, valid: true };
+  if (col.type === "number") {
+    const parts = t.split(/[\s,]+/).filter(Boolean);
+    const preds: ((x: number) => boolean)[] = [];
+    for (const p of parts) {
+      let m = new RegExp(`^(<=|>=|<|>|=|==)\\s*(${NUM})$`, "i").exec(p);
+      if (m) {
+        const x = Number(m[2]);
+        const op = m[1];
+        preds.push(op === "<" ? (v) => v < x : op === "<=" ? (v) => v <= x : op === ">" ? (v) => v > x
+          : op === ">=" ? (v) => v >= x : (v) => Math.abs(v - x) <= 1e-12 * Math.max(1, Math.abs(x)));
+        continue;
+      }
+      m = new RegExp(`^(${NUM})\\.\\.(${NUM})$`, "i").exec(p);
+      if (m) {
+        const lo = Math.min(Number(m[1]), Number(m[2])), hi = Math.max(Number(m[1]), Number(m[2]));
+        preds.push((v) => v >= lo && v <= hi);
+        continue;
+      }
+      preds.length = 0;
+      break;
+    }
+    if (preds.length) return { test: (v) => typeof v === "number" && preds.every((p) => p(v)), valid: true };
+  }
+  const f = makeFilter(t);
+  return { test: (v) => v !== undefined && (f.test(fmtCell(v)) || f.test(fmtExact(v))), valid: f.valid };
+}

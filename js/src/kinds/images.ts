@@ -1,0 +1,404 @@
+// Images: a card per (run, tag) showing the image of the selected step, with a slider over every
+// logged step (no sampling). The slider follows new images while it sits on the latest.
+// Images are scaled to the card (crisp pixels when scaled up), or shown at their actual size;
+// brightness and contrast apply to every image of the view (sidebar, as TensorBoard's settings);
+// a click opens the image large in a lightbox inside the board (Esc, a click or × closes it,
+// ←/→ step through that card's images).
+// Wire: `{..., width, height, mime}`, buffer = the encoded image bytes.
+
+import { h, iconButton, ICONS, icon } from "../ui/dom";
+import { fmtWall } from "../ui/format";
+import { cardHead, RecordsPanel, type RecordCard } from "../ui/records-panel";
+import { num, str, toBytes } from "../wire";
+import { recordCount, recordKind, type RecordKind, type RecordList, type RecordSlice } from "./record-kind";
+import { DASHBOARD_ORDER, type PanelContext, type RecordEntry } from "./types";
+
+export interface ImageRecord extends RecordEntry {
+  width: number;
+  height: number;
+  mime: string;
+  bytes: Uint8Array;
+}
+
+export const images: RecordKind<ImageRecord> = recordKind<ImageRecord>({
+  name: "images",
+  label: "Images",
+  order: DASHBOARD_ORDER.images,
+  decode(e, buffers, base) {
+    const buf = buffers.of(e);
+    if (!buf) throw new RangeError(`missing buffer for image ${base.run}/${base.tag}`);
+    return { ...base, width: num(e.width, 0), height: num(e.height, 0), mime: str(e.mime) ?? "image/png", bytes: toBytes(buf) };
+  },
+  createPanel: (ctx, records) => new ImagesPanel(ctx, records),
+  hooks: (store) => ({ imageCount: String(recordCount(store, images)) }),
+});
+
+// ------------------------------------------------------------------ pure helpers (tested)
+
+/** The CSS filter for brightness and contrast (1 = unchanged); "none" when both are 1. */
+export function imageFilter(brightness: number, contrast: number): string {
+  const b = Number.isFinite(brightness) ? Math.max(0, brightness) : 1;
+  const c = Number.isFinite(contrast) ? Math.max(0, contrast) : 1;
+  if (b === 1 && c === 1) return "none";
+  return `brightness(${+b.toFixed(3)}) contrast(${+c.toFixed(3)})`;
+}
+
+/** The scale at which an image of natural size nw x nh fits a box of availW x availH. */
+export function fitScale(nw: number, nh: number, availW: number, availH: number): number {
+  if (!(nw > 0 && nh > 0 && availW > 0 && availH > 0)) return 1;
+  return Math.min(availW / nw, availH / nh);
+}
+
+/** "step 900", plus "(sample i/n)" when several images share the step (logged at one step). */
+export function stepLabel(recs: readonly { step: number }[], pos: number): string {
+  const rec = recs[pos];
+  if (!rec) return "";
+  let first = pos, last = pos;
+  while (first > 0 && recs[first - 1].step === rec.step) first--;
+  while (last < recs.length - 1 && recs[last + 1].step === rec.step) last++;
+  const sample = last > first ? `  (sample ${pos - first + 1}/${last - first + 1})` : "";
+  return `step ${rec.step}${sample}`;
+}
+
+/** Wall time and size of an image record, for the line under the slider. */
+export function imageInfo(rec: { wall: number; width: number; height: number }): string {
+  const parts = [fmtWall(rec.wall)];
+  if (rec.width > 0 && rec.height > 0) parts.push(`${rec.width}×${rec.height}`);
+  return parts.filter(Boolean).join("  ·  ");
+}
+
+/** Scaled up by more than this, images are drawn with crisp (nearest-neighbour) pixels. */
+const PIXELATED_ABOVE = 1.01;
+const URL_CACHE = 48;
+
+/** Per-view options of the Images tab, shared by its cards and lightbox. */
+interface ImageOptions {
+  actualSize: boolean;
+  brightness: number;
+  contrast: number;
+}
+
+/** Object URLs of image records, least recently used evicted (but never the ones in `keep`). */
+class UrlCache {
+  private urls = new Map<ImageRecord, string>();
+
+  get(rec: ImageRecord, keep: (r: ImageRecord) => boolean): string {
+    let u = this.urls.get(rec);
+    if (u) {
+      this.urls.delete(rec); // LRU: move to the end
+      this.urls.set(rec, u);
+      return u;
+    }
+    u = URL.createObjectURL(new Blob([rec.bytes as BlobPart], { type: rec.mime || "image/png" }));
+    this.urls.set(rec, u);
+    if (this.urls.size > URL_CACHE) {
+      for (const [oldRec, oldUrl] of this.urls) {
+        if (this.urls.size <= URL_CACHE) break;
+        if (oldRec === rec || keep(oldRec)) continue;
+        URL.revokeObjectURL(oldUrl);
+        this.urls.delete(oldRec);
+      }
+    }
+    return u;
+  }
+
+  clear() {
+    for (const u of this.urls.values()) URL.revokeObjectURL(u);
+    this.urls.clear();
+  }
+}
+
+// ------------------------------------------------------------------ lightbox
+
+/** A full-board overlay showing one image large; one per panel, placed in the board's root. */
+class Lightbox {
+  readonly el: HTMLElement;
+  private readonly img: HTMLImageElement;
+  private readonly caption: HTMLElement;
+  private readonly closeBtn: HTMLButtonElement;
+  private recs: ImageRecord[] = [];
+  private pos = 0;
+  private run = "";
+  private tag = "";
+  private returnFocus: HTMLElement | null = null;
+  private readonly urls = new UrlCache();
+
+  constructor(private readonly opts: ImageOptions) {
+    this.img = h("img", { class: "cb-lightbox-img", alt: "", draggable: "false" });
+    this.img.addEventListener("load", () => this.fit());
+    this.caption = h("div", { class: "cb-lightbox-caption" });
+    this.closeBtn = h("button", { class: "cb-icon cb-lightbox-close", type: "button", title: "Close (Esc)", "aria-label": "Close" });
+    this.closeBtn.append(icon(["M4 4l8 8", "M12 4l-8 8"]));
+    this.el = h("div", { class: "cb-lightbox", role: "dialog", "aria-modal": "true", "aria-label": "Image", tabindex: -1 },
+      h("div", { class: "cb-lightbox-stage" }, this.img), this.caption, this.closeBtn);
+    // any click closes it (the image too: nothing in it is interactive)
+    this.el.addEventListener("click", (e) => {
+      e.stopPropagation();
+      this.close();
+    });
+  }
+
+  get isOpen() {
+    return this.el.isConnected;
+  }
+
+  open(host: HTMLElement, run: string, tag: string, recs: ImageRecord[], pos: number, from: HTMLElement | null) {
+    this.run = run;
+    this.tag = tag;
+    this.recs = recs;
+    this.pos = pos;
+    this.returnFocus = from;
+    if (this.el.parentElement !== host) host.append(this.el);
+    this.el.ownerDocument.addEventListener("keydown", this.onKey, true);
+    this.show();
+    this.closeBtn.focus({ preventScroll: true });
+  }
+
+  close() {
+    if (!this.isOpen) return;
+    this.el.ownerDocument.removeEventListener("keydown", this.onKey, true);
+    this.el.remove();
+    this.img.removeAttribute("src");
+    this.urls.clear();
+    this.returnFocus?.focus({ preventScroll: true });
+    this.returnFocus = null;
+  }
+
+  /** Apply the view's brightness and contrast. */
+  applyFilter() {
+    this.img.style.filter = imageFilter(this.opts.brightness, this.opts.contrast);
+  }
+
+  private onKey = (e: KeyboardEvent) => {
+    if (e.key === "Escape") {
+      e.preventDefault();
+      e.stopPropagation();
+      this.close();
+    } else if ((e.key === "ArrowLeft" || e.key === "ArrowRight") && this.recs.length > 1) {
+      e.preventDefault();
+      e.stopPropagation();
+      this.pos = Math.min(this.recs.length - 1, Math.max(0, this.pos + (e.key === "ArrowLeft" ? -1 : 1)));
+      this.show();
+    }
+  };
+
+  private show() {
+    const rec = this.recs[this.pos];
+    if (!rec) return this.close();
+    this.applyFilter();
+    this.img.alt = `${this.tag} (${this.run}), ${stepLabel(this.recs, this.pos)}`;
+    this.img.src = this.urls.get(rec, () => false);
+    const nav = this.recs.length > 1 ? `  ·  ${this.pos + 1} of ${this.recs.length} (←/→)` : "";
+    this.caption.replaceChildren(
+      h("span", { class: "cb-lightbox-tag", text: this.tag }),
+      h("span", { class: "cb-lightbox-run", text: this.run }),
+      h("span", { class: "cb-muted", text: `${stepLabel(this.recs, this.pos)}  ·  ${imageInfo(rec)}${nav}` }));
+    this.fit();
+  }
+
+  /** As large as the board allows; crisp pixels when that scales the image up. */
+  private fit() {
+    const nw = this.img.naturalWidth, nh = this.img.naturalHeight;
+    const stage = this.img.parentElement;
+    if (!nw || !nh || !stage) return;
+    const k = fitScale(nw, nh, stage.clientWidth, stage.clientHeight);
+    this.img.style.width = `${Math.max(1, Math.floor(nw * k))}px`;
+    this.img.style.height = `${Math.max(1, Math.floor(nh * k))}px`;
+    this.img.classList.toggle("cb-pixelated", k > PIXELATED_ABOVE);
+  }
+}
+
+// ------------------------------------------------------------------ cards
+
+class ImageCard implements RecordCard<ImageRecord> {
+  readonly el: HTMLElement;
+  readonly box: HTMLElement;
+  private readonly img: HTMLImageElement;
+  private readonly slider: HTMLInputElement;
+  private readonly label: HTMLElement;
+  private readonly info: HTMLElement;
+  private readonly wideBtn: HTMLButtonElement;
+  private recs: ImageRecord[] = [];
+  private pos = -1;
+  private follow = true;
+  private shown: ImageRecord | null = null;
+  private readonly urls = new UrlCache();
+
+  constructor(
+    private readonly panel: ImagesPanel,
+    ctx: PanelContext,
+    private readonly list: RecordList<ImageRecord>,
+  ) {
+    this.img = h("img", { alt: `${list.tag} (${list.run})`, draggable: "false", title: "Click to enlarge" });
+    this.img.addEventListener("load", () => this.fit());
+    this.box = h("div", { class: "cb-img-box", role: "button", tabindex: 0, "aria-label": `Enlarge ${list.tag} (${list.run})` }, this.img);
+    this.box.addEventListener("click", () => this.enlarge());
+    this.box.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") {
+        e.preventDefault();
+        this.enlarge();
+      }
+    });
+    this.slider = h("input", { type: "range", min: 0, max: 0, step: 1, value: 0, "aria-label": "Step" });
+    this.label = h("span", { class: "cb-step" });
+    this.info = h("div", { class: "cb-img-info" });
+    this.slider.addEventListener("input", () => {
+      this.pos = Number(this.slider.value);
+      this.follow = this.pos >= this.recs.length - 1;
+      this.show();
+    });
+    this.wideBtn = iconButton("expand", "Expand to the full width");
+    this.wideBtn.addEventListener("click", () => {
+      const wide = this.el.classList.toggle("cb-wide");
+      this.wideBtn.replaceChildren(icon(ICONS[wide ? "collapse" : "expand"]));
+      this.wideBtn.title = wide ? "Back to the grid" : "Expand to the full width";
+      this.wideBtn.setAttribute("aria-label", this.wideBtn.title);
+      this.wideBtn.setAttribute("aria-pressed", String(wide));
+      this.fit();
+    });
+    this.el = h("div", { class: "cb-card cb-image-card" },
+      cardHead(ctx, list.run, list.tag, h("span", { class: "cb-actions" }, this.wideBtn)),
+      this.box,
+      h("div", { class: "cb-slider-row" }, this.slider, this.label),
+      this.info);
+    this.applyOptions();
+  }
+
+  update(list: RecordList<ImageRecord>) {
+    const prev = this.recs[this.pos];
+    this.recs = list.list();
+    const n = this.recs.length;
+    if (this.follow || this.pos < 0) this.pos = n - 1;
+    else if (prev) this.pos = Math.max(0, this.recs.indexOf(prev)); // records inserted before it
+    this.slider.max = String(Math.max(0, n - 1));
+    this.slider.value = String(this.pos);
+    this.slider.disabled = n <= 1;
+    this.show();
+  }
+
+  private show() {
+    const rec = this.recs[this.pos];
+    if (!rec) return;
+    this.label.textContent = stepLabel(this.recs, this.pos);
+    this.label.title = `${this.pos + 1} of ${this.recs.length} images`;
+    this.info.textContent = imageInfo(rec);
+    this.info.title = `wall time of the image shown${rec.width ? `; ${rec.width}×${rec.height} pixels` : ""}`;
+    if (rec === this.shown) return;
+    this.shown = rec;
+    this.img.src = this.urls.get(rec, (r) => r === this.shown);
+  }
+
+  private enlarge() {
+    if (this.recs[this.pos]) this.panel.openLightbox(this.list.run, this.list.tag, this.recs, this.pos, this.box);
+  }
+
+  /** Actual size or fitted to the card; per-view options changed. */
+  applyOptions() {
+    this.box.classList.toggle("cb-actual", this.panel.opts.actualSize);
+    this.fit();
+  }
+
+  /** Crisp pixels when the image is drawn larger than it is. */
+  fit() {
+    const nw = this.img.naturalWidth, nh = this.img.naturalHeight;
+    if (!nw || !nh) return;
+    const k = this.panel.opts.actualSize ? 1 : fitScale(nw, nh, this.img.clientWidth, this.img.clientHeight);
+    this.img.classList.toggle("cb-pixelated", k > PIXELATED_ABOVE);
+  }
+
+  destroy() {
+    this.urls.clear();
+    this.el.remove();
+  }
+}
+
+class ImagesPanel extends RecordsPanel<ImageRecord> {
+  readonly opts: ImageOptions = { actualSize: false, brightness: 1, contrast: 1 };
+  private readonly controls: HTMLElement;
+  private readonly actualBox: HTMLInputElement;
+  private readonly brightRange: HTMLInputElement;
+  private readonly contrastRange: HTMLInputElement;
+  private readonly brightOut: HTMLElement;
+  private readonly contrastOut: HTMLElement;
+  private readonly lightbox: Lightbox;
+  private readonly byBox = new Map<Element, ImageCard>();
+  private readonly ro: ResizeObserver | null;
+
+  constructor(ctx: PanelContext, records: RecordSlice<ImageRecord>) {
+    super(ctx, records, { kind: "images", gridClass: "cb-grid-small" });
+    this.lightbox = new Lightbox(this.opts);
+    this.ro = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
+      for (const e of entries) this.byBox.get(e.target)?.fit();
+    });
+
+    this.actualBox = h("input", { type: "checkbox" });
+    this.actualBox.addEventListener("change", () => {
+      this.opts.actualSize = this.actualBox.checked;
+      for (const c of this.byBox.values()) c.applyOptions();
+    });
+    this.brightRange = h("input", { type: "range", min: 0, max: 2, step: 0.01, value: 1, "aria-label": "Brightness" });
+    this.contrastRange = h("input", { type: "range", min: 0, max: 5, step: 0.01, value: 1, "aria-label": "Contrast" });
+    this.brightOut = h("span", { class: "cb-muted cb-range-out" });
+    this.contrastOut = h("span", { class: "cb-muted cb-range-out" });
+    this.brightRange.addEventListener("input", () => {
+      this.opts.brightness = Number(this.brightRange.value);
+      this.applyFilter();
+    });
+    this.contrastRange.addEventListener("input", () => {
+      this.opts.contrast = Number(this.contrastRange.value);
+      this.applyFilter();
+    });
+    const reset = h("button", { class: "cb-linkbtn", type: "button", text: "reset" });
+    reset.addEventListener("click", () => {
+      this.opts.brightness = 1;
+      this.opts.contrast = 1;
+      this.applyFilter();
+    });
+    this.controls = h("div", { class: "cb-side-section cb-image-settings" },
+      h("div", { class: "cb-side-title", text: "Images" }),
+      h("label", { class: "cb-field" }, h("span", { class: "cb-label", text: "Brightness" }), this.brightRange, this.brightOut),
+      h("label", { class: "cb-field" }, h("span", { class: "cb-label", text: "Contrast" }), this.contrastRange, this.contrastOut),
+      h("div", { class: "cb-field" }, reset),
+      h("label", { class: "cb-field" }, this.actualBox, h("span", { text: "Show actual image size" })),
+      h("div", { class: "cb-muted", text: "Click an image to enlarge it." }));
+    this.applyFilter();
+  }
+
+  override settingsEl() {
+    return this.controls;
+  }
+
+  override syncControls() {
+    this.actualBox.checked = this.opts.actualSize;
+    this.brightRange.value = String(this.opts.brightness);
+    this.contrastRange.value = String(this.opts.contrast);
+    this.brightOut.textContent = `${Math.round(this.opts.brightness * 100)}%`;
+    this.contrastOut.textContent = `${Math.round(this.opts.contrast * 100)}%`;
+  }
+
+  private applyFilter() {
+    const f = imageFilter(this.opts.brightness, this.opts.contrast);
+    this.el.style.setProperty("--cb-img-filter", f);
+    this.lightbox.applyFilter();
+    this.syncControls();
+  }
+
+  openLightbox(run: string, tag: string, recs: ImageRecord[], pos: number, from: HTMLElement) {
+    const host = this.el.closest<HTMLElement>(".cellboard") ?? this.el;
+    this.lightbox.open(host, run, tag, recs, pos, from);
+  }
+
+  protected makeCard(list: RecordList<ImageRecord>) {
+    const card = new ImageCard(this, this.ctx, list);
+    this.byBox.set(card.box, card);
+    this.ro?.observe(card.box);
+    return card;
+  }
+
+  override destroy() {
+    this.ro?.disconnect();
+    this.byBox.clear();
+    this.lightbox.close();
+    super.destroy();
+  }
+}

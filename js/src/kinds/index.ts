@@ -1,0 +1,25 @@
+// The registry: every data kind the frontend knows, one line each (tabs sort by `order`).
+// Adding a kind: write kinds/<kind>.ts (see docs/adding-a-kind.md) and list it here.
+
+import { audio } from "./audio";
+import { customScalars } from "./custom_scalars";
+import { histograms } from "./histograms";
+import { hparams } from "./hparams";
+import { images } from "./images";
+import { pr_curves } from "./pr_curves";
+import { scalars } from "./scalars";
+import { text } from "./text";
+import type { AnyKind } from "./types";
+
+export const KINDS: readonly AnyKind[] = [
+  scalars,
+  customScalars,
+  images,
+  histograms,
+  text,
+  audio,
+  pr_curves,
+  hparams,
+].sort((a, b) => a.order - b.order);
+
+export { audio, customScalars, histograms, hparams, images, pr_curves, scalars, text };

@@ -1,0 +1,672 @@
+// One scalar card: a uPlot chart of one tag, one coloured line per run (faint raw line behind
+// the smoothed one), drag to zoom / double-click to reset, a nearest-point tooltip and CSV export.
+// A legend under the chart names its runs in full (unless the board has one run); with several,
+// the run nearest the cursor (or under the pointer in the legend) is highlighted, others dimmed. A point with no
+// neighbour to join (a one-point series, or one between NaNs) is drawn as a dot.
+//
+// Drawing cost is bounded by the chart's width: every series is reduced to min/max per pixel
+// bucket (downsample.ts) on a grid shared by the chart, so a live update is one O(points) pass
+// plus a uPlot setData on the existing instance. The uPlot instance is rebuilt only when the
+// chart's configuration changes (runs shown, smoothing on/off, axis type, log scale, theme).
+
+import uPlot from "uplot";
+import { downloadText, h, iconButton } from "../../ui/dom";
+import { fmtDuration, fmtInt, fmtRelTick, fmtStepTick, fmtTick, fmtValue, fmtWall, SECOND_INCRS } from "../../ui/format";
+import { escapeHtml } from "../../ui/markdown";
+import { breakable } from "../../ui/run-list";
+import { withAlpha } from "../../ui/theme";
+import type { PanelContext } from "../types";
+import { fillSlots, IDENTITY, lowerBound, niceStep, SlotCache, slotXs, type Slot, type XMap } from "./downsample";
+import type { ScalarSeries, ScalarSlice } from "./series";
+import { clampWeight, smooth, SmoothedColumn } from "./smoothing";
+
+/** Opacity of the other runs' lines while one run is highlighted. */
+export const DIM_ALPHA = 0.18;
+/** The cursor highlights the nearest run when its line is at most this far (CSS px). */
+const HIGHLIGHT_PX = 24;
+
+/** What each uPlot series (index >= 1) draws: run, colour, and whether it is the top (solid) line. */
+interface SeriesMeta {
+  run: string;
+  color: string;
+  top: boolean;
+}
+
+/**
+ * Indices of the values to draw as dots: maximal runs of consecutive drawable values (`undefined`
+ * is skipped: uPlot joins across it; `null` breaks the line) that span less than `minPx` in x and
+ * in y, i.e. where the line would draw nothing visible. Each such run gives its first index.
+ */
+export function isolatedPoints(
+  xs: ArrayLike<number>, ys: ArrayLike<number | null | undefined>,
+  xPos: (x: number) => number, yPos: (y: number) => number, minPx = 1.5,
+): number[] {
+  const out: number[] = [];
+  let first = -1, x0 = 0, x1 = 0, y0 = 0, y1 = 0;
+  const close = () => {
+    if (first >= 0 && x1 - x0 < minPx && y1 - y0 < minPx) out.push(first);
+    first = -1;
+  };
+  for (let i = 0; i < ys.length; i++) {
+    const y = ys[i];
+    if (y === undefined) continue;
+    if (y === null || !Number.isFinite(y)) {
+      close();
+      continue;
+    }
+    const px = xPos(xs[i]), py = yPos(y);
+    if (first < 0) {
+      first = i;
+      x0 = x1 = px;
+      y0 = y1 = py;
+    } else {
+      x0 = Math.min(x0, px); x1 = Math.max(x1, px);
+      y0 = Math.min(y0, py); y1 = Math.max(y1, py);
+      if (x1 - x0 >= minPx || y1 - y0 >= minPx) {
+        // a visible segment: skip to its end
+        while (i + 1 < ys.length && ys[i + 1] !== null) i++;
+        first = -1;
+      }
+    }
+  }
+  close();
+  return out;
+}
+
+/** Per-view chart options that are not synced settings (owned by the Scalars panel). */
+export interface ChartOptions {
+  /** Fit the y axis to the 5th-95th percentile of the values drawn. */
+  ignoreOutliers: boolean;
+}
+
+const STEP_INCRS: number[] = [];
+for (let e = 0; e <= 13; e++) for (const m of [1, 2, 2.5, 5]) if (!(e === 0 && m === 2.5)) STEP_INCRS.push(m * 10 ** e);
+/** y ticks at 1, 2, 5 x 10^k (as d3 and TensorBoard), written as exact decimals for uPlot. */
+const Y_INCRS: number[] = [];
+for (let e = -15; e <= 15; e++) for (const m of [1, 2, 5]) Y_INCRS.push(Number(`${m}e${e}`));
+
+interface Drawn {
+  run: string;
+  color: string;
+  xs: Float64Array;
+  steps: Float64Array;
+  walls: Float64Array;
+  values: Float64Array;
+  smoothed: Float64Array | null;
+  n: number;
+  map: XMap;
+  ascending: boolean;
+  runStart: number;
+  merged: boolean;
+  from: number;
+}
+
+export class ScalarChart {
+  readonly el: HTMLElement;
+  dirty = true;
+  /** undefined until first measured; kept current by the panel's IntersectionObserver. */
+  visible: boolean | undefined = undefined;
+  readonly plotEl: HTMLElement;
+  private readonly tip: HTMLElement;
+  private readonly note: HTMLElement;
+  private readonly resetBtn: HTMLButtonElement;
+  private readonly wideBtn: HTMLButtonElement;
+  private readonly legend: HTMLElement;
+  private legendKey = "";
+  /** The highlighted run (nearest the cursor, or hovered in the legend), or null. */
+  private highlighted: string | null = null;
+  private meta: SeriesMeta[] = [];
+  private u: uPlot | null = null;
+  private sig = "";
+  private view: [number, number] | null = null;
+  private extent: [number, number] = [0, 1];
+  private yPct: [number, number] | null = null;
+  /** Per run: incremental smoothing and bucketing, and the series version they reflect. */
+  private states = new Map<string, { version: number; smooth: SmoothedColumn; slots: SlotCache }>();
+  private drawn: Drawn[] = [];
+  private grid: Float64Array = new Float64Array(0);
+  private gridKey = "";
+  private dots: HTMLElement[] = [];
+  private width = 0;
+  private height = 0;
+  private series: ScalarSeries[] = [];
+  private detailTimer: ReturnType<typeof setTimeout> | null = null;
+  private emptyEl: HTMLElement;
+
+  constructor(
+    readonly tag: string,
+    private readonly ctx: PanelContext,
+    private readonly data: ScalarSlice,
+    private readonly opts: ChartOptions,
+  ) {
+    this.plotEl = h("div", { class: "cb-plot" });
+    this.tip = h("div", { class: "cb-tooltip" });
+    this.note = h("span", { class: "cb-card-note" });
+    this.emptyEl = h("div", { class: "cb-empty", text: "no points for the runs shown" });
+    this.resetBtn = iconButton("reset", "Reset zoom (or double-click the chart)");
+    this.resetBtn.hidden = true;
+    this.wideBtn = iconButton("expand", "Expand to the full width");
+    const csvBtn = iconButton("download", "Download CSV (every point held, runs shown)");
+    this.resetBtn.addEventListener("click", () => this.resetZoom());
+    this.wideBtn.addEventListener("click", () => {
+      const wide = this.el.classList.toggle("cb-wide");
+      this.wideBtn.replaceChildren(iconButton(wide ? "collapse" : "expand", "").firstChild!);
+      this.wideBtn.title = wide ? "Back to the grid" : "Expand to the full width";
+      this.wideBtn.setAttribute("aria-label", this.wideBtn.title);
+      this.wideBtn.setAttribute("aria-pressed", String(wide));
+      this.dirty = true;
+      this.ctx.requestFlush();
+    });
+    this.legend = h("div", { class: "cb-legend", hidden: true });
+    this.legend.addEventListener("pointerover", (e) => {
+      const item = (e.target as Element).closest<HTMLElement>(".cb-legend-item");
+      if (item) this.setHighlight(item.dataset.run ?? null);
+    });
+    this.legend.addEventListener("pointerleave", () => this.setHighlight(null));
+    csvBtn.addEventListener("click", () => this.downloadCsv());
+    this.el = h("div", { class: "cb-card cb-scalar-card", "data-tag": tag },
+      h("div", { class: "cb-card-head" },
+        h("span", { class: "cb-card-title", title: tag }, breakable(tag)),
+        this.note,
+        h("span", { class: "cb-actions" }, this.resetBtn, csvBtn, this.wideBtn)),
+      this.plotEl, this.legend, this.tip);
+  }
+
+  setSeries(series: ScalarSeries[]) {
+    this.series = series;
+  }
+
+  resize(width: number, height: number) {
+    if (width <= 0 || height <= 0) return;
+    if (Math.abs(width - this.width) < 1 && Math.abs(height - this.height) < 1) return;
+    this.width = width;
+    this.height = height;
+    this.dirty = true;
+  }
+
+  resetZoom() {
+    if (!this.view) return;
+    this.view = null;
+    this.resetBtn.hidden = true;
+    this.dirty = true;
+    this.ctx.requestFlush();
+  }
+
+  private currentX(): [number, number] {
+    return this.view ?? this.extent;
+  }
+
+  private yRange(min: number | null, max: number | null, log: boolean): [number, number] {
+    if (this.yPct) [min, max] = this.yPct;
+    if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return log ? [0.1, 10] : [0, 1];
+    if (log) {
+      if (min <= 0) min = max > 0 ? max / 1000 : 1e-3;
+      if (max <= min) return [min / 2, min * 2];
+      const pad = Math.pow(max / min, 0.05);
+      return [min / pad, max * pad];
+    }
+    if (max === min) {
+      const d = Math.abs(min) * 0.1 || 1;
+      return [min - d, max + d];
+    }
+    const pad = (max - min) * 0.06;
+    return [min - pad, max + pad];
+  }
+
+  /** Points of series s as drawn: with full-resolution detail spliced in when zoomed into it. */
+  private pointsOf(s: ScalarSeries) {
+    const v = this.view;
+    const m = v && this.ctx.settings.x_axis === "step" ? s.withDetail(v[0], v[1]) : null;
+    if (m) return { ...m, merged: true };
+    return { steps: s.steps, walls: s.walls, values: s.values, n: s.length, merged: false };
+  }
+
+  /** Redraw with current data and settings. `runStarts`: first wall time per run. */
+  draw(runStarts: Map<string, number>) {
+    this.dirty = false;
+    const { settings } = this.ctx;
+    const theme = this.ctx.theme();
+    const w = clampWeight(settings.smoothing);
+    const smoothing = w > 0;
+    const mode = settings.x_axis;
+    const logY = settings.log_y;
+
+    // 1. series as drawn
+    const drawn: Drawn[] = [];
+    let lo = Infinity, hi = -Infinity;
+    let held = 0, total = 0, decimated = false, merged = false;
+    for (const s of this.series) {
+      if (s.length === 0) continue;
+      const p = this.pointsOf(s);
+      merged ||= p.merged;
+      held += s.length;
+      total += s.total;
+      decimated ||= s.decimated;
+      let smoothed: Float64Array | null = null;
+      let from = 0; // lowest index changed since this chart's last draw (0: recompute all)
+      if (p.merged) {
+        if (smoothing) smoothed = smooth(p.values.subarray(0, p.n), w);
+      } else {
+        let st = this.states.get(s.run);
+        if (!st) this.states.set(s.run, (st = { version: -1, smooth: new SmoothedColumn(), slots: new SlotCache() }));
+        from = st.version < 0 ? 0 : s.changedSince(st.version);
+        st.version = s.version;
+        if (smoothing) {
+          from = Math.min(from, st.smooth.update(p.values, p.n, w, from));
+          smoothed = st.smooth.out;
+        }
+      }
+      const runStart = runStarts.get(s.run) ?? (p.n ? p.walls[0] : 0);
+      const map = mode === "relative" ? { origin: runStart, scale: 1 } : IDENTITY;
+      const xs = mode === "step" ? p.steps : p.walls;
+      const ascending = mode === "step" ? s.stepsAscending : s.wallsAscending;
+      const d: Drawn = {
+        run: s.run, color: this.ctx.runColor(s.run), xs, steps: p.steps, walls: p.walls, values: p.values, smoothed,
+        n: p.n, map, ascending, runStart, merged: p.merged, from,
+      };
+      if (ascending) {
+        lo = Math.min(lo, (xs[0] - map.origin) * map.scale);
+        hi = Math.max(hi, (xs[p.n - 1] - map.origin) * map.scale);
+      } else {
+        for (let i = 0; i < p.n; i++) {
+          const x = (xs[i] - map.origin) * map.scale;
+          if (x < lo) lo = x;
+          if (x > hi) hi = x;
+        }
+      }
+      drawn.push(d);
+    }
+    this.drawn = drawn;
+    this.note.textContent = decimated
+      ? merged ? "full resolution in zoom" : `min/max of ${fmtInt(total)} points`
+      : "";
+    this.note.title = decimated
+      ? `${fmtInt(held)} points held for ${fmtInt(total)} logged: every bucket keeps its min and max, so spikes show. Zoom in for full resolution.`
+      : "";
+
+    this.updateLegend(drawn);
+    if (drawn.length === 0 || !Number.isFinite(lo)) {
+      this.destroyPlot();
+      if (!this.emptyEl.isConnected) this.plotEl.append(this.emptyEl);
+      return;
+    }
+    this.emptyEl.remove();
+    if (hi <= lo) {
+      const pad = mode === "step" ? 1 : 30;
+      lo -= pad;
+      hi += pad;
+    } else {
+      // end the axis on a round value (at most 5% past the data): the grid then stays the same
+      // while a live series grows into it, so updates are incremental
+      const g = niceStep((hi - lo) / 20);
+      hi = Math.ceil(hi / g - 1e-9) * g;
+    }
+    this.extent = [lo, hi];
+    const [x0, x1] = this.currentX();
+
+    // 2. min/max slots on a shared grid, one bucket per device pixel
+    const pxRatio = uPlot.pxRatio || 1;
+    const plotPx = this.u ? this.u.bbox.width : Math.max(50, (this.width || this.plotEl.clientWidth || 600) - 60) * pxRatio;
+    const buckets = Math.max(8, Math.min(4096, Math.round(plotPx)));
+    const raw: Slot[][] = [], sm: Slot[][] = [];
+    const cfg = `${mode}|${smoothing}|${logY}`;
+    for (const d of drawn) {
+      const input = {
+        xs: d.xs, n: d.n, ys: d.smoothed ? [d.values, d.smoothed] : [d.values], map: d.map,
+        ascending: d.ascending, positiveOnly: logY,
+      };
+      const st = this.states.get(d.run);
+      const cols = d.merged || !st ? fillSlots(input, x0, x1, buckets) : st.slots.update(input, x0, x1, buckets, d.from, cfg);
+      raw.push(cols[0]);
+      if (d.smoothed) sm.push(cols[1]);
+    }
+    this.yPct = this.opts.ignoreOutliers ? percentileRange(smoothing ? sm : raw) : null;
+    const gridKey = `${x0}|${x1}|${buckets}`;
+    if (gridKey !== this.gridKey) {
+      this.gridKey = gridKey;
+      this.grid = slotXs(x0, x1, buckets);
+    }
+    const data = [this.grid, ...raw, ...sm] as unknown as uPlot.AlignedData;
+
+    // 3. create or update the uPlot instance
+    const sig = JSON.stringify([drawn.map((d) => [d.run, d.color]), smoothing, mode, logY, theme.id]);
+    const width = Math.max(100, Math.floor(this.width || this.plotEl.clientWidth || 600));
+    const height = Math.max(80, Math.floor(this.height || this.plotEl.clientHeight || 230));
+    if (!this.u || sig !== this.sig) {
+      this.destroyPlot();
+      this.sig = sig;
+      this.u = new uPlot(this.options(drawn, smoothing, width, height), data, this.plotEl);
+      this.applyHighlight();
+      this.u.over.addEventListener("mouseleave", this.hideTip);
+      this.u.batch(() => {}); // draw now, not in a microtask
+    } else {
+      const u = this.u;
+      u.batch(() => {
+        if (u.width !== width || u.height !== height) u.setSize({ width, height });
+        u.setData(data, true);
+      });
+    }
+  }
+
+  private options(drawn: Drawn[], smoothing: boolean, width: number, height: number): uPlot.Options {
+    const theme = this.ctx.theme();
+    const { x_axis: mode, log_y: logY } = this.ctx.settings;
+    const font = `11px ${theme.font}`;
+    const axisBase = {
+      stroke: theme.fg2, font, gap: 4,
+      grid: { stroke: theme.grid, width: 1 },
+      ticks: { stroke: theme.grid, width: 1, size: 4 },
+    };
+    const series: uPlot.Series[] = [{}];
+    const meta: SeriesMeta[] = [];
+    for (const d of drawn) {
+      const stroke = smoothing ? withAlpha(d.color, theme.dark ? 0.32 : 0.25) : d.color;
+      series.push({ label: d.run, stroke, width: smoothing ? 1 : 1.5, points: { show: false }, spanGaps: false });
+      meta.push({ run: d.run, color: stroke, top: !smoothing });
+    }
+    if (smoothing) {
+      for (const d of drawn) {
+        series.push({ label: `${d.run} (smoothed)`, stroke: d.color, width: 1.75, points: { show: false } });
+        meta.push({ run: d.run, color: d.color, top: true });
+      }
+    }
+    this.meta = meta;
+
+    const xValues = mode === "wall" ? undefined
+      : (_u: uPlot, splits: number[], _ai: number, _space: number, incr: number) =>
+        splits.map((v) => (mode === "step" ? fmtStepTick(v, incr) : fmtRelTick(v, incr)));
+    // log scale: label and grid only 1 x 10^k (and 2, 5 x 10^k when the range is under 2 decades)
+    const logKeep = (splits: number[]) => {
+      const fin = splits.filter((v) => v > 0);
+      const decades = fin.length ? Math.log10(fin[fin.length - 1] / fin[0]) : 0;
+      return splits.map((v) => {
+        if (!(v > 0)) return null;
+        const e = Math.floor(Math.log10(v) + 1e-9), m = v / 10 ** e;
+        const ok = Math.abs(m - 1) < 1e-6 || (decades < 2 && (Math.abs(m - 2) < 1e-6 || Math.abs(m - 5) < 1e-6));
+        return ok ? v : null;
+      });
+    };
+    const yValues = logY
+      ? (_u: uPlot, splits: (number | null)[]) => splits.map((v) => (v === null ? "" : fmtValue(v)))
+      : (_u: uPlot, splits: number[], _ai: number, _space: number, incr: number) => splits.map((v) => fmtTick(v, incr));
+
+    return {
+      width, height,
+      legend: { show: false },
+      padding: [8, 10, 0, 0],
+      scales: {
+        x: { time: mode === "wall", range: () => this.currentX() },
+        y: { distr: logY ? 3 : 1, log: 10, range: (_u, min, max) => this.yRange(min, max, logY) },
+      },
+      series,
+      axes: [
+        {
+          ...axisBase, size: 24, space: mode === "wall" ? 80 : 64, values: xValues,
+          incrs: mode === "relative" ? SECOND_INCRS : mode === "step" ? STEP_INCRS : undefined,
+        } as uPlot.Axis,
+        {
+          ...axisBase, space: 28, values: yValues, size: axisSize,
+          ...(logY ? { filter: (_u: uPlot, sp: number[]) => logKeep(sp) } : { incrs: Y_INCRS }),
+        } as uPlot.Axis,
+      ],
+      cursor: {
+        y: false,
+        points: { show: false },
+        drag: { x: true, y: false, setScale: false },
+        bind: { dblclick: () => () => { this.resetZoom(); return null; } },
+      },
+      hooks: {
+        setSelect: [(u) => this.onSelect(u)],
+        setCursor: [(u) => this.onCursor(u)],
+        draw: [(u) => this.drawIsolated(u)],
+      },
+    };
+  }
+
+  private onSelect(u: uPlot) {
+    const { left, width } = u.select;
+    if (width < 4) return;
+    const a = u.posToVal(left, "x"), b = u.posToVal(left + width, "x");
+    u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+    if (!(b > a)) return;
+    this.view = [a, b];
+    this.resetBtn.hidden = false;
+    this.dirty = true;
+    this.ctx.requestFlush();
+    this.scheduleDetail();
+  }
+
+  /** Ask the kernel for full resolution of decimated series in the zoomed step range. */
+  private scheduleDetail() {
+    if (this.detailTimer) clearTimeout(this.detailTimer);
+    this.detailTimer = setTimeout(() => {
+      this.detailTimer = null;
+      const v = this.view;
+      if (!v || this.ctx.settings.x_axis !== "step") return;
+      for (const s of this.series) {
+        if (!s.decimated || (s.detail && s.detail.x0 <= v[0] && s.detail.x1 >= v[1])) continue;
+        void this.data.requestRange(s.run, s.tag, Math.floor(v[0]), Math.ceil(v[1]));
+      }
+    }, 250);
+  }
+
+  private hideTip = () => {
+    this.tip.style.display = "none";
+    for (const d of this.dots) d.style.display = "none";
+    this.setHighlight(null);
+  };
+
+  /** The run to highlight (others dimmed), or null for none. Only with several runs drawn. */
+  setHighlight(run: string | null) {
+    if (this.drawn.length < 2) run = null;
+    if (run === this.highlighted) return;
+    this.highlighted = run;
+    this.applyHighlight();
+    this.u?.redraw(false);
+  }
+
+  private applyHighlight() {
+    const hl = this.highlighted;
+    const u = this.u;
+    if (u) {
+      this.meta.forEach((m, k) => {
+        const s = u.series[k + 1] as uPlot.Series & { alpha?: number };
+        s.alpha = hl === null || m.run === hl ? 1 : DIM_ALPHA;
+      });
+    }
+    for (const item of this.legend.children) {
+      const run = (item as HTMLElement).dataset.run;
+      item.classList.toggle("cb-hl", hl !== null && run === hl);
+      item.classList.toggle("cb-dim", hl !== null && run !== hl);
+    }
+  }
+
+  /** A legend of the runs drawn (full names); on a board of one run, none. */
+  private updateLegend(drawn: Drawn[]) {
+    const show = drawn.length > 1 || (drawn.length === 1 && this.ctx.store.runs.length > 1);
+    const key = show ? JSON.stringify(drawn.map((d) => [d.run, d.color])) : "";
+    if (key === this.legendKey) return;
+    this.legendKey = key;
+    this.legend.hidden = key === "";
+    this.legend.replaceChildren(...(key === "" ? [] : drawn.map((d) => {
+      const sw = h("span", { class: "cb-swatch" });
+      sw.style.background = d.color;
+      return h("span", { class: "cb-legend-item", "data-run": d.run, title: d.run }, sw, h("span", {}, breakable(d.run)));
+    })));
+    if (this.highlighted !== null && !drawn.some((d) => d.run === this.highlighted)) this.highlighted = null;
+    this.applyHighlight();
+  }
+
+  /** Dots where a line has nothing to join: a one-point series, a point between NaNs. */
+  private drawIsolated(u: uPlot) {
+    const xs = u.data[0];
+    const ctx = u.ctx;
+    const r = 2.75 * (uPlot.pxRatio || 1);
+    const { left, top, width, height } = u.bbox;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left - r, top - r, width + 2 * r, height + 2 * r);
+    ctx.clip();
+    this.meta.forEach((m, k) => {
+      const si = k + 1;
+      const s = u.series[si] as uPlot.Series & { alpha?: number };
+      if (!m.top || s.show === false) return;
+      const ys = u.data[si] as ArrayLike<number | null | undefined>;
+      const idx = isolatedPoints(xs, ys, (x) => u.valToPos(x, "x", true), (y) => u.valToPos(y, "y", true), 1.5 * (uPlot.pxRatio || 1));
+      if (!idx.length) return;
+      ctx.globalAlpha = s.alpha ?? 1;
+      ctx.fillStyle = m.color;
+      for (const i of idx) {
+        const x = u.valToPos(xs[i], "x", true), y = u.valToPos(ys[i] as number, "y", true);
+        ctx.beginPath();
+        ctx.arc(x, y, r, 0, 2 * Math.PI);
+        ctx.fill();
+      }
+    });
+    ctx.restore();
+  }
+
+  private nearest(d: Drawn, x: number): number {
+    if (d.n === 0) return -1;
+    const mx = (i: number) => (d.xs[i] - d.map.origin) * d.map.scale;
+    if (d.ascending) {
+      const i = lowerBound(d.xs, d.n, x, d.map);
+      if (i >= d.n) return d.n - 1;
+      if (i === 0) return 0;
+      return x - mx(i - 1) <= mx(i) - x ? i - 1 : i;
+    }
+    let best = -1, bestDist = Infinity;
+    for (let i = 0; i < d.n; i++) {
+      const dist = Math.abs(mx(i) - x);
+      if (dist < bestDist) { bestDist = dist; best = i; }
+    }
+    return best;
+  }
+
+  private onCursor(u: uPlot) {
+    const { left, top } = u.cursor;
+    if (left === undefined || top === undefined || left < 0 || this.drawn.length === 0) return this.hideTip();
+    const x = u.posToVal(left, "x");
+    const logY = this.ctx.settings.log_y;
+    const mode = this.ctx.settings.x_axis;
+    const [vx0, vx1] = this.currentX();
+    const rows = [];
+    for (const d of this.drawn) {
+      const i = this.nearest(d, x);
+      if (i < 0) continue;
+      const xv = (d.xs[i] - d.map.origin) * d.map.scale;
+      if (xv < vx0 || xv > vx1) continue;
+      const value = d.values[i];
+      const sm = d.smoothed ? d.smoothed[i] : value;
+      const drawable = Number.isFinite(sm) && (!logY || sm > 0);
+      const px = u.valToPos(xv, "x");
+      const py = drawable ? u.valToPos(sm, "y") : NaN;
+      rows.push({ d, i, value, sm, px, py, dist: drawable ? Math.abs(py - top) : Infinity });
+    }
+    if (rows.length === 0) return this.hideTip();
+    rows.sort((a, b) => a.dist - b.dist);
+    this.setHighlight(rows[0].dist <= HIGHLIGHT_PX ? rows[0].d.run : null);
+    const shown = rows.slice(0, 12);
+    const smoothing = this.drawn.some((d) => d.smoothed);
+    const timeHead = mode === "wall" ? "Time" : "Relative";
+    let html = `<table><tr><th></th>${smoothing ? "<th>Smoothed</th>" : ""}<th>Value</th><th>Step</th><th>${timeHead}</th></tr>`;
+    for (const r of shown) {
+      const t = mode === "wall" ? fmtWall(r.d.walls[r.i]) : fmtDuration(r.d.walls[r.i] - r.d.runStart);
+      const hl = r.d.run === this.highlighted ? " cb-hl" : "";
+      html += `<tr class="cb-tip-row${hl}"><td class="cb-tip-run"><div class="cb-tip-name"><span class="cb-swatch" style="background:${r.d.color}"></span><span>${breakableHtml(r.d.run)}</span></div></td>`
+        + (smoothing ? `<td>${fmtValue(r.sm)}</td>` : "")
+        + `<td>${fmtValue(r.value)}</td><td>${fmtInt(r.d.steps[r.i])}</td><td>${t}</td></tr>`;
+    }
+    if (rows.length > shown.length) html += `<tr><td class="cb-tip-run" colspan="5">+${rows.length - shown.length} more</td></tr>`;
+    this.tip.innerHTML = `${html}</table>`;
+
+    // dots on the lines
+    while (this.dots.length < shown.length) {
+      const dot = h("div", { class: "cb-dot" });
+      u.over.append(dot);
+      this.dots.push(dot);
+    }
+    this.dots.forEach((dot, k) => {
+      const r = shown[k];
+      if (!r || !Number.isFinite(r.py)) { dot.style.display = "none"; return; }
+      if (dot.parentElement !== u.over) u.over.append(dot);
+      dot.style.display = "block";
+      dot.style.left = `${r.px}px`;
+      dot.style.top = `${r.py}px`;
+      dot.style.background = r.d.color;
+    });
+
+    // tooltip next to the cursor, inside the card
+    const tip = this.tip;
+    tip.style.display = "block";
+    const card = this.el.getBoundingClientRect();
+    const over = u.over.getBoundingClientRect();
+    const cx = over.left - card.left + left, cy = over.top - card.top + top;
+    const tw = tip.offsetWidth, th = tip.offsetHeight;
+    let tx = cx + 16;
+    if (tx + tw > card.width - 4) tx = Math.max(4, cx - tw - 16);
+    // keep it in the part of the card that is visible (the board scrolls inside its cell)
+    const clip = this.el.closest(".cb-main")?.getBoundingClientRect();
+    const visTop = Math.max(0, (clip?.top ?? 0) - card.top, -card.top);
+    const visBottom = Math.min(card.height, (clip?.bottom ?? Infinity) - card.top, window.innerHeight - card.top);
+    let ty = cy + 12;
+    if (ty + th > visBottom - 4) ty = cy - th - 12;
+    ty = Math.max(visTop + 4, ty);
+    tip.style.left = `${tx}px`;
+    tip.style.top = `${ty}px`;
+  }
+
+  downloadCsv() {
+    const q = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+    const lines = ["run,step,wall_time,value"];
+    for (const s of this.series) {
+      const run = q(s.run);
+      for (let i = 0; i < s.length; i++) lines.push(`${run},${s.steps[i]},${s.walls[i]},${s.values[i]}`);
+    }
+    downloadText(`${this.tag.replace(/[^\w.-]+/g, "_")}.csv`, `${lines.join("\n")}\n`);
+  }
+
+  private destroyPlot() {
+    if (this.u) {
+      this.u.over.removeEventListener("mouseleave", this.hideTip);
+      this.u.destroy();
+      this.u = null;
+      this.dots = [];
+    }
+    this.sig = "";
+  }
+
+  destroy() {
+    if (this.detailTimer) clearTimeout(this.detailTimer);
+    this.destroyPlot();
+    this.el.remove();
+  }
+}
+
+/** A run name as HTML with line-break opportunities after separators (see ui/run-list breakable). */
+function breakableHtml(name: string): string {
+  return escapeHtml(name).replace(/([/_\-.=,:;+@])/g, "$1<wbr>");
+}
+
+/** Width of the y axis from its longest label (uPlot calls this while laying out). */
+function axisSize(u: uPlot, values: string[] | null, axisIdx: number, cycleNum: number): number {
+  const axis = u.axes[axisIdx] as uPlot.Axis & { _size?: number; font: [string, number] };
+  if (cycleNum > 1 && axis._size) return axis._size;
+  let size = ((axis.ticks as { size?: number }).size ?? 4) + (axis.gap ?? 4) + 6;
+  const longest = (values ?? []).reduce((a, v) => (v.length > a.length ? v : a), "");
+  if (longest) {
+    u.ctx.font = axis.font[0];
+    size += u.ctx.measureText(longest).width / (uPlot.pxRatio || 1);
+  }
+  return Math.ceil(size);
+}
+
+/** TensorBoard's "ignore outliers": the 5th to 95th percentile of the finite values drawn. */
+function percentileRange(cols: Slot[][]): [number, number] | null {
+  const vals: number[] = [];
+  for (const c of cols) for (const v of c) if (typeof v === "number" && Number.isFinite(v)) vals.push(v);
+  if (vals.length <= 2) return null;
+  vals.sort((a, b) => a - b);
+  const n = vals.length;
+  return [vals[Math.ceil((n - 1) * 0.05)], vals[Math.floor((n - 1) * 0.95)]];
+}

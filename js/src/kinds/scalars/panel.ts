@@ -1,0 +1,193 @@
+// The Scalars tab: a chart per tag in sections by tag prefix, plus the sidebar controls for
+// smoothing, x axis, log scale and outliers. Charts are created when their card scrolls into
+// view and only visible, changed charts are redrawn.
+
+import type { XAxis } from "../../settings";
+import { changedKeys } from "../../store-change";
+import { h, tagGroup } from "../../ui/dom";
+import { Sections } from "../../ui/sections";
+import type { Dirt, Panel, PanelContext } from "../types";
+import { ScalarChart, type ChartOptions } from "./chart";
+import { SCALARS, type ScalarSeries, type ScalarSlice } from "./series";
+
+export class ScalarsPanel implements Panel {
+  readonly el: HTMLElement;
+  /** Per-view options shared by this panel's charts. */
+  private readonly opts: ChartOptions = { ignoreOutliers: false };
+  private readonly sections: Sections;
+  private readonly charts = new Map<string, ScalarChart>();
+  private dirtyAll = true;
+  private dirtyTags = new Set<string>();
+  private layoutKey = "";
+  private counts = { shown: 0, total: 0 };
+  private readonly io: IntersectionObserver | null;
+  private readonly ro: ResizeObserver | null;
+  private readonly controls: HTMLElement;
+  private readonly smoothRange: HTMLInputElement;
+  private readonly smoothNum: HTMLInputElement;
+  private readonly xSelect: HTMLSelectElement;
+  private readonly logBox: HTMLInputElement;
+  private readonly outlierBox: HTMLInputElement;
+
+  constructor(private readonly ctx: PanelContext, private readonly data: ScalarSlice) {
+    this.sections = new Sections("", () => this.shown());
+    this.el = h("div", { class: "cb-panel cb-panel-scalars" }, this.sections.el);
+
+    this.io = typeof IntersectionObserver === "undefined" ? null : new IntersectionObserver((entries) => {
+      let need = false;
+      for (const e of entries) {
+        const c = this.charts.get((e.target as HTMLElement).dataset.tag ?? "");
+        if (!c) continue;
+        c.visible = e.isIntersecting;
+        need ||= c.visible && c.dirty;
+      }
+      if (need) this.ctx.requestFlush();
+    }, { rootMargin: "300px 0px" });
+    this.ro = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
+      let need = false;
+      for (const e of entries) {
+        const card = (e.target as HTMLElement).parentElement;
+        const c = this.charts.get(card?.dataset.tag ?? "");
+        if (!c) continue;
+        c.resize(e.contentRect.width, e.contentRect.height);
+        need ||= c.dirty;
+      }
+      if (need) this.ctx.requestFlush();
+    });
+
+    // sidebar controls
+    this.smoothRange = h("input", { type: "range", min: 0, max: 0.999, step: 0.001, "aria-label": "Smoothing" });
+    this.smoothNum = h("input", { type: "number", min: 0, max: 0.999, step: 0.01, class: "cb-input cb-num", "aria-label": "Smoothing value" });
+    this.smoothRange.addEventListener("input", () => {
+      this.smoothNum.value = Number(this.smoothRange.value).toFixed(3);
+      ctx.setSetting("smoothing", Number(this.smoothRange.value), false);
+    });
+    this.smoothRange.addEventListener("change", () => ctx.setSetting("smoothing", Number(this.smoothRange.value)));
+    this.smoothNum.addEventListener("change", () => {
+      const v = Math.min(Math.max(Number(this.smoothNum.value) || 0, 0), 0.999);
+      ctx.setSetting("smoothing", v);
+    });
+    this.xSelect = h("select", { class: "cb-input cb-grow", "aria-label": "Horizontal axis" },
+      h("option", { value: "step", text: "Step" }),
+      h("option", { value: "relative", text: "Relative" }),
+      h("option", { value: "wall", text: "Wall time" }));
+    this.xSelect.addEventListener("change", () => ctx.setSetting("x_axis", this.xSelect.value as XAxis));
+    this.logBox = h("input", { type: "checkbox" });
+    this.logBox.addEventListener("change", () => ctx.setSetting("log_y", this.logBox.checked));
+    this.outlierBox = h("input", { type: "checkbox" });
+    this.outlierBox.addEventListener("change", () => {
+      this.opts.ignoreOutliers = this.outlierBox.checked;
+      this.markDirty("all");
+      ctx.requestFlush();
+    });
+    this.controls = h("div", { class: "cb-side-section cb-scalar-settings" },
+      h("div", { class: "cb-side-title", text: "Scalars" }),
+      h("label", { class: "cb-field", title: "TensorBoard's debiased exponential moving average (0 = off)" },
+        h("span", { class: "cb-label", text: "Smoothing" })),
+      h("div", { class: "cb-field" }, this.smoothRange, this.smoothNum),
+      h("label", { class: "cb-field" }, h("span", { class: "cb-label", text: "X axis" }), this.xSelect),
+      h("label", { class: "cb-field" }, this.logBox, h("span", { text: "Log-scale y axis" })),
+      h("label", { class: "cb-field", title: "Fit the y axis to the 5th-95th percentile of the values drawn" },
+        this.outlierBox, h("span", { text: "Ignore outliers in y range" })),
+      h("div", { class: "cb-muted", text: "Drag on a chart to zoom, double-click to reset." }));
+    this.syncControls();
+  }
+
+  syncControls() {
+    const s = this.ctx.settings;
+    if (document.activeElement !== this.smoothRange) this.smoothRange.value = String(s.smoothing);
+    if (document.activeElement !== this.smoothNum) this.smoothNum.value = s.smoothing.toFixed(3);
+    this.xSelect.value = s.x_axis;
+    this.logBox.checked = s.log_y;
+    this.outlierBox.checked = this.opts.ignoreOutliers;
+  }
+
+  settingsEl() {
+    return this.controls;
+  }
+
+  tagCounts() {
+    return this.counts;
+  }
+
+  markDirty(d: Dirt) {
+    if (d === "all") {
+      this.dirtyAll = true;
+      return;
+    }
+    for (const key of changedKeys(d, SCALARS)) this.dirtyTags.add(key.slice(key.indexOf("\u0000") + 1));
+  }
+
+  /** Visibility may have changed without a scroll (section toggled, tab shown). */
+  shown() {
+    for (const c of this.charts.values()) c.visible = undefined;
+    this.ctx.requestFlush();
+  }
+
+  private chart(tag: string): ScalarChart {
+    let c = this.charts.get(tag);
+    if (!c) {
+      c = new ScalarChart(tag, this.ctx, this.data, this.opts);
+      this.charts.set(tag, c);
+      this.io?.observe(c.el);
+      this.ro?.observe(c.plotEl);
+    }
+    return c;
+  }
+
+  flush() {
+    const byTag = new Map<string, ScalarSeries[]>();
+    const runStarts = new Map<string, number>();
+    for (const s of this.data.series.values()) {
+      if (s.length === 0) continue;
+      let l = byTag.get(s.tag);
+      if (!l) byTag.set(s.tag, (l = []));
+      l.push(s);
+      let w0 = s.walls[0];
+      if (!s.wallsAscending) for (let i = 1; i < s.length; i++) if (s.walls[i] < w0) w0 = s.walls[i];
+      const cur = runStarts.get(s.run);
+      if (cur === undefined || w0 < cur) runStarts.set(s.run, w0);
+    }
+    const tags = [...byTag.keys()].sort();
+    const shown = tags.filter((t) => this.ctx.tagShown(t));
+    this.counts = { shown: shown.length, total: tags.length };
+
+    const key = shown.join("\u0001");
+    if (key !== this.layoutKey) {
+      this.layoutKey = key;
+      this.sections.layout(shown.map((t) => ({ group: tagGroup(t), el: this.chart(t).el })));
+      for (const c of this.charts.values()) c.visible = undefined;
+    }
+
+    const viewH = window.innerHeight || 800;
+    for (const tag of shown) {
+      const c = this.chart(tag);
+      if (this.dirtyAll || this.dirtyTags.has(tag)) c.dirty = true;
+      if (!c.dirty) continue;
+      if (c.visible === undefined) {
+        const r = c.el.getBoundingClientRect();
+        c.visible = r.width > 0 && r.bottom > -300 && r.top < viewH + 300;
+      }
+      if (!c.visible) continue;
+      const series = (byTag.get(tag) ?? []).filter((s) => this.ctx.runShown(s.run));
+      series.sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
+      c.setSeries(series);
+      try {
+        c.draw(runStarts);
+      } catch (err) {
+        console.error("[cellboard] chart", tag, err);
+      }
+    }
+    this.dirtyAll = false;
+    this.dirtyTags.clear();
+  }
+
+  destroy() {
+    this.io?.disconnect();
+    this.ro?.disconnect();
+    for (const c of this.charts.values()) c.destroy();
+    this.charts.clear();
+    this.sections.destroy();
+    this.el.remove();
+  }
+}

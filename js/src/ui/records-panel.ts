@@ -1,0 +1,130 @@
+// Shared machinery of record kinds' tabs (images, histograms, text, ...): one card per
+// (run, tag), in sections by tag prefix, filtered by the run and tag filters, redrawn when its
+// records change. A kind supplies its card; see kinds/images.ts for a small example.
+
+import type { RecordList, RecordSlice } from "../kinds/record-kind";
+import type { Dirt, Panel, PanelContext, RecordEntry } from "../kinds/types";
+import { changedKeys } from "../store-change";
+import { h, tagGroup } from "./dom";
+import { breakable } from "./run-list";
+import { Sections } from "./sections";
+
+export interface RecordCard<T extends RecordEntry> {
+  readonly el: HTMLElement;
+  update(list: RecordList<T>, full: boolean): void;
+  destroy(): void;
+}
+
+/**
+ * Card header: the tag and a coloured run label, both in full (wrapped at separators, never cut:
+ * runs often differ only at the end of long names), then `extra` (notes, action buttons).
+ */
+export function cardHead(ctx: PanelContext, run: string, tag: string, ...extra: (Node | null)[]): HTMLElement {
+  const sw = h("span", { class: "cb-swatch" });
+  sw.style.background = ctx.runColor(run);
+  return h("div", { class: "cb-card-head" },
+    h("div", { class: "cb-card-names" },
+      h("span", { class: "cb-card-title", title: tag }, breakable(tag)),
+      h("span", { class: "cb-card-run", title: run, "data-run": run }, sw, h("span", {}, breakable(run)))),
+    ...extra);
+}
+
+export interface RecordsPanelOptions {
+  /** The kind's name (to pick its keys out of store changes); also the panel's class `cb-panel-<kind>`. */
+  kind: string;
+  /** Extra class of the card grid (e.g. "cb-grid-small" for small cards). */
+  gridClass?: string;
+}
+
+export abstract class RecordsPanel<T extends RecordEntry> implements Panel {
+  readonly kind: string;
+  readonly el: HTMLElement;
+  protected readonly sections: Sections;
+  protected readonly cards = new Map<string, RecordCard<T>>();
+  private dirtyAll = true;
+  private dirtyKeys = new Set<string>();
+  private layoutKey = "";
+  private counts = { shown: 0, total: 0 };
+
+  constructor(protected readonly ctx: PanelContext, protected readonly records: RecordSlice<T>, opts: RecordsPanelOptions) {
+    this.kind = opts.kind;
+    this.sections = new Sections(opts.gridClass ?? "", () => ctx.requestFlush());
+    this.el = h("div", { class: `cb-panel cb-panel-${opts.kind}` }, this.sections.el);
+  }
+
+  protected abstract makeCard(list: RecordList<T>): RecordCard<T>;
+
+  settingsEl(): HTMLElement | null {
+    return null;
+  }
+
+  syncControls() {}
+
+  tagCounts() {
+    return this.counts;
+  }
+
+  markDirty(d: Dirt) {
+    if (d === "all") this.dirtyAll = true;
+    else for (const k of changedKeys(d, this.kind)) this.dirtyKeys.add(k);
+  }
+
+  flush() {
+    const lists = this.records.lists;
+    const keys = [...lists.keys()].filter((k) => lists.get(k)!.count > 0);
+    const tags = new Set<string>();
+    const shown: string[] = [];
+    for (const k of keys) {
+      const l = lists.get(k)!;
+      tags.add(l.tag);
+      if (this.ctx.tagShown(l.tag) && this.ctx.runShown(l.run)) shown.push(k);
+    }
+    const shownTags = new Set(shown.map((k) => lists.get(k)!.tag));
+    this.counts = { shown: shownTags.size, total: tags.size };
+    // by tag, then run
+    shown.sort((a, b) => {
+      const la = lists.get(a)!, lb = lists.get(b)!;
+      return la.tag < lb.tag ? -1 : la.tag > lb.tag ? 1 : la.run < lb.run ? -1 : la.run > lb.run ? 1 : 0;
+    });
+    const layoutKey = shown.join("\u0001");
+    const fresh = new Set<string>();
+    for (const k of shown) {
+      if (!this.cards.has(k)) {
+        this.cards.set(k, this.makeCard(lists.get(k)!));
+        fresh.add(k);
+      }
+    }
+    if (layoutKey !== this.layoutKey) {
+      // place cards before drawing them, so they can measure themselves
+      this.layoutKey = layoutKey;
+      this.sections.layout(shown.map((k) => ({ group: tagGroup(lists.get(k)!.tag), el: this.cards.get(k)!.el })));
+    }
+    if (this.dirtyAll) {
+      // the theme may have changed: light and dark run colours differ
+      for (const k of shown) {
+        for (const el of this.cards.get(k)!.el.querySelectorAll<HTMLElement>(".cb-card-run[data-run]")) {
+          const sw = el.querySelector<HTMLElement>(".cb-swatch");
+          const color = this.ctx.runColor(el.dataset.run ?? "");
+          if (sw && sw.style.background !== color) sw.style.background = color;
+        }
+      }
+    }
+    for (const k of shown) {
+      if (!(fresh.has(k) || this.dirtyAll || this.dirtyKeys.has(k))) continue;
+      try {
+        this.cards.get(k)!.update(lists.get(k)!, fresh.has(k) || this.dirtyAll);
+      } catch (err) {
+        console.error("[cellboard]", this.kind, k, err);
+      }
+    }
+    this.dirtyAll = false;
+    this.dirtyKeys.clear();
+  }
+
+  destroy() {
+    for (const c of this.cards.values()) c.destroy();
+    this.cards.clear();
+    this.sections.destroy();
+    this.el.remove();
+  }
+}

@@ -1,0 +1,312 @@
+"""``cellboard.Board``: the anywidget that shows a ``Store`` live in a notebook cell.
+
+The board pushes binary deltas (see docs/protocol.md): a store change (from the logging
+thread) sends at once if the last send is older than ``interval``, otherwise a one-shot
+timer sends what is pending when the interval is up. Each message carries only what the
+view does not have yet; a view that renders late says ``hello`` and gets everything again.
+History stays here, never in synced traits.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import anywidget
+import numpy as np
+import traitlets
+
+from .. import kinds
+from ..store import Store
+from .messages import MAX_RAW_POINTS, DeltaMessage, bucket_size, columns, minmax_buckets, series_cap
+
+_STATIC = Path(__file__).parent.parent / "static"
+_MISSING_BUNDLE = """
+export default { render({ el }) {
+  el.textContent = "cellboard: the frontend bundle (static/widget.js) is missing. "
+    + "Reinstall cellboard, or build it with `npm run build` in js/.";
+} };
+"""
+
+# Until a view's hello is read, the kernel cannot know what reached it: messages sent before the
+# frontend model exists are lost, and a busy kernel reads no hello. So it resends everything
+# ("keyframes") at 0.5, 1, 2, 4, 8 and 16 s after the first send: geometric spacing keeps the
+# extra traffic below the data logged by then, and after that a frontend is there or is not.
+KEYFRAME_FIRST = 0.5
+KEYFRAME_WINDOW = 20.0
+
+
+def _bundle(name: str, fallback: str) -> Path | str:
+    path = _STATIC / name
+    return path if path.exists() else fallback
+
+
+class _SeriesState:
+    __slots__ = ("epoch", "sent", "bucket")
+
+    def __init__(self, epoch: int) -> None:
+        self.epoch = epoch
+        self.sent = 0  # points the view holds (decimated coordinates when bucket > 1)
+        self.bucket = 1
+
+
+class Board(anywidget.AnyWidget):
+    """A live TensorBoard-style board for one or more runs, fed by a ``Store``.
+
+    ``SummaryWriter.show()`` creates one for its writer; to compare runs, give several
+    writers the same board: ``board.writer("runs/a")``, ``board.writer("runs/b")``.
+    """
+
+    _esm = _bundle("widget.js", _MISSING_BUNDLE)
+
+    #: Height in pixels: it holds (panels scroll inside the board); the view saves a new one when
+    #: the user drags the board's bottom edge. 0: as tall as its content (no inner scrolling).
+    height = traitlets.Int(560, min=0).tag(sync=True)
+    smoothing = traitlets.Float(0.6).tag(sync=True)
+    x_axis = traitlets.Unicode("step").tag(sync=True)
+    log_y = traitlets.Bool(False).tag(sync=True)
+    tag_filter = traitlets.Unicode("").tag(sync=True)
+    run_filter = traitlets.Unicode("").tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, store: Store | None = None, *, interval: float = 0.1, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.store = store if store is not None else Store()
+        self.interval = interval
+        self._lock = threading.RLock()
+        self._seen = 0  # store version already sent
+        self._series: dict[tuple[str, str], _SeriesState] = {}
+        self._cap = series_cap(0)  # points per series the view may hold (see messages.series_cap)
+        self._records: dict[tuple[str, str, str], int] = {}  # (kind, run, tag) -> records sent
+        self._notices_sent = 0  # store.notices_version the view has
+        self._confirmed = False  # a view said hello: it holds what we sent since
+        self._t0: float | None = None  # first send
+        self._next_keyframe = 0.0
+        self._sync = 0  # id of the last full resend (keyframe or hello answer)
+        self._pending_sync: int | None = None  # a hello asked for a full resend
+        self._last_send = 0.0
+        self._timer: threading.Timer | None = None
+        self._handle = None
+        self._close_callbacks: list = []
+        self.follower = None  # a LogdirFollower feeding the store, when opened from a log directory
+        self.seq = 0
+        self.messages_sent = 0
+        self.bytes_sent = 0
+        self._unsubscribe = self.store.subscribe(self._on_change)
+        self.store.on_writer_closed(self._on_writer_closed)
+        self.on_msg(self._on_msg)
+
+    # ------------------------------------------------------------------ display
+    def _ipython_display_(self) -> None:
+        self.show()
+
+    def show(self) -> None:
+        """Display the board here (its output also carries a PNG fallback once snapshotted).
+
+        Returns None, so that ``board.show()`` as a cell's last line displays one board, not two.
+        """
+        from IPython.display import display
+
+        data, metadata = self._repr_mimebundle_()
+        self._handle = display(data, metadata=metadata, raw=True, display_id=True)
+        self.send_pending()
+
+    def snapshot(self) -> bytes:
+        """Render the scalar charts to PNG and attach it to the board's output.
+
+        Notebook viewers without widget support (GitHub, nbviewer, VS Code after reload)
+        show the PNG; live frontends keep showing the widget.
+        """
+        from .snapshot import render_png
+
+        self.send_pending()
+        png = render_png(self.store, smoothing=self.smoothing, title=self.title)
+        if self._handle is not None:
+            import base64
+
+            data, metadata = self._repr_mimebundle_()
+            data = dict(data, **{"image/png": base64.b64encode(png).decode("ascii")})
+            self._handle.update(data, metadata=metadata, raw=True)
+        return png
+
+    def _on_writer_closed(self, _run: str) -> None:
+        if self._handle is not None:
+            self.snapshot()
+
+    def writer(self, log_dir=None, **kwargs):
+        """A ``SummaryWriter`` whose run shows on this board."""
+        from ..writer import SummaryWriter
+
+        return SummaryWriter(log_dir, store=self.store, **kwargs)
+
+    def on_close(self, callback) -> None:
+        """Call ``callback()`` when the board is closed (e.g. to stop following a directory)."""
+        self._close_callbacks.append(callback)
+
+    def close(self) -> None:
+        for cb in self._close_callbacks:
+            cb()
+        self._close_callbacks.clear()
+        self._unsubscribe()
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+        super().close()
+
+    # ------------------------------------------------------------------ sending
+    def _on_change(self) -> None:
+        now = time.monotonic()
+        if now - self._last_send >= self.interval:
+            self.send_pending()
+            return
+        with self._lock:
+            if self._timer is None:
+                delay = max(0.0, self.interval - (now - self._last_send))
+                self._timer = threading.Timer(delay, self._timer_fired)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _timer_fired(self) -> None:
+        with self._lock:
+            self._timer = None
+        self.send_pending()
+
+    def send_pending(self) -> None:
+        """Send everything the view does not have yet (no-op when nothing changed)."""
+        with self._lock:
+            now = self._last_send = time.monotonic()
+            if self._t0 is None:
+                self._t0, self._next_keyframe = now, now + KEYFRAME_FIRST
+            sync, self._pending_sync = self._pending_sync, None
+            if sync is None and not self._confirmed and now >= self._next_keyframe and now - self._t0 <= KEYFRAME_WINDOW:
+                self._next_keyframe = self._t0 + 2 * (now - self._t0)
+                sync = self._resend_all()
+            version = self.store.version
+            if version == self._seen and sync is None:
+                return
+            changes = self.store.changes_since(self._seen)
+            self._seen = version
+            cap = series_cap(self.store.n_scalar_series)
+            if cap != self._cap:
+                self._cap = cap
+                changes = sorted(set(changes) | set(self._rebucketed(cap)))
+            msg = DeltaMessage(self._send_raw, self.store.runs, sync)
+            if self.store.notices_version != self._notices_sent:
+                self._notices_sent = self.store.notices_version
+                msg.set_notices(self.store.notices)
+            for run, kind, tag in sorted(changes):
+                if kind == "scalars":
+                    self._add_scalars(msg, run, tag)
+                else:
+                    self._add_records(msg, kind, run, tag)
+            msg.flush(force=not changes or sync is not None, last=True)
+            # a delta split in several messages spends several intervals: ~10 messages/s on average
+            self._last_send += max(0, msg.messages - 1) * self.interval
+
+    def _rebucketed(self, cap: int) -> list[tuple[str, str, str]]:
+        """Series whose bucket differs under ``cap``: sent again, re-bucketed, from offset 0."""
+        out = []
+        for (run, tag), st in self._series.items():
+            try:
+                n = self.store.scalar_column(run, tag).n
+            except KeyError:
+                continue
+            if bucket_size(n, cap) != st.bucket:
+                out.append((run, "scalars", tag))
+        return out
+
+    def _resend_all(self) -> int:
+        """Forget what the view was sent: the next delta carries everything, as one sync group."""
+        self._series.clear()
+        self._records.clear()
+        self._notices_sent = -1
+        self._seen = 0
+        self._sync += 1
+        return self._sync
+
+    def _send_raw(self, content: dict, buffers: list[bytes]) -> None:
+        self.seq += 1
+        content["seq"] = self.seq
+        self.messages_sent += 1
+        self.bytes_sent += sum(len(b) for b in buffers)
+        if self.comm is not None:
+            self.send(content, buffers)
+
+    def _add_scalars(self, msg: DeltaMessage, run: str, tag: str) -> None:
+        col = self.store.scalar_column(run, tag)
+        with self.store._lock:  # a consistent (n, epoch) and arrays
+            n, epoch = col.n, col.epoch
+            steps, walls, values = col.steps[:n], col.walls[:n], col.values[:n]
+            st = self._series.get((run, tag))
+            if st is None or st.epoch != epoch:
+                st = self._series[(run, tag)] = _SeriesState(epoch)
+            bucket = bucket_size(n, self._cap)
+            if bucket != st.bucket:
+                st.bucket, st.sent = bucket, 0
+            if bucket == 1:
+                start = st.sent
+                s, w, v = steps[start:], walls[start:], values[start:]
+                offset, st.sent = start, n
+            else:
+                done = st.sent // 2  # full buckets the view has
+                full = n // bucket
+                bs, bw, bv = minmax_buckets(steps[done * bucket : full * bucket], walls[done * bucket : full * bucket],
+                                            values[done * bucket : full * bucket], bucket)
+                tail = slice(full * bucket, n)
+                s = np.concatenate([bs, steps[tail]])
+                w = np.concatenate([bw, walls[tail]])
+                v = np.concatenate([bv, values[tail]])
+                offset, st.sent = 2 * done, 2 * full
+            payload = columns(s, w, v)
+        msg.add("scalars", {"run": run, "tag": tag, "epoch": epoch, "offset": int(offset), "count": len(s),
+                            "decimated": bucket > 1, "total": int(n)}, payload)
+
+    def _add_records(self, msg: DeltaMessage, kind: str, run: str, tag: str) -> None:
+        key = (kind, run, tag)
+        sent = self._records.get(key, 0)
+        try:
+            if sent > self.store.record_count(run, kind, tag):
+                msg.reset(kind, run, tag)  # purged: the view drops what it holds, then gets the list again
+                sent = 0
+            count, new = self.store.records_from(run, kind, tag, sent)
+        except KeyError:
+            return
+        to_entry = kinds.BY_NAME[kind].entry
+        assert to_entry is not None  # record kinds all have one
+        for i in range(sent, count):
+            r = new[i - sent]
+            fields, buffer = to_entry(r)
+            base = {"run": run, "tag": tag, "index": i, "step": int(r.step), "wall": float(r.wall_time)}
+            msg.add(kind, {**base, **fields}, buffer)
+        self._records[key] = count
+
+    # ------------------------------------------------------------------ requests from the view
+    def _on_msg(self, _widget, content: dict, buffers: list) -> None:
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "hello":
+            with self._lock:
+                self._confirmed = True
+                # a view that holds every message up to our last one needs nothing resent
+                # (a --no-follow board would otherwise be sent everything twice)
+                if not (content.get("complete") is True and content.get("seq") == self.seq):
+                    self._pending_sync = self._resend_all()
+            self.send_pending()
+        elif kind == "range":
+            self._answer_range(content)
+
+    def _answer_range(self, req: dict) -> None:
+        try:
+            s = self.store.scalars(req["run"], req["tag"])
+            x0, x1 = float(req["x0"]), float(req["x1"])
+        except (KeyError, TypeError, ValueError):
+            return
+        mask = (s.steps >= x0) & (s.steps <= x1)
+        steps, walls, values = s.steps[mask], s.wall_times[mask], s.values[mask]
+        bucket = bucket_size(len(values), MAX_RAW_POINTS)
+        if bucket > 1:
+            full = len(values) // bucket * bucket
+            bs, bw, bv = minmax_buckets(steps, walls, values, bucket)
+            steps, walls, values = (np.concatenate([a, b[full:]]) for a, b in ((bs, steps), (bw, walls), (bv, values)))
+        self._send_raw({"type": "range", "id": req.get("id"), "run": req["run"], "tag": req["tag"],
+                        "count": len(values), "decimated": bucket > 1}, [columns(steps, walls, values)])

@@ -1,0 +1,63 @@
+"""Audio: a clip per step (``add_audio``), from the legacy ``Summary.Audio`` field and the
+``audio`` plugin's ``[k, 2]`` string tensors (encoded clip, label)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import summaries as S
+from ..tfevents import messages as M
+from ..tfevents.wire import I32, LEN, VARINT, iter_fields
+from .base import Kind
+
+
+@dataclass(frozen=True)
+class AudioRecord:
+    step: int
+    wall_time: float
+    wav: bytes
+    sample_rate: float
+    content_type: str = "audio/wav"
+    channels: int = 0  # 0 when the file does not say
+    frames: int = 0
+
+
+def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[AudioRecord]:
+    if val.payload is None:
+        return []
+    if val.kind == "audio":
+        rate, channels, frames, data, ctype = 0.0, 0, 0, b"", "audio/wav"
+        for f, wt, v in iter_fields(val.payload):
+            if f == 1 and wt == I32:
+                rate = float(np.frombuffer(v, "<f4")[0])
+            elif f == 2 and wt == VARINT:
+                channels = int(v)
+            elif f == 3 and wt == VARINT:
+                frames = int(v)
+            elif f == 4 and wt == LEN:
+                data = bytes(v)
+            elif f == 5 and wt == LEN:
+                ctype = bytes(v).decode("utf-8", "replace")
+        return [AudioRecord(step, wall, data, rate, ctype, channels, frames)]
+    if val.kind != "tensor":
+        return []
+    # the plugin's metadata carries no sample rate; WAV headers do (read by the browser)
+    return [AudioRecord(step, wall, s, 0.0) for s in M.decode_tensor(val.payload).string_val[::2]]
+
+
+def encode(tag: str, snd: Any, sample_rate: int, step: int, wall: float) -> tuple[bytes, AudioRecord]:
+    """A 16-bit PCM WAV in the legacy ``Summary.Audio`` field, as torch writes it."""
+    wav, channels, frames = S.encode_wav(snd, sample_rate)
+    audio = M.audio(float(sample_rate), channels, frames, wav)
+    ev = M.event(wall, step, summary=M.summary(M.value(tag, audio=audio)))
+    return ev, AudioRecord(step, wall, wav, float(sample_rate), "audio/wav", channels, frames)
+
+
+def entry(r: AudioRecord) -> tuple[dict[str, Any], bytes | None]:
+    return {"sample_rate": r.sample_rate, "mime": r.content_type or "audio/wav"}, r.wav
+
+
+KIND = Kind("audio", decode, entry, plugins=("audio",), legacy=("audio",))

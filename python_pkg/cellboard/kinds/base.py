@@ -1,0 +1,33 @@
+"""What a data kind is: the contract every module in ``cellboard.kinds`` fulfils.
+
+A kind (scalars, images, histograms, ...) owns, in one module: the TensorBoard plugin names and
+legacy ``Summary.Value`` fields it reads, decoding a value into its records, its record type,
+the writer's encoding for its ``add_*`` methods, and turning a record into a board delta entry
+(JSON fields + at most one binary buffer; docs/protocol.md). The store, the reader and the
+board are generic over the registry in ``kinds/__init__.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..tfevents.messages import Value
+
+# decode(value, plugin name, step, wall time) -> records (floats for the columnar scalars kind)
+Decoder = Callable[[Value, str, int, float], list[Any]]
+# entry(record) -> (kind-specific entry fields, optional binary buffer)
+EntryEncoder = Callable[[Any], tuple[dict[str, Any], bytes | None]]
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One data kind, as the reader, the store and the board see it."""
+
+    name: str  # store and wire name, e.g. "images"
+    decode: Decoder
+    entry: EntryEncoder | None = None  # None for the columnar scalars kind (the board decimates it)
+    plugins: tuple[str, ...] = ()  # SummaryMetadata plugin names this kind reads
+    legacy: tuple[str, ...] = ()  # Value oneof fields read without a plugin: image, histo, audio, simple_value
+    columnar: bool = False  # scalars: numpy columns instead of record lists

@@ -1,0 +1,153 @@
+"""HParams: one session per run (its hyperparameters) and the experiment (metric names, domains).
+
+``add_hparams`` writes TensorBoard's HPARAMS plugin messages as torch does: an experiment, a
+session start and a session end in a sub-run, plus each metric as a scalar of that sub-run.
+The values of a session's metrics are that run's scalar series of the metric tags.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..tfevents import messages as M
+from ..tfevents.wire import I64, LEN, VARINT, as_double, f_bytes, f_double, f_str, f_varint, iter_fields
+from .base import Kind
+
+EXPERIMENT_TAG = "_hparams_/experiment"
+SESSION_START_TAG = "_hparams_/session_start_info"
+SESSION_END_TAG = "_hparams_/session_end_info"
+
+
+@dataclass(frozen=True)
+class HParamsRecord:
+    """A session (tag ``session_start_info``: ``hparams`` set) or an experiment (``metrics``
+    and ``domains`` set)."""
+
+    step: int
+    wall_time: float
+    hparams: dict[str, Any]
+    metrics: list[str]
+    domains: dict[str, list[Any]] = field(default_factory=dict)
+
+
+def _pb_value(buf) -> Any:
+    """google.protobuf.Value; an integral number stays an int (``batch_size`` 64, not 64.0)."""
+    for f, wt, v in iter_fields(buf):
+        if f == 1:
+            return None
+        if f == 2 and wt == I64:
+            x = as_double(v)
+            return int(x) if math.isfinite(x) and x.is_integer() and abs(x) < 2**53 else x
+        if f == 3 and wt == LEN:
+            return bytes(v).decode("utf-8", "replace")
+        if f == 4 and wt == VARINT:
+            return bool(v)
+        if f == 6 and wt == LEN:
+            return [_pb_value(x) for f2, wt2, x in iter_fields(v) if f2 == 1 and wt2 == LEN]
+    return None
+
+
+def _session(content, step: int, wall: float) -> HParamsRecord:
+    hp: dict[str, Any] = {}
+    for f, wt, v in iter_fields(content):
+        if f == 1 and wt == LEN:  # map<string, Value> hparams
+            k, val = "", None
+            for f2, wt2, v2 in iter_fields(v):
+                if f2 == 1 and wt2 == LEN:
+                    k = bytes(v2).decode("utf-8", "replace")
+                elif f2 == 2 and wt2 == LEN:
+                    val = _pb_value(v2)
+            hp[k] = val
+    return HParamsRecord(step, wall, hp, [])
+
+
+def _experiment(content, step: int, wall: float) -> HParamsRecord:
+    metrics: list[str] = []
+    domains: dict[str, list[Any]] = {}
+    for f, wt, v in iter_fields(content):
+        if f == 4 and wt == LEN:  # HParamInfo
+            name, values = "", None
+            for f2, wt2, v2 in iter_fields(v):
+                if f2 == 1 and wt2 == LEN:
+                    name = bytes(v2).decode("utf-8", "replace")
+                elif f2 == 5 and wt2 == LEN:  # domain_discrete: ListValue
+                    values = [_pb_value(x) for f3, wt3, x in iter_fields(v2) if f3 == 1 and wt3 == LEN]
+            if values is not None:
+                domains[name] = values
+        elif f == 5 and wt == LEN:  # MetricInfo{name: MetricName{group, tag}}
+            for f2, wt2, v2 in iter_fields(v):
+                if f2 == 1 and wt2 == LEN:
+                    metrics.extend(bytes(x).decode("utf-8", "replace")
+                                   for f3, wt3, x in iter_fields(v2) if f3 == 2 and wt3 == LEN)
+    return HParamsRecord(step, wall, {}, metrics, domains)
+
+
+def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[HParamsRecord]:
+    # torch and tensorboardX put everything in the metadata's plugin content (empty tensor)
+    if val.metadata is None or val.tag not in (SESSION_START_TAG, EXPERIMENT_TAG):
+        return []
+    content = M.decode_metadata(val.metadata).content
+    for f, wt, v in iter_fields(content):  # HParamsPluginData
+        if f == 3 and wt == LEN and val.tag == SESSION_START_TAG:
+            return [_session(v, step, wall)]
+        if f == 2 and wt == LEN and val.tag == EXPERIMENT_TAG:
+            return [_experiment(v, step, wall)]
+    return []
+
+
+def encode(hp: dict[str, Any], metrics: list[str], domains: dict[str, list[Any]], wall: float,
+           step: int) -> list[tuple[str, bytes, HParamsRecord | None]]:
+    """``(tag, event, record)`` for the experiment, session start and session end messages."""
+    out = []
+    for tag, content in _contents(hp, metrics, domains, wall):
+        meta = M.plugin_metadata("hparams", content, M.DATA_CLASS_TENSOR)
+        null = M.tensor(M.DT_FLOAT, (0,))
+        ev = M.event(wall, step, summary=M.summary(M.value(tag, tensor=null, metadata=meta)))
+        record = None
+        if tag == SESSION_START_TAG:  # the live record holds what a reader of the file gets
+            written = {k: int(v) if isinstance(v, bool) else v for k, v in hp.items() if v is not None}
+            record = HParamsRecord(step, wall, written, list(metrics))
+        elif tag == EXPERIMENT_TAG:
+            record = HParamsRecord(step, wall, {}, list(metrics), dict(domains))
+        out.append((tag, ev, record))
+    return out
+
+
+def _as_torch(v: Any) -> Any:
+    """torch writes a bool hparam as the number 1.0/0.0 (its ``isinstance(v, int)`` matches bools
+    first); cellboard writes what torch writes, so TensorBoard shows both runs alike."""
+    return float(v) if isinstance(v, bool) else v
+
+
+def _contents(hp: dict[str, Any], metrics: list[str], domains: dict[str, list[Any]],
+              now: float) -> list[tuple[str, bytes]]:
+    hp = {k: _as_torch(v) for k, v in hp.items()}
+    domains = {k: [_as_torch(d) for d in dom] for k, dom in domains.items()}
+    infos = b""
+    for k, v in hp.items():
+        if v is None:
+            continue  # torch skips None values
+        dtype = 3 if isinstance(v, (int, float)) else 1  # DATA_TYPE_FLOAT64, DATA_TYPE_STRING
+        info = f_str(1, k) + f_varint(4, dtype)
+        if k in domains:
+            info += f_bytes(5, b"".join(f_bytes(1, M.pb_value(d)) for d in domains[k]))
+        infos += f_bytes(4, info)
+    metric_infos = b"".join(f_bytes(5, f_bytes(1, f_str(2, m))) for m in metrics)
+    experiment = infos + metric_infos
+    start = b"".join(M.map_entry(1, k, M.pb_value(v)) for k, v in hp.items() if v is not None) + f_double(5, now)
+    end = f_varint(1, 1) + f_double(2, now)  # Status.SUCCESS
+    return [
+        (EXPERIMENT_TAG, f_bytes(2, experiment)),
+        (SESSION_START_TAG, f_bytes(3, start)),
+        (SESSION_END_TAG, f_bytes(4, end)),
+    ]
+
+
+def entry(r: HParamsRecord) -> tuple[dict[str, Any], bytes | None]:
+    hp = {k: (v if not isinstance(v, float) or math.isfinite(v) else str(v)) for k, v in r.hparams.items()}
+    return {"hparams": hp, "metrics": list(r.metrics), "domains": r.domains}, None
+
+
+KIND = Kind("hparams", decode, entry, plugins=("hparams",))
