@@ -206,3 +206,26 @@ def test_background_follower_survives_a_failing_listing(tmp_path, monkeypatch):
         assert str(tmp_path) not in follower.store.notices  # cleared once the listing worked
     finally:
         follower.stop()
+
+
+def test_the_board_of_a_followed_directory_shows_the_notice_and_clears_it(logdir, monkeypatch):
+    """What could not be read reaches the view as a notice (never a silent gap), and goes away
+    once the file reads: ``cellboard.open`` -> follower -> store -> board -> delta ``notices``."""
+    root, bad = logdir
+    state = _unreadable(monkeypatch, bad, PermissionError(errno.EACCES, "Permission denied"))
+    sent: list[dict] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        board = cellboard.open(root, background=False)
+    try:
+        board.send = lambda content, buffers=None: sent.append(content)
+        board._on_msg(board, {"type": "hello"}, [])
+        notices = [c["notices"] for c in sent if "notices" in c][-1]
+        assert [n["source"] for n in notices] == [bad]
+        assert "Permission denied" in notices[0]["message"]
+        state["broken"] = False
+        board.follower.poll()
+        board.send_pending()
+        assert [c["notices"] for c in sent if "notices" in c][-1] == []
+    finally:
+        board.close()

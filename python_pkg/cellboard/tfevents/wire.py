@@ -71,13 +71,6 @@ def f_packed_doubles(field: int, values) -> bytes:
     return f_bytes(field, data)
 
 
-def f_packed_floats(field: int, values) -> bytes:
-    import numpy as np
-
-    data = np.ascontiguousarray(values, dtype="<f4").tobytes()
-    return f_bytes(field, data)
-
-
 def read_varint(buf: bytes | memoryview, pos: int) -> tuple[int, int]:
     """``(value, next position)``; at most 10 bytes, truncated to 64 bits as protobuf does.
 
