@@ -338,6 +338,67 @@ def bench_writers(sizes: dict, reps: int, out) -> dict:
     return results
 
 
+# --------------------------------------------------------------------------- big histograms
+
+def bench_big_histograms(counts: list[int], reps: int, out) -> dict:
+    """One ``add_histogram`` of n float32 values (default "tensorflow" bins) + ``flush()`` per library:
+    time, and peak extra memory during the call (tracemalloc: numpy's and torch's CPU buffers are
+    traced), interleaved, median of ``reps``."""
+    import tracemalloc
+
+    import numpy as np
+
+    classes = writer_classes()
+    libs = list(classes)
+    res = {}
+    root = tempfile.mkdtemp(prefix="cb_bench_h_")
+    try:
+        for n in counts:
+            x = np.random.default_rng(0).standard_normal(n, dtype=np.float32)
+            writers = {lib: classes[lib](tempfile.mkdtemp(dir=root)) for lib in libs}
+            for w in writers.values():
+                w.add_histogram("warm", x[:1000], 0)
+                w.flush()
+            times = {lib: [] for lib in libs}
+            peaks = {lib: [] for lib in libs}
+            for r in range(reps):
+                for lib in libs[r % len(libs):] + libs[: r % len(libs)]:
+                    gc.collect()
+                    tracemalloc.start()
+                    base = tracemalloc.get_traced_memory()[0]
+                    t0 = time.perf_counter()
+                    writers[lib].add_histogram("weights", x, r)
+                    writers[lib].flush()
+                    times[lib].append(time.perf_counter() - t0)
+                    peaks[lib].append(tracemalloc.get_traced_memory()[1] - base)
+                    tracemalloc.stop()
+            for w in writers.values():
+                w.close()
+            res[n] = dict(times=times, peaks=peaks)
+            print(f"  histogram n={n:.0e}: " + "  ".join(
+                f"{lib} {statistics.median(times[lib]):.3f}s +{statistics.median(peaks[lib]) / 2**20:.0f} MiB"
+                for lib in libs), file=out, flush=True)
+            del x
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return res
+
+
+def report_big_histograms(res: dict) -> None:
+    print("\n== add_histogram of n float32 values (one call + flush; time ratio = median of per-rep ratios "
+          "[min-max]; peak extra memory during the call, median) ==")
+    for n, r in res.items():
+        t, p = r["times"], r["peaks"]
+        mem = "/".join(f"{statistics.median(p[lib]) / 2**20:.0f}" for lib in ("cellboard", "torch", "tbx"))
+        print(f"n={n:.0e}: cellboard {statistics.median(t['cellboard']):.3f}s | torch/cellboard "
+              f"{_fmt_ratio(_ratio_stats(t['torch'], t['cellboard']))} | tbx/cellboard "
+              f"{_fmt_ratio(_ratio_stats(t['tbx'], t['cellboard']))} | peak MiB cb/torch/tbx {mem} "
+              f"(target: >= {HIST_BIG_TARGET:g}x torch, memory <= torch's)")
+
+
+HIST_BIG_TARGET = 5.0
+
+
 # --------------------------------------------------------------------------- reader
 
 def build_logdir(path: str, sizes: dict) -> float:
@@ -391,6 +452,106 @@ def bench_reader(sizes: dict, reps: int, use_rust: bool, out) -> dict:
         return dict(expected=expected, results=res, rust_base_kb=rust_base_kb, rust_binary=binary)
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------- reader: histograms and images
+
+MEDIA_FULL = dict(hist_runs=4, hist_tags=5, hist_steps=500, hist_values=10_000, img_runs=2, img_tags=2, img_steps=500)
+MEDIA_QUICK = dict(hist_runs=2, hist_tags=2, hist_steps=50, hist_values=10_000, img_runs=1, img_tags=2, img_steps=50)
+MEDIA_TARGET = 100.0  # x faster than EventAccumulator
+
+
+def build_media_logdir(path: str, m: dict) -> tuple[int, int]:
+    """Histograms (default "tensorflow" bins of ``hist_values`` normal values) and 3x64x64 images,
+    written by cellboard. Returns (histograms, images)."""
+    import numpy as np
+
+    import cellboard
+
+    rng = np.random.default_rng(0)
+    values = [rng.standard_normal(m["hist_values"]).astype(np.float32) * (1 + i) for i in range(8)]
+    for r in range(m["hist_runs"]):
+        with cellboard.SummaryWriter(os.path.join(path, f"hist_{r}")) as w:
+            for step in range(m["hist_steps"]):
+                for t in range(m["hist_tags"]):
+                    w.add_histogram(f"layer{t}/weight", values[(step + t) % len(values)], step)
+    imgs = [rng.integers(0, 256, (3, 64, 64), dtype=np.uint8) for _ in range(8)]
+    for r in range(m["img_runs"]):
+        with cellboard.SummaryWriter(os.path.join(path, f"img_{r}")) as w:
+            for step in range(m["img_steps"]):
+                for t in range(m["img_tags"]):
+                    w.add_image(f"samples/{t}", imgs[(step + t) % len(imgs)], step)
+    return (m["hist_runs"] * m["hist_tags"] * m["hist_steps"], m["img_runs"] * m["img_tags"] * m["img_steps"])
+
+
+def _media_worker(kind: str, logdir: str) -> None:
+    """Fresh interpreter: load histograms and images (everything kept), print time and counts."""
+    if kind == "cellboard":
+        import cellboard
+    else:
+        from tensorboard.backend.event_processing import event_accumulator as ea
+        from tensorboard.backend.event_processing import event_multiplexer as em
+    gc.collect()
+    base_rss = _proc_status_kb("VmRSS")
+    t0 = time.perf_counter()
+    if kind == "cellboard":
+        logs = cellboard.load(logdir, progress=False)
+        dt = time.perf_counter() - t0
+        hist = sum(len(logs.histograms(r, t)) for r in logs.runs for t in logs.tags(r)["histograms"])
+        img = sum(len(logs.images(r, t)) for r in logs.runs for t in logs.tags(r)["images"])
+    else:
+        guidance = {ea.HISTOGRAMS: 0, ea.IMAGES: 0, ea.COMPRESSED_HISTOGRAMS: 0, ea.SCALARS: 0, ea.TENSORS: 0}
+        mux = em.EventMultiplexer(size_guidance=guidance).AddRunsFromDirectory(logdir).Reload()
+        dt = time.perf_counter() - t0
+        info = mux.Runs()
+        hist = sum(len(mux.Histograms(r, t)) for r in info for t in info[r]["histograms"])
+        img = sum(len(mux.Images(r, t)) for r in info for t in info[r]["images"])
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps(dict(kind=kind, seconds=dt, histograms=hist, images=img, delta_kb=peak - base_rss)))
+
+
+def bench_media_reader(m: dict, reps: int, out) -> dict:
+    """cellboard.load vs EventMultiplexer on histograms and on images, each in a fresh process."""
+    root = tempfile.mkdtemp(prefix="cb_bench_media_")
+    try:
+        res: dict = {}
+        for part in ("histograms", "images"):
+            logdir = os.path.join(root, part)
+            sub = dict(m)
+            if part == "histograms":
+                sub["img_runs"] = 0
+            else:
+                sub["hist_runs"] = 0
+            counts = build_media_logdir(logdir, sub)
+            want = counts[0] if part == "histograms" else counts[1]
+            print(f"  built {want:,} {part} ({_dir_bytes(logdir) / 2**20:.1f} MiB)", file=out, flush=True)
+            times: dict = {"cellboard": [], "eventaccumulator": []}
+            for r in range(reps):
+                for kind in (["cellboard", "eventaccumulator"] if r % 2 == 0 else ["eventaccumulator", "cellboard"]):
+                    cmd = [sys.executable, THIS, "--_media_worker", kind, logdir]
+                    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
+                    if proc.returncode != 0:
+                        raise RuntimeError(f"{kind} media worker failed:\n{proc.stderr[-3000:]}")
+                    got = json.loads(proc.stdout.strip().splitlines()[-1])
+                    assert got[part] == want, f"{kind} loaded {got[part]} {part}, expected {want}"
+                    times[kind].append(got["seconds"])
+                    print(f"  rep {r}: {part:<10} {kind:<16} {got['seconds']:7.3f}s", file=out, flush=True)
+            res[part] = dict(n=want, times=times)
+        return res
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def report_media(res: dict) -> None:
+    print("\n== Reader: histograms and images (median of per-rep ratios [min-max]) ==")
+    for part, r in res.items():
+        t = r["times"]
+        ratio = _ratio_stats(t["eventaccumulator"], t["cellboard"])
+        print(f"load {r['n']:,} {part:<10}: cellboard {statistics.median(t['cellboard']):.3f}s, EventAccumulator "
+              f"{statistics.median(t['eventaccumulator']):.2f}s -> {_fmt_ratio(ratio)} faster "
+              f"(target >= {MEDIA_TARGET:g}x: {'met' if ratio[0] >= MEDIA_TARGET else 'MISSED'})")
 
 
 # --------------------------------------------------------------------------- report
@@ -600,10 +761,15 @@ def main() -> None:
     if len(sys.argv) >= 2 and sys.argv[1] == "--_worker":
         _worker(sys.argv[2], sys.argv[3])
         return
+    if len(sys.argv) >= 2 and sys.argv[1] == "--_media_worker":
+        _media_worker(sys.argv[2], sys.argv[3])
+        return
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="scale every count down 20x (CI smoke, < 1 min)")
     ap.add_argument("--reps", type=int, default=3, help="repetitions per measurement (median reported)")
-    ap.add_argument("--only", choices=["writers", "reader"], help="run one half only")
+    ap.add_argument("--only", choices=["writers", "reader", "big-histograms"], help="run one part only")
+    ap.add_argument("--hist-1e8", action="store_true",
+                    help="also time add_histogram of 1e8 values (~2 min and ~3 GiB on 2 cores, torch's share)")
     ap.add_argument("--no-rust", action="store_true", help="skip TensorBoard's Rust data server")
     ap.add_argument("--profile", choices=[*TARGETS, "load"], help="cProfile cellboard on one case and exit")
     ap.add_argument("--freeze", action="store_true",
@@ -633,14 +799,25 @@ def _main(args, live: str) -> None:
     digest = package_digest(live)
     print(f"measuring {code_version(live)} (sources sha1 {digest})"
           + (f"\n  frozen copy at start, imported from {measured}" if measured != live else ""), flush=True)
-    wres = rres = None
+    wres = rres = mres = None
     if args.only in (None, "writers"):
         print("\n-- writers (each: new writer on a fresh temp dir, all calls, close()) --", flush=True)
         wres = bench_writers(sizes, args.reps, sys.stdout)
+    hres = None
+    if args.only in (None, "big-histograms"):
+        print("\n-- big histograms (one add_histogram + flush per call) --", flush=True)
+        hres = bench_big_histograms([10**6] if args.quick else [10**7] + ([10**8] if args.hist_1e8 else []),
+                                    args.reps, sys.stdout)
     if args.only in (None, "reader"):
         print("\n-- reader --", flush=True)
         rres = bench_reader(sizes, args.reps, not args.no_rust, sys.stdout)
+        print("\n-- reader: histograms and images --", flush=True)
+        mres = bench_media_reader(MEDIA_QUICK if args.quick else MEDIA_FULL, args.reps, sys.stdout)
     report(wres, rres, sizes, args.quick, args.reps)
+    if mres:
+        report_media(mres)
+    if hres:
+        report_big_histograms(hres)
     if package_digest(live) != digest:
         print("\nNOTE: cellboard's sources changed while the benchmark ran; the frozen copy was measured."
               if measured != live else

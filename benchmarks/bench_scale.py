@@ -171,7 +171,7 @@ def _latency_loop(np, until, budget: float = 1800.0) -> list[float]:
             return late
 
 
-def _worker_open(path: str, runs: int, tags: int, steps: int) -> dict:
+def _worker_open(path: str, runs: int, tags: int, steps: int, follow: bool = True) -> dict:
     import gc
 
     import numpy as np
@@ -195,13 +195,14 @@ def _worker_open(path: str, runs: int, tags: int, steps: int) -> dict:
 
     def capture(self, content, buffers=None):
         buffers = buffers or []
-        sc = content.get("scalars", []) if isinstance(content, dict) else []
+        sc = (content.get("entries", {}).get("scalars", []) or content.get("scalars", [])
+              if isinstance(content, dict) else [])
         msgs.append((time.perf_counter() - t0, len(json.dumps(content)), sum(len(b) for b in buffers),
                      sum(e.get("count", 0) for e in sc), sum(1 for e in sc if e.get("decimated")), len(sc)))
 
     Board.send = capture  # class-wide and before open(): the follower starts sending at once
     t0 = time.perf_counter()
-    board = cellboard.open(path)
+    board = cellboard.open(path, follow=follow)
     t_open_returned = time.perf_counter() - t0
     store = board.store
     state = {"first_point": None, "first_run": None, "complete": set(), "version": -1}
@@ -317,6 +318,8 @@ def worker_main(argv: list[str]) -> None:
     mode, path = argv[0], argv[1]
     if mode == "open":
         out = _worker_open(path, *map(int, argv[2:5]))
+    elif mode == "open-no-follow":  # %cellboard DIR --no-follow: the board at once, filled in the background
+        out = _worker_open(path, *map(int, argv[2:5]), follow=False)
     elif mode == "load":
         out = _worker_load(path, *map(int, argv[2:5]))
     elif mode == "em":
@@ -452,6 +455,9 @@ def main() -> None:
 
     print("measuring (each in a fresh interpreter):", flush=True)
     op = measure("open", data, runs, tags, steps)
+    opn = measure("open-no-follow", data, runs, tags, steps)
+    print(f"--no-follow: open returned in {opn['open_returned_s'] * 1e3:.0f} ms; first complete run "
+          f"{_s(opn['first_run_s'])}; all {opn['points']:,} points {_s(opn['all_loaded_s'])}", flush=True)
     ld = measure("load", data, runs, tags, steps)
     em = measure("em", data, "default")
     em1k = measure("em", data, "1000")
@@ -464,7 +470,7 @@ def main() -> None:
     else:
         print(f"  EM keep-all on the whole dir would take ~{ema['total_s'] * factor:.0f}s > --em-budget "
               f"{args.em_budget:.0f}s: reporting the {sub_runs}-run subset x{factor:g}", flush=True)
-    assert op["points"] == n and ld["points"] == n, (op["points"], ld["points"])
+    assert op["points"] == n and ld["points"] == n and opn["points"] == n, (op["points"], ld["points"])
     assert ema["points"] == sub_runs * tags * steps, ema["points"]
     report((runs, tags, steps), op, ld, em, em1k, ema, ema_full, factor, sub_runs, args.em_budget)
     if args.profile:

@@ -100,7 +100,9 @@ def test_directory_names_with_quotes_open_from_python(tmp_path, name):
     with cellboard.SummaryWriter(tmp_path / name / "run") as w:
         w.add_scalar("x", 1.0, 0)
     assert cellboard.load(tmp_path / name).runs == ["run"]
-    assert open_logdir(str(tmp_path / name), follow=False).store.runs == ["run"]
+    board = open_logdir(str(tmp_path / name), follow=False)
+    board.follower.wait()  # --no-follow reads in the background: the board shows at once
+    assert board.store.runs == ["run"]
 
 
 def test_file_urls_are_local_paths(tmp_path, monkeypatch):
@@ -111,7 +113,9 @@ def test_file_urls_are_local_paths(tmp_path, monkeypatch):
     assert not os.path.exists(tmp_path / "file:")  # no literal ./file: directory
     assert os.path.isdir(tmp_path / "exp" / "run")
     assert cellboard.load(url).runs == ["run"]
-    assert open_logdir(url, follow=False).store.runs == ["run"]
+    board = open_logdir(url, follow=False)
+    board.follower.wait()
+    assert board.store.runs == ["run"]
 
 
 def test_chained_urls(tmp_path):

@@ -173,6 +173,7 @@ def test_runs_regex_and_bad_regex(tmp_path):
         with cellboard.SummaryWriter(tmp_path / name) as w:
             w.add_scalar("x", 1.0, 0)
     board = open_logdir(tmp_path, follow=False, runs="^train")
+    assert board.follower.wait(10)
     assert board.store.runs == ["train-a", "train-b"]
     with pytest.raises(ValueError, match="runs must be a valid regular expression"):
         open_logdir(tmp_path, follow=False, runs="(")

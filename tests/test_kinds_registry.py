@@ -6,7 +6,7 @@ from cellboard import kinds
 from cellboard.tfevents import messages as M
 
 # The same list is pinned in js/test/protocol.test.ts for the frontend's registry.
-DASHBOARD_ORDER = ["scalars", "custom_scalars", "images", "audio", "histograms", "text", "pr_curves", "hparams"]
+DASHBOARD_ORDER = ["plots", "scalars", "custom_scalars", "images", "audio", "histograms", "text", "pr_curves", "hparams"]
 
 
 def test_registry_names_and_order():
@@ -22,6 +22,7 @@ def test_values_are_routed_by_legacy_field_then_plugin():
     assert kinds.for_value("audio", "").name == "audio"
     for plugin in ("scalars", "images", "histograms", "text", "pr_curves", "hparams", "custom_scalars", "audio"):
         assert kinds.for_value("tensor", plugin).plugins[0] == plugin
+    assert kinds.for_value("tensor", "cellboard_plots").name == "plots"
     assert kinds.for_value("tensor", "graph_run_metadata") is None  # not a kind (yet): skipped, not an error
 
 

@@ -63,3 +63,23 @@ def test_logdir_notebooks_run_cleanly(name, tmp_path):
         assert "lr=0.03" in text and "does not exist" in text
     else:
         assert "run-2: 60 points" in text
+
+
+def test_visdom_notebook_runs_with_only_the_import_changed(tmp_path):
+    from cellboard.visdom import windows
+
+    nb = run_notebook("visdom.ipynb", tmp_path)
+    outs = outputs(nb)
+    assert not [o for o in outs if o.output_type == "error"]
+    text = "".join(o.get("text", "") for o in outs if o.output_type == "stream")
+    assert "LOGGED" in text and "PLOTTED" in text
+    # the live board and the %cellboard board
+    assert len([o for o in outs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]) == 2
+    logs = cellboard.load(tmp_path / "runs" / "visdom")
+    wins = windows(logs, "main")
+    assert {"train_loss", "train_vs_test", "sample", "batch", "notes", "tone", "scatter", "scatter_100k", "bar",
+            "heatmap", "heatmap_500", "histogram", "boxplot", "stem", "pie", "surf", "contour", "quiver",
+            "svg"} == set(wins)
+    assert len(wins["train_loss"]["traces"][0]["x"]) == 100
+    assert len(logs.scalars("main", "train_loss/1")) == 100
+    assert len(logs.scalars("main", "train_vs_test/test")) == 10

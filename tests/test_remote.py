@@ -122,6 +122,7 @@ def test_magic_opens_an_s3_url(s3):
     with cellboard.SummaryWriter(f"{s3}/magic/r1") as w:
         _log(w, 5)
     board = open_logdir(f"{s3}/magic", follow=False)
+    assert board.follower.wait(30)  # read in the background: the board shows at once
     assert board.store.runs == ["r1"]
     with pytest.raises(cellboard.logdir.LogdirError, match="does not exist"):
         open_logdir(f"{s3}/nothing-here", follow=False)

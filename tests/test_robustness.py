@@ -235,7 +235,7 @@ def test_empty_and_header_only_files(tmp_path, content):
         warnings.simplefilter("error")
         logs = run_with_timeout(lambda: cellboard.load(tmp_path))
     assert logs.runs == ["run"]
-    assert logs.tags("run") == {"scalars": [], "custom_scalars": [], "images": [], "histograms": [], "text": [], "audio": [],
+    assert logs.tags("run") == {"plots": [], "scalars": [], "custom_scalars": [], "images": [], "histograms": [], "text": [], "audio": [],
                                 "pr_curves": [], "hparams": []}
 
 

@@ -441,11 +441,126 @@ export async function bench({ runs = 10, steps = 100_000, updates = 40 } = {}) {
   return result;
 }
 
+// ---------------------------------------------------------------- big-directory benchmark
+
+/**
+ * Parse a captured message stream (benchmarks/bench_browser.py): per message a little-endian u32
+ * JSON length, the JSON content, a u32 buffer count, then per buffer a u32 length and its bytes.
+ * Each buffer gets its own ArrayBuffer, handed over as a DataView (as ipywidgets does).
+ */
+export function parseStream(ab) {
+  const dv = new DataView(ab);
+  const dec = new TextDecoder();
+  const out = [];
+  let p = 0;
+  while (p < ab.byteLength) {
+    const n = dv.getUint32(p, true); p += 4;
+    const content = JSON.parse(dec.decode(new Uint8Array(ab, p, n))); p += n;
+    const nb = dv.getUint32(p, true); p += 4;
+    const buffers = [];
+    for (let i = 0; i < nb; i++) {
+      const m = dv.getUint32(p, true); p += 4;
+      buffers.push(new DataView(ab.slice(p, p + m)));
+      p += m;
+    }
+    out.push({ content, buffers });
+  }
+  return out;
+}
+
+/**
+ * Feed a Board's captured message stream to a fresh widget, one message per task `intervalMs`
+ * apart, and measure: long tasks (PerformanceObserver "longtask"), the time until every message
+ * is applied and painted, and input-to-paint of user input (keydown / click on the board: from
+ * the event's timestamp to the first paint after the board's redraw that follows it, with no
+ * redraw work left). Interactions are driven from outside (Playwright) while this runs;
+ * `window.__bigBench.phase` says whether data is still arriving.
+ */
+export async function bigBench({ url, intervalMs = 0, height = 560, smoothing = 0.6 } = {}) {
+  const state = { phase: "loading", longtasks: [], inputs: [], renders: 0, feedStart: 0, feedEnd: 0, allPainted: 0 };
+  window.__bigBench = state;
+  const messages = parseStream(await (await fetch(url)).arrayBuffer());
+  const host = document.getElementById("out");
+  const el = document.createElement("div");
+  host.replaceChildren(el);
+  const model = new FakeModel({ smoothing, x_axis: "step", log_y: false, tag_filter: "", run_filter: "", height, title: "big directory" });
+  const cleanup = mount(model, el);
+  await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+
+  const po = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) state.longtasks.push({ start: e.startTime, ms: e.duration, phase: state.phase });
+  });
+  po.observe({ type: "longtask", buffered: false });
+
+  // input-to-paint: an interaction waits for the first finished redraw after its handler ran
+  let waiting = [];
+  const onInput = (what) => (e) => {
+    const t = e.timeStamp;
+    const target = e.target;
+    const label = target?.getAttribute?.("aria-label") || target?.type || target?.tagName;
+    // the handler runs after this capture listener: a redraw that starts from now on counts
+    waiting.push({ what, label, t, phase: state.phase, armed: false });
+    queueMicrotask(() => { for (const w of waiting) w.armed = true; });
+  };
+  el.addEventListener("keydown", onInput("key"), true);
+  el.addEventListener("click", onInput("click"), true);
+  el.addEventListener("cellboard:render", (e) => {
+    state.renders++;
+    (state.renderMs ??= []).push(Math.round(e.detail?.ms ?? 0));
+    if (e.detail?.pending) return;
+    const done = waiting.filter((w) => w.armed);
+    if (!done.length) return;
+    waiting = waiting.filter((w) => !w.armed);
+    // a task posted from the frame's callbacks runs after that frame is painted
+    setTimeout(() => {
+      const now = performance.now();
+      for (const w of done) state.inputs.push({ what: w.what, label: w.label, phase: w.phase, ms: now - w.t });
+    }, 0);
+  });
+
+  state.phase = "arriving";
+  state.feedStart = performance.now();
+  let points = 0;
+  // everything applied and painted: the first finished redraw after the last message
+  let painted = null;
+  const allPainted = new Promise((resolve) => { painted = resolve; });
+  for (const [i, m] of messages.entries()) {
+    if (i === messages.length - 1) {
+      const check = (e) => {
+        if (e.detail?.pending) return;
+        el.removeEventListener("cellboard:render", check);
+        setTimeout(painted, 0);
+      };
+      el.addEventListener("cellboard:render", check);
+    }
+    const tm = performance.now();
+    model.emit("msg:custom", m.content, m.buffers);
+    (state.msgMs ??= []).push(Math.round(performance.now() - tm));
+    for (const e of m.content.entries?.scalars ?? []) points += e.count;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  state.feedEnd = performance.now();
+  await allPainted;
+  state.allPainted = performance.now();
+  state.phase = "idle";
+  state.result = {
+    messages: messages.length,
+    pointsSent: points,
+    heldPoints: Number(el.dataset.scalarPoints),
+    scalarTags: Number(el.dataset.scalarTags),
+    runs: (el.dataset.runs ?? "").split(",").filter(Boolean).length,
+    feedMs: state.feedEnd - state.feedStart,
+    allDataMs: state.allPainted - state.feedStart,
+  };
+  window.__bigBenchCleanup = () => { po.disconnect(); cleanup(); };
+  return state.result;
+}
+
 // ---------------------------------------------------------------- page setup
 
 async function main() {
   const log = (s) => { document.getElementById("log").textContent += `${s}\n`; };
-  const api = { FakeModel, FakeKernel, mount, bench, expectedTotals, ready: false };
+  const api = { FakeModel, FakeKernel, mount, bench, bigBench, expectedTotals, ready: false };
   window.cellboardHarness = api;
   if (params.get("mode") === "bench") {
     api.ready = true;

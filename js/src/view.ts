@@ -405,7 +405,9 @@ export class BoardView {
       this.tagCount.textContent = c.total ? (c.shown === c.total ? `${c.total} tag${c.total === 1 ? "" : "s"}` : `${c.shown} of ${c.total} tags`) : "";
     }
     this.el.dataset.cellboardReady = "1";
-    this.el.dispatchEvent(new CustomEvent("cellboard:render", { detail: { ms: performance.now() - t0 } }));
+    // pending: a panel left work for the next frame (it asked for another flush while drawing)
+    const pending = this.raf !== 0;
+    this.el.dispatchEvent(new CustomEvent("cellboard:render", { detail: { ms: performance.now() - t0, pending } }));
   }
 
   private renderRuns() {

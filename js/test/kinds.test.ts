@@ -33,7 +33,7 @@ describe("a kind is one module", () => {
   it("the store holds a new record kind from its registry, in dashboard order", () => {
     const { store, sent } = newStore([blips, ...KINDS].reverse());
     const names = store.kinds.map((k) => k.name);
-    expect(names.slice(0, 4)).toEqual(["scalars", "custom_scalars", "images", "blips"]);
+    expect(names.slice(0, 5)).toEqual(["plots", "scalars", "custom_scalars", "images", "blips"]);
     expect(names.indexOf("blips")).toBeLessThan(names.indexOf("audio"));
     store.handleMessage({
       type: "delta", seq: 1, runs: ["a"],

@@ -1,8 +1,10 @@
+// @vitest-environment jsdom
+// DOMPurify needs a DOM: this file runs in jsdom (happy-dom mangles DOMPurify's output), the rest of the suite in node.
 import { describe, expect, it } from "vitest";
-import { renderMarkdown, safeUrl } from "../src/ui/markdown";
+import { MAX_MARKDOWN, markdownItHtml, renderMarkdown, safeUrl } from "../src/ui/markdown";
 
 // No element may carry an event handler, and no tag other than the renderer's own may appear.
-const ALLOWED = new Set(["p", "br", "strong", "em", "del", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+const ALLOWED = new Set(["p", "br", "strong", "em", "s", "del", "span", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
   "blockquote", "ul", "ol", "li", "table", "thead", "tbody", "tr", "th", "td", "a", "img"]);
 const ATTRS = new Set(["href", "src", "alt", "title", "target", "rel", "class", "style", "start"]);
 function assertSafe(html: string) {
@@ -19,15 +21,18 @@ function assertSafe(html: string) {
   expect(/<script/i.test(html)).toBe(false);
 }
 
+// markdown-it puts a newline between block tags; the tests compare the markup without them
+const norm = (html: string) => html.replace(/\n(?=<)|(?<=>)\n/g, "");
+
 describe("markdown rendering", () => {
   it("renders the common subset", () => {
-    const html = renderMarkdown("- a\n  - nested\n- b\n\n# Title\n\nSome **bold**, *it*, `a<b`, ~~x~~ and a [link](https://example.com).\n\n- one\n- two\n\n1. a\n2. b\n\n```py\nx = 1 < 2\n```\n\n> quote\n\n---");
+    const html = norm(renderMarkdown("- a\n  - nested\n- b\n\n# Title\n\nSome **bold**, *it*, `a<b`, ~~x~~ and a [link](https://example.com).\n\n- one\n- two\n\n1. a\n2. b\n\n```py\nx = 1 < 2\n```\n\n> quote\n\n---"));
     expect(html).toContain("<ul><li>a<ul><li>nested</li></ul></li><li>b</li></ul>");
     expect(html).toContain("<h1>Title</h1>");
     expect(html).toContain("<strong>bold</strong>");
     expect(html).toContain("<em>it</em>");
     expect(html).toContain("<code>a&lt;b</code>");
-    expect(html).toContain("<del>x</del>");
+    expect(html).toContain("<s>x</s>");
     expect(html).toContain('<a href="https://example.com" target="_blank" rel="noopener noreferrer">link</a>');
     expect(html).toContain("<ul><li>one</li><li>two</li></ul>");
     expect(html).toContain("<ol><li>a</li><li>b</li></ol>");
@@ -38,13 +43,13 @@ describe("markdown rendering", () => {
   });
 
   it("renders pipe tables with alignment", () => {
-    const html = renderMarkdown("| lr | acc |\n|:---|---:|\n| 0.1 | **0.91** |\n| 0.01 | 0.88 |");
+    const html = norm(renderMarkdown("| lr | acc |\n|:---|---:|\n| 0.1 | **0.91** |\n| 0.01 | 0.88 |"));
     expect(html).toContain("<table><thead><tr><th style=\"text-align:left\">lr</th>");
     expect(html).toContain("<td style=\"text-align:right\"><strong>0.91</strong></td>");
   });
 
   it("keeps snake_case and line breaks", () => {
-    expect(renderMarkdown("epoch_loss_value\nnext line")).toBe("<p>epoch_loss_value<br>next line</p>");
+    expect(norm(renderMarkdown("epoch_loss_value\nnext line"))).toBe("<p>epoch_loss_value<br>next line</p>");
   });
 
   it("removes script tags (shown as text)", () => {
@@ -84,5 +89,80 @@ describe("markdown rendering", () => {
     expect(html).toContain('<a href="https://x.y" target="_blank" rel="noopener noreferrer"><code>fn()</code></a>');
     expect(html).toContain('href="https://a.b/c?d=1&amp;e=2"');
     expect(html.endsWith(".</p>")).toBe(true);
+  });
+});
+
+describe("markdown: nothing fetched", () => {
+  it("shows remote and relative images as a placeholder naming the URL", () => {
+    for (const url of ["http://example.com/x.png", "https://tracker.example/p.gif?u=1", "plot.png", "//cdn.example/x.png"]) {
+      const html = renderMarkdown(`before ![a chart](${url}) after`);
+      assertSafe(html);
+      expect(html, url).not.toContain("<img");
+      expect(html, url).toContain("cb-md-img-blocked");
+      expect(html, url).toContain("a chart");
+      expect(html, url).toContain(url.replace(/&/g, "&amp;"));
+    }
+    // a reference-style image and an image inside a link are blocked too
+    expect(renderMarkdown("![x][r]\n\n[r]: https://example.com/r.png")).not.toContain("<img");
+    expect(renderMarkdown("[![x](https://example.com/b.svg)](https://example.com)")).not.toContain("<img");
+  });
+
+  it("keeps inline data: images", () => {
+    const html = renderMarkdown("![dot](data:image/png;base64,iVBORw0KGgo=)");
+    expect(html).toContain('<img src="data:image/png;base64,iVBORw0KGgo=" alt="dot">');
+    expect(renderMarkdown("![svg](data:image/svg+xml;base64,PHN2Zz4=)")).not.toContain("<img");
+  });
+
+  it("links open in a new tab without an opener", () => {
+    const html = renderMarkdown("<https://example.com/a> and https://example.org/b.");
+    for (const m of html.matchAll(/<a [^>]*>/g)) expect(m[0]).toContain('target="_blank" rel="noopener noreferrer"');
+    expect(html.match(/<a /g)?.length).toBe(2);
+  });
+});
+
+describe("markdown: bounded time", () => {
+  const MB = 1 << 20;
+  const patterns: Record<string, string> = {
+    "unclosed strong": "**a ",
+    "nested brackets": "[[[[]]]]",
+    "brackets and parens": "[a](",
+    "unclosed emphasis mix": "*_~`",
+    "nested quotes and lists": "> - ",
+    "image openers": "![",
+    "backticks": "`a``",
+    "table pipes": "|a|b|\n|-|-|\n",
+  };
+  const make = (p: string, n: number) => p.repeat(Math.ceil(n / p.length)).slice(0, n);
+  const time = (f: () => string) => { // best of 3, after a warm-up: the machine may be busy
+    let out = f(), ms = Infinity;
+    for (let k = 0; k < 3; k++) {
+      const t0 = performance.now();
+      out = f();
+      ms = Math.min(ms, performance.now() - t0);
+    }
+    return { out, ms };
+  };
+  for (const [name, p] of Object.entries(patterns)) {
+    it(`1 MB of ${name} renders in under 100 ms`, () => {
+      const src = make(p, MB);
+      const { out, ms } = time(() => renderMarkdown(src));
+      expect(ms, `${name}: ${ms.toFixed(1)} ms`).toBeLessThan(100);
+      expect(out).toContain("shown as plain text");
+      assertSafe(out);
+    });
+    // at the limit, markdown-it does the work: ~10-60 ms on an idle core (a 2,700-row table is the
+    // slowest); the bound leaves room for a loaded CI machine, and catches anything superlinear
+    it(`${name} just under the markdown limit parses in under 250 ms`, () => {
+      const src = make(p, MAX_MARKDOWN);
+      const { ms } = time(() => markdownItHtml(src));
+      expect(ms, `${name}: ${ms.toFixed(1)} ms`).toBeLessThan(250);
+    });
+  }
+
+  it("a long text is escaped, never rendered", () => {
+    const out = renderMarkdown("<img src=x onerror=alert(1)> **b** ".repeat(4000));
+    assertSafe(out);
+    expect(out).not.toContain("<img");
+    expect(out).not.toContain("<strong>");
   });
 });

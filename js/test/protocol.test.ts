@@ -124,13 +124,13 @@ describe("the kinds registry", () => {
   it("lists the kinds in TensorBoard's dashboard order, each name once", () => {
     const names = KINDS.map((k) => k.name);
     // the same names, in the same order, as python_pkg/cellboard/kinds/__init__.py's KINDS
-    expect(names).toEqual(["scalars", "custom_scalars", "images", "audio", "histograms", "text", "pr_curves", "hparams"]);
+    expect(names).toEqual(["plots", "scalars", "custom_scalars", "images", "audio", "histograms", "text", "pr_curves", "hparams"]);
     expect(new Set(names).size).toBe(names.length);
     const tb = Object.keys(DASHBOARD_ORDER);
     const positions = names.map((n) => tb.indexOf(n));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
     for (const k of KINDS) expect(k.order).toBe(DASHBOARD_ORDER[k.name as keyof typeof DASHBOARD_ORDER]);
-    expect(tb.slice(0, 3)).toEqual(["scalars", "custom_scalars", "images"]);
+    expect(tb.slice(0, 4)).toEqual(["plots", "scalars", "custom_scalars", "images"]);
   });
 });

@@ -4,14 +4,16 @@
 store; ``load`` reads any log directory (cellboard, torch, tensorboardX, TensorFlow, JAX).
 """
 
+from .integrations import patch, unpatch
 from .logdir import open_logdir as open  # noqa: A001 - cellboard.open(logdir), like the magic
 from .magics import load_ipython_extension
 from .reader import load
 from .store import Scalars, Store
+from .visdom import Visdom
 from .writer import SummaryWriter
 
 __version__ = "0.1.0"
-__all__ = ["Board", "Scalars", "Store", "SummaryWriter", "__version__", "load", "load_ipython_extension", "open"]
+__all__ = ["Board", "Scalars", "Store", "SummaryWriter", "Visdom", "__version__", "load", "load_ipython_extension", "open", "patch", "unpatch"]
 
 
 def __getattr__(name: str):

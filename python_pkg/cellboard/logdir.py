@@ -1,8 +1,12 @@
 """Opening and following a log directory: ``cellboard.open(logdir)`` and its background follower.
 
-The follower polls the directory every ``reload_interval`` seconds: new runs and new event
-files are picked up, each file is read from where the last poll stopped, a half-written
-record waits for the next poll. It runs in a daemon thread and stops with the board.
+The follower reads a local directory as soon as the operating system reports a change to it
+(file-system notifications through ``watchdog``: inotify on Linux, FSEvents on macOS,
+ReadDirectoryChangesW on Windows), and polls every ``reload_interval`` seconds as well, as a
+safety net. Where notifications are not available (object stores, network filesystems that do
+not deliver them, ``watchdog`` not installed, the OS's watch limit reached) it polls only. New
+runs and new event files are picked up, each file is read from where the last read stopped, a
+half-written record waits for its end. It runs in a daemon thread and stops with the board.
 
 Nothing that goes wrong is silent, and nothing stops following: a run that cannot be read or a
 listing that fails (directory vanished, permissions, network) becomes a notice in the store
@@ -16,12 +20,70 @@ import logging
 import os
 import re
 import threading
+import time
 
-from .fs import filesystem, redact, resolve_dir
-from .reader import RunReader, discover_runs
+from . import _environment
+from .fs import filesystem, is_event_file, redact, resolve_dir
+from .reader import RunReader, default_workers, discover_runs, read_runs
 from .store import Store
 
 log = logging.getLogger(__name__)
+
+
+class _Watch:
+    """File-system notifications for a local directory tree: sets ``wake`` on any change to an
+    event file or directory and remembers the directories touched (``take()``)."""
+
+    def __init__(self, root: str, wake: threading.Event) -> None:
+        from watchdog.events import FileSystemEventHandler
+        from watchdog.observers import Observer
+
+        self.wake = wake
+        self._dirs: set[str] = set()
+        self._structure = False  # a directory or file appeared/moved: list the whole tree
+        self._lock = threading.Lock()
+        watch = self
+
+        class Handler(FileSystemEventHandler):
+            def on_any_event(self, event) -> None:
+                if event.event_type in ("opened", "closed_no_write"):
+                    return
+                paths = [os.fsdecode(event.src_path)]
+                if getattr(event, "dest_path", None):
+                    paths.append(os.fsdecode(event.dest_path))
+                relevant = False
+                with watch._lock:
+                    for path in paths:
+                        if event.is_directory:
+                            if event.event_type != "modified":
+                                watch._structure = relevant = True
+                        elif is_event_file(os.path.basename(path)):
+                            relevant = True
+                            if event.event_type == "modified" or event.event_type == "closed":
+                                watch._dirs.add(os.path.dirname(path))
+                            else:
+                                watch._structure = True
+                if relevant:
+                    watch.wake.set()
+
+        self.observer = Observer()
+        self.observer.daemon = True
+        self.observer.schedule(Handler(), root, recursive=True)
+        self.observer.start()
+
+    def take(self) -> tuple[bool, set[str]]:
+        """``(whole tree changed, directories whose event files grew)`` since the last call."""
+        with self._lock:
+            out = self._structure, self._dirs
+            self._structure, self._dirs = False, set()
+        return out
+
+    def stop(self) -> None:
+        try:
+            self.observer.stop()
+            self.observer.join(timeout=2)
+        except Exception:  # noqa: BLE001 - stopping must never raise
+            log.debug("stopping the file-system watch failed", exc_info=True)
 
 
 class LogdirError(ValueError):
@@ -46,7 +108,8 @@ class LogdirFollower:
     """Reads every run under ``logdir`` into ``store``, and keeps reading as files grow."""
 
     def __init__(self, logdir: str, store: Store | None = None, *, runs: str | None = None,
-                 reload_interval: float = 1.0, storage_options: dict | None = None) -> None:
+                 reload_interval: float = 1.0, storage_options: dict | None = None,
+                 notifications: bool = True) -> None:
         if reload_interval <= 0:
             raise ValueError(f"reload_interval must be a positive number of seconds, got {reload_interval!r}")
         self.logdir = logdir
@@ -57,8 +120,48 @@ class LogdirFollower:
         self._readers: dict[str, RunReader] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._once = False
         self._lock = threading.Lock()
         self._failing: set[str] = set()  # sources with a notice set by this follower
+        self._wake = threading.Event()  # set by file-system notifications (and by stop())
+        self._notifications = notifications
+        self.watching = False  # True while file-system notifications drive the follower
+        self._polls = 0
+        self.loaded = threading.Event()  # set once the first pass over the directory is done
+        self.progress = {"runs_read": 0, "runs": 0, "bytes_read": 0, "bytes": 0, "loading": False}
+
+    def _start_watch(self) -> _Watch | None:
+        """Notifications for a local directory, or None (then the follower polls only)."""
+        if not self._notifications or getattr(self.fs, "remote", False):
+            return None
+        try:
+            watch = _Watch(self.logdir, self._wake)
+        except ImportError:
+            log.info("cellboard: watchdog is not installed; polling %s every %gs", self.logdir, self.reload_interval)
+            return None
+        except Exception as exc:  # noqa: BLE001 - e.g. the inotify watch limit: polling still works
+            log.info("cellboard: no file-system notifications for %s (%s); polling every %gs",
+                     self.logdir, exc, self.reload_interval)
+            return None
+        self.watching = True
+        return watch
+
+    def poll_dirs(self, directories: set[str]) -> int:
+        """Read what was appended to the event files of these run directories (no full listing)."""
+        with self._lock:
+            total = 0
+            for directory in sorted(directories):
+                run = self.fs.relpath(directory, self.logdir)
+                reader = self._readers.get(run)
+                if reader is None:
+                    continue
+                try:
+                    total += reader.poll()
+                except Exception as exc:  # noqa: BLE001 - as in poll()
+                    self._failed(directory, "cannot read this run", exc)
+                    continue
+                self._recovered(directory)
+            return total
 
     def poll(self) -> int:
         """One pass: discover runs, read what was appended. Returns the records read.
@@ -75,7 +178,7 @@ class LogdirFollower:
                 self._failed(self.logdir, "cannot list the log directory", exc)
                 return 0
             self._recovered(self.logdir)
-            total = 0
+            jobs = []
             for directory, sizes in listing.items():
                 try:
                     run = self.fs.relpath(directory, self.logdir)
@@ -84,11 +187,37 @@ class LogdirFollower:
                         if self._runs_re is not None and not self._runs_re.search(run):
                             continue
                         reader = self._readers[run] = RunReader(self.store, run, directory, self.fs)
-                    total += reader.poll(sizes)
                 except Exception as exc:  # noqa: BLE001 - one broken run never hides the others
                     self._failed(directory, "cannot read this run", exc)
                     continue
-                self._recovered(directory)
+                jobs.append((reader, sizes))
+            new = [sum(sizes.values()) - reader.bytes_read for reader, sizes in jobs]
+            busy = [job for job, b in zip(jobs, new) if b > 0]
+            progress = self.progress
+            progress.update(runs=len(jobs), bytes=sum(sum(s.values()) for _, s in jobs), loading=True)
+
+            def tick() -> None:
+                progress["bytes_read"] = sum(r.bytes_read for r, _ in jobs)
+                progress["runs_read"] = sum(1 for r, s in jobs if r.bytes_read >= sum(s.values()))
+
+            failed: set[str] = set()
+
+            def on_error(reader: RunReader, exc: Exception) -> None:
+                failed.add(reader.path)
+                self._failed(reader.path, "cannot read this run", exc)
+
+            # a first read of many runs (or much data) is parallel; the first run alone first, so
+            # that it is complete on the board as soon as possible
+            parallel = len(busy) > 1 and sum(b for b in new if b > 0) > (4 << 20)
+            total = read_runs(busy, workers=default_workers() if parallel else 1, on_error=on_error, tick=tick,
+                              first_alone=self._polls == 0)
+            for reader, _ in jobs:
+                if reader.path not in failed:
+                    self._recovered(reader.path)
+            tick()
+            progress["loading"] = False
+            self._polls += 1
+            self.loaded.set()
             return total
 
     def _failed(self, source: str, what: str, exc: BaseException) -> None:
@@ -111,29 +240,66 @@ class LogdirFollower:
     def runs(self) -> list[str]:
         return sorted(self._readers)
 
-    def start(self) -> LogdirFollower:
+    def start(self, once: bool = False) -> LogdirFollower:
+        """Follow in a daemon thread; with ``once``, read everything there is once, in the
+        background, and stop (``--no-follow``: the board shows at once and fills in)."""
         if self._thread is None or not self._thread.is_alive():
             self._stop.clear()
-            self._thread = threading.Thread(target=self._loop, name="cellboard-follow", daemon=True)
+            self._once = once
+            self._thread = threading.Thread(target=self._read_once if once else self._loop,
+                                            name="cellboard-read" if once else "cellboard-follow", daemon=True)
             self._thread.start()
         return self
 
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until the first complete pass over the directory is done; False on timeout."""
+        return self.loaded.wait(timeout)
+
+    def _read_once(self) -> None:
+        try:
+            self.poll()
+        except Exception as exc:  # noqa: BLE001 - reported on the board, never raised in a thread
+            self._failed(self.logdir, "reading failed", exc)
+
     def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.poll()  # reports its own failures as notices; this is the last line of defence
-            except Exception as exc:  # noqa: BLE001 - following must go on whatever one poll hits
-                self._failed(self.logdir, "polling failed", exc)
-            self._stop.wait(self.reload_interval)
+        watch = None
+        try:
+            self._wake.clear()
+            watch = self._start_watch()
+            last_full = 0.0
+            full, dirs = True, set()
+            while not self._stop.is_set():
+                try:
+                    if full:
+                        last_full = time.monotonic()
+                        self.poll()  # reports its own failures as notices; the last line of defence
+                    elif dirs:
+                        self.poll_dirs(dirs)
+                except Exception as exc:  # noqa: BLE001 - following must go on whatever one poll hits
+                    self._failed(self.logdir, "polling failed", exc)
+                if watch is None:
+                    self._stop.wait(self.reload_interval)
+                    continue
+                # woken by a notification, or every reload_interval for a full poll (the safety net:
+                # notifications can overflow, and some filesystems deliver none)
+                self._wake.wait(max(0.0, last_full + self.reload_interval - time.monotonic()))
+                self._wake.clear()
+                structure, dirs = watch.take()
+                full = structure or time.monotonic() - last_full >= self.reload_interval
+        finally:
+            if watch is not None:
+                watch.stop()
+                self.watching = False
 
     def stop(self) -> None:
         self._stop.set()
+        self._wake.set()
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
 
     @property
     def following(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._thread is not None and self._thread.is_alive() and not self._once
 
 
 def open_logdir(logdir: str | os.PathLike, *, follow: bool = True, background: bool = True,
@@ -142,8 +308,10 @@ def open_logdir(logdir: str | os.PathLike, *, follow: bool = True, background: b
                 title: str | None = None):
     """A ``Board`` showing every run under ``logdir``; with ``follow``, it keeps updating.
 
-    When following in the background, the board is returned at once and fills as runs are
-    read (a large directory shows its first charts while the rest loads).
+    With ``background`` (the default), the board is returned at once and fills as runs are
+    read in a background thread (a large directory shows its first charts while the rest
+    loads), with ``follow=False`` too: then the thread reads everything once and stops
+    (``board.follower.wait()`` waits for it).
 
     ``runs``/``tags`` are regular expressions selecting runs and tags. The board is displayed
     when it is a cell's last expression (or with ``display(board)``). With ``background=False``
@@ -159,8 +327,8 @@ def open_logdir(logdir: str | os.PathLike, *, follow: bool = True, background: b
             except re.error as exc:
                 raise ValueError(f"{name} must be a valid regular expression, got {pattern!r}: {exc}") from None
     follower = LogdirFollower(path, runs=runs, reload_interval=reload_interval, storage_options=storage_options)
-    if not (follow and background):
-        follower.poll()  # else the follower's first poll runs in its thread: the board shows at once
+    if not background:
+        follower.poll()  # else the first poll runs in the follower's thread: the board shows at once
     options = {"title": title if title is not None else redact(path)}  # never show credentials
     if height is not None:
         options["height"] = int(height)
@@ -168,7 +336,10 @@ def open_logdir(logdir: str | os.PathLike, *, follow: bool = True, background: b
         options["tag_filter"] = tags
     board = Board(follower.store, **options)
     board.follower = follower
-    if follow and background:
-        follower.start()
+    if background:
+        follower.start(once=not follow)
         board.on_close(follower.stop)
+        hint = _environment.background_follow_hint() if follow else None
+        if hint:  # Colab renders nothing sent from the follower's thread
+            print(hint)
     return board

@@ -11,7 +11,11 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+import time
 import warnings
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -20,7 +24,7 @@ from . import fastscalars, kinds
 from .fs import filesystem, resolve_dir
 from .store import Store
 from .tfevents import messages as M
-from .tfevents.records import scan_records, warn_corrupt
+from .tfevents.records import CorruptRecordWarning, corrupt_message, scan_records
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,16 @@ def _run_name(fs, directory: str, logdir: str) -> str:
 
 class UnreadableFileWarning(UserWarning):
     """An event file could not be read (permissions, I/O error); it is retried on later polls."""
+
+
+# An event file is read and decoded this many bytes at a time: temporaries stay bounded however
+# big the file (reading in chunks gives exactly what one read gives: see tfevents/records.py).
+READ_CHUNK = 4 << 20
+
+
+def default_workers() -> int:
+    """Threads that read runs in parallel (numpy, zlib and CRC32C release the GIL)."""
+    return max(1, min(8, os.cpu_count() or 1))
 
 
 @dataclass
@@ -76,43 +90,72 @@ class RunReader:
         self._plugins: dict[str, str] = {}  # tag -> plugin name from its first metadata
         self._tag_ids: dict[str, int] = {}
         self._tags: list[str] = []
+        self.bytes_read = 0  # progress: bytes consumed so far, all files
+        # Warnings raised while ``deferred`` is a list are kept there (category, message) instead:
+        # a caller reading runs in worker threads re-emits them in order from its own thread.
+        self.deferred: list[tuple[type[Warning], str]] | None = None
+        self._poll_lock = threading.Lock()  # one poll at a time per run (per-file state)
         self.store.ensure_run(run)
 
     def poll(self, sizes: dict[str, int] | None = None) -> int:
         """Read whatever was appended since the last poll; return the records read.
 
         ``sizes`` (event file name -> size) saves a directory listing when the caller has one.
+        Each file is read in chunks of at most ``READ_CHUNK`` bytes (a record longer than that
+        is read whole).
         """
         if sizes is None:
             sizes = self.fs.dir_event_files(self.path)
         total = 0
-        for name in sorted(sizes):
-            state = self._files.setdefault(name, _FileState())
-            size = sizes[name]
-            if size <= max(state.offset, state.wait_for - 1):
-                continue  # nothing new, or a torn tail whose end has not arrived yet
-            full = self.fs.join(self.path, name)
-            try:
-                data = self.fs.read(full, state.offset, size)
-            except FileNotFoundError:
-                continue  # deleted since the listing: nothing to read
-            except OSError as exc:
-                # unreadable (permissions, EIO, a directory named like an event file): skip it,
-                # say so once, retry on the next poll; the other files and runs still load
-                self._unreadable(full, state, exc)
-                continue
-            if state.unreadable:
-                state.unreadable = False
-                self.store.set_notice(full, None)
-            total += self._read_chunk(full, state, data)
+        with self._poll_lock:
+            for name in sorted(sizes):
+                state = self._files.setdefault(name, _FileState())
+                size = sizes[name]
+                full = self.fs.join(self.path, name)
+                while size > max(state.offset, state.wait_for - 1):  # else nothing new, or a torn tail
+                    end = min(size, max(state.offset + READ_CHUNK, state.wait_for))
+                    try:
+                        data = self.fs.read(full, state.offset, end)
+                    except FileNotFoundError:
+                        break  # deleted since the listing: nothing to read
+                    except OSError as exc:
+                        # unreadable (permissions, EIO, a directory named like an event file): skip it,
+                        # say so once, retry on the next poll; the other files and runs still load
+                        self._unreadable(full, state, exc)
+                        break
+                    if state.unreadable:
+                        state.unreadable = False
+                        self.store.set_notice(full, None)
+                    start = state.offset
+                    total += self._read_chunk(full, state, data)
+                    self.bytes_read += state.offset - start
+                    if len(data) < end - start or (state.offset == start and state.wait_for <= end):
+                        break  # the file is shorter than listed, or no progress: wait for more bytes
         return total
+
+    def compact(self) -> None:
+        """Drop the spare capacity of this run's scalar columns (they grow by doubling)."""
+        for tag in self._tags:
+            try:
+                col = self.store.scalar_column(self.run, tag)
+            except KeyError:
+                continue
+            with self.store._lock:
+                if len(col.steps) > col.n:
+                    col.steps, col.walls, col.values = (a[: col.n].copy() for a in (col.steps, col.walls, col.values))
+
+    def _warn(self, message: str, category: type[Warning]) -> None:
+        if self.deferred is not None:
+            self.deferred.append((category, message))
+        else:
+            warnings.warn(message, category, stacklevel=4)
 
     def _unreadable(self, path: str, state: _FileState, exc: OSError) -> None:
         message = f"{type(exc).__name__}: {exc.strerror or exc}"
         if not state.unreadable:
             state.unreadable = True
-            warnings.warn(f"cellboard: cannot read {path} ({message}); skipped, other files still load",
-                          UnreadableFileWarning, stacklevel=4)
+            self._warn(f"cellboard: cannot read {path} ({message}); skipped, other files still load",
+                       UnreadableFileWarning)
         else:
             log.debug("still cannot read %s: %s", path, message)
         self.store.set_notice(path, message)
@@ -130,7 +173,7 @@ class RunReader:
         for off, why in zip(scan.corrupt_at, scan.corrupt_why):
             if off not in state.warned:
                 state.warned.add(off)
-                warn_corrupt(path, off, why)
+                self._warn(corrupt_message(path, off, why), CorruptRecordWarning)
         n = len(scan.starts)
         if n:
             starts = np.asarray(scan.starts, np.int64)
@@ -173,7 +216,8 @@ class RunReader:
                 off = state.offset + start - 12
                 if off not in state.warned:
                     state.warned.add(off)
-                    warn_corrupt(path, off, f"bad protobuf or payload: {type(exc).__name__}: {exc}")
+                    self._warn(corrupt_message(path, off, f"bad protobuf or payload: {type(exc).__name__}: {exc}"),
+                               CorruptRecordWarning)
                 continue
             # only a record decoded whole is kept: a half-decoded record never lands in the store
             for tag, kind, payload in decoded:
@@ -230,24 +274,146 @@ class RunReader:
         return kind, kind.decode(val, self._plugins.get(val.tag, ""), step, wall)
 
 
-def load(logdir: str | os.PathLike, storage_options: dict | None = None) -> Store:
+def read_runs(readers: Iterable[tuple[RunReader, dict[str, int] | None]], *, workers: int | None = None,
+              on_error: Callable[[RunReader, Exception], None] | None = None,
+              tick: Callable[[], None] | None = None, first_alone: bool = False, compact: bool = False) -> int:
+    """Poll ``readers`` (each with its listing), in parallel threads; return the records read.
+
+    The biggest runs start first (the slowest thread finishes last otherwise). Warnings are
+    re-emitted from the calling thread, in the readers' order, once all are read: the same
+    warnings, in the same order, however many threads. ``on_error(reader, exc)`` is called (in
+    the calling thread) for a run whose reading raised; ``tick()`` every ~0.1 s while waiting
+    (progress). With ``first_alone``, the first reader is read before the others start, so the
+    first run is complete as early as possible (the board's first charts). With ``compact``, each
+    run's scalar columns are trimmed to their length once read (a one-off load: no spare capacity).
+    """
+    jobs = list(readers)
+    workers = default_workers() if workers is None else max(1, workers)
+    results: dict[int, int | Exception] = {}
+
+    def run(i: int) -> None:
+        reader, sizes = jobs[i]
+        try:
+            results[i] = reader.poll(sizes)
+            if compact:
+                reader.compact()
+        except Exception as exc:  # noqa: BLE001 - handed to on_error below
+            results[i] = exc
+
+    deferred = []
+    for reader, _ in jobs:
+        deferred.append(reader.deferred)
+        reader.deferred = []
+    try:
+        order = list(range(len(jobs)))
+        if first_alone and order:
+            run(order.pop(0))
+            if tick is not None:
+                tick()
+        order.sort(key=lambda i: -sum((jobs[i][1] or {}).values()) + jobs[i][0].bytes_read)
+        if workers == 1 or len(order) <= 1:
+            for i in order:
+                run(i)
+                if tick is not None:
+                    tick()
+        else:
+            with ThreadPoolExecutor(min(workers, len(order)), thread_name_prefix="cellboard-read") as pool:
+                futures = [pool.submit(run, i) for i in order]
+                while not all(f.done() for f in futures):
+                    if tick is not None:
+                        tick()
+                    _wait_any(futures, 0.1)
+            if tick is not None:
+                tick()
+    finally:
+        warned = []
+        for (reader, _), saved in zip(jobs, deferred):
+            warned.extend(reader.deferred or ())
+            reader.deferred = saved
+    for category, message in warned:
+        warnings.warn(message, category, stacklevel=3)
+    total = 0
+    for i, (reader, _) in enumerate(jobs):
+        out = results.get(i, 0)
+        if isinstance(out, Exception):
+            if on_error is None:
+                raise out
+            on_error(reader, out)
+        else:
+            total += out
+    return total
+
+
+def _wait_any(futures, timeout: float) -> None:
+    from concurrent.futures import FIRST_COMPLETED, wait
+
+    wait([f for f in futures if not f.done()], timeout=timeout, return_when=FIRST_COMPLETED)
+
+
+class _Progress:
+    """A ``tqdm.auto`` bar (a widget in a notebook, text in a terminal) shown once loading has
+    taken ``delay`` seconds; nothing at all when tqdm is not installed."""
+
+    def __init__(self, total_bytes: int, runs: int, enabled: bool | None, delay: float = 1.0) -> None:
+        self.bar = None
+        self.runs, self.t0, self.delay = runs, time.monotonic(), delay if enabled is None else 0.0
+        if enabled is False or total_bytes <= 0:
+            return
+        try:
+            from tqdm.auto import tqdm
+        except Exception:  # noqa: BLE001 - tqdm (or its notebook widgets) missing: no bar, never an error
+            return
+        self._tqdm = tqdm
+        self.total = total_bytes
+
+    def update(self, done_bytes: int, done_runs: int, final: bool = False) -> None:
+        if not hasattr(self, "_tqdm"):
+            return
+        if self.bar is None:
+            if final or time.monotonic() - self.t0 < self.delay:
+                return  # fast loads show no bar at all
+            try:
+                self.bar = self._tqdm(total=self.total, initial=min(done_bytes, self.total), unit="B",
+                                      unit_scale=True, unit_divisor=1024, desc="cellboard.load", leave=True)
+            except Exception:  # noqa: BLE001 - e.g. tqdm.auto without ipywidgets: no bar
+                del self._tqdm
+                return
+        self.bar.set_postfix_str(f"{done_runs}/{self.runs} runs", refresh=False)
+        self.bar.update(min(done_bytes, self.total) - self.bar.n)
+        if final:
+            self.bar.close()
+
+
+def load(logdir: str | os.PathLike, storage_options: dict | None = None, *, progress: bool | None = None,
+         workers: int | None = None) -> Store:
     """Read every run under ``logdir`` (event files of cellboard, torch, tensorboardX, TF, JAX).
 
     ``logdir`` may be a local path or an fsspec URL (``s3://bucket/exp``); ``storage_options``
-    go to the fsspec filesystem.
+    go to the fsspec filesystem. Runs are read in parallel threads (``workers``, default: the
+    CPU count, at most 8). ``progress``: ``None`` shows a ``tqdm.auto`` bar when loading takes
+    longer than a second (if tqdm is installed), ``True`` at once, ``False`` never.
     """
     fs, path = resolve_dir(logdir, storage_options)
     store = Store()
-    for directory, sizes in fs.event_files(path).items():
-        run = _run_name(fs, directory, path)
-        try:
-            RunReader(store, run, directory, fs).poll(sizes)
-        except Exception as exc:  # noqa: BLE001 - one broken run never hides the others
-            message = f"{type(exc).__name__}: {exc}"
-            warnings.warn(f"cellboard: cannot read run {run!r} ({message}); skipped", UnreadableFileWarning,
-                          stacklevel=2)
-            store.set_notice(directory, message)
+    listing = fs.event_files(path)
+    jobs = [(RunReader(store, _run_name(fs, directory, path), directory, fs), sizes)
+            for directory, sizes in listing.items()]
+    bar = _Progress(sum(sum(s.values()) for s in listing.values()), len(jobs), progress)
+
+    def tick() -> None:
+        read = sum(r.bytes_read for r, _ in jobs)
+        done_runs = sum(1 for r, s in jobs if r.bytes_read >= sum(s.values()))
+        bar.update(read, done_runs)
+
+    def failed(reader: RunReader, exc: Exception) -> None:
+        message = f"{type(exc).__name__}: {exc}"
+        warnings.warn(f"cellboard: cannot read run {reader.run!r} ({message}); skipped", UnreadableFileWarning,
+                      stacklevel=3)
+        store.set_notice(reader.path, message)
+
+    read_runs(jobs, workers=workers, on_error=failed, tick=tick, compact=True)
+    bar.update(sum(r.bytes_read for r, _ in jobs), len(jobs), final=True)
     return store
 
 
-__all__ = ["RunReader", "UnreadableFileWarning", "discover_runs", "load"]
+__all__ = ["RunReader", "UnreadableFileWarning", "discover_runs", "load", "read_runs"]

@@ -239,6 +239,24 @@ class Store:
         with self._lock:
             return [r for recs in self._data(run).records["custom_scalars"].values() for r in recs]
 
+    def to_pandas(self):
+        """Every scalar point as one long ``pandas.DataFrame`` (as tbparse gives it): columns ``run``,
+        ``tag``, ``step``, ``wall_time``, ``value``; runs and tags sorted, points in logged order."""
+        pd = require_pandas()
+        import numpy as np
+
+        with self._lock:
+            parts = [(run, tag, col.snapshot()) for run in sorted(self._runs)
+                     for tag, col in sorted(self._runs[run].scalars.items()) if col.n]
+        counts = [len(s) for _, _, s in parts]
+        return pd.DataFrame({
+            "run": pd.Categorical(np.repeat([r for r, _, _ in parts], counts) if parts else []),
+            "tag": pd.Categorical(np.repeat([t for _, t, _ in parts], counts) if parts else []),
+            "step": np.concatenate([s.steps for _, _, s in parts]) if parts else np.empty(0, np.int64),
+            "wall_time": np.concatenate([s.wall_times for _, _, s in parts]) if parts else np.empty(0, np.float64),
+            "value": np.concatenate([s.values for _, _, s in parts]) if parts else np.empty(0, np.float64),
+        })
+
     def changes_since(self, version: int) -> list[tuple[str, str, str]]:
         """``(run, kind, tag)`` of every series changed after ``version``."""
         with self._lock:
@@ -249,6 +267,15 @@ class Store:
         with self._lock:
             n = sum(c.n for d in self._runs.values() for c in d.scalars.values())
         return f"<cellboard.Store {len(self._runs)} runs, {n} scalar points>"
+
+
+def require_pandas():
+    """The ``pandas`` module, or an ImportError saying how to get it (it is optional)."""
+    try:
+        import pandas
+    except ImportError as exc:
+        raise ImportError("cellboard: to_pandas() needs pandas, which is optional: pip install pandas") from exc
+    return pandas
 
 
 __all__ = [

@@ -31,13 +31,14 @@ import numpy as np
 
 from . import summaries as S
 from .fs import filesystem, is_url, local_path, redact, redacted_error
+from . import kinds
 from .kinds import audio, custom_scalars, histograms, hparams, images, pr_curves, text
 from .kinds import scalars as scalar_kind
 from .store import Store
 from .tfevents import filewriter
 from .tfevents import messages as M
 from .tfevents.filewriter import EventFileWarning, EventFileWriter
-from .tfevents.wire import varint
+from .tfevents.wire import I32, I64, LEN, VARINT, f_bytes, f_double, f_varint, iter_fields, varint
 
 DRAIN_INTERVAL = 0.1  # seconds: what a live board lags behind the training loop at most
 DRAIN_BATCH = 4096  # records: bounds memory and latency when logging very fast
@@ -48,7 +49,7 @@ _pack_f64 = struct.Struct("<d").pack
 _I64 = 1 << 63  # steps are int64 in event files
 
 # Queue item kinds
-_SCALAR, _EVENT = 0, 1
+_SCALAR, _EVENT, _HIST = 0, 1, 2  # _HIST: a histogram computed on the device, read back later
 # Scalar styles: legacy simple_value (float32), new-style float tensor, new-style double tensor
 _LEGACY, _NEW_FLOAT, _NEW_DOUBLE = scalar_kind.LEGACY, scalar_kind.NEW_FLOAT, scalar_kind.NEW_DOUBLE
 
@@ -206,15 +207,43 @@ class SummaryWriter:
                 self._open_main()
                 _ticker.add(self)
 
-    def _drain(self) -> None:
+    def _drain(self, wait: bool = False) -> None:
         """Encode the queue, hand it to the event files and the store. Write failures are kept
-        (``_io_error``), not raised: the caller decides; encoding failures are raised."""
+        (``_io_error``), not raised: the caller decides; encoding failures are raised.
+
+        Values still on an accelerator (CUDA scalars, device histograms) are copied back without
+        waiting: the records from the first one not yet arrived on stay queued for the next
+        drain, unless ``wait`` (flush, close, show) or the queue is over ``DRAIN_BATCH``."""
         with self._io_lock:
             with self._qlock:
                 queue, self._queue = self._queue, []
             self._last_drain = time.monotonic()
             if queue:
-                self._write(queue)
+                n = self._ready(queue, wait or len(queue) > DRAIN_BATCH)
+                if n < len(queue):
+                    with self._qlock:
+                        self._queue[:0] = queue[n:]
+                    queue = queue[:n]
+                if queue:
+                    self._write(queue)
+
+    @staticmethod
+    def _ready(queue: list[tuple], wait: bool) -> int:
+        """Start the device-to-host copies of deferred scalars (one per device and drain); how
+        many leading records can be encoded now."""
+        launch = [i for i, it in enumerate(queue) if it[0] == _SCALAR and type(it[3]) is not float
+                  and not isinstance(it[3], S.DeferredScalar)]
+        if launch:
+            for i, v in zip(launch, S.launch_scalars([queue[i][3] for i in launch])):
+                it = queue[i]
+                queue[i] = it[:3] + (v,) + it[4:]
+        if wait:
+            return len(queue)
+        for n, it in enumerate(queue):
+            v = it[3]
+            if (it[0] == _HIST or it[0] == _SCALAR and type(v) is not float) and not v.ready():
+                return n
+        return len(queue)
 
     def _write(self, queue: list[tuple]) -> None:
         try:
@@ -272,6 +301,16 @@ class SummaryWriter:
                 cols[0].append(step)
                 cols[1].append(wall)
                 cols[2].append(v)
+            elif it[0] == _HIST:
+                _, sub, tag, deferred, step, wall = it
+                h = deferred.resolve()
+                if h is None:  # known only now: the call could not raise it
+                    warnings.warn(f"cellboard: histogram {tag!r} at step {step} not written: the tensor held no "
+                                  f"finite value", RuntimeWarning, stacklevel=2)
+                    continue
+                ev, record = histograms.encode(tag, h, step, wall)
+                events.setdefault(sub, []).append(ev)
+                records.setdefault((sub, "histograms", tag), []).append(record)
             else:
                 _, sub, ev, kind, tag, record = it
                 events.setdefault(sub, []).append(ev)
@@ -290,7 +329,7 @@ class SummaryWriter:
         elif self._failing:
             self._retry_files()
         if now - self._last_flush >= self.flush_secs:
-            self._drain()
+            self._drain(wait=True)
             self._flush_files()
 
     def _retry_files(self) -> None:
@@ -388,6 +427,13 @@ class SummaryWriter:
     def add_histogram(self, tag: str, values, global_step: int | None = None, bins="tensorflow",
                       walltime: float | None = None, max_bins: int | None = None) -> None:
         S.check_tag(tag)
+        if isinstance(bins, str) and bins == "tensorflow" and S.is_device_tensor(values):
+            # bucketed on the device; counts and stats come back at a later drain, without a sync
+            if max_bins is not None and (not isinstance(max_bins, (int, np.integer)) or max_bins < 1):
+                raise ValueError(f"max_bins must be a positive int or None, got {max_bins!r}")
+            step, wall = S.check_step(global_step), self._wall(walltime)
+            self._enqueue((_HIST, "", tag, S.tf_histogram_torch(values, max_bins), step, wall))
+            return
         h = S.histogram(values, bins, max_bins)
         self._log_histogram(tag, h, S.check_step(global_step), self._wall(walltime))
 
@@ -550,18 +596,109 @@ class SummaryWriter:
                                        title: str = "untitled") -> None:
         self.add_custom_scalars({category: {title: ["Margin", list(tags)]}})
 
-    # ------------------------------------------------------------------ later issues
-    def add_graph(self, *args, **kwargs):
-        raise NotImplementedError("cellboard: add_graph is not implemented yet (planned in a later release)")
+    # ------------------------------------------------------------------ tensors (torch's add_tensor)
+    def add_tensor(self, tag: str, tensor, global_step: int | None = None, walltime: float | None = None) -> None:
+        """A whole tensor as a tensor summary (plugin ``"tensor"``), as torch writes it.
 
-    def add_embedding(self, *args, **kwargs):
-        raise NotImplementedError("cellboard: add_embedding is not implemented yet (planned in a later release)")
+        TensorBoard reads it (``EventAccumulator.Tensors``) but has no dashboard for it; the board
+        and ``cellboard.load`` skip it likewise.
+        """
+        S.check_tag(tag)
+        proto = _tensor_proto(tensor)
+        step, wall = S.check_step(global_step), self._wall(walltime)
+        meta = M.plugin_metadata("tensor")
+        self._add_event("", M.event(wall, step, summary=M.summary(M.value(tag, tensor=proto, metadata=meta))))
 
-    def add_video(self, *args, **kwargs):
-        raise NotImplementedError("cellboard: add_video is not implemented yet (planned in a later release)")
+    # ------------------------------------------------------------------ torch's file-writer surface
+    default_bins = property(lambda self: _torch_default_bins(),
+                            doc="torch's ``default_bins`` (exponential buckets, 1e-12 to 1e20, x1.1).")
 
-    def add_mesh(self, *args, **kwargs):
-        raise NotImplementedError("cellboard: add_mesh is not implemented yet (planned in a later release)")
+    def _get_file_writer(self) -> _FileWriter:
+        """The main run's file writer, as torch's (reopened after ``close()``, as torch).
+
+        Loggers call ``writer._get_file_writer().add_summary(summary_proto)``: protobuf messages
+        and serialized bytes are both accepted, and what they carry reaches the board too.
+        """
+        if self._closed:
+            self._reopen()
+        return self._file_writer_for("")
+
+    @property
+    def file_writer(self) -> _FileWriter | None:
+        """The main run's file writer, or None after ``close()`` (as torch)."""
+        return None if self._closed else self._file_writer_for("")
+
+    @property
+    def all_writers(self) -> dict[str, _FileWriter] | None:
+        """``{log dir: file writer}`` of the main run and each ``add_scalars``/``add_hparams`` sub-run
+        (None after ``close()``, as torch)."""
+        if self._closed:
+            return None
+        self._drain()  # sub-runs' files are created when their first records are drained
+        with self._io_lock:
+            subs = list(self._files) or [""]
+        writers = [self._file_writer_for(sub) for sub in subs]
+        return {w.get_logdir(): w for w in writers}
+
+    def _file_writer_for(self, sub: str) -> _FileWriter:
+        cache = self.__dict__.setdefault("_file_writers", {})
+        fw = cache.get(sub)
+        if fw is None:
+            fw = cache[sub] = _FileWriter(self, sub)
+        return fw
+
+    def _log_external_event(self, sub: str, event: bytes) -> None:
+        """Write a serialized Event given by the caller; what its summary holds reaches the store."""
+        ev = M.decode_event(event)
+        decoded = []
+        plugins = self.__dict__.setdefault("_external_plugins", {})
+        if ev.summary is not None:
+            for val in M.decode_summary(ev.summary):
+                if val.metadata is not None and (sub, val.tag) not in plugins:
+                    plugins[(sub, val.tag)] = M.decode_metadata(val.metadata).plugin_name
+                plugin = plugins.get((sub, val.tag), "")
+                kind = kinds.for_value(val.kind, plugin)
+                if kind is not None:
+                    decoded.append((kind, val.tag, kind.decode(val, plugin, ev.step, ev.wall_time)))
+        run = self._run_name(sub)
+        with self._io_lock:  # the store gets the records right after the event is queued, in order
+            try:
+                self._add_event(sub, event)
+            finally:
+                self._drain()
+                if ev.session_status == M.SESSION_START:
+                    self.store.purge(run, ev.step)
+                for kind, tag, recs in decoded:
+                    if not recs:
+                        continue
+                    if kind.columnar:
+                        n = len(recs)
+                        self.store.append_scalars(run, tag, np.full(n, ev.step, np.int64),
+                                                  np.full(n, ev.wall_time, np.float64), np.asarray(recs, np.float64))
+                    else:
+                        self.store.append_records(run, kind.name, tag, recs)
+
+    # ------------------------------------------------------------------ later issues (torch's signatures)
+    def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True) -> None:
+        raise NotImplementedError("cellboard: add_graph is not implemented yet (issue 9: model structure)")
+
+    def add_onnx_graph(self, prototxt) -> None:
+        raise NotImplementedError("cellboard: add_onnx_graph is not implemented yet (issue 9: model structure)")
+
+    def add_embedding(self, mat, metadata=None, label_img=None, global_step=None, tag="default",
+                      metadata_header=None) -> None:
+        raise NotImplementedError("cellboard: add_embedding is not implemented yet (issue 10: embeddings)")
+
+    def add_video(self, tag, vid_tensor, global_step=None, fps=4, walltime=None) -> None:
+        raise NotImplementedError("cellboard: add_video is not implemented yet (issue 10: video)")
+
+    def add_mesh(self, tag, vertices, colors=None, faces=None, config_dict=None, global_step=None,
+                 walltime=None) -> None:
+        raise NotImplementedError("cellboard: add_mesh is not implemented yet (issue 10: meshes)")
+
+    def add_image_with_boxes(self, tag, img_tensor, box_tensor, global_step=None, walltime=None, rescale=1,
+                             dataformats="CHW", labels=None) -> None:
+        raise NotImplementedError("cellboard: add_image_with_boxes is not implemented yet (issue 10: boxes)")
 
     # ------------------------------------------------------------------ the live board
     @property
@@ -578,7 +715,7 @@ class SummaryWriter:
 
         Returns None: ``writer.show()`` as a cell's last line displays exactly one board.
         """
-        self._drain()
+        self._drain(wait=True)
         board = self.board
         for k, v in board_options.items():
             setattr(board, k, v)
@@ -592,7 +729,7 @@ class SummaryWriter:
         """Write everything logged so far to disk (``fsync``; remote: rewrite) and to the store.
 
         Raises the write error if something could not be written (it stays queued)."""
-        self._drain()
+        self._drain(wait=True)
         errors = self._flush_files()
         if errors:
             self._io_error = None
@@ -604,7 +741,7 @@ class SummaryWriter:
         kept, retried in the background) and the error is raised: ``close()`` again later."""
         if self._closed:
             return
-        self._drain()
+        self._drain(wait=True)
         with self._io_lock:
             errors = []
             for f in self._files.values():
@@ -640,3 +777,148 @@ class SummaryWriter:
 
     def __repr__(self) -> str:
         return f"<cellboard.SummaryWriter log_dir={redact(self.log_dir)!r}>"
+
+
+# ---------------------------------------------------------------------- torch's FileWriter surface
+def _message_bytes(message, name: str) -> bytes:
+    """A protobuf message (anything with ``SerializeToString``) or its serialized bytes."""
+    if isinstance(message, (bytes, bytearray, memoryview)):
+        return bytes(message)
+    serialize = getattr(message, "SerializeToString", None)
+    if callable(serialize):
+        data = serialize()
+        if isinstance(data, bytes):
+            return data
+    raise TypeError(f"{name} must be a protobuf message (with SerializeToString) or its serialized bytes, "
+                    f"got {type(message).__name__}")
+
+
+def _rewrite_event(data: bytes, wall: float, step: int | None) -> bytes:
+    """``data`` with ``wall_time`` (and ``step`` when given) set, as torch's FileWriter.add_event."""
+    try:
+        fields = list(iter_fields(data))
+    except ValueError as exc:
+        raise ValueError(f"event is not a valid serialized Event message: {exc}") from None
+    out = [f_double(1, wall)]
+    if step is not None:
+        out.append(f_varint(2, step))
+    for f, wt, v in fields:
+        if f == 1 or (f == 2 and step is not None):
+            continue
+        if wt == VARINT:
+            out.append(varint((f << 3) | wt) + varint(v))
+        elif wt == LEN:
+            out.append(f_bytes(f, bytes(v)))
+        elif wt in (I64, I32):
+            out.append(varint((f << 3) | wt) + bytes(v))
+    return b"".join(out)
+
+
+class _FileWriter:
+    """What torch's ``SummaryWriter._get_file_writer()`` returns, for one run of a writer.
+
+    ``add_summary``/``add_event`` take protobuf messages (``Summary``/``Event`` from torch,
+    tensorboardX or TensorFlow) or their serialized bytes; the event files get exactly those
+    events (with ``wall_time``/``step`` set as torch sets them) and the board what they hold.
+    """
+
+    def __init__(self, writer: SummaryWriter, sub: str) -> None:
+        self._writer, self._sub = writer, sub
+
+    def get_logdir(self) -> str:
+        w = self._writer
+        return w._fs.join(w.log_dir, self._sub) if self._sub else w.log_dir
+
+    def add_event(self, event, step: int | None = None, walltime: float | None = None) -> None:
+        data = _message_bytes(event, "event")
+        wall = time.time() if walltime is None else SummaryWriter._wall(walltime)
+        step = None if step is None else S.check_step(step, "step")
+        data = _rewrite_event(data, wall, step)
+        try:
+            M.decode_event(data)
+        except ValueError as exc:
+            raise ValueError(f"event is not a valid serialized Event message: {exc}") from None
+        self._writer._log_external_event(self._sub, data)
+
+    def add_summary(self, summary, global_step: int | None = None, walltime: float | None = None) -> None:
+        data = _message_bytes(summary, "summary")
+        try:
+            M.decode_summary(data)
+        except ValueError as exc:
+            raise ValueError(f"summary is not a valid serialized Summary message: {exc}") from None
+        self.add_event(f_bytes(5, data), global_step, walltime)
+
+    def add_graph(self, graph_profile, walltime=None) -> None:
+        raise NotImplementedError("cellboard: add_graph is not implemented yet (issue 9: model structure)")
+
+    def add_onnx_graph(self, graph, walltime=None) -> None:
+        raise NotImplementedError("cellboard: add_onnx_graph is not implemented yet (issue 9: model structure)")
+
+    def flush(self) -> None:
+        self._writer.flush()
+
+    def close(self) -> None:
+        """Closes the writer for the main run (a later ``add_*`` starts new files, as torch's
+        ``reopen``); for a sub-run, flushes (the writer closes its files together)."""
+        if self._sub:
+            self._writer.flush()
+        else:
+            self._writer.close()
+
+    def reopen(self) -> None:
+        self._writer._reopen()
+
+    def __repr__(self) -> str:
+        return f"<cellboard FileWriter {redact(self.get_logdir())!r}>"
+
+
+_DEFAULT_BINS: list[float] | None = None
+
+
+def _torch_default_bins() -> list[float]:
+    global _DEFAULT_BINS
+    if _DEFAULT_BINS is None:
+        v, buckets, neg = 1e-12, [], []
+        while v < 1e20:
+            buckets.append(v)
+            neg.append(-v)
+            v *= 1.1
+        _DEFAULT_BINS = neg[::-1] + [0] + buckets
+    return list(_DEFAULT_BINS)
+
+
+_TENSOR_DTYPES = {  # numpy dtype -> TensorFlow DataType
+    np.dtype(np.float16): M.DT_HALF, np.dtype(np.float32): M.DT_FLOAT, np.dtype(np.float64): M.DT_DOUBLE,
+    np.dtype(np.int8): M.DT_INT8, np.dtype(np.uint8): M.DT_UINT8, np.dtype(np.int16): M.DT_INT16,
+    np.dtype(np.int32): M.DT_INT32, np.dtype(np.int64): M.DT_INT64, np.dtype(np.bool_): M.DT_BOOL,
+    np.dtype(np.uint16): M.DT_UINT16, np.dtype(np.uint32): M.DT_UINT32, np.dtype(np.uint64): M.DT_UINT64,
+    np.dtype(np.complex64): 8, np.dtype(np.complex128): 18,  # DT_COMPLEX64, DT_COMPLEX128
+}
+
+
+def _tensor_proto(tensor) -> bytes:
+    """A TensorProto (``tensor_content``, little-endian) of a torch tensor, numpy array or number."""
+    if S.is_torch_tensor(tensor):
+        import torch
+
+        t = tensor.detach().cpu()
+        if t.dtype == torch.bfloat16:
+            arr, dtype = t.contiguous().view(torch.int16).numpy().view(np.uint16), M.DT_BFLOAT16
+        else:
+            try:
+                arr = t.numpy()
+            except (TypeError, RuntimeError):
+                raise ValueError(f"tensor has unsupported dtype {t.dtype}") from None
+            dtype = None
+    else:
+        if isinstance(tensor, (str, bytes)) or tensor is None:
+            raise TypeError(f"tensor must be a torch tensor, numpy array or number, got {type(tensor).__name__}")
+        arr, dtype = np.asarray(tensor), None
+    if dtype is None:
+        dtype = _TENSOR_DTYPES.get(arr.dtype.newbyteorder("="))
+        if dtype is None:
+            raise ValueError(f"tensor has unsupported dtype {arr.dtype}")
+    if arr.nbytes >= 1 << 31:
+        raise ValueError("tensor is bigger than protocol buffer's hard limit of 2GB in size")
+    content = np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<"), copy=False).tobytes()
+    return M.tensor(dtype, tuple(int(d) for d in arr.shape), content=content)

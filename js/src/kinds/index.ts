@@ -6,12 +6,14 @@ import { customScalars } from "./custom_scalars";
 import { histograms } from "./histograms";
 import { hparams } from "./hparams";
 import { images } from "./images";
+import { plots } from "./plots";
 import { pr_curves } from "./pr_curves";
 import { scalars } from "./scalars";
 import { text } from "./text";
 import type { AnyKind } from "./types";
 
 export const KINDS: readonly AnyKind[] = [
+  plots,
   scalars,
   customScalars,
   images,
@@ -22,4 +24,4 @@ export const KINDS: readonly AnyKind[] = [
   hparams,
 ].sort((a, b) => a.order - b.order);
 
-export { audio, customScalars, histograms, hparams, images, pr_curves, scalars, text };
+export { audio, customScalars, histograms, hparams, images, plots, pr_curves, scalars, text };

@@ -1,5 +1,6 @@
 // Text: a card per (run, tag) listing its records newest first, each rendered from Markdown to
-// sanitized HTML (ui/markdown.ts escapes everything it does not generate itself).
+// sanitized HTML (ui/markdown.ts: markdown-it with raw HTML off, then DOMPurify; remote images are
+// placeholders, long texts plain text). Rendered once per record, when first shown.
 // Wire: `{..., text}` (markdown source), no buffer.
 
 import { h } from "../ui/dom";

@@ -98,6 +98,8 @@ export interface Panel {
  * opens on the first kind that has data). Kinds not listed pick a number between neighbours.
  */
 export const DASHBOARD_ORDER = {
+  /** cellboard.Visdom's windows: first, so that a Visdom board opens on them (hidden without data). */
+  plots: 5,
   scalars: 10,
   custom_scalars: 20,
   images: 30,

@@ -231,6 +231,8 @@ export const CSS = /* css */ `
   padding: 6px 8px 6px; min-width: 0;
 }
 .cellboard .cb-card.cb-wide { grid-column: 1 / -1; }
+/* a scalar card out of view skips style, layout and paint (a board of 20 charts x 100 runs) */
+.cellboard .cb-scalar-card { content-visibility: auto; contain-intrinsic-size: auto 320px; }
 /* card heads: tag and run in full, wrapped (runs often differ only at the end of long names) */
 .cellboard .cb-card-head { display: flex; align-items: flex-start; gap: 6px; min-height: 22px; margin-bottom: 2px; }
 .cellboard .cb-card-names { display: flex; flex-wrap: wrap; align-items: baseline; column-gap: 8px; row-gap: 1px;
@@ -331,6 +333,26 @@ export const CSS = /* css */ `
 .cellboard .cb-md img { max-width: 100%; }
 .cellboard .cb-md a { color: var(--jp-content-link-color, #1a73e8); }
 .cellboard .cb-md hr { border: 0; border-top: 1px solid var(--cb-border); }
+.cellboard .cb-md .cb-md-img-blocked { display: inline-block; padding: 1px 6px; border: 1px dashed var(--cb-border);
+  border-radius: 3px; color: var(--cb-fg2); font-size: 0.92em; overflow-wrap: anywhere; }
+.cellboard .cb-md .cb-md-note { color: var(--cb-fg3); font-size: 11px; }
+.cellboard .cb-md pre.cb-md-plain { white-space: pre-wrap; max-height: 360px; }
+/* VS Code (its webviews mark <body> with the theme kind): its own colours first, whatever --jp-*
+   variables the Jupyter extension defines */
+body[data-vscode-theme-kind] .cellboard {
+  --cb-fg: var(--vscode-editor-foreground, #212121);
+  --cb-fg2: var(--vscode-descriptionForeground, var(--vscode-editor-foreground, #616161));
+  --cb-fg3: var(--vscode-disabledForeground, #9e9e9e);
+  --cb-bg: var(--vscode-notebook-outputContainerBackgroundColor, var(--vscode-editor-background, #ffffff));
+  --cb-card: var(--vscode-editor-background, var(--cb-bg));
+  --cb-border: var(--vscode-notebook-cellBorderColor, var(--vscode-panel-border, rgba(127, 127, 127, 0.3)));
+  --cb-accent: var(--vscode-focusBorder, #f57c00);
+  --cb-input: var(--vscode-input-background, transparent);
+  --cb-danger: var(--vscode-errorForeground, #d32f2f);
+  --cb-font: var(--vscode-font-family, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif);
+  --cb-mono: var(--vscode-editor-font-family, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
+}
+body[data-vscode-theme-kind] .cellboard .cb-md a { color: var(--vscode-textLink-foreground, #1a73e8); }
 .cellboard .cb-more { margin-top: 6px; }
 /* uPlot, scoped */
 .cellboard .uplot, .cellboard .uplot *, .cellboard .uplot *::before, .cellboard .uplot *::after { box-sizing: border-box; }
@@ -350,7 +372,7 @@ export const CSS = /* css */ `
 `;
 
 // bumped whenever the CSS changes: another cellboard version on the page keeps its own
-const STYLE_ID = "cellboard-style-v3";
+const STYLE_ID = "cellboard-style-v4";
 
 export function injectCss(doc: Document = document) {
   if (doc.getElementById(STYLE_ID)) return;

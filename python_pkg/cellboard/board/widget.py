@@ -5,19 +5,26 @@ thread) sends at once if the last send is older than ``interval``, otherwise a o
 timer sends what is pending when the interval is up. Each message carries only what the
 view does not have yet; a view that renders late says ``hello`` and gets everything again.
 History stays here, never in synced traits.
+
+In Colab (see ``_environment``), only messages sent from the thread that runs cells are rendered:
+there the board sends only from the main thread (the logging thread of a training loop), never
+from its timer or a background follower; what is pending is sent by the next change on the main
+thread, by ``send_pending()`` (``flush()``/``close()`` of a writer, ``%%cellboard``'s loop) and when
+the cell finishes (an IPython ``post_execute`` hook).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import anywidget
 import numpy as np
 import traitlets
 
-from .. import kinds
+from .. import _environment, kinds
 from ..store import Store
 from .messages import MAX_RAW_POINTS, DeltaMessage, bucket_size, columns, minmax_buckets, series_cap
 
@@ -40,6 +47,35 @@ KEYFRAME_WINDOW = 20.0
 def _bundle(name: str, fallback: str) -> Path | str:
     path = _STATIC / name
     return path if path.exists() else fallback
+
+
+def _send_after_each_cell(board: Board):
+    """Send what is pending when each cell finishes (in the kernel's main thread); returns the undo."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    if shell is None:
+        return None
+    ref = weakref.ref(board)  # the hook must not keep a closed or forgotten board alive
+
+    def send() -> None:
+        b = ref()
+        if b is None:
+            shell.events.unregister("post_execute", send)
+        else:
+            b.send_pending()
+
+    shell.events.register("post_execute", send)
+
+    def undo() -> None:
+        try:
+            shell.events.unregister("post_execute", send)
+        except ValueError:
+            pass
+
+    return undo
 
 
 class _SeriesState:
@@ -96,6 +132,9 @@ class Board(anywidget.AnyWidget):
         self._unsubscribe = self.store.subscribe(self._on_change)
         self.store.on_writer_closed(self._on_writer_closed)
         self.on_msg(self._on_msg)
+        # Colab renders only what the cell's own thread sends (see the module docstring)
+        self._main_thread_only = _environment.sends_from_main_thread_only()
+        self._unhook = _send_after_each_cell(self) if self._main_thread_only else None
 
     # ------------------------------------------------------------------ display
     def _ipython_display_(self) -> None:
@@ -149,6 +188,9 @@ class Board(anywidget.AnyWidget):
             cb()
         self._close_callbacks.clear()
         self._unsubscribe()
+        if self._unhook is not None:
+            self._unhook()
+            self._unhook = None
         with self._lock:
             if self._timer is not None:
                 self._timer.cancel()
@@ -156,10 +198,14 @@ class Board(anywidget.AnyWidget):
 
     # ------------------------------------------------------------------ sending
     def _on_change(self) -> None:
+        if self._main_thread_only and not _environment.on_main_thread():
+            return  # Colab drops it: the next main-thread change, send_pending() or the cell's end sends it
         now = time.monotonic()
         if now - self._last_send >= self.interval:
             self.send_pending()
             return
+        if self._main_thread_only:
+            return  # no timer thread: the logging thread's next change (or the cell's end) sends it
         with self._lock:
             if self._timer is None:
                 delay = max(0.0, self.interval - (now - self._last_send))

@@ -5,10 +5,11 @@ Order is TensorBoard's dashboard order. See docs/adding-a-kind.md.
 
 from __future__ import annotations
 
-from . import audio, custom_scalars, histograms, hparams, images, pr_curves, scalars, text
+from . import audio, custom_scalars, histograms, hparams, images, plots, pr_curves, scalars, text
 from .base import Kind
 
 KINDS: tuple[Kind, ...] = (
+    plots.KIND,  # cellboard.Visdom's windows: first, so a Visdom board opens on them
     scalars.KIND,
     custom_scalars.KIND,
     images.KIND,

@@ -26,6 +26,13 @@ class Scalars:
     def __len__(self) -> int:
         return len(self.steps)
 
+    def to_pandas(self):
+        """A ``pandas.DataFrame`` with columns ``step``, ``wall_time``, ``value`` (pandas is optional)."""
+        from ..store import require_pandas
+
+        pd = require_pandas()
+        return pd.DataFrame({"step": self.steps, "wall_time": self.wall_times, "value": self.values})
+
 
 class ScalarColumn:
     """Growable aligned arrays; ``epoch`` changes when history is rewritten (purge)."""

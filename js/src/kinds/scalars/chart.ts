@@ -22,6 +22,13 @@ import { clampWeight, smooth, SmoothedColumn } from "./smoothing";
 
 /** Opacity of the other runs' lines while one run is highlighted. */
 export const DIM_ALPHA = 0.18;
+/**
+ * Points one chart draws at most, all lines together (two per bucket and line): canvas stroking
+ * is what a chart of 100 runs spends its time on, and beyond this the lines overlap anyway.
+ */
+export const CHART_POINT_BUDGET = 20_000;
+/** From this many runs on a chart, lines are drawn 1px wide (thin strokes rasterize much faster). */
+export const MANY_RUNS = 12;
 /** The cursor highlights the nearest run when its line is at most this far (CSS px). */
 const HIGHLIGHT_PX = 24;
 
@@ -104,6 +111,10 @@ interface Drawn {
 export class ScalarChart {
   readonly el: HTMLElement;
   dirty = true;
+  /** When it last became dirty (performance.now()): the panel draws the longest-waiting first. */
+  dirtySince = 0;
+  /** What the last draw drew (series versions, settings, size, zoom): equal means nothing to do. */
+  private drawnKey = "";
   /** undefined until first measured; kept current by the panel's IntersectionObserver. */
   visible: boolean | undefined = undefined;
   readonly plotEl: HTMLElement;
@@ -231,6 +242,16 @@ export class ScalarChart {
     const mode = settings.x_axis;
     const logY = settings.log_y;
 
+    // a redraw that would draw the same thing (a filter, a run toggle or new data elsewhere
+    // marked every chart dirty) costs nothing: canvas drawing is what a busy board spends on
+    let key = `${w}|${mode}|${logY}|${theme.id}|${this.width}x${this.height}|${this.view}|${this.opts.ignoreOutliers}|${this.ctx.store.runs.length > 1}`;
+    for (const s of this.series) {
+      key += `|${s.run}\u0000${s.version}:${s.length}:${s.epoch}:${this.ctx.runColor(s.run)}`;
+      if (mode === "relative") key += `:${runStarts.get(s.run)}`;
+    }
+    if (key === this.drawnKey && (this.u || this.emptyEl.isConnected)) return;
+    this.drawnKey = key;
+
     // 1. series as drawn
     const drawn: Drawn[] = [];
     let lo = Infinity, hi = -Infinity;
@@ -304,10 +325,13 @@ export class ScalarChart {
     this.extent = [lo, hi];
     const [x0, x1] = this.currentX();
 
-    // 2. min/max slots on a shared grid, one bucket per device pixel
+    // 2. min/max slots on a shared grid, one bucket per CSS pixel (two points per pixel column per
+    // series: what a line can show; more only costs canvas time)
     const pxRatio = uPlot.pxRatio || 1;
-    const plotPx = this.u ? this.u.bbox.width : Math.max(50, (this.width || this.plotEl.clientWidth || 600) - 60) * pxRatio;
-    const buckets = Math.max(8, Math.min(4096, Math.round(plotPx)));
+    const plotPx = this.u ? this.u.bbox.width / pxRatio : Math.max(50, (this.width || this.plotEl.clientWidth || 600) - 60);
+    // and fewer when many lines share the chart, so that one chart's drawing stays bounded
+    const lines = drawn.length * (smoothing ? 2 : 1);
+    const buckets = Math.max(8, Math.min(4096, Math.round(plotPx), Math.floor(CHART_POINT_BUDGET / (2 * lines))));
     const raw: Slot[][] = [], sm: Slot[][] = [];
     const cfg = `${mode}|${smoothing}|${logY}`;
     for (const d of drawn) {
@@ -359,14 +383,15 @@ export class ScalarChart {
     };
     const series: uPlot.Series[] = [{}];
     const meta: SeriesMeta[] = [];
+    const many = drawn.length >= MANY_RUNS;
     for (const d of drawn) {
       const stroke = smoothing ? withAlpha(d.color, theme.dark ? 0.32 : 0.25) : d.color;
-      series.push({ label: d.run, stroke, width: smoothing ? 1 : 1.5, points: { show: false }, spanGaps: false });
+      series.push({ label: d.run, stroke, width: smoothing || many ? 1 : 1.5, points: { show: false }, spanGaps: false });
       meta.push({ run: d.run, color: stroke, top: !smoothing });
     }
     if (smoothing) {
       for (const d of drawn) {
-        series.push({ label: `${d.run} (smoothed)`, stroke: d.color, width: 1.75, points: { show: false } });
+        series.push({ label: `${d.run} (smoothed)`, stroke: d.color, width: many ? 1 : 1.75, points: { show: false } });
         meta.push({ run: d.run, color: d.color, top: true });
       }
     }

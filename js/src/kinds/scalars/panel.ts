@@ -10,6 +10,9 @@ import type { Dirt, Panel, PanelContext } from "../types";
 import { ScalarChart, type ChartOptions } from "./chart";
 import { SCALARS, type ScalarSeries, type ScalarSlice } from "./series";
 
+/** Drawing time per frame (ms) after which the remaining dirty charts wait for the next frame. */
+export const FRAME_BUDGET_MS = 30;
+
 export class ScalarsPanel implements Panel {
   readonly el: HTMLElement;
   /** Per-view options shared by this panel's charts. */
@@ -159,25 +162,60 @@ export class ScalarsPanel implements Panel {
       for (const c of this.charts.values()) c.visible = undefined;
     }
 
-    const viewH = window.innerHeight || 800;
+    // mark, then draw the visible dirty charts, the longest-waiting first, within a time budget
+    // per frame: the rest are drawn in the next frames (the view asks for them), so one task stays
+    // short however many charts changed
+    const now = performance.now();
+    const todo: ScalarChart[] = [];
+    let clip: { top: number; bottom: number } | null = null;
     for (const tag of shown) {
       const c = this.chart(tag);
-      if (this.dirtyAll || this.dirtyTags.has(tag)) c.dirty = true;
+      if (this.dirtyAll || this.dirtyTags.has(tag)) {
+        if (!c.dirty) c.dirtySince = now;
+        c.dirty = true;
+      }
       if (!c.dirty) continue;
       if (c.visible === undefined) {
+        clip ??= this.viewport();
         const r = c.el.getBoundingClientRect();
-        c.visible = r.width > 0 && r.bottom > -300 && r.top < viewH + 300;
+        c.visible = r.width > 0 && r.bottom > clip.top - 300 && r.top < clip.bottom + 300;
       }
-      if (!c.visible) continue;
-      const series = (byTag.get(tag) ?? []).filter((s) => this.ctx.runShown(s.run));
+      if (c.visible) todo.push(c);
+    }
+    this.dirtyAll = false;
+    this.dirtyTags.clear();
+    todo.sort((a, b) => a.dirtySince - b.dirtySince);
+    const t0 = performance.now();
+    for (let i = 0; i < todo.length; i++) {
+      if (i > 0 && performance.now() - t0 > FRAME_BUDGET_MS) {
+        this.ctx.requestFlush();
+        break;
+      }
+      const c = todo[i];
+      const series = (byTag.get(c.tag) ?? []).filter((s) => this.ctx.runShown(s.run));
       series.sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
       c.setSeries(series);
       try {
         c.draw(runStarts);
       } catch (err) {
-        console.error("[cellboard] chart", tag, err);
+        console.error("[cellboard] chart", c.tag, err);
       }
     }
+  }
+
+  /** The part of the window where this panel's charts can be seen (its scrolling container's box). */
+  private viewport(): { top: number; bottom: number } {
+    let top = 0, bottom = window.innerHeight || 800;
+    for (let p = this.el.parentElement; p; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowY;
+      if (o === "auto" || o === "scroll" || o === "hidden") {
+        const r = p.getBoundingClientRect();
+        top = Math.max(top, r.top);
+        bottom = Math.min(bottom, r.bottom);
+        break;
+      }
+    }
+    return { top, bottom };
     this.dirtyAll = false;
     this.dirtyTags.clear();
   }

@@ -1,0 +1,211 @@
+"""A big directory in the browser: responsiveness of the frontend while a Board's data arrives.
+
+    .venv/bin/python benchmarks/bench_browser.py [--runs 100] [--tags 20] [--steps 10000]
+                                                 [--interval-ms 0] [--repeat 1]
+
+1. Python: generate runs x tags x steps scalars straight into a ``cellboard.Store``
+   (``append_scalars``, one run at a time, as a reader following a directory fills it) and
+   capture every message a real ``cellboard.board.Board`` sends for it (its own decimation,
+   throttle and message splitting), as a view that said hello receives them.
+2. Chromium (headless, through the frontend harness js/harness/): a fresh widget is fed that
+   stream, one message per task ``--interval-ms`` apart (0: as fast as the page takes them; the
+   Board itself paces messages at ~10/s), while Playwright types a tag regex, toggles a run and
+   toggles the log-scale y axis; then the same interactions again once everything is there.
+
+Reported: main-thread long tasks (PerformanceObserver "longtask": count over 50 ms and over
+100 ms, the longest) while data arrives; input-to-paint of each interaction (from the input
+event's timestamp to the first paint after the board's finished redraw); the time from the first
+message until everything is applied and painted. Targets (issue 13 section 4): no task over
+100 ms while data arrives, every interaction repainted within 100 ms, everything within 10 s.
+Figures depend on the machine (headless Chromium draws canvases on the CPU); this prints them
+and never fails on timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import http.server
+import json
+import statistics
+import struct
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "python_pkg"))
+
+from tests.e2e.frontend_harness import _Quiet, chromium, ensure_bundle, open_harness  # noqa: E402
+
+GROUPS = ["train", "eval", "opt", "sys"]
+STREAM_PATH = "/bench-stream.bin"
+
+
+def capture(runs: int, tags: int, steps: int) -> tuple[bytes, dict]:
+    """The message stream a Board sends while a store fills with runs x tags x steps points."""
+    from cellboard import Store
+    from cellboard.board import Board
+
+    t0 = time.perf_counter()
+    store = Store()
+    board = Board(store, interval=0.1)
+    messages: list[tuple[dict, list[bytes]]] = []
+    board.send = lambda content, buffers=None: messages.append((content, [bytes(b) for b in (buffers or [])]))
+    board._on_msg(board, {"type": "hello"}, [])  # a view is there
+    messages.clear()
+    names = [f"{GROUPS[k % len(GROUPS)]}/metric_{k:02d}" for k in range(tags)]
+    rng = np.random.default_rng(0)
+    x = np.arange(steps, dtype=np.float64)
+    for r in range(runs):
+        walls = 1.7e9 + r * 100 + x * 0.05
+        for k, tag in enumerate(names):
+            v = np.exp(-x / max(1, steps / 3)) * (1 + 0.01 * r) + 0.05 * rng.standard_normal(steps) + k
+            store.append_scalars(f"run_{r:03d}", tag, x, walls, v)
+        board.send_pending()
+    board.send_pending()
+    board.close()
+    out = bytearray()
+    nbytes = 0
+    for content, buffers in messages:
+        js = json.dumps(content).encode()
+        out += struct.pack("<I", len(js)) + js + struct.pack("<I", len(buffers))
+        for b in buffers:
+            out += struct.pack("<I", len(b)) + b
+            nbytes += len(b)
+    info = {"messages": len(messages), "buffer_mb": nbytes / 1e6, "points_logged": runs * tags * steps,
+            "capture_s": time.perf_counter() - t0}
+    return bytes(out), info
+
+
+@contextlib.contextmanager
+def serve_with_stream(stream: bytes):
+    """The repository root (harness and bundle) plus the captured stream at STREAM_PATH."""
+
+    class Handler(_Quiet):
+        def do_GET(self):  # noqa: N802
+            if self.path != STREAM_PATH:
+                return super().do_GET()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(len(stream)))
+            self.end_headers()
+            self.wfile.write(stream)
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(ROOT)))
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def interact(page, label: str, log: list) -> None:
+    """A tag regex typed key by key and cleared, a run toggled off and on, log-y on and off."""
+    box = page.locator('input[aria-label="Filter tags"]')
+    box.click()
+    box.press_sequentially("metric_0", delay=120)
+    time.sleep(0.3)
+    box.press("Control+a")
+    box.press("Backspace")
+    time.sleep(0.3)
+    run = page.locator('label.cb-run[data-run="run_000"] input')
+    for _ in range(2):
+        run.click()
+        time.sleep(0.4)
+    logy = page.locator(".cb-scalar-settings input[type=checkbox]").first
+    for _ in range(2):
+        logy.click()
+        time.sleep(0.5)
+    log.append(label)
+
+
+def summarize(state: dict) -> dict:
+    lt = [t for t in state["longtasks"] if t["phase"] == "arriving"]
+    lt_idle = [t for t in state["longtasks"] if t["phase"] == "idle"]
+    out = dict(state["result"])
+    out.update({
+        "longtasks_arriving_over_50ms": len(lt),
+        "longtasks_arriving_over_100ms": sum(t["ms"] > 100 for t in lt),
+        "longest_task_arriving_ms": max((t["ms"] for t in lt), default=0.0),
+        "longtasks_idle_over_100ms": sum(t["ms"] > 100 for t in lt_idle),
+        "longest_task_idle_ms": max((t["ms"] for t in lt_idle), default=0.0),
+    })
+    for phase in ("arriving", "idle"):
+        for what, key in (("key", "filter keystroke"), ("click", "toggle")):
+            ms = [i["ms"] for i in state["inputs"] if i["phase"] == phase and i["what"] == what]
+            if ms:
+                out[f"{key} ({phase}) input-to-paint ms"] = {
+                    "n": len(ms), "median": round(statistics.median(ms), 1), "max": round(max(ms), 1)}
+    logy = [i["ms"] for i in state["inputs"] if i["phase"] == "idle" and i["what"] == "click"
+            and i["label"] == "checkbox"]
+    if logy:
+        out["toggles (idle) all ms"] = [round(m, 1) for m in logy]
+    return out
+
+
+def run_once(browser, base: str, interval_ms: int) -> dict:
+    page, errors = open_harness(browser, base, "?mode=bench", viewport=(1280, 900))
+    try:
+        page.evaluate(f"() => {{ window.__feed = window.cellboardHarness.bigBench("
+                      f"{{ url: '{STREAM_PATH}', intervalMs: {interval_ms} }}); }}")
+        page.wait_for_function("() => window.__bigBench && window.__bigBench.phase !== 'loading'", timeout=120_000)
+        done: list = []
+        # interactions while data arrives (as long as it does), then once everything is there
+        page.wait_for_timeout(300)
+        if page.evaluate("() => window.__bigBench.phase") == "arriving":
+            interact(page, "arriving", done)
+        page.evaluate("() => window.__feed")
+        page.wait_for_timeout(500)
+        interact(page, "idle", done)
+        page.wait_for_timeout(500)
+        state = page.evaluate("() => window.__bigBench")
+        res = summarize(state)
+        if errors:
+            res["errors"] = errors
+        return res
+    finally:
+        page.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=100)
+    ap.add_argument("--tags", type=int, default=20)
+    ap.add_argument("--steps", type=int, default=10_000)
+    ap.add_argument("--interval-ms", type=int, default=0, help="delay between messages (0: back to back)")
+    ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    args = ap.parse_args()
+    reason = ensure_bundle()
+    if reason:
+        print(f"cannot run: {reason}")
+        return 1
+    stream, info = capture(args.runs, args.tags, args.steps)
+    print(f"store: {args.runs} runs x {args.tags} tags x {args.steps:,} steps = {info['points_logged']:,} points; "
+          f"the Board sent {info['messages']} messages, {info['buffer_mb']:.1f} MB of buffers "
+          f"(captured in {info['capture_s']:.1f} s)")
+    results = []
+    with serve_with_stream(stream) as base, chromium() as browser:
+        for i in range(args.repeat):
+            r = run_once(browser, base, args.interval_ms)
+            results.append(r)
+            print(f"--- run {i + 1} (messages {args.interval_ms} ms apart)")
+            for k, v in r.items():
+                print(f"  {k}: {v}")
+    if args.json:
+        args.json.write_text(json.dumps({"setup": vars(args) | {"json": None}, "stream": info, "results": results},
+                                        indent=1, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

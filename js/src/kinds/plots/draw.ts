@@ -1,0 +1,381 @@
+// Canvas renderers of the Visdom windows that are not lines: scatter, bar, histogram, heatmap
+// (surf, contour), boxplot, stem, pie, quiver. Compact code, no charting library (see
+// docs/decisions.md): a 100k-point scatter and a 500x500 heatmap draw in a few ms.
+
+import { num, str, type Obj } from "../../wire";
+import type { Theme } from "../../ui/theme";
+import type { WindowState } from "./model";
+
+/** Trace colours (Visdom's plotly defaults, readable on light and dark backgrounds). */
+export const TRACE_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+export const traceColor = (i: number) => TRACE_COLORS[((i % TRACE_COLORS.length) + TRACE_COLORS.length) % TRACE_COLORS.length];
+
+// ------------------------------------------------------------------ colour maps
+const MAPS: Record<string, [number, number, number][]> = {
+  viridis: [[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]],
+  greys: [[0, 0, 0], [255, 255, 255]],
+  hot: [[0, 0, 0], [230, 0, 0], [255, 210, 0], [255, 255, 255]],
+  jet: [[0, 0, 131], [0, 60, 170], [5, 255, 255], [255, 255, 0], [250, 0, 0], [128, 0, 0]],
+  electric: [[0, 0, 0], [30, 0, 100], [120, 0, 100], [160, 90, 0], [230, 200, 0], [255, 250, 220]],
+  bluered: [[0, 0, 255], [255, 0, 0]],
+  rdbu: [[5, 10, 172], [106, 137, 247], [190, 190, 190], [220, 170, 132], [230, 145, 90], [178, 10, 28]],
+};
+
+/** 256 RGBA entries (packed little-endian, for a Uint32Array view of ImageData). */
+export function colorLut(name: string | null): Uint32Array {
+  const stops = MAPS[(name ?? "viridis").toLowerCase()] ?? MAPS.viridis;
+  const lut = new Uint32Array(256);
+  for (let i = 0; i < 256; i++) {
+    const t = (i / 255) * (stops.length - 1);
+    const k = Math.min(stops.length - 2, Math.floor(t)), f = t - k;
+    const c = [0, 1, 2].map((j) => Math.round(stops[k][j] + (stops[k + 1][j] - stops[k][j]) * f));
+    lut[i] = (255 << 24) | (c[2] << 16) | (c[1] << 8) | c[0];
+  }
+  return lut;
+}
+
+// ------------------------------------------------------------------ axes
+export function niceTicks(lo: number, hi: number, count: number): number[] {
+  if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi)) return Number.isFinite(lo) ? [lo] : [];
+  const raw = (hi - lo) / Math.max(1, count);
+  const p = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
+  const out: number[] = [];
+  for (let k = Math.ceil(lo / step); k * step <= hi + step * 1e-9 && out.length < 100; k++) out.push(+(k * step).toPrecision(12));
+  return out;
+}
+
+export function fmtTick(v: number): string {
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(1);
+  return String(+v.toPrecision(4));
+}
+
+/** The finite [min, max] of arrays, padded when flat. */
+export function extent(arrays: ArrayLike<number>[], pad = 0.04): [number, number] {
+  let lo = Infinity, hi = -Infinity;
+  for (const a of arrays) for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
+  if (!(hi >= lo)) return [0, 1];
+  if (hi === lo) return [lo - 1, hi + 1];
+  const d = (hi - lo) * pad;
+  return [lo - d, hi + d];
+}
+
+interface Frame {
+  x0: number; y0: number; w: number; h: number; // the plot area, CSS px
+  sx: (v: number) => number;
+  sy: (v: number) => number;
+}
+
+function frame(g: CanvasRenderingContext2D, theme: Theme, W: number, H: number, xr: [number, number], yr: [number, number],
+  o: Obj, xLabels?: string[]): Frame {
+  const left = 50, bottom = str(o.xlabel) ? 34 : 22, top = 8, right = 10;
+  const f: Frame = {
+    x0: left, y0: top, w: Math.max(10, W - left - right), h: Math.max(10, H - top - bottom),
+    sx: (v) => f.x0 + ((v - xr[0]) / (xr[1] - xr[0])) * f.w,
+    sy: (v) => f.y0 + f.h - ((v - yr[0]) / (yr[1] - yr[0])) * f.h,
+  };
+  g.font = `10px ${theme.font}`;
+  g.fillStyle = theme.fg2;
+  g.strokeStyle = theme.grid;
+  g.lineWidth = 1;
+  g.textAlign = "right";
+  g.textBaseline = "middle";
+  for (const t of niceTicks(yr[0], yr[1], Math.max(2, Math.floor(f.h / 40)))) {
+    const y = Math.round(f.sy(t)) + 0.5;
+    g.beginPath(); g.moveTo(f.x0, y); g.lineTo(f.x0 + f.w, y); g.stroke();
+    g.fillText(fmtTick(t), f.x0 - 4, y);
+  }
+  g.textAlign = "center";
+  g.textBaseline = "top";
+  if (xLabels) {
+    const every = Math.max(1, Math.ceil((xLabels.length * 40) / f.w));
+    xLabels.forEach((l, i) => {
+      if (i % every === 0) g.fillText(l.length > 10 ? `${l.slice(0, 9)}…` : l, f.sx(i), f.y0 + f.h + 4);
+    });
+  } else {
+    for (const t of niceTicks(xr[0], xr[1], Math.max(2, Math.floor(f.w / 70)))) {
+      const x = Math.round(f.sx(t)) + 0.5;
+      g.beginPath(); g.moveTo(x, f.y0); g.lineTo(x, f.y0 + f.h); g.stroke();
+      g.fillText(fmtTick(t), x, f.y0 + f.h + 4);
+    }
+  }
+  if (str(o.xlabel)) g.fillText(str(o.xlabel)!, f.x0 + f.w / 2, H - 12);
+  if (str(o.ylabel)) {
+    g.save(); g.translate(10, f.y0 + f.h / 2); g.rotate(-Math.PI / 2); g.fillText(str(o.ylabel)!, 0, -6); g.restore();
+  }
+  g.strokeStyle = theme.border;
+  g.strokeRect(f.x0 + 0.5, f.y0 + 0.5, f.w - 1, f.h - 1);
+  return f;
+}
+
+const names = (o: Obj, key: string): string[] | null => (Array.isArray(o[key]) ? (o[key] as unknown[]).map(String) : null);
+const range = (o: Obj, lo: string, hi: string, r: [number, number]): [number, number] =>
+  [Number.isFinite(num(o[lo])) ? num(o[lo]) : r[0], Number.isFinite(num(o[hi])) ? num(o[hi]) : r[1]];
+
+// ------------------------------------------------------------------ the renderers
+function scatter(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+  const o = st.opts;
+  const xr = range(o, "xtickmin", "xtickmax", extent(st.traces.map((t) => t.cols[0].values)));
+  const yr = range(o, "ytickmin", "ytickmax", extent(st.traces.map((t) => t.cols[1].values)));
+  const f = frame(g, theme, W, H, xr, yr, o);
+  const total = st.traces.reduce((n, t) => n + t.cols[0].n, 0);
+  const size = Math.max(1, Math.min(num(o.markersize, 10) / 2, total > 20000 ? 1.5 : total > 2000 ? 2.5 : 5));
+  g.save();
+  g.beginPath(); g.rect(f.x0, f.y0, f.w, f.h); g.clip();
+  const kx = f.w / (xr[1] - xr[0]), ky = f.h / (yr[1] - yr[0]);
+  const bx = f.x0 - xr[0] * kx, by = f.y0 + f.h + yr[0] * ky;
+  st.traces.forEach((t, i) => {
+    const xs = t.cols[0].values, ys = t.cols[1].values;
+    g.fillStyle = traceColor(i);
+    if (total <= 2000) {
+      g.globalAlpha = 0.85;
+      g.beginPath();
+      for (let k = 0; k < xs.length; k++) {
+        const x = bx + xs[k] * kx, y = by - ys[k] * ky;
+        g.moveTo(x + size, y);
+        g.arc(x, y, size, 0, 2 * Math.PI);
+      }
+      g.fill();
+    } else {
+      rasterPoints(g, f, xs, ys, kx, ky, bx, by, Math.max(1, Math.round(size)), traceColor(i));
+    }
+  });
+  g.restore();
+}
+
+/** Many points: squares written straight into pixels (fillRect per point is slow on software canvases). */
+function rasterPoints(g: CanvasRenderingContext2D, f: Frame, xs: Float64Array, ys: Float64Array, kx: number, ky: number,
+  bx: number, by: number, r: number, color: string) {
+  if (typeof document === "undefined") return;
+  const w = Math.max(1, Math.floor(f.w)), hgt = Math.max(1, Math.floor(f.h));
+  const img = new ImageData(w, hgt);
+  const px = new Uint32Array(img.data.buffer);
+  const c = parseInt(color.slice(1), 16);
+  const v = (255 << 24) | ((c & 255) << 16) | (c & 0xff00) | ((c >> 16) & 255);
+  for (let k = 0; k < xs.length; k++) {
+    const x = Math.round(bx + xs[k] * kx - f.x0), y = Math.round(by - ys[k] * ky - f.y0);
+    if (!(x >= 0 && y >= 0 && x < w && y < hgt)) continue;
+    for (let dy = Math.max(0, y - r + 1); dy <= Math.min(hgt - 1, y + r - 1); dy++) {
+      const row = dy * w;
+      for (let dx = Math.max(0, x - r + 1); dx <= Math.min(w - 1, x + r - 1); dx++) px[row + dx] = v;
+    }
+  }
+  const cv = document.createElement("canvas");
+  cv.width = w; cv.height = hgt;
+  cv.getContext("2d")!.putImageData(img, 0, 0);
+  g.globalAlpha = 0.85;
+  g.drawImage(cv, f.x0, f.y0);
+  g.globalAlpha = 1;
+}
+
+function bars(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+  const o = st.opts;
+  const rows = num(st.spec.rows, 0), cols = num(st.spec.cols, 1), stacked = st.spec.stacked === true;
+  const d = st.data;
+  let lo = 0, hi = 0;
+  for (let r = 0; r < rows; r++) {
+    let pos = 0, neg = 0;
+    for (let c = 0; c < cols; c++) {
+      const v = d[r * cols + c];
+      if (!Number.isFinite(v)) continue;
+      if (stacked) { if (v > 0) pos += v; else neg += v; } else { pos = Math.max(pos, v); neg = Math.min(neg, v); }
+    }
+    hi = Math.max(hi, pos); lo = Math.min(lo, neg);
+  }
+  if (hi === lo) hi = lo + 1;
+  const labels = Array.isArray(st.spec.labels) ? (st.spec.labels as unknown[]).map(String) : Array.from({ length: rows }, (_, i) => String(i + 1));
+  const f = frame(g, theme, W, H, [-0.5, rows - 0.5], [lo, hi + (hi - lo) * 0.04], o, labels);
+  const slot = f.w / Math.max(1, rows), bw = (slot * 0.8) / (stacked ? 1 : cols);
+  for (let r = 0; r < rows; r++) {
+    let pos = 0, neg = 0;
+    for (let c = 0; c < cols; c++) {
+      const v = d[r * cols + c];
+      if (!Number.isFinite(v)) continue;
+      g.fillStyle = traceColor(c);
+      const base = stacked ? (v >= 0 ? pos : neg) : 0;
+      const x = f.sx(r) - slot * 0.4 + (stacked ? 0 : c * bw);
+      const y1 = f.sy(base), y2 = f.sy(base + v);
+      g.fillRect(x, Math.min(y1, y2), Math.max(1, bw - 1), Math.abs(y2 - y1));
+      if (stacked) { if (v >= 0) pos += v; else neg += v; }
+    }
+  }
+}
+
+function histogram(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+  const nb = num(st.spec.bins, 0), d = st.data;
+  const edges = d.subarray(0, nb + 1), counts = d.subarray(nb + 1, 2 * nb + 1);
+  const f = frame(g, theme, W, H, [edges[0], edges[nb]], [0, Math.max(1, ...counts) * 1.04], st.opts);
+  g.fillStyle = traceColor(0);
+  for (let i = 0; i < nb; i++) {
+    const x1 = f.sx(edges[i]), x2 = f.sx(edges[i + 1]), y = f.sy(counts[i]);
+    g.fillRect(x1, y, Math.max(1, x2 - x1 - 1), f.sy(0) - y);
+  }
+}
+
+/** Heatmap, surf and contour: one pixel per cell scaled up (contour: colours in 10 bands). */
+function heatmap(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+  const o = st.opts, rows = num(st.spec.rows, 0), cols = num(st.spec.cols, 1), d = st.data;
+  if (!rows || !cols || typeof document === "undefined") return;
+  let lo = num(o.xmin), hi = num(o.xmax);
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
+    const [a, b] = extent([d], 0);
+    lo = Number.isFinite(lo) ? lo : a;
+    hi = Number.isFinite(hi) ? hi : b;
+  }
+  const cn = names(o, "columnnames"), rn = names(o, "rownames");
+  const f = frame(g, theme, W - 40, H, [-0.5, cols - 0.5], [-0.5, rows - 0.5], { ...o, xlabel: o.xlabel }, cn ?? undefined);
+  const lut = colorLut(str(o.colormap));
+  const bands = st.type === "contour" ? 10 : 0;
+  const img = new ImageData(cols, rows);
+  const px = new Uint32Array(img.data.buffer);
+  const k = 255 / (hi - lo || 1);
+  for (let r = 0; r < rows; r++) {
+    const out = (rows - 1 - r) * cols; // row 0 at the bottom, as plotly draws a heatmap
+    for (let c = 0; c < cols; c++) {
+      const v = d[r * cols + c];
+      if (!Number.isFinite(v)) continue;
+      let t = Math.max(0, Math.min(255, (v - lo) * k));
+      if (bands) t = Math.min(255, Math.floor(t / (256 / bands)) * (255 / (bands - 1)));
+      px[out + c] = lut[t | 0];
+    }
+  }
+  const cv = document.createElement("canvas");
+  cv.width = cols; cv.height = rows;
+  cv.getContext("2d")!.putImageData(img, 0, 0);
+  g.imageSmoothingEnabled = st.type === "surf";
+  g.drawImage(cv, f.x0 + 1, f.y0 + 1, f.w - 2, f.h - 2);
+  if (rn && rows * 14 <= f.h) {
+    g.fillStyle = theme.fg2; g.textAlign = "right"; g.textBaseline = "middle";
+    rn.forEach((l, r) => g.fillText(l.slice(0, 8), f.x0 - 4, f.sy(r)));
+  }
+  // colour bar
+  const bx = W - 30, bh = f.h;
+  const bar = new ImageData(1, 256);
+  const bpx = new Uint32Array(bar.data.buffer);
+  for (let i = 0; i < 256; i++) bpx[i] = lut[255 - i];
+  const bcv = document.createElement("canvas");
+  bcv.width = 1; bcv.height = 256;
+  bcv.getContext("2d")!.putImageData(bar, 0, 0);
+  g.drawImage(bcv, bx, f.y0, 10, bh);
+  g.fillStyle = theme.fg2; g.textAlign = "left"; g.textBaseline = "top";
+  g.fillText(fmtTick(hi), bx - 8, Math.max(0, f.y0 - 10));
+  g.textBaseline = "bottom";
+  g.fillText(fmtTick(lo), bx - 8, f.y0 + bh + 12);
+}
+
+function boxplot(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+  const rows = num(st.spec.rows, 0), d = st.data;
+  const labels = names(st.opts, "legend") ?? Array.from({ length: rows }, (_, i) => String(i + 1));
+  const f = frame(g, theme, W, H, [-0.5, rows - 0.5], extent([d], 0.06), st.opts, labels);
+  const bw = Math.min(60, (f.w / Math.max(1, rows)) * 0.5);
+  for (let i = 0; i < rows; i++) {
+    const [lo, q1, med, q3, hi] = d.subarray(i * 5, i * 5 + 5);
+    if (!Number.isFinite(med)) continue;
+    const x = f.sx(i), col = traceColor(i);
+    g.strokeStyle = col; g.lineWidth = 1.5;
+    g.beginPath();
+    g.moveTo(x, f.sy(lo)); g.lineTo(x, f.sy(q1)); g.moveTo(x, f.sy(q3)); g.lineTo(x, f.sy(hi));
+    g.moveTo(x - bw / 4, f.sy(lo)); g.lineTo(x + bw / 4, f.sy(lo)); g.moveTo(x - bw / 4, f.sy(hi)); g.lineTo(x + bw / 4, f.sy(hi));
+    g.stroke();
+    g.fillStyle = col; g.globalAlpha = 0.3;
+    g.fillRect(x - bw / 2, f.sy(q3), bw, f.sy(q1) - f.sy(q3));
+    g.globalAlpha = 1;
+    g.strokeRect(x - bw / 2, f.sy(q3), bw, f.sy(q1) - f.sy(q3));
+    g.beginPath(); g.moveTo(x - bw / 2, f.sy(med)); g.lineTo(x + bw / 2, f.sy(med)); g.lineWidth = 2.5; g.stroke();
+  }
+}
+
+function stem(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+  const rows = num(st.spec.rows, 0), cols = num(st.spec.cols, 2), d = st.data;
+  const xs = new Float64Array(rows), ys: number[] = [0];
+  for (let r = 0; r < rows; r++) {
+    xs[r] = d[r * cols];
+    for (let c = 1; c < cols; c++) ys.push(d[r * cols + c]);
+  }
+  const f = frame(g, theme, W, H, extent([xs]), extent([ys]), st.opts);
+  for (let c = 1; c < cols; c++) {
+    g.strokeStyle = g.fillStyle = traceColor(c - 1);
+    g.beginPath();
+    for (let r = 0; r < rows; r++) {
+      const x = f.sx(xs[r]), y = f.sy(d[r * cols + c]);
+      g.moveTo(x, f.sy(0)); g.lineTo(x, y);
+    }
+    g.stroke();
+    g.beginPath();
+    for (let r = 0; r < rows; r++) {
+      const x = f.sx(xs[r]), y = f.sy(d[r * cols + c]);
+      g.moveTo(x + 3, y); g.arc(x, y, 3, 0, 2 * Math.PI);
+    }
+    g.fill();
+  }
+}
+
+function pie(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+  const d = st.data, legend = names(st.opts, "legend");
+  let total = 0;
+  for (const v of d) if (v > 0) total += v;
+  if (!(total > 0)) return;
+  const r = Math.max(10, Math.min(W * 0.6, H) / 2 - 12), cx = r + 14, cy = H / 2;
+  let a = -Math.PI / 2;
+  g.font = `11px ${theme.font}`; g.textBaseline = "middle"; g.textAlign = "left";
+  d.forEach((v, i) => {
+    if (!(v > 0)) return;
+    const b = a + (v / total) * 2 * Math.PI;
+    g.fillStyle = traceColor(i);
+    g.beginPath(); g.moveTo(cx, cy); g.arc(cx, cy, r, a, b); g.closePath(); g.fill();
+    g.strokeStyle = theme.bg; g.lineWidth = 1; g.stroke();
+    a = b;
+  });
+  d.forEach((v, i) => {
+    const y = 16 + i * 16;
+    if (y > H - 8) return;
+    g.fillStyle = traceColor(i); g.fillRect(cx + r + 16, y - 5, 10, 10);
+    g.fillStyle = theme.fg;
+    g.fillText(`${legend?.[i] ?? i + 1}  ${((100 * Math.max(0, v)) / total).toFixed(1)}%`, cx + r + 30, y);
+  });
+}
+
+function quiver(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+  const n = st.data.length / 4, d = st.data;
+  const gx = d.subarray(0, n), gy = d.subarray(n, 2 * n), u = d.subarray(2 * n, 3 * n), v = d.subarray(3 * n, 4 * n);
+  const f = frame(g, theme, W, H, extent([gx], 0.08), extent([gy], 0.08), st.opts);
+  let maxLen = 0;
+  for (let i = 0; i < n; i++) maxLen = Math.max(maxLen, Math.hypot(u[i], v[i]));
+  const cell = Math.min(f.w, f.h) / Math.max(2, Math.sqrt(n));
+  const k = maxLen > 0 ? (cell * 0.9) / maxLen : 0;
+  g.strokeStyle = traceColor(0); g.lineWidth = 1.2;
+  g.beginPath();
+  for (let i = 0; i < n; i++) {
+    const x = f.sx(gx[i]), y = f.sy(gy[i]), x2 = x + u[i] * k, y2 = y - v[i] * k;
+    g.moveTo(x, y); g.lineTo(x2, y2);
+    const ang = Math.atan2(y2 - y, x2 - x), hl = Math.min(6, Math.hypot(x2 - x, y2 - y) * 0.35);
+    g.moveTo(x2, y2); g.lineTo(x2 - hl * Math.cos(ang - 0.45), y2 - hl * Math.sin(ang - 0.45));
+    g.moveTo(x2, y2); g.lineTo(x2 - hl * Math.cos(ang + 0.45), y2 - hl * Math.sin(ang + 0.45));
+  }
+  g.stroke();
+}
+
+export const RENDERERS: Record<string, (g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) => void> = {
+  scatter, bar: bars, histogram, heatmap, surf: heatmap, contour: heatmap, boxplot, stem, pie, quiver,
+};
+
+/** Draw a window on a canvas of CSS size W x H; returns the milliseconds it took. */
+export function drawWindow(canvas: HTMLCanvasElement, st: WindowState, theme: Theme, W: number, H: number): number {
+  const t0 = performance.now();
+  const dpr = (typeof window !== "undefined" && window.devicePixelRatio) || 1;
+  canvas.width = Math.round(W * dpr);
+  canvas.height = Math.round(H * dpr);
+  canvas.style.width = `${W}px`;
+  canvas.style.height = `${H}px`;
+  const g = canvas.getContext("2d");
+  if (!g) return 0;
+  g.setTransform(dpr, 0, 0, dpr, 0, 0);
+  g.clearRect(0, 0, W, H);
+  RENDERERS[st.type]?.(g, st, theme, W, H);
+  return performance.now() - t0;
+}

@@ -1,0 +1,282 @@
+// The Visdom tab: cellboard.Visdom's windows, one card per (run = env, win) in a grid.
+// Lines are the Scalars tab's chart (ScalarChart, uPlot; no smoothing, x = Visdom's X); image,
+// text and audio windows show the standard summary they name (`spec.source`); the other plot
+// types are drawn on a canvas (draw.ts). Closed windows are hidden.
+// Hooks: data-visdom-windows (open windows), data-visdom-points ("run/win:points,..."); each card
+// carries data-win, data-type, data-points and data-render-ms.
+
+import { changedKeys } from "../../store-change";
+import type { BoardStore } from "../../store";
+import { h } from "../../ui/dom";
+import { renderMarkdown } from "../../ui/markdown";
+import { cardHead, RecordsPanel, type RecordCard } from "../../ui/records-panel";
+import { num, str, type Obj } from "../../wire";
+import { audio } from "../audio";
+import { images } from "../images";
+import { recordKind, type RecordKind, type RecordList, type RecordSlice } from "../record-kind";
+import { ScalarChart } from "../scalars/chart";
+import type { ScalarSlice } from "../scalars/series";
+import { text } from "../text";
+import { DASHBOARD_ORDER, type Dirt, type PanelContext } from "../types";
+import { drawWindow, RENDERERS, traceColor } from "./draw";
+import { decodePlot, PLOTS, WindowFold, windowPoints, type PlotRecord, type WindowState } from "./model";
+
+export { applyOp, WindowFold, windowPoints, type PlotRecord, type WindowState } from "./model";
+
+/** Each store's folds, shared by the hooks and every view of that store. */
+const folds = new WeakMap<RecordList<PlotRecord>, WindowFold>();
+export function windowOf(list: RecordList<PlotRecord>): WindowState | null {
+  let f = folds.get(list);
+  if (!f) folds.set(list, (f = new WindowFold()));
+  return f.update(list);
+}
+
+export const plots: RecordKind<PlotRecord> = recordKind<PlotRecord>({
+  name: PLOTS,
+  label: "Visdom",
+  order: DASHBOARD_ORDER.plots,
+  decode: decodePlot,
+  hasData: (store) => {
+    for (const l of store.slice(plots).lists.values()) if (windowOf(l)) return true;
+    return false;
+  },
+  createPanel: (ctx, records) => new PlotsPanel(ctx, records),
+  hooks(store) {
+    const parts: string[] = [];
+    for (const l of store.slice(plots).lists.values()) {
+      const st = windowOf(l);
+      if (st) parts.push(`${l.run}/${l.tag}:${sourcePoints(store, l.run, st) ?? windowPoints(st)}`);
+    }
+    parts.sort();
+    return { visdomWindows: String(parts.length), visdomPoints: parts.join(",") };
+  },
+});
+
+function source(st: WindowState): { kind: string; tag: string } | null {
+  const s = st.spec.source as Obj | undefined;
+  if (!s || typeof s !== "object") return null;
+  const kind = str(s.kind), tag = str(s.tag);
+  return kind && tag ? { kind, tag } : null;
+}
+
+/** Items of the summary a source window shows (null for other windows). */
+function sourcePoints(store: BoardStore, run: string, st: WindowState): number | null {
+  const src = source(st);
+  if (!src) return null;
+  if (src.kind === "text") return Math.max(0, (store.slice(text).get(run, src.tag)?.count ?? 0) - num(st.spec.from, 0));
+  const held = src.kind === "images" ? store.slice(images).get(run, src.tag)?.count
+    : src.kind === "audio" ? store.slice(audio).get(run, src.tag)?.count : 0;
+  return Math.min(1, held ?? 0);
+}
+
+// ------------------------------------------------------------------ cards
+
+class WindowCard implements RecordCard<PlotRecord> {
+  readonly el: HTMLElement;
+  private readonly body: HTMLElement;
+  private readonly titleEl: HTMLElement;
+  private canvas: HTMLCanvasElement | null = null;
+  private chart: ScalarChart | null = null;
+  private drawnKey = "";
+  private kind = "";
+  private state: WindowState | null = null;
+  private objectUrl: string | null = null;
+  private readonly ro: ResizeObserver | null;
+
+  constructor(private readonly ctx: PanelContext, private readonly list: RecordList<PlotRecord>) {
+    this.titleEl = h("span", { class: "cb-muted cb-visdom-title" });
+    this.body = h("div", { class: "cb-visdom-body" });
+    this.el = h("div", { class: "cb-card cb-visdom-card", "data-win": list.tag, "data-run": list.run },
+      cardHead(ctx, list.run, list.tag, this.titleEl), this.body);
+    this.ro = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(() => this.redraw(false));
+    this.ro?.observe(this.body);
+  }
+
+  update(list: RecordList<PlotRecord>, full: boolean) {
+    const st = windowOf(list);
+    this.state = st;
+    this.el.hidden = !st;
+    if (!st) return;
+    this.el.dataset.type = st.type;
+    const title = str(st.opts.title);
+    this.titleEl.textContent = title && title !== list.tag ? title : "";
+    this.el.dataset.points = String(sourcePoints(this.ctx.store, list.run, st) ?? windowPoints(st));
+    this.redraw(full);
+  }
+
+  private setKind(kind: string) {
+    if (kind === this.kind) return;
+    this.kind = kind;
+    this.chart?.destroy();
+    this.chart = null;
+    this.canvas = null;
+    this.body.replaceChildren();
+    this.drawnKey = "";
+    this.body.className = `cb-visdom-body cb-visdom-${kind}`;
+  }
+
+  redraw(_force: boolean) {
+    const st = this.state;
+    if (!st || this.el.hidden) return;
+    const src = source(st);
+    if (st.type === "line") this.drawLine(st);
+    else if (src) this.drawSource(st, src);
+    else if (st.type === "svg") this.drawSvg(st);
+    else if (RENDERERS[st.type]) this.drawCanvas(st);
+    else {
+      this.setKind("unknown");
+      this.body.textContent = `unknown window type ${st.type}`;
+    }
+  }
+
+  private drawCanvas(st: WindowState) {
+    this.setKind("canvas");
+    if (!this.canvas) this.body.append((this.canvas = h("canvas", {})));
+    const W = Math.floor(this.body.clientWidth), H = Math.floor(this.body.clientHeight);
+    if (W <= 0 || H <= 0) return;
+    const theme = this.ctx.theme();
+    const key = `${st.version}|${W}|${H}|${theme.id}`;
+    if (key === this.drawnKey) return;
+    this.drawnKey = key;
+    const ms = drawWindow(this.canvas, st, theme, W, H);
+    this.el.dataset.renderMs = ms.toFixed(1);
+  }
+
+  private drawLine(st: WindowState) {
+    this.setKind("line");
+    if (!this.chart) {
+      const byName = new Map<string, number>();
+      const ctx = this.ctx;
+      const self = this;
+      const chartCtx: PanelContext = Object.create(ctx, {
+        runColor: { value: (name: string) => traceColor(byName.get(name) ?? 0) },
+        settings: {
+          get() {
+            const o = self.state?.opts ?? {};
+            return { ...ctx.settings, smoothing: 0, x_axis: "step", log_y: str(o.ytype) === "log" };
+          },
+        },
+      });
+      const data = { requestRange: () => undefined } as unknown as ScalarSlice;
+      this.chart = new ScalarChart(str(st.opts.title) ?? this.list.tag, chartCtx, data, { ignoreOutliers: false });
+      this.chart.el.classList.remove("cb-card");
+      this.body.append(this.chart.el);
+      (this.chart as unknown as { byName: Map<string, number> }).byName = byName;
+      const plot = this.chart.plotEl;
+      const ro = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((es) => {
+        for (const e of es) this.chart?.resize(e.contentRect.width, e.contentRect.height);
+        if (this.chart?.dirty && this.state) this.drawLine(this.state);
+      });
+      ro?.observe(plot);
+      this.lineRo = ro;
+    }
+    const byName = (this.chart as unknown as { byName: Map<string, number> }).byName;
+    st.traces.forEach((t, i) => byName.set(t.name, i));
+    const t0 = performance.now();
+    this.chart.setSeries(st.traces.map((t) => t.series!).filter(Boolean));
+    this.chart.draw(new Map());
+    this.el.dataset.renderMs = (performance.now() - t0).toFixed(1);
+  }
+
+  private lineRo: ResizeObserver | null = null;
+
+  private drawSource(st: WindowState, src: { kind: string; tag: string }) {
+    const run = this.list.run, store = this.ctx.store;
+    if (src.kind === "images") {
+      this.setKind("image");
+      const recs = store.slice(images).get(run, src.tag)?.list() ?? [];
+      const rec = recs[recs.length - 1];
+      if (!rec || this.drawnKey === `${rec.index}`) return;
+      this.drawnKey = `${rec.index}`;
+      if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
+      this.objectUrl = URL.createObjectURL(new Blob([rec.bytes as BlobPart], { type: rec.mime }));
+      const img = h("img", { class: "cb-visdom-img", alt: this.list.tag, src: this.objectUrl });
+      if (rec.width * 2 <= this.body.clientWidth) img.classList.add("cb-pixelated");
+      this.body.replaceChildren(img);
+    } else if (src.kind === "text") {
+      this.setKind("text");
+      const l = store.slice(text).get(run, src.tag);
+      const from = num(st.spec.from, 0);
+      const key = `${l?.version ?? -1}|${from}`;
+      if (!l || key === this.drawnKey) return;
+      this.drawnKey = key;
+      const md = l.list().filter((r) => r.index >= from).map((r) => r.text).join("\n\n");
+      const div = h("div", { class: "cb-visdom-text cb-md" });
+      div.innerHTML = renderMarkdown(md); // sanitized: ui/markdown escapes what it does not generate
+      this.body.replaceChildren(div);
+    } else if (src.kind === "audio") {
+      this.setKind("audio");
+      const recs = store.slice(audio).get(run, src.tag)?.list() ?? [];
+      const rec = recs[recs.length - 1];
+      if (!rec || this.drawnKey === `${rec.index}`) return;
+      this.drawnKey = `${rec.index}`;
+      if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
+      this.objectUrl = URL.createObjectURL(new Blob([rec.bytes as BlobPart], { type: rec.mime }));
+      this.body.replaceChildren(h("audio", { controls: "", src: this.objectUrl, preload: "metadata" }));
+    }
+  }
+
+  private drawSvg(st: WindowState) {
+    this.setKind("svg");
+    const svg = str(st.spec.svg) ?? "";
+    const key = String(st.version);
+    if (key === this.drawnKey) return;
+    this.drawnKey = key;
+    // as an <img>: scripts and external loads in the SVG never run
+    const img = h("img", { class: "cb-visdom-img", alt: this.list.tag, src: `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}` });
+    this.body.replaceChildren(img);
+  }
+
+  destroy() {
+    this.ro?.disconnect();
+    this.lineRo?.disconnect();
+    this.chart?.destroy();
+    if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
+    this.el.remove();
+  }
+}
+
+const CSS_ID = "cellboard-visdom-v1";
+const CSS = `
+.cellboard .cb-visdom-body { position: relative; width: 100%; height: 260px; overflow: hidden; }
+.cellboard .cb-card.cb-wide .cb-visdom-body { height: 380px; }
+.cellboard .cb-visdom-body.cb-visdom-line { height: auto; overflow: visible; }
+.cellboard .cb-visdom-body.cb-visdom-text { overflow: auto; }
+.cellboard .cb-visdom-body.cb-visdom-audio { height: auto; padding: 8px 0; }
+.cellboard .cb-visdom-body.cb-visdom-audio audio { width: 100%; }
+.cellboard .cb-visdom-img { width: 100%; height: 100%; object-fit: contain; }
+.cellboard .cb-visdom-img.cb-pixelated { image-rendering: pixelated; }
+.cellboard .cb-visdom-text { padding: 4px 2px; font-size: 13px; }
+.cellboard .cb-visdom-title { font-size: 12px; }
+.cellboard .cb-visdom-card .cb-scalar-card { border: 0; padding: 0; margin: 0; box-shadow: none; }
+.cellboard .cb-visdom-card .cb-scalar-card > .cb-card-head { display: none; }
+`;
+
+class PlotsPanel extends RecordsPanel<PlotRecord> {
+  constructor(ctx: PanelContext, records: RecordSlice<PlotRecord>) {
+    super(ctx, records, { kind: PLOTS });
+    if (typeof document !== "undefined" && !document.getElementById(CSS_ID)) {
+      const style = document.createElement("style");
+      style.id = CSS_ID;
+      style.textContent = CSS;
+      (document.head ?? document.documentElement).appendChild(style);
+    }
+  }
+
+  override markDirty(d: Dirt) {
+    super.markDirty(d);
+    // image, text and audio windows show those kinds' records
+    if (d !== "all" && (changedKeys(d, "images").size || changedKeys(d, "text").size || changedKeys(d, "audio").size)) {
+      const keys = new Set<string>();
+      for (const [k, l] of this.records.lists) {
+        const st = windowOf(l);
+        if (st && source(st)) keys.add(k);
+      }
+      if (keys.size) super.markDirty({ ...d, kinds: new Map([[PLOTS, keys]]) });
+    }
+  }
+
+  protected makeCard(list: RecordList<PlotRecord>) {
+    return new WindowCard(this.ctx, list);
+  }
+}

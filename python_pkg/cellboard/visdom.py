@@ -1,0 +1,731 @@
+"""``cellboard.Visdom``: Visdom's client API with the board in the notebook cell (no server).
+
+``viz = Visdom()`` then ``viz.line(...)``, ``viz.image(...)``, ``viz.text(...)``: each window is
+a (run = env, tag = win) pair, logged as it is called to ``<log_dir>/<env>`` (default
+``runs/visdom/<env>``) and shown live on a ``cellboard.Board`` (``viz`` as a cell's last
+expression, or ``viz.show()``), one window per ``win`` in a grid (the *Visdom* tab).
+
+What is written where (one format, re-openable with ``cellboard.load`` / ``%cellboard``):
+
+- every window's state as records of the ``cellboard_plots`` plugin (``kinds/plots.py``; TensorBoard
+  skips them): line and scatter points, bar / heatmap / boxplot / pie / ... data, options, closes;
+- ``line`` traces also as standard scalars, tag ``<win>/<trace name>``, step = X when X is
+  integral, otherwise the point's index in its trace: TensorBoard plots them. This mirror is an
+  append-only log of the points logged; the window itself follows ``update`` (replace, remove...);
+- images (``image``, ``images``, ``matplot``) as image summaries tagged ``<win>``, text as
+  ``<win>/text_summary``, audio as ``<win>``: what the window shows is that summary.
+
+Not built (raises ``NotImplementedError`` naming the closest call): ``video``, ``properties``,
+``embeddings``, ``graph``, ``plotlyplot``, ``mesh``, ``grid``, ``sunburst``, ``dual_axis_lines``,
+``replay_log``, ``fork_env``, ``set_window_data``. Bad input raises ``ValueError`` naming the
+argument, where Visdom asserts.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import threading
+import time
+import uuid
+import warnings
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from . import summaries as S
+from .kinds import plots
+from .store import Store
+from .writer import SummaryWriter
+
+LINE_UPDATES = ("append", "replace", "remove", "insert")
+HEATMAP_UPDATES = ("replace", "remove", "appendRow", "appendColumn", "prependRow", "prependColumn")
+_noted = False
+
+
+class VisdomNote(UserWarning):
+    """Visdom's server arguments are accepted and ignored: the board lives in the cell."""
+
+
+def _arr(value, name: str) -> np.ndarray:
+    try:
+        return np.asarray(S.to_numpy(value, name), dtype=np.float64)
+    except TypeError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _need(cond: bool, msg: str) -> None:
+    if not cond:
+        raise ValueError(msg)
+
+
+def _opts(opts) -> dict[str, Any]:
+    if opts is None:
+        return {}
+    _need(isinstance(opts, Mapping), f"opts must be a dict, got {type(opts).__name__}")
+    out = {}
+    for k, v in opts.items():
+        if S.is_torch_tensor(v) or isinstance(v, np.ndarray):
+            v = np.asarray(S.to_numpy(v, f"opts[{k!r}]")).tolist()
+        elif isinstance(v, np.generic):
+            v = v.item()
+        elif isinstance(v, tuple):
+            v = list(v)
+        out[str(k)] = v
+    for key in ("legend", "rownames", "columnnames"):
+        if key in out and out[key] is not None:
+            _need(isinstance(out[key], list), f"opts[{key!r}] must be a list or tuple, got {type(out[key]).__name__}")
+            out[key] = [str(x) for x in out[key]]
+    if "title" in out and out["title"] is not None:
+        out["title"] = str(out["title"])
+    for key in ("width", "height", "markersize", "numbins", "xmin", "xmax", "xtickmin", "xtickmax",
+                "ytickmin", "ytickmax"):
+        if key in out and out[key] is not None:
+            _need(isinstance(out[key], (int, float)) and not isinstance(out[key], bool)
+                  and np.isfinite(out[key]), f"opts[{key!r}] must be a finite number, got {out[key]!r}")
+    return json.loads(json.dumps(out, default=str, allow_nan=False))
+
+
+_TAGS = [(r"<\s*br\s*/?>", "  \n"), (r"<\s*/?\s*(b|strong)\s*>", "**"), (r"<\s*/?\s*(i|em)\s*>", "*"),
+         (r"<\s*h1[^>]*>", "# "), (r"<\s*h2[^>]*>", "## "), (r"<\s*h3[^>]*>", "### "),
+         (r"<\s*/\s*(h[1-6]|p|div)\s*>", "\n\n"), (r"<\s*(p|div)[^>]*>", ""), (r"<\s*/?\s*code\s*>", "`")]
+
+
+def html_to_markdown(text: str) -> str:
+    """Visdom's text windows take HTML: the common tags become markdown (rendered sanitized);
+    any other tag is dropped, its text kept."""
+    for pat, rep in _TAGS:
+        text = re.sub(pat, rep, text, flags=re.I)
+    text = re.sub(r"<[^>]+>", "", text)
+    return html.unescape(text)
+
+
+class _Window:
+    __slots__ = ("type", "opts", "traces", "data", "extra", "text_from")
+
+    def __init__(self, type_: str, opts: dict) -> None:
+        self.type = type_
+        self.opts = opts
+        self.traces: dict[str, list[np.ndarray]] = {}  # name -> [x, y(, z)] concatenated lazily
+        self.data: np.ndarray | None = None
+        self.extra: dict[str, Any] = {}
+        self.text_from = 0
+
+
+class Visdom:
+    """Visdom's client API; the env's board shows in the cell, everything is logged to ``log_dir``.
+
+    ``log_dir``: the root of the envs (each env is a run in ``<log_dir>/<env>``); default
+    ``runs/visdom``. Server arguments (``server``, ``port``, ...) are accepted and ignored.
+    """
+
+    def __init__(self, server: str = "http://localhost", endpoint: str = "events", port: int = 8097,
+                 base_url: str = "/", ipv6: bool = True, http_proxy_host: str | None = None,
+                 http_proxy_port: int | None = None, env: str = "main", send: bool = True,
+                 raise_exceptions: bool | None = None, use_incoming_socket: bool = True,
+                 log_to_filename: str | None = None, username: str | None = None,
+                 password: str | None = None, proxies=None, offline: bool = False, use_polling: bool = False,
+                 *, log_dir: str | os.PathLike | None = None, **ignored) -> None:
+        global _noted
+        S.check_tag(env, "env")
+        if not _noted and (server != "http://localhost" or port != 8097 or ignored or log_to_filename):
+            _noted = True
+            warnings.warn("cellboard.Visdom: no Visdom server is used (server, port, base_url... are ignored): "
+                          "the board lives in the notebook cell (viz.show()), logs go to "
+                          f"{os.fspath(log_dir or os.path.join('runs', 'visdom'))}", VisdomNote, stacklevel=2)
+        self.env = env
+        self.log_root = os.fspath(log_dir) if log_dir is not None else os.path.join("runs", "visdom")
+        self.store = Store()
+        self._writers: dict[str, SummaryWriter] = {}
+        self._windows: dict[tuple[str, str], _Window] = {}
+        self._steps: dict[tuple[str, str], int] = {}
+        self._lock = threading.RLock()
+        self._board = None
+        self.offline = offline
+        self.send = send
+        self._writer(env)
+
+    # ------------------------------------------------------------------ plumbing
+    def _writer(self, env: str | None) -> SummaryWriter:
+        env = self.env if env is None else S.check_tag(env, "env")
+        w = self._writers.get(env)
+        if w is None:
+            w = self._writers[env] = SummaryWriter(os.path.join(self.log_root, env), store=self.store, run=env)
+        return w
+
+    def _env(self, env) -> str:
+        return self.env if env is None else S.check_tag(env, "env")
+
+    @staticmethod
+    def _win(win) -> str:
+        if win is None:
+            return f"window_{uuid.uuid4().hex[:13]}"
+        if not isinstance(win, str) or not win:
+            raise ValueError(f"win must be a non-empty str or None, got {win!r}")
+        return S.check_text(win, "win")
+
+    def _step(self, env: str, win: str) -> int:
+        k = (env, win)
+        s = self._steps.get(k, 0)
+        self._steps[k] = s + 1
+        return s
+
+    def _record(self, env: str, win: str, op: str, spec: dict, data: np.ndarray | None = None) -> None:
+        w = self._writer(env)
+        ev, rec = plots.encode(win, op, spec, data, self._step(env, win), time.time())
+        w._add_event("", ev, "plots", win, rec)
+
+    def _set(self, env: str, win: str, w: _Window) -> None:
+        spec: dict[str, Any] = {"type": w.type, "opts": w.opts, **w.extra}
+        data = w.data
+        if w.traces:
+            spec["traces"], data = self._trace_layout(w.traces)
+        self._windows[(env, win)] = w
+        self._record(env, win, "set", spec, data)
+
+    @staticmethod
+    def _trace_layout(traces: Mapping[str, list[np.ndarray]]) -> tuple[list[dict], np.ndarray]:
+        meta, cols = [], []
+        for name, tr in traces.items():
+            meta.append({"name": name, "n": int(len(tr[0])), "dims": len(tr)})
+            cols.extend(tr)
+        return meta, (np.concatenate(cols) if cols else np.zeros(0))
+
+    # ------------------------------------------------------------------ display
+    @property
+    def board(self):
+        """The live board of this Visdom object's envs (a ``cellboard.Board``)."""
+        if self._board is None:
+            from .board import Board
+
+            self._board = Board(self.store, title=f"visdom · {self.env}")
+        return self._board
+
+    def show(self, **board_options) -> None:
+        """Display the board here (``height``, ``title`` ... set on it). Returns None."""
+        for w in self._writers.values():
+            w._drain()
+        for k, v in board_options.items():
+            setattr(self.board, k, v)
+        self.board.show()
+
+    def _ipython_display_(self) -> None:
+        self.show()
+
+    def flush(self) -> None:
+        for w in self._writers.values():
+            w.flush()
+
+    def __repr__(self) -> str:
+        return f"<cellboard.Visdom env={self.env!r} log_dir={os.path.join(self.log_root, self.env)!r}>"
+
+    # ------------------------------------------------------------------ lines and scatter
+    def line(self, Y, X=None, win=None, env=None, opts=None, update=None, name=None) -> str:
+        """Lines: ``Y`` N or NxM (M traces), ``X`` N or NxM (default: 0..1). ``update``:
+        append / replace / remove / insert; ``name`` picks the trace."""
+        _need(update is None or update in LINE_UPDATES,
+              f"update must be None or one of {LINE_UPDATES}, got {update!r}")
+        if update == "remove":
+            return self._remove_trace(win, env, name, opts)
+        Y = _arr(Y, "Y")
+        _need(Y.ndim in (1, 2), f"Y should have 1 or 2 dims, got shape {Y.shape}")
+        _need(Y.shape[-1] > 0 and Y.shape[0] > 0, "Y must hold at least one point")
+        if X is None:
+            _need(update is None, "X must be given to update a line (update=%r)" % update)
+            X = np.linspace(0, 1, Y.shape[0])
+        else:
+            X = _arr(X, "X")
+            _need(X.ndim in (1, 2), f"X should have 1 or 2 dims, got shape {X.shape}")
+        if Y.ndim == 2 and X.ndim == 1:
+            _need(X.shape[0] == Y.shape[0], f"X and Y should be the same shape, got {X.shape} and {Y.shape}")
+            X = np.tile(X, (Y.shape[1], 1)).T
+        _need(X.shape == Y.shape, f"X and Y should be the same shape, got {X.shape} and {Y.shape}")
+        o = _opts(opts)
+        xs = [X] if Y.ndim == 1 else [X[:, k] for k in range(Y.shape[1])]
+        ys = [Y] if Y.ndim == 1 else [Y[:, k] for k in range(Y.shape[1])]
+        names = self._trace_names(len(ys), o, name)
+        return self._xy("line", win, env, o, update, {n: [x, y] for n, x, y in zip(names, xs, ys)})
+
+    def scatter(self, X, Y=None, win=None, env=None, opts=None, update=None, name=None) -> str:
+        """Points: ``X`` Nx2 or Nx3; ``Y`` N integer labels 1..K (a trace and colour each)."""
+        _need(update is None or update in LINE_UPDATES,
+              f"update must be None or one of {LINE_UPDATES}, got {update!r}")
+        if update == "remove":
+            return self._remove_trace(win, env, name, opts)
+        X = _arr(X, "X")
+        if name is not None and update is not None and X.ndim == 1:
+            _need(Y is not None, "Y must be given with a 1-dim X")
+            Yv = _arr(Y, "Y")
+            _need(Yv.ndim == 1 and Yv.shape[0] == X.shape[0], "X and Y should have the same shape")
+            X, Y = np.column_stack((X, Yv)), None
+        _need(X.ndim == 2, f"X should have two dims, got shape {X.shape}")
+        _need(X.shape[1] in (2, 3), f"X should have 2 or 3 cols, got shape {X.shape}")
+        o = _opts(opts)
+        if Y is not None:
+            labels = _arr(Y, "Y").ravel()
+            _need(labels.shape[0] == X.shape[0], f"sizes of X and Y should match, got {X.shape[0]} and {labels.shape[0]}")
+            _need(bool(np.all(np.mod(labels, 1) == 0)), "Y: labels should be integers")
+            _need(labels.size == 0 or labels.min() >= 1, "Y: labels are assumed to be at least 1")
+            labels = labels.astype(int)
+        else:
+            labels = np.ones(X.shape[0], int)
+        ks = np.unique(labels)
+        _need(len(ks) <= 1 or name is None, "name should not be specified with multiple labels")
+        K = int(labels.max()) if labels.size else 1
+        if o.get("legend"):
+            _need(K <= len(o["legend"]), "Y: largest label should not be greater than the size of opts['legend']")
+        traces = {}
+        for k in ks:
+            ind = labels == k
+            tname = o["legend"][k - 1] if o.get("legend") else (name if len(ks) == 1 and name else str(k))
+            traces[tname] = [X[ind, d] for d in range(X.shape[1])]
+        if not traces:
+            traces[name or "1"] = [np.zeros(0) for _ in range(X.shape[1])]
+        return self._xy("scatter", win, env, o, update, traces)
+
+    def updateTrace(self, X, Y, win, env=None, name=None, append=True, opts=None) -> str:  # noqa: N802 - Visdom's name
+        """The legacy call: ``line(Y, X, win, update='append' | 'replace', name=name)``."""
+        return self.line(Y, X, win=win, env=env, opts=opts, update="append" if append else "replace", name=name)
+
+    @staticmethod
+    def _trace_names(m: int, o: dict, name) -> list[str]:
+        if o.get("legend"):
+            _need(len(o["legend"]) >= m, f"opts['legend'] names {len(o['legend'])} traces, Y has {m}")
+            return list(o["legend"][:m])
+        if m == 1:
+            return [str(name) if name is not None else "1"]
+        _need(name is None, "name should not be specified with multiple lines")
+        return [str(k + 1) for k in range(m)]
+
+    def _xy(self, type_: str, win, env, o: dict, update, traces: dict[str, list[np.ndarray]]) -> str:
+        env, win = self._env(env), self._win(win)
+        with self._lock:
+            cur = self._windows.get((env, win))
+            if cur is not None and cur.type != type_:
+                cur = None
+            if type_ == "line":
+                self._mirror(env, win, cur, traces, update)
+            if update is None or cur is None:
+                w = _Window(type_, {**(cur.opts if cur and update else {}), **o})
+                w.traces = {n: [np.asarray(c, np.float64) for c in tr] for n, tr in traces.items()}
+                self._set(env, win, w)
+            elif update == "append":
+                for n, tr in traces.items():
+                    old = cur.traces.get(n)
+                    cur.traces[n] = tr if old is None else [np.concatenate([a, b]) for a, b in zip(old, tr)]
+                meta, data = self._trace_layout(traces)
+                self._record(env, win, "append", {"traces": meta}, data)
+            else:  # replace (the named traces) or insert (points merged in, sorted by x)
+                for n, tr in traces.items():
+                    old = cur.traces.get(n)
+                    if update == "insert" and old is not None:
+                        merged = [np.concatenate([a, b]) for a, b in zip(old, tr)]
+                        order = np.argsort(merged[0], kind="stable")
+                        tr = [c[order] for c in merged]
+                    cur.traces[n] = tr
+                if o:
+                    cur.opts.update(o)
+                self._set(env, win, cur)
+        return win
+
+    def _mirror(self, env: str, win: str, cur: _Window | None, traces, update) -> None:
+        """Line points as scalars ``<win>/<trace>`` (TensorBoard reads them)."""
+        w = self._writer(env)
+        for n, (x, y) in traces.items():
+            held = len(cur.traces[n][0]) if cur is not None and update == "append" and n in cur.traces else 0
+            integral = bool(np.all(np.isfinite(x))) and bool(np.all(np.mod(x, 1) == 0)) and bool(np.all(np.abs(x) < 2**62))
+            steps = x.astype(np.int64) if integral else np.arange(held, held + len(x))
+            tag = f"{win}/{n}"
+            for s, v in zip(steps.tolist(), y.tolist()):
+                w.add_scalar(tag, v, s)
+
+    def _remove_trace(self, win, env, name, opts) -> str:
+        _need(win is not None, "win must be given to remove a trace")
+        _need(name is not None, "name: a trace must be named for deletion")
+        _need(opts is None, "opts cannot be updated on trace deletion")
+        env, win = self._env(env), self._win(win)
+        with self._lock:
+            cur = self._windows.get((env, win))
+            if cur is not None:
+                cur.traces.pop(str(name), None)
+                self._record(env, win, "remove", {"name": str(name)})
+        return win
+
+    # ------------------------------------------------------------------ matrices and charts
+    def _matrix_window(self, type_: str, X, win, env, opts, **extra) -> str:
+        env, win = self._env(env), self._win(win)
+        w = _Window(type_, _opts(opts))
+        X = np.asarray(X, np.float64)
+        w.extra = {"rows": int(X.shape[0]), "cols": int(X.shape[1]) if X.ndim > 1 else 1, **extra}
+        w.data = X
+        with self._lock:
+            self._set(env, win, w)
+        return win
+
+    def heatmap(self, X, win=None, env=None, update=None, opts=None) -> str:
+        """A matrix as colours; ``opts``: ``columnnames``, ``rownames``, ``colormap``, ``xmin``, ``xmax``."""
+        _need(update is None or update in HEATMAP_UPDATES,
+              f"update must be None or one of {HEATMAP_UPDATES}, got {update!r}")
+        if update == "remove":
+            return self.close(win, env) or self._win(win)
+        X = _arr(X, "X")
+        _need(X.ndim == 2, f"X should be two-dimensional, got shape {X.shape}")
+        o = _opts(opts)
+        if update in ("appendRow", "appendColumn", "prependRow", "prependColumn"):
+            cur = self._windows.get((self._env(env), self._win(win))) if win is not None else None
+            if cur is not None and cur.type == "heatmap" and cur.data is not None:
+                axis = 0 if "Row" in update else 1
+                old = cur.data.reshape(cur.extra["rows"], cur.extra["cols"])
+                _need(old.shape[1 - axis] == X.shape[1 - axis],
+                      f"X: shape {X.shape} does not fit the heatmap's {old.shape} for {update}")
+                X = np.concatenate([old, X] if update.startswith("append") else [X, old], axis=axis)
+                o = {**cur.opts, **o}
+        if o.get("columnnames") is not None:
+            _need(len(o["columnnames"]) == X.shape[1], "opts['columnnames']: one name per column of X")
+        if o.get("rownames") is not None:
+            _need(len(o["rownames"]) == X.shape[0], "opts['rownames']: one name per row of X")
+        return self._matrix_window("heatmap", X, win, env, o)
+
+    def surf(self, X, win=None, env=None, opts=None) -> str:
+        """A surface, drawn heatmap-style (colour = height)."""
+        X = _arr(X, "X")
+        _need(X.ndim == 2, f"X should be two-dimensional, got shape {X.shape}")
+        return self._matrix_window("surf", X, win, env, opts)
+
+    def contour(self, X, win=None, env=None, opts=None) -> str:
+        """Contours, drawn heatmap-style with banded colours."""
+        X = _arr(X, "X")
+        _need(X.ndim == 2, f"X should be two-dimensional, got shape {X.shape}")
+        return self._matrix_window("contour", X, win, env, opts)
+
+    def bar(self, X, Y=None, win=None, env=None, opts=None) -> str:
+        """Bars: ``X`` N or NxM (grouped, or ``opts['stacked']``); ``Y``: the N x positions."""
+        X = np.squeeze(_arr(X, "X"))
+        _need(X.ndim in (1, 2), f"X should be one or two-dimensional, got shape {X.shape}")
+        o = _opts(opts)
+        if X.ndim == 1:
+            if o.get("legend") is not None:
+                _need(o.get("rownames") is None, "opts: both rownames and legend cannot be given for a 1-dim X")
+                X = X[None, :]
+            else:
+                X = X[:, None]
+        if Y is not None:
+            Yv = np.squeeze(_arr(Y, "Y")).reshape(-1)
+            _need(len(Yv) == len(X), f"sizes of X and Y should match, got {len(X)} and {len(Yv)}")
+            labels = [f"{v:g}" for v in Yv]
+        else:
+            labels = [str(i + 1) for i in range(len(X))]
+        if o.get("rownames") is not None:
+            _need(len(o["rownames"]) == X.shape[0], "opts['rownames']: one name per row of X")
+            labels = o["rownames"]
+        if o.get("legend") is not None:
+            _need(len(o["legend"]) == X.shape[1], "opts['legend']: one label per column of X")
+        return self._matrix_window("bar", X, win, env, o, labels=labels, stacked=bool(o.get("stacked", False)))
+
+    def histogram(self, X, win=None, env=None, opts=None) -> str:
+        """The histogram of a 1-dim ``X`` (``opts['numbins']``, default 30)."""
+        X = _arr(X, "X")
+        _need(X.ndim == 1 or X.squeeze().ndim == 1, f"X should be one-dimensional, got shape {X.shape}")
+        o = _opts(opts)
+        nb = int(o.get("numbins", 30))
+        _need(nb >= 1, "opts['numbins'] must be at least 1")
+        x = X.ravel()
+        x = x[np.isfinite(x)]
+        counts, edges = np.histogram(x, bins=nb) if x.size else (np.zeros(nb), np.linspace(0, 1, nb + 1))
+        return self._matrix_window("histogram", np.concatenate([edges, counts]), win, env, o, bins=nb)
+
+    def boxplot(self, X, win=None, env=None, opts=None) -> str:
+        """Box plots of the columns of ``X`` (N or NxM): quartiles, whiskers at 1.5 IQR."""
+        X = _arr(X, "X")
+        _need(X.ndim in (1, 2), f"X should be one or two-dimensional, got shape {X.shape}")
+        X = X[:, None] if X.ndim == 1 else X
+        o = _opts(opts)
+        if o.get("legend") is not None:
+            _need(len(o["legend"]) == X.shape[1], "opts['legend']: one label per column of X")
+        stats = []
+        for k in range(X.shape[1]):
+            c = X[:, k][np.isfinite(X[:, k])]
+            if not c.size:
+                stats.append([np.nan] * 5)
+                continue
+            q1, med, q3 = np.percentile(c, [25, 50, 75])
+            lo = c[c >= q1 - 1.5 * (q3 - q1)].min()
+            hi = c[c <= q3 + 1.5 * (q3 - q1)].max()
+            stats.append([lo, q1, med, q3, hi])
+        return self._matrix_window("boxplot", np.array(stats, np.float64), win, env, o)
+
+    def stem(self, X, Y=None, win=None, env=None, opts=None) -> str:
+        """Stems: ``X`` N or NxM values at the N x positions ``Y`` (default 0..N-1)."""
+        X = np.squeeze(_arr(X, "X"))
+        _need(X.ndim in (1, 2), f"X should be one or two-dimensional, got shape {X.shape}")
+        X = X[:, None] if X.ndim == 1 else X
+        if Y is None:
+            Yv = np.arange(X.shape[0], dtype=np.float64)
+        else:
+            Yv = np.squeeze(_arr(Y, "Y")).reshape(-1)
+            _need(len(Yv) == X.shape[0], f"sizes of X and Y should match, got {X.shape[0]} and {len(Yv)}")
+        return self._matrix_window("stem", np.column_stack([Yv, X]), win, env, opts)
+
+    def pie(self, X, win=None, env=None, opts=None) -> str:
+        """A pie of the non-negative values ``X`` (``opts['legend']`` names the slices)."""
+        X = np.squeeze(_arr(X, "X")).reshape(-1)
+        _need(bool(np.all(X >= 0)), "X cannot contain negative values")
+        o = _opts(opts)
+        if o.get("legend") is not None:
+            _need(len(o["legend"]) == len(X), "opts['legend']: one label per value of X")
+        return self._matrix_window("pie", X, win, env, o)
+
+    def quiver(self, X, Y, gridX=None, gridY=None, win=None, env=None, opts=None) -> str:  # noqa: N803
+        """Arrows (X, Y) (same 2-dim shape) at gridX, gridY (default: their indices)."""
+        U, V = _arr(X, "X"), _arr(Y, "Y")
+        _need(U.ndim == 2 and U.shape == V.shape, f"X and Y should be 2-dim with the same shape, got {U.shape}, {V.shape}")
+        gy, gx = np.mgrid[0:U.shape[0], 0:U.shape[1]].astype(np.float64)
+        if gridX is not None:
+            gx = _arr(gridX, "gridX")
+            _need(gx.shape == U.shape, "gridX must have the same shape as X")
+        if gridY is not None:
+            gy = _arr(gridY, "gridY")
+            _need(gy.shape == U.shape, "gridY must have the same shape as X")
+        return self._matrix_window("quiver", np.stack([gx, gy, U, V]).reshape(4, -1), win, env, opts)
+
+    # ------------------------------------------------------------------ images, text, audio, svg
+    def _source_window(self, type_: str, env: str, win: str, o: dict, source: dict, **extra) -> None:
+        w = _Window(type_, o)
+        w.extra = {"source": source, **extra}
+        self._set(env, win, w)
+
+    def image(self, img, win=None, env=None, opts=None) -> str:
+        """An image, C x H x W (1 or 3 channels) or H x W; floats in [0, 1] or uint8."""
+        arr = S.to_numpy(img, "img")
+        _need(arr.ndim in (2, 3), f"img should have 2 or 3 dims (C x H x W or H x W), got shape {arr.shape}")
+        if arr.ndim == 3 and arr.shape[0] not in (1, 3, 4) and arr.shape[2] in (1, 3, 4):
+            raise ValueError(f"img should be C x H x W (channels first), got shape {arr.shape}")
+        return self._log_image(arr, "CHW" if arr.ndim == 3 else "HW", win, env, opts)
+
+    def _log_image(self, arr, fmt: str, win, env, opts) -> str:
+        env, win, o = self._env(env), self._win(win), _opts(opts)
+        if np.issubdtype(arr.dtype, np.floating) and arr.size and np.nanmax(arr) > 1.0:
+            arr = arr / 255.0  # Visdom takes 0..255 floats too
+        with self._lock:
+            self._writer(env).add_image(win, arr, self._steps.get((env, win), 0), dataformats=fmt)
+            self._source_window("image", env, win, o, {"kind": "images", "tag": win})
+        return win
+
+    def images(self, tensor, nrow=8, padding=2, win=None, env=None, opts=None) -> str:
+        """A batch B x C x H x W as one grid image, ``nrow`` per row, ``padding`` pixels apart."""
+        arr = S.to_numpy(tensor, "tensor")
+        _need(arr.ndim == 4, f"tensor should be B x C x H x W, got shape {arr.shape}")
+        _need(isinstance(nrow, int) and nrow >= 1, f"nrow must be a positive int, got {nrow!r}")
+        _need(isinstance(padding, int) and padding >= 0, f"padding must be a non-negative int, got {padding!r}")
+        b, c, h, w = arr.shape
+        _need(c in (1, 3), f"tensor should have 1 or 3 channels, got {c}")
+        cols = min(nrow, b)
+        rows = -(-b // cols)
+        grid = np.zeros((c, rows * (h + padding) + padding, cols * (w + padding) + padding), arr.dtype)
+        for i in range(b):
+            r, q = divmod(i, cols)
+            y0, x0 = r * (h + padding) + padding, q * (w + padding) + padding
+            grid[:, y0:y0 + h, x0:x0 + w] = arr[i]
+        return self._log_image(grid, "CHW", win, env, opts)
+
+    def matplot(self, plot, opts=None, env=None, win=None) -> str:
+        """A matplotlib figure (or ``pyplot`` itself), as an image window."""
+        fig = plot.gcf() if hasattr(plot, "gcf") else plot
+        _need(hasattr(fig, "savefig"), f"plot must be a matplotlib figure or pyplot, got {type(plot).__name__}")
+        hwc = S.figure_to_hwc(fig)
+        return self._log_image(hwc, "HWC", win, env, opts)
+
+    def text(self, text, win=None, env=None, opts=None, append=False) -> str:
+        """HTML or markdown text (HTML's common tags become markdown; shown sanitized).
+        ``append=True`` adds to the window's text."""
+        _need(isinstance(text, str), f"text must be a str, got {type(text).__name__}")
+        env, win, o = self._env(env), self._win(win), _opts(opts)
+        tag = f"{win}/text_summary"
+        with self._lock:
+            cur = self._windows.get((env, win))
+            self._writer(env).add_text(win, html_to_markdown(text), self._steps.get((env, win), 0))
+            if not (append and cur is not None and cur.type == "text"):
+                self._source_window("text", env, win, o, {"kind": "text", "tag": tag}, **{"from": self._texts(env, tag)})
+        return win
+
+    def _texts(self, env: str, tag: str) -> int:
+        """Text records of ``tag`` logged so far, this one excluded (the window shows from there)."""
+        w = self._writers[env]
+        w._drain()
+        try:
+            return self.store.record_count(env, "text", tag) - 1
+        except KeyError:
+            return 0
+
+    def audio(self, tensor=None, audiofile=None, win=None, env=None, opts=None) -> str:
+        """Sound in [-1, 1], N (mono) or N x 2 (averaged to mono); ``opts['sample_frequency']``
+        (default 44100). ``audiofile``: a WAV file."""
+        o = _opts(opts)
+        rate = int(o.get("sample_frequency", 44100))
+        if audiofile is not None:
+            import wave
+
+            with wave.open(os.fspath(audiofile), "rb") as f:
+                rate, width, ch = f.getframerate(), f.getsampwidth(), f.getnchannels()
+                raw = f.readframes(f.getnframes())
+            _need(width == 2, "audiofile: only 16-bit PCM WAV files are read")
+            snd = np.frombuffer(raw, "<i2").astype(np.float64).reshape(-1, ch).mean(axis=1) / 32768.0
+        else:
+            _need(tensor is not None, "tensor or audiofile must be given")
+            snd = _arr(tensor, "tensor")
+            _need(snd.ndim == 1 or (snd.ndim == 2 and snd.shape[1] == 2),
+                  f"tensor should be N or N x 2, got shape {snd.shape}")
+            if snd.ndim == 2:
+                snd = snd.mean(axis=1)
+        env, win = self._env(env), self._win(win)
+        with self._lock:
+            self._writer(env).add_audio(win, np.clip(snd, -1, 1), self._steps.get((env, win), 0), sample_rate=rate)
+            self._source_window("audio", env, win, o, {"kind": "audio", "tag": win})
+        return win
+
+    def svg(self, svgstr=None, svgfile=None, win=None, env=None, opts=None) -> str:
+        """An SVG drawing (shown as an image: scripts in it never run)."""
+        if svgfile is not None:
+            with open(svgfile, encoding="utf-8") as f:
+                svgstr = f.read()
+        _need(isinstance(svgstr, str), "svgstr or svgfile must be given")
+        m = re.search(r"<svg.*</svg>", svgstr, re.S)
+        _need(m is not None, "svgstr must contain an <svg> element")
+        env, win = self._env(env), self._win(win)
+        w = _Window("svg", _opts(opts))
+        w.extra = {"svg": m.group(0)}
+        with self._lock:
+            self._set(env, win, w)
+        return win
+
+    # ------------------------------------------------------------------ windows and envs
+    def close(self, win=None, env=None) -> str:
+        """Close ``win`` (every window of the env when None)."""
+        env = self._env(env)
+        with self._lock:
+            wins = [k[1] for k in self._windows if k[0] == env] if win is None else [self._win(win)]
+            for w in wins:
+                if self._windows.pop((env, w), None) is not None:
+                    self._record(env, w, "close", {})
+        return ""
+
+    def win_exists(self, win, env=None) -> bool:
+        return (self._env(env), win) in self._windows
+
+    def get_window_data(self, win=None, env=None) -> str:
+        """The window's data as JSON (``{type, opts, traces | data ...}``); every window when None."""
+        env = self._env(env)
+        for w in self._writers.values():
+            w._drain()
+
+        def one(name: str) -> dict | None:
+            st = plots.fold(self.store.records(env, "plots", name)) if name in self.store.tags(env).get("plots", []) else None
+            return None if st is None else _jsonable(st)
+
+        if win is not None:
+            return json.dumps(one(win))
+        return json.dumps({w: one(w) for (e, w) in list(self._windows) if e == env})
+
+    def update_window_opts(self, win, opts, env=None) -> str:
+        env = self._env(env)
+        _need(win is not None and (env, win) in self._windows, f"win {win!r} does not exist in env {env!r}")
+        o = _opts(opts)
+        with self._lock:
+            self._windows[(env, win)].opts.update(o)
+            self._record(env, win, "opts", {"opts": o})
+        return win
+
+    def save(self, envs) -> str:
+        """Everything is saved as it is logged: this flushes the envs' event files to disk."""
+        _need(isinstance(envs, (list, tuple)), f"envs must be a list of env names, got {type(envs).__name__}")
+        for e in envs:
+            if e in self._writers:
+                self._writers[e].flush()
+        return json.dumps(list(envs))
+
+    def delete_env(self, env) -> str:
+        """Close the env's windows and its event files (the files stay on disk: they are the log)."""
+        env = S.check_tag(env, "env")
+        self.close(None, env)
+        w = self._writers.pop(env, None)
+        if w is not None:
+            w.close()
+        return ""
+
+    def check_connection(self, timeout_seconds=0) -> bool:
+        return True  # nothing to connect to: the board is in the cell
+
+    def disconnect(self) -> None:
+        """Write everything and close the event files (logging again reopens them)."""
+        for w in self._writers.values():
+            w.close()
+
+    def get_env_list(self) -> list[str]:
+        return sorted(self._writers)
+
+    # ------------------------------------------------------------------ not built
+    def _missing(self, what: str, instead: str):
+        raise NotImplementedError(f"cellboard.Visdom.{what} is not implemented; closest working call: {instead}")
+
+    def video(self, tensor=None, videofile=None, win=None, env=None, opts=None):
+        self._missing("video", "viz.images(frames) (a grid of the frames) or viz.image(frame) per step")
+
+    def properties(self, data, win=None, env=None, opts=None):
+        self._missing("properties", "viz.text() to show values")
+
+    def embeddings(self, *args, **kwargs):
+        self._missing("embeddings", "viz.scatter(X_2d, labels)")
+
+    def graph(self, *args, **kwargs):
+        self._missing("graph", "viz.svg() with a drawn graph")
+
+    def plotlyplot(self, figure, win=None, env=None):
+        self._missing("plotlyplot", "viz.matplot(figure) or viz.line/scatter/bar")
+
+    def mesh(self, X, Y=None, win=None, env=None, opts=None):
+        self._missing("mesh", "viz.scatter(X) with 3 columns")
+
+    def grid(self, *args, **kwargs):
+        self._missing("grid", "viz.line or viz.quiver")
+
+    def sunburst(self, *args, **kwargs):
+        self._missing("sunburst", "viz.pie")
+
+    def dual_axis_lines(self, *args, **kwargs):
+        self._missing("dual_axis_lines", "two viz.line windows")
+
+    def replay_log(self, log_filename):
+        self._missing("replay_log", "cellboard.open(log_dir) or %cellboard runs/visdom")
+
+    def fork_env(self, prev_eid, eid):
+        self._missing("fork_env", "a new Visdom(env=...)")
+
+    def set_window_data(self, data, win=None, env=None):
+        self._missing("set_window_data", "viz.line/scatter/... with the same win")
+
+
+def _jsonable(obj):
+    if isinstance(obj, np.ndarray):
+        return [None if not np.isfinite(v) else v for v in obj.tolist()]
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_jsonable(v) for v in obj]
+    return obj
+
+
+def windows(logs: Store, env: str) -> dict[str, dict]:
+    """The open windows of ``env`` in a store (``cellboard.load(dir)`` or a live one), folded
+    from their plot records: ``{win: {type, opts, traces | data, ...}}``."""
+    out = {}
+    for tag in logs.tags(env).get("plots", []):
+        st = plots.fold(logs.records(env, "plots", tag))
+        if st is not None:
+            out[tag] = st
+    return out
+
+
+__all__ = ["Visdom", "VisdomNote", "html_to_markdown", "windows"]

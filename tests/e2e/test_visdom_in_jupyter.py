@@ -1,0 +1,108 @@
+"""cellboard.Visdom in a real JupyterLab: the notebooks/visdom.ipynb cells, live and from ``%cellboard``.
+
+Every window must render (data-visdom-windows, points per window in data-visdom-points), the
+100k-point scatter and the 500x500 heatmap must draw in under 200 ms (data-render-ms on their
+cards), light and dark, with no page error. Screenshots in test-artifacts/visdom-*.png.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .frontend_harness import chromium
+from .jupyter_server import JupyterServer, page_errors, run_all_cells, wait_kernel_ready
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+WINDOWS = 19
+POINTS = {"main/train_loss": "100", "main/train_vs_test": "20", "main/scatter_100k": "100000",
+          "main/heatmap_500": "250000", "main/sample": "1", "main/notes": "2", "main/tone": "1", "main/pie": "3"}
+
+
+@pytest.fixture
+def browser():
+    with chromium() as b:
+        yield b
+
+
+def _check(board, expect) -> dict[str, str]:
+    expect(board).to_have_attribute("data-cellboard-ready", "1", timeout=60_000)
+    expect(board).to_have_attribute("data-visdom-windows", str(WINDOWS), timeout=60_000)
+    expect(board).to_have_attribute("data-visdom-points", __import__("re").compile("heatmap_500:250000"), timeout=30_000)
+    pts = dict(p.split(":") for p in board.get_attribute("data-visdom-points").split(","))
+    for win, n in POINTS.items():
+        assert pts.get(win) == n, (win, pts.get(win))
+    return pts
+
+
+def _render_ms(board, win: str) -> float:
+    card = board.locator(f'.cb-visdom-card[data-win="{win}"]')
+    card.scroll_into_view_if_needed()
+    card.wait_for(timeout=10_000)
+    board.page.wait_for_function(
+        "(el) => el.dataset.renderMs !== undefined", arg=card.element_handle(), timeout=20_000)
+    return float(card.get_attribute("data-render-ms"))
+
+
+def test_visdom_windows_live_and_reopened(tmp_path, browser):
+    from playwright.sync_api import expect
+
+    root = tmp_path / "root"
+    root.mkdir()
+    shutil.copy(ROOT / "notebooks" / "visdom.ipynb", root / "visdom.ipynb")
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = JupyterServer("lab", root, tmp_path).start()
+    logs: list[str] = []
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 1400})
+        page.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
+        page.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
+        page.goto(server.url("visdom.ipynb"))
+        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+        wait_kernel_ready(page)
+        run_all_cells(page)
+        expect(page.locator(".jp-OutputArea-output", has_text="PLOTTED")).to_have_count(1, timeout=120_000)
+        err = page.locator(".jp-OutputArea-output .jupyter-widgets-error-widget")
+        assert err.count() == 0, err.first.inner_text()
+        cells = page.locator(".jp-Cell")
+        live = cells.nth(1).locator(".cellboard")
+        expect(live).to_have_count(1, timeout=60_000)
+        _check(live, expect)
+        # the Visdom tab is the one the board opens on
+        expect(live.locator('[role="tab"][data-kind="plots"]')).to_have_attribute("aria-selected", "true", timeout=10_000)
+        timings = {w: _render_ms(live, w) for w in ("scatter_100k", "heatmap_500")}
+        print("render ms (light):", timings)
+        assert all(t < 200 for t in timings.values()), timings
+        live.scroll_into_view_if_needed()
+        live.screenshot(path=str(ARTIFACTS / "visdom-lab-live.png"))
+
+        wait_kernel_ready(page)
+        magic = cells.nth(4).locator(".cellboard")
+        expect(magic).to_have_count(1, timeout=60_000)
+        _check(magic, expect)
+        magic.scroll_into_view_if_needed()
+        magic.screenshot(path=str(ARTIFACTS / "visdom-lab-magic.png"))
+
+        page.keyboard.press("Control+Shift+C")
+        palette = page.locator(".lm-CommandPalette-input, .jp-mod-commandPalette input").first
+        palette.wait_for(timeout=10_000)
+        palette.fill("JupyterLab Dark")
+        page.locator(".lm-CommandPalette-item", has_text="JupyterLab Dark").first.click()
+        page.wait_for_function("document.body.dataset.jpThemeLight === 'false'", timeout=20_000)
+        page.wait_for_timeout(1000)
+        live.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)
+        timings = {w: _render_ms(live, w) for w in ("scatter_100k", "heatmap_500")}
+        print("render ms (dark):", timings)
+        assert all(t < 200 for t in timings.values()), timings
+        live.screenshot(path=str(ARTIFACTS / "visdom-lab-dark.png"))
+        assert not page_errors(logs), page_errors(logs)
+    except Exception:
+        print("\n".join(logs[-40:]))
+        print(server.log_path.read_text()[-4000:])
+        raise
+    finally:
+        server.stop()
