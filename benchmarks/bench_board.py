@@ -60,17 +60,25 @@ def main() -> None:
         traffic = (b.messages_sent, b.bytes_sent, t_board, b.seq)
     msgs, nbytes, elapsed, _seq = traffic
     print(f"bench_board: {steps} steps x {tags} scalars = {calls:,} add_scalar calls, {args.reps} reps")
-    print(f"  add_scalar without board {statistics.median(without):.2f} us/call, with board "
-          f"{statistics.median(with_):.2f} us/call")
+    print(
+        f"  add_scalar without board {statistics.median(without):.2f} us/call, with board "
+        f"{statistics.median(with_):.2f} us/call"
+    )
     print()
     print("| measurement | result | target |")
     print("|---|---|---|")
-    print(f"| `add_scalar` with a board vs without ({calls:,} calls) | {statistics.median(ratios):.2f}x "
-          f"[{min(ratios):.2f}-{max(ratios):.2f}] | <= 1.5x |")
-    print(f"| messages for a {steps:,}-step run x {tags} scalars | {msgs} messages, "
-          f"{msgs / elapsed:.1f} msg/s | <= ~10/s (Jupyter drops above 1000/s) |")
-    print(f"| bytes sent | {nbytes / 1e6:.1f} MB, {nbytes / elapsed / 1e6:.2f} MB/s, "
-          f"{nbytes / calls:.1f} bytes per point | 24 bytes/point (3 float64) |")
+    print(
+        f"| `add_scalar` with a board vs without ({calls:,} calls) | {statistics.median(ratios):.2f}x "
+        f"[{min(ratios):.2f}-{max(ratios):.2f}] | <= 1.5x |"
+    )
+    print(
+        f"| messages for a {steps:,}-step run x {tags} scalars | {msgs} messages, "
+        f"{msgs / elapsed:.1f} msg/s | <= ~10/s (Jupyter drops above 1000/s) |"
+    )
+    print(
+        f"| bytes sent | {nbytes / 1e6:.1f} MB, {nbytes / elapsed / 1e6:.2f} MB/s, "
+        f"{nbytes / calls:.1f} bytes per point | 24 bytes/point (3 float64) |"
+    )
 
 
 if __name__ == "__main__":

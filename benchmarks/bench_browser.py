@@ -78,8 +78,12 @@ def capture(runs: int, tags: int, steps: int) -> tuple[bytes, dict]:
         for b in buffers:
             out += struct.pack("<I", len(b)) + b
             nbytes += len(b)
-    info = {"messages": len(messages), "buffer_mb": nbytes / 1e6, "points_logged": runs * tags * steps,
-            "capture_s": time.perf_counter() - t0}
+    info = {
+        "messages": len(messages),
+        "buffer_mb": nbytes / 1e6,
+        "points_logged": runs * tags * steps,
+        "capture_s": time.perf_counter() - t0,
+    }
     return bytes(out), info
 
 
@@ -88,7 +92,7 @@ def serve_with_stream(stream: bytes):
     """The repository root (harness and bundle) plus the captured stream at STREAM_PATH."""
 
     class Handler(_Quiet):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             if self.path != STREAM_PATH:
                 return super().do_GET()
             self.send_response(200)
@@ -132,21 +136,27 @@ def summarize(state: dict) -> dict:
     lt = [t for t in state["longtasks"] if t["phase"] == "arriving"]
     lt_idle = [t for t in state["longtasks"] if t["phase"] == "idle"]
     out = dict(state["result"])
-    out.update({
-        "longtasks_arriving_over_50ms": len(lt),
-        "longtasks_arriving_over_100ms": sum(t["ms"] > 100 for t in lt),
-        "longest_task_arriving_ms": max((t["ms"] for t in lt), default=0.0),
-        "longtasks_idle_over_100ms": sum(t["ms"] > 100 for t in lt_idle),
-        "longest_task_idle_ms": max((t["ms"] for t in lt_idle), default=0.0),
-    })
+    out.update(
+        {
+            "longtasks_arriving_over_50ms": len(lt),
+            "longtasks_arriving_over_100ms": sum(t["ms"] > 100 for t in lt),
+            "longest_task_arriving_ms": max((t["ms"] for t in lt), default=0.0),
+            "longtasks_idle_over_100ms": sum(t["ms"] > 100 for t in lt_idle),
+            "longest_task_idle_ms": max((t["ms"] for t in lt_idle), default=0.0),
+        }
+    )
     for phase in ("arriving", "idle"):
         for what, key in (("key", "filter keystroke"), ("click", "toggle")):
             ms = [i["ms"] for i in state["inputs"] if i["phase"] == phase and i["what"] == what]
             if ms:
                 out[f"{key} ({phase}) input-to-paint ms"] = {
-                    "n": len(ms), "median": round(statistics.median(ms), 1), "max": round(max(ms), 1)}
-    logy = [i["ms"] for i in state["inputs"] if i["phase"] == "idle" and i["what"] == "click"
-            and i["label"] == "checkbox"]
+                    "n": len(ms),
+                    "median": round(statistics.median(ms), 1),
+                    "max": round(max(ms), 1),
+                }
+    logy = [
+        i["ms"] for i in state["inputs"] if i["phase"] == "idle" and i["what"] == "click" and i["label"] == "checkbox"
+    ]
     if logy:
         out["toggles (idle) all ms"] = [round(m, 1) for m in logy]
     return out
@@ -155,8 +165,10 @@ def summarize(state: dict) -> dict:
 def run_once(browser, base: str, interval_ms: int) -> dict:
     page, errors = open_harness(browser, base, "?mode=bench", viewport=(1280, 900))
     try:
-        page.evaluate(f"() => {{ window.__feed = window.cellboardHarness.bigBench("
-                      f"{{ url: '{STREAM_PATH}', intervalMs: {interval_ms} }}); }}")
+        page.evaluate(
+            f"() => {{ window.__feed = window.cellboardHarness.bigBench("
+            f"{{ url: '{STREAM_PATH}', intervalMs: {interval_ms} }}); }}"
+        )
         page.wait_for_function("() => window.__bigBench && window.__bigBench.phase !== 'loading'", timeout=120_000)
         done: list = []
         # interactions while data arrives (as long as it does), then once everything is there
@@ -190,9 +202,11 @@ def main() -> int:
         print(f"cannot run: {reason}")
         return 1
     stream, info = capture(args.runs, args.tags, args.steps)
-    print(f"store: {args.runs} runs x {args.tags} tags x {args.steps:,} steps = {info['points_logged']:,} points; "
-          f"the Board sent {info['messages']} messages, {info['buffer_mb']:.1f} MB of buffers "
-          f"(captured in {info['capture_s']:.1f} s)")
+    print(
+        f"store: {args.runs} runs x {args.tags} tags x {args.steps:,} steps = {info['points_logged']:,} points; "
+        f"the Board sent {info['messages']} messages, {info['buffer_mb']:.1f} MB of buffers "
+        f"(captured in {info['capture_s']:.1f} s)"
+    )
     results = []
     with serve_with_stream(stream) as base, chromium() as browser:
         for i in range(args.repeat):
@@ -202,8 +216,11 @@ def main() -> int:
             for k, v in r.items():
                 print(f"  {k}: {v}")
     if args.json:
-        args.json.write_text(json.dumps({"setup": vars(args) | {"json": None}, "stream": info, "results": results},
-                                        indent=1, default=str))
+        args.json.write_text(
+            json.dumps(
+                {"setup": vars(args) | {"json": None}, "stream": info, "results": results}, indent=1, default=str
+            )
+        )
     return 0
 
 

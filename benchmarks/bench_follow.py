@@ -61,8 +61,9 @@ else:
 """
 
 
-def measure(kind: str, notifications: bool, points: int = 40, interval: float = 0.05,
-            reload_interval: float = 1.0) -> list[float]:
+def measure(
+    kind: str, notifications: bool, points: int = 40, interval: float = 0.05, reload_interval: float = 1.0
+) -> list[float]:
     """Latencies (seconds) of ``points`` scalars written by ``kind`` in another process."""
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python_pkg"))
     from cellboard.logdir import LogdirFollower
@@ -86,14 +87,18 @@ def measure(kind: str, notifications: bool, points: int = 40, interval: float = 
                 except KeyError:
                     continue
                 n = col.n
-                lat.extend(now - base - v for v in col.values[seen["n"]:n].tolist())
+                lat.extend(now - base - v for v in col.values[seen["n"] : n].tolist())
                 seen["n"] = n
 
     store.subscribe(on_change)
     follower.start()
     pkg = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python_pkg")
-    proc = subprocess.run([sys.executable, "-c", WRITER, kind, os.path.join(root, "run"), str(points), str(interval),
-                           pkg, repr(base)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", WRITER, kind, os.path.join(root, "run"), str(points), str(interval), pkg, repr(base)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     deadline = time.monotonic() + 5
@@ -127,13 +132,18 @@ def main() -> None:
     cases = [(k, n) for n in (True, False) for k in kinds]
     res: dict = {c: [] for c in cases}
     for r in range(args.reps):
-        order = cases[r % len(cases):] + cases[: r % len(cases)]
+        order = cases[r % len(cases) :] + cases[: r % len(cases)]
         for kind, notif in order:
             lat = measure(kind, notif, args.points, args.interval)
             res[(kind, notif)].append((pctl(lat, 0.5), pctl(lat, 0.95), max(lat), len(lat)))
-            print(f"  rep {r} {kind:<9} {'notify' if notif else 'poll  '}: p50 {pctl(lat, .5) * 1e3:6.1f} ms  "
-                  f"p95 {pctl(lat, .95) * 1e3:6.1f} ms  max {max(lat) * 1e3:6.1f} ms  ({len(lat)} points)", flush=True)
-    print(f"\nfollowing latency, {args.points} points every {args.interval * 1e3:.0f} ms, median [range] of {args.reps} reps")
+            print(
+                f"  rep {r} {kind:<9} {'notify' if notif else 'poll  '}: p50 {pctl(lat, 0.5) * 1e3:6.1f} ms  "
+                f"p95 {pctl(lat, 0.95) * 1e3:6.1f} ms  max {max(lat) * 1e3:6.1f} ms  ({len(lat)} points)",
+                flush=True,
+            )
+    print(
+        f"\nfollowing latency, {args.points} points every {args.interval * 1e3:.0f} ms, median [range] of {args.reps} reps"
+    )
     print(f"{'writer':<10} {'mode':<8} {'p50 ms':>20} {'p95 ms':>20} {'max ms':>20}")
     for (kind, notif), v in res.items():
         cols = []

@@ -39,8 +39,13 @@ def train_loop(writer_cls, steps: int, hist_every: int | None, device="cuda") ->
     import torch
 
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(1024, 4096), torch.nn.ReLU(), torch.nn.Linear(4096, 4096),
-                                torch.nn.ReLU(), torch.nn.Linear(4096, 10)).to(device)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(1024, 4096),
+        torch.nn.ReLU(),
+        torch.nn.Linear(4096, 4096),
+        torch.nn.ReLU(),
+        torch.nn.Linear(4096, 10),
+    ).to(device)
     opt = torch.optim.Adam(model.parameters(), 1e-4)
     x = torch.randn(512, 1024, device=device)
     y = torch.randint(0, 10, (512,), device=device)
@@ -98,15 +103,17 @@ def main(argv=None) -> int:
     for label, hist_every in (("loss every step", None), ("+ every parameter's histogram / 50 steps", 50)):
         times = {k: [] for k in libs}
         for r in range(args.reps):
-            order = list(libs)[r % 3:] + list(libs)[: r % 3]
+            order = list(libs)[r % 3 :] + list(libs)[: r % 3]
             for k in order:
                 times[k].append(train_loop(libs[k], args.steps, hist_every))
         print(f"{label}: step without logging {statistics.median(times['none']) * 1e3:.2f} ms")
         for k in ("torch", "cellboard"):
             print("  " + ratio_line(f"{k} / no logging", times["none"], times[k]))
     bt = {k: [big_histogram(libs[k]) for _ in range(args.reps)] for k in ("torch", "cellboard")}
-    print(f"add_histogram of a 50M-element CUDA tensor: torch {statistics.median(bt['torch']):.3f}s, "
-          f"cellboard {statistics.median(bt['cellboard']):.3f}s")
+    print(
+        f"add_histogram of a 50M-element CUDA tensor: torch {statistics.median(bt['torch']):.3f}s, "
+        f"cellboard {statistics.median(bt['cellboard']):.3f}s"
+    )
     print("  " + ratio_line("torch / cellboard (speed-up)", bt["cellboard"], bt["torch"]))
     return 0
 

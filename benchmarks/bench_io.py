@@ -69,6 +69,7 @@ LOAD_MEM_TARGET = 0.5  # <= this fraction of EventAccumulator's peak memory (del
 
 # --------------------------------------------------------------------------- /proc helpers
 
+
 def _proc_status_kb(field: str, pid: int | str = "self") -> int:
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -82,6 +83,7 @@ def _mb(kb: float) -> float:
 
 
 # --------------------------------------------------------------------------- reader worker (subprocess)
+
 
 def _worker(kind: str, logdir: str) -> None:
     """Runs in a fresh interpreter: import, baseline, load, peak, count; prints one JSON line."""
@@ -117,14 +119,26 @@ def _worker(kind: str, logdir: str) -> None:
         runs = sorted(info)
         count = sum(len(mux.Scalars(r, t)) for r in runs for t in info[r]["scalars"])
         ntags = sum(len(info[r]["scalars"]) for r in runs)
-    print(json.dumps(dict(kind=kind, seconds=dt, count=count, runs=len(runs), tags=ntags,
-                          module_file=module_file, start_maxrss_kb=start_maxrss, base_rss_kb=base_rss, base_maxrss_kb=base_maxrss, peak_kb=peak, hwm_kb=hwm)))
+    print(
+        json.dumps(
+            dict(
+                kind=kind,
+                seconds=dt,
+                count=count,
+                runs=len(runs),
+                tags=ntags,
+                module_file=module_file,
+                start_maxrss_kb=start_maxrss,
+                base_rss_kb=base_rss,
+                base_maxrss_kb=base_maxrss,
+                peak_kb=peak,
+                hwm_kb=hwm,
+            )
+        )
+    )
 
 
-_LAUNCHER = (
-    "import subprocess, sys\n"
-    "sys.exit(subprocess.run(sys.argv[1:]).returncode)\n"
-)
+_LAUNCHER = "import subprocess, sys\nsys.exit(subprocess.run(sys.argv[1:]).returncode)\n"
 
 
 def run_worker(kind: str, logdir: str) -> dict:
@@ -137,6 +151,7 @@ def run_worker(kind: str, logdir: str) -> dict:
 
 
 # --------------------------------------------------------------------------- Rust data server
+
 
 def rust_server_binary() -> str | None:
     try:
@@ -155,18 +170,40 @@ def run_rust_server(binary: str, logdir: str, expected: int | None, timeout: flo
     """Start rustboard on 127.0.0.1, wait for its first (only) load cycle, fetch and count all points."""
     tmp = tempfile.mkdtemp(prefix="cb_rust_")
     port_file = os.path.join(tmp, "port")
-    cmd = [binary, "--logdir", logdir, "--host", "127.0.0.1", "--port", "0", "--port-file", port_file,
-           "--reload", "once", "--samples-per-plugin", "scalars=all", "--die-after-stdin", "-v"]
+    cmd = [
+        binary,
+        "--logdir",
+        logdir,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        "0",
+        "--port-file",
+        port_file,
+        "--reload",
+        "once",
+        "--samples-per-plugin",
+        "scalars=all",
+        "--die-after-stdin",
+        "-v",
+    ]
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, encoding="utf-8", errors="replace")
+    proc = subprocess.Popen(
+        cmd,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+    )
     watchdog = threading.Timer(timeout, proc.terminate)  # a hung server is stopped by its own pid
     watchdog.start()
     try:
         internal = None
         log_tail = []
         for line in proc.stderr:
-            log_tail = (log_tail + [line.rstrip()])[-20:]
+            log_tail = ([*log_tail, line.rstrip()])[-20:]
             m = _DURATION.search(line)
             if m:
                 internal = float(m.group(1)) * _UNIT[m.group(2)]
@@ -218,9 +255,10 @@ def _rust_count(port: str) -> tuple[int, float]:
 
 # --------------------------------------------------------------------------- writers
 
+
 def writer_classes() -> dict:
-    import torch.utils.tensorboard
     import tensorboardX
+    import torch.utils.tensorboard
 
     import cellboard
 
@@ -321,7 +359,7 @@ def bench_writers(sizes: dict, reps: int, out) -> dict:
             times = {lib: [] for lib in libs}
             sizes_b = {}
             for r in range(reps):
-                order = libs[r % len(libs):] + libs[: r % len(libs)]
+                order = libs[r % len(libs) :] + libs[: r % len(libs)]
                 for lib in order:
                     d = tempfile.mkdtemp(dir=root)
                     times[lib].append(_run_calls(classes[lib], case, calls, d))
@@ -331,14 +369,18 @@ def bench_writers(sizes: dict, reps: int, out) -> dict:
                     shutil.rmtree(d, ignore_errors=True)
             results[case] = dict(n=n, times=times, bytes=sizes_b)
             us = {lib: statistics.median(times[lib]) / n * 1e6 for lib in libs}
-            print(f"  {case:<14} n={n:<7} " + "  ".join(f"{lib} {us[lib]:8.2f} us/call" for lib in libs),
-                  file=out, flush=True)
+            print(
+                f"  {case:<14} n={n:<7} " + "  ".join(f"{lib} {us[lib]:8.2f} us/call" for lib in libs),
+                file=out,
+                flush=True,
+            )
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return results
 
 
 # --------------------------------------------------------------------------- big histograms
+
 
 def bench_big_histograms(counts: list[int], reps: int, out) -> dict:
     """One ``add_histogram`` of n float32 values (default "tensorflow" bins) + ``flush()`` per library:
@@ -362,7 +404,7 @@ def bench_big_histograms(counts: list[int], reps: int, out) -> dict:
             times = {lib: [] for lib in libs}
             peaks = {lib: [] for lib in libs}
             for r in range(reps):
-                for lib in libs[r % len(libs):] + libs[: r % len(libs)]:
+                for lib in libs[r % len(libs) :] + libs[: r % len(libs)]:
                     gc.collect()
                     tracemalloc.start()
                     base = tracemalloc.get_traced_memory()[0]
@@ -375,9 +417,15 @@ def bench_big_histograms(counts: list[int], reps: int, out) -> dict:
             for w in writers.values():
                 w.close()
             res[n] = dict(times=times, peaks=peaks)
-            print(f"  histogram n={n:.0e}: " + "  ".join(
-                f"{lib} {statistics.median(times[lib]):.3f}s +{statistics.median(peaks[lib]) / 2**20:.0f} MiB"
-                for lib in libs), file=out, flush=True)
+            print(
+                f"  histogram n={n:.0e}: "
+                + "  ".join(
+                    f"{lib} {statistics.median(times[lib]):.3f}s +{statistics.median(peaks[lib]) / 2**20:.0f} MiB"
+                    for lib in libs
+                ),
+                file=out,
+                flush=True,
+            )
             del x
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -385,21 +433,26 @@ def bench_big_histograms(counts: list[int], reps: int, out) -> dict:
 
 
 def report_big_histograms(res: dict) -> None:
-    print("\n== add_histogram of n float32 values (one call + flush; time ratio = median of per-rep ratios "
-          "[min-max]; peak extra memory during the call, median) ==")
+    print(
+        "\n== add_histogram of n float32 values (one call + flush; time ratio = median of per-rep ratios "
+        "[min-max]; peak extra memory during the call, median) =="
+    )
     for n, r in res.items():
         t, p = r["times"], r["peaks"]
         mem = "/".join(f"{statistics.median(p[lib]) / 2**20:.0f}" for lib in ("cellboard", "torch", "tbx"))
-        print(f"n={n:.0e}: cellboard {statistics.median(t['cellboard']):.3f}s | torch/cellboard "
-              f"{_fmt_ratio(_ratio_stats(t['torch'], t['cellboard']))} | tbx/cellboard "
-              f"{_fmt_ratio(_ratio_stats(t['tbx'], t['cellboard']))} | peak MiB cb/torch/tbx {mem} "
-              f"(target: >= {HIST_BIG_TARGET:g}x torch, memory <= torch's)")
+        print(
+            f"n={n:.0e}: cellboard {statistics.median(t['cellboard']):.3f}s | torch/cellboard "
+            f"{_fmt_ratio(_ratio_stats(t['torch'], t['cellboard']))} | tbx/cellboard "
+            f"{_fmt_ratio(_ratio_stats(t['tbx'], t['cellboard']))} | peak MiB cb/torch/tbx {mem} "
+            f"(target: >= {HIST_BIG_TARGET:g}x torch, memory <= torch's)"
+        )
 
 
 HIST_BIG_TARGET = 5.0
 
 
 # --------------------------------------------------------------------------- reader
+
 
 def build_logdir(path: str, sizes: dict) -> float:
     import cellboard
@@ -423,8 +476,11 @@ def bench_reader(sizes: dict, reps: int, use_rust: bool, out) -> dict:
     try:
         logdir = os.path.join(root, "logs")
         t_build = build_logdir(logdir, sizes)
-        print(f"  built {expected:,} scalars ({_dir_bytes(logdir) / 2**20:.1f} MiB) with cellboard "
-              f"in {t_build:.1f}s", file=out, flush=True)
+        print(
+            f"  built {expected:,} scalars ({_dir_bytes(logdir) / 2**20:.1f} MiB) with cellboard in {t_build:.1f}s",
+            file=out,
+            flush=True,
+        )
         binary = rust_server_binary() if use_rust else None
         loaders = ["cellboard", "eventaccumulator"] + (["rust"] if binary else [])
         res = {k: [] for k in loaders}
@@ -434,7 +490,7 @@ def bench_reader(sizes: dict, reps: int, use_rust: bool, out) -> dict:
             os.makedirs(empty)
             rust_base_kb = run_rust_server(binary, empty, None)["hwm_kb"]
         for r in range(reps):
-            order = loaders[r % len(loaders):] + loaders[: r % len(loaders)]
+            order = loaders[r % len(loaders) :] + loaders[: r % len(loaders)]
             for kind in order:
                 if kind == "rust":
                     m = run_rust_server(binary, logdir, expected)
@@ -529,7 +585,7 @@ def bench_media_reader(m: dict, reps: int, out) -> dict:
             print(f"  built {want:,} {part} ({_dir_bytes(logdir) / 2**20:.1f} MiB)", file=out, flush=True)
             times: dict = {"cellboard": [], "eventaccumulator": []}
             for r in range(reps):
-                for kind in (["cellboard", "eventaccumulator"] if r % 2 == 0 else ["eventaccumulator", "cellboard"]):
+                for kind in ["cellboard", "eventaccumulator"] if r % 2 == 0 else ["eventaccumulator", "cellboard"]:
                     cmd = [sys.executable, THIS, "--_media_worker", kind, logdir]
                     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600)
                     if proc.returncode != 0:
@@ -549,12 +605,15 @@ def report_media(res: dict) -> None:
     for part, r in res.items():
         t = r["times"]
         ratio = _ratio_stats(t["eventaccumulator"], t["cellboard"])
-        print(f"load {r['n']:,} {part:<10}: cellboard {statistics.median(t['cellboard']):.3f}s, EventAccumulator "
-              f"{statistics.median(t['eventaccumulator']):.2f}s -> {_fmt_ratio(ratio)} faster "
-              f"(target >= {MEDIA_TARGET:g}x: {'met' if ratio[0] >= MEDIA_TARGET else 'MISSED'})")
+        print(
+            f"load {r['n']:,} {part:<10}: cellboard {statistics.median(t['cellboard']):.3f}s, EventAccumulator "
+            f"{statistics.median(t['eventaccumulator']):.2f}s -> {_fmt_ratio(ratio)} faster "
+            f"(target >= {MEDIA_TARGET:g}x: {'met' if ratio[0] >= MEDIA_TARGET else 'MISSED'})"
+        )
 
 
 # --------------------------------------------------------------------------- report
+
 
 def _ratio_stats(num: list[float], den: list[float]) -> tuple[float, float, float]:
     rs = [a / b for a, b in zip(num, den)]
@@ -577,9 +636,11 @@ CASE_LABEL = {
 def report(wres: dict | None, rres: dict | None, sizes: dict, quick: bool, reps: int) -> None:
     md = []
     if wres:
-        print("\n== Writers (median of %d interleaved reps; ratio = median of per-rep ratios [min-max]) ==" % reps)
-        hdr = (f"{'case':<31} {'n':>7} | {'cellboard':>10} {'torch':>10} {'tbx':>10} us/call | "
-               f"{'torch/cellboard':>19} {'tbx/cellboard':>19} | {'MiB cb/torch/tbx':>18}")
+        print(f"\n== Writers (median of {reps} interleaved reps; ratio = median of per-rep ratios [min-max]) ==")
+        hdr = (
+            f"{'case':<31} {'n':>7} | {'cellboard':>10} {'torch':>10} {'tbx':>10} us/call | "
+            f"{'torch/cellboard':>19} {'tbx/cellboard':>19} | {'MiB cb/torch/tbx':>18}"
+        )
         print(hdr)
         print("-" * len(hdr))
         for case, r in wres.items():
@@ -588,26 +649,40 @@ def report(wres: dict | None, rres: dict | None, sizes: dict, quick: bool, reps:
             rt = _ratio_stats(t["torch"], t["cellboard"])
             rx = _ratio_stats(t["tbx"], t["cellboard"])
             mib = "/".join(f"{r['bytes'][lib] / 2**20:.1f}" for lib in ("cellboard", "torch", "tbx"))
-            print(f"{CASE_LABEL[case]:<31} {n:>7} | {us['cellboard']:>10.2f} {us['torch']:>10.2f} {us['tbx']:>10.2f}"
-                  f"         | {_fmt_ratio(rt):>19} {_fmt_ratio(rx):>19} | {mib:>18}")
+            print(
+                f"{CASE_LABEL[case]:<31} {n:>7} | {us['cellboard']:>10.2f} {us['torch']:>10.2f} {us['tbx']:>10.2f}"
+                f"         | {_fmt_ratio(rt):>19} {_fmt_ratio(rx):>19} | {mib:>18}"
+            )
             target = TARGETS[case]
             name, _, detail = CASE_LABEL[case].partition(" ")
-            md.append((f"`{name}` {detail}, {n:,} calls", f"{rt[0]:.1f}x faster", f"{rx[0]:.1f}x faster",
-                       f">= {target:g}x vs torch",
-                       "met" if rt[0] >= target else "MISSED"))
+            md.append(
+                (
+                    f"`{name}` {detail}, {n:,} calls",
+                    f"{rt[0]:.1f}x faster",
+                    f"{rx[0]:.1f}x faster",
+                    f">= {target:g}x vs torch",
+                    "met" if rt[0] >= target else "MISSED",
+                )
+            )
     if rres:
         exp = rres["expected"]
         res = rres["results"]
-        print(f"\n== Reader: {exp:,} scalars ({sizes['runs']} runs x {sizes['tags']} tags x {sizes['steps']:,} steps), "
-              f"median of {reps} reps, each loader in a fresh process ==")
-        hdr = (f"{'loader':<34} | {'load s':>7} {'vs cellboard':>19} | {'peak RSS MiB':>12} {'baseline*':>11} "
-               f"{'delta MiB':>9} {'delta vs cb':>11} | points")
+        print(
+            f"\n== Reader: {exp:,} scalars ({sizes['runs']} runs x {sizes['tags']} tags x {sizes['steps']:,} steps), "
+            f"median of {reps} reps, each loader in a fresh process =="
+        )
+        hdr = (
+            f"{'loader':<34} | {'load s':>7} {'vs cellboard':>19} | {'peak RSS MiB':>12} {'baseline*':>11} "
+            f"{'delta MiB':>9} {'delta vs cb':>11} | points"
+        )
         print(hdr)
         print("-" * len(hdr))
         cb = res["cellboard"]
-        names = {"cellboard": "cellboard.load",
-                 "eventaccumulator": "EventMultiplexer/EventAccumulator",
-                 "rust": "Rust data server (rustboard)"}
+        names = {
+            "cellboard": "cellboard.load",
+            "eventaccumulator": "EventMultiplexer/EventAccumulator",
+            "rust": "Rust data server (rustboard)",
+        }
         deltas = {}
         for kind, ms in res.items():
             secs = [m["seconds"] for m in ms]
@@ -618,52 +693,87 @@ def report(wres: dict | None, rres: dict | None, sizes: dict, quick: bool, reps:
             else:
                 peak = statistics.median(m["peak_kb"] for m in ms)
                 base = statistics.median(m["base_rss_kb"] for m in ms)
-            deltas[kind] = [((m["hwm_kb"] if kind == "rust" else m["peak_kb"]) -
-                             (rres["rust_base_kb"] if kind == "rust" else m["base_rss_kb"])) for m in ms]
+            deltas[kind] = [
+                (
+                    (m["hwm_kb"] if kind == "rust" else m["peak_kb"])
+                    - (rres["rust_base_kb"] if kind == "rust" else m["base_rss_kb"])
+                )
+                for m in ms
+            ]
             d = statistics.median(deltas[kind])
             dcb = statistics.median(deltas["cellboard"]) if "cellboard" in deltas else d
-            print(f"{names[kind]:<34} | {statistics.median(secs):7.2f} {_fmt_ratio(tr):>19} | {_mb(peak):12.1f} "
-                  f"{_mb(base):11.1f} {_mb(d):9.1f} {d / dcb:10.2f}x | {ms[0]['count']:,}")
-        print("  * baseline = RSS after imports (Python loaders) / VmHWM of a server on an empty logdir (Rust); "
-              "delta = peak - baseline")
+            print(
+                f"{names[kind]:<34} | {statistics.median(secs):7.2f} {_fmt_ratio(tr):>19} | {_mb(peak):12.1f} "
+                f"{_mb(base):11.1f} {_mb(d):9.1f} {d / dcb:10.2f}x | {ms[0]['count']:,}"
+            )
+        print(
+            "  * baseline = RSS after imports (Python loaders) / VmHWM of a server on an empty logdir (Rust); "
+            "delta = peak - baseline"
+        )
         for kind, ms in res.items():  # cross-checks
             if kind == "rust":
                 m = ms[0]
-                print(f"  rust: server's own load-cycle time (median) {statistics.median(x['internal_seconds'] for x in ms):.3f}s; "
-                      f"fetching all {m['count']:,} points over gRPC took {statistics.median(x['read_seconds'] for x in ms):.2f}s; "
-                      f"baseline VmHWM (empty logdir) {_mb(rres['rust_base_kb']):.1f} MiB; multi-threaded, no CRC by default")
+                print(
+                    f"  rust: server's own load-cycle time (median) {statistics.median(x['internal_seconds'] for x in ms):.3f}s; "
+                    f"fetching all {m['count']:,} points over gRPC took {statistics.median(x['read_seconds'] for x in ms):.2f}s; "
+                    f"baseline VmHWM (empty logdir) {_mb(rres['rust_base_kb']):.1f} MiB; multi-threaded, no CRC by default"
+                )
             else:
                 worst = max(abs(m["peak_kb"] - m["hwm_kb"]) / m["hwm_kb"] for m in ms)
-                print(f"  {kind}: ru_maxrss vs /proc VmHWM differ by <= {worst * 100:.1f}%; "
-                      f"ru_maxrss at worker start (inherited from the launcher) "
-                      f"{_mb(statistics.median(m['start_maxrss_kb'] for m in ms)):.1f} MiB, after imports "
-                      f"{_mb(statistics.median(m['base_maxrss_kb'] for m in ms)):.1f} MiB")
+                print(
+                    f"  {kind}: ru_maxrss vs /proc VmHWM differ by <= {worst * 100:.1f}%; "
+                    f"ru_maxrss at worker start (inherited from the launcher) "
+                    f"{_mb(statistics.median(m['start_maxrss_kb'] for m in ms)):.1f} MiB, after imports "
+                    f"{_mb(statistics.median(m['base_maxrss_kb'] for m in ms)):.1f} MiB"
+                )
         ea = res["eventaccumulator"]
         t_ratio = _ratio_stats([m["seconds"] for m in ea], [m["seconds"] for m in cb])
         mem_frac = statistics.median(deltas["cellboard"]) / statistics.median(deltas["eventaccumulator"])
-        md.append((f"`cellboard.load` {exp:,} scalars: time", f"{t_ratio[0]:.1f}x faster than EventAccumulator", "",
-                   f">= {LOAD_TIME_TARGET:g}x", "met" if t_ratio[0] >= LOAD_TIME_TARGET else "MISSED"))
-        md.append((f"`cellboard.load` {exp:,} scalars: peak memory over post-import RSS",
-                   f"{mem_frac:.2f}x of EventAccumulator's "
-                   f"({_mb(statistics.median(deltas['cellboard'])):.0f} vs "
-                   f"{_mb(statistics.median(deltas['eventaccumulator'])):.0f} MiB)", "",
-                   f"<= {LOAD_MEM_TARGET:g}x", "met" if mem_frac <= LOAD_MEM_TARGET else "MISSED"))
+        md.append(
+            (
+                f"`cellboard.load` {exp:,} scalars: time",
+                f"{t_ratio[0]:.1f}x faster than EventAccumulator",
+                "",
+                f">= {LOAD_TIME_TARGET:g}x",
+                "met" if t_ratio[0] >= LOAD_TIME_TARGET else "MISSED",
+            )
+        )
+        md.append(
+            (
+                f"`cellboard.load` {exp:,} scalars: peak memory over post-import RSS",
+                f"{mem_frac:.2f}x of EventAccumulator's "
+                f"({_mb(statistics.median(deltas['cellboard'])):.0f} vs "
+                f"{_mb(statistics.median(deltas['eventaccumulator'])):.0f} MiB)",
+                "",
+                f"<= {LOAD_MEM_TARGET:g}x",
+                "met" if mem_frac <= LOAD_MEM_TARGET else "MISSED",
+            )
+        )
         if "rust" in res:
             rr = _ratio_stats([m["seconds"] for m in res["rust"]], [m["seconds"] for m in cb])
-            md.append((f"vs TensorBoard's Rust data server, {exp:,} scalars: time",
-                       f"rustboard takes {rr[0]:.2f}x cellboard's time", "", "(info)", ""))
+            md.append(
+                (
+                    f"vs TensorBoard's Rust data server, {exp:,} scalars: time",
+                    f"rustboard takes {rr[0]:.2f}x cellboard's time",
+                    "",
+                    "(info)",
+                    "",
+                )
+            )
         elif rres.get("rust_binary") is None:
             md.append(("vs TensorBoard's Rust data server", "not run (tensorboard-data-server missing)", "", "", ""))
 
     if md:
         print("\n== Markdown (paste into README.md) ==")
-        import torch
         import tensorboard
         import tensorboardX
+        import torch
 
-        print(f"\n<!-- benchmarks/bench_io.py{' --quick' if quick else ''}: Python {platform.python_version()}, "
-              f"torch {torch.__version__}, tensorboard {tensorboard.__version__}, tensorboardX "
-              f"{tensorboardX.__version__}, {os.cpu_count()} CPUs; medians of {reps} interleaved runs -->")
+        print(
+            f"\n<!-- benchmarks/bench_io.py{' --quick' if quick else ''}: Python {platform.python_version()}, "
+            f"torch {torch.__version__}, tensorboard {tensorboard.__version__}, tensorboardX "
+            f"{tensorboardX.__version__}, {os.cpu_count()} CPUs; medians of {reps} interleaved runs -->"
+        )
         print("| Benchmark | cellboard vs torch `SummaryWriter` | vs tensorboardX | Target | |")
         print("|---|---|---|---|---|")
         for row in md:
@@ -671,6 +781,7 @@ def report(wres: dict | None, rres: dict | None, sizes: dict, quick: bool, reps:
 
 
 # --------------------------------------------------------------------------- profiling helper
+
 
 def profile_case(case: str, sizes: dict) -> None:
     """cProfile cellboard alone on one case (writer case name, or "load")."""
@@ -705,6 +816,7 @@ def profile_case(case: str, sizes: dict) -> None:
 
 
 # --------------------------------------------------------------------------- main
+
 
 def package_dir() -> str:
     """cellboard's source directory, found without importing it."""
@@ -746,15 +858,18 @@ def code_version(pkg: str) -> str:
 
     try:
         git = ["git", "-C", pkg]
-        head = subprocess.run(git + ["rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              timeout=10).stdout.strip()
-        dirty = subprocess.run(git + ["status", "--porcelain", "--", "."], capture_output=True, text=True,
-                               timeout=10).stdout.split("\n")
+        head = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [*git, "status", "--porcelain", "--", "."], capture_output=True, text=True, timeout=10
+        ).stdout.split("\n")
         dirty = [line[3:].rsplit("/", 1)[-1] for line in dirty if line.strip()]
     except (OSError, subprocess.SubprocessError):
         return f"cellboard {cellboard.__version__} at {pkg}"
     return f"cellboard {cellboard.__version__} @ {head or '?'}" + (
-        f" + uncommitted changes in {', '.join(dirty)}" if dirty else "")
+        f" + uncommitted changes in {', '.join(dirty)}" if dirty else ""
+    )
 
 
 def main() -> None:
@@ -768,12 +883,18 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="scale every count down 20x (CI smoke, < 1 min)")
     ap.add_argument("--reps", type=int, default=3, help="repetitions per measurement (median reported)")
     ap.add_argument("--only", choices=["writers", "reader", "big-histograms"], help="run one part only")
-    ap.add_argument("--hist-1e8", action="store_true",
-                    help="also time add_histogram of 1e8 values (~2 min and ~3 GiB on 2 cores, torch's share)")
+    ap.add_argument(
+        "--hist-1e8",
+        action="store_true",
+        help="also time add_histogram of 1e8 values (~2 min and ~3 GiB on 2 cores, torch's share)",
+    )
     ap.add_argument("--no-rust", action="store_true", help="skip TensorBoard's Rust data server")
     ap.add_argument("--profile", choices=[*TARGETS, "load"], help="cProfile cellboard on one case and exit")
-    ap.add_argument("--freeze", action="store_true",
-                    help="measure a copy of cellboard's sources taken at start (if they are being edited meanwhile)")
+    ap.add_argument(
+        "--freeze",
+        action="store_true",
+        help="measure a copy of cellboard's sources taken at start (if they are being edited meanwhile)",
+    )
     args = ap.parse_args()
     frozen_root, live = freeze_package() if args.freeze else (None, package_dir())
     try:
@@ -791,14 +912,20 @@ def _main(args, live: str) -> None:
         profile_case(args.profile, sizes)
         return
     t0 = time.perf_counter()
-    print(f"bench_io{' --quick' if args.quick else ''}: sizes {sizes}, reps {args.reps}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()}", flush=True)
+    print(
+        f"bench_io{' --quick' if args.quick else ''}: sizes {sizes}, reps {args.reps}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}",
+        flush=True,
+    )
     import cellboard
 
     measured = os.path.dirname(os.path.abspath(cellboard.__file__))
     digest = package_digest(live)
-    print(f"measuring {code_version(live)} (sources sha1 {digest})"
-          + (f"\n  frozen copy at start, imported from {measured}" if measured != live else ""), flush=True)
+    print(
+        f"measuring {code_version(live)} (sources sha1 {digest})"
+        + (f"\n  frozen copy at start, imported from {measured}" if measured != live else ""),
+        flush=True,
+    )
     wres = rres = mres = None
     if args.only in (None, "writers"):
         print("\n-- writers (each: new writer on a fresh temp dir, all calls, close()) --", flush=True)
@@ -806,8 +933,9 @@ def _main(args, live: str) -> None:
     hres = None
     if args.only in (None, "big-histograms"):
         print("\n-- big histograms (one add_histogram + flush per call) --", flush=True)
-        hres = bench_big_histograms([10**6] if args.quick else [10**7] + ([10**8] if args.hist_1e8 else []),
-                                    args.reps, sys.stdout)
+        hres = bench_big_histograms(
+            [10**6] if args.quick else [10**7] + ([10**8] if args.hist_1e8 else []), args.reps, sys.stdout
+        )
     if args.only in (None, "reader"):
         print("\n-- reader --", flush=True)
         rres = bench_reader(sizes, args.reps, not args.no_rust, sys.stdout)
@@ -819,10 +947,12 @@ def _main(args, live: str) -> None:
     if hres:
         report_big_histograms(hres)
     if package_digest(live) != digest:
-        print("\nNOTE: cellboard's sources changed while the benchmark ran; the frozen copy was measured."
-              if measured != live else
-              "\nWARNING: cellboard's sources changed while the benchmark ran; results mix two versions "
-              "(use --freeze).")
+        print(
+            "\nNOTE: cellboard's sources changed while the benchmark ran; the frozen copy was measured."
+            if measured != live
+            else "\nWARNING: cellboard's sources changed while the benchmark ran; results mix two versions "
+            "(use --freeze)."
+        )
     print(f"\n(total wall time {time.perf_counter() - t0:.0f}s)")
 
 

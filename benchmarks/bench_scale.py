@@ -50,6 +50,7 @@ DEFAULT_DIR = "/tmp/cellboard-bench-scale"
 
 # --------------------------------------------------------------------------- generating the log dir
 
+
 def _tag_names(tags: int) -> list[str]:
     return [f"train/loss_{i:02d}" for i in range(tags)]
 
@@ -63,8 +64,9 @@ def _write_run(job: tuple[str, int, int, int]) -> str:
 
     rng = np.random.default_rng(seed)
     t = np.arange(steps)
-    curves = [(np.exp(-t / (steps / 3)) * (1 + 0.1 * i) + 0.05 * rng.standard_normal(steps)).tolist()
-              for i in range(tags)]
+    curves = [
+        (np.exp(-t / (steps / 3)) * (1 + 0.1 * i) + 0.05 * rng.standard_normal(steps)).tolist() for i in range(tags)
+    ]
     names = _tag_names(tags)
     with cellboard.SummaryWriter(path) as w:
         for step in range(steps):
@@ -114,8 +116,11 @@ def ensure_logdir(root: str, runs: int, tags: int, steps: int) -> str:
         json.dump(sizes, f)
     dt = time.perf_counter() - t0
     n = runs * tags * steps
-    print(f"generated {n:,} points ({sum(sizes.values()) / 2**20:.0f} MiB) in {dt:.0f}s "
-          f"({dt / n * 1e6 * 2:.2f} us/point/process) under {data}", flush=True)
+    print(
+        f"generated {n:,} points ({sum(sizes.values()) / 2**20:.0f} MiB) in {dt:.0f}s "
+        f"({dt / n * 1e6 * 2:.2f} us/point/process) under {data}",
+        flush=True,
+    )
     return data
 
 
@@ -133,6 +138,7 @@ def subset_dir(root: str, data: str, k: int) -> str:
 
 
 # --------------------------------------------------------------------------- workers (fresh interpreters)
+
 
 def _status_kb(field: str) -> int:
     with open("/proc/self/status") as f:
@@ -195,10 +201,21 @@ def _worker_open(path: str, runs: int, tags: int, steps: int, follow: bool = Tru
 
     def capture(self, content, buffers=None):
         buffers = buffers or []
-        sc = (content.get("entries", {}).get("scalars", []) or content.get("scalars", [])
-              if isinstance(content, dict) else [])
-        msgs.append((time.perf_counter() - t0, len(json.dumps(content)), sum(len(b) for b in buffers),
-                     sum(e.get("count", 0) for e in sc), sum(1 for e in sc if e.get("decimated")), len(sc)))
+        sc = (
+            content.get("entries", {}).get("scalars", []) or content.get("scalars", [])
+            if isinstance(content, dict)
+            else []
+        )
+        msgs.append(
+            (
+                time.perf_counter() - t0,
+                len(json.dumps(content)),
+                sum(len(b) for b in buffers),
+                sum(e.get("count", 0) for e in sc),
+                sum(1 for e in sc if e.get("decimated")),
+                len(sc),
+            )
+        )
 
     Board.send = capture  # class-wide and before open(): the follower starts sending at once
     t0 = time.perf_counter()
@@ -233,19 +250,35 @@ def _worker_open(path: str, runs: int, tags: int, steps: int, follow: bool = Tru
     n_points = sum(store.scalar_column(r, g).n for r in store.runs for g in store.tags(r)["scalars"])
     held = sum(st.sent for st in board._series.values())  # points the view would hold now
     first_msg = next((m[0] for m in msgs if m[5]), None)
-    out = dict(open_returned_s=t_open_returned, first_message_s=first_msg, first_point_s=state["first_point"],
-               first_run_s=state["first_run"], all_loaded_s=t_all, points=n_points, follower_alive=follower_alive,
-               messages=len(msgs), json_bytes=sum(m[1] for m in msgs), buffer_bytes=sum(m[2] for m in msgs),
-               biggest_message_bytes=max((m[1] + m[2] for m in msgs), default=0),
-               biggest_buffers_bytes=max((m[2] for m in msgs), default=0),
-               points_sent=sum(m[3] for m in msgs), decimated_entries=sum(m[4] for m in msgs),
-               scalar_entries=sum(m[5] for m in msgs), view_holds_points=held, budget_points=TOTAL_POINTS_BUDGET,
-               messages_during_load=sum(1 for m in msgs if m[0] <= t_all),
-               latency_iterations=len(late), late_max_ms=max(late) * 1e3, late_p95_ms=_pctl(late, 0.95) * 1e3,
-               late_p50_ms=_pctl(late, 0.5) * 1e3, over_20ms=sum(1 for x in late if x > 0.02),
-               idle_late_max_ms=max(idle) * 1e3, idle_late_p95_ms=_pctl(idle, 0.95) * 1e3,
-               switch_interval_ms=sys.getswitchinterval() * 1e3,
-               checksum=_checksum(store.scalars("run_000", "train/loss_00").values))
+    out = dict(
+        open_returned_s=t_open_returned,
+        first_message_s=first_msg,
+        first_point_s=state["first_point"],
+        first_run_s=state["first_run"],
+        all_loaded_s=t_all,
+        points=n_points,
+        follower_alive=follower_alive,
+        messages=len(msgs),
+        json_bytes=sum(m[1] for m in msgs),
+        buffer_bytes=sum(m[2] for m in msgs),
+        biggest_message_bytes=max((m[1] + m[2] for m in msgs), default=0),
+        biggest_buffers_bytes=max((m[2] for m in msgs), default=0),
+        points_sent=sum(m[3] for m in msgs),
+        decimated_entries=sum(m[4] for m in msgs),
+        scalar_entries=sum(m[5] for m in msgs),
+        view_holds_points=held,
+        budget_points=TOTAL_POINTS_BUDGET,
+        messages_during_load=sum(1 for m in msgs if m[0] <= t_all),
+        latency_iterations=len(late),
+        late_max_ms=max(late) * 1e3,
+        late_p95_ms=_pctl(late, 0.95) * 1e3,
+        late_p50_ms=_pctl(late, 0.5) * 1e3,
+        over_20ms=sum(1 for x in late if x > 0.02),
+        idle_late_max_ms=max(idle) * 1e3,
+        idle_late_p95_ms=_pctl(idle, 0.95) * 1e3,
+        switch_interval_ms=sys.getswitchinterval() * 1e3,
+        checksum=_checksum(store.scalars("run_000", "train/loss_00").values),
+    )
     _mem(out, base)
     board.close()
     return out
@@ -285,7 +318,9 @@ def _worker_em(path: str, guidance: str) -> dict:
     em.AddRunsFromDirectory(path)
     em.Reload()
     dt = time.perf_counter() - t0
-    out = dict(total_s=dt, guidance=guidance, default_scalars_reservoir=event_accumulator.DEFAULT_SIZE_GUIDANCE["scalars"])
+    out = dict(
+        total_s=dt, guidance=guidance, default_scalars_reservoir=event_accumulator.DEFAULT_SIZE_GUIDANCE["scalars"]
+    )
     _mem(out, base)
     info = em.Runs()
     out["runs"] = len(info)
@@ -348,6 +383,7 @@ def measure(*args: str, timeout: float = 3600) -> dict:
 
 # --------------------------------------------------------------------------- report
 
+
 def _s(x) -> str:
     if x is None:
         return "n/a"
@@ -358,10 +394,23 @@ def report(shape, op, ld, em, em1k, ema, ema_full, factor, sub_runs, budget) -> 
     runs, tags, steps = shape
     n = runs * tags * steps
     print()
-    print(f"bench_scale: {runs} runs x {tags} tags x {steps:,} steps = {n:,} scalars "
-          f"({os.cpu_count()} CPUs, Python {sys.version.split()[0]})")
-    print(json.dumps(dict(open=op, load=ld, em_default=em, em_reservoir_1000=em1k,
-                          em_keep_all_subset=ema, em_keep_all_full=ema_full), indent=1))
+    print(
+        f"bench_scale: {runs} runs x {tags} tags x {steps:,} steps = {n:,} scalars "
+        f"({os.cpu_count()} CPUs, Python {sys.version.split()[0]})"
+    )
+    print(
+        json.dumps(
+            dict(
+                open=op,
+                load=ld,
+                em_default=em,
+                em_reservoir_1000=em1k,
+                em_keep_all_subset=ema,
+                em_keep_all_full=ema_full,
+            ),
+            indent=1,
+        )
+    )
 
     def mem(r):
         return f"{r['delta_mib']:.0f} MiB (+{r['base_rss_mib']:.0f} base, peak {r['peak_mib']:.0f})"
@@ -374,33 +423,63 @@ def report(shape, op, ld, em, em1k, ema, ema_full, factor, sub_runs, budget) -> 
     base_t, base_m = ld["total_s"], ld["delta_mib"]
     rows = [
         ("cellboard.load", ld["total_s"], ld["delta_mib"], mem(ld), ld["points"], ""),
-        ("cellboard.open (background, all loaded)", op["all_loaded_s"], op["delta_mib"], mem(op), op["points"],
-         "incl. board sending"),
-        (f"EventMultiplexer default guidance (reservoir {em['default_scalars_reservoir']:,}/tag)", em["total_s"],
-         em["delta_mib"], mem(em), em["points"], "keeps every point here"),
-        ("EventMultiplexer scalars=1000 (TensorBoard app)", em1k["total_s"], em1k["delta_mib"], mem(em1k),
-         em1k["points"], "keeps 1000/tag: less kept"),
-        ("EventMultiplexer scalars=0 (keep all)", all_t, all_m, "~" + f"{all_m:.0f} MiB" if ema_full is None
-         else mem(ema_full), n if ema_full is None else ema_full["points"], all_label),
+        (
+            "cellboard.open (background, all loaded)",
+            op["all_loaded_s"],
+            op["delta_mib"],
+            mem(op),
+            op["points"],
+            "incl. board sending",
+        ),
+        (
+            f"EventMultiplexer default guidance (reservoir {em['default_scalars_reservoir']:,}/tag)",
+            em["total_s"],
+            em["delta_mib"],
+            mem(em),
+            em["points"],
+            "keeps every point here",
+        ),
+        (
+            "EventMultiplexer scalars=1000 (TensorBoard app)",
+            em1k["total_s"],
+            em1k["delta_mib"],
+            mem(em1k),
+            em1k["points"],
+            "keeps 1000/tag: less kept",
+        ),
+        (
+            "EventMultiplexer scalars=0 (keep all)",
+            all_t,
+            all_m,
+            "~" + f"{all_m:.0f} MiB" if ema_full is None else mem(ema_full),
+            n if ema_full is None else ema_full["points"],
+            all_label,
+        ),
     ]
     print()
     print(f"{'loader':<62} {'time':>9} {'mem delta':>10} {'t / load':>9} {'mem / load':>10} {'points':>11}  note")
     for name, t, m, _, pts, note in rows:
         print(f"{name:<62} {t:>8.1f}s {m:>7.0f}MiB {t / base_t:>8.1f}x {m / base_m:>9.1f}x {pts:>11,}  {note}")
     print()
-    print(f"cellboard.open: returned in {op['open_returned_s'] * 1e3:.0f} ms; first scalar message "
-          f"{_s(op['first_message_s'])}; first complete run ({tags} tags x {steps:,} steps) {_s(op['first_run_s'])}; "
-          f"all {op['points']:,} points {_s(op['all_loaded_s'])}")
-    print(f"main thread (sleep 10 ms + numpy op) while loading: {op['latency_iterations']} iterations, late by "
-          f"p50 {op['late_p50_ms']:.1f} ms, p95 {op['late_p95_ms']:.1f} ms, max {op['late_max_ms']:.1f} ms, "
-          f"{op['over_20ms']} iterations > 20 ms late (idle: p95 {op['idle_late_p95_ms']:.2f} ms, "
-          f"max {op['idle_late_max_ms']:.2f} ms; switch interval {op['switch_interval_ms']:.0f} ms)")
-    print(f"sent to the browser: {op['messages']} messages ({op['messages_during_load']} during the load), "
-          f"{(op['buffer_bytes'] + op['json_bytes']) / 1e6:.1f} MB ({op['buffer_bytes'] / 1e6:.1f} MB buffers + "
-          f"{op['json_bytes'] / 1e6:.2f} MB JSON), biggest message {op['biggest_message_bytes'] / 1e6:.2f} MB; "
-          f"{op['points_sent']:,} points sent ({op['points_sent'] / op['points']:.1%} of {op['points']:,}; "
-          f"{op['decimated_entries']}/{op['scalar_entries']} series entries min/max-decimated); the view ends up "
-          f"holding {op['view_holds_points']:,} points (budget {op['budget_points']:,})")
+    print(
+        f"cellboard.open: returned in {op['open_returned_s'] * 1e3:.0f} ms; first scalar message "
+        f"{_s(op['first_message_s'])}; first complete run ({tags} tags x {steps:,} steps) {_s(op['first_run_s'])}; "
+        f"all {op['points']:,} points {_s(op['all_loaded_s'])}"
+    )
+    print(
+        f"main thread (sleep 10 ms + numpy op) while loading: {op['latency_iterations']} iterations, late by "
+        f"p50 {op['late_p50_ms']:.1f} ms, p95 {op['late_p95_ms']:.1f} ms, max {op['late_max_ms']:.1f} ms, "
+        f"{op['over_20ms']} iterations > 20 ms late (idle: p95 {op['idle_late_p95_ms']:.2f} ms, "
+        f"max {op['idle_late_max_ms']:.2f} ms; switch interval {op['switch_interval_ms']:.0f} ms)"
+    )
+    print(
+        f"sent to the browser: {op['messages']} messages ({op['messages_during_load']} during the load), "
+        f"{(op['buffer_bytes'] + op['json_bytes']) / 1e6:.1f} MB ({op['buffer_bytes'] / 1e6:.1f} MB buffers + "
+        f"{op['json_bytes'] / 1e6:.2f} MB JSON), biggest message {op['biggest_message_bytes'] / 1e6:.2f} MB; "
+        f"{op['points_sent']:,} points sent ({op['points_sent'] / op['points']:.1%} of {op['points']:,}; "
+        f"{op['decimated_entries']}/{op['scalar_entries']} series entries min/max-decimated); the view ends up "
+        f"holding {op['view_holds_points']:,} points (budget {op['budget_points']:,})"
+    )
     ok = {k: r["checksum"] for k, r in (("open", op), ("load", ld), ("em", em), ("em_all", ema)) if r}
     same = max(ok.values()) - min(ok.values()) <= 1e-6 * max(1.0, abs(max(ok.values())))
     print(f"cross-check run_000/train/loss_00 value sums: {'equal' if same else 'DIFFER'} {ok}")
@@ -410,26 +489,40 @@ def report(shape, op, ld, em, em1k, ema, ema_full, factor, sub_runs, budget) -> 
     print()
     print("| measurement | cellboard | TensorBoard `EventMultiplexer` | EM / cellboard |")
     print("|---|---|---|---|")
-    print(f"| `cellboard.open`: first complete run ({tags} tags x {steps:,} steps) in the board's store | "
-          f"{_s(op['first_run_s'])} (first message {_s(op['first_message_s'])}) | - | - |")
-    print(f"| `cellboard.open`: all {n / 1e6:g}M points loaded (background thread) | {_s(op['all_loaded_s'])}, "
-          f"{op['delta_mib']:.0f} MiB | - | - |")
-    print(f"| main thread while it loads (10 ms sleep + numpy op, lateness) | p95 {op['late_p95_ms']:.1f} ms, "
-          f"max {op['late_max_ms']:.0f} ms | - | - |")
-    print(f"| sent to the browser | {op['messages']} messages, {(op['buffer_bytes'] + op['json_bytes']) / 1e6:.0f} MB "
-          f"(biggest {op['biggest_message_bytes'] / 1e6:.1f} MB); view holds {op['view_holds_points'] / 1e6:.1f}M "
-          f"points | - | - |")
-    print(f"| load, default guidance (EM keeps {em['default_scalars_reservoir']:,}/tag = every point here) | "
-          f"`load` {_s(ld['total_s'])}, {ld['delta_mib']:.0f} MiB | {_s(em['total_s'])}, {em['delta_mib']:.0f} MiB | "
-          f"{em['total_s'] / base_t:.1f}x time, {em['delta_mib'] / base_m:.1f}x memory |")
-    print(f"| load, EM `scalars=1000` (TensorBoard app; keeps 1000/tag, cellboard keeps all) | "
-          f"`load` {_s(ld['total_s'])}, {ld['delta_mib']:.0f} MiB | {_s(em1k['total_s'])}, {em1k['delta_mib']:.0f} MiB | "
-          f"{em1k['total_s'] / base_t:.1f}x time, {em1k['delta_mib'] / base_m:.1f}x memory |")
+    print(
+        f"| `cellboard.open`: first complete run ({tags} tags x {steps:,} steps) in the board's store | "
+        f"{_s(op['first_run_s'])} (first message {_s(op['first_message_s'])}) | - | - |"
+    )
+    print(
+        f"| `cellboard.open`: all {n / 1e6:g}M points loaded (background thread) | {_s(op['all_loaded_s'])}, "
+        f"{op['delta_mib']:.0f} MiB | - | - |"
+    )
+    print(
+        f"| main thread while it loads (10 ms sleep + numpy op, lateness) | p95 {op['late_p95_ms']:.1f} ms, "
+        f"max {op['late_max_ms']:.0f} ms | - | - |"
+    )
+    print(
+        f"| sent to the browser | {op['messages']} messages, {(op['buffer_bytes'] + op['json_bytes']) / 1e6:.0f} MB "
+        f"(biggest {op['biggest_message_bytes'] / 1e6:.1f} MB); view holds {op['view_holds_points'] / 1e6:.1f}M "
+        f"points | - | - |"
+    )
+    print(
+        f"| load, default guidance (EM keeps {em['default_scalars_reservoir']:,}/tag = every point here) | "
+        f"`load` {_s(ld['total_s'])}, {ld['delta_mib']:.0f} MiB | {_s(em['total_s'])}, {em['delta_mib']:.0f} MiB | "
+        f"{em['total_s'] / base_t:.1f}x time, {em['delta_mib'] / base_m:.1f}x memory |"
+    )
+    print(
+        f"| load, EM `scalars=1000` (TensorBoard app; keeps 1000/tag, cellboard keeps all) | "
+        f"`load` {_s(ld['total_s'])}, {ld['delta_mib']:.0f} MiB | {_s(em1k['total_s'])}, {em1k['delta_mib']:.0f} MiB | "
+        f"{em1k['total_s'] / base_t:.1f}x time, {em1k['delta_mib'] / base_m:.1f}x memory |"
+    )
     tilde = "" if ema_full is not None else "~"
     note = "" if ema_full is not None else f" (extrapolated x{factor:g} from {sub_runs} runs)"
-    print(f"| load, keep everything (EM `scalars=0`){note} | `load` {_s(ld['total_s'])}, {ld['delta_mib']:.0f} MiB | "
-          f"{tilde}{_s(all_t)}, {tilde}{all_m:.0f} MiB | {tilde}{all_t / base_t:.1f}x time, "
-          f"{tilde}{all_m / base_m:.1f}x memory |")
+    print(
+        f"| load, keep everything (EM `scalars=0`){note} | `load` {_s(ld['total_s'])}, {ld['delta_mib']:.0f} MiB | "
+        f"{tilde}{_s(all_t)}, {tilde}{all_m:.0f} MiB | {tilde}{all_t / base_t:.1f}x time, "
+        f"{tilde}{all_m / base_m:.1f}x memory |"
+    )
     print()
     print("Memory: peak ru_maxrss minus the RSS after imports, fresh interpreter per loader.")
 
@@ -441,8 +534,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="10 runs x 20 tags x 1k steps (under a minute)")
     ap.add_argument("--dir", default=DEFAULT_DIR, help=f"cache root for the generated log dirs ({DEFAULT_DIR})")
-    ap.add_argument("--em-budget", type=float, default=600.0,
-                    help="run EM keep-all on the whole dir only if its extrapolation fits (seconds; default 600)")
+    ap.add_argument(
+        "--em-budget",
+        type=float,
+        default=600.0,
+        help="run EM keep-all on the whole dir only if its extrapolation fits (seconds; default 600)",
+    )
     ap.add_argument("--profile", action="store_true", help="also cProfile cellboard.load on 10 runs")
     args = ap.parse_args()
     runs, tags, steps = (10, 20, 1000) if args.quick else (100, 20, 10_000)
@@ -456,8 +553,11 @@ def main() -> None:
     print("measuring (each in a fresh interpreter):", flush=True)
     op = measure("open", data, runs, tags, steps)
     opn = measure("open-no-follow", data, runs, tags, steps)
-    print(f"--no-follow: open returned in {opn['open_returned_s'] * 1e3:.0f} ms; first complete run "
-          f"{_s(opn['first_run_s'])}; all {opn['points']:,} points {_s(opn['all_loaded_s'])}", flush=True)
+    print(
+        f"--no-follow: open returned in {opn['open_returned_s'] * 1e3:.0f} ms; first complete run "
+        f"{_s(opn['first_run_s'])}; all {opn['points']:,} points {_s(opn['all_loaded_s'])}",
+        flush=True,
+    )
     ld = measure("load", data, runs, tags, steps)
     em = measure("em", data, "default")
     em1k = measure("em", data, "1000")
@@ -468,8 +568,11 @@ def main() -> None:
     elif ema["total_s"] * factor <= args.em_budget:
         ema_full = measure("em", data, "0")
     else:
-        print(f"  EM keep-all on the whole dir would take ~{ema['total_s'] * factor:.0f}s > --em-budget "
-              f"{args.em_budget:.0f}s: reporting the {sub_runs}-run subset x{factor:g}", flush=True)
+        print(
+            f"  EM keep-all on the whole dir would take ~{ema['total_s'] * factor:.0f}s > --em-budget "
+            f"{args.em_budget:.0f}s: reporting the {sub_runs}-run subset x{factor:g}",
+            flush=True,
+        )
     assert op["points"] == n and ld["points"] == n and opn["points"] == n, (op["points"], ld["points"])
     assert ema["points"] == sub_runs * tags * steps, ema["points"]
     report((runs, tags, steps), op, ld, em, em1k, ema, ema_full, factor, sub_runs, args.em_budget)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.e2e.frontend_harness import chromium, ensure_bundle, run_benchmark, serve  # noqa: E402
+from tests.e2e.frontend_harness import chromium, ensure_bundle, run_benchmark, serve
 
 
 def main() -> int:
@@ -33,10 +33,12 @@ def main() -> int:
     best = min(runs, key=lambda r: r["firstRenderWorkMs"])
     print(f"points held by the view:     {best['heldPoints']:,}")
     for i, r in enumerate(runs, 1):
-        print(f"run {i}: first render {r['firstRenderMs']:7.1f} ms latency, {r['firstRenderWorkMs']:7.1f} ms work"
-              f" (decode+store {r['firstRenderDecodeMs']:.1f} ms) | live update median "
-              f"{r['liveUpdateMedianMs']:5.1f} ms latency, {r['liveUpdateWorkMedianMs']:5.2f} ms work "
-              f"(p95 {r['liveUpdateWorkP95Ms']:.2f} ms)")
+        print(
+            f"run {i}: first render {r['firstRenderMs']:7.1f} ms latency, {r['firstRenderWorkMs']:7.1f} ms work"
+            f" (decode+store {r['firstRenderDecodeMs']:.1f} ms) | live update median "
+            f"{r['liveUpdateMedianMs']:5.1f} ms latency, {r['liveUpdateWorkMedianMs']:5.2f} ms work "
+            f"(p95 {r['liveUpdateWorkP95Ms']:.2f} ms)"
+        )
     print(json.dumps(best, indent=1))
     errors = [e for r in runs for e in r.get("errors", [])]
     if errors:

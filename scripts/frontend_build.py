@@ -24,8 +24,16 @@ def _newest(paths) -> float:
     return max((p.stat().st_mtime for p in paths if p.is_file()), default=0.0)
 
 
-def npm_ci_build(target_name: str, version: str, path: str = "js", bundle: str = "", also: str = "",
-                 build_cmd: str = "build", npm: str = "npm", **_ignored) -> None:
+def npm_ci_build(
+    target_name: str,
+    version: str,
+    path: str = "js",
+    bundle: str = "",
+    also: str = "",
+    build_cmd: str = "build",
+    npm: str = "npm",
+    **_ignored,
+) -> None:
     js = Path(path).resolve()
     out = Path(bundle).resolve()
     if os.environ.get("HATCH_JUPYTER_BUILDER_SKIP_NPM") == "1":
@@ -42,8 +50,10 @@ def npm_ci_build(target_name: str, version: str, path: str = "js", bundle: str =
         if out.is_file():
             log.warning("cellboard: npm not found; using the existing (possibly stale) %s", out)
             return
-        raise RuntimeError(f"cellboard: building from source needs Node.js and npm ({npm!r} not found on PATH) "
-                           f"to build {out}; install Node 20+, or install a wheel or sdist, which carry the bundle")
+        raise RuntimeError(
+            f"cellboard: building from source needs Node.js and npm ({npm!r} not found on PATH) "
+            f"to build {out}; install Node 20+, or install a wheel or sdist, which carry the bundle"
+        )
     lock, installed = js / "package-lock.json", js / "node_modules" / ".package-lock.json"
     if not installed.is_file() or installed.stat().st_mtime < _newest([lock, js / "package.json"]):
         subprocess.run([exe, "ci", "--no-audit", "--no-fund"], cwd=js, check=True)

@@ -21,30 +21,74 @@ from cellboard import fs as cfs
 from cellboard.logdir import LogdirError, open_logdir
 
 BAD_CALLS = [
-    ("bins_huge", lambda w: w.add_histogram("h", [1.0, 2.0], bins=10**9), ValueError,
-     r"bins must be at most 100000 .*got 1000000000"),
-    ("bins_huge_edges", lambda w: w.add_histogram("h", [1.0, 2.0], bins=np.arange(200_002.0)), ValueError,
-     r"bins must give at most 100000 buckets"),
-    ("text_lone_surrogate", lambda w: w.add_text("t", "ok \ud800"), ValueError,
-     r"text_string must be valid Unicode.*'\\ud800' at index 3"),
+    (
+        "bins_huge",
+        lambda w: w.add_histogram("h", [1.0, 2.0], bins=10**9),
+        ValueError,
+        r"bins must be at most 100000 .*got 1000000000",
+    ),
+    (
+        "bins_huge_edges",
+        lambda w: w.add_histogram("h", [1.0, 2.0], bins=np.arange(200_002.0)),
+        ValueError,
+        r"bins must give at most 100000 buckets",
+    ),
+    (
+        "text_lone_surrogate",
+        lambda w: w.add_text("t", "ok \ud800"),
+        ValueError,
+        r"text_string must be valid Unicode.*'\\ud800' at index 3",
+    ),
     ("tag_lone_surrogate", lambda w: w.add_scalar("loss\udcff", 1.0), ValueError, r"tag must be valid Unicode"),
-    ("image_tag_surrogate", lambda w: w.add_image("\ud800", np.zeros((3, 2, 2))), ValueError,
-     r"tag must be valid Unicode"),
-    ("scalars_key_surrogate", lambda w: w.add_scalars("m", {"\ud800": 1.0}), ValueError,
-     r"tag_scalar_dict key must be valid Unicode"),
-    ("hparams_value_surrogate", lambda w: w.add_hparams({"opt": "\ud800"}, {"m": 1.0}), ValueError,
-     r"hparam_dict\['opt'\] must be valid Unicode"),
-    ("hparams_metric_key", lambda w: w.add_hparams({"lr": 0.1}, {3: 1.0}), TypeError,
-     r"metric_dict key must be a non-empty str"),
-    ("audio_channels_last", lambda w: w.add_audio("a", np.zeros((1000, 2))), ValueError,
-     r"snd_tensor must have shape \(L,\) or \(C, L\) with at most 8 channels.*\(1000, 2\).*snd_tensor\.T"),
-    ("walltime_numeric_str", lambda w: w.add_scalar("x", 1.0, 1, walltime="1.5"), TypeError,
-     r"walltime must be a number .*got '1.5'"),
-    ("walltime_str_image", lambda w: w.add_image("i", np.zeros((3, 2, 2)), walltime="1.5"), TypeError,
-     r"walltime must be a number"),
+    (
+        "image_tag_surrogate",
+        lambda w: w.add_image("\ud800", np.zeros((3, 2, 2))),
+        ValueError,
+        r"tag must be valid Unicode",
+    ),
+    (
+        "scalars_key_surrogate",
+        lambda w: w.add_scalars("m", {"\ud800": 1.0}),
+        ValueError,
+        r"tag_scalar_dict key must be valid Unicode",
+    ),
+    (
+        "hparams_value_surrogate",
+        lambda w: w.add_hparams({"opt": "\ud800"}, {"m": 1.0}),
+        ValueError,
+        r"hparam_dict\['opt'\] must be valid Unicode",
+    ),
+    (
+        "hparams_metric_key",
+        lambda w: w.add_hparams({"lr": 0.1}, {3: 1.0}),
+        TypeError,
+        r"metric_dict key must be a non-empty str",
+    ),
+    (
+        "audio_channels_last",
+        lambda w: w.add_audio("a", np.zeros((1000, 2))),
+        ValueError,
+        r"snd_tensor must have shape \(L,\) or \(C, L\) with at most 8 channels.*\(1000, 2\).*snd_tensor\.T",
+    ),
+    (
+        "walltime_numeric_str",
+        lambda w: w.add_scalar("x", 1.0, 1, walltime="1.5"),
+        TypeError,
+        r"walltime must be a number .*got '1.5'",
+    ),
+    (
+        "walltime_str_image",
+        lambda w: w.add_image("i", np.zeros((3, 2, 2)), walltime="1.5"),
+        TypeError,
+        r"walltime must be a number",
+    ),
     ("walltime_bool", lambda w: w.add_scalar("x", 1.0, 1, walltime=True), TypeError, r"walltime must be a number"),
-    ("walltime_nan", lambda w: w.add_scalar("x", 1.0, 1, walltime=float("nan")), ValueError,
-     r"walltime must be a finite number"),
+    (
+        "walltime_nan",
+        lambda w: w.add_scalar("x", 1.0, 1, walltime=float("nan")),
+        ValueError,
+        r"walltime must be a finite number",
+    ),
 ]
 
 
@@ -94,6 +138,7 @@ def test_walltime_numbers_are_still_accepted(tmp_path):
 
 
 # --------------------------------------------------------------------------- paths
+
 
 @pytest.mark.parametrize("name", ["'quoted'", '"dq', "ends'", " spaced "])
 def test_directory_names_with_quotes_open_from_python(tmp_path, name):
@@ -161,8 +206,14 @@ def _magic_output(line: str, capsys) -> str:
     return out.out + out.err
 
 
-@pytest.mark.parametrize("url", [f"s3://{KEY}:{SECRET}@bucket/exp", f"gs://{KEY}:{SECRET}@bucket/exp",
-                                 f"simplecache::s3://{KEY}:{SECRET}@bucket/exp"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"s3://{KEY}:{SECRET}@bucket/exp",
+        f"gs://{KEY}:{SECRET}@bucket/exp",
+        f"simplecache::s3://{KEY}:{SECRET}@bucket/exp",
+    ],
+)
 def test_credentials_in_object_store_urls_are_refused_and_never_shown(url, capsys):
     for call in (cellboard.load, cellboard.SummaryWriter, lambda u: open_logdir(u, follow=False)):
         with pytest.raises(ValueError, match=r"credentials in a (s3|gs):// URL are not supported") as info:
@@ -192,7 +243,7 @@ def test_credentials_in_other_urls_are_redacted_from_errors(capsys):
 
 def test_cellboard_redact():
     cfs._remember_secrets(f"s3://{KEY}:{SECRET}@b/x")
-    shown = cfs.redact(f"Invalid bucket name \"{KEY}:wJalrXUtnFEMI\"")  # what botocore says of such a URL
+    shown = cfs.redact(f'Invalid bucket name "{KEY}:wJalrXUtnFEMI"')  # what botocore says of such a URL
     assert shown.startswith('Invalid bucket name "***') and "EXAMPLE" not in shown and "wJalr" not in shown
     assert cfs.redact("memory://plain/path and s3://bucket/a@b") == "memory://plain/path and s3://bucket/a@b"
 

@@ -92,8 +92,12 @@ def test_hello_resends_everything_from_zero(board_writer):
     board.send_pending()
     cap.messages.clear()
     board._on_msg(board, {"type": "hello"}, [])
-    content = {"entries": {k: [e for c, _ in cap.messages for e in c["entries"].get(k, [])]
-                           for k in ("scalars", "images", "histograms", "text")}}
+    content = {
+        "entries": {
+            k: [e for c, _ in cap.messages for e in c["entries"].get(k, [])]
+            for k in ("scalars", "images", "histograms", "text")
+        }
+    }
     assert [(e["offset"], e["count"]) for e in content["entries"]["scalars"]] == [(0, 50)]
     assert len(content["entries"]["images"]) == 1 and content["entries"]["images"][0]["mime"] == "image/png"
     assert content["entries"]["text"][0]["text"] == "*hi*"
@@ -152,7 +156,7 @@ def test_messages_stay_under_the_size_limit():
         recs.append(ImageRecord(i, 0.0, png, 256, 256))
     board.store.append_records("r", "images", "noise", recs)
     assert len(cap.messages) > 1
-    for content, buffers in cap.messages:
+    for _, buffers in cap.messages:
         assert sum(map(len, buffers)) <= MAX_MESSAGE_BYTES
     assert sorted(e["index"] for c, _ in cap.messages for e in c["entries"].get("images", [])) == list(range(40))
 
@@ -172,8 +176,9 @@ def clock(monkeypatch):
     return c
 
 
-def _log_every_tick(board: Board, clock: Clock, seconds: float, tags: int = 1, per_tick: int = 1,
-                    tick: float = 0.1, start_step: int = 0) -> int:
+def _log_every_tick(
+    board: Board, clock: Clock, seconds: float, tags: int = 1, per_tick: int = 1, tick: float = 0.1, start_step: int = 0
+) -> int:
     """Append ``per_tick`` points to each tag every ``tick`` s of fake time; returns points logged."""
     step = start_step
     for _ in range(round(seconds / tick)):
@@ -282,8 +287,9 @@ def test_purged_records_are_reset_in_the_view():
 
 
 def _entries(cap: Captured, kind: str) -> list[tuple[dict, bytes | None]]:
-    return [(e, bs[e["buffer"]] if "buffer" in e else None)
-            for c, bs in cap.messages for e in c["entries"].get(kind, [])]
+    return [
+        (e, bs[e["buffer"]] if "buffer" in e else None) for c, bs in cap.messages for e in c["entries"].get(kind, [])
+    ]
 
 
 def test_every_record_kind_reaches_the_view(board_writer, tmp_path):
@@ -297,22 +303,34 @@ def test_every_record_kind_reaches_the_view(board_writer, tmp_path):
     w.flush()
     board.send_pending()
 
-    (audio, wav), = _entries(cap, "audio")
+    ((audio, wav),) = _entries(cap, "audio")
     assert (audio["run"], audio["tag"], audio["step"], audio["sample_rate"], audio["mime"]) == (
-        "run", "voice", 3, 8000.0, "audio/wav")
+        "run",
+        "voice",
+        3,
+        8000.0,
+        "audio/wav",
+    )
     assert wav[:4] == b"RIFF" and wav[8:12] == b"WAVE"
 
-    (pr, buf), = _entries(cap, "pr_curves")
+    ((pr, buf),) = _entries(cap, "pr_curves")
     assert pr["thresholds"] == 11 and pr["step"] == 4
     table = np.frombuffer(buf, "<f8").reshape(6, 11)
     expected = cellboard.summaries.pr_curve_counts(labels, preds, 11)
     np.testing.assert_allclose(table, expected.astype(np.float64))
 
-    (cs, none), = _entries(cap, "custom_scalars")
+    ((cs, none),) = _entries(cap, "custom_scalars")
     assert none is None
-    assert cs["layout"] == [{"title": "losses", "closed": False, "charts": [
-        {"title": "both", "multiline": ["loss/.*"]},
-        {"title": "band", "margin": [{"value": "m", "lower": "lo", "upper": "hi"}]}]}]
+    assert cs["layout"] == [
+        {
+            "title": "losses",
+            "closed": False,
+            "charts": [
+                {"title": "both", "multiline": ["loss/.*"]},
+                {"title": "band", "margin": [{"value": "m", "lower": "lo", "upper": "hi"}]},
+            ],
+        }
+    ]
 
     hp = {e["tag"]: e for e, _ in _entries(cap, "hparams")}
     assert hp["_hparams_/session_start_info"]["run"] == "run/trial"
@@ -330,8 +348,9 @@ def test_a_purge_resets_every_record_kind():
     board._on_msg(board, {"type": "hello"}, [])
     board.store.append_records("r", "text", "t", [TextRecord(i, 0.0, f"s{i}") for i in range(4)])
     board.store.append_records("r", "audio", "a", [AudioRecord(i, 0.0, b"RIFF", 8000.0) for i in range(4)])
-    board.store.append_records("r", "pr_curves", "p", [PrCurveRecord(i, 0.0, np.zeros((6, 3), np.float32))
-                                                       for i in range(4)])
+    board.store.append_records(
+        "r", "pr_curves", "p", [PrCurveRecord(i, 0.0, np.zeros((6, 3), np.float32)) for i in range(4)]
+    )
     cap.messages.clear()
     board.store.purge("r", 2)
     content = cap.messages[-1][0]
@@ -346,8 +365,9 @@ def test_notices_reach_the_view_and_clear():
     board._on_msg(board, {"type": "hello"}, [])
     cap.messages.clear()
     board.store.set_notice("runs/b/events.out.tfevents.1", "PermissionError: denied")
-    assert cap.messages[-1][0]["notices"] == [{"source": "runs/b/events.out.tfevents.1",
-                                               "message": "PermissionError: denied"}]
+    assert cap.messages[-1][0]["notices"] == [
+        {"source": "runs/b/events.out.tfevents.1", "message": "PermissionError: denied"}
+    ]
     board.store.set_notice("runs/b/events.out.tfevents.1", None)
     assert cap.messages[-1][0]["notices"] == []
     n = len(cap.messages)
@@ -359,6 +379,7 @@ def test_show_displays_exactly_one_board(tmp_path, monkeypatch):
     import IPython.display
 
     shown = []
+
     class Handle:
         def update(self, *a, **k) -> None:
             pass

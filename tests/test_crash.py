@@ -79,7 +79,8 @@ def test_sigkill_loses_at_most_the_last_drain_interval(tmp_path, seed):
     # ... and everything logged up to DRAIN_INTERVAL before the kill
     assert len(on_disk) >= len(must_have), (
         f"{len(must_have)} points were logged by {cellboard.writer.DRAIN_INTERVAL + JITTER:.2f} s before the kill, "
-        f"only {len(on_disk)} are on disk ({len(logged)} logged in all)")
+        f"only {len(on_disk)} are on disk ({len(logged)} logged in all)"
+    )
 
     # TensorBoard's own reader accepts the file up to its (possibly torn) tail
     acc = legacy_acc(logdir)
@@ -98,14 +99,16 @@ def test_exception_in_the_training_loop_loses_nothing(tmp_path):
             if step == 499:
                 raise RuntimeError("diverged")
     """)
-    proc = subprocess.run([sys.executable, "-c", code, str(tmp_path / "run")], capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "run")], capture_output=True, text=True, timeout=60, check=False
+    )
     assert proc.returncode != 0 and "diverged" in proc.stderr
     assert cellboard.load(tmp_path / "run").scalars(".", "x").steps.tolist() == list(range(500))
 
 
 def test_a_writer_dropped_without_close_writes_its_queue(tmp_path):
     """A function that returns (or raises) without close(): garbage collection writes the rest."""
+
     def train() -> None:
         w = cellboard.SummaryWriter(tmp_path / "run")
         for step in range(50):

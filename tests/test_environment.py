@@ -11,20 +11,23 @@ from cellboard import _environment as env
 from cellboard._environment import detect_host
 
 
-@pytest.mark.parametrize(("environ", "modules", "expected"), [
-    ({}, {}, "terminal"),
-    ({"COLAB_RELEASE_TAG": "release-colab_20250101"}, {}, "colab"),
-    ({"COLAB_GPU": "1"}, {}, "colab"),
-    ({}, {"google.colab": object()}, "colab"),
-    ({"VSCODE_PID": "4242"}, {}, "vscode"),
-    ({"VSCODE_CWD": "/home/u"}, {}, "vscode"),
-    ({}, {"vscode_datascience_helpers": object()}, "vscode"),
-    # a VS Code window on a Colab runtime renders by Colab's rules
-    ({"VSCODE_PID": "1", "COLAB_RELEASE_TAG": "x"}, {}, "colab"),
-    ({"CELLBOARD_HOST": "vscode", "COLAB_GPU": "1"}, {}, "vscode"),
-    ({"CELLBOARD_HOST": "nonsense"}, {}, "terminal"),
-    ({"JPY_PARENT_PID": "1"}, {}, "terminal"),  # no kernel in this process
-])
+@pytest.mark.parametrize(
+    ("environ", "modules", "expected"),
+    [
+        ({}, {}, "terminal"),
+        ({"COLAB_RELEASE_TAG": "release-colab_20250101"}, {}, "colab"),
+        ({"COLAB_GPU": "1"}, {}, "colab"),
+        ({}, {"google.colab": object()}, "colab"),
+        ({"VSCODE_PID": "4242"}, {}, "vscode"),
+        ({"VSCODE_CWD": "/home/u"}, {}, "vscode"),
+        ({}, {"vscode_datascience_helpers": object()}, "vscode"),
+        # a VS Code window on a Colab runtime renders by Colab's rules
+        ({"VSCODE_PID": "1", "COLAB_RELEASE_TAG": "x"}, {}, "colab"),
+        ({"CELLBOARD_HOST": "vscode", "COLAB_GPU": "1"}, {}, "vscode"),
+        ({"CELLBOARD_HOST": "nonsense"}, {}, "terminal"),
+        ({"JPY_PARENT_PID": "1"}, {}, "terminal"),  # no kernel in this process
+    ],
+)
 def test_detect_host(environ, modules, expected):
     assert detect_host(environ, modules) == expected
 
@@ -114,7 +117,7 @@ def test_colab_board_sends_when_the_cell_ends(monkeypatch):
 
     shell = types.SimpleNamespace(events=EventManager(None, available_events))
     monkeypatch.setattr("IPython.get_ipython", lambda: shell)
-    board, sent = _board(monkeypatch, "colab")
+    board, _ = _board(monkeypatch, "colab")
     try:
         board.store.append_scalars("r", "loss", [0], [0.0], [1.0])
         _log_from_thread(board, 2.0)

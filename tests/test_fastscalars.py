@@ -22,8 +22,25 @@ from cellboard.reader import RunReader
 from cellboard.store import Store
 
 # steps at every varint length boundary: 1..10 bytes, and negative (always 10 bytes)
-STEPS = [0, 1, 127, 128, 2**14 - 1, 2**14, 2**21 - 1, 2**21, 2**28, 2**35 - 1, 2**42, 2**49, 2**56,
-         2**63 - 1, -1, -12345, -(2**63)]
+STEPS = [
+    0,
+    1,
+    127,
+    128,
+    2**14 - 1,
+    2**14,
+    2**21 - 1,
+    2**21,
+    2**28,
+    2**35 - 1,
+    2**42,
+    2**49,
+    2**56,
+    2**63 - 1,
+    -1,
+    -12345,
+    -(2**63),
+]
 VALUES = [0.0, -0.0, 1.5, -2.25, 1e-40, 3e38, float("nan"), float("inf"), float("-inf"), 0.1]
 STYLES = [{}, {"new_style": True}, {"new_style": True, "double_precision": True}]
 
@@ -75,19 +92,24 @@ def _write_tbx(logdir):
 def _write_tf2(logdir):
     """TF2 style: tensor scalars, metadata on each tag's first event only."""
     w = EventFileWriter(str(logdir))
-    meta = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
-                                       data_class=summary_pb2.DATA_CLASS_SCALAR)
+    meta = summary_pb2.SummaryMetadata(
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"),
+        data_class=summary_pb2.DATA_CLASS_SCALAR,
+    )
     for i, step in enumerate(STEPS * 2):
-        for tag, dtype, field in (("tf2/aa", types_pb2.DT_FLOAT, "float_val"), ("tf2/bb", types_pb2.DT_DOUBLE,
-                                                                                  "double_val")):
+        for tag, dtype, field in (
+            ("tf2/aa", types_pb2.DT_FLOAT, "float_val"),
+            ("tf2/bb", types_pb2.DT_DOUBLE, "double_val"),
+        ):
             tensor = tensor_pb2.TensorProto(dtype=dtype, **{field: [VALUES[i % len(VALUES)]]})
             value = summary_pb2.Summary.Value(tag=tag, tensor=tensor)
             if i == 0:
                 value.metadata.CopyFrom(meta)
             w.add_event(event_pb2.Event(wall_time=1e9 + i, step=step, summary=summary_pb2.Summary(value=[value])))
         # a tensor that is not a scalar plugin's, same shape as a scalar: must not become a scalar
-        other = summary_pb2.Summary.Value(tag="tf2/other", tensor=tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT,
-                                                                                          float_val=[1.0]))
+        other = summary_pb2.Summary.Value(
+            tag="tf2/other", tensor=tensor_pb2.TensorProto(dtype=types_pb2.DT_FLOAT, float_val=[1.0])
+        )
         if i == 0:
             other.metadata.plugin_data.plugin_name = "custom_plugin"
         w.add_event(event_pb2.Event(wall_time=1e9 + i, step=step, summary=summary_pb2.Summary(value=[other])))
@@ -105,8 +127,11 @@ def logdir(tmp_path_factory):
 
 
 def _record_key(rec):
-    return tuple((f.name, v.tobytes() + str(v.shape).encode() if isinstance(v, np.ndarray) else v)
-                 for f in dataclasses.fields(rec) for v in [getattr(rec, f.name)])
+    return tuple(
+        (f.name, v.tobytes() + str(v.shape).encode() if isinstance(v, np.ndarray) else v)
+        for f in dataclasses.fields(rec)
+        for v in [getattr(rec, f.name)]
+    )
 
 
 def _snapshot(store: Store) -> dict:
@@ -118,8 +143,11 @@ def _snapshot(store: Store) -> dict:
         for tag in tags["scalars"]:
             s = store.scalars(run, tag)
             assert s.steps.dtype == np.int64 and s.wall_times.dtype == np.float64 and s.values.dtype == np.float64
-            out[(run, "scalars", tag)] = (s.steps.tolist(), s.wall_times.view(np.int64).tolist(),
-                                          s.values.view(np.int64).tolist())
+            out[(run, "scalars", tag)] = (
+                s.steps.tolist(),
+                s.wall_times.view(np.int64).tolist(),
+                s.values.view(np.int64).tolist(),
+            )
         for kind in ("images", "histograms", "text", "audio", "pr_curves"):
             for tag in tags[kind]:
                 out[(run, kind, tag)] = [_record_key(r) for r in getattr(store, kind)(run, tag)]

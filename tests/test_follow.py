@@ -56,8 +56,12 @@ def test_follows_another_process_within_a_second(kind, tmp_path):
     script.write_text(WRITER_SCRIPT)
     logdir = tmp_path / "logs"
     logdir.mkdir()
-    proc = subprocess.Popen([sys.executable, str(script), kind, str(logdir / "run"), "5"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), kind, str(logdir / "run"), "5"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     follower = LogdirFollower(str(logdir), reload_interval=0.2).start()
     probe = LogdirFollower(str(logdir))  # an independent reader: what has reached the file
     try:
@@ -65,9 +69,9 @@ def test_follows_another_process_within_a_second(kind, tmp_path):
             line = proc.stdout.readline()
             assert line.startswith(f"{i} "), line
             # tensorboardX's flush() returns before its writer thread wrote: wait for the bytes
-            if wait_for(lambda: probe.poll() >= 0 and n_points(probe.store, "run", "loss") > i, timeout=2):
+            if wait_for(lambda i=i: probe.poll() >= 0 and n_points(probe.store, "run", "loss") > i, timeout=2):
                 on_disk = time.monotonic()
-                assert wait_for(lambda: n_points(follower.store, "run", "loss") > i, timeout=5)
+                assert wait_for(lambda i=i: n_points(follower.store, "run", "loss") > i, timeout=5)
                 assert time.monotonic() - on_disk < 1.0, "a point on disk must show within a second"
             proc.stdin.write("\n")
             proc.stdin.flush()
@@ -210,4 +214,3 @@ def test_follower_survives_a_long_training_log(tmp_path):
 def test_load_raises_for_missing_dir(tmp_path):
     with pytest.raises(FileNotFoundError):
         cellboard.load(tmp_path / "nope")
-

@@ -6,8 +6,11 @@ from cellboard.tfevents import messages as M
 from cellboard.tfevents.records import frame, masked_crc32c, scan_records
 
 # Event{wall_time=1700000000.0, file_version="brain.Event:2"}, framed (peers-and-format.md 3.2)
-GOLDEN = bytes.fromhex("1800000000000000" "a37f4b22" "09000000 40fc54d941 1a0d".replace(" ", "")) \
-    + b"brain.Event:2" + bytes.fromhex("eced8f9d")
+GOLDEN = (
+    bytes.fromhex("1800000000000000a37f4b2209000000 40fc54d941 1a0d".replace(" ", ""))
+    + b"brain.Event:2"
+    + bytes.fromhex("eced8f9d")
+)
 
 
 def test_crc32c_check_value():

@@ -37,6 +37,7 @@ MEMORY_SLACK = 8 << 20  # bytes allowed on top of 2x the file size (interpreter 
 @pytest.fixture(autouse=True)
 def _no_hang():
     """A hang fails the test (SIGALRM interrupts Python and numpy loops) instead of stalling CI."""
+
     def on_alarm(signum, frame):
         raise TimeoutError("reading hung")
 
@@ -48,6 +49,7 @@ def _no_hang():
 
 
 # --------------------------------------------------------------------------- the corpus
+
 
 def _scalar_tensor(tag: str, tensor: bytes, metadata: bool = True) -> bytes:
     meta = M.plugin_metadata("scalars", data_class=M.DATA_CLASS_SCALAR) if metadata else None
@@ -79,12 +81,18 @@ def poison_events() -> list[bytes]:
         _ev(_scalar_tensor("loss", M.tensor(f32, (3,), content=b"\0" * 7))),
         _ev(_scalar_tensor("loss", M.tensor(M.DT_STRING, (), string_val=[b"x"]))),
         _ev(_scalar_tensor("loss", M.tensor(99, (), content=b"\0" * 4))),
-        _ev(_scalar_tensor("loss", f_varint(1, f32) + f_bytes(2, f_bytes(2, f_varint(1, 2**64 - 1)))
-                           + f_bytes(5, b"\0" * 4))),
+        _ev(
+            _scalar_tensor(
+                "loss", f_varint(1, f32) + f_bytes(2, f_bytes(2, f_varint(1, 2**64 - 1))) + f_bytes(5, b"\0" * 4)
+            )
+        ),
         _ev(_scalar_tensor("loss", f_varint(1, M.DT_INT64) + f_bytes(10, b"\xff" * 9))),  # truncated varint
         _ev(_scalar_tensor("loss", f_varint(1, M.DT_INT64) + f_bytes(10, b"\xff" * 11 + b"\x01"))),
-        _ev(_scalar_tensor("loss", f_varint(1, M.DT_INT64) + f_bytes(2, M.tensor_shape((2**20,)))
-                           + f_bytes(10, b"\x01" * 2**12))),
+        _ev(
+            _scalar_tensor(
+                "loss", f_varint(1, M.DT_INT64) + f_bytes(2, M.tensor_shape((2**20,))) + f_bytes(10, b"\x01" * 2**12)
+            )
+        ),
         _ev(M.summary(wrong_wire_value)),
         _ev(M.summary(f_varint(1, 2**40))),  # a Summary.Value that is a varint
         _ev(M.summary(key(1, VARINT) + varint(2**60) + key(2, 5) + b"\0\0\0\0")),  # tag as a varint
@@ -105,8 +113,11 @@ def poison_events() -> list[bytes]:
         _ev(_plugin_tensor("snd", "audio", M.tensor(f32, (1,), content=b"\0" * 4))),
         _ev(_plugin_tensor("_hparams_/session_start_info", "hparams", M.tensor(f32, (0,)), huge_key_session)),
         _ev(_plugin_tensor("_hparams_/session_start_info", "hparams", M.tensor(f32, (0,)), b"\x1a\xff\xff\xff\x0f")),
-        _ev(_plugin_tensor("_hparams_/experiment", "hparams", M.tensor(f32, (0,)),
-                           f_bytes(2, key(4, VARINT) + varint(2**50)))),
+        _ev(
+            _plugin_tensor(
+                "_hparams_/experiment", "hparams", M.tensor(f32, (0,)), f_bytes(2, key(4, VARINT) + varint(2**50))
+            )
+        ),
         _ev(_plugin_tensor("custom_scalars", "custom_scalars", M.tensor(M.DT_STRING, (), string_val=[b"\xff" * 9]))),
         _ev(M.summary(M.value("leg_img", image=key(4, VARINT) + varint(2**40)))),
         _ev(M.summary(M.value("leg_hist", histo=f_bytes(6, b"\0" * 7) + f_bytes(7, b"\0" * 16)))),
@@ -154,6 +165,7 @@ def corpus(tmp_path_factory) -> list[bytes]:
 
 # --------------------------------------------------------------------------- the mutator
 
+
 def _reframe_length(rec: bytes, length: int, fix_crc: bool) -> bytes:
     head = struct.pack("<Q", length)
     crc = struct.pack("<I", masked_crc32c(head)) if fix_crc else rec[8:12]
@@ -186,8 +198,9 @@ def mutate(records: list[bytes], rng: random.Random, poisons: list[bytes]) -> tu
         recs[i] = frame(bytes(payload))
         return b"".join(recs), offsets[i] + 12, f"flip payload of record {i} with CRC"
     if op == 3:  # a lying length, its CRC recomputed or not
-        length = rng.choice([0, 1, len(recs[i]) - 17, len(recs[i]) + 1, 2**31, 2**32 + 5, 2**63, 2**64 - 1,
-                             rng.randrange(2**64)])
+        length = rng.choice(
+            [0, 1, len(recs[i]) - 17, len(recs[i]) + 1, 2**31, 2**32 + 5, 2**63, 2**64 - 1, rng.randrange(2**64)]
+        )
         length = max(0, length)
         fix = rng.random() < 0.5
         recs[i] = _reframe_length(recs[i], length, fix)
@@ -200,15 +213,19 @@ def mutate(records: list[bytes], rng: random.Random, poisons: list[bytes]) -> tu
         recs[i:i] = [frame(rng.choice(poisons)) for _ in range(k)]
         return b"".join(recs), offsets[i], f"{k} poisons at record {i}"
     if op == 6:  # garbage appended: random, zeros, a plausible header claiming a lot
-        tail = rng.choice([
-            rng.randbytes(rng.randint(1, 200)),
-            bytes(rng.randint(1, 5000)),
-            _reframe_length(frame(b"x" * 20), 2**40, True)[:30],
-            frame(rng.randbytes(30))[: rng.randint(1, 40)],
-        ])
+        tail = rng.choice(
+            [
+                rng.randbytes(rng.randint(1, 200)),
+                bytes(rng.randint(1, 5000)),
+                _reframe_length(frame(b"x" * 20), 2**40, True)[:30],
+                frame(rng.randbytes(30))[: rng.randint(1, 40)],
+            ]
+        )
         return whole + tail, len(whole), "garbage appended"
     if op == 7:  # garbage inserted between records (a torn write that was later continued)
-        junk = rng.choice([rng.randbytes(rng.randint(1, 300)), bytes(rng.randint(1, 300)), recs[i][: rng.randint(1, 40)]])
+        junk = rng.choice(
+            [rng.randbytes(rng.randint(1, 300)), bytes(rng.randint(1, 300)), recs[i][: rng.randint(1, 40)]]
+        )
         recs.insert(i, junk)
         return b"".join(recs), offsets[i], "garbage inserted"
     # op 8: two damages
@@ -224,6 +241,7 @@ def mutate(records: list[bytes], rng: random.Random, poisons: list[bytes]) -> tu
 
 
 # --------------------------------------------------------------------------- what a store holds
+
 
 def _value_key(v):
     if isinstance(v, np.ndarray):
@@ -244,11 +262,18 @@ def digest(store) -> dict[tuple[str, str, str], list]:
             for tag in tags:
                 if kind == "scalars":
                     sc = store.scalars(run, tag)
-                    out[(run, kind, tag)] = list(zip(sc.steps.tolist(), sc.wall_times.view(np.uint64).tolist(),
-                                                     sc.values.view(np.uint64).tolist()))
+                    out[(run, kind, tag)] = list(
+                        zip(
+                            sc.steps.tolist(),
+                            sc.wall_times.view(np.uint64).tolist(),
+                            sc.values.view(np.uint64).tolist(),
+                        )
+                    )
                 else:
-                    out[(run, kind, tag)] = [tuple(_value_key(getattr(r, f.name)) for f in dataclasses.fields(r))
-                                             for r in store.records(run, kind, tag)]
+                    out[(run, kind, tag)] = [
+                        tuple(_value_key(getattr(r, f.name)) for f in dataclasses.fields(r))
+                        for r in store.records(run, kind, tag)
+                    ]
     return out
 
 
@@ -276,7 +301,7 @@ def _follow(run_dir, data: bytes, cuts: list[int]) -> tuple[object, list[warning
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         done = 0
-        for cut in cuts + [len(data)]:
+        for cut in [*cuts, len(data)]:
             if cut > done:
                 with open(path, "ab") as f:
                     f.write(data[done:cut])
@@ -296,6 +321,7 @@ def _check_prefix(reference: dict, got: dict, what: str) -> None:
 
 
 # --------------------------------------------------------------------------- the tests
+
 
 def test_fuzzed_files_never_raise_and_keep_every_record_before_the_damage(corpus, tmp_path):
     rng = random.Random(SEED)
@@ -325,7 +351,9 @@ def test_fuzzed_files_never_raise_and_keep_every_record_before_the_damage(corpus
         _check_prefix(ref_cache[len(prefix)], got, label)
         # the follower, reading the same bytes as they are written in a few chunks, agrees
         if case % 2 == 0:
-            cuts = sorted(rng.sample(range(1, len(data)), min(len(data) - 1, rng.randint(1, 4)))) if len(data) > 1 else []
+            cuts = (
+                sorted(rng.sample(range(1, len(data)), min(len(data) - 1, rng.randint(1, 4)))) if len(data) > 1 else []
+            )
             fstore, fcaught = _follow(follow_dir, data, cuts)
             assert not _unexpected(fcaught), (label, _unexpected(fcaught))
             assert digest(fstore) == got, f"{label}: load and the follower disagree (cuts {cuts})"
@@ -399,10 +427,11 @@ def test_hparams_with_a_huge_varint_key_is_corrupt_not_a_huge_allocation(tmp_pat
 
 # --------------------------------------------------------------------------- framing: one rule
 
+
 def _chunked_scan(data: bytes, cuts: list[int]) -> tuple[list[int], list[int]]:
     """Records and corrupt offsets when ``data`` arrives in chunks (as the follower reads)."""
     base, resync, starts, corrupt = 0, False, [], []
-    for cut in cuts + [len(data)]:
+    for cut in [*cuts, len(data)]:
         if cut <= base:
             continue
         scan = scan_records(data[base:cut], base, resync=resync)

@@ -26,8 +26,25 @@ def adversarial(dtype, n=200_000, seed=0):
     e = EDGES.astype(dtype)
     e = e[np.isfinite(e)]
     near = np.concatenate([e, np.nextafter(e, dtype(np.inf)), np.nextafter(e, dtype(-np.inf))])
-    specials = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -np.nan, info.max, -info.max, info.tiny, -info.tiny,
-                         info.smallest_subnormal, -info.smallest_subnormal, 1e-12, -1e-12], dtype)
+    specials = np.array(
+        [
+            0.0,
+            -0.0,
+            np.inf,
+            -np.inf,
+            np.nan,
+            -np.nan,
+            info.max,
+            -info.max,
+            info.tiny,
+            -info.tiny,
+            info.smallest_subnormal,
+            -info.smallest_subnormal,
+            1e-12,
+            -1e-12,
+        ],
+        dtype,
+    )
     k = min(n // 2, near.size)
     x[:k] = rng.choice(near, k)
     x[k : k + specials.size] = specials
@@ -57,13 +74,21 @@ def test_every_edge_and_its_neighbours_float64():
     assert np.array_equal(S.tf_counts(x32)[0], reference(x32)[0])
 
 
-@pytest.mark.parametrize("values", [
-    np.arange(-1000, 1000, dtype=np.int64), np.array([2**62, -(2**62), 3, 0], np.int64),
-    np.arange(300, dtype=np.uint8), np.array([True, False, True]), np.array([1e30, -1e30, 5.0], np.float32),
-    np.array([np.nan, 1.0], np.float32), np.array([-3.0 + 1j, 2.0], np.complex64)[:1].real,
-    np.ones((3, 4, 5), np.float32)[:, ::2],  # non-contiguous
-    np.array([1.0, -2.0, 3.0], ">f4"), np.array([1.0, -2.0, 3.0], ">f8"),  # non-native byte order
-])
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.arange(-1000, 1000, dtype=np.int64),
+        np.array([2**62, -(2**62), 3, 0], np.int64),
+        np.arange(300, dtype=np.uint8),
+        np.array([True, False, True]),
+        np.array([1e30, -1e30, 5.0], np.float32),
+        np.array([np.nan, 1.0], np.float32),
+        np.array([-3.0 + 1j, 2.0], np.complex64)[:1].real,
+        np.ones((3, 4, 5), np.float32)[:, ::2],  # non-contiguous
+        np.array([1.0, -2.0, 3.0], ">f4"),
+        np.array([1.0, -2.0, 3.0], ">f8"),  # non-native byte order
+    ],
+)
 def test_other_dtypes_and_layouts(values):
     counts, mn, mx, num, _, _ = S.tf_counts(np.asarray(values).ravel())
     ref, f = reference(values)
@@ -80,7 +105,7 @@ def test_chunk_boundaries(monkeypatch):
 
 
 def test_no_finite_values():
-    counts, *_, num, total, sq = S.tf_counts(np.array([np.nan, np.inf], np.float32))
+    counts, *_, num, _total, _sq = S.tf_counts(np.array([np.nan, np.inf], np.float32))
     assert num == 0 and counts.sum() == 0
     with pytest.raises(ValueError, match="at least one finite"):
         S.histogram(np.array([np.nan, -np.inf]))
@@ -105,7 +130,10 @@ def test_histogram_proto_matches_reference(max_bins):
 
 # ------------------------------------------------------------------ the device path, on CPU tensors
 
-@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.bool])
+
+@pytest.mark.parametrize(
+    "dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16, torch.int32, torch.bool]
+)
 def test_torch_path_equals_numpy_path(dtype, monkeypatch):
     monkeypatch.setattr(S, "_TORCH_CHUNK", 4099)
     if dtype.is_floating_point:

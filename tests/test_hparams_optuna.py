@@ -51,8 +51,11 @@ def run_study(logdir, n_trials: int = N_TRIALS, seed: int = 0, store=None, on_tr
             for step in range(STEPS):
                 loss = floor + (loss - floor) * 0.6
                 w.add_scalar("train/loss", loss, step)
-        study_writer.add_hparams(trial.params, {"hparam/objective": loss, "hparam/accuracy": 1.0 - loss / 2},
-                                 run_name=f"trial_{trial.number}")
+        study_writer.add_hparams(
+            trial.params,
+            {"hparam/objective": loss, "hparam/accuracy": 1.0 - loss / 2},
+            run_name=f"trial_{trial.number}",
+        )
         study_writer.flush()
         return loss
 
@@ -141,15 +144,26 @@ def test_tensorboards_hparams_plugin_lists_the_sessions(study_dir):
     mux = pem.EventMultiplexer()
     mux.AddRunsFromDirectory(str(logdir))
     mux.Reload()
-    tb = backend_context.Context(base_plugin.TBContext(
-        logdir=str(logdir), multiplexer=mux, data_provider=data_provider.MultiplexerDataProvider(mux, str(logdir))))
+    tb = backend_context.Context(
+        base_plugin.TBContext(
+            logdir=str(logdir), multiplexer=mux, data_provider=data_provider.MultiplexerDataProvider(mux, str(logdir))
+        )
+    )
     rc = context.RequestContext()
     exp = get_experiment.Handler(rc, tb, "", api_pb2.GetExperimentRequest()).run()
     assert {h.name for h in exp.hparam_infos} == {"lr", "layers", "optimizer", "dropout"}
     assert {m.name.tag for m in exp.metric_infos} == {"hparam/objective", "hparam/accuracy"}
 
-    req = api_pb2.ListSessionGroupsRequest(start_index=0, slice_size=100, allowed_statuses=[
-        api_pb2.STATUS_UNKNOWN, api_pb2.STATUS_SUCCESS, api_pb2.STATUS_FAILURE, api_pb2.STATUS_RUNNING])
+    req = api_pb2.ListSessionGroupsRequest(
+        start_index=0,
+        slice_size=100,
+        allowed_statuses=[
+            api_pb2.STATUS_UNKNOWN,
+            api_pb2.STATUS_SUCCESS,
+            api_pb2.STATUS_FAILURE,
+            api_pb2.STATUS_RUNNING,
+        ],
+    )
     for h in exp.hparam_infos:
         req.col_params.add(hparam=h.name)
     for m in exp.metric_infos:

@@ -6,13 +6,30 @@ from cellboard import kinds
 from cellboard.tfevents import messages as M
 
 # The same list is pinned in js/test/protocol.test.ts for the frontend's registry.
-DASHBOARD_ORDER = ["plots", "scalars", "custom_scalars", "images", "audio", "histograms", "text", "pr_curves", "hparams"]
+DASHBOARD_ORDER = [
+    "plots",
+    "scalars",
+    "custom_scalars",
+    "images",
+    "audio",
+    "histograms",
+    "text",
+    "pr_curves",
+    "hparams",
+]
 
 
 def test_registry_names_and_order():
-    assert [k.name for k in kinds.KINDS] == DASHBOARD_ORDER
-    assert kinds.RECORD_KINDS == tuple(n for n in DASHBOARD_ORDER if n != "scalars")
-    assert all(k.entry is not None for k in kinds.KINDS if not k.columnar)
+    assert [k.name for k in kinds.KINDS if k.board] == DASHBOARD_ORDER
+    # kinds the board has no tab for yet: read and stored (cellboard.load), never sent to the board
+    assert "graph" in [k.name for k in kinds.KINDS if not k.board]
+    assert [n for n in kinds.RECORD_KINDS if kinds.BY_NAME[n].board] == [n for n in DASHBOARD_ORDER if n != "scalars"]
+    assert "graph" in kinds.RECORD_KINDS
+    # add_mesh's tensors and add_embedding's projector files: stored and loaded, no board view yet
+    assert {"mesh", "embeddings"} <= {k.name for k in kinds.KINDS if not k.board} and {"mesh", "embeddings"} <= set(
+        kinds.RECORD_KINDS
+    )
+    assert all(k.entry is not None for k in kinds.KINDS if not k.columnar and k.board)  # the board's kinds
 
 
 def test_values_are_routed_by_legacy_field_then_plugin():
@@ -23,6 +40,8 @@ def test_values_are_routed_by_legacy_field_then_plugin():
     for plugin in ("scalars", "images", "histograms", "text", "pr_curves", "hparams", "custom_scalars", "audio"):
         assert kinds.for_value("tensor", plugin).plugins[0] == plugin
     assert kinds.for_value("tensor", "cellboard_plots").name == "plots"
+    assert kinds.for_value("tensor", "mesh").name == "mesh"
+    assert kinds.BY_NAME["embeddings"].plugins == ()  # projector files, never an event value
     assert kinds.for_value("tensor", "graph_run_metadata") is None  # not a kind (yet): skipped, not an error
 
 

@@ -12,9 +12,9 @@ from cellboard import integrations
 
 pytest.importorskip("torch.utils.tensorboard")
 L = pytest.importorskip("lightning.pytorch")
-import torch
-from lightning.pytorch.loggers import TensorBoardLogger
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+import torch  # noqa: E402
+from lightning.pytorch.loggers import TensorBoardLogger  # noqa: E402
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
 
 
 class Tiny(L.LightningModule):
@@ -63,9 +63,17 @@ def _fit(save_dir: str, callbacks=()) -> str:
     y = x.sum(1, keepdim=True)
     data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=16)
     logger = TensorBoardLogger(save_dir=save_dir, name="exp")
-    trainer = L.Trainer(max_epochs=3, logger=logger, log_every_n_steps=1, accelerator="cpu", devices=1,
-                        enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
-                        callbacks=list(callbacks))
+    trainer = L.Trainer(
+        max_epochs=3,
+        logger=logger,
+        log_every_n_steps=1,
+        accelerator="cpu",
+        devices=1,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        callbacks=list(callbacks),
+    )
     trainer.fit(Tiny(), data, data)
     return logger.log_dir
 
@@ -78,9 +86,12 @@ def _tags(log_dir: str) -> dict:
     ea = EventAccumulator(log_dir)
     ea.Reload()
     tags = ea.Tags()
-    return {"scalars": sorted(tags["scalars"]), "tensors": sorted(tags["tensors"]),
-            "hparams": sorted(ea.PluginTagToContent("hparams")), "steps": {
-                t: [e.step for e in ea.Scalars(t)] for t in tags["scalars"]}}
+    return {
+        "scalars": sorted(tags["scalars"]),
+        "tensors": sorted(tags["tensors"]),
+        "hparams": sorted(ea.PluginTagToContent("hparams")),
+        "steps": {t: [e.step for e in ea.Scalars(t)] for t in tags["scalars"]},
+    }
 
 
 def test_lightning_fit_feeds_the_board_live_and_writes_the_same_files(tmp_path, monkeypatch):

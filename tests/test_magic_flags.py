@@ -81,17 +81,20 @@ def test_logdir_spec_names_become_run_prefixes(shell, tmp_path, logdir):
     assert not board.follower.following
 
 
-@pytest.mark.parametrize(("line", "message"), [
-    ("--frobnicate", "unrecognized arguments: --frobnicate"),
-    ("", "a log directory is required"),
-    ("{logdir} --reload-interval -1", "--reload-interval must be a positive number"),
-    ("{logdir} --logdir /elsewhere", "two log directories given"),
-    ("{logdir} --logdir_spec a:/x", "not both"),
-    ("--logdir_spec a:/x,a:/y", "names must be unique"),
-    ("{logdir} --runs '('", "--runs must be a valid regular expression"),
-    ("{logdir} --height abc", "invalid int value"),
-    ("'{logdir}", "No closing quotation"),
-])
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("--frobnicate", "unrecognized arguments: --frobnicate"),
+        ("", "a log directory is required"),
+        ("{logdir} --reload-interval -1", "--reload-interval must be a positive number"),
+        ("{logdir} --logdir /elsewhere", "two log directories given"),
+        ("{logdir} --logdir_spec a:/x", "not both"),
+        ("--logdir_spec a:/x,a:/y", "names must be unique"),
+        ("{logdir} --runs '('", "--runs must be a valid regular expression"),
+        ("{logdir} --height abc", "invalid int value"),
+        ("'{logdir}", "No closing quotation"),
+    ],
+)
 def test_bad_usage_raises_usage_error(shell, logdir, line, message):
     with pytest.raises(UsageError, match=message.replace("(", r"\(")):
         shell.run_line_magic("cellboard", line.format(logdir=logdir))
@@ -99,8 +102,18 @@ def test_bad_usage_raises_usage_error(shell, logdir, line, message):
 
 def test_help_is_the_magics_docstring(shell):
     doc = magics.cellboard_magic.__doc__
-    for flag in ("--logdir", "--logdir_spec", "--reload-interval", "--samples_per_plugin", "--port", "--patch",
-                 "--no-follow", "--runs", "--tags", "--height"):
+    for flag in (
+        "--logdir",
+        "--logdir_spec",
+        "--reload-interval",
+        "--samples_per_plugin",
+        "--port",
+        "--patch",
+        "--no-follow",
+        "--runs",
+        "--tags",
+        "--height",
+    ):
         assert flag in doc
     with capture_output() as out:
         shell.run_line_magic("pinfo", "%cellboard")
@@ -111,8 +124,10 @@ def test_ray_tune_layout_opens_one_run_per_trial(shell, tmp_path):
     """Ray Tune writes ``<exp>/<trial>/events...`` (tensorboardX) with '=' and ',' in trial names."""
     tbx = pytest.importorskip("tensorboardX")
     exp = tmp_path / "ray_results" / "train_fn_2024-01-01_00-00-00"
-    trials = [f"train_fn_3b2e1_0000{i}_{i}_lr={lr:.4f},momentum=0.9000_2024-01-01_00-00-0{i}"
-              for i, lr in enumerate((0.1, 0.01, 0.001))]
+    trials = [
+        f"train_fn_3b2e1_0000{i}_{i}_lr={lr:.4f},momentum=0.9000_2024-01-01_00-00-0{i}"
+        for i, lr in enumerate((0.1, 0.01, 0.001))
+    ]
     for i, trial in enumerate(trials):
         (exp / trial).mkdir(parents=True)
         (exp / trial / "params.json").write_text("{}")

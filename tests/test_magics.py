@@ -63,10 +63,13 @@ def test_line_magic_follows_until_closed(shell, logdir):
     assert not board.follower.following
 
 
-@pytest.mark.parametrize(("path", "message"), [
-    ("{tmp}/missing", "does not exist"),
-    ("{tmp}/file.txt", "is a file, not a log directory"),
-])
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("{tmp}/missing", "does not exist"),
+        ("{tmp}/file.txt", "is a file, not a log directory"),
+    ],
+)
 def test_clear_messages_for_bad_paths(shell, tmp_path, path, message):
     (tmp_path / "file.txt").write_text("x")
     with capture_output() as out:
@@ -102,7 +105,7 @@ def test_cell_magic_follows_from_the_cells_thread_while_the_body_runs(shell, tmp
     logs.mkdir()
     body = f"""
 import time, cellboard
-w = cellboard.SummaryWriter(r"{logs / 'run'}")
+w = cellboard.SummaryWriter(r"{logs / "run"}")
 for i in range(6):
     w.add_scalar("x", float(i), i)
     w.flush()

@@ -51,7 +51,6 @@ def test_quickstart_trains_and_shows_a_board(tmp_path):
     assert len(logs.text("digits-cnn", "test/predictions/text_summary")) == 12
 
 
-
 @pytest.mark.parametrize("name", ["reopen_logs.ipynb", "follow_a_run.ipynb"])
 def test_logdir_notebooks_run_cleanly(name, tmp_path):
     nb = run_notebook(name, tmp_path)
@@ -77,9 +76,27 @@ def test_visdom_notebook_runs_with_only_the_import_changed(tmp_path):
     assert len([o for o in outs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]) == 2
     logs = cellboard.load(tmp_path / "runs" / "visdom")
     wins = windows(logs, "main")
-    assert {"train_loss", "train_vs_test", "sample", "batch", "notes", "tone", "scatter", "scatter_100k", "bar",
-            "heatmap", "heatmap_500", "histogram", "boxplot", "stem", "pie", "surf", "contour", "quiver",
-            "svg"} == set(wins)
+    assert {
+        "train_loss",
+        "train_vs_test",
+        "sample",
+        "batch",
+        "notes",
+        "tone",
+        "scatter",
+        "scatter_100k",
+        "bar",
+        "heatmap",
+        "heatmap_500",
+        "histogram",
+        "boxplot",
+        "stem",
+        "pie",
+        "surf",
+        "contour",
+        "quiver",
+        "svg",
+    } == set(wins)
     assert len(wins["train_loss"]["traces"][0]["x"]) == 100
     assert len(logs.scalars("main", "train_loss/1")) == 100
     assert len(logs.scalars("main", "train_vs_test/test")) == 10

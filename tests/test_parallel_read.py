@@ -35,8 +35,9 @@ def _periodic_file(steps: int, tags: list[str], rng: random.Random) -> bytes:
         for tag in tags:
             out.append(_scalar(tag, rng.random(), step))
         if rng.random() < 0.002:
-            out.append(frame(M.event(WALL, step, summary=M.summary(M.value("odd" * rng.randint(1, 30),
-                                                                             simple_value=1.0)))))
+            out.append(
+                frame(M.event(WALL, step, summary=M.summary(M.value("odd" * rng.randint(1, 30), simple_value=1.0))))
+            )
     return b"".join(out)
 
 
@@ -49,8 +50,15 @@ def _damage(data: bytes, rng: random.Random, hits: int) -> bytes:
 
 
 def _scan_tuple(scan):
-    return (scan.starts.tolist(), scan.lengths.tolist(), scan.end, scan.corrupt_at, scan.resync, scan.wait_for,
-            scan.corrupt_why)
+    return (
+        scan.starts.tolist(),
+        scan.lengths.tolist(),
+        scan.end,
+        scan.corrupt_at,
+        scan.resync,
+        scan.wait_for,
+        scan.corrupt_why,
+    )
 
 
 @pytest.mark.parametrize("seed", range(12))

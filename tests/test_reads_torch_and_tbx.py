@@ -17,14 +17,14 @@ import numpy as np
 import pytest
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2  # noqa: E402
-from tensorboard.summary.writer.event_file_writer import EventFileWriter  # noqa: E402
+import matplotlib.pyplot as plt
+from _tbutil import decode_png, f32, legacy_acc, plugin_acc, same_floats, tb_histogram, tensors
+from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2, types_pb2
+from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
-import cellboard  # noqa: E402
-from cellboard.reader import RunReader  # noqa: E402
-from cellboard.store import Store  # noqa: E402
-from _tbutil import decode_png, f32, legacy_acc, plugin_acc, same_floats, tb_histogram, tensors  # noqa: E402
+import cellboard
+from cellboard.reader import RunReader
+from cellboard.store import Store
 
 WALL = 1_650_000_000.5
 RNG = np.random.default_rng(42)
@@ -41,7 +41,7 @@ def _fake_soundfile(monkeypatch):
     """tensorboardX's add_audio imports ``soundfile``; a stand-in writing 16-bit PCM WAV with ``wave``."""
     mod = types.ModuleType("soundfile")
 
-    def write(f, data, samplerate, format="wav"):  # noqa: A002 - soundfile's signature
+    def write(f, data, samplerate, format="wav"):
         data = np.asarray(data)
         data = data[:, None] if data.ndim == 1 else data
         with wave.open(f, "wb") as w:
@@ -67,8 +67,14 @@ def _log_everything(w, kind):
             w.add_scalar("scalar/new", v, s, walltime=WALL + i, new_style=True)
             w.add_scalar("scalar/double", v, s, walltime=WALL + i, new_style=True, double_precision=True)
         else:  # tensorboardX's only variant: simple_value plus metadata without a plugin name
-            w.add_scalar("scalar/described", v, s, walltime=WALL + i, display_name="Described",
-                         summary_description="a scalar with metadata")
+            w.add_scalar(
+                "scalar/described",
+                v,
+                s,
+                walltime=WALL + i,
+                display_name="Described",
+                summary_description="a scalar with metadata",
+            )
     w.add_scalars("multi/x", {"a": 1.0, "b": 0.1}, 5, walltime=WALL + 10)
     w.add_scalars("multi/x", {"a": 2.0, "b": 0.2}, 6, walltime=WALL + 11)
     w.add_histogram("hist", HIST_VALUES, 7, walltime=WALL + 12)
@@ -96,9 +102,11 @@ def written(request, tmp_path_factory):
         _fake_soundfile(mp)
         if kind == "torch":
             from torch.utils.tensorboard import SummaryWriter
+
             w = SummaryWriter(str(logdir))
         else:
             from tensorboardX import SummaryWriter
+
             w = SummaryWriter(str(logdir))
         _log_everything(w, kind)
         w.close()
@@ -109,8 +117,11 @@ def written(request, tmp_path_factory):
 
 def test_runs_are_every_directory_with_event_files(written):
     kind, logdir, logs = written
-    on_disk = sorted(os.path.relpath(d, logdir).replace(os.sep, "/") for d, _, files in os.walk(logdir)
-                     if any("tfevents" in f for f in files))
+    on_disk = sorted(
+        os.path.relpath(d, logdir).replace(os.sep, "/")
+        for d, _, files in os.walk(logdir)
+        if any("tfevents" in f for f in files)
+    )
     assert logs.runs == on_disk
     subs = {"torch": ["multi_x_a", "multi_x_b"], "tbx": ["multi/x/a", "multi/x/b"]}[kind]
     assert logs.runs == sorted([".", "hp", *subs])
@@ -119,8 +130,9 @@ def test_runs_are_every_directory_with_event_files(written):
 def test_tags_by_kind(written):
     kind, _, logs = written
     tags = logs.tags(".")
-    scalar_tags = ["scalar/double", "scalar/legacy", "scalar/new"] if kind == "torch" else [
-        "scalar/described", "scalar/legacy"]
+    scalar_tags = (
+        ["scalar/double", "scalar/legacy", "scalar/new"] if kind == "torch" else ["scalar/described", "scalar/legacy"]
+    )
     assert tags["scalars"] == scalar_tags
     assert tags["images"] == ["figure", "image", "images"]
     assert tags["histograms"] == ["hist", "hist_auto", "hist_raw"]
@@ -180,8 +192,11 @@ def test_histograms_match_tensorboards_reading(written):
 def test_images_exact(written):
     _, logdir, logs = written
     acc = legacy_acc(logdir)
-    for tag, step, wall, (w, h) in (("image", 10, WALL + 15, (5, 4)), ("images", 11, WALL + 16, (15, 4)),
-                                    ("figure", 12, WALL + 17, (100, 50))):
+    for tag, step, wall, (w, h) in (
+        ("image", 10, WALL + 15, (5, 4)),
+        ("images", 11, WALL + 16, (15, 4)),
+        ("figure", 12, WALL + 17, (100, 50)),
+    ):
         (rec,) = logs.images(".", tag)
         (ev,) = acc.Images(tag)
         assert (rec.step, rec.wall_time, rec.width, rec.height) == (step, wall, w, h)
@@ -235,6 +250,7 @@ def test_hparams_and_their_metrics(written):
 
 # --------------------------------------------------------------------------- TF2-style tensor summaries
 
+
 def _tensor(dtype, shape=(), **fields):
     shp = tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in shape])
     return tensor_pb2.TensorProto(dtype=dtype, tensor_shape=shp, **fields)
@@ -242,8 +258,8 @@ def _tensor(dtype, shape=(), **fields):
 
 def _meta(plugin, data_class, content=b""):
     return summary_pb2.SummaryMetadata(
-        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name=plugin, content=content),
-        data_class=data_class)
+        plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name=plugin, content=content), data_class=data_class
+    )
 
 
 def _tf2_event(tag, step, wall, tensor, metadata=None):
@@ -262,8 +278,10 @@ def _png(arr):
 
 
 TF2_FLOATS = [0.5 + i / 7 for i in range(40)]
-TF2_HIST = [np.array([[0.0, 1.0, 3.0], [1.0, 2.5, 0.0], [2.5, 4.0, 7.0]]),
-            np.array([[-1.0, -0.5, 2.0], [-0.5, 0.25, 5.0]])]
+TF2_HIST = [
+    np.array([[0.0, 1.0, 3.0], [1.0, 2.5, 0.0], [2.5, 4.0, 7.0]]),
+    np.array([[-1.0, -0.5, 2.0], [-0.5, 0.25, 5.0]]),
+]
 TF2_IMGS = [RNG.integers(0, 256, (4, 5, 3), dtype=np.uint8) for _ in range(3)]
 
 
@@ -276,19 +294,47 @@ def _tf2_events():
     for i, v in enumerate(TF2_FLOATS):  # float64 scalar via tensor_content
         meta = _meta("scalars", summary_pb2.DATA_CLASS_SCALAR) if i == 0 else None
         content = np.float64(v / 3).tobytes()
-        evs.append(_tf2_event("tf2/lr", 2 * i - 10, WALL + i, _tensor(types_pb2.DT_DOUBLE,
-                                                                       tensor_content=content), meta))
+        evs.append(
+            _tf2_event("tf2/lr", 2 * i - 10, WALL + i, _tensor(types_pb2.DT_DOUBLE, tensor_content=content), meta)
+        )
     for i, h in enumerate(TF2_HIST):  # [k, 3] float64 histogram
         meta = _meta("histograms", summary_pb2.DATA_CLASS_TENSOR) if i == 0 else None
-        evs.append(_tf2_event("tf2/weights", 100 + i, WALL + 100 + i,
-                              _tensor(types_pb2.DT_DOUBLE, h.shape, tensor_content=h.tobytes()), meta))
+        evs.append(
+            _tf2_event(
+                "tf2/weights",
+                100 + i,
+                WALL + 100 + i,
+                _tensor(types_pb2.DT_DOUBLE, h.shape, tensor_content=h.tobytes()),
+                meta,
+            )
+        )
     blobs = [b"5", b"4"] + [_png(a) for a in TF2_IMGS[:2]]  # two samples at one step
-    evs.append(_tf2_event("tf2/samples", 200, WALL + 200, _tensor(types_pb2.DT_STRING, (4,), string_val=blobs),
-                          _meta("images", summary_pb2.DATA_CLASS_BLOB_SEQUENCE)))
-    evs.append(_tf2_event("tf2/samples", 201, WALL + 201,
-                          _tensor(types_pb2.DT_STRING, (3,), string_val=[b"5", b"4", _png(TF2_IMGS[2])])))
-    evs.append(_tf2_event("tf2/note", 300, WALL + 300, _tensor(types_pb2.DT_STRING, string_val=[b"first"]),
-                          _meta("text", summary_pb2.DATA_CLASS_TENSOR)))
+    evs.append(
+        _tf2_event(
+            "tf2/samples",
+            200,
+            WALL + 200,
+            _tensor(types_pb2.DT_STRING, (4,), string_val=blobs),
+            _meta("images", summary_pb2.DATA_CLASS_BLOB_SEQUENCE),
+        )
+    )
+    evs.append(
+        _tf2_event(
+            "tf2/samples",
+            201,
+            WALL + 201,
+            _tensor(types_pb2.DT_STRING, (3,), string_val=[b"5", b"4", _png(TF2_IMGS[2])]),
+        )
+    )
+    evs.append(
+        _tf2_event(
+            "tf2/note",
+            300,
+            WALL + 300,
+            _tensor(types_pb2.DT_STRING, string_val=[b"first"]),
+            _meta("text", summary_pb2.DATA_CLASS_TENSOR),
+        )
+    )
     evs.append(_tf2_event("tf2/note", 301, WALL + 301, _tensor(types_pb2.DT_STRING, string_val=[b"second"])))
     return evs
 
@@ -311,11 +357,14 @@ def _check_tf2(logs, run="."):
     hists = logs.histograms(run, "tf2/weights")
     assert [(h.step, h.wall_time) for h in hists] == [(100, WALL + 100), (101, WALL + 101)]
     for h, ref in zip(hists, TF2_HIST):
-        assert h.edges.tolist() == ref[:, 0].tolist() + [ref[-1, 1]]
+        assert h.edges.tolist() == [*ref[:, 0].tolist(), ref[-1, 1]]
         assert h.counts.tolist() == ref[:, 2].tolist()
     imgs = logs.images(run, "tf2/samples")
     assert [(r.step, r.wall_time, r.width, r.height) for r in imgs] == [
-        (200, WALL + 200, 5, 4), (200, WALL + 200, 5, 4), (201, WALL + 201, 5, 4)]
+        (200, WALL + 200, 5, 4),
+        (200, WALL + 200, 5, 4),
+        (201, WALL + 201, 5, 4),
+    ]
     for r, a in zip(imgs, TF2_IMGS):
         np.testing.assert_array_equal(decode_png(r.png), a)
     assert [(t.step, t.text) for t in logs.text(run, "tf2/note")] == [(300, "first"), (301, "second")]
@@ -358,8 +407,14 @@ def test_tf1_events_with_several_values_per_summary(tmp_path):
     w = EventFileWriter(str(tmp_path))
     for s in range(5):
         values = [summary_pb2.Summary.Value(tag=f"m{i}", simple_value=s * 10 + i / 4) for i in range(3)]
-        values.append(summary_pb2.Summary.Value(tag="m_hist", histo=summary_pb2.HistogramProto(
-            min=0.0, max=2.0, num=3, sum=3.0, sum_squares=5.0, bucket_limit=[1.0, 2.0], bucket=[1, 2])))
+        values.append(
+            summary_pb2.Summary.Value(
+                tag="m_hist",
+                histo=summary_pb2.HistogramProto(
+                    min=0.0, max=2.0, num=3, sum=3.0, sum_squares=5.0, bucket_limit=[1.0, 2.0], bucket=[1, 2]
+                ),
+            )
+        )
         w.add_event(event_pb2.Event(wall_time=WALL + s, step=s, summary=summary_pb2.Summary(value=values)))
     w.close()
     logs = cellboard.load(tmp_path)

@@ -28,8 +28,11 @@ def _free_port() -> int:
 def s3_server():
     port = _free_port()
     endpoint = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "moto_server"), "-H", "127.0.0.1",
-                             "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -129,8 +132,9 @@ def test_magic_opens_an_s3_url(s3):
 
 
 def test_credentials_are_never_shown(s3, capsys):
-    from cellboard import magics
     from IPython.core.interactiveshell import InteractiveShell
+
+    from cellboard import magics
 
     sh = InteractiveShell.instance()
     magics.load_ipython_extension(sh)

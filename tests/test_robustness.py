@@ -9,21 +9,21 @@ import warnings
 
 import numpy as np
 import pytest
+from _tbutil import decode_png, legacy_acc
 
 import cellboard
+from cellboard import kinds
 from cellboard.reader import RunReader
 from cellboard.store import Store
 from cellboard.tfevents import messages as M
 from cellboard.tfevents.records import CorruptRecordWarning, frame, scan_records
-from _tbutil import decode_png, legacy_acc
 
 WALL = 1_600_000_000.0
 NAME = "events.out.tfevents.1600000000.testhost.1.0"
 
 
 def scalar_event(tag, value, step, wall=None):
-    return M.event(WALL + step if wall is None else wall, step,
-                   summary=M.summary(M.value(tag, simple_value=value)))
+    return M.event(WALL + step if wall is None else wall, step, summary=M.summary(M.value(tag, simple_value=value)))
 
 
 def image_event(tag, step, level):
@@ -74,14 +74,16 @@ def run_with_timeout(fn, seconds=20):
 
 # --------------------------------------------------------------------------- torn tail
 
+
 @pytest.mark.parametrize("where", ["in_length", "in_header_crc", "in_payload", "in_footer_crc"])
 def test_truncated_last_record_is_read_once_completed(tmp_path, where):
     events = [scalar_event("loss", float(i) / 4, i) for i in range(5)] + [image_event("img", 5, 77)]
     src = write_file(str(tmp_path / "src" / NAME), events)
     data = open(src, "rb").read()
     last = record_offsets(data)[-1]
-    cut = {"in_length": last + 3, "in_header_crc": last + 10, "in_payload": last + 30,
-           "in_footer_crc": len(data) - 2}[where]
+    cut = {"in_length": last + 3, "in_header_crc": last + 10, "in_payload": last + 30, "in_footer_crc": len(data) - 2}[
+        where
+    ]
     run_dir = tmp_path / "run"
     run_dir.mkdir()
     target = run_dir / NAME
@@ -125,6 +127,7 @@ def test_records_growing_one_byte_at_a_time(tmp_path):
 
 # --------------------------------------------------------------------------- corruption
 
+
 def _corrupt_payload(data, offset):
     buf = bytearray(data)
     buf[offset + 12 + 3] ^= 0xFF  # a payload byte: the data CRC no longer matches
@@ -137,12 +140,14 @@ def _garbage_with_valid_crc(data, offset):
     return data[:offset] + frame(garbage) + data[offset + 12 + length + 4 :]
 
 
-@pytest.mark.parametrize("corrupt,why", [(_corrupt_payload, "CRC mismatch"),
-                                         (_garbage_with_valid_crc, "bad protobuf")])
+@pytest.mark.parametrize("corrupt,why", [(_corrupt_payload, "CRC mismatch"), (_garbage_with_valid_crc, "bad protobuf")])
 @pytest.mark.parametrize("victim", [2, 6], ids=["scalar", "image"])
 def test_corrupted_record_is_skipped_with_one_warning(tmp_path, corrupt, why, victim):
-    events = ([scalar_event("loss", float(i), i) for i in range(5)]
-              + [image_event("img", 5, 10), image_event("img", 6, 20), image_event("img", 7, 30)])
+    events = [scalar_event("loss", float(i), i) for i in range(5)] + [
+        image_event("img", 5, 10),
+        image_event("img", 6, 20),
+        image_event("img", 7, 30),
+    ]
     path = str(tmp_path / "run" / NAME)
     write_file(path, events)
     data = open(path, "rb").read()
@@ -162,8 +167,7 @@ def test_corrupted_record_is_skipped_with_one_warning(tmp_path, corrupt, why, vi
     assert [r.step for r in logs.images("run", "img")] == [s for s in (5, 6, 7) if s != lost_step]
 
 
-@pytest.mark.parametrize("corrupt,why", [(_corrupt_payload, "CRC mismatch"),
-                                         (_garbage_with_valid_crc, "bad protobuf")])
+@pytest.mark.parametrize("corrupt,why", [(_corrupt_payload, "CRC mismatch"), (_garbage_with_valid_crc, "bad protobuf")])
 def test_corrupted_record_among_many_of_equal_length(tmp_path, corrupt, why):
     """Hundreds of records of one length (CRCs checked in bulk): only the damaged one is lost."""
     path = str(tmp_path / "run" / NAME)
@@ -191,7 +195,7 @@ def test_length_corrupted_to_a_smaller_value_resyncs_at_the_next_record(tmp_path
     with pytest.warns(CorruptRecordWarning, match=f"byte {offset} "):
         logs = run_with_timeout(lambda: cellboard.load(tmp_path))
     # framing is lost at that record only: reading resumes at the next valid record (records.py)
-    assert logs.scalars("run", "a").steps.tolist() == [0, 1, 2, 3, 4] + list(range(6, 20))
+    assert logs.scalars("run", "a").steps.tolist() == [0, 1, 2, 3, 4, *list(range(6, 20))]
 
 
 def test_corrupted_record_warns_once_across_polls(tmp_path):
@@ -226,6 +230,7 @@ def test_corrupted_length_does_not_hang_and_keeps_earlier_records(tmp_path):
 
 # --------------------------------------------------------------------------- empty files and dirs
 
+
 @pytest.mark.parametrize("content", ["empty", "header_only"])
 def test_empty_and_header_only_files(tmp_path, content):
     path = tmp_path / "run" / NAME
@@ -235,8 +240,8 @@ def test_empty_and_header_only_files(tmp_path, content):
         warnings.simplefilter("error")
         logs = run_with_timeout(lambda: cellboard.load(tmp_path))
     assert logs.runs == ["run"]
-    assert logs.tags("run") == {"plots": [], "scalars": [], "custom_scalars": [], "images": [], "histograms": [], "text": [], "audio": [],
-                                "pr_curves": [], "hparams": []}
+    # every kind of the registry, each without tags
+    assert logs.tags("run") == {k.name: [] for k in kinds.KINDS}
 
 
 def test_empty_logdir_and_missing_logdir(tmp_path):
@@ -255,6 +260,7 @@ def test_profile_empty_files_are_not_runs(tmp_path):
 
 
 # --------------------------------------------------------------------------- purges (SessionLog.START)
+
 
 def _purge_expectations(logs, run):
     sc = logs.scalars(run, "loss")
@@ -278,7 +284,7 @@ def _before_and_after():
 
 def test_purge_in_the_middle_of_a_file(tmp_path):
     before, after = _before_and_after()
-    write_file(str(tmp_path / "run" / NAME), before + [start_event(5)] + after)
+    write_file(str(tmp_path / "run" / NAME), [*before, start_event(5), *after])
     logs = cellboard.load(tmp_path)
     _purge_expectations(logs, "run")
     # TensorBoard reads the same file the same way
@@ -290,7 +296,7 @@ def test_purge_in_the_middle_of_a_file(tmp_path):
 def test_purge_across_files(tmp_path):
     before, after = _before_and_after()
     write_file(str(tmp_path / "run" / NAME), before)
-    write_file(str(tmp_path / "run" / NAME.replace("1600000000", "1600000001")), [start_event(5)] + after)
+    write_file(str(tmp_path / "run" / NAME.replace("1600000000", "1600000001")), [start_event(5), *after])
     _purge_expectations(cellboard.load(tmp_path), "run")
 
 

@@ -17,16 +17,8 @@ import numpy as np
 import pytest
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from tensorboard.compat.proto import summary_pb2  # noqa: E402
-from tensorboard.plugins.custom_scalar import layout_pb2  # noqa: E402
-from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2  # noqa: E402
-from tensorboard.plugins.pr_curve import plugin_data_pb2 as pr_plugin_data_pb2  # noqa: E402
-from torch.utils.tensorboard import SummaryWriter as TorchWriter  # noqa: E402
-
-import cellboard  # noqa: E402
-from _tbutil import (  # noqa: E402
+import matplotlib.pyplot as plt
+from _tbutil import (
     decode_png,
     event_files,
     f32,
@@ -37,6 +29,14 @@ from _tbutil import (  # noqa: E402
     tensors,
     wav_frames,
 )
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from tensorboard.compat.proto import summary_pb2
+from tensorboard.plugins.custom_scalar import layout_pb2
+from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
+from tensorboard.plugins.pr_curve import plugin_data_pb2 as pr_plugin_data_pb2
+from torch.utils.tensorboard import SummaryWriter as TorchWriter
+
+import cellboard
 
 WALL = 1_700_000_000.25  # an explicit walltime, exactly representable
 
@@ -56,14 +56,20 @@ def write_torch(logdir, fn):
 
 # --------------------------------------------------------------------------- files
 
+
 def test_file_name_and_first_record_are_tensorboards(tmp_path):
     before = time.time()
     write(tmp_path, lambda w: w.add_scalar("x", 1.0, 1), filename_suffix=".v2")
     after = time.time()
     (path,) = event_files(tmp_path)
     name = os.path.basename(path)
-    pattern = (r"events\.out\.tfevents\.(\d{10})\." + re.escape(socket.gethostname())
-               + r"\." + str(os.getpid()) + r"\.(\d+)\.v2")
+    pattern = (
+        r"events\.out\.tfevents\.(\d{10})\."
+        + re.escape(socket.gethostname())
+        + r"\."
+        + str(os.getpid())
+        + r"\.(\d+)\.v2"
+    )
     m = re.fullmatch(pattern, name)
     assert m, name
     assert int(before) <= int(m.group(1)) <= int(after) + 1
@@ -103,8 +109,7 @@ def test_second_writer_starts_a_new_file_and_never_appends_to_the_old(tmp_path):
     events = raw_events(files[1])
     assert events[0].file_version == "brain.Event:2"
     acc = legacy_acc(tmp_path)
-    assert [(e.step, e.value, e.wall_time) for e in acc.Scalars("loss")] == [
-        (s, float(s), WALL + s) for s in range(5)]
+    assert [(e.step, e.value, e.wall_time) for e in acc.Scalars("loss")] == [(s, float(s), WALL + s) for s in range(5)]
 
 
 def test_logging_after_close_starts_a_new_file(tmp_path):
@@ -163,8 +168,9 @@ SCALAR_CASES = [  # (value, step)
 
 @pytest.mark.parametrize("style", ["legacy", "new_style", "double"])
 def test_scalars_exact_values_steps_walltimes(tmp_path, style):
-    kw = {"legacy": {}, "new_style": {"new_style": True},
-          "double": {"new_style": True, "double_precision": True}}[style]
+    kw = {"legacy": {}, "new_style": {"new_style": True}, "double": {"new_style": True, "double_precision": True}}[
+        style
+    ]
 
     def log(w):
         for i, (v, s) in enumerate(SCALAR_CASES):
@@ -243,7 +249,9 @@ def test_add_scalars_writes_one_sub_run_per_key_like_torch(tmp_path):
         acc = legacy_acc(tmp_path / "ours" / f"loss_train_{key}")
         assert acc.Tags()["scalars"] == ["loss/train"]
         assert [(e.step, e.wall_time, e.value) for e in acc.Scalars("loss/train")] == [
-            (3, WALL, f32(vals[0])), (4, WALL + 1, f32(vals[1]))]
+            (3, WALL, f32(vals[0])),
+            (4, WALL + 1, f32(vals[1])),
+        ]
         assert raw_events(event_files(tmp_path / "ours" / f"loss_train_{key}")[0])[0].file_version == "brain.Event:2"
     # the main run holds no scalars of its own, as with torch
     assert legacy_acc(tmp_path / "ours").Tags()["scalars"] == []
@@ -255,8 +263,11 @@ RNG = np.random.default_rng(1234)
 HIST_VALUES = RNG.normal(size=2000) * 3
 
 
-@pytest.mark.parametrize("bins", ["tensorflow", "auto", "fd", 7, [-9.0, -1.0, 0.0, 0.5, 2.0, 9.0]],
-                         ids=["tensorflow", "auto", "fd", "int", "edges"])
+@pytest.mark.parametrize(
+    "bins",
+    ["tensorflow", "auto", "fd", 7, [-9.0, -1.0, 0.0, 0.5, 2.0, 9.0]],
+    ids=["tensorflow", "auto", "fd", "int", "edges"],
+)
 def test_histograms_equal_torchs(tmp_path, bins):
     def log(w):
         w.add_histogram("h", HIST_VALUES, 5, bins=bins, walltime=WALL)
@@ -319,8 +330,9 @@ def test_histogram_max_bins_caps_the_bucket_count(tmp_path, bins, max_bins):
     assert a[0, 0] == f32(HIST_VALUES.min()) and a[-1, 1] == f32(HIST_VALUES.max())
     np.testing.assert_array_equal(a[1:, 0], a[:-1, 1])  # contiguous buckets
     # the merged inner edges are edges of the unmerged histogram
-    full = np.float32(np.histogram_bin_edges(HIST_VALUES, bins) if bins != "tensorflow"
-                      else cellboard.summaries.tensorflow_bins())
+    full = np.float32(
+        np.histogram_bin_edges(HIST_VALUES, bins) if bins != "tensorflow" else cellboard.summaries.tensorflow_bins()
+    )
     assert set(a[1:, 0].tolist()) <= set(full.tolist())
 
 
@@ -352,6 +364,7 @@ def test_histogram_raw_equals_torchs(tmp_path):
 
 
 # --------------------------------------------------------------------------- images
+
 
 def test_images_all_layouts_decode_to_the_exact_pixels(tmp_path):
     rng = np.random.default_rng(0)
@@ -458,6 +471,7 @@ def test_add_figure_renders_with_agg(tmp_path):
 
 # --------------------------------------------------------------------------- text, hparams, pr curves, audio
 
+
 def test_text(tmp_path):
     def log(w):
         w.add_text("notes", "hello **world**", 1, walltime=WALL)
@@ -469,7 +483,9 @@ def test_text(tmp_path):
     assert acc.SummaryMetadata("notes/text_summary").plugin_data.plugin_name == "text"
     got = tensors(acc, "notes/text_summary")
     assert [(s, w, a.tolist()) for s, w, a in got] == [
-        (1, WALL, [b"hello **world**"]), (2, WALL + 1, ["héllo ✓ 漢字".encode()])]
+        (1, WALL, [b"hello **world**"]),
+        (2, WALL + 1, ["héllo ✓ 漢字".encode()]),
+    ]
 
 
 def test_hparams_parse_with_tensorboards_protos(tmp_path):
@@ -482,8 +498,10 @@ def test_hparams_parse_with_tensorboards_protos(tmp_path):
     acc = plugin_acc(run)
     tags = set(acc.Tags()["tensors"])
     assert {"_hparams_/experiment", "_hparams_/session_start_info", "_hparams_/session_end_info"} <= tags
-    content = {t: plugin_data_pb2.HParamsPluginData.FromString(acc.SummaryMetadata(t).plugin_data.content)
-               for t in ("_hparams_/experiment", "_hparams_/session_start_info", "_hparams_/session_end_info")}
+    content = {
+        t: plugin_data_pb2.HParamsPluginData.FromString(acc.SummaryMetadata(t).plugin_data.content)
+        for t in ("_hparams_/experiment", "_hparams_/session_start_info", "_hparams_/session_end_info")
+    }
     for t in content:
         assert acc.SummaryMetadata(t).plugin_data.plugin_name == "hparams"
 
@@ -518,7 +536,8 @@ def test_hparams_parse_with_tensorboards_protos(tmp_path):
     from tensorboard.plugins.hparams import metadata as hp_metadata
 
     parsed = hp_metadata.parse_session_start_info_plugin_data(
-        acc.SummaryMetadata("_hparams_/session_start_info").plugin_data.content)
+        acc.SummaryMetadata("_hparams_/session_start_info").plugin_data.content
+    )
     assert parsed.hparams["optimizer"].string_value == "adam"
 
 
@@ -545,8 +564,9 @@ def test_pr_curve_equals_torchs(tmp_path, num_thresholds, weighted):
     labels, preds, weights = _pr_inputs()
 
     def log(w):
-        w.add_pr_curve("pr", labels, preds, 4, num_thresholds=num_thresholds,
-                       weights=weights if weighted else None, walltime=WALL)
+        w.add_pr_curve(
+            "pr", labels, preds, 4, num_thresholds=num_thresholds, weights=weights if weighted else None, walltime=WALL
+        )
 
     write(tmp_path / "ours", log)
     write_torch(tmp_path / "torch", log)
@@ -598,7 +618,12 @@ def test_audio_equals_torchs(tmp_path):
     (ev,) = legacy_acc(tmp_path / "ours").Audio("sound")
     (tev,) = legacy_acc(tmp_path / "torch").Audio("sound")
     assert (ev.step, ev.wall_time, ev.sample_rate, ev.length_frames, ev.content_type) == (
-        9, WALL, 16000.0, 4000, "audio/wav")
+        9,
+        WALL,
+        16000.0,
+        4000,
+        "audio/wav",
+    )
     channels, rate, frames = wav_frames(ev.encoded_audio_string)
     assert (channels, rate) == (1, 16000)
     np.testing.assert_array_equal(frames, (np.clip(snd, -1, 1) * 32767).astype("<i2"))
@@ -635,14 +660,16 @@ def test_custom_scalar_chart_helpers(tmp_path):
         w.add_custom_scalars_marginchart(["v", "lo", "hi"], category="c2", title="t2")
 
     write(tmp_path, log)
-    layouts = [layout_pb2.Layout.FromString(a.item())
-               for _, _, a in tensors(plugin_acc(tmp_path), "custom_scalars__config__")]
+    layouts = [
+        layout_pb2.Layout.FromString(a.item()) for _, _, a in tensors(plugin_acc(tmp_path), "custom_scalars__config__")
+    ]
     assert [(lay.category[0].title, lay.category[0].chart[0].title) for lay in layouts] == [("c1", "t1"), ("c2", "t2")]
     assert list(layouts[0].category[0].chart[0].multiline.tag) == ["a", "b"]
     assert layouts[1].category[0].chart[0].margin.series[0].upper == "hi"
 
 
 # --------------------------------------------------------------------------- purge_step
+
 
 def test_purge_step_writes_session_start_and_tensorboard_drops_purged_steps(tmp_path):
     def first(w):
@@ -669,7 +696,8 @@ def test_purge_step_writes_session_start_and_tensorboard_drops_purged_steps(tmp_
 
     acc = legacy_acc(tmp_path)
     assert [(e.step, e.value) for e in acc.Scalars("loss")] == (
-        [(s, float(s)) for s in range(5)] + [(s, 100.0 + s) for s in range(5, 8)])
+        [(s, float(s)) for s in range(5)] + [(s, 100.0 + s) for s in range(5, 8)]
+    )
     imgs = acc.Images("img")
     assert [e.step for e in imgs] == [0, 1, 2, 3, 4, 5, 6, 7]
     assert [int(decode_png(e.encoded_image_string)[0, 0]) for e in imgs] == [0, 1, 2, 3, 4, 105, 106, 107]
@@ -679,21 +707,3 @@ def test_purge_step_writes_session_start_and_tensorboard_drops_purged_steps(tmp_
     assert sc.steps.tolist() == list(range(8))
     assert sc.values.tolist() == [0, 1, 2, 3, 4, 105, 106, 107]
     assert [r.step for r in logs.images(".", "img")] == list(range(8))
-
-
-# --------------------------------------------------------------------------- not yet implemented
-
-@pytest.mark.parametrize("method", ["add_graph", "add_embedding", "add_video", "add_mesh"])
-def test_later_features_raise_not_implemented(tmp_path, method):
-    w = cellboard.SummaryWriter(tmp_path)
-    w.add_scalar("kept", 1.0, 1)
-    import inspect
-
-    params = inspect.signature(getattr(w, method)).parameters.values()
-    required = sum(p.default is inspect.Parameter.empty for p in params)  # torch's signatures
-    with pytest.raises(NotImplementedError, match=method):
-        getattr(w, method)(*(["tag"] * (required - 1)), np.zeros((2, 3)))
-    w.close()
-    acc = legacy_acc(tmp_path)
-    assert [(e.step, e.value) for e in acc.Scalars("kept")] == [(1, 1.0)]
-    assert acc.Tags()["graph"] is False

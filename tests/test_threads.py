@@ -7,9 +7,9 @@ import threading
 import numpy as np
 import pytest
 import torch
+from _tbutil import f32, legacy_acc, plugin_acc, tensors
 
 import cellboard
-from _tbutil import f32, legacy_acc, plugin_acc, tensors
 
 THREADS, PER_THREAD = 8, 5000
 
@@ -55,8 +55,10 @@ def test_eight_threads_one_writer(tmp_path):
 
     acc = legacy_acc(tmp_path)
     events = {t: acc.Scalars(t) for t in tags}
-    check({t: [e.step for e in evs] for t, evs in events.items()},
-          {t: [e.value for e in evs] for t, evs in events.items()})
+    check(
+        {t: [e.step for e in evs] for t, evs in events.items()},
+        {t: [e.value for e in evs] for t, evs in events.items()},
+    )
 
 
 def test_flush_makes_data_readable_without_close(tmp_path):
@@ -178,8 +180,10 @@ def test_unclosed_writer_is_flushed_at_interpreter_exit(tmp_path):
     import subprocess
     import sys
 
-    code = ("import cellboard, sys; w = cellboard.SummaryWriter(sys.argv[1], flush_secs=3600); "
-            "[w.add_scalar('x', float(s), s) for s in range(100)]")
+    code = (
+        "import cellboard, sys; w = cellboard.SummaryWriter(sys.argv[1], flush_secs=3600); "
+        "[w.add_scalar('x', float(s), s) for s in range(100)]"
+    )
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True, timeout=60)
     sc = cellboard.load(tmp_path).scalars(".", "x")
     assert sc.steps.tolist() == list(range(100)) and sc.values.tolist() == [float(s) for s in range(100)]

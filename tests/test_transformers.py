@@ -19,8 +19,8 @@ from cellboard import integrations
 pytest.importorskip("torch.utils.tensorboard")
 transformers = pytest.importorskip("transformers")
 pytest.importorskip("accelerate")
-import torch
-from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+import torch  # noqa: E402
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
 
 
 class RandomTokens(torch.utils.data.Dataset):
@@ -58,20 +58,44 @@ class SeesTheBoard(transformers.TrainerCallback):
 
 def _train(output_dir: str, callbacks=()) -> str:
     torch.manual_seed(0)
-    config = transformers.BertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                                     intermediate_size=64, max_position_embeddings=16, num_labels=2)
+    config = transformers.BertConfig(
+        vocab_size=50,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=16,
+        num_labels=2,
+    )
     model = transformers.BertForSequenceClassification(config)
     logging_dir = os.path.join(output_dir, "tb")
     args = transformers.TrainingArguments(
-        output_dir=output_dir, report_to=["tensorboard"], logging_steps=2, max_steps=8,
-        per_device_train_batch_size=4, per_device_eval_batch_size=8, eval_strategy="steps", eval_steps=4,
-        save_strategy="no", use_cpu=True, disable_tqdm=True, dataloader_num_workers=0, seed=0,
-        **({"logging_dir": logging_dir} if "logging_dir" in transformers.TrainingArguments.__dataclass_fields__
-           else {}))
+        output_dir=output_dir,
+        report_to=["tensorboard"],
+        logging_steps=2,
+        max_steps=8,
+        per_device_train_batch_size=4,
+        per_device_eval_batch_size=8,
+        eval_strategy="steps",
+        eval_steps=4,
+        save_strategy="no",
+        use_cpu=True,
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+        seed=0,
+        **(
+            {"logging_dir": logging_dir} if "logging_dir" in transformers.TrainingArguments.__dataclass_fields__ else {}
+        ),
+    )
     os.environ["TENSORBOARD_LOGGING_DIR"] = logging_dir
     try:
-        trainer = transformers.Trainer(model=model, args=args, train_dataset=RandomTokens(),
-                                       eval_dataset=RandomTokens(8), callbacks=list(callbacks))
+        trainer = transformers.Trainer(
+            model=model,
+            args=args,
+            train_dataset=RandomTokens(),
+            eval_dataset=RandomTokens(8),
+            callbacks=list(callbacks),
+        )
         trainer.train()
     finally:
         del os.environ["TENSORBOARD_LOGGING_DIR"]
@@ -82,8 +106,11 @@ def _tags(log_dir: str) -> dict:
     ea = EventAccumulator(log_dir)
     ea.Reload()
     tags = ea.Tags()
-    return {"scalars": sorted(tags["scalars"]), "tensors": sorted(tags["tensors"]),
-            "steps": {t: [e.step for e in ea.Scalars(t)] for t in tags["scalars"]}}
+    return {
+        "scalars": sorted(tags["scalars"]),
+        "tensors": sorted(tags["tensors"]),
+        "steps": {t: [e.step for e in ea.Scalars(t)] for t in tags["scalars"]},
+    }
 
 
 def test_trainer_feeds_the_board_live_and_writes_the_same_files(tmp_path, monkeypatch):

@@ -198,8 +198,7 @@ def test_background_follower_survives_a_failing_listing(tmp_path, monkeypatch):
     try:
         deadline = time.monotonic() + 10
         # the run appears before its points: wait for the points (no race on a loaded machine)
-        while time.monotonic() < deadline and not (
-                "a" in follower.store.runs and follower.store.tags("a")["scalars"]):
+        while time.monotonic() < deadline and not ("a" in follower.store.runs and follower.store.tags("a")["scalars"]):
             time.sleep(0.02)
         assert follower.following
         assert follower.store.scalars("a", "loss").values.tolist() == [1.0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import numpy as np
@@ -75,8 +76,23 @@ def test_every_plot_type_round_trips(viz, tmp_path):
     viz.flush()
     logs = cellboard.load(tmp_path)
     w = windows(logs, "main")
-    assert set(w) == {"sc", "sc3", "bar", "hm", "hist", "box", "stem", "surf", "ct", "q", "img", "imgs", "txt",
-                      "aud", "svg"}
+    assert set(w) == {
+        "sc",
+        "sc3",
+        "bar",
+        "hm",
+        "hist",
+        "box",
+        "stem",
+        "surf",
+        "ct",
+        "q",
+        "img",
+        "imgs",
+        "txt",
+        "aud",
+        "svg",
+    }
     assert {t["name"]: len(t["x"]) for t in w["sc"]["traces"]}["a"] > 5
     assert "z" in w["sc3"]["traces"][0]
     assert w["hm"]["rows"] == 6 and w["hm"]["data"].size == 36
@@ -112,7 +128,7 @@ def test_bad_input_is_a_value_error_naming_the_argument(viz):
         viz.line(None, win="w", update="remove")
 
 
-@pytest.mark.parametrize("call", ["video", "properties", "embeddings", "graph", "plotlyplot", "mesh", "replay_log"])
+@pytest.mark.parametrize("call", ["properties", "embeddings", "graph", "plotlyplot", "mesh", "replay_log"])
 def test_not_built_raises_naming_the_closest_call(viz, call):
     with pytest.raises(NotImplementedError, match="closest working call"):
         getattr(viz, call)(None)
@@ -166,3 +182,21 @@ def test_plot_records_encode_decode_and_html():
     (back,) = plots.decode(v, plots.PLUGIN, 3, 1.0)
     assert back.op == "set" and back.spec == rec.spec and list(back.data) == [1.0, 2.0]
     assert html_to_markdown("<h2>T</h2><p>a &amp; <i>b</i></p><script>x</script>") == "## T\n\na & *b*\n\nx"
+
+
+def test_video_from_frames_is_an_animated_gif_window(viz, tmp_path):
+    frames = np.random.default_rng(0).random((6, 12, 16, 3))  # L x H x W x C, as Visdom
+    win = viz.video(tensor=frames, win="clip", opts={"fps": 10})
+    assert win == "clip" and viz.win_exists("clip")
+    viz.save([viz.env])
+    logs = cellboard.load(viz.log_root)
+    (rec,) = logs.images(viz.env, "clip")
+    assert rec.png[:4] == b"GIF8" and (rec.width, rec.height) == (16, 12)
+    from PIL import Image
+
+    gif = Image.open(io.BytesIO(rec.png))
+    assert gif.n_frames == 6 and gif.info["duration"] == 100
+    with pytest.raises(ValueError, match="dim"):
+        viz.video(tensor=frames, dim="CxLxHxW")
+    with pytest.raises(NotImplementedError, match="closest working call"):
+        viz.video(videofile="clip.mp4")

@@ -16,8 +16,20 @@ from cellboard import Visdom
 # method -> parameter names after self, as in visdom/__init__.pyi (svg: the implementation's
 # svgstr/svgfile keyword pair, which the stub's two overloads describe)
 STUB = {
-    "__init__": ["server", "endpoint", "port", "base_url", "ipv6", "http_proxy_host", "http_proxy_port", "env",
-                 "send", "raise_exceptions", "use_incoming_socket", "log_to_filename"],
+    "__init__": [
+        "server",
+        "endpoint",
+        "port",
+        "base_url",
+        "ipv6",
+        "http_proxy_host",
+        "http_proxy_port",
+        "env",
+        "send",
+        "raise_exceptions",
+        "use_incoming_socket",
+        "log_to_filename",
+    ],
     "save": ["envs"],
     "close": ["win", "env"],
     "get_window_data": ["win", "env"],
@@ -44,25 +56,43 @@ STUB = {
     "pie": ["X", "win", "env", "opts"],
 }
 # not built: they exist (NotImplementedError naming the closest call), with Visdom's leading parameters
-NOT_BUILT = {"video": ["tensor", "videofile"], "plotlyplot": ["figure"], "properties": ["data"], "mesh": ["X", "Y"],
-             "replay_log": ["log_filename"], "fork_env": ["prev_eid", "eid"], "set_window_data": ["data"]}
+NOT_BUILT = {
+    "plotlyplot": ["figure"],
+    "properties": ["data"],
+    "mesh": ["X", "Y"],
+    "replay_log": ["log_filename"],
+    "fork_env": ["prev_eid", "eid"],
+    "set_window_data": ["data"],
+}
 # defaults that change behaviour (Visdom's implementation)
-DEFAULTS = {("__init__", "env"): "main", ("__init__", "port"): 8097, ("images", "nrow"): 8, ("images", "padding"): 2,
-            ("text", "append"): False, ("line", "X"): None, ("scatter", "Y"): None}
+DEFAULTS = {
+    ("__init__", "env"): "main",
+    ("__init__", "port"): 8097,
+    ("images", "nrow"): 8,
+    ("images", "padding"): 2,
+    ("text", "append"): False,
+    ("line", "X"): None,
+    ("scatter", "Y"): None,
+}
 
 
 def params(fn) -> list[inspect.Parameter]:
-    return [p for p in inspect.signature(fn).parameters.values()
-            if p.name != "self" and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return [
+        p
+        for p in inspect.signature(fn).parameters.values()
+        if p.name != "self" and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
 
 
 @pytest.mark.parametrize("method", sorted(STUB))
 def test_parameters_match_the_stub(method):
     names = [p.name for p in params(getattr(Visdom, method))]
     assert names[: len(STUB[method])] == STUB[method]
-    extra = names[len(STUB[method]):]
+    extra = names[len(STUB[method]) :]
     # anything after the stub's parameters has a default (Visdom's newer ones: username, ...)
-    assert all(p.default is not inspect.Parameter.empty for p in params(getattr(Visdom, method))[len(STUB[method]):]), extra
+    assert all(
+        p.default is not inspect.Parameter.empty for p in params(getattr(Visdom, method))[len(STUB[method]) :]
+    ), extra
     # everything but the data arguments is optional, as in the stub
     required = [p.name for p in params(getattr(Visdom, method)) if p.default is inspect.Parameter.empty]
     assert set(required) <= {"envs", "env", "text", "plot", "img", "tensor", "win", "opts", "X", "Y"}, required

@@ -5,13 +5,35 @@
 //   ?mode=bench            only the 1M-point benchmark widget (window.cellboardHarness.bench())
 //   ?auto=0                do not stream the demo data automatically
 // Everything the tests need is on window.cellboardHarness.
+// Type-checked (`npm run typecheck`, harness/tsconfig.json) against the widget's source types.
+// @ts-check
 
-import widget from "../../python_pkg/cellboard/static/widget.js";
+/**
+ * What src/widget.ts exports, as the harness calls it (a FakeModel where anywidget passes its model).
+ * @typedef {{
+ *   initialize(props: { model: FakeModel }): () => void,
+ *   render(props: { model: FakeModel, el: HTMLElement }): () => void,
+ * }} Widget
+ */
+
+// The bundle is a build output, absent until `npm run build`: loaded by URL, typed above.
+const BUNDLE = "../../python_pkg/cellboard/static/widget.js";
+/** @type {Widget} */
+const widget = (await import(BUNDLE)).default;
 
 const params = new URLSearchParams(location.search);
 const theme = params.get("theme");
 if (theme === "light") document.body.classList.add("jp-light");
 if (theme === "dark") document.body.classList.add("jp-dark");
+
+/**
+ * @typedef {{
+ *   phase: string, renders: number, feedStart: number, feedEnd: number, allPainted: number,
+ *   longtasks: { start: number, ms: number, phase: string }[],
+ *   inputs: { what: string, label: string, phase: string, ms: number }[],
+ *   renderMs?: number[], msgMs?: number[], result?: Record<string, unknown>,
+ * }} BigBenchState
+ */
 
 // ---------------------------------------------------------------- fake anywidget model
 
@@ -252,7 +274,7 @@ function makeText() {
         ? `Sanitizer check: <script>window.__xss = 1</script> <img src=x onerror="window.__xss = 2"> [click](javascript:window.__xss=3) **done**`
         : `> Finished in ${12 + ri} min. Final loss ${(0.2 + ri * 0.03).toFixed(3)}.`,
     ];
-    docs.forEach((text, k) => out.push({ run, tag: "notes/text_summary", index: k, step: k * 450, wall: T0 + k * 360, text }));
+    docs.forEach((text, k) => void out.push({ run, tag: "notes/text_summary", index: k, step: k * 450, wall: T0 + k * 360, text }));
   });
   return out;
 }
@@ -371,12 +393,12 @@ const nextEvent = (el, name) => new Promise((res) => el.addEventListener(name, (
 
 /** 10 runs x 100k steps of one tag as one delta; then live appends of 10 points to each series. */
 export async function bench({ runs = 10, steps = 100_000, updates = 40 } = {}) {
-  const host = document.getElementById("out");
+  const host = byId("out");
   const el = document.createElement("div");
   host.replaceChildren(el);
   const model = new FakeModel({ smoothing: 0.6, x_axis: "step", log_y: false, tag_filter: "", run_filter: "", height: 520, title: "1M points" });
   const cleanup = mount(model, el);
-  await new Promise((r) => requestAnimationFrame(() => r())); // mounted, empty board drawn
+  await new Promise((r) => requestAnimationFrame(() => r(undefined))); // mounted, empty board drawn
   const names = Array.from({ length: runs }, (_, i) => `run_${String(i).padStart(2, "0")}`);
   const r = rng(1);
   const cols = names.map((_, ri) => {
@@ -475,12 +497,14 @@ export function parseStream(ab) {
  * the event's timestamp to the first paint after the board's redraw that follows it, with no
  * redraw work left). Interactions are driven from outside (Playwright) while this runs;
  * `window.__bigBench.phase` says whether data is still arriving.
+ * @param {{ url: string, intervalMs?: number, height?: number, smoothing?: number }} options
  */
-export async function bigBench({ url, intervalMs = 0, height = 560, smoothing = 0.6 } = {}) {
+export async function bigBench({ url, intervalMs = 0, height = 560, smoothing = 0.6 }) {
+  /** @type {BigBenchState} */
   const state = { phase: "loading", longtasks: [], inputs: [], renders: 0, feedStart: 0, feedEnd: 0, allPainted: 0 };
   window.__bigBench = state;
   const messages = parseStream(await (await fetch(url)).arrayBuffer());
-  const host = document.getElementById("out");
+  const host = byId("out");
   const el = document.createElement("div");
   host.replaceChildren(el);
   const model = new FakeModel({ smoothing, x_axis: "step", log_y: false, tag_filter: "", run_filter: "", height, title: "big directory" });
@@ -504,7 +528,8 @@ export async function bigBench({ url, intervalMs = 0, height = 560, smoothing = 
   };
   el.addEventListener("keydown", onInput("key"), true);
   el.addEventListener("click", onInput("click"), true);
-  el.addEventListener("cellboard:render", (e) => {
+  el.addEventListener("cellboard:render", (/** @type {Event} */ ev) => {
+    const e = /** @type {CustomEvent<{ ms?: number, pending?: boolean } | undefined>} */ (ev);
     state.renders++;
     (state.renderMs ??= []).push(Math.round(e.detail?.ms ?? 0));
     if (e.detail?.pending) return;
@@ -558,8 +583,15 @@ export async function bigBench({ url, intervalMs = 0, height = 560, smoothing = 
 
 // ---------------------------------------------------------------- page setup
 
+/** @param {string} id */
+function byId(id) {
+  const el = document.getElementById(id);
+  if (!el) throw new Error(`harness: #${id} is missing from the page`);
+  return el;
+}
+
 async function main() {
-  const log = (s) => { document.getElementById("log").textContent += `${s}\n`; };
+  const log = (s) => { byId("log").textContent += `${s}\n`; };
   const api = { FakeModel, FakeKernel, mount, bench, bigBench, expectedTotals, ready: false };
   window.cellboardHarness = api;
   if (params.get("mode") === "bench") {
@@ -567,7 +599,7 @@ async function main() {
     return;
   }
   const data = { scalars: makeScalars(), images: await makeImages(), histograms: makeHistograms(), text: makeText() };
-  const el = document.getElementById("out");
+  const el = byId("out");
   const model = new FakeModel({ smoothing: 0.6, x_axis: "step", log_y: false, tag_filter: "", run_filter: "", height: 640, title: "cellboard harness" });
   const kernel = new FakeKernel(model, data);
   api.model = model;
@@ -586,5 +618,5 @@ async function main() {
 
 main().catch((err) => {
   console.error(err);
-  document.getElementById("log").textContent = `harness failed: ${err?.stack ?? err}`;
+  byId("log").textContent = `harness failed: ${err?.stack ?? err}`;
 });

@@ -15,6 +15,15 @@ export interface Notice {
   message: string;
 }
 
+/** How far the first read of a log directory has got (Python's `progress` field). */
+export interface LoadProgress {
+  runsRead: number;
+  runs: number;
+  bytesRead: number;
+  bytes: number;
+  loading: boolean;
+}
+
 /** A (kind, run, tag) whose history was rewritten (a purge): cleared before this delta's entries. */
 export interface ResetEntry {
   kind: string;
@@ -30,6 +39,8 @@ export interface Delta {
   reset: ResetEntry[];
   /** The whole current notice list when the message has one (it replaces the held one), else null. */
   notices: Notice[] | null;
+  /** Loading progress when the message has it, else null. */
+  progress: LoadProgress | null;
   errors: string[];
 }
 
@@ -67,6 +78,12 @@ function decodeNotice(e: Obj): Notice {
   return { source: source ?? "", message: msg ?? "" };
 }
 
+function decodeProgress(e: unknown): LoadProgress | null {
+  if (!isObj(e)) return null;
+  const n = (x: unknown) => (typeof x === "number" && Number.isFinite(x) && x >= 0 ? x : 0);
+  return { runsRead: n(e.runs_read), runs: n(e.runs), bytesRead: n(e.bytes_read), bytes: n(e.bytes), loading: e.loading === true };
+}
+
 export function decodeDelta(content: Obj, buffers: readonly WireBuffer[] = [], kinds: readonly AnyKind[] = KINDS): Delta {
   const errors: string[] = [];
   const bufs = new Buffers(buffers);
@@ -74,6 +91,7 @@ export function decodeDelta(content: Obj, buffers: readonly WireBuffer[] = [], k
   const entries = new Map<string, Entry[]>();
   const wire = isObj(content.entries) ? content.entries : {};
   for (const kind of kinds) {
+    // biome-ignore lint/suspicious/noPrototypeBuiltins: Object.hasOwn is ES2022; the bundle targets ES2020
     if (!Object.prototype.hasOwnProperty.call(wire, kind.name)) continue;
     entries.set(kind.name, decodeList(wire[kind.name], (e) => kind.decode(e, bufs), errors, kind.name));
   }
@@ -84,6 +102,7 @@ export function decodeDelta(content: Obj, buffers: readonly WireBuffer[] = [], k
     entries,
     reset: decodeList(content.reset, decodeReset, errors, "reset").filter((r) => known.has(r.kind)),
     notices: Array.isArray(content.notices) ? decodeList(content.notices, decodeNotice, errors, "notice") : null,
+    progress: decodeProgress(content.progress),
     errors,
   };
 }

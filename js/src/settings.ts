@@ -2,6 +2,8 @@
 // written back with model.set + model.save_changes, and followed on change:* events.
 // Per-view options of one kind (e.g. the histogram mode) live in that kind's panel instead.
 
+import type { AnyModel as AnyWidgetModel } from "@anywidget/types";
+
 export type XAxis = "step" | "relative" | "wall";
 
 export interface Settings {
@@ -17,15 +19,9 @@ export interface Settings {
 export const SYNCED = ["smoothing", "x_axis", "log_y", "tag_filter", "run_filter", "height", "title"] as const;
 export type SyncedName = (typeof SYNCED)[number];
 
-/** The subset of the anywidget model API the board uses. */
-export interface AnyModel {
-  get(name: string): unknown;
-  set(name: string, value: unknown): void;
-  save_changes(): void;
-  on(name: string, cb: (...args: any[]) => void): void;
-  off(name?: string | null, cb?: ((...args: any[]) => void) | null): void;
-  send(content: unknown, callbacks?: unknown, buffers?: ArrayBuffer[] | ArrayBufferView[]): void;
-}
+/** The Board's model, as anywidget types it. Trait values come from Python and are checked where
+ * they are read (`coerce`), so they are `unknown` here, not `Settings`' types. */
+export type AnyModel = AnyWidgetModel<Record<SyncedName | "layout", unknown>>;
 
 function coerce(name: SyncedName, v: unknown): Settings[SyncedName] | undefined {
   switch (name) {

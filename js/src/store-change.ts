@@ -4,11 +4,13 @@ export interface StoreChange {
   runs: boolean;
   /** The notice list was replaced by a different one. */
   notices: boolean;
+  /** Loading progress changed. */
+  progress: boolean;
   /** seriesKey(run, tag) of what changed, by kind name (kinds without changes are absent). */
   kinds: Map<string, Set<string>>;
 }
 
-export const emptyChange = (): StoreChange => ({ runs: false, notices: false, kinds: new Map() });
+export const emptyChange = (): StoreChange => ({ runs: false, notices: false, progress: false, kinds: new Map() });
 
 const NONE: ReadonlySet<string> = new Set();
 

@@ -6,7 +6,7 @@
 
 import { KINDS } from "./kinds";
 import { seriesKey, type AnyKind, type KindModule, type Slice, type SliceHost } from "./kinds/types";
-import { decodeMessage, type Delta, type Notice, type WireBuffer } from "./protocol";
+import { decodeMessage, type Delta, type LoadProgress, type Notice, type WireBuffer } from "./protocol";
 import { emptyChange, type StoreChange } from "./store-change";
 
 export { seriesKey } from "./kinds/types";
@@ -30,6 +30,8 @@ export class BoardStore {
   runOrder = new Map<string, number>();
   /** What could not be read (files, runs, URLs), as last sent by Python. */
   notices: readonly Notice[] = [];
+  /** How far the first read of a log directory has got (null: not reading a directory). */
+  progress: LoadProgress | null = null;
   lastSeq = -1;
   /**
    * This store holds everything Python sent up to `lastSeq`: it saw message 1, or a whole sync
@@ -52,6 +54,7 @@ export class BoardStore {
   }
 
   /** One kind's data, typed by its module (`store.slice(scalars).series`). */
+  // biome-ignore lint/suspicious/noExplicitAny: the slice's own entry type is the kind's, whichever it is
   slice<S extends Slice<any>>(kind: Pick<KindModule<any, S>, "name" | "createSlice">): S {
     let s = this.slices.get(kind.name);
     if (!s) {
@@ -163,6 +166,10 @@ export class BoardStore {
       if (keys.size) for (const k of keys) changedOf(kind.name).add(k);
     }
     for (const [name, keys] of change.kinds) if (!keys.size) change.kinds.delete(name);
+    if (delta.progress) {
+      this.progress = delta.progress;
+      change.progress = true;
+    }
     if (delta.notices) {
       change.notices = !sameNotices(this.notices, delta.notices);
       this.notices = delta.notices;

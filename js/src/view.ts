@@ -9,6 +9,7 @@ import {
 } from "./settings";
 import type { BoardStore, StoreChange } from "./store";
 import { h, makeFilter } from "./ui/dom";
+import { fmtBytes, fmtInt } from "./ui/format";
 import { NoticeBanner } from "./ui/notices";
 import { RunList } from "./ui/run-list";
 import { assignColors, PALETTE_DARK, PALETTE_LIGHT } from "./ui/palette";
@@ -56,6 +57,8 @@ export class BoardView {
   private readonly titleEl = h("span", { class: "cb-title" });
   private readonly tabsEl = h("div", { class: "cb-tabs", role: "tablist", style: "display:flex" });
   private readonly summaryEl = h("span", { class: "cb-summary" });
+  /** A thin bar under the header while a log directory loads. */
+  private readonly progressEl = h("div", { class: "cb-progress", style: "display:none" });
   private readonly notices = new NoticeBanner();
   private readonly sidebar = h("div", { class: "cb-sidebar" });
   private readonly settingsHost = h("div", { class: "cb-settings-host" });
@@ -76,16 +79,15 @@ export class BoardView {
   constructor(private readonly model: AnyModel, private readonly el: HTMLElement, private readonly store: BoardStore) {
     injectCss(el.ownerDocument ?? document);
     this.settings = readSettings(model);
-    const self = this;
     this.ctx = {
       store,
       settings: this.settings,
-      theme: () => self.currentTheme(),
-      runShown: (run) => self.runFilter.test(run) && !self.disabledRuns.has(run),
-      runColor: (run) => self.runColor(run),
-      tagShown: (tag) => self.tagFilter.test(tag),
-      requestFlush: () => self.requestFlush(),
-      setSetting: (name, value, save = true) => self.setSetting(name, value, save),
+      theme: () => this.currentTheme(),
+      runShown: (run) => this.runFilter.test(run) && !this.disabledRuns.has(run),
+      runColor: (run) => this.runColor(run),
+      tagShown: (tag) => this.tagFilter.test(tag),
+      requestFlush: () => this.requestFlush(),
+      setSetting: (name, value, save = true) => this.setSetting(name, value, save),
     };
     this.runList = new RunList({
       runColor: (run) => this.ctx.runColor(run),
@@ -108,7 +110,7 @@ export class BoardView {
       panel.el.style.display = "none";
       this.tabs.set(kind.name, { kind, panel, button, scrollTop: 0 });
     }
-    const header = h("div", { class: "cb-header" }, this.titleEl, this.tabsEl, this.summaryEl);
+    const header = h("div", { class: "cb-header" }, this.titleEl, this.tabsEl, this.summaryEl, this.progressEl);
 
     // sidebar: runs, then the active tab's settings
     this.runFilterInput = h("input", { class: "cb-input cb-grow", type: "search", placeholder: "Filter runs (regex)", "aria-label": "Filter runs" });
@@ -206,6 +208,7 @@ export class BoardView {
   private onStoreChange(c: StoreChange) {
     this.updateHooks();
     if (c.notices) this.noticesDirty = true;
+    if (c.progress) this.requestFlush();
     if (c.runs) {
       this.runsDirty = true;
       this.markAll();
@@ -350,6 +353,9 @@ export class BoardView {
     const set = (k: string, v: string) => { if (ds[k] !== v) ds[k] = v; };
     set("runs", this.store.runs.join(","));
     set("noticeCount", String(this.store.notices.length));
+    const p = this.store.progress;
+    set("loading", p?.loading ? "1" : "0");
+    if (p) set("runsRead", String(p.runsRead));
     for (const t of this.tabs.values()) {
       const hooks = t.kind.hooks?.(this.store);
       if (hooks) for (const k in hooks) set(k, hooks[k]);
@@ -391,7 +397,15 @@ export class BoardView {
       const s = t.kind.summary?.(this.store);
       if (s) parts.push(s);
     }
+    const p = this.store.progress;
+    if (p?.loading && p.runs > 0) {
+      // a big directory loads in the background: say how far it has got
+      parts.unshift(`loading ${fmtInt(p.runsRead)}/${fmtInt(p.runs)} runs, ${fmtBytes(p.bytesRead)} of ${fmtBytes(p.bytes)}`);
+    }
     this.summaryEl.textContent = parts.join(" · ");
+    const frac = p?.loading && p.bytes > 0 ? Math.min(1, p.bytesRead / p.bytes) : null;
+    this.progressEl.style.display = frac === null ? "none" : "";
+    if (frac !== null) this.progressEl.style.width = `${(100 * frac).toFixed(1)}%`;
 
     if (this.noticesDirty) {
       this.noticesDirty = false;

@@ -44,7 +44,7 @@ function pcm16(channels: number[][]): Uint8Array {
   const out = new Uint8Array(frames * channels.length * 2);
   const dv = new DataView(out.buffer);
   for (let i = 0; i < frames; i++) {
-    channels.forEach((c, ch) => dv.setInt16((i * channels.length + ch) * 2, Math.round(Math.max(-1, Math.min(1, c[i])) * 32767), true));
+    channels.forEach((c, ch) => void dv.setInt16((i * channels.length + ch) * 2, Math.round(Math.max(-1, Math.min(1, c[i])) * 32767), true));
   }
   return out;
 }

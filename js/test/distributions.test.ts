@@ -29,7 +29,7 @@ function tolerance(edges: number[], x: number): number {
 
 function expectClose(got: ArrayLike<number>, want: number[], digits = 9) {
   expect(got.length).toBe(want.length);
-  want.forEach((w, i) => expect(got[i], `value ${i}`).toBeCloseTo(w, digits));
+  want.forEach((w, i) => void expect(got[i], `value ${i}`).toBeCloseTo(w, digits));
 }
 
 describe("percentiles of a histogram (TensorBoard's compressor)", () => {
@@ -103,7 +103,7 @@ describe("percentiles of a histogram (TensorBoard's compressor)", () => {
     for (const c of [normal, tf]) {
       const v = compressHistogram(c.edges, c.counts);
       expectClose(v, c.tb, 6);
-      c.np.forEach((x, i) => expect(Math.abs(v[i] - x), `percentile ${PCT[i]}`).toBeLessThanOrEqual(tolerance(c.edges, x)));
+      c.np.forEach((x, i) => void expect(Math.abs(v[i] - x), `percentile ${PCT[i]}`).toBeLessThanOrEqual(tolerance(c.edges, x)));
     }
   });
 

@@ -2,7 +2,7 @@
 export function f64View(values: number[], pad = 3): DataView {
   const ab = new ArrayBuffer(pad + values.length * 8 + 5);
   const dv = new DataView(ab, pad, values.length * 8);
-  values.forEach((v, i) => dv.setFloat64(i * 8, v, true));
+  values.forEach((v, i) => void dv.setFloat64(i * 8, v, true));
   return dv;
 }
 

@@ -53,7 +53,7 @@ describe("hparams entries", () => {
     const { sessions, experiments } = gather(slice);
     const model = buildModel(sessions, experiments, (run, tag) => {
       const s = store.slice(scalars).get(run, tag);
-      return s && s.length ? { value: s.values[s.length - 1], step: s.steps[s.length - 1] } : undefined;
+      return s?.length ? { value: s.values[s.length - 1], step: s.steps[s.length - 1] } : undefined;
     });
     expect(model.sessions.map((s) => s.run)).toEqual(["trial_0", "trial_1"]);
     expect(model.columns.map((c) => [c.key, c.type])).toEqual([["h:lr", "number"], ["h:opt", "category"], ["m:hparam/acc", "number"]]);

@@ -301,3 +301,20 @@ describe("completeness (sent in hello)", () => {
     expect(store.complete).toBe(false);
   });
 });
+
+describe("loading progress", () => {
+  it("keeps the latest progress and reports the change", () => {
+    const { store } = newStore();
+    const changes: boolean[] = [];
+    store.subscribe((c) => changes.push(c.progress));
+    store.handleMessage({ type: "delta", seq: 1, runs: [], entries: {},
+      progress: { runs_read: 3, runs: 10, bytes_read: 1000, bytes: 5000, loading: true } }, []);
+    expect(store.progress).toEqual({ runsRead: 3, runs: 10, bytesRead: 1000, bytes: 5000, loading: true });
+    store.handleMessage({ type: "delta", seq: 2, runs: [], entries: {} }, []);
+    expect(store.progress?.runsRead).toBe(3); // absent: unchanged
+    store.handleMessage({ type: "delta", seq: 3, runs: [], entries: {},
+      progress: { runs_read: 10, runs: 10, bytes_read: 5000, bytes: 5000, loading: false } }, []);
+    expect(store.progress?.loading).toBe(false);
+    expect(changes).toEqual([true, false, true]);
+  });
+});

@@ -5,15 +5,30 @@ store; ``load`` reads any log directory (cellboard, torch, tensorboardX, TensorF
 """
 
 from .integrations import patch, unpatch
-from .logdir import open_logdir as open  # noqa: A001 - cellboard.open(logdir), like the magic
+from .logdir import open_logdir as open
 from .magics import load_ipython_extension
 from .reader import load
 from .store import Scalars, Store
+from .summary import ModelSummary, summary
 from .visdom import Visdom
 from .writer import SummaryWriter
 
 __version__ = "0.1.0"
-__all__ = ["Board", "Scalars", "Store", "SummaryWriter", "Visdom", "__version__", "load", "load_ipython_extension", "open", "patch", "unpatch"]
+__all__ = [
+    "Board",
+    "ModelSummary",
+    "Scalars",
+    "Store",
+    "SummaryWriter",
+    "Visdom",
+    "__version__",
+    "load",
+    "load_ipython_extension",
+    "open",
+    "patch",
+    "summary",
+    "unpatch",
+]
 
 
 def __getattr__(name: str):

@@ -75,9 +75,11 @@ def on_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
-COLAB_FOLLOW_HINT = ("cellboard: Colab shows widget updates only from the running cell's own thread, so this "
-                     "board will not update while following in the background; put %%cellboard LOGDIR on the "
-                     "first line of the cell that trains instead.")
+COLAB_FOLLOW_HINT = (
+    "cellboard: Colab shows widget updates only from the running cell's own thread, so this "
+    "board will not update while following in the background; put %%cellboard LOGDIR on the "
+    "first line of the cell that trains instead."
+)
 
 
 def background_follow_hint(host_name: str | None = None) -> str | None:

@@ -117,7 +117,7 @@ def locate(rec: bytes) -> Layout | None:
             value, dtype = _locate_tensor_value(rec, *tensor)
             if value is None:
                 return None
-        if value is None:
+        if value is None or dtype is None:
             return None
         return Layout(tag, wall, step, value, dtype, tensor is None, plugin)
     except Exception:  # noqa: BLE001 - whatever cannot be parsed here is left to the slow path, which reports it
@@ -142,9 +142,11 @@ def _locate_tensor_value(rec: bytes, start: int, end: int):
                         size = v3
                 if size != 1:
                     return None, None
-        elif value is None and ((f == 5 and wt in (LEN, I32) and e - s == 4)
-                                or (f == 6 and wt in (LEN, I64) and e - s == 8)
-                                or (f == 4 and wt == LEN and e - s in (4, 8))):
+        elif value is None and (
+            (f == 5 and wt in (LEN, I32) and e - s == 4)
+            or (f == 6 and wt in (LEN, I64) and e - s == 8)
+            or (f == 4 and wt == LEN and e - s in (4, 8))
+        ):
             value = (s, e - s)
         else:
             return None, None
@@ -213,10 +215,16 @@ def _take(hit: np.ndarray, idx: np.ndarray, layout: Layout) -> _Match:
     """Decode the rows ``hit`` (record indices ``idx``) of one template."""
     width = 4 if layout.dtype == "<f4" else 8
     value = np.ascontiguousarray(hit[:, layout.value : layout.value + width]).view(layout.dtype).ravel()
-    wall = (np.ascontiguousarray(hit[:, layout.wall : layout.wall + 8]).view("<f8").ravel()
-            if layout.wall is not None else np.zeros(idx.size))
-    step = (_varint_column(hit[:, layout.step[0] : layout.step[0] + layout.step[1]])
-            if layout.step is not None else np.zeros(idx.size, np.int64))
+    wall = (
+        np.ascontiguousarray(hit[:, layout.wall : layout.wall + 8]).view("<f8").ravel()
+        if layout.wall is not None
+        else np.zeros(idx.size)
+    )
+    step = (
+        _varint_column(hit[:, layout.step[0] : layout.step[0] + layout.step[1]])
+        if layout.step is not None
+        else np.zeros(idx.size, np.int64)
+    )
     return _Match(idx, layout.tag, layout.plugin, layout.simple, step, wall, value.astype(np.float64))
 
 
@@ -266,8 +274,9 @@ def _grouped(mat: np.ndarray, rows: np.ndarray, rem: np.ndarray, matches: list[_
     return rem[~done]
 
 
-def decode(data: bytes, starts: np.ndarray, lengths: np.ndarray, plugins: dict[str, str],
-           tag_id: Callable[[str], int]) -> Decoded:
+def decode(
+    data: bytes, starts: np.ndarray, lengths: np.ndarray, plugins: dict[str, str], tag_id: Callable[[str], int]
+) -> Decoded:
     """Decode the scalar records among ``starts``/``lengths``; ``plugins`` (tag -> plugin name,
     first metadata wins) is read and extended exactly as the record-by-record path would, in
     file order, so reading a file in one chunk or many gives the same result."""
@@ -307,17 +316,22 @@ def decode(data: bytes, starts: np.ndarray, lengths: np.ndarray, plugins: dict[s
         return _empty(handled)
     for m in out:
         handled[m.idx] = True
-    return Decoded(handled, np.concatenate([m.idx for m in out]),
-                   np.concatenate([np.full(m.idx.size, tag_id(m.tag), np.int64) for m in out]),
-                   np.concatenate([m.step for m in out]), np.concatenate([m.wall for m in out]),
-                   np.concatenate([m.value for m in out]))
+    return Decoded(
+        handled,
+        np.concatenate([m.idx for m in out]),
+        np.concatenate([np.full(m.idx.size, tag_id(m.tag), np.int64) for m in out]),
+        np.concatenate([m.step for m in out]),
+        np.concatenate([m.wall for m in out]),
+        np.concatenate([m.value for m in out]),
+    )
 
 
 _NEVER = (1 << 62, 0)
 
 
-def _settle_plugins(data: bytes, starts: np.ndarray, lengths: np.ndarray, matches: list[_Match],
-                    plugins: dict[str, str]) -> list[bool]:
+def _settle_plugins(
+    data: bytes, starts: np.ndarray, lengths: np.ndarray, matches: list[_Match], plugins: dict[str, str]
+) -> list[bool]:
     """Which matches are scalars, learning plugins in file order as the slow path does.
 
     A tensor value is a scalar only if its tag's plugin *as of that record* is ``scalars``: the
@@ -347,7 +361,7 @@ def _settle_plugins(data: bytes, starts: np.ndarray, lengths: np.ndarray, matche
             try:
                 ev = M.decode_event(view[s : s + int(lengths[i])])
                 values = M.decode_summary(ev.summary) if ev.summary is not None else []
-            except Exception:  # noqa: BLE001, S112 - a corrupt record teaches the slow path nothing either
+            except Exception:  # noqa: BLE001 - a corrupt record teaches the slow path nothing either
                 continue
             for j, val in enumerate(values):
                 if val.tag not in new_tags:
@@ -355,7 +369,7 @@ def _settle_plugins(data: bytes, starts: np.ndarray, lengths: np.ndarray, matche
                 if val.metadata is not None:
                     try:
                         name = M.decode_metadata(val.metadata).plugin_name
-                    except Exception:  # noqa: BLE001, S112 - as above
+                    except Exception:  # noqa: BLE001 - as above
                         continue
                     first_meta[val.tag] = min(first_meta.get(val.tag, (_NEVER, "")), ((i, j), name))
                 elif val.kind in ("tensor", ""):

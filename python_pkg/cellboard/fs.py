@@ -101,9 +101,11 @@ def check_url(url: str) -> None:
     innermost = url.rsplit("::", 1)[-1]
     scheme = innermost.split("://", 1)[0].lower()
     if scheme in _NO_USERINFO and _USERINFO.match(innermost):
-        raise ValueError(f"credentials in a {scheme}:// URL are not supported ({redact(url)}): set them in the "
-                         f"environment (e.g. AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE) or pass "
-                         f"storage_options")
+        raise ValueError(
+            f"credentials in a {scheme}:// URL are not supported ({redact(url)}): set them in the "
+            f"environment (e.g. AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE) or pass "
+            f"storage_options"
+        )
 
 
 def bounded(fn: Callable[[], T], what: str, timeout: float | None = None) -> T:
@@ -125,8 +127,12 @@ def bounded(fn: Callable[[], T], what: str, timeout: float | None = None) -> T:
     t.start()
     t.join(timeout)
     if not out:
-        raise TimeoutError(redact(f"{what}: no answer within {timeout:g} s (is the endpoint reachable? "
-                                  f"see AWS_ENDPOINT_URL / storage_options)"))
+        raise TimeoutError(
+            redact(
+                f"{what}: no answer within {timeout:g} s (is the endpoint reachable? "
+                f"see AWS_ENDPOINT_URL / storage_options)"
+            )
+        )
     ok, value = out[0]
     if ok:
         return value
@@ -170,7 +176,7 @@ class LocalFS:
         return out
 
     def dir_event_files(self, path: str) -> dict[str, int]:
-        sizes = {}
+        sizes: dict[str, int] = {}
         try:
             entries = list(os.scandir(path))
         except (FileNotFoundError, NotADirectoryError):
@@ -191,6 +197,14 @@ class LocalFS:
         with open(path, "rb") as f:
             f.seek(start)
             return f.read(end - start)
+
+    def cat(self, path: str) -> bytes:
+        with open(path, "rb") as f:
+            return f.read()
+
+    def write(self, path: str, data: bytes) -> None:
+        with open(path, "wb") as f:
+            f.write(data)
 
     def relpath(self, path: str, root: str) -> str:
         return os.path.relpath(path, root).replace(os.sep, "/")
@@ -225,7 +239,7 @@ class FsspecFS:
 
     def _strip(self, path: str) -> str:
         if self.prefix and path.startswith(self.prefix):
-            path = path[len(self.prefix):]
+            path = path[len(self.prefix) :]
         return self.fs._strip_protocol(path)
 
     def _url(self, path: str) -> str:
@@ -263,14 +277,20 @@ class FsspecFS:
             entries = self.fs.ls(self._strip(path), detail=True, refresh=True)
         except FileNotFoundError:
             return {}
-        return {posixpath.basename(e["name"]): int(e.get("size") or 0) for e in entries
-                if e.get("type") == "file" and is_event_file(posixpath.basename(e["name"]))}
+        return {
+            posixpath.basename(e["name"]): int(e.get("size") or 0)
+            for e in entries
+            if e.get("type") == "file" and is_event_file(posixpath.basename(e["name"]))
+        }
 
     def read(self, path: str, start: int, end: int) -> bytes:
         return self.fs.cat_file(self._strip(path), start=start, end=end)
 
     def write(self, path: str, data: bytes) -> None:
         self.fs.pipe_file(self._strip(path), data)
+
+    def cat(self, path: str) -> bytes:
+        return self.fs.cat_file(self._strip(path))
 
     def relpath(self, path: str, root: str) -> str:
         rel = posixpath.relpath(self._strip(path), self._strip(root))

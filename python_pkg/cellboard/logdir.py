@@ -21,6 +21,7 @@ import os
 import re
 import threading
 import time
+from typing import Any
 
 from . import _environment
 from .fs import filesystem, is_event_file, redact, resolve_dir
@@ -82,7 +83,7 @@ class _Watch:
         try:
             self.observer.stop()
             self.observer.join(timeout=2)
-        except Exception:  # noqa: BLE001 - stopping must never raise
+        except Exception:
             log.debug("stopping the file-system watch failed", exc_info=True)
 
 
@@ -90,8 +91,7 @@ class LogdirError(ValueError):
     """The log directory cannot be opened; the message says why."""
 
 
-def check_logdir(logdir: str | os.PathLike, *, require_events: bool = True,
-                 storage_options: dict | None = None) -> str:
+def check_logdir(logdir: str | os.PathLike, *, require_events: bool = True, storage_options: dict | None = None) -> str:
     """The expanded path (or URL), or a ``LogdirError`` saying what is wrong with it."""
     if not os.fspath(logdir).strip():  # quotes are part of a name from Python; the magic's parser drops its own
         raise LogdirError("no log directory given")
@@ -107,9 +107,16 @@ def check_logdir(logdir: str | os.PathLike, *, require_events: bool = True,
 class LogdirFollower:
     """Reads every run under ``logdir`` into ``store``, and keeps reading as files grow."""
 
-    def __init__(self, logdir: str, store: Store | None = None, *, runs: str | None = None,
-                 reload_interval: float = 1.0, storage_options: dict | None = None,
-                 notifications: bool = True) -> None:
+    def __init__(
+        self,
+        logdir: str,
+        store: Store | None = None,
+        *,
+        runs: str | None = None,
+        reload_interval: float = 1.0,
+        storage_options: dict | None = None,
+        notifications: bool = True,
+    ) -> None:
         if reload_interval <= 0:
             raise ValueError(f"reload_interval must be a positive number of seconds, got {reload_interval!r}")
         self.logdir = logdir
@@ -140,8 +147,12 @@ class LogdirFollower:
             log.info("cellboard: watchdog is not installed; polling %s every %gs", self.logdir, self.reload_interval)
             return None
         except Exception as exc:  # noqa: BLE001 - e.g. the inotify watch limit: polling still works
-            log.info("cellboard: no file-system notifications for %s (%s); polling every %gs",
-                     self.logdir, exc, self.reload_interval)
+            log.info(
+                "cellboard: no file-system notifications for %s (%s); polling every %gs",
+                self.logdir,
+                exc,
+                self.reload_interval,
+            )
             return None
         self.watching = True
         return watch
@@ -196,9 +207,13 @@ class LogdirFollower:
             progress = self.progress
             progress.update(runs=len(jobs), bytes=sum(sum(s.values()) for _, s in jobs), loading=True)
 
+            first_pass = self._polls == 0
+
             def tick() -> None:
                 progress["bytes_read"] = sum(r.bytes_read for r, _ in jobs)
                 progress["runs_read"] = sum(1 for r, s in jobs if r.bytes_read >= sum(s.values()))
+                if first_pass:  # the board shows how far the first read has got
+                    self.store.set_progress(progress)
 
             failed: set[str] = set()
 
@@ -209,13 +224,20 @@ class LogdirFollower:
             # a first read of many runs (or much data) is parallel; the first run alone first, so
             # that it is complete on the board as soon as possible
             parallel = len(busy) > 1 and sum(b for b in new if b > 0) > (4 << 20)
-            total = read_runs(busy, workers=default_workers() if parallel else 1, on_error=on_error, tick=tick,
-                              first_alone=self._polls == 0)
+            total = read_runs(
+                busy,
+                workers=default_workers() if parallel else 1,
+                on_error=on_error,
+                tick=tick,
+                first_alone=self._polls == 0,
+            )
             for reader, _ in jobs:
                 if reader.path not in failed:
                     self._recovered(reader.path)
             tick()
             progress["loading"] = False
+            if first_pass:
+                self.store.set_progress(progress)
             self._polls += 1
             self.loaded.set()
             return total
@@ -224,8 +246,13 @@ class LogdirFollower:
         message = f"{what}: {type(exc).__name__}: {exc}"
         if source not in self._failing:
             self._failing.add(source)
-            log.warning("cellboard: %s (%s); retrying every %gs", message, source, self.reload_interval,
-                        exc_info=not isinstance(exc, OSError))  # a traceback only for what looks like a bug
+            log.warning(
+                "cellboard: %s (%s); retrying every %gs",
+                message,
+                source,
+                self.reload_interval,
+                exc_info=not isinstance(exc, OSError),
+            )  # a traceback only for what looks like a bug
         else:
             log.debug("cellboard: still failing: %s (%s)", message, source)
         self.store.set_notice(source, message)
@@ -246,8 +273,11 @@ class LogdirFollower:
         if self._thread is None or not self._thread.is_alive():
             self._stop.clear()
             self._once = once
-            self._thread = threading.Thread(target=self._read_once if once else self._loop,
-                                            name="cellboard-read" if once else "cellboard-follow", daemon=True)
+            self._thread = threading.Thread(
+                target=self._read_once if once else self._loop,
+                name="cellboard-read" if once else "cellboard-follow",
+                daemon=True,
+            )
             self._thread.start()
         return self
 
@@ -267,7 +297,7 @@ class LogdirFollower:
             self._wake.clear()
             watch = self._start_watch()
             last_full = 0.0
-            full, dirs = True, set()
+            full, dirs = True, set[str]()
             while not self._stop.is_set():
                 try:
                     if full:
@@ -302,10 +332,18 @@ class LogdirFollower:
         return self._thread is not None and self._thread.is_alive() and not self._once
 
 
-def open_logdir(logdir: str | os.PathLike, *, follow: bool = True, background: bool = True,
-                reload_interval: float = 1.0, storage_options: dict | None = None,
-                runs: str | None = None, tags: str | None = None, height: int | None = None,
-                title: str | None = None):
+def open_logdir(
+    logdir: str | os.PathLike,
+    *,
+    follow: bool = True,
+    background: bool = True,
+    reload_interval: float = 1.0,
+    storage_options: dict | None = None,
+    runs: str | None = None,
+    tags: str | None = None,
+    height: int | None = None,
+    title: str | None = None,
+):
     """A ``Board`` showing every run under ``logdir``; with ``follow``, it keeps updating.
 
     With ``background`` (the default), the board is returned at once and fills as runs are
@@ -329,7 +367,7 @@ def open_logdir(logdir: str | os.PathLike, *, follow: bool = True, background: b
     follower = LogdirFollower(path, runs=runs, reload_interval=reload_interval, storage_options=storage_options)
     if not background:
         follower.poll()  # else the first poll runs in the follower's thread: the board shows at once
-    options = {"title": title if title is not None else redact(path)}  # never show credentials
+    options: dict[str, Any] = {"title": title if title is not None else redact(path)}  # never show credentials
     if height is not None:
         options["height"] = int(height)
     if tags:

@@ -19,6 +19,7 @@ import os
 import re
 import shlex
 import threading
+from typing import TYPE_CHECKING, Any, cast
 
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
@@ -27,33 +28,59 @@ from .fs import redact
 from .logdir import LogdirError, LogdirFollower, check_logdir, open_logdir
 from .reader import discover_runs
 
+if TYPE_CHECKING:
+    from .store import Store
+
 last_board = None  # the board the magic showed last (handy for tests and introspection)
-USAGE = ("%cellboard [LOGDIR | --logdir LOGDIR | --logdir_spec NAME:PATH,...] [--no-follow] "
-         "[--reload-interval SECONDS] [--runs REGEX] [--tags REGEX] [--height PX] [--patch]")
+USAGE = (
+    "%cellboard [LOGDIR | --logdir LOGDIR | --logdir_spec NAME:PATH,...] [--no-follow] "
+    "[--reload-interval SECONDS] [--runs REGEX] [--tags REGEX] [--height PX] [--patch]"
+)
 _IGNORED = ("port", "host", "bind_all", "load_fast")  # a server's flags: no server here
 
 
 @magic_arguments(name="cellboard")
-@argument("logdir_pos", nargs="?", metavar="LOGDIR",
-          help="the log directory: every run under it, written by cellboard, torch, tensorboardX, TensorFlow or "
-               "JAX (quotes, ~, file:// and fsspec URLs work)")
+@argument(
+    "logdir_pos",
+    nargs="?",
+    metavar="LOGDIR",
+    help="the log directory: every run under it, written by cellboard, torch, tensorboardX, TensorFlow or "
+    "JAX (quotes, ~, file:// and fsspec URLs work)",
+)
 @argument("--logdir", metavar="LOGDIR", help="the same, as TensorBoard's flag")
-@argument("--logdir_spec", "--logdir-spec", metavar="NAME:PATH,...",
-          help="several log directories, as TensorBoard: comma-separated NAME:PATH pairs (or PATH alone); a run "
-               "under PATH is shown as NAME/run")
+@argument(
+    "--logdir_spec",
+    "--logdir-spec",
+    metavar="NAME:PATH,...",
+    help="several log directories, as TensorBoard: comma-separated NAME:PATH pairs (or PATH alone); a run "
+    "under PATH is shown as NAME/run",
+)
 @argument("--no-follow", "--no_follow", action="store_true", help="read once; do not watch for new data")
-@argument("--reload-interval", "--reload_interval", type=float, default=None, metavar="SECONDS",
-          help="how often to look for new data while following (default 1.0)")
+@argument(
+    "--reload-interval",
+    "--reload_interval",
+    type=float,
+    default=None,
+    metavar="SECONDS",
+    help="how often to look for new data while following (default 1.0)",
+)
 @argument("--runs", metavar="REGEX", help="only runs whose name matches this regular expression")
 @argument("--tags", metavar="REGEX", help="only tags matching this regular expression")
 @argument("--height", type=int, metavar="PX", help="board height in pixels")
-@argument("--samples_per_plugin", "--samples-per-plugin", metavar="PLUGIN=N,...",
-          help="TensorBoard's sampling; accepted and checked, but cellboard keeps every point (the board "
-               "min/max-buckets long series for display), so it is ignored with a note")
-@argument("--patch", action="store_true",
-          help="instead of reading a directory, patch torch's and tensorboardX's SummaryWriter "
-               "(cellboard.patch()): every writer created from now on (Lightning, transformers...) shows on a "
-               "board displayed here; LOGDIR, if given, is the root run names are relative to")
+@argument(
+    "--samples_per_plugin",
+    "--samples-per-plugin",
+    metavar="PLUGIN=N,...",
+    help="TensorBoard's sampling; accepted and checked, but cellboard keeps every point (the board "
+    "min/max-buckets long series for display), so it is ignored with a note",
+)
+@argument(
+    "--patch",
+    action="store_true",
+    help="instead of reading a directory, patch torch's and tensorboardX's SummaryWriter "
+    "(cellboard.patch()): every writer created from now on (Lightning, transformers...) shows on a "
+    "board displayed here; LOGDIR, if given, is the root run names are relative to",
+)
 @argument("--port", metavar="PORT", help="ignored (TensorBoard's server flag: there is no server)")
 @argument("--host", metavar="HOST", help="ignored (TensorBoard's server flag: there is no server)")
 @argument("--bind_all", "--bind-all", action="store_true", help="ignored (TensorBoard's server flag)")
@@ -107,16 +134,20 @@ def parse(line: str) -> argparse.Namespace | None:
         print(parser.format_help())
         return None
     if args.logdir_pos and args.logdir and args.logdir_pos != args.logdir:
-        raise UsageError(f"two log directories given ({args.logdir_pos!r} and --logdir {args.logdir!r}); "
-                         f"use --logdir_spec to show several\nusage: {USAGE}")
+        raise UsageError(
+            f"two log directories given ({args.logdir_pos!r} and --logdir {args.logdir!r}); "
+            f"use --logdir_spec to show several\nusage: {USAGE}"
+        )
     args.logdir = args.logdir or args.logdir_pos
     args.spec = _parse_spec(args.logdir_spec) if args.logdir_spec else None
     if args.spec and args.logdir:
         raise UsageError(f"give either a log directory or --logdir_spec, not both\nusage: {USAGE}")
     if args.patch:
         if args.spec or args.no_follow or args.reload_interval is not None:
-            raise UsageError("--patch shows the writers created from now on; it takes no --logdir_spec, "
-                             "--no-follow or --reload-interval")
+            raise UsageError(
+                "--patch shows the writers created from now on; it takes no --logdir_spec, "
+                "--no-follow or --reload-interval"
+            )
     elif not args.logdir and not args.spec:
         raise UsageError(f"a log directory is required\nusage: {USAGE}")
     if args.reload_interval is None:
@@ -170,8 +201,10 @@ def _parse_samples(value: str) -> dict[str, int]:
                 raise ValueError
             out[plugin.strip()] = int(n)
         except ValueError:
-            raise UsageError(f"--samples_per_plugin must be PLUGIN=N pairs separated by commas "
-                             f"(e.g. scalars=500,images=10), got {value!r}") from None
+            raise UsageError(
+                f"--samples_per_plugin must be PLUGIN=N pairs separated by commas "
+                f"(e.g. scalars=500,images=10), got {value!r}"
+            ) from None
     return out
 
 
@@ -180,8 +213,10 @@ def _notes(args: argparse.Namespace) -> None:
     if ignored:
         print(f"cellboard: {', '.join(ignored)} ignored: the board lives in this cell, there is no server.")
     if args.samples is not None:
-        print("cellboard: --samples_per_plugin ignored: cellboard keeps every point (long series are "
-              "min/max-bucketed for display, so spikes stay visible).")
+        print(
+            "cellboard: --samples_per_plugin ignored: cellboard keeps every point (long series are "
+            "min/max-bucketed for display, so spikes stay visible)."
+        )
 
 
 # ---------------------------------------------------------------------- opening
@@ -227,7 +262,7 @@ class _Followers:
         return self
 
     def wait(self, timeout: float | None = None) -> bool:
-        return all([f.wait(timeout) for f in self.followers])  # noqa: C419 - wait for each one
+        return all([f.wait(timeout) for f in self.followers])
 
     def stop(self) -> None:
         for f in self.followers:
@@ -249,8 +284,15 @@ def _followers(board) -> list:
 
 def _open(args: argparse.Namespace, background: bool = True):
     if args.spec is None:
-        return open_logdir(args.logdir, follow=not args.no_follow, background=background,
-                           reload_interval=args.reload_interval, runs=args.runs, tags=args.tags, height=args.height)
+        return open_logdir(
+            args.logdir,
+            follow=not args.no_follow,
+            background=background,
+            reload_interval=args.reload_interval,
+            runs=args.runs,
+            tags=args.tags,
+            height=args.height,
+        )
     from .board import Board
     from .store import Store
 
@@ -259,12 +301,13 @@ def _open(args: argparse.Namespace, background: bool = True):
     followers = []
     for name, path in args.spec:
         path = check_logdir(path, require_events=not follow)
-        target = _PrefixedStore(store, name) if name else store
+        # a duck-typed Store (every method, runs renamed): what LogdirFollower's readers call on it
+        target = cast("Store", _PrefixedStore(store, name)) if name else store
         followers.append(LogdirFollower(path, target, runs=args.runs, reload_interval=args.reload_interval))
     group = _Followers(followers)
     if not background:
         group.poll()
-    options = {"title": ", ".join(f"{n}:{redact(p)}" if n else redact(p) for n, p in args.spec)}
+    options: dict[str, Any] = {"title": ", ".join(f"{n}:{redact(p)}" if n else redact(p) for n, p in args.spec)}
     if args.height is not None:
         options["height"] = args.height
     if args.tags:
@@ -294,7 +337,7 @@ def _run_while_following(shell, cell: str, board, args: argparse.Namespace) -> N
 
     def body() -> None:
         try:
-            exec(compile(code, "<%%cellboard cell>", "exec"), shell.user_ns)  # noqa: S102 - the user's cell
+            exec(compile(code, "<%%cellboard cell>", "exec"), shell.user_ns)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the cell's thread below
             errors.append(exc)
 

@@ -17,11 +17,13 @@ import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
 from . import fastscalars, kinds
 from .fs import filesystem, resolve_dir
+from .kinds import graph as graph_kind
 from .store import Store
 from .tfevents import messages as M
 from .tfevents.records import CorruptRecordWarning, corrupt_message, scan_records
@@ -154,8 +156,9 @@ class RunReader:
         message = f"{type(exc).__name__}: {exc.strerror or exc}"
         if not state.unreadable:
             state.unreadable = True
-            self._warn(f"cellboard: cannot read {path} ({message}); skipped, other files still load",
-                       UnreadableFileWarning)
+            self._warn(
+                f"cellboard: cannot read {path} ({message}); skipped, other files still load", UnreadableFileWarning
+            )
         else:
             log.debug("still cannot read %s: %s", path, message)
         self.store.set_notice(path, message)
@@ -181,7 +184,7 @@ class RunReader:
             points = _Points()
             try:
                 fast = fastscalars.decode(data, starts, lengths, self._plugins, self._tag_id)
-            except Exception:  # noqa: BLE001 - the record-by-record path reads (or reports) them all
+            except Exception:
                 log.exception("vectorized scalar decoding failed for %s; decoding record by record", path)
                 slow = np.arange(n)
             else:
@@ -205,6 +208,9 @@ class RunReader:
                 if ev.session_status == M.SESSION_START:
                     purges.append((i, ev.step))
                     continue
+                if ev.graph_def is not None:
+                    recs = graph_kind.decode_graph_event(ev.graph_def, ev.step, ev.wall_time)
+                    records.setdefault((graph_kind.KIND.name, graph_kind.TAG), []).extend((i, r) for r in recs)
                 if ev.summary is None:
                     continue
                 decoded = []
@@ -216,8 +222,10 @@ class RunReader:
                 off = state.offset + start - 12
                 if off not in state.warned:
                     state.warned.add(off)
-                    self._warn(corrupt_message(path, off, f"bad protobuf or payload: {type(exc).__name__}: {exc}"),
-                               CorruptRecordWarning)
+                    self._warn(
+                        corrupt_message(path, off, f"bad protobuf or payload: {type(exc).__name__}: {exc}"),
+                        CorruptRecordWarning,
+                    )
                 continue
             # only a record decoded whole is kept: a half-decoded record never lands in the store
             for tag, kind, payload in decoded:
@@ -237,17 +245,18 @@ class RunReader:
         for rec_idx, step in purges:
             self._flush_points(points, before=rec_idx)
             self.store.purge(self.run, step)
-            for key, recs in records.items():
-                records[key] = [(i, r) for i, r in recs if i > rec_idx or r.step < step]
-        for (kind, tag), recs in records.items():
-            self.store.append_records(self.run, kind, tag, [r for _, r in recs])
+            for key, kept in records.items():
+                records[key] = [(i, r) for i, r in kept if i > rec_idx or r.step < step]
+        for (kind_name, tag), kept in records.items():
+            self.store.append_records(self.run, kind_name, tag, [r for _, r in kept])
 
     def _flush_points(self, points: _Points, before: int | None = None) -> None:
         """Append decoded scalar points (all, or those before record ``before``) in file order."""
         if not points.rec:
             return
-        rec, tag, step, wall, value = (np.concatenate(x) for x in (
-            points.rec, points.tag, points.step, points.wall, points.value))
+        rec, tag, step, wall, value = (
+            np.concatenate(x) for x in (points.rec, points.tag, points.step, points.wall, points.value)
+        )
         if before is not None:
             keep = rec > before
             later = _Points()
@@ -274,9 +283,15 @@ class RunReader:
         return kind, kind.decode(val, self._plugins.get(val.tag, ""), step, wall)
 
 
-def read_runs(readers: Iterable[tuple[RunReader, dict[str, int] | None]], *, workers: int | None = None,
-              on_error: Callable[[RunReader, Exception], None] | None = None,
-              tick: Callable[[], None] | None = None, first_alone: bool = False, compact: bool = False) -> int:
+def read_runs(
+    readers: Iterable[tuple[RunReader, dict[str, int] | None]],
+    *,
+    workers: int | None = None,
+    on_error: Callable[[RunReader, Exception], None] | None = None,
+    tick: Callable[[], None] | None = None,
+    first_alone: bool = False,
+    compact: bool = False,
+) -> int:
     """Poll ``readers`` (each with its listing), in parallel threads; return the records read.
 
     The biggest runs start first (the slowest thread finishes last otherwise). Warnings are
@@ -326,7 +341,7 @@ def read_runs(readers: Iterable[tuple[RunReader, dict[str, int] | None]], *, wor
             if tick is not None:
                 tick()
     finally:
-        warned = []
+        warned: list[tuple[type[Warning], str]] = []
         for (reader, _), saved in zip(jobs, deferred):
             warned.extend(reader.deferred or ())
             reader.deferred = saved
@@ -355,7 +370,7 @@ class _Progress:
     taken ``delay`` seconds; nothing at all when tqdm is not installed."""
 
     def __init__(self, total_bytes: int, runs: int, enabled: bool | None, delay: float = 1.0) -> None:
-        self.bar = None
+        self.bar: Any = None  # a tqdm bar (tqdm is optional and untyped here)
         self.runs, self.t0, self.delay = runs, time.monotonic(), delay if enabled is None else 0.0
         if enabled is False or total_bytes <= 0:
             return
@@ -373,19 +388,32 @@ class _Progress:
             if final or time.monotonic() - self.t0 < self.delay:
                 return  # fast loads show no bar at all
             try:
-                self.bar = self._tqdm(total=self.total, initial=min(done_bytes, self.total), unit="B",
-                                      unit_scale=True, unit_divisor=1024, desc="cellboard.load", leave=True)
+                self.bar = self._tqdm(
+                    total=self.total,
+                    initial=min(done_bytes, self.total),
+                    unit="B",
+                    unit_scale=True,
+                    unit_divisor=1024,
+                    desc="cellboard.load",
+                    leave=True,
+                )
             except Exception:  # noqa: BLE001 - e.g. tqdm.auto without ipywidgets: no bar
                 del self._tqdm
                 return
-        self.bar.set_postfix_str(f"{done_runs}/{self.runs} runs", refresh=False)
-        self.bar.update(min(done_bytes, self.total) - self.bar.n)
+        bar = self.bar
+        bar.set_postfix_str(f"{done_runs}/{self.runs} runs", refresh=False)
+        bar.update(min(done_bytes, self.total) - bar.n)
         if final:
-            self.bar.close()
+            bar.close()
 
 
-def load(logdir: str | os.PathLike, storage_options: dict | None = None, *, progress: bool | None = None,
-         workers: int | None = None) -> Store:
+def load(
+    logdir: str | os.PathLike,
+    storage_options: dict | None = None,
+    *,
+    progress: bool | None = None,
+    workers: int | None = None,
+) -> Store:
     """Read every run under ``logdir`` (event files of cellboard, torch, tensorboardX, TF, JAX).
 
     ``logdir`` may be a local path or an fsspec URL (``s3://bucket/exp``); ``storage_options``
@@ -396,8 +424,9 @@ def load(logdir: str | os.PathLike, storage_options: dict | None = None, *, prog
     fs, path = resolve_dir(logdir, storage_options)
     store = Store()
     listing = fs.event_files(path)
-    jobs = [(RunReader(store, _run_name(fs, directory, path), directory, fs), sizes)
-            for directory, sizes in listing.items()]
+    jobs = [
+        (RunReader(store, _run_name(fs, directory, path), directory, fs), sizes) for directory, sizes in listing.items()
+    ]
     bar = _Progress(sum(sum(s.values()) for s in listing.values()), len(jobs), progress)
 
     def tick() -> None:
@@ -407,13 +436,35 @@ def load(logdir: str | os.PathLike, storage_options: dict | None = None, *, prog
 
     def failed(reader: RunReader, exc: Exception) -> None:
         message = f"{type(exc).__name__}: {exc}"
-        warnings.warn(f"cellboard: cannot read run {reader.run!r} ({message}); skipped", UnreadableFileWarning,
-                      stacklevel=3)
+        warnings.warn(
+            f"cellboard: cannot read run {reader.run!r} ({message}); skipped", UnreadableFileWarning, stacklevel=3
+        )
         store.set_notice(reader.path, message)
 
     read_runs(jobs, workers=workers, on_error=failed, tick=tick, compact=True)
+    for reader, _ in jobs:
+        _read_embeddings(store, fs, reader)
     bar.update(sum(r.bytes_read for r, _ in jobs), len(jobs), final=True)
     return store
+
+
+def _read_embeddings(store: Store, fs, reader: RunReader) -> None:
+    """The projector files of a run directory (``add_embedding``), listed in its ``projector_config.pbtxt``."""
+    from .kinds import embeddings
+
+    try:
+        records = embeddings.read(fs, reader.path)
+    except Exception as exc:  # noqa: BLE001 - a bad config or a missing file: the rest still loads
+        message = f"{type(exc).__name__}: {exc}"
+        warnings.warn(
+            f"cellboard: cannot read the embeddings of run {reader.run!r} ({message}); skipped",
+            UnreadableFileWarning,
+            stacklevel=3,
+        )
+        store.set_notice(fs.join(reader.path, embeddings.CONFIG), message)
+        return
+    for r in records:
+        store.append_records(reader.run, "embeddings", r.tag, [r])
 
 
 __all__ = ["RunReader", "UnreadableFileWarning", "discover_runs", "load", "read_runs"]

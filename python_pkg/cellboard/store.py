@@ -18,9 +18,14 @@ from dataclasses import dataclass, field
 from .kinds import RECORD_KINDS
 from .kinds.audio import AudioRecord
 from .kinds.custom_scalars import CustomScalarsRecord
+from .kinds.embeddings import EmbeddingRecord
+from .kinds.graph import TAG as GRAPH_TAG
+from .kinds.graph import GraphRecord
 from .kinds.histograms import HistogramRecord
 from .kinds.hparams import EXPERIMENT_TAG, SESSION_START_TAG, HParamsRecord
 from .kinds.images import ImageRecord
+from .kinds.mesh import Mesh
+from .kinds.mesh import assemble as assemble_mesh
 from .kinds.pr_curves import PrCurveRecord
 from .kinds.scalars import ScalarColumn, Scalars
 from .kinds.text import TextRecord
@@ -44,6 +49,8 @@ class Store:
         self._close_listeners: list[Callable[[str], None]] = []
         self._notices: dict[str, str] = {}
         self.notices_version = 0
+        self._progress: dict[str, int | bool] | None = None
+        self.progress_version = 0
 
     # ------------------------------------------------------------------ writing
     def _run(self, run: str) -> RunData:
@@ -121,6 +128,22 @@ class Store:
             self.notices_version += 1
             self.version += 1
         self._notify()
+
+    def set_progress(self, progress: dict[str, int | bool] | None) -> None:
+        """How far a first read of a log directory has got (``runs_read``, ``runs``,
+        ``bytes_read``, ``bytes``, ``loading``), for the board's header; None when unknown."""
+        with self._lock:
+            if progress == self._progress:
+                return
+            self._progress = None if progress is None else dict(progress)
+            self.progress_version += 1
+            self.version += 1
+        self._notify()
+
+    @property
+    def progress(self) -> dict[str, int | bool] | None:
+        with self._lock:
+            return None if self._progress is None else dict(self._progress)
 
     @property
     def notices(self) -> dict[str, str]:
@@ -229,15 +252,44 @@ class Store:
             tags = self._data(run).records["hparams"]
             sessions = list(tags.get(SESSION_START_TAG, []))
             experiments = list(tags.get(EXPERIMENT_TAG, [])) or [
-                r for d in self._runs.values() for r in d.records["hparams"].get(EXPERIMENT_TAG, [])]
+                r for d in self._runs.values() for r in d.records["hparams"].get(EXPERIMENT_TAG, [])
+            ]
         metrics = list(dict.fromkeys(m for e in experiments for m in e.metrics))
-        return [r if r.metrics else HParamsRecord(r.step, r.wall_time, r.hparams, metrics, r.domains)
-                for r in sessions]
+        return [r if r.metrics else HParamsRecord(r.step, r.wall_time, r.hparams, metrics, r.domains) for r in sessions]
+
+    def mesh(self, run: str, tag: str) -> list[Mesh]:
+        """The meshes / point clouds logged with ``add_mesh(tag, ...)``, one per logged step (vertices,
+        faces, colors, three.js config), from its tensors (tagged ``<tag>_VERTEX``... by torch, ``<tag>_1``...
+        by tensorboardX: found by the name in their metadata)."""
+        parts: dict[str, list] = {"VERTEX": [], "FACE": [], "COLOR": []}
+        with self._lock:
+            for recs in self._data(run).records["mesh"].values():
+                for r in recs:
+                    if r.name == tag:
+                        parts[r.content].append(r)
+        if not parts["VERTEX"]:
+            raise KeyError(f"run {run!r} has no mesh tag {tag!r}")
+        return assemble_mesh(parts)
+
+    def embeddings(self, run: str, tag: str | None = None) -> list[EmbeddingRecord]:
+        """The run's embeddings (``add_embedding``; all tags, or one), with matrix, metadata and sprite."""
+        with self._lock:
+            tags = self._data(run).records["embeddings"]
+            if tag is not None and tag not in tags:
+                raise KeyError(f"run {run!r} has no embedding tag {tag!r}")
+            return [r for t, recs in tags.items() if tag is None or t == tag for r in recs]
 
     def custom_scalars(self, run: str) -> list[CustomScalarsRecord]:
         """The custom-scalar layouts logged in this run (``add_custom_scalars``)."""
         with self._lock:
             return [r for recs in self._data(run).records["custom_scalars"].values() for r in recs]
+
+    def graph(self, run: str) -> list[GraphRecord]:
+        """The model graphs of this run (``add_graph``, ``add_onnx_graph``; also torch's, tensorboardX's and
+        TensorFlow's ``graph_def`` events), in logged order: each has ``graph_def`` (the serialized
+        ``GraphDef``) and ``nodes`` (name, op, inputs, output shapes, attributes)."""
+        with self._lock:
+            return list(self._data(run).records["graph"].get(GRAPH_TAG, []))
 
     def to_pandas(self):
         """Every scalar point as one long ``pandas.DataFrame`` (as tbparse gives it): columns ``run``,
@@ -246,22 +298,32 @@ class Store:
         import numpy as np
 
         with self._lock:
-            parts = [(run, tag, col.snapshot()) for run in sorted(self._runs)
-                     for tag, col in sorted(self._runs[run].scalars.items()) if col.n]
+            parts = [
+                (run, tag, col.snapshot())
+                for run in sorted(self._runs)
+                for tag, col in sorted(self._runs[run].scalars.items())
+                if col.n
+            ]
         counts = [len(s) for _, _, s in parts]
-        return pd.DataFrame({
-            "run": pd.Categorical(np.repeat([r for r, _, _ in parts], counts) if parts else []),
-            "tag": pd.Categorical(np.repeat([t for _, t, _ in parts], counts) if parts else []),
-            "step": np.concatenate([s.steps for _, _, s in parts]) if parts else np.empty(0, np.int64),
-            "wall_time": np.concatenate([s.wall_times for _, _, s in parts]) if parts else np.empty(0, np.float64),
-            "value": np.concatenate([s.values for _, _, s in parts]) if parts else np.empty(0, np.float64),
-        })
+        return pd.DataFrame(
+            {
+                "run": pd.Categorical(np.repeat([r for r, _, _ in parts], counts) if parts else []),
+                "tag": pd.Categorical(np.repeat([t for _, t, _ in parts], counts) if parts else []),
+                "step": np.concatenate([s.steps for _, _, s in parts]) if parts else np.empty(0, np.int64),
+                "wall_time": np.concatenate([s.wall_times for _, _, s in parts]) if parts else np.empty(0, np.float64),
+                "value": np.concatenate([s.values for _, _, s in parts]) if parts else np.empty(0, np.float64),
+            }
+        )
 
     def changes_since(self, version: int) -> list[tuple[str, str, str]]:
         """``(run, kind, tag)`` of every series changed after ``version``."""
         with self._lock:
-            return [(run, kind, tag) for run, data in self._runs.items()
-                    for (kind, tag), v in data.versions.items() if v > version]
+            return [
+                (run, kind, tag)
+                for run, data in self._runs.items()
+                for (kind, tag), v in data.versions.items()
+                if v > version
+            ]
 
     def __repr__(self) -> str:
         with self._lock:
@@ -279,6 +341,16 @@ def require_pandas():
 
 
 __all__ = [
-    "AudioRecord", "CustomScalarsRecord", "HParamsRecord", "HistogramRecord", "ImageRecord", "PrCurveRecord",
-    "RunData", "ScalarColumn", "Scalars", "Store", "TextRecord",
+    "AudioRecord",
+    "CustomScalarsRecord",
+    "GraphRecord",
+    "HParamsRecord",
+    "HistogramRecord",
+    "ImageRecord",
+    "PrCurveRecord",
+    "RunData",
+    "ScalarColumn",
+    "Scalars",
+    "Store",
+    "TextRecord",
 ]

@@ -14,13 +14,18 @@ import wave
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING, TypeGuard
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import torch
 
 _NUMBER_TYPES = (int, float)
 
 
-def is_torch_tensor(value) -> bool:
+def is_torch_tensor(value: object) -> TypeGuard[torch.Tensor]:
+    """Whether ``value`` is a torch tensor, without importing torch (a tensor implies torch is imported)."""
     torch = sys.modules.get("torch")
     return torch is not None and isinstance(value, torch.Tensor)
 
@@ -68,8 +73,10 @@ def check_text(text: str, name: str) -> str:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:
-        raise ValueError(f"{name} must be valid Unicode text (encodable as UTF-8), got a lone surrogate "
-                         f"{text[exc.start]!r} at index {exc.start}") from None
+        raise ValueError(
+            f"{name} must be valid Unicode text (encodable as UTF-8), got a lone surrogate "
+            f"{text[exc.start]!r} at index {exc.start}"
+        ) from None
     return text
 
 
@@ -79,7 +86,11 @@ _INT64_MIN, _INT64_MAX = -(1 << 63), (1 << 63) - 1
 def check_step(step, name: str = "global_step") -> int:
     if step is None:
         return 0
-    if isinstance(step, (int, np.integer)) and not isinstance(step, bool) or is_torch_tensor(step) and step.numel() == 1 and not step.dtype.is_floating_point or isinstance(step, (float, np.floating)) and float(step).is_integer():
+    if (
+        (isinstance(step, (int, np.integer)) and not isinstance(step, bool))
+        or (is_torch_tensor(step) and step.numel() == 1 and not step.dtype.is_floating_point)
+        or (isinstance(step, (float, np.floating)) and float(step).is_integer())
+    ):
         out = int(step)
     else:
         raise TypeError(f"{name} must be an int or None, got {step!r}")
@@ -166,6 +177,7 @@ def resolve_deferred(values: list) -> list[float]:
 
 # --------------------------------------------------------------------------- histograms
 
+
 @dataclass
 class Histogram:
     """A legacy HistogramProto: ``limits[i]`` is the right edge of ``counts[i]``."""
@@ -210,8 +222,16 @@ def histogram(values, bins="tensorflow", max_bins: int | None = None) -> Histogr
         raise ValueError("values must contain at least one finite number")
     edges = _edges(finite, bins)
     counts, edges = np.histogram(finite, bins=edges)
-    return finish_histogram(counts, edges, max_bins, float(finite.min()), float(finite.max()), float(finite.size),
-                            float(finite.sum()), float(finite.dot(finite)))
+    return finish_histogram(
+        counts,
+        edges,
+        max_bins,
+        float(finite.min()),
+        float(finite.max()),
+        float(finite.size),
+        float(finite.sum()),
+        float(finite.dot(finite)),
+    )
 
 
 def finish_histogram(counts, edges, max_bins, mn, mx, num, total, sq) -> Histogram:
@@ -223,8 +243,11 @@ def finish_histogram(counts, edges, max_bins, mn, mx, num, total, sq) -> Histogr
         factor = -(-len(counts) // max_bins)
         pad = (-len(counts)) % factor
         counts = np.pad(counts, (0, pad)).reshape(-1, factor).sum(axis=1)
-        edges = np.concatenate([edges[:-1:factor], edges[-1:]]) if pad == 0 else np.concatenate(
-            [edges[::factor][: len(counts)], edges[-1:]])
+        edges = (
+            np.concatenate([edges[:-1:factor], edges[-1:]])
+            if pad == 0
+            else np.concatenate([edges[::factor][: len(counts)], edges[-1:]])
+        )
     nz = np.flatnonzero(counts)
     if nz.size == 0:
         limits, kept = edges[1:2], np.zeros(1)
@@ -302,8 +325,14 @@ def tf_counts(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, f
         finite = finite[np.isfinite(finite)]
         if finite.size == 0:
             return np.zeros(nb, np.int64), math.nan, math.nan, 0, 0.0, 0.0
-        return (np.histogram(finite, edges)[0], float(finite.min()), float(finite.max()), int(finite.size),
-                float(finite.sum()), float(finite.dot(finite)))
+        return (
+            np.histogram(finite, edges)[0],
+            float(finite.min()),
+            float(finite.max()),
+            int(finite.size),
+            float(finite.sum()),
+            float(finite.dot(finite)),
+        )
     dt = flat.dtype
     if dt == np.float32 and dt.isnative:
         fmt, work = "f4", None
@@ -361,13 +390,17 @@ def _edges(finite: np.ndarray, bins) -> np.ndarray:
         try:
             edges = np.histogram_bin_edges(finite, bins=bins)
         except ValueError:
-            raise ValueError(f"bins must be 'tensorflow', a numpy bin rule ('auto', 'fd', ...), a positive "
-                             f"int or increasing edges, got {bins!r}") from None
+            raise ValueError(
+                f"bins must be 'tensorflow', a numpy bin rule ('auto', 'fd', ...), a positive "
+                f"int or increasing edges, got {bins!r}"
+            ) from None
         except MemoryError:  # a rule picking a tiny width for a wide range
             edges = None
         if edges is None or len(edges) - 1 > MAX_BINS:
-            raise ValueError(f"bins={bins!r} gives more than {MAX_BINS} buckets for these values (the limit); "
-                             f"pass an int number of bins or max_bins") from None
+            raise ValueError(
+                f"bins={bins!r} gives more than {MAX_BINS} buckets for these values (the limit); "
+                f"pass an int number of bins or max_bins"
+            ) from None
         return edges
     if isinstance(bins, (int, np.integer)) and not isinstance(bins, bool):
         if bins < 1:
@@ -385,6 +418,7 @@ def _edges(finite: np.ndarray, bins) -> np.ndarray:
 
 # --------------------------------------------------------------------------- histograms on the device
 
+
 def is_device_tensor(value) -> bool:
     """A torch tensor on an accelerator (bucketed there, read back later without a sync)."""
     return is_torch_tensor(value) and value.device.type not in ("cpu", "meta", "mps")  # MPS has no float64
@@ -398,7 +432,7 @@ class DeviceResult:
     once; other accelerators are copied (synchronously) when read.
     """
 
-    __slots__ = ("src", "host", "event")
+    __slots__ = ("event", "host", "src")
 
     def __init__(self, src) -> None:
         self.src, self.host, self.event = src, None, None
@@ -422,13 +456,14 @@ class DeviceResult:
         elif self.host is None:
             self.host = self.src.cpu()
         self.src = None
+        assert self.host is not None  # set above, or in __init__ when a CUDA copy was started
         return self.host.numpy()
 
 
 class DeferredScalar:
     """One value of a batch of device scalars copied back together (see ``launch_scalars``)."""
 
-    __slots__ = ("result", "index")
+    __slots__ = ("index", "result")
 
     def __init__(self, result: DeviceResult, index: int) -> None:
         self.result, self.index = result, index
@@ -459,7 +494,7 @@ def launch_scalars(values: list) -> list:
 class DeferredHistogram:
     """A "tensorflow"-bins histogram computed on the device: counts and stats read when ready."""
 
-    __slots__ = ("result", "max_bins")
+    __slots__ = ("max_bins", "result")
 
     def __init__(self, result: DeviceResult, max_bins: int | None) -> None:
         self.result, self.max_bins = result, max_bins
@@ -516,12 +551,20 @@ def tf_histogram_torch(values, max_bins: int | None = None) -> DeferredHistogram
         nums.append(fin.sum())
         mins.append(torch.where(fin, c, math.inf).amin())
         maxs.append(torch.where(fin, c, -math.inf).amax())
-    stats = torch.stack([torch.stack(mins).amin().to(torch.float64), torch.stack(maxs).amax().to(torch.float64),
-                         torch.stack(nums).sum().to(torch.float64), torch.stack(sums).sum(), torch.stack(sqs).sum()])
+    stats = torch.stack(
+        [
+            torch.stack(mins).amin().to(torch.float64),
+            torch.stack(maxs).amax().to(torch.float64),
+            torch.stack(nums).sum().to(torch.float64),
+            torch.stack(sums).sum(),
+            torch.stack(sqs).sum(),
+        ]
+    )
     return DeferredHistogram(DeviceResult(torch.cat([stats, counts[1 : nb + 1].to(torch.float64)])), max_bins)
 
 
 # --------------------------------------------------------------------------- images
+
 
 def _scale_to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
     if arr.dtype == np.uint8:
@@ -541,7 +584,9 @@ def _scale_to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
 def to_hwc(arr: np.ndarray, dataformats: str, name: str = "img_tensor") -> np.ndarray:
     fmt = dataformats.upper() if isinstance(dataformats, str) else dataformats
     if fmt not in ("CHW", "HWC", "HW", "WH", "CWH"):
-        raise ValueError(f"dataformats must be one of 'CHW', 'HWC', 'HW', 'WH', 'CWH' for an image, got {dataformats!r}")
+        raise ValueError(
+            f"dataformats must be one of 'CHW', 'HWC', 'HW', 'WH', 'CWH' for an image, got {dataformats!r}"
+        )
     if arr.ndim != len(fmt):
         raise ValueError(f"{name} with dataformats={fmt!r} must have {len(fmt)} dimensions, got shape {arr.shape}")
     if len(fmt) == 2:
@@ -600,8 +645,14 @@ def encode_png(hwc: np.ndarray, name: str = "img_tensor") -> tuple[bytes, int, i
     np.subtract(rows[1:], rows[:-1], out=raw[1:, 1:])  # uint8 arithmetic wraps, as PNG wants
     color_type = {1: 0, 3: 2, 4: 6}[c]
     header = struct.pack(">IIBBBBB", w, h, 8, color_type, 0, 0, 0)
-    png = b"".join((_PNG_SIGNATURE, _png_chunk(b"IHDR", header),
-                    _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)), _png_chunk(b"IEND", b"")))
+    png = b"".join(
+        (
+            _PNG_SIGNATURE,
+            _png_chunk(b"IHDR", header),
+            _png_chunk(b"IDAT", zlib.compress(raw.tobytes(), 6)),
+            _png_chunk(b"IEND", b""),
+        )
+    )
     return png, h, w, _COLORSPACE[c]
 
 
@@ -641,9 +692,11 @@ def encode_wav(snd, sample_rate: int) -> tuple[bytes, int, int]:
     if arr.ndim != 2 or arr.shape[1] == 0:
         raise ValueError(f"snd_tensor must have shape (L,), (1, L) or (C, L) with L > 0, got {shape}")
     if arr.shape[0] > MAX_AUDIO_CHANNELS:
-        raise ValueError(f"snd_tensor must have shape (L,) or (C, L) with at most {MAX_AUDIO_CHANNELS} channels "
-                         f"(channels first, as torchaudio), got {shape}; for channels-last audio pass "
-                         f"snd_tensor.T")
+        raise ValueError(
+            f"snd_tensor must have shape (L,) or (C, L) with at most {MAX_AUDIO_CHANNELS} channels "
+            f"(channels first, as torchaudio), got {shape}; for channels-last audio pass "
+            f"snd_tensor.T"
+        )
     if not isinstance(sample_rate, (int, np.integer)) or not 0 < sample_rate < 2**31:  # WAV: 32-bit rate
         raise ValueError(f"sample_rate must be a positive int, got {sample_rate!r}")
     # interleaved frames: (frames, channels), C order
@@ -658,6 +711,7 @@ def encode_wav(snd, sample_rate: int) -> tuple[bytes, int, int]:
 
 
 # --------------------------------------------------------------------------- PR curves
+
 
 def pr_curve_counts(labels, predictions, num_thresholds: int = 127, weights=None) -> np.ndarray:
     """``[6, num_thresholds]`` rows TP, FP, TN, FN, precision, recall (TensorBoard's layout)."""
@@ -690,4 +744,3 @@ def pr_curve_table(tp, fp, tn, fn) -> np.ndarray:
         precision = tp / np.maximum(1e-7, tp + fp)
         recall = tp / np.maximum(1e-7, tp + fn)
     return np.stack([tp, fp, tn, fn, precision, recall]).astype(np.float32)
-

@@ -15,7 +15,7 @@ What is written where (one format, re-openable with ``cellboard.load`` / ``%cell
 - images (``image``, ``images``, ``matplot``) as image summaries tagged ``<win>``, text as
   ``<win>/text_summary``, audio as ``<win>``: what the window shows is that summary.
 
-Not built (raises ``NotImplementedError`` naming the closest call): ``video``, ``properties``,
+Not built (raises ``NotImplementedError`` naming the closest call): ``video(videofile=...)``, ``properties``,
 ``embeddings``, ``graph``, ``plotlyplot``, ``mesh``, ``grid``, ``sunburst``, ``dual_axis_lines``,
 ``replay_log``, ``fork_env``, ``set_window_data``. Bad input raises ``ValueError`` naming the
 argument, where Visdom asserts.
@@ -32,7 +32,7 @@ import time
 import uuid
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,6 +40,9 @@ from . import summaries as S
 from .kinds import plots
 from .store import Store
 from .writer import SummaryWriter
+
+if TYPE_CHECKING:
+    from .board import Board
 
 LINE_UPDATES = ("append", "replace", "remove", "insert")
 HEATMAP_UPDATES = ("replace", "remove", "appendRow", "appendColumn", "prependRow", "prependColumn")
@@ -81,17 +84,37 @@ def _opts(opts) -> dict[str, Any]:
             out[key] = [str(x) for x in out[key]]
     if "title" in out and out["title"] is not None:
         out["title"] = str(out["title"])
-    for key in ("width", "height", "markersize", "numbins", "xmin", "xmax", "xtickmin", "xtickmax",
-                "ytickmin", "ytickmax"):
+    for key in (
+        "width",
+        "height",
+        "markersize",
+        "numbins",
+        "xmin",
+        "xmax",
+        "xtickmin",
+        "xtickmax",
+        "ytickmin",
+        "ytickmax",
+    ):
         if key in out and out[key] is not None:
-            _need(isinstance(out[key], (int, float)) and not isinstance(out[key], bool)
-                  and np.isfinite(out[key]), f"opts[{key!r}] must be a finite number, got {out[key]!r}")
+            _need(
+                isinstance(out[key], (int, float)) and not isinstance(out[key], bool) and np.isfinite(out[key]),
+                f"opts[{key!r}] must be a finite number, got {out[key]!r}",
+            )
     return json.loads(json.dumps(out, default=str, allow_nan=False))
 
 
-_TAGS = [(r"<\s*br\s*/?>", "  \n"), (r"<\s*/?\s*(b|strong)\s*>", "**"), (r"<\s*/?\s*(i|em)\s*>", "*"),
-         (r"<\s*h1[^>]*>", "# "), (r"<\s*h2[^>]*>", "## "), (r"<\s*h3[^>]*>", "### "),
-         (r"<\s*/\s*(h[1-6]|p|div)\s*>", "\n\n"), (r"<\s*(p|div)[^>]*>", ""), (r"<\s*/?\s*code\s*>", "`")]
+_TAGS = [
+    (r"<\s*br\s*/?>", "  \n"),
+    (r"<\s*/?\s*(b|strong)\s*>", "**"),
+    (r"<\s*/?\s*(i|em)\s*>", "*"),
+    (r"<\s*h1[^>]*>", "# "),
+    (r"<\s*h2[^>]*>", "## "),
+    (r"<\s*h3[^>]*>", "### "),
+    (r"<\s*/\s*(h[1-6]|p|div)\s*>", "\n\n"),
+    (r"<\s*(p|div)[^>]*>", ""),
+    (r"<\s*/?\s*code\s*>", "`"),
+]
 
 
 def html_to_markdown(text: str) -> str:
@@ -104,7 +127,7 @@ def html_to_markdown(text: str) -> str:
 
 
 class _Window:
-    __slots__ = ("type", "opts", "traces", "data", "extra", "text_from")
+    __slots__ = ("data", "extra", "opts", "text_from", "traces", "type")
 
     def __init__(self, type_: str, opts: dict) -> None:
         self.type = type_
@@ -122,20 +145,40 @@ class Visdom:
     ``runs/visdom``. Server arguments (``server``, ``port``, ...) are accepted and ignored.
     """
 
-    def __init__(self, server: str = "http://localhost", endpoint: str = "events", port: int = 8097,
-                 base_url: str = "/", ipv6: bool = True, http_proxy_host: str | None = None,
-                 http_proxy_port: int | None = None, env: str = "main", send: bool = True,
-                 raise_exceptions: bool | None = None, use_incoming_socket: bool = True,
-                 log_to_filename: str | None = None, username: str | None = None,
-                 password: str | None = None, proxies=None, offline: bool = False, use_polling: bool = False,
-                 *, log_dir: str | os.PathLike | None = None, **ignored) -> None:
+    def __init__(
+        self,
+        server: str = "http://localhost",
+        endpoint: str = "events",
+        port: int = 8097,
+        base_url: str = "/",
+        ipv6: bool = True,
+        http_proxy_host: str | None = None,
+        http_proxy_port: int | None = None,
+        env: str = "main",
+        send: bool = True,
+        raise_exceptions: bool | None = None,
+        use_incoming_socket: bool = True,
+        log_to_filename: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        proxies=None,
+        offline: bool = False,
+        use_polling: bool = False,
+        *,
+        log_dir: str | os.PathLike | None = None,
+        **ignored,
+    ) -> None:
         global _noted
         S.check_tag(env, "env")
         if not _noted and (server != "http://localhost" or port != 8097 or ignored or log_to_filename):
             _noted = True
-            warnings.warn("cellboard.Visdom: no Visdom server is used (server, port, base_url... are ignored): "
-                          "the board lives in the notebook cell (viz.show()), logs go to "
-                          f"{os.fspath(log_dir or os.path.join('runs', 'visdom'))}", VisdomNote, stacklevel=2)
+            warnings.warn(
+                "cellboard.Visdom: no Visdom server is used (server, port, base_url... are ignored): "
+                "the board lives in the notebook cell (viz.show()), logs go to "
+                f"{os.fspath(log_dir or os.path.join('runs', 'visdom'))}",
+                VisdomNote,
+                stacklevel=2,
+            )
         self.env = env
         self.log_root = os.fspath(log_dir) if log_dir is not None else os.path.join("runs", "visdom")
         self.store = Store()
@@ -143,7 +186,7 @@ class Visdom:
         self._windows: dict[tuple[str, str], _Window] = {}
         self._steps: dict[tuple[str, str], int] = {}
         self._lock = threading.RLock()
-        self._board = None
+        self._board: Board | None = None
         self.offline = offline
         self.send = send
         self._writer(env)
@@ -190,7 +233,7 @@ class Visdom:
     def _trace_layout(traces: Mapping[str, list[np.ndarray]]) -> tuple[list[dict], np.ndarray]:
         meta, cols = [], []
         for name, tr in traces.items():
-            meta.append({"name": name, "n": int(len(tr[0])), "dims": len(tr)})
+            meta.append({"name": name, "n": len(tr[0]), "dims": len(tr)})
             cols.extend(tr)
         return meta, (np.concatenate(cols) if cols else np.zeros(0))
 
@@ -226,15 +269,14 @@ class Visdom:
     def line(self, Y, X=None, win=None, env=None, opts=None, update=None, name=None) -> str:
         """Lines: ``Y`` N or NxM (M traces), ``X`` N or NxM (default: 0..1). ``update``:
         append / replace / remove / insert; ``name`` picks the trace."""
-        _need(update is None or update in LINE_UPDATES,
-              f"update must be None or one of {LINE_UPDATES}, got {update!r}")
+        _need(update is None or update in LINE_UPDATES, f"update must be None or one of {LINE_UPDATES}, got {update!r}")
         if update == "remove":
             return self._remove_trace(win, env, name, opts)
         Y = _arr(Y, "Y")
         _need(Y.ndim in (1, 2), f"Y should have 1 or 2 dims, got shape {Y.shape}")
         _need(Y.shape[-1] > 0 and Y.shape[0] > 0, "Y must hold at least one point")
         if X is None:
-            _need(update is None, "X must be given to update a line (update=%r)" % update)
+            _need(update is None, f"X must be given to update a line (update={update!r})")
             X = np.linspace(0, 1, Y.shape[0])
         else:
             X = _arr(X, "X")
@@ -251,8 +293,7 @@ class Visdom:
 
     def scatter(self, X, Y=None, win=None, env=None, opts=None, update=None, name=None) -> str:
         """Points: ``X`` Nx2 or Nx3; ``Y`` N integer labels 1..K (a trace and colour each)."""
-        _need(update is None or update in LINE_UPDATES,
-              f"update must be None or one of {LINE_UPDATES}, got {update!r}")
+        _need(update is None or update in LINE_UPDATES, f"update must be None or one of {LINE_UPDATES}, got {update!r}")
         if update == "remove":
             return self._remove_trace(win, env, name, opts)
         X = _arr(X, "X")
@@ -266,7 +307,9 @@ class Visdom:
         o = _opts(opts)
         if Y is not None:
             labels = _arr(Y, "Y").ravel()
-            _need(labels.shape[0] == X.shape[0], f"sizes of X and Y should match, got {X.shape[0]} and {labels.shape[0]}")
+            _need(
+                labels.shape[0] == X.shape[0], f"sizes of X and Y should match, got {X.shape[0]} and {labels.shape[0]}"
+            )
             _need(bool(np.all(np.mod(labels, 1) == 0)), "Y: labels should be integers")
             _need(labels.size == 0 or labels.min() >= 1, "Y: labels are assumed to be at least 1")
             labels = labels.astype(int)
@@ -286,7 +329,7 @@ class Visdom:
             traces[name or "1"] = [np.zeros(0) for _ in range(X.shape[1])]
         return self._xy("scatter", win, env, o, update, traces)
 
-    def updateTrace(self, X, Y, win, env=None, name=None, append=True, opts=None) -> str:  # noqa: N802 - Visdom's name
+    def updateTrace(self, X, Y, win, env=None, name=None, append=True, opts=None) -> str:
         """The legacy call: ``line(Y, X, win, update='append' | 'replace', name=name)``."""
         return self.line(Y, X, win=win, env=env, opts=opts, update="append" if append else "replace", name=name)
 
@@ -336,7 +379,9 @@ class Visdom:
         w = self._writer(env)
         for n, (x, y) in traces.items():
             held = len(cur.traces[n][0]) if cur is not None and update == "append" and n in cur.traces else 0
-            integral = bool(np.all(np.isfinite(x))) and bool(np.all(np.mod(x, 1) == 0)) and bool(np.all(np.abs(x) < 2**62))
+            integral = (
+                bool(np.all(np.isfinite(x))) and bool(np.all(np.mod(x, 1) == 0)) and bool(np.all(np.abs(x) < 2**62))
+            )
             steps = x.astype(np.int64) if integral else np.arange(held, held + len(x))
             tag = f"{win}/{n}"
             for s, v in zip(steps.tolist(), y.tolist()):
@@ -367,8 +412,10 @@ class Visdom:
 
     def heatmap(self, X, win=None, env=None, update=None, opts=None) -> str:
         """A matrix as colours; ``opts``: ``columnnames``, ``rownames``, ``colormap``, ``xmin``, ``xmax``."""
-        _need(update is None or update in HEATMAP_UPDATES,
-              f"update must be None or one of {HEATMAP_UPDATES}, got {update!r}")
+        _need(
+            update is None or update in HEATMAP_UPDATES,
+            f"update must be None or one of {HEATMAP_UPDATES}, got {update!r}",
+        )
         if update == "remove":
             return self.close(win, env) or self._win(win)
         X = _arr(X, "X")
@@ -379,8 +426,10 @@ class Visdom:
             if cur is not None and cur.type == "heatmap" and cur.data is not None:
                 axis = 0 if "Row" in update else 1
                 old = cur.data.reshape(cur.extra["rows"], cur.extra["cols"])
-                _need(old.shape[1 - axis] == X.shape[1 - axis],
-                      f"X: shape {X.shape} does not fit the heatmap's {old.shape} for {update}")
+                _need(
+                    old.shape[1 - axis] == X.shape[1 - axis],
+                    f"X: shape {X.shape} does not fit the heatmap's {old.shape} for {update}",
+                )
                 X = np.concatenate([old, X] if update.startswith("append") else [X, old], axis=axis)
                 o = {**cur.opts, **o}
         if o.get("columnnames") is not None:
@@ -478,11 +527,13 @@ class Visdom:
             _need(len(o["legend"]) == len(X), "opts['legend']: one label per value of X")
         return self._matrix_window("pie", X, win, env, o)
 
-    def quiver(self, X, Y, gridX=None, gridY=None, win=None, env=None, opts=None) -> str:  # noqa: N803
+    def quiver(self, X, Y, gridX=None, gridY=None, win=None, env=None, opts=None) -> str:
         """Arrows (X, Y) (same 2-dim shape) at gridX, gridY (default: their indices)."""
         U, V = _arr(X, "X"), _arr(Y, "Y")
-        _need(U.ndim == 2 and U.shape == V.shape, f"X and Y should be 2-dim with the same shape, got {U.shape}, {V.shape}")
-        gy, gx = np.mgrid[0:U.shape[0], 0:U.shape[1]].astype(np.float64)
+        _need(
+            U.ndim == 2 and U.shape == V.shape, f"X and Y should be 2-dim with the same shape, got {U.shape}, {V.shape}"
+        )
+        gy, gx = np.mgrid[0 : U.shape[0], 0 : U.shape[1]].astype(np.float64)
         if gridX is not None:
             gx = _arr(gridX, "gridX")
             _need(gx.shape == U.shape, "gridX must have the same shape as X")
@@ -528,8 +579,33 @@ class Visdom:
         for i in range(b):
             r, q = divmod(i, cols)
             y0, x0 = r * (h + padding) + padding, q * (w + padding) + padding
-            grid[:, y0:y0 + h, x0:x0 + w] = arr[i]
+            grid[:, y0 : y0 + h, x0 : x0 + w] = arr[i]
         return self._log_image(grid, "CHW", win, env, opts)
+
+    def video(self, tensor=None, videofile=None, win=None, env=None, opts=None, dim="LxHxWxC") -> str:
+        """A video from its frames, ``tensor`` L x H x W x C (``dim="LxCxHxW"`` for channels first), uint8
+        or floats in [0, 1] (0..255 floats too), shown as the animated GIF ``add_video`` writes (``opts``
+        ``fps``, default 25). ``videofile`` (an encoded file) is not decoded: there is no codec here."""
+        if videofile is not None:
+            raise NotImplementedError(
+                "cellboard.Visdom.video(videofile=...) is not implemented (no video codec); "
+                "closest working call: viz.video(tensor=frames)"
+            )
+        _need(tensor is not None, "tensor must be given: the frames, L x H x W x C")
+        _need(dim in ("LxHxWxC", "LxCxHxW"), f"dim must be 'LxHxWxC' or 'LxCxHxW', got {dim!r}")
+        arr = S.to_numpy(tensor, "tensor")
+        _need(arr.ndim == 4, f"tensor should be L x H x W x C or L x C x H x W (dim), got shape {arr.shape}")
+        if dim == "LxHxWxC":
+            arr = arr.transpose(0, 3, 1, 2)
+        _need(arr.shape[1] in (1, 3, 4), f"the frames should have 1, 3 or 4 channels, got shape {arr.shape} ({dim})")
+        env, win, o = self._env(env), self._win(win), _opts(opts)
+        if np.issubdtype(arr.dtype, np.floating) and arr.size and np.nanmax(arr) > 1.0:
+            arr = arr / 255.0
+        fps = o.get("fps", 25)
+        with self._lock:
+            self._writer(env).add_video(win, arr[None], self._steps.get((env, win), 0), fps=fps)
+            self._source_window("image", env, win, o, {"kind": "images", "tag": win})
+        return win
 
     def matplot(self, plot, opts=None, env=None, win=None) -> str:
         """A matplotlib figure (or ``pyplot`` itself), as an image window."""
@@ -548,7 +624,9 @@ class Visdom:
             cur = self._windows.get((env, win))
             self._writer(env).add_text(win, html_to_markdown(text), self._steps.get((env, win), 0))
             if not (append and cur is not None and cur.type == "text"):
-                self._source_window("text", env, win, o, {"kind": "text", "tag": tag}, **{"from": self._texts(env, tag)})
+                self._source_window(
+                    "text", env, win, o, {"kind": "text", "tag": tag}, **{"from": self._texts(env, tag)}
+                )
         return win
 
     def _texts(self, env: str, tag: str) -> int:
@@ -576,8 +654,10 @@ class Visdom:
         else:
             _need(tensor is not None, "tensor or audiofile must be given")
             snd = _arr(tensor, "tensor")
-            _need(snd.ndim == 1 or (snd.ndim == 2 and snd.shape[1] == 2),
-                  f"tensor should be N or N x 2, got shape {snd.shape}")
+            _need(
+                snd.ndim == 1 or (snd.ndim == 2 and snd.shape[1] == 2),
+                f"tensor should be N or N x 2, got shape {snd.shape}",
+            )
             if snd.ndim == 2:
                 snd = snd.mean(axis=1)
         env, win = self._env(env), self._win(win)
@@ -593,7 +673,8 @@ class Visdom:
                 svgstr = f.read()
         _need(isinstance(svgstr, str), "svgstr or svgfile must be given")
         m = re.search(r"<svg.*</svg>", svgstr, re.S)
-        _need(m is not None, "svgstr must contain an <svg> element")
+        if m is None:
+            raise ValueError("svgstr must contain an <svg> element")
         env, win = self._env(env), self._win(win)
         w = _Window("svg", _opts(opts))
         w.extra = {"svg": m.group(0)}
@@ -622,7 +703,11 @@ class Visdom:
             w._drain()
 
         def one(name: str) -> dict | None:
-            st = plots.fold(self.store.records(env, "plots", name)) if name in self.store.tags(env).get("plots", []) else None
+            st = (
+                plots.fold(self.store.records(env, "plots", name))
+                if name in self.store.tags(env).get("plots", [])
+                else None
+            )
             return None if st is None else _jsonable(st)
 
         if win is not None:
@@ -669,9 +754,6 @@ class Visdom:
     # ------------------------------------------------------------------ not built
     def _missing(self, what: str, instead: str):
         raise NotImplementedError(f"cellboard.Visdom.{what} is not implemented; closest working call: {instead}")
-
-    def video(self, tensor=None, videofile=None, win=None, env=None, opts=None):
-        self._missing("video", "viz.images(frames) (a grid of the frames) or viz.image(frame) per step")
 
     def properties(self, data, win=None, env=None, opts=None):
         self._missing("properties", "viz.text() to show values")

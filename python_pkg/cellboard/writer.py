@@ -26,19 +26,23 @@ import warnings
 import weakref
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import kinds
 from . import summaries as S
 from .fs import filesystem, is_url, local_path, redact, redacted_error
-from . import kinds
 from .kinds import audio, custom_scalars, histograms, hparams, images, pr_curves, text
 from .kinds import scalars as scalar_kind
 from .store import Store
 from .tfevents import filewriter
 from .tfevents import messages as M
 from .tfevents.filewriter import EventFileWarning, EventFileWriter
-from .tfevents.wire import I32, I64, LEN, VARINT, f_bytes, f_double, f_varint, iter_fields, varint
+from .tfevents.wire import I32, I64, LEN, f_bytes, f_double, f_varint, iter_fields, varint
+
+if TYPE_CHECKING:
+    from .board import Board  # imported lazily at run time: writing logs needs no widget libraries
 
 DRAIN_INTERVAL = 0.1  # seconds: what a live board lags behind the training loop at most
 DRAIN_BATCH = 4096  # records: bounds memory and latency when logging very fast
@@ -52,6 +56,7 @@ _I64 = 1 << 63  # steps are int64 in event files
 _SCALAR, _EVENT, _HIST = 0, 1, 2  # _HIST: a histogram computed on the device, read back later
 # Scalar styles: legacy simple_value (float32), new-style float tensor, new-style double tensor
 _LEGACY, _NEW_FLOAT, _NEW_DOUBLE = scalar_kind.LEGACY, scalar_kind.NEW_FLOAT, scalar_kind.NEW_DOUBLE
+
 
 class _Ticker:
     """One daemon thread for every writer: drains quiet writers and honours ``flush_secs``."""
@@ -82,7 +87,7 @@ class _Ticker:
             for w in writers:
                 try:
                     w._tick()
-                except Exception:  # noqa: BLE001, S110 - a background thread must never die; write errors
+                except Exception:  # noqa: BLE001 - a background thread must never die; write errors
                     pass  # are kept by the writer (warned once, raised by its next call)
 
     def close_all(self) -> None:
@@ -94,8 +99,11 @@ class _Ticker:
             except Exception as exc:  # noqa: BLE001 - nobody is left to catch it: say what is lost
                 if w._closed:  # written after all; the error was an earlier, recovered one
                     continue
-                warnings.warn(f"cellboard: at exit, {w!r} could not write everything it logged: {redact(str(exc))}",
-                              EventFileWarning, stacklevel=1)
+                warnings.warn(
+                    f"cellboard: at exit, {w!r} could not write everything it logged: {redact(str(exc))}",
+                    EventFileWarning,
+                    stacklevel=1,
+                )
 
 
 _ticker = _Ticker()
@@ -117,10 +125,19 @@ class SummaryWriter:
     to ``self.store`` (what a ``cellboard.Board`` displays).
     """
 
-    def __init__(self, log_dir: str | os.PathLike | None = None, comment: str = "",
-                 purge_step: int | None = None, max_queue: int = 10, flush_secs: int = 120,
-                 filename_suffix: str = "", *, store: Store | None = None, run: str | None = None,
-                 storage_options: dict | None = None) -> None:
+    def __init__(
+        self,
+        log_dir: str | os.PathLike | None = None,
+        comment: str = "",
+        purge_step: int | None = None,
+        max_queue: int = 10,
+        flush_secs: int = 120,
+        filename_suffix: str = "",
+        *,
+        store: Store | None = None,
+        run: str | None = None,
+        storage_options: dict | None = None,
+    ) -> None:
         if log_dir is None:
             log_dir = default_log_dir(comment)
         self.log_dir = os.fspath(log_dir)
@@ -152,7 +169,7 @@ class SummaryWriter:
         self._last_drain = time.monotonic()
         self._last_flush = self._last_drain
         self._closed = False
-        self._board = None
+        self._board: Board | None = None
         self._io_error: BaseException | None = None  # a write failure not yet raised to the caller
         self._failing = False  # records are pending in some event file (warned once per episode)
         self._open_main()
@@ -164,8 +181,12 @@ class SummaryWriter:
         if self.purge_step is not None:
             # As torch: the restart marker that makes readers drop steps >= purge_step.
             now = time.time()
-            main.write_records([M.event(now, self.purge_step, file_version=M.FILE_VERSION),
-                                M.event(now, self.purge_step, session_log=M.session_log(M.SESSION_START))])
+            main.write_records(
+                [
+                    M.event(now, self.purge_step, file_version=M.FILE_VERSION),
+                    M.event(now, self.purge_step, session_log=M.session_log(M.SESSION_START)),
+                ]
+            )
             self.store.purge(self.run, self.purge_step)
             # Once only, as torch: files reopened after close() must not purge this writer's own points.
             self.purge_step = None
@@ -176,9 +197,12 @@ class SummaryWriter:
         if f is None:
             # the main file is created by the constructor, which raises; a sub-run's file is
             # created while draining, where a full disk must not lose the records: it retries
-            f = self._files[sub] = EventFileWriter(self._fs.join(self.log_dir, sub) if sub else self.log_dir,
-                                                   self.filename_suffix, storage_options=self._storage_options,
-                                                   strict=not sub)
+            f = self._files[sub] = EventFileWriter(
+                self._fs.join(self.log_dir, sub) if sub else self.log_dir,
+                self.filename_suffix,
+                storage_options=self._storage_options,
+                strict=not sub,
+            )
         return f
 
     def _run_name(self, sub: str) -> str:
@@ -231,17 +255,20 @@ class SummaryWriter:
     def _ready(queue: list[tuple], wait: bool) -> int:
         """Start the device-to-host copies of deferred scalars (one per device and drain); how
         many leading records can be encoded now."""
-        launch = [i for i, it in enumerate(queue) if it[0] == _SCALAR and type(it[3]) is not float
-                  and not isinstance(it[3], S.DeferredScalar)]
+        launch = [
+            i
+            for i, it in enumerate(queue)
+            if it[0] == _SCALAR and type(it[3]) is not float and not isinstance(it[3], S.DeferredScalar)
+        ]
         if launch:
             for i, v in zip(launch, S.launch_scalars([queue[i][3] for i in launch])):
                 it = queue[i]
-                queue[i] = it[:3] + (v,) + it[4:]
+                queue[i] = (*it[:3], v, *it[4:])
         if wait:
             return len(queue)
         for n, it in enumerate(queue):
             v = it[3]
-            if (it[0] == _HIST or it[0] == _SCALAR and type(v) is not float) and not v.ready():
+            if (it[0] == _HIST or (it[0] == _SCALAR and type(v) is not float)) and not v.ready():
                 return n
         return len(queue)
 
@@ -261,8 +288,13 @@ class SummaryWriter:
                 errors.append(exc)
         # The store gets the records even when the disk fails: the live board stays complete.
         for (sub, tag), (steps, walls, vals) in points.items():
-            self.store.append_scalars(self._run_name(sub), tag, np.array(steps, np.int64),
-                                      np.array(walls, np.float64), np.array(vals, np.float64))
+            self.store.append_scalars(
+                self._run_name(sub),
+                tag,
+                np.array(steps, np.int64),
+                np.array(walls, np.float64),
+                np.array(vals, np.float64),
+            )
         for (sub, kind, tag), recs in records.items():
             self.store.append_records(self._run_name(sub), kind, tag, recs)
         self._check_io(errors)
@@ -305,8 +337,11 @@ class SummaryWriter:
                 _, sub, tag, deferred, step, wall = it
                 h = deferred.resolve()
                 if h is None:  # known only now: the call could not raise it
-                    warnings.warn(f"cellboard: histogram {tag!r} at step {step} not written: the tensor held no "
-                                  f"finite value", RuntimeWarning, stacklevel=2)
+                    warnings.warn(
+                        f"cellboard: histogram {tag!r} at step {step} not written: the tensor held no finite value",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
                     continue
                 ev, record = histograms.encode(tag, h, step, wall)
                 events.setdefault(sub, []).append(ev)
@@ -364,9 +399,12 @@ class SummaryWriter:
         error for the next call to raise. Called with ``_io_lock`` held."""
         dropped = sum(f.take_dropped() for f in self._files.values())
         if dropped:
-            warnings.warn(f"cellboard: writing to {redact(self.log_dir)} still fails; dropped the {dropped} oldest "
-                          f"records kept in memory (over {filewriter.PENDING_LIMIT >> 20} MiB per event file)",
-                          EventFileWarning, stacklevel=2)
+            warnings.warn(
+                f"cellboard: writing to {redact(self.log_dir)} still fails; dropped the {dropped} oldest "
+                f"records kept in memory (over {filewriter.PENDING_LIMIT >> 20} MiB per event file)",
+                EventFileWarning,
+                stacklevel=2,
+            )
         if errors:
             if not self._failing:
                 self._failing = True
@@ -379,9 +417,12 @@ class SummaryWriter:
     def _error(self, exc: BaseException) -> Exception:
         """What is warned and raised for a write failure: where, the cause (same type and errno,
         credentials redacted), and that nothing is lost."""
-        return redacted_error(exc, f"cellboard: cannot write to {self.log_dir}",
-                              "; nothing is lost yet: what could not be written is kept in memory and written "
-                              "in order once writing works again (flush() and close() retry)")
+        return redacted_error(
+            exc,
+            f"cellboard: cannot write to {self.log_dir}",
+            "; nothing is lost yet: what could not be written is kept in memory and written "
+            "in order once writing works again (flush() and close() retry)",
+        )
 
     def _raise_io_error(self) -> None:
         err, self._io_error = self._io_error, None
@@ -397,8 +438,15 @@ class SummaryWriter:
         return time.time() if w is None else w
 
     # ------------------------------------------------------------------ scalars
-    def add_scalar(self, tag: str, scalar_value, global_step: int | None = None, walltime: float | None = None,
-                   new_style: bool = False, double_precision: bool = False) -> None:
+    def add_scalar(
+        self,
+        tag: str,
+        scalar_value,
+        global_step: int | None = None,
+        walltime: float | None = None,
+        new_style: bool = False,
+        double_precision: bool = False,
+    ) -> None:
         """Log one number. ``new_style`` writes a tensor summary (float64 with ``double_precision``)."""
         if type(tag) is not str or tag not in self._checked_tags:  # a set lookup on the hot path
             self._checked_tags.add(S.check_tag(tag))
@@ -408,8 +456,13 @@ class SummaryWriter:
         style = (_NEW_DOUBLE if double_precision else _NEW_FLOAT) if new_style else _LEGACY
         self._enqueue((_SCALAR, "", tag, value, step, wall, style))
 
-    def add_scalars(self, main_tag: str, tag_scalar_dict: Mapping[str, object], global_step: int | None = None,
-                    walltime: float | None = None) -> None:
+    def add_scalars(
+        self,
+        main_tag: str,
+        tag_scalar_dict: Mapping[str, object],
+        global_step: int | None = None,
+        walltime: float | None = None,
+    ) -> None:
         """One sub-run per key (``<log_dir>/<main_tag>_<key>``), tag ``main_tag``, as torch."""
         S.check_tag(main_tag, "main_tag")
         if not isinstance(tag_scalar_dict, Mapping) or not tag_scalar_dict:
@@ -424,8 +477,15 @@ class SummaryWriter:
             self._enqueue((_SCALAR, sub, main_tag, value, step, wall, _LEGACY))
 
     # ------------------------------------------------------------------ histograms
-    def add_histogram(self, tag: str, values, global_step: int | None = None, bins="tensorflow",
-                      walltime: float | None = None, max_bins: int | None = None) -> None:
+    def add_histogram(
+        self,
+        tag: str,
+        values,
+        global_step: int | None = None,
+        bins="tensorflow",
+        walltime: float | None = None,
+        max_bins: int | None = None,
+    ) -> None:
         S.check_tag(tag)
         if isinstance(bins, str) and bins == "tensorflow" and S.is_device_tensor(values):
             # bucketed on the device; counts and stats come back at a later drain, without a sync
@@ -437,14 +497,26 @@ class SummaryWriter:
         h = S.histogram(values, bins, max_bins)
         self._log_histogram(tag, h, S.check_step(global_step), self._wall(walltime))
 
-    def add_histogram_raw(self, tag: str, min, max, num, sum, sum_squares, bucket_limits, bucket_counts,  # noqa: A002
-                          global_step: int | None = None, walltime: float | None = None) -> None:
+    def add_histogram_raw(
+        self,
+        tag: str,
+        min,
+        max,
+        num,
+        sum,
+        sum_squares,
+        bucket_limits,
+        bucket_counts,
+        global_step: int | None = None,
+        walltime: float | None = None,
+    ) -> None:
         S.check_tag(tag)
         limits = S.to_numpy(bucket_limits, "bucket_limits").astype(np.float64).ravel()
         counts = S.to_numpy(bucket_counts, "bucket_counts").astype(np.float64).ravel()
         if len(limits) != len(counts):
-            raise ValueError(f"bucket_limits and bucket_counts must have the same length, "
-                             f"got {len(limits)} and {len(counts)}")
+            raise ValueError(
+                f"bucket_limits and bucket_counts must have the same length, got {len(limits)} and {len(counts)}"
+            )
         if len(limits) == 0:
             raise ValueError("bucket_limits must not be empty")
         if np.any(np.diff(limits) < 0):
@@ -454,8 +526,15 @@ class SummaryWriter:
         stats = {}
         for name, v in (("min", min), ("max", max), ("num", num), ("sum", sum), ("sum_squares", sum_squares)):
             stats[name] = S.scalar_value(v, name)
-        h = S.Histogram(float(stats["min"]), float(stats["max"]), float(stats["num"]), float(stats["sum"]),
-                        float(stats["sum_squares"]), limits, counts)
+        h = S.Histogram(
+            float(stats["min"]),
+            float(stats["max"]),
+            float(stats["num"]),
+            float(stats["sum"]),
+            float(stats["sum_squares"]),
+            limits,
+            counts,
+        )
         self._log_histogram(tag, h, S.check_step(global_step), self._wall(walltime))
 
     def _log_histogram(self, tag: str, h: S.Histogram, step: int, wall: float) -> None:
@@ -463,22 +542,35 @@ class SummaryWriter:
         self._add_event("", ev, "histograms", tag, record)
 
     # ------------------------------------------------------------------ images
-    def add_image(self, tag: str, img_tensor, global_step: int | None = None, walltime: float | None = None,
-                  dataformats: str = "CHW") -> None:
+    def add_image(
+        self,
+        tag: str,
+        img_tensor,
+        global_step: int | None = None,
+        walltime: float | None = None,
+        dataformats: str = "CHW",
+    ) -> None:
         """One image: uint8 in [0, 255] or float in [0, 1]; ``dataformats`` CHW, HWC or HW."""
         S.check_tag(tag)
         hwc = S.to_hwc(S.to_numpy(img_tensor, "img_tensor"), dataformats)
         self._log_image(tag, hwc, S.check_step(global_step), self._wall(walltime))
 
-    def add_images(self, tag: str, img_tensor, global_step: int | None = None, walltime: float | None = None,
-                   dataformats: str = "NCHW") -> None:
+    def add_images(
+        self,
+        tag: str,
+        img_tensor,
+        global_step: int | None = None,
+        walltime: float | None = None,
+        dataformats: str = "NCHW",
+    ) -> None:
         """A batch of images, tiled into one grid image (8 per row) as torch does."""
         S.check_tag(tag)
         grid = S.grid_nhwc(S.to_numpy(img_tensor, "img_tensor"), dataformats)
         self._log_image(tag, grid, S.check_step(global_step), self._wall(walltime))
 
-    def add_figure(self, tag: str, figure, global_step: int | None = None, close: bool = True,
-                   walltime: float | None = None) -> None:
+    def add_figure(
+        self, tag: str, figure, global_step: int | None = None, close: bool = True, walltime: float | None = None
+    ) -> None:
         """A matplotlib figure (or a list of them, logged as a grid), rendered with Agg."""
         S.check_tag(tag)
         figures = figure if isinstance(figure, (list, tuple)) else [figure]
@@ -503,8 +595,9 @@ class SummaryWriter:
         self._add_event("", ev, "images", tag, record)
 
     # ------------------------------------------------------------------ text, audio, pr curves
-    def add_text(self, tag: str, text_string: str, global_step: int | None = None,
-                 walltime: float | None = None) -> None:
+    def add_text(
+        self, tag: str, text_string: str, global_step: int | None = None, walltime: float | None = None
+    ) -> None:
         """Markdown text; stored under ``<tag>/text_summary`` as torch does."""
         S.check_tag(tag)
         if not isinstance(text_string, str):
@@ -515,28 +608,60 @@ class SummaryWriter:
         ev, record = text.encode(full_tag, text_string, step, wall)
         self._add_event("", ev, "text", full_tag, record)
 
-    def add_audio(self, tag: str, snd_tensor, global_step: int | None = None, sample_rate: int = 44100,
-                  walltime: float | None = None) -> None:
+    def add_audio(
+        self,
+        tag: str,
+        snd_tensor,
+        global_step: int | None = None,
+        sample_rate: int = 44100,
+        walltime: float | None = None,
+    ) -> None:
         """Sound in [-1, 1], shape (L,) or (1, L), written as 16-bit PCM WAV."""
         S.check_tag(tag)
         step, wall = S.check_step(global_step), self._wall(walltime)
         ev, record = audio.encode(tag, snd_tensor, sample_rate, step, wall)
         self._add_event("", ev, "audio", tag, record)
 
-    def add_pr_curve(self, tag: str, labels, predictions, global_step: int | None = None,
-                     num_thresholds: int = 127, weights=None, walltime: float | None = None) -> None:
+    def add_pr_curve(
+        self,
+        tag: str,
+        labels,
+        predictions,
+        global_step: int | None = None,
+        num_thresholds: int = 127,
+        weights=None,
+        walltime: float | None = None,
+    ) -> None:
         S.check_tag(tag)
         data = S.pr_curve_counts(labels, predictions, num_thresholds, weights)
         self._log_pr_curve(tag, data, S.check_step(global_step), self._wall(walltime))
 
-    def add_pr_curve_raw(self, tag: str, true_positive_counts, false_positive_counts, true_negative_counts,
-                         false_negative_counts, precision, recall, global_step: int | None = None,
-                         num_thresholds: int = 127, weights=None, walltime: float | None = None) -> None:
+    def add_pr_curve_raw(
+        self,
+        tag: str,
+        true_positive_counts,
+        false_positive_counts,
+        true_negative_counts,
+        false_negative_counts,
+        precision,
+        recall,
+        global_step: int | None = None,
+        num_thresholds: int = 127,
+        weights=None,
+        walltime: float | None = None,
+    ) -> None:
         S.check_tag(tag)
-        cols = [S.to_numpy(x, n).astype(np.float64).ravel() for x, n in (
-            (true_positive_counts, "true_positive_counts"), (false_positive_counts, "false_positive_counts"),
-            (true_negative_counts, "true_negative_counts"), (false_negative_counts, "false_negative_counts"),
-            (precision, "precision"), (recall, "recall"))]
+        cols = [
+            S.to_numpy(x, n).astype(np.float64).ravel()
+            for x, n in (
+                (true_positive_counts, "true_positive_counts"),
+                (false_positive_counts, "false_positive_counts"),
+                (true_negative_counts, "true_negative_counts"),
+                (false_negative_counts, "false_negative_counts"),
+                (precision, "precision"),
+                (recall, "recall"),
+            )
+        ]
         if len({len(c) for c in cols}) != 1:
             raise ValueError("the counts, precision and recall must all have the same length")
         data = np.stack(cols).astype(np.float32)
@@ -547,9 +672,14 @@ class SummaryWriter:
         self._add_event("", ev, "pr_curves", tag, record)
 
     # ------------------------------------------------------------------ hparams, custom scalars
-    def add_hparams(self, hparam_dict: Mapping[str, object], metric_dict: Mapping[str, object],
-                    hparam_domain_discrete: Mapping[str, Sequence] | None = None, run_name: str | None = None,
-                    global_step: int | None = None) -> None:
+    def add_hparams(
+        self,
+        hparam_dict: Mapping[str, object],
+        metric_dict: Mapping[str, object],
+        hparam_domain_discrete: Mapping[str, Sequence] | None = None,
+        run_name: str | None = None,
+        global_step: int | None = None,
+    ) -> None:
         """Hyperparameters and their metrics, in a sub-run (``run_name`` or a timestamp) as torch."""
         if not isinstance(hparam_dict, Mapping) or not isinstance(metric_dict, Mapping):
             raise TypeError("hparam_dict and metric_dict must both be dicts")
@@ -559,18 +689,19 @@ class SummaryWriter:
             if S.is_torch_tensor(v) or isinstance(v, np.generic):
                 v = v.item()
             if v is not None and not isinstance(v, (bool, int, float, str)):
-                raise TypeError(f"hparam_dict[{k!r}] must be a bool, int, float, str or None, "
-                                f"got {type(v).__name__}")
+                raise TypeError(f"hparam_dict[{k!r}] must be a bool, int, float, str or None, got {type(v).__name__}")
             if isinstance(v, str):
                 S.check_text(v, f"hparam_dict[{k!r}]")
             hp[k] = v
-        metrics = {S.check_tag(k, "metric_dict key"): S.scalar_value(v, f"metric_dict[{k!r}]")
-                   for k, v in metric_dict.items()}
+        metrics = {
+            S.check_tag(k, "metric_dict key"): S.scalar_value(v, f"metric_dict[{k!r}]") for k, v in metric_dict.items()
+        }
         domains = dict(hparam_domain_discrete or {})
         for k, dom in domains.items():
             if k not in hp or not isinstance(dom, (list, tuple)) or not all(isinstance(d, type(hp[k])) for d in dom):
-                raise ValueError(f"hparam_domain_discrete[{k!r}] must be a list of values of the same type "
-                                 f"as hparam_dict[{k!r}]")
+                raise ValueError(
+                    f"hparam_domain_discrete[{k!r}] must be a list of values of the same type as hparam_dict[{k!r}]"
+                )
         if run_name is not None and not isinstance(run_name, str):
             raise TypeError(f"run_name must be a str or None, got {type(run_name).__name__}")
         if run_name:
@@ -588,12 +719,14 @@ class SummaryWriter:
         ev, record = custom_scalars.encode(layout, time.time())
         self._add_event("", ev, "custom_scalars", custom_scalars.TAG, record)
 
-    def add_custom_scalars_multilinechart(self, tags: Sequence[str], category: str = "default",
-                                          title: str = "untitled") -> None:
+    def add_custom_scalars_multilinechart(
+        self, tags: Sequence[str], category: str = "default", title: str = "untitled"
+    ) -> None:
         self.add_custom_scalars({category: {title: ["Multiline", list(tags)]}})
 
-    def add_custom_scalars_marginchart(self, tags: Sequence[str], category: str = "default",
-                                       title: str = "untitled") -> None:
+    def add_custom_scalars_marginchart(
+        self, tags: Sequence[str], category: str = "default", title: str = "untitled"
+    ) -> None:
         self.add_custom_scalars({category: {title: ["Margin", list(tags)]}})
 
     # ------------------------------------------------------------------ tensors (torch's add_tensor)
@@ -610,8 +743,9 @@ class SummaryWriter:
         self._add_event("", M.event(wall, step, summary=M.summary(M.value(tag, tensor=proto, metadata=meta))))
 
     # ------------------------------------------------------------------ torch's file-writer surface
-    default_bins = property(lambda self: _torch_default_bins(),
-                            doc="torch's ``default_bins`` (exponential buckets, 1e-12 to 1e20, x1.1).")
+    default_bins = property(
+        lambda self: _torch_default_bins(), doc="torch's ``default_bins`` (exponential buckets, 1e-12 to 1e20, x1.1)."
+    )
 
     def _get_file_writer(self) -> _FileWriter:
         """The main run's file writer, as torch's (reopened after ``close()``, as torch).
@@ -673,32 +807,162 @@ class SummaryWriter:
                         continue
                     if kind.columnar:
                         n = len(recs)
-                        self.store.append_scalars(run, tag, np.full(n, ev.step, np.int64),
-                                                  np.full(n, ev.wall_time, np.float64), np.asarray(recs, np.float64))
+                        self.store.append_scalars(
+                            run,
+                            tag,
+                            np.full(n, ev.step, np.int64),
+                            np.full(n, ev.wall_time, np.float64),
+                            np.asarray(recs, np.float64),
+                        )
                     else:
                         self.store.append_records(run, kind.name, tag, recs)
 
     # ------------------------------------------------------------------ later issues (torch's signatures)
-    def add_graph(self, model, input_to_model=None, verbose=False, use_strict_trace=True) -> None:
-        raise NotImplementedError("cellboard: add_graph is not implemented yet (issue 9: model structure)")
+    def add_graph(self, model, input_to_model=None, verbose: bool = False, use_strict_trace: bool = True) -> None:
+        """The model's graph, traced with ``torch.jit.trace`` on ``input_to_model`` (a tensor, a tuple of
+        tensors or a dict), written as torch writes it: a ``GraphDef`` event and a ``RunMetadata``
+        (``step1``). Traced in eval mode, without gradients; the training mode is restored. A model
+        failing on these inputs raises its error naming the module that failed; nothing is logged then.
+        """
+        from . import _torch_graph
+
+        graph, run_metadata = _torch_graph.trace_graph(model, input_to_model, verbose, use_strict_trace)
+        self._get_file_writer().add_graph((graph, run_metadata))
 
     def add_onnx_graph(self, prototxt) -> None:
-        raise NotImplementedError("cellboard: add_onnx_graph is not implemented yet (issue 9: model structure)")
+        """The graph of an ONNX model file, as torch writes it (needs the optional ``onnx`` package)."""
+        from . import _torch_graph
 
-    def add_embedding(self, mat, metadata=None, label_img=None, global_step=None, tag="default",
-                      metadata_header=None) -> None:
-        raise NotImplementedError("cellboard: add_embedding is not implemented yet (issue 10: embeddings)")
+        self._get_file_writer().add_onnx_graph(_torch_graph.onnx_graph(prototxt))
 
-    def add_video(self, tag, vid_tensor, global_step=None, fps=4, walltime=None) -> None:
-        raise NotImplementedError("cellboard: add_video is not implemented yet (issue 10: video)")
+    def add_embedding(
+        self,
+        mat,
+        metadata=None,
+        label_img=None,
+        global_step: int | None = None,
+        tag: str = "default",
+        metadata_header=None,
+    ) -> None:
+        """Projector files, as torch writes them: ``<log_dir>/<step:05d>/<tag>/tensors.tsv`` (``mat``, N x D),
+        ``metadata.tsv`` (a label per point, or rows under ``metadata_header``), ``sprite.png`` (``label_img``,
+        N x C x H x W) and the entry in ``<log_dir>/projector_config.pbtxt`` (this writer's entries, rewritten).
 
-    def add_mesh(self, tag, vertices, colors=None, faces=None, config_dict=None, global_step=None,
-                 walltime=None) -> None:
-        raise NotImplementedError("cellboard: add_mesh is not implemented yet (issue 10: meshes)")
+        Every argument is checked before anything is written (torch's messages; ``EmbeddingError`` is both
+        ``ValueError`` and torch's ``AssertionError``). Works on fsspec URLs; the store gets the embedding too.
+        """
+        from .kinds import embeddings as emb
 
-    def add_image_with_boxes(self, tag, img_tensor, box_tensor, global_step=None, walltime=None, rescale=1,
-                             dataformats="CHW", labels=None) -> None:
-        raise NotImplementedError("cellboard: add_image_with_boxes is not implemented yet (issue 10: boxes)")
+        S.check_tag(tag)
+        step = S.check_step(global_step)
+        arr, imgs = emb.check(mat, metadata, label_img, metadata_header)
+        header = [str(h) for h in metadata_header] if metadata_header else None
+        labels = None
+        if metadata is not None:
+            labels = [[str(e) for e in row] for row in metadata] if header else [str(x) for x in metadata]
+        sprite = None if imgs is None else emb.sprite_png(imgs)
+        dim = None if imgs is None else (int(imgs.shape[3]), int(imgs.shape[2]))
+        record = emb.EmbeddingRecord(
+            step,
+            time.time(),
+            tag,
+            arr,
+            labels,
+            header,
+            sprite,
+            dim,
+            f"{str(step).zfill(5)}/{emb.encode_tag(tag)}/tensors.tsv",
+        )
+        log_dir = self._get_file_writer().get_logdir()  # reopens after close(), as torch
+        entries: list[str] = self.__dict__.setdefault("_projector_entries", [])
+        with self._io_lock:
+            try:
+                entry = emb.write(self._fs, log_dir, record, metadata, entries)
+            except OSError as exc:
+                raise redacted_error(exc, f"cellboard: cannot write the embedding {tag!r} to {log_dir}") from None
+            entries.append(entry)
+        mat32 = arr.astype(np.float32) if arr.dtype != np.float32 else arr.copy()
+        self.store.append_records(
+            self.run,
+            "embeddings",
+            tag,
+            [emb.EmbeddingRecord(step, record.wall_time, tag, mat32, labels, header, sprite, dim, record.tensor_path)],
+        )
+
+    def add_video(
+        self, tag: str, vid_tensor, global_step: int | None = None, fps=4, walltime: float | None = None
+    ) -> None:
+        """A video ``(N, T, C, H, W)`` (uint8, or float in [0, 1]; C is 1, 3 or 4) as the animated GIF torch
+        writes (its N clips tiled in a grid), encoded with Pillow: no moviepy, 1-channel videos work."""
+        S.check_tag(tag)
+        vid = S.to_numpy(vid_tensor, "vid_tensor")
+        if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) or not 0 < fps < 1e4:
+            raise ValueError(f"fps must be a positive number, got {fps!r}")
+        step, wall = S.check_step(global_step), self._wall(walltime)
+        ev, record = images.encode_video(tag, vid, float(fps), step, wall)
+        self._add_event("", ev, "images", tag, record)
+
+    def add_mesh(
+        self,
+        tag: str,
+        vertices,
+        colors=None,
+        faces=None,
+        config_dict=None,
+        global_step: int | None = None,
+        walltime: float | None = None,
+    ) -> None:
+        """A mesh or point cloud: ``vertices``, ``colors`` (0..255) and ``faces`` (vertex indices), each
+        ``(B, N, 3)``, and a three.js ``config_dict``; TensorBoard's mesh plugin summary, byte for byte
+        as torch writes it (``cellboard.load(...).mesh(run, tag)`` reads it back)."""
+        from .kinds import mesh as mesh_kind
+
+        S.check_tag(tag)
+        summary = mesh_kind.encode(tag, vertices, colors, faces, config_dict)
+        step = None if global_step is None else S.check_step(global_step)
+        self._get_file_writer().add_summary(summary, step, self._wall(walltime))
+
+    def add_image_with_boxes(
+        self,
+        tag: str,
+        img_tensor,
+        box_tensor,
+        global_step: int | None = None,
+        walltime: float | None = None,
+        rescale=1,
+        dataformats: str = "CHW",
+        labels=None,
+    ) -> None:
+        """An image with boxes ``(K, 4)`` (xmin, ymin, xmax, ymax in pixels) drawn into it in red, with their
+        ``labels``, then resized by ``rescale``, as torch; the live record keeps the boxes and labels too."""
+        S.check_tag(tag)
+        hwc = S.to_hwc(S.to_numpy(img_tensor, "img_tensor"), dataformats)
+        boxes = S.to_numpy(box_tensor, "box_tensor").astype(np.float64)
+        if boxes.ndim != 2 or boxes.shape[1] != 4:
+            raise ValueError(f"box_tensor must have shape (K, 4) (xmin, ymin, xmax, ymax), got {tuple(boxes.shape)}")
+        if not np.all(np.isfinite(boxes)):
+            raise ValueError("box_tensor must hold finite numbers")
+        if (
+            isinstance(rescale, bool)
+            or not isinstance(rescale, (int, float, np.integer, np.floating))
+            or not (np.isfinite(rescale) and int(hwc.shape[0] * rescale) >= 1 and int(hwc.shape[1] * rescale) >= 1)
+        ):
+            raise ValueError(f"rescale must be a positive number leaving at least one pixel, got {rescale!r}")
+        if labels is not None:
+            if isinstance(labels, str):
+                labels = [labels]
+            if len(labels) != boxes.shape[0]:  # torch drops them silently
+                warnings.warn(
+                    f"cellboard: {len(labels)} labels for {boxes.shape[0]} boxes; drawing no labels (as torch)",
+                    UserWarning,
+                    stacklevel=2,
+                )
+                labels = None
+            else:
+                labels = [str(lab) for lab in labels]
+        step, wall = S.check_step(global_step), self._wall(walltime)
+        ev, record = images.encode_boxes(tag, hwc, boxes, labels, float(rescale), step, wall)
+        self._add_event("", ev, "images", tag, record)
 
     # ------------------------------------------------------------------ the live board
     @property
@@ -766,7 +1030,7 @@ class SummaryWriter:
         try:
             if not self._closed:
                 self.close()
-        except Exception:  # noqa: BLE001, S110 - nothing to report to at garbage collection
+        except Exception:  # noqa: BLE001 - nothing to report to at garbage collection
             pass
 
     def __enter__(self) -> SummaryWriter:
@@ -789,8 +1053,10 @@ def _message_bytes(message, name: str) -> bytes:
         data = serialize()
         if isinstance(data, bytes):
             return data
-    raise TypeError(f"{name} must be a protobuf message (with SerializeToString) or its serialized bytes, "
-                    f"got {type(message).__name__}")
+    raise TypeError(
+        f"{name} must be a protobuf message (with SerializeToString) or its serialized bytes, "
+        f"got {type(message).__name__}"
+    )
 
 
 def _rewrite_event(data: bytes, wall: float, step: int | None) -> bytes:
@@ -805,7 +1071,7 @@ def _rewrite_event(data: bytes, wall: float, step: int | None) -> bytes:
     for f, wt, v in fields:
         if f == 1 or (f == 2 and step is not None):
             continue
-        if wt == VARINT:
+        if isinstance(v, int):  # VARINT
             out.append(varint((f << 3) | wt) + varint(v))
         elif wt == LEN:
             out.append(f_bytes(f, bytes(v)))
@@ -849,10 +1115,29 @@ class _FileWriter:
         self.add_event(f_bytes(5, data), global_step, walltime)
 
     def add_graph(self, graph_profile, walltime=None) -> None:
-        raise NotImplementedError("cellboard: add_graph is not implemented yet (issue 9: model structure)")
+        """``(GraphDef, RunMetadata)`` (protobuf messages or their bytes), as torch's: a ``graph_def`` event
+        and a ``tagged_run_metadata`` event (tag ``step1``)."""
+        from .kinds import graph as graph_kind
+
+        graph, run_metadata = graph_profile
+        graph = _message_bytes(graph, "graph")
+        run_metadata = _message_bytes(run_metadata, "run_metadata")
+        wall = time.time() if walltime is None else SummaryWriter._wall(walltime)
+        record = graph_kind.record(graph, wall)  # raises on a malformed GraphDef: nothing written then
+        w = self._writer
+        w._add_event(self._sub, graph_kind.graph_event(graph, wall), graph_kind.KIND.name, graph_kind.TAG, record)
+        w._add_event(self._sub, graph_kind.run_metadata_event(run_metadata, wall))
 
     def add_onnx_graph(self, graph, walltime=None) -> None:
-        raise NotImplementedError("cellboard: add_onnx_graph is not implemented yet (issue 9: model structure)")
+        """A ``GraphDef`` (protobuf message or bytes) as one ``graph_def`` event, as torch's."""
+        from .kinds import graph as graph_kind
+
+        graph = _message_bytes(graph, "graph")
+        wall = time.time() if walltime is None else SummaryWriter._wall(walltime)
+        record = graph_kind.record(graph, wall)
+        self._writer._add_event(
+            self._sub, graph_kind.graph_event(graph, wall), graph_kind.KIND.name, graph_kind.TAG, record
+        )
 
     def flush(self) -> None:
         self._writer.flush()
@@ -883,16 +1168,25 @@ def _torch_default_bins() -> list[float]:
             buckets.append(v)
             neg.append(-v)
             v *= 1.1
-        _DEFAULT_BINS = neg[::-1] + [0] + buckets
+        _DEFAULT_BINS = [*neg[::-1], 0, *buckets]
     return list(_DEFAULT_BINS)
 
 
 _TENSOR_DTYPES = {  # numpy dtype -> TensorFlow DataType
-    np.dtype(np.float16): M.DT_HALF, np.dtype(np.float32): M.DT_FLOAT, np.dtype(np.float64): M.DT_DOUBLE,
-    np.dtype(np.int8): M.DT_INT8, np.dtype(np.uint8): M.DT_UINT8, np.dtype(np.int16): M.DT_INT16,
-    np.dtype(np.int32): M.DT_INT32, np.dtype(np.int64): M.DT_INT64, np.dtype(np.bool_): M.DT_BOOL,
-    np.dtype(np.uint16): M.DT_UINT16, np.dtype(np.uint32): M.DT_UINT32, np.dtype(np.uint64): M.DT_UINT64,
-    np.dtype(np.complex64): 8, np.dtype(np.complex128): 18,  # DT_COMPLEX64, DT_COMPLEX128
+    np.dtype(np.float16): M.DT_HALF,
+    np.dtype(np.float32): M.DT_FLOAT,
+    np.dtype(np.float64): M.DT_DOUBLE,
+    np.dtype(np.int8): M.DT_INT8,
+    np.dtype(np.uint8): M.DT_UINT8,
+    np.dtype(np.int16): M.DT_INT16,
+    np.dtype(np.int32): M.DT_INT32,
+    np.dtype(np.int64): M.DT_INT64,
+    np.dtype(np.bool_): M.DT_BOOL,
+    np.dtype(np.uint16): M.DT_UINT16,
+    np.dtype(np.uint32): M.DT_UINT32,
+    np.dtype(np.uint64): M.DT_UINT64,
+    np.dtype(np.complex64): 8,
+    np.dtype(np.complex128): 18,  # DT_COMPLEX64, DT_COMPLEX128
 }
 
 

@@ -15,8 +15,15 @@ import urllib.request
 from pathlib import Path
 
 CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 # Notebook 7 throws this from its shortcuts extension at page load with no widget involved.
 KNOWN_BENIGN = ["Cannot read properties of undefined (reading 'schema')"]
 KERNEL_READY_JS = """() => {
@@ -36,9 +43,14 @@ def free_port() -> int:
 def isolated_env(base: Path) -> dict:
     """Fresh Jupyter dirs per test: no saved workspace, settings or stray kernelspecs."""
     env = dict(os.environ)
-    dirs = {"JUPYTER_CONFIG_DIR": "config", "JUPYTER_DATA_DIR": "data", "JUPYTER_RUNTIME_DIR": "runtime",
-            "JUPYTERLAB_SETTINGS_DIR": "lab-settings", "JUPYTERLAB_WORKSPACES_DIR": "lab-workspaces",
-            "IPYTHONDIR": "ipython"}
+    dirs = {
+        "JUPYTER_CONFIG_DIR": "config",
+        "JUPYTER_DATA_DIR": "data",
+        "JUPYTER_RUNTIME_DIR": "runtime",
+        "JUPYTERLAB_SETTINGS_DIR": "lab-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": "lab-workspaces",
+        "IPYTHONDIR": "ipython",
+    }
     for key, name in dirs.items():
         (base / name).mkdir(parents=True, exist_ok=True)
         env[key] = str(base / name)
@@ -46,8 +58,9 @@ def isolated_env(base: Path) -> dict:
     env.pop("JUPYTER_PATH", None)
     notif = base / "lab-settings" / "@jupyterlab" / "apputils-extension"
     notif.mkdir(parents=True, exist_ok=True)
-    (notif / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false",
-                                                                        "checkForUpdates": False}))
+    (notif / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
     return env
 
 
@@ -61,14 +74,30 @@ class JupyterServer:
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 90.0) -> JupyterServer:
-        cmd = [sys.executable, "-m", "jupyter", self.app, "--no-browser", "--allow-root", "--ip=127.0.0.1",
-               f"--port={self.port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={self.token}",
-               f"--ServerApp.root_dir={self.root}"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "jupyter",
+            self.app,
+            "--no-browser",
+            "--allow-root",
+            "--ip=127.0.0.1",
+            f"--port={self.port}",
+            "--ServerApp.port_retries=0",
+            f"--IdentityProvider.token={self.token}",
+            f"--ServerApp.root_dir={self.root}",
+        ]
         if self.app == "lab":
             cmd += ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(cmd, cwd=self.root, env=isolated_env(self.work / f"{self.app}-home"),
-                                     stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self._log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(
+            cmd,
+            cwd=self.root,
+            env=isolated_env(self.work / f"{self.app}-home"),
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -113,5 +142,6 @@ def run_all_cells(page) -> None:
 
 
 def page_errors(logs: list[str]) -> list[str]:
-    return [line for line in logs if line.startswith(("pageerror", "error"))
-            and not any(k in line for k in KNOWN_BENIGN)]
+    return [
+        line for line in logs if line.startswith(("pageerror", "error")) and not any(k in line for k in KNOWN_BENIGN)
+    ]

@@ -23,13 +23,13 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 EPOCHS, STEPS = 4, 40
 RUNS = ("lr_0.1", "lr_0.01")
 
-SHOW = """\
+SHOW = f"""\
 import numpy as np, torch
 import cellboard
 board = cellboard.Board(title="tutorial")
-writers = {name: board.writer(f"runs/tutorial/{name}") for name in %r}
-writers[%r].show()
-""" % (RUNS, RUNS[0])
+writers = {{name: board.writer(f"runs/tutorial/{{name}}") for name in {RUNS!r}}}
+writers[{RUNS[0]!r}].show()
+"""
 
 TRAIN = f"""\
 torch.manual_seed(0)
@@ -156,8 +156,9 @@ def test_every_dashboard_live_and_from_the_magic(app, tmp_path, browser):
         assert outputs.nth(0).locator(".cellboard").count() == 1
         live = outputs.nth(0).locator(".cellboard")
         _check_board(live, expect)
-        assert live.get_attribute("data-runs") == ",".join(sorted(
-            [f"{r}" for r in RUNS] + [f"{r}/hparams" for r in RUNS]))
+        assert live.get_attribute("data-runs") == ",".join(
+            sorted([f"{r}" for r in RUNS] + [f"{r}/hparams" for r in RUNS])
+        )
         wait_kernel_ready(page)
 
         magic = outputs.nth(2).locator(".cellboard")

@@ -89,7 +89,11 @@ def test_harness_renders_every_kind_and_control(site):
     page.wait_for_timeout(300)
     assert board.evaluate(INK_JS) > 2000, "scalar charts are blank"
     assert board.locator(".cb-scalar-card").count() == 5
-    assert page.evaluate("() => window.cellboardHarness.model.sent[0]") == {"type": "hello", "complete": False, "seq": -1}
+    assert page.evaluate("() => window.cellboardHarness.model.sent[0]") == {
+        "type": "hello",
+        "complete": False,
+        "seq": -1,
+    }
     shot(board, "scalars")
 
     # hover: tooltip with every run
@@ -179,14 +183,21 @@ def test_harness_renders_every_kind_and_control(site):
     board.locator(".cb-run", has_text="lr_0.01").locator("input").check()
 
     # tabs appear for the kinds that have data
-    assert [t.inner_text().strip().lower() for t in board.get_by_role("tab").all()] == \
-        ["scalars", "images", "histograms", "text"]
+    assert [t.inner_text().strip().lower() for t in board.get_by_role("tab").all()] == [
+        "scalars",
+        "images",
+        "histograms",
+        "text",
+    ]
 
     board.get_by_role("tab", name="Images").click()
     cards = board.locator(".cb-image-card")
     expect(cards).to_have_count(4)
-    page.wait_for_function("""() => [...document.querySelectorAll('.cb-image-card img')]
-        .every((i) => i.complete && i.naturalWidth > 0)""", timeout=10_000)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.cb-image-card img')]
+        .every((i) => i.complete && i.naturalWidth > 0)""",
+        timeout=10_000,
+    )
     first = cards.filter(has_text="samples/generated").first
     expect(first.locator(".cb-step")).to_have_text("step 900")
     slider = first.locator("input[type=range]")
@@ -294,8 +305,10 @@ def test_harness_tabs_runs_and_notices(site):
     banner = board.locator(".cb-notices")
     expect(banner).to_be_hidden()
     expect(board).to_have_attribute("data-notice-count", "0")
-    notices = [{"source": "runs/b/events.out.tfevents.1", "message": "PermissionError: denied"},
-               {"source": "runs/c/events.out.tfevents.2", "message": "truncated record"}]
+    notices = [
+        {"source": "runs/b/events.out.tfevents.1", "message": "PermissionError: denied"},
+        {"source": "runs/c/events.out.tfevents.2", "message": "truncated record"},
+    ]
     page.evaluate(emit, [["baseline"], [], {"notices": notices}])
     expect(board).to_have_attribute("data-notice-count", "2")
     expect(banner).to_be_visible()
@@ -316,8 +329,17 @@ def test_harness_tabs_runs_and_notices(site):
     expect(banner).to_be_hidden()
 
     # an unknown kind and a reset of one are ignored
-    page.evaluate(emit, [["baseline"], [], {"entries": {"hologram": [{"run": "x", "tag": "y", "index": 0}]},
-                                            "reset": [{"kind": "hologram", "run": "x", "tag": "y"}]}])
+    page.evaluate(
+        emit,
+        [
+            ["baseline"],
+            [],
+            {
+                "entries": {"hologram": [{"run": "x", "tag": "y", "index": 0}]},
+                "reset": [{"kind": "hologram", "run": "x", "tag": "y"}],
+            },
+        ],
+    )
     expect(board).to_have_attribute("data-runs", "baseline,lr_0.001,lr_0.01")
 
     assert not real_errors(errors), real_errors(errors)

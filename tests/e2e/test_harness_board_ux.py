@@ -43,8 +43,14 @@ def make_scalars() -> list[dict]:
         if i == 3:  # the last run was evaluated once
             out.append({"run": run, "tag": "eval/accuracy", "steps": np.array([500.0]), "values": np.array([0.8])})
         else:
-            out.append({"run": run, "tag": "eval/accuracy", "steps": ev,
-                        "values": 0.1 + 0.8 * (1 - np.exp(-rate * ev)) + 0.01 * rng.normal(size=ev.size)})
+            out.append(
+                {
+                    "run": run,
+                    "tag": "eval/accuracy",
+                    "steps": ev,
+                    "values": 0.1 + 0.8 * (1 - np.exp(-rate * ev)) + 0.01 * rng.normal(size=ev.size),
+                }
+            )
     out.append({"run": RUNS[1], "tag": "test/final_accuracy", "steps": np.array([1000.0]), "values": np.array([0.912])})
     for s in out:
         s["walls"] = T0 + s["steps"] * 0.5 + RUNS.index(s["run"]) * 900
@@ -69,8 +75,18 @@ def make_images() -> list[dict]:
             ring = np.exp(-((np.hypot(xx - 14, yy - 14) - 7 - ri) ** 2) * (0.1 + k * 0.1))
             img = np.clip(ring + rng.normal(size=ring.shape) * (0.3 - k * 0.05), 0, 1)
             rgb = (np.stack([img, img * (0.6 + 0.3 * ri), img * 0.9], axis=-1) * 255).astype(np.uint8)
-            out.append({"run": run, "tag": "reconstructions/decoder_output_after_epoch_end", "index": k, "step": k * 200,
-                        "wall": T0 + k * 100 + ri * 900, "width": 28, "height": 28, "png": png_bytes(rgb)})
+            out.append(
+                {
+                    "run": run,
+                    "tag": "reconstructions/decoder_output_after_epoch_end",
+                    "index": k,
+                    "step": k * 200,
+                    "wall": T0 + k * 100 + ri * 900,
+                    "width": 28,
+                    "height": 28,
+                    "png": png_bytes(rgb),
+                }
+            )
     return out
 
 
@@ -126,12 +142,22 @@ COLOR_INK_JS = """([sel, rgb, tol]) => {
 
 
 def wire_scalars(series) -> list[dict]:
-    return [{"run": s["run"], "tag": s["tag"], "steps": s["steps"].tolist(), "walls": s["walls"].tolist(),
-             "values": s["values"].tolist()} for s in series]
+    return [
+        {
+            "run": s["run"],
+            "tag": s["tag"],
+            "steps": s["steps"].tolist(),
+            "walls": s["walls"].tolist(),
+            "values": s["values"].tolist(),
+        }
+        for s in series
+    ]
 
 
 def wire_images(images) -> list[dict]:
-    return [{**{k: v for k, v in im.items() if k != "png"}, "png": base64.b64encode(im["png"]).decode()} for im in images]
+    return [
+        {**{k: v for k, v in im.items() if k != "png"}, "png": base64.b64encode(im["png"]).decode()} for im in images
+    ]
 
 
 def rgb(color: str) -> list[int]:
@@ -158,8 +184,15 @@ def site():
 def board_page(site, theme="light", height=620, viewport=(1280, 900)):
     base, browser = site
     page, errors = open_harness(browser, base, "?auto=0", viewport=viewport)
-    attrs = {"smoothing": 0.6, "x_axis": "step", "log_y": False, "tag_filter": "", "run_filter": "",
-             "height": height, "title": "fashion_mnist"}
+    attrs = {
+        "smoothing": 0.6,
+        "x_axis": "step",
+        "log_y": False,
+        "tag_filter": "",
+        "run_filter": "",
+        "height": height,
+        "title": "fashion_mnist",
+    }
     page.evaluate(MOUNT_JS, [attrs, theme])
     return page, errors, page.locator("#ux.cellboard")
 
@@ -196,23 +229,31 @@ def test_run_names_legend_highlight_points_and_colours(site, theme):
     for run in RUNS:
         item = card.locator(f".cb-legend-item[data-run='{run}']")
         assert item.text_content() == run
-        assert item.locator(".cb-swatch").evaluate("(e) => getComputedStyle(e).backgroundColor") == css_rgb(run_color(run, dark=dark))
+        assert item.locator(".cb-swatch").evaluate("(e) => getComputedStyle(e).backgroundColor") == css_rgb(
+            run_color(run, dark=dark)
+        )
     # the lines are drawn in those colours (smoothed lines are the solid ones)
     for run in RUNS:
-        ink = page.evaluate(COLOR_INK_JS, ["#ux .cb-scalar-card[data-tag='train/loss'] canvas", rgb(run_color(run, dark=dark)), 12])
+        ink = page.evaluate(
+            COLOR_INK_JS, ["#ux .cb-scalar-card[data-tag='train/loss'] canvas", rgb(run_color(run, dark=dark)), 12]
+        )
         assert ink > 50, f"no line in {run}'s colour ({ink} px)"
     # a chart of one run names it too (the board has several)
     expect(board.locator(".cb-scalar-card[data-tag='test/final_accuracy'] .cb-legend-item")).to_have_text([RUNS[1]])
 
     # hover the legend: that run is highlighted, the others dimmed (in the legend and on the canvas)
     target = RUNS[2]
-    before = page.evaluate(COLOR_INK_JS, ["#ux .cb-scalar-card[data-tag='train/loss'] canvas", rgb(run_color(RUNS[0], dark=dark)), 12])
+    before = page.evaluate(
+        COLOR_INK_JS, ["#ux .cb-scalar-card[data-tag='train/loss'] canvas", rgb(run_color(RUNS[0], dark=dark)), 12]
+    )
     card.locator(f".cb-legend-item[data-run='{target}']").hover()
     expect(card.locator(".cb-legend-item.cb-hl")).to_have_count(1)
     expect(card.locator(".cb-legend-item.cb-dim")).to_have_count(3)
     assert card.locator(".cb-legend-item.cb-hl").get_attribute("data-run") == target
     page.wait_for_timeout(50)
-    after = page.evaluate(COLOR_INK_JS, ["#ux .cb-scalar-card[data-tag='train/loss'] canvas", rgb(run_color(RUNS[0], dark=dark)), 12])
+    after = page.evaluate(
+        COLOR_INK_JS, ["#ux .cb-scalar-card[data-tag='train/loss'] canvas", rgb(run_color(RUNS[0], dark=dark)), 12]
+    )
     assert after < before * 0.2, f"the other runs are not dimmed ({before} -> {after} px of full colour)"
     shot = f"board-ux-legend-hover-{theme}.png"
     card.screenshot(path=str(ARTIFACTS / shot))
@@ -258,8 +299,11 @@ def test_images_scaled_filters_and_lightbox(site, theme):
     expect(board).to_have_attribute("data-image-count", str(len(images)))
     cards = board.locator(".cb-image-card")
     expect(cards).to_have_count(2)
-    page.wait_for_function("""() => [...document.querySelectorAll('#ux .cb-image-card img')]
-        .every((i) => i.complete && i.naturalWidth > 0)""", timeout=10_000)
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('#ux .cb-image-card img')]
+        .every((i) => i.complete && i.naturalWidth > 0)""",
+        timeout=10_000,
+    )
     page.wait_for_timeout(100)
     card = board.locator(".cb-image-card", has=page.locator(f".cb-card-run[data-run='{RUNS[0]}']"))
     img = card.locator(".cb-img-box img")
@@ -329,8 +373,16 @@ def test_images_scaled_filters_and_lightbox(site, theme):
 
 def many_tags(n: int, start: int = 0) -> list[dict]:
     steps = np.arange(50, dtype=np.float64)
-    return [{"run": RUNS[k % 2], "tag": f"layer_{k // 10:02d}/metric_{k:03d}", "steps": steps,
-             "walls": T0 + steps, "values": np.sin(steps / 7 + k)} for k in range(start, start + n)]
+    return [
+        {
+            "run": RUNS[k % 2],
+            "tag": f"layer_{k // 10:02d}/metric_{k:03d}",
+            "steps": steps,
+            "walls": T0 + steps,
+            "values": np.sin(steps / 7 + k),
+        }
+        for k in range(start, start + n)
+    ]
 
 
 @pytest.mark.parametrize("height", [360, 560])
@@ -389,8 +441,16 @@ def test_python_and_view_agree_on_colours_of_many_names(site):
     names = [f"runs/exp_{i}" for i in range(20)] + [f"seed={i}/lr=0.{i}" for i in range(20)]
     for theme in ("light", "dark"):
         page, errors, board = board_page(site, theme)
-        series = [{"run": n, "tag": "loss", "steps": np.array([0.0, 1.0]), "walls": np.array([T0, T0 + 1]),
-                   "values": np.array([1.0, math.pi])} for n in names]
+        series = [
+            {
+                "run": n,
+                "tag": "loss",
+                "steps": np.array([0.0, 1.0]),
+                "walls": np.array([T0, T0 + 1]),
+                "values": np.array([1.0, math.pi]),
+            }
+            for n in names
+        ]
         page.evaluate(EMIT_JS, [wire_scalars(series), []])
         from playwright.sync_api import expect
 

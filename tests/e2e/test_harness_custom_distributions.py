@@ -106,8 +106,11 @@ class Captured:
     def __init__(self, board) -> None:
         self.messages: list[dict] = []
         board.send = lambda content, buffers=None: self.messages.append(
-            {"content": json.loads(json.dumps(content)),
-             "buffers": [base64.b64encode(bytes(b)).decode("ascii") for b in (buffers or [])]})
+            {
+                "content": json.loads(json.dumps(content)),
+                "buffers": [base64.b64encode(bytes(b)).decode("ascii") for b in (buffers or [])],
+            }
+        )
 
     def take(self) -> list[dict]:
         out, self.messages = self.messages, []
@@ -194,7 +197,10 @@ def test_custom_scalars_and_distributions(site, messages, theme):
     board.locator(".cb-tab[data-kind='custom_scalars']").click()
     panel = board.locator(".cb-panel-custom_scalars")
     expect(panel).to_be_visible()
-    assert [panel.locator(".cb-section").nth(i).get_attribute("data-category") for i in range(2)] == ["Losses", "Accuracy"]
+    assert [panel.locator(".cb-section").nth(i).get_attribute("data-category") for i in range(2)] == [
+        "Losses",
+        "Accuracy",
+    ]
     cards = panel.locator(".cb-cs-card")
     expect(cards).to_have_count(3)
     page.wait_for_timeout(200)
@@ -205,7 +211,9 @@ def test_custom_scalars_and_distributions(site, messages, theme):
     multi = panel.locator(".cb-cs-card[data-chart='all losses']")
     legend = multi.locator(".cb-legend .cb-legend-item")
     expect(legend).to_have_count(4)
-    assert sorted(t.strip() for t in legend.all_inner_texts()) == sorted(f"{r} · loss/{t}" for r in RUNS for t in ("eval", "train"))
+    assert sorted(t.strip() for t in legend.all_inner_texts()) == sorted(
+        f"{r} · loss/{t}" for r in RUNS for t in ("eval", "train")
+    )
     expect(panel.locator(".cb-cs-card[data-chart='train loss'] .cb-legend-item")).to_have_count(2)
     expect(panel.locator(".cb-cs-card[data-chart='accuracy band'] .cb-legend-item")).to_have_count(2)
     text = hover_step(page, multi)

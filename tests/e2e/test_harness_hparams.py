@@ -18,7 +18,7 @@ from .frontend_harness import CHROMIUM, ROOT, chromium, ensure_bundle, open_harn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 optuna = pytest.importorskip("optuna")
-from test_hparams_optuna import run_study
+from test_hparams_optuna import run_study  # noqa: E402 (after the sys.path insert and the skip)
 
 ARTIFACTS = ROOT / "test-artifacts"
 N = 12
@@ -56,7 +56,8 @@ def live_study(tmp_path_factory):
     board = Board(interval=0.0)
     sent: list = []
     board.send = lambda content, buffers=None: sent.append(
-        (content, [base64.b64encode(bytes(b)).decode() for b in buffers or []]))
+        (content, [base64.b64encode(bytes(b)).decode() for b in buffers or []])
+    )
     board._on_msg(board, {"type": "hello"}, [])
     marks: list[int] = []
 
@@ -105,7 +106,8 @@ def rows(board) -> list[str]:
 def column(board, name: str) -> list[str]:
     settle(board)
     idx = board.locator(".cb-hp-table thead tr:first-child th").evaluate_all(
-        f"(ths) => ths.findIndex((th) => th.textContent.replace(/[▲▼]/g, '') === {name!r})")
+        f"(ths) => ths.findIndex((th) => th.textContent.replace(/[▲▼]/g, '') === {name!r})"
+    )
     assert idx >= 0, name
     return board.locator(f".cb-hp-table tbody tr td:nth-child({idx + 1})").all_inner_texts()
 
@@ -144,8 +146,15 @@ def test_hparams_tab_live_table_plots_brushing(site, live_study):
 
     # the table: a column per hparam and metric; metric cells = the last value of the series
     heads = board.locator(".cb-hp-table thead tr:first-child th").all_inner_texts()
-    assert [h.strip("▲▼ ") for h in heads] == ["Run", "lr", "layers", "optimizer", "dropout",
-                                              "hparam/objective", "hparam/accuracy"]
+    assert [h.strip("▲▼ ") for h in heads] == [
+        "Run",
+        "lr",
+        "layers",
+        "optimizer",
+        "dropout",
+        "hparam/objective",
+        "hparam/accuracy",
+    ]
     got = dict(zip(rows(board), column(board, "hparam/objective")))
     for run, t in values.items():
         assert float(got[run]) == pytest.approx(t.value, rel=1e-4)
@@ -155,14 +164,21 @@ def test_hparams_tab_live_table_plots_brushing(site, live_study):
     board.screenshot(path=str(ARTIFACTS / "harness-hparams-light.png"))
 
     # live: a new value of a session's metric series replaces its cell (the last value counts)
-    (entry,) = [e for c, _ in sent for e in c.get("entries", {}).get("scalars", [])
-                if (e["run"], e["tag"]) == ("study/trial_0", "hparam/objective")]
-    page.evaluate("""([e, seq]) => {
+    (entry,) = [
+        e
+        for c, _ in sent
+        for e in c.get("entries", {}).get("scalars", [])
+        if (e["run"], e["tag"]) == ("study/trial_0", "hparam/objective")
+    ]
+    page.evaluate(
+        """([e, seq]) => {
       const buf = new DataView(new Float64Array([1, 1.8e9, 0.0123]).buffer);
       window.hp.model.emit('msg:custom', { type: 'delta', seq, runs: [e.run], entries: { scalars: [
         { run: e.run, tag: e.tag, epoch: e.epoch, offset: e.offset + e.count, count: 1, decimated: false,
           total: e.offset + e.count + 1, buffer: 0 }] } }, [buf]);
-    }""", [entry, sent[-1][0]["seq"] + 1])
+    }""",
+        [entry, sent[-1][0]["seq"] + 1],
+    )
     cell = board.locator(".cb-hp-table tbody tr[data-run='study/trial_0'] td:nth-child(6)")
     expect(cell).to_have_text("0.0123")
     expect(cell).to_have_attribute("title", "0.0123 at step 1")
@@ -222,7 +238,9 @@ def test_hparams_tab_live_table_plots_brushing(site, live_study):
     expect(board.locator("path.cb-hp-line")).to_have_count(n_rms)
     board.get_by_label("Filter sessions").fill("")
     board.get_by_label("Filter layers").fill(">=4")
-    expect(board.locator(".cb-hp-table tbody tr")).to_have_count(sum(1 for t in study.trials if t.params["layers"] >= 4))
+    expect(board.locator(".cb-hp-table tbody tr")).to_have_count(
+        sum(1 for t in study.trials if t.params["layers"] >= 4)
+    )
     board.get_by_label("Filter layers").fill("")
     expect(board.locator(".cb-hp-table tbody tr")).to_have_count(N)
 

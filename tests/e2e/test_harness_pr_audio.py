@@ -83,10 +83,15 @@ def write_logs(root: Path) -> None:
                 score = (labels - 0.5) * (1.0 + k * 0.8) * skill + noise
                 preds = 1 / (1 + np.exp(-score))
                 w.add_pr_curve("pr/classifier", labels, preds, step)
-                w.add_pr_curve("pr/rare", labels & (rng.random(600) < 0.1), np.clip(preds * 0.6, 0, 1), step,
-                               num_thresholds=33)
-                w.add_audio("audio/tone", _tone(220 * (k + 1) * (1.5 if run == "better" else 1), 1.0, 16000, 2.0 + k),
-                            step, sample_rate=16000)
+                w.add_pr_curve(
+                    "pr/rare", labels & (rng.random(600) < 0.1), np.clip(preds * 0.6, 0, 1), step, num_thresholds=33
+                )
+                w.add_audio(
+                    "audio/tone",
+                    _tone(220 * (k + 1) * (1.5 if run == "better" else 1), 1.0, 16000, 2.0 + k),
+                    step,
+                    sample_rate=16000,
+                )
     with cellboard.SummaryWriter(str(root / "edge")) as w:
         # degenerate PR curves: one threshold; all-zero counts
         w.add_pr_curve_raw("pr/degenerate", [3], [1], [5], [1], [0.75], [0.75], 0, num_thresholds=1)
@@ -119,9 +124,18 @@ def extra_entries() -> tuple[dict, list[bytes]]:
     for tag, step, data in clips:
         i = counters.get(tag, 0)
         counters[tag] = i + 1
-        entries.append({"run": "edge", "tag": tag, "index": i, "step": step, "wall": 1.7e9 + step,
-                        "sample_rate": 0.0 if tag == "audio/rate0" else 8000.0, "mime": "audio/wav",
-                        "buffer": len(buffers)})
+        entries.append(
+            {
+                "run": "edge",
+                "tag": tag,
+                "index": i,
+                "step": step,
+                "wall": 1.7e9 + step,
+                "sample_rate": 0.0 if tag == "audio/rate0" else 8000.0,
+                "mime": "audio/wav",
+                "buffer": len(buffers),
+            }
+        )
         buffers.append(data)
     return {"audio": entries}, buffers
 
@@ -146,7 +160,9 @@ def messages(logdir):
     board.close()
     assert sent, "the board sent nothing"
     entries, buffers = extra_entries()
-    sent.append(({"type": "delta", "seq": sent[-1][0]["seq"] + 1, "runs": sent[-1][0]["runs"], "entries": entries}, buffers))
+    sent.append(
+        ({"type": "delta", "seq": sent[-1][0]["seq"] + 1, "runs": sent[-1][0]["runs"], "entries": entries}, buffers)
+    )
     counts = {"pr_curves": 0, "audio": 0}
     for content, _ in sent:
         for kind in counts:
@@ -316,7 +332,9 @@ def test_audio_tab(site, messages):
 
     stereo = board.locator(".cb-audio-card[data-tag='audio/stereo']")
     expect(stereo.locator(".cb-audio-info")).to_have_text("8 kHz · 0.5 s · stereo · 16-bit")
-    dims = stereo.locator("canvas").evaluate("(c) => [c.width, c.height, c.clientWidth, c.clientHeight, devicePixelRatio]")
+    dims = stereo.locator("canvas").evaluate(
+        "(c) => [c.width, c.height, c.clientWidth, c.clientHeight, devicePixelRatio]"
+    )
     assert dims[0] == round(dims[2] * dims[4]) and dims[1] == round(dims[3] * dims[4])
 
     broken = board.locator(".cb-audio-card[data-tag='audio/broken']")
@@ -324,9 +342,13 @@ def test_audio_tab(site, messages):
     broken.locator("input[type=range]").fill("0")
     expect(broken.locator(".cb-audio-msg")).to_have_text("cannot decode: truncated fmt chunk")
     expect(board.locator(".cb-audio-card[data-tag='audio/empty'] .cb-audio-msg")).to_have_text("empty clip (0 samples)")
-    expect(board.locator(".cb-audio-card[data-tag='audio/empty'] .cb-audio-info")).to_have_text("8 kHz · 0 s · mono · 16-bit")
+    expect(board.locator(".cb-audio-card[data-tag='audio/empty'] .cb-audio-info")).to_have_text(
+        "8 kHz · 0 s · mono · 16-bit"
+    )
     # rate 0 in the entry: the WAV header's
-    expect(board.locator(".cb-audio-card[data-tag='audio/rate0'] .cb-audio-info")).to_have_text("8 kHz · 0.25 s · mono · 16-bit")
+    expect(board.locator(".cb-audio-card[data-tag='audio/rate0'] .cb-audio-info")).to_have_text(
+        "8 kHz · 0.25 s · mono · 16-bit"
+    )
     expect(tone.locator(".cb-audio-wall")).to_have_text(re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$"))  # wall time
 
     board.get_by_label("Filter runs").fill("^edge$")
@@ -380,8 +402,10 @@ def test_hidpi_canvases(site, messages):
     board = page.locator("#out.cellboard")
     expect(board).to_have_attribute("data-pr-curve-steps", str(counts["pr_curves"]), timeout=15_000)
     sizes = "(c) => [c.width, c.height, c.clientWidth, c.clientHeight]"
-    for tab, card in (("PR Curves", ".cb-pr-card[data-tag='pr/classifier']"),
-                      ("Audio", ".cb-audio-card[data-tag='audio/stereo']")):
+    for tab, card in (
+        ("PR Curves", ".cb-pr-card[data-tag='pr/classifier']"),
+        ("Audio", ".cb-audio-card[data-tag='audio/stereo']"),
+    ):
         board.get_by_role("tab", name=tab).click()
         page.wait_for_timeout(200)
         w, hgt, cw, ch = board.locator(f"{card} canvas").evaluate(sizes)
@@ -391,14 +415,19 @@ def test_hidpi_canvases(site, messages):
     page.close()
 
 
-@pytest.mark.skipif(not os.environ.get("CELLBOARD_TB_REFERENCE"), reason="reference screenshots: set CELLBOARD_TB_REFERENCE=1")
+@pytest.mark.skipif(
+    not os.environ.get("CELLBOARD_TB_REFERENCE"), reason="reference screenshots: set CELLBOARD_TB_REFERENCE=1"
+)
 def test_tensorboard_reference_screenshots(site, logdir):
     """TensorBoard's own PR CURVES and AUDIO dashboards on the same files, to compare by eye."""
     _, browser = site
     port = free_port()
     tb = Path(sys.executable).with_name("tensorboard")
-    proc = subprocess.Popen([str(tb), "--logdir", str(logdir), "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(tb), "--logdir", str(logdir), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(120):

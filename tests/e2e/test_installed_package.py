@@ -18,8 +18,14 @@ PKGCHECK = ROOT / "build" / "pkgcheck"
 
 def installed_bundle(venv: Path) -> Path:
     code = "import pathlib, cellboard; print(pathlib.Path(cellboard.__file__).parent / 'static' / 'widget.js')"
-    out = subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=venv, env={"PATH": str(venv / "bin")},
-                         check=True, capture_output=True, text=True).stdout.strip()
+    out = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", code],
+        cwd=venv,
+        env={"PATH": str(venv / "bin")},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     return Path(out)
 
 

@@ -18,8 +18,16 @@ from .jupyter_server import JupyterServer, page_errors, run_all_cells, wait_kern
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
 WINDOWS = 19
-POINTS = {"main/train_loss": "100", "main/train_vs_test": "20", "main/scatter_100k": "100000",
-          "main/heatmap_500": "250000", "main/sample": "1", "main/notes": "2", "main/tone": "1", "main/pie": "3"}
+POINTS = {
+    "main/train_loss": "100",
+    "main/train_vs_test": "20",
+    "main/scatter_100k": "100000",
+    "main/heatmap_500": "250000",
+    "main/sample": "1",
+    "main/notes": "2",
+    "main/tone": "1",
+    "main/pie": "3",
+}
 
 
 @pytest.fixture
@@ -31,7 +39,9 @@ def browser():
 def _check(board, expect) -> dict[str, str]:
     expect(board).to_have_attribute("data-cellboard-ready", "1", timeout=60_000)
     expect(board).to_have_attribute("data-visdom-windows", str(WINDOWS), timeout=60_000)
-    expect(board).to_have_attribute("data-visdom-points", __import__("re").compile("heatmap_500:250000"), timeout=30_000)
+    expect(board).to_have_attribute(
+        "data-visdom-points", __import__("re").compile("heatmap_500:250000"), timeout=30_000
+    )
     pts = dict(p.split(":") for p in board.get_attribute("data-visdom-points").split(","))
     for win, n in POINTS.items():
         assert pts.get(win) == n, (win, pts.get(win))
@@ -42,8 +52,7 @@ def _render_ms(board, win: str) -> float:
     card = board.locator(f'.cb-visdom-card[data-win="{win}"]')
     card.scroll_into_view_if_needed()
     card.wait_for(timeout=10_000)
-    board.page.wait_for_function(
-        "(el) => el.dataset.renderMs !== undefined", arg=card.element_handle(), timeout=20_000)
+    board.page.wait_for_function("(el) => el.dataset.renderMs !== undefined", arg=card.element_handle(), timeout=20_000)
     return float(card.get_attribute("data-render-ms"))
 
 
@@ -72,7 +81,9 @@ def test_visdom_windows_live_and_reopened(tmp_path, browser):
         expect(live).to_have_count(1, timeout=60_000)
         _check(live, expect)
         # the Visdom tab is the one the board opens on
-        expect(live.locator('[role="tab"][data-kind="plots"]')).to_have_attribute("aria-selected", "true", timeout=10_000)
+        expect(live.locator('[role="tab"][data-kind="plots"]')).to_have_attribute(
+            "aria-selected", "true", timeout=10_000
+        )
         timings = {w: _render_ms(live, w) for w in ("scatter_100k", "heatmap_500")}
         print("render ms (light):", timings)
         assert all(t < 200 for t in timings.values()), timings

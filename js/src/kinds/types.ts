@@ -154,4 +154,5 @@ export interface KindModule<E extends Entry = Entry, S extends Slice<E> = Slice<
 }
 
 /** A kind of any entry and slice type, as held in the registry. */
+// biome-ignore lint/suspicious/noExplicitAny: each kind has its own entry and slice types (unknown would not accept them)
 export type AnyKind = KindModule<any, any>;

@@ -23,6 +23,15 @@ export function fmtValue(v: number): string {
 }
 
 /** Integer with thousands separators ("12,000"), independent of the locale. */
+/** Bytes as B / KB / MB / GB (powers of 1000, as file managers show them). */
+export function fmtBytes(v: number): string {
+  if (!(v >= 1000)) return `${Math.round(v || 0)} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let i = -1;
+  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}
+
 export function fmtInt(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const neg = v < 0;

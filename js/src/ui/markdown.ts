@@ -23,6 +23,7 @@ const DATA_IMAGE = /^data:image\/(png|jpe?g|gif|webp);/i;
 /** The URL if it is safe to put in an href (http, https, mailto, relative, #anchor) or, for images,
  * an inline data:image URL; else null. */
 export function safeUrl(url: string, kind: "link" | "image" = "link"): string | null {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
   const compact = url.replace(/[\u0000-\u0020\u007f-\u009f]/g, "");
   if (compact === "") return null;
   const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(compact);
@@ -39,6 +40,7 @@ export function safeUrl(url: string, kind: "link" | "image" = "link"): string | 
 }
 
 /** True for the only images shown: inline data, nothing to fetch. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
 const inlineImage = (src: string) => DATA_IMAGE.test(src.replace(/[\u0000-\u0020\u007f-\u009f]/g, ""));
 
 const md = new MarkdownIt("default", { html: false, linkify: true, breaks: true, typographer: false, maxNesting: 20 });
@@ -116,6 +118,7 @@ function plainText(text: string): string {
 
 /** Markdown source -> sanitized HTML (safe to assign to innerHTML). */
 export function renderMarkdown(src: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is replaced, as CommonMark says
   const text = String(src ?? "").replace(/\u0000/g, "\uFFFD");
   if (text.length > MAX_MARKDOWN) return plainText(text);
   const html = md.render(text);

@@ -33,6 +33,7 @@ class DeltaMessage:
         self.entries: dict[str, list[dict[str, Any]]] = {}
         self.resets: list[dict[str, str]] = []
         self.notices: list[dict[str, str]] | None = None
+        self.progress: dict[str, int | bool] | None = None
         self.buffers: list[bytes] = []
         self.size = 0
 
@@ -54,12 +55,13 @@ class DeltaMessage:
 
     def flush(self, force: bool = False, last: bool = False) -> None:
         """Send what is accumulated; ``last`` marks the end of this delta (and of its sync group)."""
-        if not force and not (self.entries or self.resets or self.notices is not None):
+        if not force and not (self.entries or self.resets or self.notices is not None or self.progress is not None):
             return
-        content: dict[str, Any] = {"type": "delta", "runs": self._runs, "reset": self.resets,
-                                   "entries": self.entries}
+        content: dict[str, Any] = {"type": "delta", "runs": self._runs, "reset": self.resets, "entries": self.entries}
         if self.notices is not None:
             content["notices"] = self.notices
+        if self.progress is not None:
+            content["progress"] = self.progress
         if self._sync is not None:
             # a full resend, possibly split over several messages: the view is complete once it
             # holds every message of the group (contiguous seqs, ending with sync_end)
@@ -87,8 +89,9 @@ def bucket_size(n: int, cap: int) -> int:
     return bucket
 
 
-def minmax_buckets(steps: np.ndarray, walls: np.ndarray, values: np.ndarray,
-                   bucket: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def minmax_buckets(
+    steps: np.ndarray, walls: np.ndarray, values: np.ndarray, bucket: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each full bucket of ``bucket`` points: its min and max points, in original order."""
     nb = len(values) // bucket
     v = values[: nb * bucket].reshape(nb, bucket)

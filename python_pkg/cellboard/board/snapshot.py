@@ -107,7 +107,7 @@ def _debias_len(weight: float, n: int) -> int:
     if weight <= 0.0:
         return 0
     # weight**k <= 2**-55 makes 1 - weight**k round to exactly 1.0; a few more terms for safety
-    return min(n, int(math.ceil(-55 * math.log(2) / math.log(weight))) + 2)
+    return min(n, math.ceil(-55 * math.log(2) / math.log(weight)) + 2)
 
 
 def smooth(values: np.ndarray, weight: float) -> np.ndarray:
@@ -152,7 +152,11 @@ class Columns:
         if self.finite is not None:
             xs = xs[self.finite]
         span = (x1 - x0) or 1.0
-        col = np.clip(((xs - x0) * ((width - 1) / span) + 0.5).astype(np.int64), 0, width - 1) if width > 0 else xs[:0].astype(np.int64)
+        col = (
+            np.clip(((xs - x0) * ((width - 1) / span) + 0.5).astype(np.int64), 0, width - 1)
+            if width > 0
+            else xs[:0].astype(np.int64)
+        )
         self.order = None
         if col.size > 1 and not (col[1:] >= col[:-1]).all():  # x not ascending
             self.order = np.argsort(col, kind="stable")
@@ -273,8 +277,9 @@ def render_png(store: Store, smoothing: float = 0.6, title: str = "") -> bytes:
     return buf.getvalue()
 
 
-def _chart(draw: ImageDraw.ImageDraw, font, ox: int, oy: int, tag: str, series, smoothing: float,
-           colors: dict[str, str]) -> None:
+def _chart(
+    draw: ImageDraw.ImageDraw, font, ox: int, oy: int, tag: str, series, smoothing: float, colors: dict[str, str]
+) -> None:
     left, right = ox + PLOT_LEFT, ox + PLOT_RIGHT
     top, bottom = oy + PLOT_TOP, oy + PLOT_BOTTOM
     draw.text((ox + PAD, oy + 4), _fit(draw, tag, font, CHART_W - 2 * PAD), fill="#212121", font=font)
@@ -335,4 +340,4 @@ def _chart(draw: ImageDraw.ImageDraw, font, ox: int, oy: int, tag: str, series, 
 
 def _faint(color: str) -> str:
     r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
-    return "#%02x%02x%02x" % tuple(int(c + (255 - c) * 0.7) for c in (r, g, b))
+    return "#" + "".join(f"{int(c + (255 - c) * 0.7):02x}" for c in (r, g, b))

@@ -19,6 +19,7 @@ import threading
 import time
 import weakref
 from pathlib import Path
+from typing import Protocol
 
 import anywidget
 import numpy as np
@@ -79,12 +80,22 @@ def _send_after_each_cell(board: Board):
 
 
 class _SeriesState:
-    __slots__ = ("epoch", "sent", "bucket")
+    __slots__ = ("bucket", "epoch", "sent")
 
     def __init__(self, epoch: int) -> None:
         self.epoch = epoch
         self.sent = 0  # points the view holds (decimated coordinates when bucket > 1)
         self.bucket = 1
+
+
+class Follower(Protocol):
+    """What feeds a board opened from a log directory: a ``LogdirFollower``, or the magic's group of them."""
+
+    def poll(self) -> int: ...
+    def wait(self, timeout: float | None = None) -> bool: ...
+    def stop(self) -> None: ...
+    @property
+    def following(self) -> bool: ...
 
 
 class Board(anywidget.AnyWidget):
@@ -116,6 +127,7 @@ class Board(anywidget.AnyWidget):
         self._cap = series_cap(0)  # points per series the view may hold (see messages.series_cap)
         self._records: dict[tuple[str, str, str], int] = {}  # (kind, run, tag) -> records sent
         self._notices_sent = 0  # store.notices_version the view has
+        self._progress_sent = 0  # store.progress_version the view has
         self._confirmed = False  # a view said hello: it holds what we sent since
         self._t0: float | None = None  # first send
         self._next_keyframe = 0.0
@@ -125,7 +137,7 @@ class Board(anywidget.AnyWidget):
         self._timer: threading.Timer | None = None
         self._handle = None
         self._close_callbacks: list = []
-        self.follower = None  # a LogdirFollower feeding the store, when opened from a log directory
+        self.follower: Follower | None = None  # feeds the store, when opened from a log directory
         self.seq = 0
         self.messages_sent = 0
         self.bytes_sent = 0
@@ -137,6 +149,12 @@ class Board(anywidget.AnyWidget):
         self._unhook = _send_after_each_cell(self) if self._main_thread_only else None
 
     # ------------------------------------------------------------------ display
+    def _bundle(self) -> tuple[dict, dict]:
+        bundle = self._repr_mimebundle_()
+        if bundle is None:  # ipywidgets returns None only for a widget without a view
+            raise RuntimeError("the board has no widget view to display")
+        return bundle
+
     def _ipython_display_(self) -> None:
         self.show()
 
@@ -147,7 +165,7 @@ class Board(anywidget.AnyWidget):
         """
         from IPython.display import display
 
-        data, metadata = self._repr_mimebundle_()
+        data, metadata = self._bundle()
         self._handle = display(data, metadata=metadata, raw=True, display_id=True)
         self.send_pending()
 
@@ -164,7 +182,7 @@ class Board(anywidget.AnyWidget):
         if self._handle is not None:
             import base64
 
-            data, metadata = self._repr_mimebundle_()
+            data, metadata = self._bundle()
             data = dict(data, **{"image/png": base64.b64encode(png).decode("ascii")})
             self._handle.update(data, metadata=metadata, raw=True)
         return png
@@ -225,7 +243,12 @@ class Board(anywidget.AnyWidget):
             if self._t0 is None:
                 self._t0, self._next_keyframe = now, now + KEYFRAME_FIRST
             sync, self._pending_sync = self._pending_sync, None
-            if sync is None and not self._confirmed and now >= self._next_keyframe and now - self._t0 <= KEYFRAME_WINDOW:
+            if (
+                sync is None
+                and not self._confirmed
+                and now >= self._next_keyframe
+                and now - self._t0 <= KEYFRAME_WINDOW
+            ):
                 self._next_keyframe = self._t0 + 2 * (now - self._t0)
                 sync = self._resend_all()
             version = self.store.version
@@ -241,6 +264,9 @@ class Board(anywidget.AnyWidget):
             if self.store.notices_version != self._notices_sent:
                 self._notices_sent = self.store.notices_version
                 msg.set_notices(self.store.notices)
+            if self.store.progress_version != self._progress_sent:
+                self._progress_sent = self.store.progress_version
+                msg.progress = self.store.progress
             for run, kind, tag in sorted(changes):
                 if kind == "scalars":
                     self._add_scalars(msg, run, tag)
@@ -267,6 +293,7 @@ class Board(anywidget.AnyWidget):
         self._series.clear()
         self._records.clear()
         self._notices_sent = -1
+        self._progress_sent = -1
         self._seen = 0
         self._sync += 1
         return self._sync
@@ -297,16 +324,31 @@ class Board(anywidget.AnyWidget):
             else:
                 done = st.sent // 2  # full buckets the view has
                 full = n // bucket
-                bs, bw, bv = minmax_buckets(steps[done * bucket : full * bucket], walls[done * bucket : full * bucket],
-                                            values[done * bucket : full * bucket], bucket)
+                bs, bw, bv = minmax_buckets(
+                    steps[done * bucket : full * bucket],
+                    walls[done * bucket : full * bucket],
+                    values[done * bucket : full * bucket],
+                    bucket,
+                )
                 tail = slice(full * bucket, n)
                 s = np.concatenate([bs, steps[tail]])
                 w = np.concatenate([bw, walls[tail]])
                 v = np.concatenate([bv, values[tail]])
                 offset, st.sent = 2 * done, 2 * full
             payload = columns(s, w, v)
-        msg.add("scalars", {"run": run, "tag": tag, "epoch": epoch, "offset": int(offset), "count": len(s),
-                            "decimated": bucket > 1, "total": int(n)}, payload)
+        msg.add(
+            "scalars",
+            {
+                "run": run,
+                "tag": tag,
+                "epoch": epoch,
+                "offset": int(offset),
+                "count": len(s),
+                "decimated": bucket > 1,
+                "total": int(n),
+            },
+            payload,
+        )
 
     def _add_records(self, msg: DeltaMessage, kind: str, run: str, tag: str) -> None:
         key = (kind, run, tag)
@@ -318,8 +360,10 @@ class Board(anywidget.AnyWidget):
             count, new = self.store.records_from(run, kind, tag, sent)
         except KeyError:
             return
-        to_entry = kinds.BY_NAME[kind].entry
-        assert to_entry is not None  # record kinds all have one
+        kind_def = kinds.BY_NAME[kind]
+        to_entry = kind_def.entry
+        if to_entry is None or not kind_def.board:  # a kind the board has no tab for (graph): sent nothing
+            return
         for i in range(sent, count):
             r = new[i - sent]
             fields, buffer = to_entry(r)
@@ -354,5 +398,14 @@ class Board(anywidget.AnyWidget):
             full = len(values) // bucket * bucket
             bs, bw, bv = minmax_buckets(steps, walls, values, bucket)
             steps, walls, values = (np.concatenate([a, b[full:]]) for a, b in ((bs, steps), (bw, walls), (bv, values)))
-        self._send_raw({"type": "range", "id": req.get("id"), "run": req["run"], "tag": req["tag"],
-                        "count": len(values), "decimated": bucket > 1}, [columns(steps, walls, values)])
+        self._send_raw(
+            {
+                "type": "range",
+                "id": req.get("id"),
+                "run": req["run"],
+                "tag": req["tag"],
+                "count": len(values),
+                "decimated": bucket > 1,
+            },
+            [columns(steps, walls, values)],
+        )

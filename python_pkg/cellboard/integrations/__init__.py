@@ -30,13 +30,18 @@ import os
 import sys
 import threading
 import warnings
+from typing import Any
 
 from ..fs import is_url, local_path, redact
 from ..writer import SummaryWriter as _CellboardWriter
 from ..writer import default_log_dir
 
-_TARGETS = (("torch.utils.tensorboard", "SummaryWriter"), ("torch.utils.tensorboard.writer", "SummaryWriter"),
-            ("tensorboardX", "SummaryWriter"), ("tensorboardX.writer", "SummaryWriter"))
+_TARGETS = (
+    ("torch.utils.tensorboard", "SummaryWriter"),
+    ("torch.utils.tensorboard.writer", "SummaryWriter"),
+    ("tensorboardX", "SummaryWriter"),
+    ("tensorboardX.writer", "SummaryWriter"),
+)
 
 _lock = threading.RLock()
 _state: _Patch | None = None
@@ -47,6 +52,7 @@ class _Patch:
         self.board = board
         self.root = root
         self.rebound: list[tuple[object, str, type, type]] = []  # (module, name, original, replacement)
+        self.classes: tuple[type, type] | None = None  # (torch's, tensorboardX's) replacement classes
 
 
 def run_name(log_dir, root: str) -> str:
@@ -74,8 +80,9 @@ def _writer_classes(state: _Patch) -> tuple[type, type]:
     class SummaryWriter(_CellboardWriter):
         """cellboard's SummaryWriter, installed by ``cellboard.patch()`` in place of torch's."""
 
-        def __init__(self, log_dir=None, comment="", purge_step=None, max_queue=10, flush_secs=120,
-                     filename_suffix="", **kwargs) -> None:
+        def __init__(
+            self, log_dir=None, comment="", purge_step=None, max_queue=10, flush_secs=120, filename_suffix="", **kwargs
+        ) -> None:
             if log_dir is None:
                 log_dir = default_log_dir(comment if isinstance(comment, str) else "")
             if kwargs.get("store") is None:
@@ -86,20 +93,38 @@ def _writer_classes(state: _Patch) -> tuple[type, type]:
     class TensorboardXSummaryWriter(SummaryWriter):
         """cellboard's SummaryWriter with tensorboardX's constructor (``logdir``, ``write_to_disk``...)."""
 
-        def __init__(self, logdir=None, comment="", purge_step=None, max_queue=10, flush_secs=120,
-                     filename_suffix="", write_to_disk=True, log_dir=None, comet_config=None, **kwargs) -> None:
+        def __init__(
+            self,
+            logdir=None,
+            comment="",
+            purge_step=None,
+            max_queue=10,
+            flush_secs=120,
+            filename_suffix="",
+            write_to_disk=True,
+            log_dir=None,
+            comet_config=None,
+            **kwargs,
+        ) -> None:
             if logdir is None:
                 logdir = log_dir
             if not write_to_disk:
-                warnings.warn("cellboard.patch(): tensorboardX's write_to_disk=False is not supported; "
-                              "event files are written", stacklevel=2)
+                warnings.warn(
+                    "cellboard.patch(): tensorboardX's write_to_disk=False is not supported; event files are written",
+                    stacklevel=2,
+                )
             super().__init__(logdir, comment, purge_step, max_queue, flush_secs, filename_suffix, **kwargs)
 
-        def add_scalar(self, tag, scalar_value, global_step=None, walltime=None, display_name="",
-                       summary_description="") -> None:
+        def add_scalar(
+            self, tag, scalar_value, global_step=None, walltime=None, display_name="", summary_description=""
+        ) -> None:
             super().add_scalar(tag, scalar_value, global_step, walltime)
 
-        def add_hparams(self, hparam_dict, metric_dict, name=None, global_step=None) -> None:
+        # tensorboardX's signature (``name``, not torch's ``run_name``), for code written against it: a
+        # deliberate difference from the base class, which has torch's
+        def add_hparams(  # type: ignore[override]
+            self, hparam_dict, metric_dict, name=None, global_step=None
+        ) -> None:
             super().add_hparams(hparam_dict, metric_dict, run_name=name, global_step=global_step)
 
     for cls, qual in ((SummaryWriter, "SummaryWriter"), (TensorboardXSummaryWriter, "TensorboardXSummaryWriter")):
@@ -159,8 +184,14 @@ def _rebind_modules(state: _Patch, replacements: dict[type, type], originals: di
             state.rebound.append((mod, k, v, replacements[v]))
 
 
-def patch(board=None, *, show: bool = True, root: str | os.PathLike | None = None, height: int | None = None,
-          tags: str | None = None) -> None:
+def patch(
+    board=None,
+    *,
+    show: bool = True,
+    root: str | os.PathLike | None = None,
+    height: int | None = None,
+    tags: str | None = None,
+) -> None:
     """From now on, every torch/tensorboardX ``SummaryWriter`` is cellboard's and feeds one board.
 
     The board (``board``, or a new one) is displayed here (``show=False``: not displayed; get it
@@ -174,7 +205,7 @@ def patch(board=None, *, show: bool = True, root: str | os.PathLike | None = Non
     with _lock:
         if _state is not None:
             unpatch()
-        options = {"title": "cellboard.patch()"}
+        options: dict[str, Any] = {"title": "cellboard.patch()"}
         if height is not None:
             options["height"] = int(height)
         if tags:

@@ -5,7 +5,20 @@ Order is TensorBoard's dashboard order. See docs/adding-a-kind.md.
 
 from __future__ import annotations
 
-from . import audio, custom_scalars, histograms, hparams, images, plots, pr_curves, scalars, text
+from . import (
+    audio,
+    custom_scalars,
+    embeddings,
+    graph,
+    histograms,
+    hparams,
+    images,
+    mesh,
+    plots,
+    pr_curves,
+    scalars,
+    text,
+)
 from .base import Kind
 
 KINDS: tuple[Kind, ...] = (
@@ -18,6 +31,9 @@ KINDS: tuple[Kind, ...] = (
     text.KIND,
     pr_curves.KIND,
     hparams.KIND,
+    graph.KIND,  # add_graph's GraphDef: read and stored, not sent to the board (no Graph tab yet)
+    mesh.KIND,  # add_mesh's tensors: read and stored, not sent to the board (no mesh view yet)
+    embeddings.KIND,  # add_embedding's projector files (not events): stored, not sent (no projector yet)
 )
 
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}

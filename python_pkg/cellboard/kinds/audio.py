@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import summaries as S
 from ..tfevents import messages as M
-from ..tfevents.wire import I32, LEN, VARINT, iter_fields
+from ..tfevents.wire import I32, LEN, iter_fields
 from .base import Kind
 
 
@@ -31,12 +31,13 @@ def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[AudioRecor
     if val.kind == "audio":
         rate, channels, frames, data, ctype = 0.0, 0, 0, b"", "audio/wav"
         for f, wt, v in iter_fields(val.payload):
-            if f == 1 and wt == I32:
+            if isinstance(v, int):  # VARINT
+                if f == 2:
+                    channels = v
+                elif f == 3:
+                    frames = v
+            elif f == 1 and wt == I32:
                 rate = float(np.frombuffer(v, "<f4")[0])
-            elif f == 2 and wt == VARINT:
-                channels = int(v)
-            elif f == 3 and wt == VARINT:
-                frames = int(v)
             elif f == 4 and wt == LEN:
                 data = bytes(v)
             elif f == 5 and wt == LEN:

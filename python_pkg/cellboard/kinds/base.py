@@ -31,3 +31,4 @@ class Kind:
     plugins: tuple[str, ...] = ()  # SummaryMetadata plugin names this kind reads
     legacy: tuple[str, ...] = ()  # Value oneof fields read without a plugin: image, histo, audio, simple_value
     columnar: bool = False  # scalars: numpy columns instead of record lists
+    board: bool = True  # False: read and stored (``cellboard.load``), not sent to the board (no tab yet)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..tfevents import messages as M
-from ..tfevents.wire import LEN, f_bytes, f_str, iter_fields
+from ..tfevents.wire import LEN, f_bytes, f_str, iter_fields, iter_len
 from .base import Kind
 
 TAG = "custom_scalars__config__"
@@ -26,41 +26,48 @@ class CustomScalarsRecord:
     layout: list[dict[str, Any]]
 
 
-def _s(v) -> str:
+def _s(v: memoryview) -> str:
     return bytes(v).decode("utf-8", "replace")
 
 
-def _chart(buf) -> dict[str, Any]:
+def _chart(buf: memoryview) -> dict[str, Any]:
     chart: dict[str, Any] = {"title": ""}
+    parts = {1: "value", 2: "lower", 3: "upper"}
     for f, wt, v in iter_fields(buf):
-        if f == 1 and wt == LEN:
+        if isinstance(v, int) or wt != LEN:
+            continue
+        if f == 1:
             chart["title"] = _s(v)
-        elif f == 2 and wt == LEN:
-            chart["multiline"] = [_s(x) for f2, wt2, x in iter_fields(v) if f2 == 1 and wt2 == LEN]
-        elif f == 3 and wt == LEN:
+        elif f == 2:
+            chart["multiline"] = [_s(x) for x in iter_len(v, 1)]
+        elif f == 3:
             series = []
-            for f2, wt2, s in iter_fields(v):
-                if f2 == 1 and wt2 == LEN:
-                    parts = {1: "value", 2: "lower", 3: "upper"}
-                    series.append({parts[f3]: _s(x) for f3, wt3, x in iter_fields(s) if f3 in parts and wt3 == LEN})
+            for s in iter_len(v, 1):
+                series.append(
+                    {
+                        parts[f3]: _s(x)
+                        for f3, wt3, x in iter_fields(s)
+                        if f3 in parts and wt3 == LEN and not isinstance(x, int)
+                    }
+                )
             chart["margin"] = series
     return chart
 
 
-def decode_layout(buf) -> list[dict[str, Any]]:
+def decode_layout(buf: bytes | memoryview) -> list[dict[str, Any]]:
     """``Layout{version = 1, repeated Category category = 2}`` as plain dicts."""
     categories = []
-    for f, wt, v in iter_fields(buf):
-        if f == 2 and wt == LEN:
-            title, charts, closed = "", [], False
-            for f2, wt2, v2 in iter_fields(v):
-                if f2 == 1 and wt2 == LEN:
-                    title = _s(v2)
-                elif f2 == 2 and wt2 == LEN:
-                    charts.append(_chart(v2))
-                elif f2 == 3:
+    for v in iter_len(buf, 2):
+        title, charts, closed = "", [], False
+        for f2, wt2, v2 in iter_fields(v):
+            if isinstance(v2, int):  # VARINT
+                if f2 == 3:
                     closed = bool(v2)
-            categories.append({"title": title, "charts": charts, "closed": closed})
+            elif f2 == 1 and wt2 == LEN:
+                title = _s(v2)
+            elif f2 == 2 and wt2 == LEN:
+                charts.append(_chart(v2))
+        categories.append({"title": title, "charts": charts, "closed": closed})
     return categories
 
 

@@ -52,6 +52,8 @@ def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[HistogramR
         limits: list[np.ndarray] = []
         counts: list[np.ndarray] = []
         for f, wt, v in iter_fields(val.payload):
+            if isinstance(v, int):  # VARINT: no HistogramProto field is one
+                continue
             if 1 <= f <= 5 and wt == I64:
                 stats[f - 1] = as_double(v)
             elif f in (6, 7) and wt == LEN:

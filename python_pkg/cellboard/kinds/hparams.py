@@ -8,11 +8,12 @@ The values of a session's metrics are that run's scalar series of the metric tag
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..tfevents import messages as M
-from ..tfevents.wire import I64, LEN, VARINT, as_double, f_bytes, f_double, f_str, f_varint, iter_fields
+from ..tfevents.wire import I64, LEN, as_double, f_bytes, f_double, f_str, f_varint, iter_fields, iter_len
 from .base import Kind
 
 EXPERIMENT_TAG = "_hparams_/experiment"
@@ -32,55 +33,59 @@ class HParamsRecord:
     domains: dict[str, list[Any]] = field(default_factory=dict)
 
 
-def _pb_value(buf) -> Any:
+def _pb_value(buf: memoryview) -> Any:
     """google.protobuf.Value; an integral number stays an int (``batch_size`` 64, not 64.0)."""
     for f, wt, v in iter_fields(buf):
         if f == 1:
             return None
-        if f == 2 and wt == I64:
+        if isinstance(v, int):  # VARINT
+            if f == 4:
+                return bool(v)
+        elif f == 2 and wt == I64:
             x = as_double(v)
             return int(x) if math.isfinite(x) and x.is_integer() and abs(x) < 2**53 else x
-        if f == 3 and wt == LEN:
+        elif f == 3 and wt == LEN:
             return bytes(v).decode("utf-8", "replace")
-        if f == 4 and wt == VARINT:
-            return bool(v)
-        if f == 6 and wt == LEN:
-            return [_pb_value(x) for f2, wt2, x in iter_fields(v) if f2 == 1 and wt2 == LEN]
+        elif f == 6 and wt == LEN:
+            return [_pb_value(x) for x in iter_len(v, 1)]
     return None
 
 
-def _session(content, step: int, wall: float) -> HParamsRecord:
+def _session(content: memoryview, step: int, wall: float) -> HParamsRecord:
     hp: dict[str, Any] = {}
-    for f, wt, v in iter_fields(content):
-        if f == 1 and wt == LEN:  # map<string, Value> hparams
-            k, val = "", None
-            for f2, wt2, v2 in iter_fields(v):
-                if f2 == 1 and wt2 == LEN:
-                    k = bytes(v2).decode("utf-8", "replace")
-                elif f2 == 2 and wt2 == LEN:
-                    val = _pb_value(v2)
-            hp[k] = val
+    for v in iter_len(content, 1):  # map<string, Value> hparams
+        k, val = "", None
+        for f2, wt2, v2 in iter_fields(v):
+            if isinstance(v2, int) or wt2 != LEN:
+                continue
+            if f2 == 1:
+                k = bytes(v2).decode("utf-8", "replace")
+            elif f2 == 2:
+                val = _pb_value(v2)
+        hp[k] = val
     return HParamsRecord(step, wall, hp, [])
 
 
-def _experiment(content, step: int, wall: float) -> HParamsRecord:
+def _experiment(content: memoryview, step: int, wall: float) -> HParamsRecord:
     metrics: list[str] = []
     domains: dict[str, list[Any]] = {}
     for f, wt, v in iter_fields(content):
-        if f == 4 and wt == LEN:  # HParamInfo
+        if isinstance(v, int) or wt != LEN:
+            continue
+        if f == 4:  # HParamInfo
             name, values = "", None
             for f2, wt2, v2 in iter_fields(v):
-                if f2 == 1 and wt2 == LEN:
+                if isinstance(v2, int) or wt2 != LEN:
+                    continue
+                if f2 == 1:
                     name = bytes(v2).decode("utf-8", "replace")
-                elif f2 == 5 and wt2 == LEN:  # domain_discrete: ListValue
-                    values = [_pb_value(x) for f3, wt3, x in iter_fields(v2) if f3 == 1 and wt3 == LEN]
+                elif f2 == 5:  # domain_discrete: ListValue
+                    values = [_pb_value(x) for x in iter_len(v2, 1)]
             if values is not None:
                 domains[name] = values
-        elif f == 5 and wt == LEN:  # MetricInfo{name: MetricName{group, tag}}
-            for f2, wt2, v2 in iter_fields(v):
-                if f2 == 1 and wt2 == LEN:
-                    metrics.extend(bytes(x).decode("utf-8", "replace")
-                                   for f3, wt3, x in iter_fields(v2) if f3 == 2 and wt3 == LEN)
+        elif f == 5:  # MetricInfo{name: MetricName{group, tag}}
+            for v2 in iter_len(v, 1):
+                metrics.extend(bytes(x).decode("utf-8", "replace") for x in iter_len(v2, 2))
     return HParamsRecord(step, wall, {}, metrics, domains)
 
 
@@ -90,15 +95,18 @@ def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[HParamsRec
         return []
     content = M.decode_metadata(val.metadata).content
     for f, wt, v in iter_fields(content):  # HParamsPluginData
-        if f == 3 and wt == LEN and val.tag == SESSION_START_TAG:
+        if isinstance(v, int) or wt != LEN:
+            continue
+        if f == 3 and val.tag == SESSION_START_TAG:
             return [_session(v, step, wall)]
-        if f == 2 and wt == LEN and val.tag == EXPERIMENT_TAG:
+        if f == 2 and val.tag == EXPERIMENT_TAG:
             return [_experiment(v, step, wall)]
     return []
 
 
-def encode(hp: dict[str, Any], metrics: list[str], domains: dict[str, list[Any]], wall: float,
-           step: int) -> list[tuple[str, bytes, HParamsRecord | None]]:
+def encode(
+    hp: dict[str, Any], metrics: list[str], domains: Mapping[str, Sequence[Any]], wall: float, step: int
+) -> list[tuple[str, bytes, HParamsRecord | None]]:
     """``(tag, event, record)`` for the experiment, session start and session end messages."""
     out = []
     for tag, content in _contents(hp, metrics, domains, wall):
@@ -110,7 +118,7 @@ def encode(hp: dict[str, Any], metrics: list[str], domains: dict[str, list[Any]]
             written = {k: int(v) if isinstance(v, bool) else v for k, v in hp.items() if v is not None}
             record = HParamsRecord(step, wall, written, list(metrics))
         elif tag == EXPERIMENT_TAG:
-            record = HParamsRecord(step, wall, {}, list(metrics), dict(domains))
+            record = HParamsRecord(step, wall, {}, list(metrics), {k: list(d) for k, d in domains.items()})
         out.append((tag, ev, record))
     return out
 
@@ -121,8 +129,9 @@ def _as_torch(v: Any) -> Any:
     return float(v) if isinstance(v, bool) else v
 
 
-def _contents(hp: dict[str, Any], metrics: list[str], domains: dict[str, list[Any]],
-              now: float) -> list[tuple[str, bytes]]:
+def _contents(
+    hp: dict[str, Any], metrics: list[str], domains: Mapping[str, Sequence[Any]], now: float
+) -> list[tuple[str, bytes]]:
     hp = {k: _as_torch(v) for k, v in hp.items()}
     domains = {k: [_as_torch(d) for d in dom] for k, dom in domains.items()}
     infos = b""

@@ -57,8 +57,9 @@ def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[PlotRecord
     return [PlotRecord(step, wall, head["op"], spec, data)]
 
 
-def encode(win: str, op: str, spec: dict[str, Any], data: np.ndarray | None, step: int,
-           wall: float) -> tuple[bytes, PlotRecord]:
+def encode(
+    win: str, op: str, spec: dict[str, Any], data: np.ndarray | None, step: int, wall: float
+) -> tuple[bytes, PlotRecord]:
     if op not in OPS:
         raise ValueError(f"op must be one of {OPS}, got {op!r}")
     flat = None if data is None else np.ascontiguousarray(data, dtype="<f8").ravel()
@@ -77,13 +78,14 @@ def entry(r: PlotRecord) -> tuple[dict[str, Any], bytes | None]:
 
 # ------------------------------------------------------------------ reading a window's history
 
+
 def split_traces(spec: dict[str, Any], data: np.ndarray | None) -> list[dict[str, Any]]:
     """Line/scatter data -> ``[{name, x, y, z?}]`` (numpy arrays)."""
     out, at = [], 0
     flat = np.zeros(0) if data is None else data
     for t in spec.get("traces", []):
         n, dims = int(t["n"]), int(t.get("dims", 2))
-        cols = [flat[at + i * n: at + (i + 1) * n] for i in range(dims)]
+        cols = [flat[at + i * n : at + (i + 1) * n] for i in range(dims)]
         at += dims * n
         tr = {"name": t["name"], "x": cols[0], "y": cols[1]}
         if dims == 3:

@@ -37,7 +37,7 @@ class Scalars:
 class ScalarColumn:
     """Growable aligned arrays; ``epoch`` changes when history is rewritten (purge)."""
 
-    __slots__ = ("steps", "walls", "values", "n", "epoch")
+    __slots__ = ("epoch", "n", "steps", "values", "walls")
 
     def __init__(self) -> None:
         self.steps = np.empty(64, np.int64)
@@ -74,8 +74,9 @@ class ScalarColumn:
         return True
 
     def snapshot(self, start: int = 0) -> Scalars:
-        return Scalars(self.steps[start : self.n].copy(), self.walls[start : self.n].copy(),
-                       self.values[start : self.n].copy())
+        return Scalars(
+            self.steps[start : self.n].copy(), self.walls[start : self.n].copy(), self.values[start : self.n].copy()
+        )
 
 
 def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[float]:

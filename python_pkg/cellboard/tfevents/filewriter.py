@@ -125,8 +125,15 @@ class EventFileWriter:
     disk is full).
     """
 
-    def __init__(self, log_dir: str, filename_suffix: str = "", wall_time: float | None = None,
-                 storage_options: dict | None = None, *, strict: bool = True) -> None:
+    def __init__(
+        self,
+        log_dir: str,
+        filename_suffix: str = "",
+        wall_time: float | None = None,
+        storage_options: dict | None = None,
+        *,
+        strict: bool = True,
+    ) -> None:
         self._fs = filesystem(log_dir, storage_options)
         self.remote = isinstance(self._fs, FsspecFS)
         self.log_dir = log_dir if self.remote else local_path(log_dir)
@@ -175,7 +182,7 @@ class EventFileWriter:
         try:
             f.write(self._header())
         except _Partial as p:  # created, header cut short: finish it before anything else
-            self._torn = self._header()[p.written:]
+            self._torn = self._header()[p.written :]
             raise p.error from None
 
     def _open_remote(self) -> None:
@@ -262,8 +269,10 @@ class EventFileWriter:
             return
         frames = list(self._pending)
         self._check_deleted()
+        f = self._file
+        assert f is not None  # opened above (or raised); _check_deleted only replaces it
         try:
-            self._file.write(self._torn + b"".join(frames))
+            f.write(self._torn + b"".join(frames))
         except _Partial as p:
             self._requeue(frames, p.written)
             if isinstance(p.error, Exception):
@@ -293,15 +302,21 @@ class EventFileWriter:
                 raise p.error from None
             f.close()
             self._file = new
-        warnings.warn(f"cellboard: event file {f.path} was deleted while being written (its directory "
-                      f"removed?); recreated it with the {size} bytes written so far", EventFileWarning,
-                      stacklevel=4)
+        warnings.warn(
+            f"cellboard: event file {f.path} was deleted while being written (its directory "
+            f"removed?); recreated it with the {size} bytes written so far",
+            EventFileWarning,
+            stacklevel=4,
+        )
 
     def retry(self) -> None:
         """Write pending records now if a retry is due (the background ticker calls this)."""
         with self._lock:
-            if not self._closed and (self._pending or self._torn or self._file is None) \
-                    and time.monotonic() >= self._next_retry:
+            if (
+                not self._closed
+                and (self._pending or self._torn or self._file is None)
+                and time.monotonic() >= self._next_retry
+            ):
                 self._retry()
 
     def take_dropped(self) -> int:
@@ -332,7 +347,7 @@ class EventFileWriter:
             if isinstance(f, _ObjectFile):
                 if snapshot is not None:
                     f.upload(snapshot)
-            elif sync and f is self._file and not self._closed:
+            elif sync and f is not None and f is self._file and not self._closed:
                 try:
                     f.sync()
                 except OSError as exc:

@@ -16,6 +16,7 @@ from .wire import (
     I64,
     LEN,
     VARINT,
+    FieldValue,
     WireError,
     as_double,
     as_float,
@@ -26,6 +27,7 @@ from .wire import (
     f_str,
     f_varint,
     iter_fields,
+    iter_len,
     to_int64,
 )
 
@@ -35,9 +37,18 @@ FILE_VERSION = "brain.Event:2"
 DT_FLOAT, DT_DOUBLE, DT_INT32, DT_UINT8, DT_INT16, DT_INT8, DT_STRING = 1, 2, 3, 4, 5, 6, 7
 DT_INT64, DT_BOOL, DT_BFLOAT16, DT_UINT16, DT_HALF, DT_UINT32, DT_UINT64 = 9, 10, 14, 17, 19, 22, 23
 _NUMPY_DTYPES = {
-    DT_FLOAT: "<f4", DT_DOUBLE: "<f8", DT_INT32: "<i4", DT_UINT8: "u1", DT_INT16: "<i2",
-    DT_INT8: "i1", DT_INT64: "<i8", DT_BOOL: "?", DT_UINT16: "<u2", DT_HALF: "<f2",
-    DT_UINT32: "<u4", DT_UINT64: "<u8",
+    DT_FLOAT: "<f4",
+    DT_DOUBLE: "<f8",
+    DT_INT32: "<i4",
+    DT_UINT8: "u1",
+    DT_INT16: "<i2",
+    DT_INT8: "i1",
+    DT_INT64: "<i8",
+    DT_BOOL: "?",
+    DT_UINT16: "<u2",
+    DT_HALF: "<f2",
+    DT_UINT32: "<u4",
+    DT_UINT64: "<u8",
 }
 
 # SummaryMetadata.DataClass
@@ -49,8 +60,15 @@ SESSION_START = 1
 
 # --------------------------------------------------------------------------- encoders
 
-def event(wall_time: float, step: int = 0, *, file_version: str | None = None,
-          summary: bytes | None = None, session_log: bytes | None = None) -> bytes:
+
+def event(
+    wall_time: float,
+    step: int = 0,
+    *,
+    file_version: str | None = None,
+    summary: bytes | None = None,
+    session_log: bytes | None = None,
+) -> bytes:
     out = f_double(1, wall_time)
     if step:
         out += f_varint(2, step)
@@ -71,8 +89,13 @@ def summary(*values: bytes) -> bytes:
     return b"".join(f_bytes(1, v) for v in values)
 
 
-def plugin_metadata(plugin_name: str, content: bytes = b"", data_class: int = DATA_CLASS_UNKNOWN,
-                    display_name: str = "", description: str = "") -> bytes:
+def plugin_metadata(
+    plugin_name: str,
+    content: bytes = b"",
+    data_class: int = DATA_CLASS_UNKNOWN,
+    display_name: str = "",
+    description: str = "",
+) -> bytes:
     plugin_data = f_str(1, plugin_name) + (f_bytes(2, content) if content else b"")
     out = f_bytes(1, plugin_data)
     if display_name:
@@ -84,9 +107,16 @@ def plugin_metadata(plugin_name: str, content: bytes = b"", data_class: int = DA
     return out
 
 
-def value(tag: str, *, metadata: bytes | None = None, simple_value: float | None = None,
-          image: bytes | None = None, histo: bytes | None = None, audio: bytes | None = None,
-          tensor: bytes | None = None) -> bytes:
+def value(
+    tag: str,
+    *,
+    metadata: bytes | None = None,
+    simple_value: float | None = None,
+    image: bytes | None = None,
+    histo: bytes | None = None,
+    audio: bytes | None = None,
+    tensor: bytes | None = None,
+) -> bytes:
     out = f_str(1, tag)
     if simple_value is not None:
         out += f_float(2, simple_value)
@@ -107,25 +137,43 @@ def image(height: int, width: int, colorspace: int, encoded: bytes) -> bytes:
     return f_varint(1, height) + f_varint(2, width) + f_varint(3, colorspace) + f_bytes(4, encoded)
 
 
-def audio(sample_rate: float, num_channels: int, length_frames: int, encoded: bytes,
-          content_type: str = "audio/wav") -> bytes:
-    return (f_float(1, sample_rate) + f_varint(2, num_channels) + f_varint(3, length_frames)
-            + f_bytes(4, encoded) + f_str(5, content_type))
+def audio(
+    sample_rate: float, num_channels: int, length_frames: int, encoded: bytes, content_type: str = "audio/wav"
+) -> bytes:
+    return (
+        f_float(1, sample_rate)
+        + f_varint(2, num_channels)
+        + f_varint(3, length_frames)
+        + f_bytes(4, encoded)
+        + f_str(5, content_type)
+    )
 
 
-def histogram(min: float, max: float, num: float, sum: float, sum_squares: float,
-              bucket_limit, bucket) -> bytes:
-    return (f_double(1, min) + f_double(2, max) + f_double(3, num) + f_double(4, sum)
-            + f_double(5, sum_squares) + f_packed_doubles(6, bucket_limit) + f_packed_doubles(7, bucket))
+def histogram(min: float, max: float, num: float, sum: float, sum_squares: float, bucket_limit, bucket) -> bytes:
+    return (
+        f_double(1, min)
+        + f_double(2, max)
+        + f_double(3, num)
+        + f_double(4, sum)
+        + f_double(5, sum_squares)
+        + f_packed_doubles(6, bucket_limit)
+        + f_packed_doubles(7, bucket)
+    )
 
 
 def tensor_shape(shape: tuple[int, ...]) -> bytes:
     return b"".join(f_bytes(2, f_varint(1, d)) for d in shape)
 
 
-def tensor(dtype: int, shape: tuple[int, ...] = (), *, content: bytes | None = None,
-           float_val: float | None = None, double_val: float | None = None,
-           string_val: list[bytes] | None = None) -> bytes:
+def tensor(
+    dtype: int,
+    shape: tuple[int, ...] = (),
+    *,
+    content: bytes | None = None,
+    float_val: float | None = None,
+    double_val: float | None = None,
+    string_val: list[bytes] | None = None,
+) -> bytes:
     out = f_varint(1, dtype)
     if shape:
         out += f_bytes(2, tensor_shape(shape))
@@ -142,8 +190,12 @@ def tensor(dtype: int, shape: tuple[int, ...] = (), *, content: bytes | None = N
 
 def array_tensor(arr: np.ndarray) -> bytes:
     """A numeric numpy array as a TensorProto using ``tensor_content``."""
-    dtype = {np.dtype("float32"): DT_FLOAT, np.dtype("float64"): DT_DOUBLE,
-             np.dtype("int32"): DT_INT32, np.dtype("int64"): DT_INT64}.get(arr.dtype)
+    dtype = {
+        np.dtype("float32"): DT_FLOAT,
+        np.dtype("float64"): DT_DOUBLE,
+        np.dtype("int32"): DT_INT32,
+        np.dtype("int64"): DT_INT64,
+    }.get(arr.dtype)
     if dtype is None:
         arr, dtype = arr.astype(np.float32), DT_FLOAT
     return tensor(dtype, arr.shape, content=np.ascontiguousarray(arr).astype(arr.dtype.newbyteorder("<")).tobytes())
@@ -170,6 +222,7 @@ def map_entry(field_no: int, k: str, v_bytes: bytes) -> bytes:
 
 # --------------------------------------------------------------------------- decoders
 
+
 @dataclass(slots=True)
 class Event:
     wall_time: float = 0.0
@@ -178,26 +231,30 @@ class Event:
     summary: memoryview | None = None
     session_status: int | None = None  # SessionLog.status, when the event carries one
     has_graph: bool = False
+    graph_def: memoryview | None = None  # a serialized GraphDef (add_graph, add_onnx_graph)
 
 
-def decode_event(buf) -> Event:
+def decode_event(buf: bytes | memoryview) -> Event:
     ev = Event()
     for f, wt, v in iter_fields(buf):
-        if f == 1 and wt == I64:
+        if isinstance(v, int):  # VARINT
+            if f == 2:
+                ev.step = to_int64(v)
+        elif f == 1 and wt == I64:
             ev.wall_time = as_double(v)
-        elif f == 2 and wt == VARINT:
-            ev.step = to_int64(v)
         elif f == 3 and wt == LEN:
             ev.file_version = bytes(v).decode("utf-8", "replace")
         elif f == 5 and wt == LEN:
             ev.summary = v
         elif f == 7 and wt == LEN:
             ev.session_status = 0
-            for f2, wt2, v2 in iter_fields(v):
-                if f2 == 1 and wt2 == VARINT:
+            for f2, _, v2 in iter_fields(v):
+                if f2 == 1 and isinstance(v2, int):  # VARINT
                     ev.session_status = v2
         elif f in (4, 9) and wt == LEN:
             ev.has_graph = True
+            if f == 4:
+                ev.graph_def = v
     return ev
 
 
@@ -210,21 +267,24 @@ class Metadata:
     data_class: int = 0
 
 
-def decode_metadata(buf) -> Metadata:
+def decode_metadata(buf: bytes | memoryview) -> Metadata:
     md = Metadata()
     for f, wt, v in iter_fields(buf):
-        if f == 1 and wt == LEN:
+        if isinstance(v, int):  # VARINT
+            if f == 4:
+                md.data_class = v
+        elif f == 1 and wt == LEN:
             for f2, wt2, v2 in iter_fields(v):
-                if f2 == 1 and wt2 == LEN:
+                if isinstance(v2, int) or wt2 != LEN:
+                    continue
+                if f2 == 1:
                     md.plugin_name = bytes(v2).decode("utf-8", "replace")
-                elif f2 == 2 and wt2 == LEN:
+                elif f2 == 2:
                     md.content = bytes(v2)
         elif f == 2 and wt == LEN:
             md.display_name = bytes(v).decode("utf-8", "replace")
         elif f == 3 and wt == LEN:
             md.description = bytes(v).decode("utf-8", "replace")
-        elif f == 4 and wt == VARINT:
-            md.data_class = v
     return md
 
 
@@ -240,13 +300,13 @@ class Value:
 _VALUE_KINDS = {4: "image", 5: "histo", 6: "audio", 8: "tensor"}
 
 
-def decode_summary(buf) -> list[Value]:
+def decode_summary(buf: bytes | memoryview) -> list[Value]:
     out = []
-    for f, wt, v in iter_fields(buf):
-        if f != 1 or wt != LEN:
-            continue
+    for v in iter_len(buf, 1):
         val = Value()
         for f2, wt2, v2 in iter_fields(v):
+            if isinstance(v2, int):  # VARINT: no Summary.Value field is one
+                continue
             if f2 == 1 and wt2 == LEN:
                 val.tag = bytes(v2).decode("utf-8", "replace")
             elif f2 == 2 and wt2 == I32:
@@ -277,7 +337,7 @@ class Tensor:
     content: bytes | None = None
     # raw ``*_val`` fields as ``(field, wire type, value)``, decoded by ``numbers()`` only when
     # needed and only after their count is checked against the shape
-    vals: list[tuple[int, int, object]] = field(default_factory=list)
+    vals: list[tuple[int, int, FieldValue]] = field(default_factory=list)
     string_val: list[bytes] = field(default_factory=list)
 
     @property
@@ -298,13 +358,18 @@ class Tensor:
         if self.content:  # TF reads tensor_content when it is not empty, else the *_val fields
             width = np.dtype(np_dtype).itemsize
             if len(self.content) != n * width:
-                raise WireError(f"tensor_content has {len(self.content)} bytes for shape {list(self.shape)} "
-                                f"of {np.dtype(np_dtype).name}")
+                raise WireError(
+                    f"tensor_content has {len(self.content)} bytes for shape {list(self.shape)} "
+                    f"of {np.dtype(np_dtype).name}"
+                )
             return np.frombuffer(self.content, dtype=np_dtype).reshape(self.shape)
         count = sum(_count_vals(f, wt, v) for f, wt, v in self.vals)
         if count == n:
-            arr = (np.concatenate([_decode_vals(f, wt, v) for f, wt, v in self.vals]) if self.vals
-                   else np.zeros(0, np_dtype))
+            arr = (
+                np.concatenate([_decode_vals(f, wt, v) for f, wt, v in self.vals])
+                if self.vals
+                else np.zeros(0, np_dtype)
+            )
             return arr.reshape(self.shape)
         if count == 1 and n <= FILL_MAX:
             (arr,) = (a for a in (_decode_vals(f, wt, v) for f, wt, v in self.vals) if a.size)
@@ -324,9 +389,9 @@ class Tensor:
         return float(self.numbers().reshape(-1)[0])
 
 
-def _count_vals(f: int, wt: int, v) -> int:
+def _count_vals(f: int, wt: int, v: FieldValue) -> int:
     """How many values a ``*_val`` field holds, without decoding them."""
-    if wt in (VARINT, I32, I64):
+    if isinstance(v, int) or wt in (I32, I64):
         return 1
     if f == 5:
         if len(v) % 4:
@@ -342,12 +407,15 @@ def _count_vals(f: int, wt: int, v) -> int:
     return int(np.count_nonzero(arr < 0x80))
 
 
-def _decode_vals(f: int, wt: int, v) -> np.ndarray:
-    if f == 5:
+def _decode_vals(f: int, wt: int, v: FieldValue) -> np.ndarray:
+    if isinstance(v, int):  # VARINT: one value
+        ints = np.array([to_int64(v)], np.int64)
+    elif f == 5:
         return np.frombuffer(v, "<f4")
-    if f == 6:
+    elif f == 6:
         return np.frombuffer(v, "<f8")
-    ints = np.array([to_int64(v)], np.int64) if wt == VARINT else _packed_varints(v)
+    else:
+        ints = _packed_varints(v)
     if f == 13:  # half_val: float16 bit patterns stored as int32 varints
         return ints.astype(np.uint16).view(np.float16)
     if f == 11:
@@ -357,7 +425,7 @@ def _decode_vals(f: int, wt: int, v) -> np.ndarray:
     return ints
 
 
-def _packed_varints(v) -> np.ndarray:
+def _packed_varints(v: memoryview) -> np.ndarray:
     """Packed varints, vectorized (a Python int per value would cost ~40x the payload).
 
     The output is 8 bytes per value (at most 8x the payload); temporaries are per 64 KiB chunk.
@@ -388,28 +456,31 @@ def _packed_varints(v) -> np.ndarray:
     return out.view(np.int64)
 
 
-def decode_tensor(buf) -> Tensor:
+def decode_tensor(buf: bytes | memoryview) -> Tensor:
     t = Tensor()
     for f, wt, v in iter_fields(buf):
-        if f == 1 and wt == VARINT:
-            t.dtype = v
+        if (
+            (f == 5 and wt in (LEN, I32))
+            or (f == 6 and wt in (LEN, I64))  # float_val, double_val
+            or (f in _VARINT_VALS and wt in (LEN, VARINT))
+        ):
+            t.vals.append((f, wt, v))
+        elif isinstance(v, int):  # VARINT
+            if f == 1:
+                t.dtype = v
         elif f == 2 and wt == LEN:
             dims = []
-            for f2, wt2, v2 in iter_fields(v):
-                if f2 == 2 and wt2 == LEN:
-                    size = 0
-                    for f3, wt3, v3 in iter_fields(v2):
-                        if f3 == 1 and wt3 == VARINT:
-                            size = to_int64(v3)
-                    if size < 0:
-                        raise WireError(f"tensor dimension {size} (a TensorProto's shape is fully defined)")
-                    dims.append(size)
+            for dim in iter_len(v, 2):
+                size = 0
+                for f3, _, v3 in iter_fields(dim):
+                    if f3 == 1 and isinstance(v3, int):  # VARINT
+                        size = to_int64(v3)
+                if size < 0:
+                    raise WireError(f"tensor dimension {size} (a TensorProto's shape is fully defined)")
+                dims.append(size)
             t.shape = tuple(dims)
         elif f == 4 and wt == LEN:
             t.content = bytes(v)
-        elif ((f == 5 and wt in (LEN, I32)) or (f == 6 and wt in (LEN, I64))  # float_val, double_val
-              or (f in _VARINT_VALS and wt in (LEN, VARINT))):
-            t.vals.append((f, wt, v))
         elif f == 8 and wt == LEN:
             t.string_val.append(bytes(v))
     return t

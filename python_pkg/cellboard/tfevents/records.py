@@ -83,8 +83,7 @@ def _u32_at(arr: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(arr[offsets[:, None] + np.arange(4)]).view("<u4").ravel()
 
 
-def scan_records(buf: bytes, base_offset: int = 0, *, check_crc: bool = True,
-                 resync: bool = False) -> RecordScan:
+def scan_records(buf: bytes, base_offset: int = 0, *, check_crc: bool = True, resync: bool = False) -> RecordScan:
     """Split ``buf`` into records without copying payloads (rules in the module docstring).
 
     ``buf`` holds a file's bytes from ``base_offset`` on; ``resync`` is the previous scan's
@@ -132,13 +131,20 @@ def scan_records(buf: bytes, base_offset: int = 0, *, check_crc: bool = True,
     lengths -= head  # in place: large scans are millions of records
     lengths -= _FRAME
     if check_crc and head.size:
-        bad = _bad_payloads(buf, arr, head + _HEADER, lengths)
-        if bad.any():
-            corrupt.extend((int(h), "CRC mismatch") for h in head[bad])
-            head, lengths = head[~bad], lengths[~bad]
+        bad_crc = _bad_payloads(buf, arr, head + _HEADER, lengths)
+        if bad_crc.any():
+            corrupt.extend((int(h), "CRC mismatch") for h in head[bad_crc])
+            head, lengths = head[~bad_crc], lengths[~bad_crc]
     corrupt.sort()
-    return RecordScan(head + _HEADER, lengths, pos, [base_offset + o for o, _ in corrupt],
-                      in_resync, base_offset + wait_for, [why for _, why in corrupt])
+    return RecordScan(
+        head + _HEADER,
+        lengths,
+        pos,
+        [base_offset + o for o, _ in corrupt],
+        in_resync,
+        base_offset + wait_for,
+        [why for _, why in corrupt],
+    )
 
 
 def _follow(buf: bytes, arr: np.ndarray, pos: int, heads: list[np.ndarray], check: bool) -> tuple[int, bool, int]:
@@ -221,8 +227,9 @@ def _u64_at(arr: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(arr[offsets[:, None] + np.arange(8)]).view("<u8").ravel()
 
 
-def _predict(arr: np.ndarray, pos: int, pattern: np.ndarray, heads: list[np.ndarray],
-             check: bool) -> tuple[int, int | None]:
+def _predict(
+    arr: np.ndarray, pos: int, pattern: np.ndarray, heads: list[np.ndarray], check: bool
+) -> tuple[int, int | None]:
     """Accept records at ``pos`` onwards while their sizes repeat ``pattern``.
 
     Returns ``(position after the accepted records, offset of a corrupt header or None)``.
@@ -295,6 +302,7 @@ def _bad_payloads(buf: bytes, arr: np.ndarray, starts: np.ndarray, lengths: np.n
 
 # --------------------------------------------------------------------------- resynchronisation
 
+
 def _resync(buf: bytes, arr: np.ndarray, pos: int, prefix: _PrefixCRC) -> tuple[int, bool, int]:
     """The first record start at or after ``pos``: ``(offset, True, 0)``; or where to wait:
     ``(offset, False, buffer length needed)``."""
@@ -327,8 +335,16 @@ def _header_candidates(arr: np.ndarray, lo: int, hi: int) -> np.ndarray:
     # length < 2**31: bytes 4..7 zero, byte 3 < 0x80 (rules out nearly every offset cheaply)
     ok = zero[4 : 4 + m] & zero[5 : 5 + m] & zero[6 : 6 + m] & zero[7 : 7 + m] & (seg[3 : 3 + m] < 0x80)
     # twelve zero bytes are never a valid header (the CRC of a zero length is not 0): skip zero fill fast
-    ok &= ~(zero[0:m] & zero[1 : 1 + m] & zero[2 : 2 + m] & zero[3 : 3 + m]
-            & zero[8 : 8 + m] & zero[9 : 9 + m] & zero[10 : 10 + m] & zero[11 : 11 + m])
+    ok &= ~(
+        zero[0:m]
+        & zero[1 : 1 + m]
+        & zero[2 : 2 + m]
+        & zero[3 : 3 + m]
+        & zero[8 : 8 + m]
+        & zero[9 : 9 + m]
+        & zero[10 : 10 + m]
+        & zero[11 : 11 + m]
+    )
     idx = np.flatnonzero(ok)
     if idx.size:
         rows = sliding_window_view(seg, 8)[idx]
@@ -378,8 +394,12 @@ def _shift_tables() -> list[list[list[int]]]:
         t = tables[-1]
 
         def apply(v: np.ndarray, t=t) -> np.ndarray:
-            return (t[0][v & 0xFF] ^ t[1][(v >> np.uint32(8)) & 0xFF] ^ t[2][(v >> np.uint32(16)) & 0xFF]
-                    ^ t[3][v >> np.uint32(24)])
+            return (
+                t[0][v & 0xFF]
+                ^ t[1][(v >> np.uint32(8)) & 0xFF]
+                ^ t[2][(v >> np.uint32(16)) & 0xFF]
+                ^ t[3][v >> np.uint32(24)]
+            )
 
         tables.append([apply(apply(v)) for v in vals])
     return [[row.tolist() for row in t] for t in tables]

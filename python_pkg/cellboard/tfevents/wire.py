@@ -63,7 +63,7 @@ def f_str(field: int, value: str) -> bytes:
     return f_bytes(field, value.encode("utf-8"))
 
 
-def f_packed_doubles(field: int, values) -> bytes:
+def f_packed_doubles(field: int, values: object) -> bytes:
     """A packed ``repeated double`` from any float sequence or numpy array."""
     import numpy as np
 
@@ -97,7 +97,15 @@ def to_int64(value: int) -> int:
     return value - (1 << 64) if value >= 1 << 63 else value
 
 
-def iter_fields(buf: bytes | memoryview) -> Iterator[tuple[int, int, object]]:
+FieldValue = int | memoryview
+"""What ``iter_fields`` yields as a value: an ``int`` for VARINT, a memoryview for I64, I32 and LEN.
+
+``isinstance(v, int)`` is the same test as ``wt == VARINT`` and narrows the type: decoders branch on
+it first, and everything after that branch handles memoryviews.
+"""
+
+
+def iter_fields(buf: bytes | memoryview) -> Iterator[tuple[int, int, FieldValue]]:
     """Yield ``(field, wire_type, value)``; LEN values are memoryview slices (no copy).
 
     Every length is checked against the bytes present before anything is sliced, so a LEN
@@ -106,6 +114,7 @@ def iter_fields(buf: bytes | memoryview) -> Iterator[tuple[int, int, object]]:
     """
     view = memoryview(buf)
     pos, end = 0, len(view)
+    value: FieldValue
     while pos < end:
         tag, pos = read_varint(view, pos)
         field, wt = tag >> 3, tag & 7
@@ -134,25 +143,33 @@ def iter_fields(buf: bytes | memoryview) -> Iterator[tuple[int, int, object]]:
         yield field, wt, value
 
 
-def as_double(value) -> float:
-    return _unpack_d(value)[0]
+def iter_len(buf: bytes | memoryview, field: int) -> Iterator[memoryview]:
+    """The values of one length-delimited field (a ``repeated`` string/bytes/message), in order;
+    the same field number with another wire type is skipped."""
+    for f, wt, v in iter_fields(buf):
+        if f == field and wt == LEN and not isinstance(v, int):
+            yield v
 
 
-def as_float(value) -> float:
-    return _unpack_f(value)[0]
+def as_double(value: bytes | memoryview) -> float:
+    return float(_unpack_d(value)[0])
 
 
-def as_bytes(wt: int, value) -> bytes:
+def as_float(value: bytes | memoryview) -> float:
+    return float(_unpack_f(value)[0])
+
+
+def as_bytes(wt: int, value: FieldValue) -> bytes:
     """The bytes of a LEN field; ``WireError`` for any other wire type.
 
     Use this instead of ``bytes(value)`` on a field whose wire type was not checked: for a
     VARINT ``value`` is an ``int``, and ``bytes(2**40)`` allocates a terabyte of zeros.
     """
-    if wt != LEN:
+    if wt != LEN or isinstance(value, int):
         raise WireError(f"expected a length-delimited field, got wire type {wt}")
     return bytes(value)
 
 
-def as_text(wt: int, value) -> str:
+def as_text(wt: int, value: FieldValue) -> str:
     """A LEN field as UTF-8 text (undecodable bytes replaced); ``WireError`` for other wire types."""
     return as_bytes(wt, value).decode("utf-8", "replace")

@@ -98,7 +98,7 @@ export function parseWav(bytes: Uint8Array): WavInfo {
       if (data.truncated) break; // the rest of the file is samples
     }
     if (size > avail) break; // a chunk that overruns the file: nothing readable follows it
-    let next = body + size;
+    const next = body + size;
     // RIFF pads odd chunks to an even size; some writers do not: take the padded position unless
     // only the unpadded one looks like a chunk header
     if (size % 2 === 1 && plausible(bytes, dv, next) > plausible(bytes, dv, next + 1)) off = next;

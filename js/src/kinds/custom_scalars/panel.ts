@@ -306,7 +306,7 @@ export class CustomScalarsPanel implements Panel {
   }
 
   private section(title: string, closed: boolean): Section {
-    let s = this.sections.get(title);
+    const s = this.sections.get(title);
     if (s) return s;
     const name = h("span", { class: "cb-section-name", text: title || "(untitled)" });
     const count = h("span", { class: "cb-muted" });

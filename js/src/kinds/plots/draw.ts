@@ -251,7 +251,7 @@ function heatmap(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: 
   g.drawImage(cv, f.x0 + 1, f.y0 + 1, f.w - 2, f.h - 2);
   if (rn && rows * 14 <= f.h) {
     g.fillStyle = theme.fg2; g.textAlign = "right"; g.textBaseline = "middle";
-    rn.forEach((l, r) => g.fillText(l.slice(0, 8), f.x0 - 4, f.sy(r)));
+    rn.forEach((l, r) => void g.fillText(l.slice(0, 8), f.x0 - 4, f.sy(r)));
   }
   // colour bar
   const bx = W - 30, bh = f.h;

@@ -171,7 +171,7 @@ class WindowCard implements RecordCard<PlotRecord> {
       this.lineRo = ro;
     }
     const byName = (this.chart as unknown as { byName: Map<string, number> }).byName;
-    st.traces.forEach((t, i) => byName.set(t.name, i));
+    st.traces.forEach((t, i) => void byName.set(t.name, i));
     const t0 = performance.now();
     this.chart.setSeries(st.traces.map((t) => t.series!).filter(Boolean));
     this.chart.draw(new Map());

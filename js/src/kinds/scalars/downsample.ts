@@ -105,6 +105,7 @@ export function fillSlots(input: SlotInput, x0: number, x1: number, buckets: num
       if (b > last) b = last;
       else if (b < 0) b = 0;
       const v = y[i];
+      // biome-ignore lint/suspicious/noSelfCompare: the NaN test, the cheapest in this hot loop
       if (v === v && v !== Infinity && v !== -Infinity && (!positiveOnly || v > 0)) {
         if (!(flag[b] & 1)) {
           flag[b] |= 1;
@@ -228,6 +229,7 @@ export class SlotCache {
         if (b > last) b = last;
         else if (b < b0) continue; // (rounding at the first bucket's edge: already counted)
         const v = y[i];
+        // biome-ignore lint/suspicious/noSelfCompare: the NaN test, the cheapest in this hot loop
         if (v === v && v !== Infinity && v !== -Infinity && (!positiveOnly || v > 0)) {
           if (!(flag[b] & 1)) {
             flag[b] |= 1;

@@ -216,8 +216,6 @@ export class ScalarsPanel implements Panel {
       }
     }
     return { top, bottom };
-    this.dirtyAll = false;
-    this.dirtyTags.clear();
   }
 
   destroy() {

@@ -40,8 +40,7 @@ export function smoothInto(
     let i = from;
     if (state.n === 0 && to > 0) state.first = values[0];
     const first = state.first;
-    // eslint-disable-next-line eqeqeq
-    while (i < to && values[i] == first) out[i] = values[i++];
+    while (i < to && values[i] === first) out[i] = values[i++];
     if (i < to) {
       if (state.n > 0 || from > 0) {
         state.constant = false;
@@ -125,8 +124,7 @@ export class SmoothedColumn {
     if (from === 0 || this.firstDiff >= from) this.firstDiff = -1;
     if (this.firstDiff === -1 && n > 0) {
       const y0 = values[0];
-      // eslint-disable-next-line eqeqeq
-      for (let i = Math.max(from, 0); i < n; i++) if (!(values[i] == y0)) { this.firstDiff = i; break; }
+      for (let i = Math.max(from, 0); i < n; i++) if (!(values[i] === y0)) { this.firstDiff = i; break; }
     }
     const out = this.out;
     if (this.firstDiff === -1) {
