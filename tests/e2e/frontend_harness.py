@@ -110,3 +110,8 @@ def run_benchmark(browser, base: str) -> dict:
         return result
     finally:
         page.close()
+
+
+def real_errors(errors: list[str]) -> list[str]:
+    """Page errors that matter (the harness page has no favicon)."""
+    return [e for e in errors if "favicon" not in e and "Failed to load resource" not in e]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from .frontend_harness import CHROMIUM, ROOT, chromium, ensure_bundle, open_harness, serve
+from .frontend_harness import ROOT, open_harness, real_errors
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -44,22 +44,6 @@ UNSAFE_JS = """(root) => {
   }
   return bad;
 }"""
-
-
-@pytest.fixture(scope="module")
-def site():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    reason = ensure_bundle()
-    if reason:
-        pytest.skip(reason)
-    ARTIFACTS.mkdir(exist_ok=True)
-    with serve() as base, chromium() as browser:
-        yield base, browser
-
-
-def real_errors(errors: list[str]) -> list[str]:
-    return [e for e in errors if "favicon" not in e and "Failed to load resource" not in e]
 
 
 def wait_streamed(page):

@@ -11,14 +11,13 @@ from __future__ import annotations
 import base64
 import io
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from cellboard.board.snapshot import assign_colors, palette, run_color
 
-from .frontend_harness import CHROMIUM, ROOT, chromium, ensure_bundle, open_harness, serve
+from .frontend_harness import ROOT, open_harness, real_errors
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -169,18 +168,6 @@ def css_rgb(color: str) -> str:
     return f"rgb({r}, {g}, {b})"
 
 
-@pytest.fixture(scope="module")
-def site():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    reason = ensure_bundle()
-    if reason:
-        pytest.skip(reason)
-    ARTIFACTS.mkdir(exist_ok=True)
-    with serve() as base, chromium() as browser:
-        yield base, browser
-
-
 def board_page(site, theme="light", height=620, viewport=(1280, 900)):
     base, browser = site
     page, errors = open_harness(browser, base, "?auto=0", viewport=viewport)
@@ -195,10 +182,6 @@ def board_page(site, theme="light", height=620, viewport=(1280, 900)):
     }
     page.evaluate(MOUNT_JS, [attrs, theme])
     return page, errors, page.locator("#ux.cellboard")
-
-
-def real_errors(errors: list[str]) -> list[str]:
-    return [e for e in errors if "favicon" not in e and "Failed to load resource" not in e]
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .frontend_harness import CHROMIUM, ROOT, chromium, ensure_bundle, open_harness, serve
+from .frontend_harness import ROOT, open_harness, real_errors
 
 ARTIFACTS = ROOT / "test-artifacts"
 RUNS = ("run_a", "run_b")
@@ -118,18 +118,6 @@ class Captured:
 
 
 @pytest.fixture(scope="module")
-def site():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    reason = ensure_bundle()
-    if reason:
-        pytest.skip(reason)
-    ARTIFACTS.mkdir(exist_ok=True)
-    with serve() as base, chromium() as browser:
-        yield base, browser
-
-
-@pytest.fixture(scope="module")
 def messages(tmp_path_factory):
     """(first messages, live-update messages) of a Board on a store the writers fill."""
     from cellboard.board import Board
@@ -151,10 +139,6 @@ def messages(tmp_path_factory):
     board.close()
     assert first and live
     return first, live
-
-
-def real_errors(errors: list[str]) -> list[str]:
-    return [e for e in errors if "favicon" not in e and "Failed to load resource" not in e]
 
 
 def max_step(tip_text: str) -> int:

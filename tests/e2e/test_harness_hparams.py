@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .frontend_harness import CHROMIUM, ROOT, chromium, ensure_bundle, open_harness, serve
+from .frontend_harness import ROOT, open_harness, real_errors
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 optuna = pytest.importorskip("optuna")
@@ -68,22 +68,6 @@ def live_study(tmp_path_factory):
     study = run_study(logdir, n_trials=N, store=board.store, on_trial=after_trial)
     board.close()
     return logdir, study, sent, marks
-
-
-@pytest.fixture(scope="module")
-def site():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    reason = ensure_bundle()
-    if reason:
-        pytest.skip(reason)
-    ARTIFACTS.mkdir(exist_ok=True)
-    with serve() as base, chromium() as browser:
-        yield base, browser
-
-
-def real_errors(errors: list[str]) -> list[str]:
-    return [e for e in errors if "favicon" not in e and "Failed to load resource" not in e]
 
 
 def mount(site, live_study, theme: str):

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .frontend_harness import CHROMIUM, ROOT, chromium, ensure_bundle, open_harness, serve
+from .frontend_harness import ROOT, open_harness, real_errors
 from .jupyter_server import free_port
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -169,22 +169,6 @@ def messages(logdir):
             counts[kind] += len(content.get("entries", {}).get(kind, []))
     msgs = [(content, [base64.b64encode(bytes(b)).decode("ascii") for b in bufs]) for content, bufs in sent]
     return msgs, counts
-
-
-@pytest.fixture(scope="module")
-def site():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    reason = ensure_bundle()
-    if reason:
-        pytest.skip(reason)
-    ARTIFACTS.mkdir(exist_ok=True)
-    with serve() as base, chromium() as browser:
-        yield base, browser
-
-
-def real_errors(errors: list[str]) -> list[str]:
-    return [e for e in errors if "favicon" not in e and "Failed to load resource" not in e]
 
 
 def load_board(site, messages, theme: str | None = None):

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .test_harness_board_ux import EMIT_JS, T0, board_page, real_errors, site, wire_scalars  # noqa: F401
+from .frontend_harness import real_errors
+from .test_harness_board_ux import EMIT_JS, T0, board_page, wire_scalars
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -17,7 +18,7 @@ PROGRESS_JS = """(p) => {
 }"""
 
 
-def test_loading_progress_in_the_header(site):  # noqa: F811 - the fixture
+def test_loading_progress_in_the_header(site):
     from playwright.sync_api import expect
 
     page, errors, board = board_page(site)
