@@ -1030,8 +1030,14 @@ class SummaryWriter:
         try:
             if not self._closed:
                 self.close()
-        except Exception:  # noqa: BLE001 - nothing to report to at garbage collection
-            pass
+        except Exception as exc:  # noqa: BLE001 - no caller to raise to at garbage collection: say it
+            if not getattr(self, "_closed", True):  # written after all when closed: an earlier, recovered error
+                warnings.warn(
+                    f"cellboard: {self!r} was dropped without close() and could not write everything it "
+                    f"logged: {redact(str(exc))}",
+                    EventFileWarning,
+                    stacklevel=1,
+                )
 
     def __enter__(self) -> SummaryWriter:
         return self
