@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from cellboard import integrations
 pytest.importorskip("torch.utils.tensorboard")
 L = pytest.importorskip("lightning.pytorch")
 import torch  # noqa: E402
+from _boardwait import points_on_patched_board  # noqa: E402
 from lightning.pytorch.loggers import TensorBoardLogger  # noqa: E402
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator  # noqa: E402
 
@@ -46,15 +46,7 @@ class SeesTheBoard(L.Callback):
     def on_train_epoch_start(self, trainer, module) -> None:
         if trainer.current_epoch != 1:
             return
-        board = integrations.patched_board()
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
-            runs = [r for r in board.store.runs if "train_loss" in board.store.tags(r)["scalars"]]
-            if runs:
-                self.seen.append(len(board.store.scalars(runs[0], "train_loss")))
-                return
-            time.sleep(0.02)
-        self.seen.append(0)
+        self.seen.append(points_on_patched_board("train_loss"))
 
 
 def _fit(save_dir: str, callbacks=()) -> str:

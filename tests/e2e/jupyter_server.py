@@ -145,3 +145,16 @@ def page_errors(logs: list[str]) -> list[str]:
     return [
         line for line in logs if line.startswith(("pageerror", "error")) and not any(k in line for k in KNOWN_BENIGN)
     ]
+
+
+def open_and_run_all(browser, server: JupyterServer, notebook: str, logs: list[str], height: int = 1000):
+    """A page on ``notebook`` with its console and page errors collected in ``logs``, the kernel
+    connected, and every cell run (not waited for)."""
+    page = browser.new_page(viewport={"width": 1280, "height": height})
+    page.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
+    page.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
+    page.goto(server.url(notebook))
+    page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
+    wait_kernel_ready(page)
+    run_all_cells(page)
+    return page

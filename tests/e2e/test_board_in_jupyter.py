@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from .frontend_harness import chromium
-from .jupyter_server import JupyterServer, page_errors, run_all_cells, wait_kernel_ready
+from .jupyter_server import JupyterServer, open_and_run_all, page_errors, wait_kernel_ready
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 STEPS, EPOCHS = 150, 6
@@ -91,13 +91,7 @@ def test_board_updates_live_in_jupyter(app, tmp_path, browser):
     server = JupyterServer(app, root, tmp_path).start()
     logs: list[str] = []
     try:
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
-        page.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
-        page.goto(server.url(name))
-        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
-        wait_kernel_ready(page)
-        run_all_cells(page)
+        page = open_and_run_all(browser, server, name, logs)
 
         board = page.locator(".jp-OutputArea-output .cellboard")
         err = page.locator(".jp-OutputArea-output .jupyter-widgets-error-widget")
@@ -181,13 +175,7 @@ def test_board_follows_a_torch_writer_in_another_process(tmp_path, browser):
     server = JupyterServer("lab", root, tmp_path).start()
     logs: list[str] = []
     try:
-        page = browser.new_page(viewport={"width": 1280, "height": 1000})
-        page.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
-        page.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
-        page.goto(server.url("follow.ipynb"))
-        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
-        wait_kernel_ready(page)
-        run_all_cells(page)
+        page = open_and_run_all(browser, server, "follow.ipynb", logs)
         board = page.locator(".jp-OutputArea-output .cellboard")
         expect(board).to_have_attribute("data-cellboard-ready", "1", timeout=60_000)
         seen = set()

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 
 from .frontend_harness import chromium
-from .jupyter_server import JupyterServer, page_errors, run_all_cells, wait_kernel_ready
+from .jupyter_server import JupyterServer, open_and_run_all, page_errors, wait_kernel_ready
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 EPOCHS, STEPS = 4, 40
@@ -140,13 +140,7 @@ def test_every_dashboard_live_and_from_the_magic(app, tmp_path, browser):
     server = JupyterServer(app, root, tmp_path).start()
     logs: list[str] = []
     try:
-        page = browser.new_page(viewport={"width": 1280, "height": 1100})
-        page.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
-        page.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
-        page.goto(server.url(name))
-        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
-        wait_kernel_ready(page)
-        run_all_cells(page)
+        page = open_and_run_all(browser, server, name, logs, height=1100)
         outputs = page.locator(".jp-Cell")
         expect(page.locator(".jp-OutputArea-output", has_text="TRAINED")).to_have_count(1, timeout=120_000)
         err = page.locator(".jp-OutputArea-output .jupyter-widgets-error-widget")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from .frontend_harness import chromium
-from .jupyter_server import JupyterServer, page_errors, run_all_cells, wait_kernel_ready
+from .jupyter_server import JupyterServer, open_and_run_all, page_errors, wait_kernel_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -66,13 +66,7 @@ def test_visdom_windows_live_and_reopened(tmp_path, browser):
     server = JupyterServer("lab", root, tmp_path).start()
     logs: list[str] = []
     try:
-        page = browser.new_page(viewport={"width": 1280, "height": 1400})
-        page.on("console", lambda m: logs.append(f"{m.type}: {m.text}"))
-        page.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
-        page.goto(server.url("visdom.ipynb"))
-        page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=90_000)
-        wait_kernel_ready(page)
-        run_all_cells(page)
+        page = open_and_run_all(browser, server, "visdom.ipynb", logs, height=1400)
         expect(page.locator(".jp-OutputArea-output", has_text="PLOTTED")).to_have_count(1, timeout=120_000)
         err = page.locator(".jp-OutputArea-output .jupyter-widgets-error-widget")
         assert err.count() == 0, err.first.inner_text()

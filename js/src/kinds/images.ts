@@ -8,7 +8,7 @@
 
 import { h, iconButton, ICONS, icon } from "../ui/dom";
 import { fmtWall } from "../ui/format";
-import { cardHead, RecordsPanel, type RecordCard } from "../ui/records-panel";
+import { cardHead, followSlider, RecordsPanel, type RecordCard } from "../ui/records-panel";
 import { num, str, toBytes } from "../wire";
 import { recordCount, recordKind, type RecordKind, type RecordList, type RecordSlice } from "./record-kind";
 import { DASHBOARD_ORDER, type PanelContext, type RecordEntry } from "./types";
@@ -267,12 +267,7 @@ class ImageCard implements RecordCard<ImageRecord> {
   update(list: RecordList<ImageRecord>) {
     const prev = this.recs[this.pos];
     this.recs = list.list();
-    const n = this.recs.length;
-    if (this.follow || this.pos < 0) this.pos = n - 1;
-    else if (prev) this.pos = Math.max(0, this.recs.indexOf(prev)); // records inserted before it
-    this.slider.max = String(Math.max(0, n - 1));
-    this.slider.value = String(this.pos);
-    this.slider.disabled = n <= 1;
+    this.pos = followSlider(this.slider, this.recs, this.pos, this.follow, prev);
     this.show();
   }
 

@@ -73,3 +73,21 @@ export function downloadText(filename: string, text: string, mime = "text/csv") 
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+/**
+ * Size a canvas's backing store to `w` x `h` CSS pixels at the device pixel ratio (crisp on HiDPI),
+ * only when it changed (resizing clears the canvas); with `css`, its CSS size too. Returns the ratio.
+ */
+export function fitCanvas(canvas: HTMLCanvasElement, w: number, h: number, css = true): number {
+  const dpr = window.devicePixelRatio || 1;
+  const bw = Math.round(w * dpr), bh = Math.round(h * dpr);
+  if (canvas.width !== bw || canvas.height !== bh) {
+    canvas.width = bw;
+    canvas.height = bh;
+    if (css) {
+      canvas.style.width = `${w}px`;
+      canvas.style.height = `${h}px`;
+    }
+  }
+  return dpr;
+}

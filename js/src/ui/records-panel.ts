@@ -19,6 +19,21 @@ export interface RecordCard<T extends RecordEntry> {
  * Card header: the tag and a coloured run label, both in full (wrapped at separators, never cut:
  * runs often differ only at the end of long names), then `extra` (notes, action buttons).
  */
+/**
+ * A card's step slider after its records changed: on the latest record while following (the
+ * default), else on the record it showed (records may be inserted before it). Returns the position.
+ */
+export function followSlider<T>(slider: HTMLInputElement, recs: readonly T[], pos: number, follow: boolean,
+  prev: T | undefined): number {
+  const n = recs.length;
+  if (follow || pos < 0) pos = n - 1;
+  else if (prev) pos = Math.max(0, recs.indexOf(prev));
+  slider.max = String(Math.max(0, n - 1));
+  slider.value = String(pos);
+  slider.disabled = n <= 1;
+  return pos;
+}
+
 export function cardHead(ctx: PanelContext, run: string, tag: string, ...extra: (Node | null)[]): HTMLElement {
   const sw = h("span", { class: "cb-swatch" });
   sw.style.background = ctx.runColor(run);

@@ -4,9 +4,9 @@
 // channels and wall time, and a slider over every logged step that follows new clips while it
 // sits on the latest. A clip that cannot be decoded says so on its card; the panel never throws.
 
-import { h } from "../../ui/dom";
+import { fitCanvas, h } from "../../ui/dom";
 import { fmtInt, fmtWall } from "../../ui/format";
-import { cardHead, RecordsPanel, type RecordCard } from "../../ui/records-panel";
+import { cardHead, followSlider, RecordsPanel, type RecordCard } from "../../ui/records-panel";
 import { withAlpha, type Theme } from "../../ui/theme";
 import type { RecordList, RecordSlice } from "../record-kind";
 import type { PanelContext } from "../types";
@@ -89,12 +89,7 @@ class AudioCard implements RecordCard<AudioRecord> {
   update(list: RecordList<AudioRecord>) {
     const prev = this.recs[this.pos];
     this.recs = list.list();
-    const n = this.recs.length;
-    if (this.follow || this.pos < 0) this.pos = n - 1;
-    else if (prev) this.pos = Math.max(0, this.recs.indexOf(prev)); // records inserted before it
-    this.slider.max = String(Math.max(0, n - 1));
-    this.slider.value = String(this.pos);
-    this.slider.disabled = n <= 1;
+    this.pos = followSlider(this.slider, this.recs, this.pos, this.follow, prev);
     this.show(true);
   }
 
@@ -161,11 +156,7 @@ class AudioCard implements RecordCard<AudioRecord> {
     if (this.wave.style.height !== `${cssH}px`) this.wave.style.height = `${cssH}px`;
     const w = Math.floor(this.width || this.wave.clientWidth || 300);
     if (w <= 0) return;
-    const dpr = window.devicePixelRatio || 1;
-    if (this.canvas.width !== Math.round(w * dpr) || this.canvas.height !== Math.round(cssH * dpr)) {
-      this.canvas.width = Math.round(w * dpr);
-      this.canvas.height = Math.round(cssH * dpr);
-    }
+    const dpr = fitCanvas(this.canvas, w, cssH, false); // the CSS size follows the wave box
     const theme = this.ctx.theme();
     this.audio.style.colorScheme = theme.dark ? "dark" : "light"; // the native controls follow the theme
     const g = this.canvas.getContext("2d");

@@ -3,7 +3,7 @@
 // ("distribution": percentile bands over steps, distribution.ts). Hover shows the step and the
 // stored bin under the pointer (the step's percentiles in the distribution view).
 
-import { h } from "../../ui/dom";
+import { fitCanvas, h } from "../../ui/dom";
 import { fmtInt, fmtValue } from "../../ui/format";
 import { escapeHtml } from "../../ui/markdown";
 import { cardHead, RecordsPanel, type RecordCard } from "../../ui/records-panel";
@@ -64,13 +64,7 @@ class HistogramCard implements RecordCard<HistogramRecord> {
     const w = Math.floor(this.width || this.box.clientWidth || 320);
     const hgt = Math.floor(this.height || this.box.clientHeight || 250);
     if (w <= 0 || hgt <= 0) return;
-    const dpr = window.devicePixelRatio || 1;
-    if (this.canvas.width !== Math.round(w * dpr) || this.canvas.height !== Math.round(hgt * dpr)) {
-      this.canvas.width = Math.round(w * dpr);
-      this.canvas.height = Math.round(hgt * dpr);
-      this.canvas.style.width = `${w}px`;
-      this.canvas.style.height = `${hgt}px`;
-    }
+    const dpr = fitCanvas(this.canvas, w, hgt);
     const g = this.canvas.getContext("2d");
     if (!g) return;
     const theme = this.ctx.theme();

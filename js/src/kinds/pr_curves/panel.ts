@@ -4,7 +4,7 @@
 // on the latest. Hover: per run, the threshold nearest to the pointer with its precision,
 // recall and TP/FP/TN/FN.
 
-import { h, tagGroup } from "../../ui/dom";
+import { fitCanvas, h, tagGroup } from "../../ui/dom";
 import { fmtInt, fmtValue, fmtWall } from "../../ui/format";
 import { Sections } from "../../ui/sections";
 import { changedKeys } from "../../store-change";
@@ -131,13 +131,7 @@ class PrCard {
     const w = Math.floor(this.width || this.box.clientWidth || 330);
     const hgt = Math.floor(this.height || this.box.clientHeight || 270);
     if (w <= 0 || hgt <= 0) return;
-    const dpr = window.devicePixelRatio || 1;
-    if (this.canvas.width !== Math.round(w * dpr) || this.canvas.height !== Math.round(hgt * dpr)) {
-      this.canvas.width = Math.round(w * dpr);
-      this.canvas.height = Math.round(hgt * dpr);
-      this.canvas.style.width = `${w}px`;
-      this.canvas.style.height = `${hgt}px`;
-    }
+    const dpr = fitCanvas(this.canvas, w, hgt);
     const g = this.canvas.getContext("2d");
     if (!g) return;
     const f = (this.frame = prFrame(w, hgt));
