@@ -62,12 +62,17 @@ def capture(runs: int, tags: int, steps: int) -> tuple[bytes, dict]:
     names = [f"{GROUPS[k % len(GROUPS)]}/metric_{k:02d}" for k in range(tags)]
     rng = np.random.default_rng(0)
     x = np.arange(steps, dtype=np.float64)
+    # as LogdirFollower reports a directory's first read: the board knows how many runs will come
+    progress = {"runs_read": 0, "runs": runs, "bytes_read": 0, "bytes": runs, "loading": True}
+    store.set_progress(progress)
     for r in range(runs):
         walls = 1.7e9 + r * 100 + x * 0.05
         for k, tag in enumerate(names):
             v = np.exp(-x / max(1, steps / 3)) * (1 + 0.01 * r) + 0.05 * rng.standard_normal(steps) + k
             store.append_scalars(f"run_{r:03d}", tag, x, walls, v)
+        store.set_progress(dict(progress, runs_read=r + 1, bytes_read=r + 1))
         board.send_pending()
+    store.set_progress(dict(progress, runs_read=runs, bytes_read=runs, loading=False))
     board.send_pending()
     board.close()
     out = bytearray()
@@ -145,6 +150,16 @@ def summarize(state: dict) -> dict:
             "longest_task_idle_ms": max((t["ms"] for t in lt_idle), default=0.0),
         }
     )
+    # where a long task comes from: applying one message, or one redraw of the board
+    for key, name in (("msgMs", "message handling ms"), ("renderMs", "redraw ms")):
+        ms = state.get(key) or []
+        if ms:
+            out[name] = {
+                "n": len(ms),
+                "median": statistics.median(ms),
+                "max": max(ms),
+                "over_50": sum(m > 50 for m in ms),
+            }
     for phase in ("arriving", "idle"):
         for what, key in (("key", "filter keystroke"), ("click", "toggle")):
             ms = [i["ms"] for i in state["inputs"] if i["phase"] == phase and i["what"] == what]

@@ -17,7 +17,11 @@ printed as a cross-check).
    all steps: the first charts are complete), until all points are loaded; peak memory.
    ``Board.send`` is monkeypatched (class-wide, before ``open``, so no message is missed) to
    record each message: JSON content size, buffer bytes, points sent, decimated or not.
-   ``send_pending()`` is called once at the end. Meanwhile the main thread loops on
+   ``send_pending()`` is called once at the end. A view is simulated as JupyterLab's: it renders
+   ``VIEW_DELAY`` s after the board's first message and says ``hello`` (not complete: it missed
+   what came before it), read at once (the kernel is idle: ``%cellboard`` returns at once); the
+   board then stops its keyframes. ``--no-view`` also measures a board nobody shows (keyframes
+   resend everything at 0.5, 1, 2, 4, 8 and 16 s: the worst case for traffic). Meanwhile the main thread loops on
    ``time.sleep(0.01)`` + a small numpy op and records how late each iteration is: GIL
    contention from the follower (and the board's sending, which runs on the follower's
    thread) shows up there. An idle baseline of the same loop is taken before ``open``.
@@ -46,6 +50,7 @@ import time
 
 THIS = os.path.abspath(__file__)
 DEFAULT_DIR = "/tmp/cellboard-bench-scale"
+VIEW_DELAY = 1.0  # s from the board's first message to a JupyterLab view's hello (renders in ~0.2-0.5 s)
 
 
 # --------------------------------------------------------------------------- generating the log dir
@@ -177,7 +182,7 @@ def _latency_loop(np, until, budget: float = 1800.0) -> list[float]:
             return late
 
 
-def _worker_open(path: str, runs: int, tags: int, steps: int, follow: bool = True) -> dict:
+def _worker_open(path: str, runs: int, tags: int, steps: int, follow: bool = True, view: bool = True) -> dict:
     import gc
 
     import numpy as np
@@ -222,9 +227,15 @@ def _worker_open(path: str, runs: int, tags: int, steps: int, follow: bool = Tru
     board = cellboard.open(path, follow=follow)
     t_open_returned = time.perf_counter() - t0
     store = board.store
-    state = {"first_point": None, "first_run": None, "complete": set(), "version": -1}
+    state = {"first_point": None, "first_run": None, "complete": set(), "version": -1, "hello": None}
+
+    def view_says_hello() -> None:
+        if view and state["hello"] is None and msgs and time.perf_counter() - t0 >= msgs[0][0] + VIEW_DELAY:
+            state["hello"] = time.perf_counter() - t0
+            board._on_msg(board, {"type": "hello", "complete": False, "seq": board.seq}, [])
 
     def check():
+        view_says_hello()
         v = store.version
         if v == state["version"]:
             return False
@@ -244,6 +255,9 @@ def _worker_open(path: str, runs: int, tags: int, steps: int, follow: bool = Tru
 
     late = _latency_loop(np, check)
     t_all = time.perf_counter() - t0
+    while view and state["hello"] is None:  # loaded before the view rendered
+        time.sleep(0.01)
+        view_says_hello()
     follower_alive = board.follower.following
     time.sleep(2 * board.interval)  # let a pending timer fire
     board.send_pending()
@@ -267,6 +281,7 @@ def _worker_open(path: str, runs: int, tags: int, steps: int, follow: bool = Tru
         decimated_entries=sum(m[4] for m in msgs),
         scalar_entries=sum(m[5] for m in msgs),
         view_holds_points=held,
+        view_hello_s=state["hello"],
         budget_points=TOTAL_POINTS_BUDGET,
         messages_during_load=sum(1 for m in msgs if m[0] <= t_all),
         latency_iterations=len(late),
@@ -355,6 +370,8 @@ def worker_main(argv: list[str]) -> None:
         out = _worker_open(path, *map(int, argv[2:5]))
     elif mode == "open-no-follow":  # %cellboard DIR --no-follow: the board at once, filled in the background
         out = _worker_open(path, *map(int, argv[2:5]), follow=False)
+    elif mode == "open-no-view":  # a board nobody shows: keyframes until 16 s
+        out = _worker_open(path, *map(int, argv[2:5]), view=False)
     elif mode == "load":
         out = _worker_load(path, *map(int, argv[2:5]))
     elif mode == "em":
@@ -473,7 +490,8 @@ def report(shape, op, ld, em, em1k, ema, ema_full, factor, sub_runs, budget) -> 
         f"max {op['idle_late_max_ms']:.2f} ms; switch interval {op['switch_interval_ms']:.0f} ms)"
     )
     print(
-        f"sent to the browser: {op['messages']} messages ({op['messages_during_load']} during the load), "
+        f"sent to the browser (a view says hello {_s(op['view_hello_s'])} in): {op['messages']} messages "
+        f"({op['messages_during_load']} during the load), "
         f"{(op['buffer_bytes'] + op['json_bytes']) / 1e6:.1f} MB ({op['buffer_bytes'] / 1e6:.1f} MB buffers + "
         f"{op['json_bytes'] / 1e6:.2f} MB JSON), biggest message {op['biggest_message_bytes'] / 1e6:.2f} MB; "
         f"{op['points_sent']:,} points sent ({op['points_sent'] / op['points']:.1%} of {op['points']:,}; "
@@ -541,6 +559,7 @@ def main() -> None:
         help="run EM keep-all on the whole dir only if its extrapolation fits (seconds; default 600)",
     )
     ap.add_argument("--profile", action="store_true", help="also cProfile cellboard.load on 10 runs")
+    ap.add_argument("--no-view", action="store_true", help="also measure the traffic of a board nobody shows")
     args = ap.parse_args()
     runs, tags, steps = (10, 20, 1000) if args.quick else (100, 20, 10_000)
     t_start = time.perf_counter()
@@ -558,6 +577,13 @@ def main() -> None:
         f"{_s(opn['first_run_s'])}; all {opn['points']:,} points {_s(opn['all_loaded_s'])}",
         flush=True,
     )
+    if args.no_view:
+        nv = measure("open-no-view", data, runs, tags, steps)
+        print(
+            f"a board nobody shows (keyframes until {16}s): sent {nv['messages']} messages, "
+            f"{(nv['buffer_bytes'] + nv['json_bytes']) / 1e6:.1f} MB",
+            flush=True,
+        )
     ld = measure("load", data, runs, tags, steps)
     em = measure("em", data, "default")
     em1k = measure("em", data, "1000")

@@ -9,6 +9,7 @@ import pytest
 
 import cellboard
 from cellboard.board import MAX_MESSAGE_BYTES, MAX_RAW_POINTS, Board
+from cellboard.board.messages import bucket_size, fold_sizes, minmax_buckets
 
 
 class Captured:
@@ -26,6 +27,11 @@ class Captured:
                 if (e["run"], e["tag"]) != (run, tag):
                     continue
                 cols = np.frombuffer(buffers[e["buffer"]], "<f8").reshape(3, e["count"])
+                if e.get("fold_count"):  # first reduce what is held: groups of fold_size -> min/max
+                    size, count = e["fold_size"], e["fold_count"]
+                    assert len(steps) >= size * count, "a fold needs the points it folds"
+                    held_part = slice(0, size * count)
+                    steps, _w, values = minmax_buckets(steps[held_part], steps[held_part], values[held_part], size)
                 assert e["offset"] <= len(steps), "a delta must never leave a gap"
                 steps = np.concatenate([steps[: e["offset"]], cols[0]])
                 values = np.concatenate([values[: e["offset"]], cols[2]])
@@ -416,3 +422,156 @@ def test_the_view_stays_within_the_point_budget_as_runs_arrive():
     assert len(held) == 1000
     assert sum(held.values()) <= 1.05 * TOTAL_POINTS_BUDGET, sum(held.values())
     assert board.bytes_sent <= 3 * 24 * TOTAL_POINTS_BUDGET  # re-bucketing costs a bounded resend
+
+
+def _adversarial(n: int, seed: int) -> np.ndarray:
+    """Values with ties, plateaus, signed zeros, infinities and NaNs."""
+    rng = np.random.default_rng(seed)
+    v = rng.integers(-3, 4, n).astype(np.float64)  # many equal values: first-occurrence rules matter
+    v[rng.random(n) < 0.05] = np.nan
+    v[rng.random(n) < 0.02] = np.inf
+    v[rng.random(n) < 0.02] = -np.inf
+    v[rng.random(n) < 0.05] = -0.0
+    v[100:300] = 1.5  # a plateau spanning buckets
+    return v
+
+
+@pytest.mark.parametrize("old", [1, 2, 4, 16])
+@pytest.mark.parametrize("factor", [2, 4, 32])
+def test_folding_held_buckets_equals_bucketing_the_raw_points(old, factor):
+    """What a view holds under one bucket, folded (docs/protocol.md "fold"), is exactly what the
+    board would send for the bigger bucket: so a shrinking share costs no resend."""
+    n = 10_000 + 37
+    steps = np.arange(n, dtype=np.float64)
+    for seed in range(3):
+        values = _adversarial(n, seed)
+        if old == 1:
+            hs, hv = steps, values
+        else:
+            hs, _w, hv = minmax_buckets(steps, steps, values, old)
+        size, count = fold_sizes(old, len(hs), old * factor)
+        assert count == n // (old * factor)
+        fs, _w, fv = minmax_buckets(hs[: size * count], hs[: size * count], hv[: size * count], size)
+        ds, _w, dv = minmax_buckets(steps, steps, values, old * factor)
+        np.testing.assert_array_equal(fs, ds[: 2 * count])
+        np.testing.assert_array_equal(fv, dv[: 2 * count])  # NaN == NaN here, and -0.0 == 0.0
+        np.testing.assert_array_equal(np.signbit(fv), np.signbit(dv[: 2 * count]))
+
+
+def test_nothing_folds_when_the_bucket_shrinks_or_too_little_is_held():
+    assert fold_sizes(4, 1000, 2) == (0, 0)
+    assert fold_sizes(4, 6, 16) == (0, 0)  # 3 old buckets: not one whole new bucket
+    assert fold_sizes(1, 50, 16) == (16, 3)
+    assert fold_sizes(8, 50, 32) == (8, 6)
+
+
+def _held(cap: Captured, board: Board) -> dict[tuple[str, str], int]:
+    out = {}
+    for run in board.store.runs:
+        for tag in board.store.tags(run)["scalars"]:
+            out[(run, tag)] = len(cap.scalars(run, tag)[0])
+    return out
+
+
+def _fill_like_a_directory(board: Board, runs: int, tags: int, steps: int, listed: bool) -> None:
+    """Runs arriving one after another, as a directory's first read fills the store (``listed``:
+    the reader reports how many runs it found, as ``LogdirFollower`` does)."""
+    x = np.arange(steps, dtype=np.float64)
+    for r in range(runs):
+        if listed:
+            board.store.set_progress({"runs_read": r, "runs": runs, "bytes_read": 0, "bytes": 1, "loading": True})
+        for t in range(tags):
+            board.store.append_scalars(f"run{r:03d}", f"tag{t:02d}", x, x, np.sin(x * (t + 1) + r))
+        board.send_pending()
+    if listed:
+        board.store.set_progress({"runs_read": runs, "runs": runs, "bytes_read": 1, "bytes": 1, "loading": False})
+    board.send_pending()
+
+
+@pytest.mark.parametrize("listed", [True, False])
+def test_the_budget_holds_and_traffic_stays_bounded_as_many_runs_arrive(listed):
+    """2,000 series of 4,000 points: the view never holds more than the budget, what it holds is
+    exactly the board's min/max buckets of every point, and the bytes sent stay near one budget's
+    worth (a directory: the first run is sent at its final share; writers appearing one by one:
+    series sent early are folded in the view, never resent)."""
+    from cellboard.board import TOTAL_POINTS_BUDGET
+
+    board = Board(interval=0.0)
+    cap = Captured(board)
+    board._on_msg(board, {"type": "hello", "complete": True, "seq": 0}, [])
+    _fill_like_a_directory(board, runs=100, tags=20, steps=4000, listed=listed)
+    held = _held(cap, board)
+    assert len(held) == 2000
+    assert sum(held.values()) <= TOTAL_POINTS_BUDGET
+    bucket = bucket_size(4000, board._cap)
+    x = np.arange(4000, dtype=np.float64)
+    for run, tag in [("run000", "tag00"), ("run050", "tag07"), ("run099", "tag19")]:
+        s, v = cap.scalars(run, tag)
+        want = minmax_buckets(x, x, np.sin(x * (int(tag[3:]) + 1) + int(run[3:])), bucket)
+        full = 4000 // bucket * bucket
+        np.testing.assert_array_equal(s, np.concatenate([want[0], x[full:]]))
+        np.testing.assert_array_equal(v[: len(want[2])], want[2])
+    final_bytes = 24 * sum(held.values())
+    assert board.bytes_sent <= (1.1 if listed else 2.0) * final_bytes, (board.bytes_sent, final_bytes)
+
+
+def test_a_zoomed_view_of_a_decimated_series_gets_every_point_of_its_range():
+    board = Board(interval=0.0)
+    cap = Captured(board)
+    board._on_msg(board, {"type": "hello"}, [])
+    _fill_like_a_directory(board, runs=100, tags=20, steps=4000, listed=True)
+    steps, _ = cap.scalars("run042", "tag03")
+    assert len(steps) < 4000  # the view holds a reduced series
+    board._on_msg(board, {"type": "range", "id": 9, "run": "run042", "tag": "tag03", "x0": 1000, "x1": 1499}, [])
+    content, buffers = cap.messages[-1]
+    assert content["type"] == "range" and content["id"] == 9 and not content["decimated"]
+    cols = np.frombuffer(buffers[0], "<f8").reshape(3, content["count"])
+    x = np.arange(1000, 1500, dtype=np.float64)
+    np.testing.assert_array_equal(cols[0], x)
+    np.testing.assert_array_equal(cols[2], np.sin(x * 4 + 42))
+
+
+def test_a_directory_read_in_chunks_is_sent_once_at_its_final_resolution(tmp_path, monkeypatch):
+    """The reader tells the store how many points a series of a run being read will hold (its
+    points so far, extrapolated by the bytes still to read): the board sends each series at its
+    final bucket, never resent, though every run arrives in many chunks."""
+    from cellboard import reader
+    from cellboard.board import messages
+    from cellboard.logdir import LogdirFollower
+
+    monkeypatch.setattr(reader, "READ_CHUNK", 32 << 10)
+    monkeypatch.setattr(messages, "TOTAL_POINTS_BUDGET", 8192)
+    monkeypatch.setattr(messages, "MIN_SERIES_POINTS", 64)
+    steps, tags, runs = 6000, 4, 3
+    x = np.arange(steps, dtype=np.float64)
+    for r in range(runs):
+        with cellboard.SummaryWriter(str(tmp_path / f"run{r}")) as w:
+            for s in range(steps):
+                for t in range(tags):
+                    w.add_scalar(f"tag{t}", float(np.sin(s * (t + 1) * 0.01 + r)), s)
+    follower = LogdirFollower(str(tmp_path), notifications=False)
+    board = Board(follower.store, interval=0.0)
+    cap = Captured(board)
+    board._on_msg(board, {"type": "hello", "complete": True, "seq": 0}, [])
+    follower.poll()
+    board.send_pending()
+    entries = [e for content, _ in cap.messages for e in content.get("entries", {}).get("scalars", [])]
+    per_series: dict[tuple[str, str], list[dict]] = {}
+    for e in entries:
+        per_series.setdefault((e["run"], e["tag"]), []).append(e)
+    assert len(per_series) == runs * tags
+    bucket = bucket_size(steps, board._cap)
+    assert bucket > 1
+    for (run, tag), es in per_series.items():
+        assert len(es) > 1, "each run arrives in several chunks"
+        assert [e["offset"] for e in es if e["offset"] == 0] == [0], "sent once from offset 0, never resent"
+        # only the first run folds, while its first chunk reveals how many series there are
+        assert run == "run0" or not any(e.get("fold_count") for e in es)
+        s, v = cap.scalars(run, tag)
+        want = minmax_buckets(x, x, np.sin(x * (int(tag[3:]) + 1) * 0.01 + int(run[3:])).astype(np.float32), bucket)
+        full = steps // bucket * bucket
+        np.testing.assert_array_equal(s, np.concatenate([want[0], x[full:]]))
+        np.testing.assert_array_equal(v[: len(want[2])], want[2])
+    # every point sent once, plus the raw tail of a partial bucket that each message repeats
+    held = sum(len(cap.scalars(*k)[0]) for k in per_series)
+    assert sum(e["count"] for e in entries) <= held + len(entries) * bucket

@@ -1,7 +1,10 @@
 """``add_image_with_boxes``: the same PNG as torch (boxes and labels drawn with Pillow, then rescaled),
-read by TensorBoard, and the boxes kept on the live image record (an optional board entry field)."""
+read by TensorBoard; the live record also keeps the boxes, labels and clean pixels, which the board gets
+(it draws the boxes itself, so they can be hidden)."""
 
 from __future__ import annotations
+
+import io
 
 import numpy as np
 import pytest
@@ -52,22 +55,42 @@ def test_hwc_and_one_channel_as_torch(tmp_path):
     assert ours.encoded_image_string == theirs.encoded_image_string
 
 
-def test_boxes_kept_on_the_record_and_sent_as_optional_fields(tmp_path):
+def _pixels(png: bytes) -> np.ndarray:
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"))
+
+
+@pytest.mark.parametrize("rescale", [1, 1.5])
+def test_board_gets_the_clean_image_and_the_boxes(tmp_path, rescale):
     w = cellboard.SummaryWriter(str(tmp_path / "r"))
-    w.add_image_with_boxes("b", IMG, BOXES, 2, labels=["cat", "dog"])
+    w.add_image_with_boxes("b", IMG, BOXES, 2, labels=["cat", "dog"], rescale=rescale)
     w.add_image("plain", IMG, 2)
     w.flush()
     (rec,) = w.store.images("r", "b")
     assert rec.boxes == ((5.0, 5.0, 30.0, 20.0), (10.0, 15.0, 50.0, 35.5)) and rec.labels == ("cat", "dog")
     fields, buf = images.entry(rec)
-    assert fields["boxes"] == [[5.0, 5.0, 30.0, 20.0], [10.0, 15.0, 50.0, 35.5]] and fields["labels"] == ["cat", "dog"]
-    assert buf == rec.png and fields["mime"] == "image/png"
+    # boxes in the pixels of width x height (before rescale); the buffer is the image without them
+    assert fields == {
+        "width": 60,
+        "height": 40,
+        "mime": "image/png",
+        "boxes": [[5.0, 5.0, 30.0, 20.0], [10.0, 15.0, 50.0, 35.5]],
+        "labels": ["cat", "dog"],
+    }
+    assert buf == rec.clean and buf != rec.png
+    clean, drawn = _pixels(buf), _pixels(rec.png)
+    assert clean.shape == drawn.shape == (int(40 * rescale), int(60 * rescale), 3)
+    if rescale == 1:
+        np.testing.assert_array_equal(clean, IMG.transpose(1, 2, 0))  # exactly the logged pixels
+        assert tuple(drawn[5, 15]) == (255, 0, 0)  # the top edge of box 1, red in the file's pixels
     (plain,) = w.store.images("r", "plain")
-    assert images.entry(plain)[0] == {"width": 60, "height": 40, "mime": "image/png"}  # unchanged for plain images
+    assert images.entry(plain) == ({"width": 60, "height": 40, "mime": "image/png"}, plain.png)  # plain: unchanged
     w.close()
-    # read back: the pixels hold the boxes; the event file has no place for the boxes themselves
+    # read back: the file's pixels hold the boxes (as torch); the event file has no place for the boxes
     (back,) = cellboard.load(tmp_path).images("r", "b")
-    assert back.png == rec.png and back.boxes is None
+    assert back.png == rec.png and back.boxes is None and back.clean is None
+    assert images.entry(back) == ({"width": 60, "height": 40, "mime": "image/png"}, rec.png)
     assert len(event_files(tmp_path / "r")) == 1
 
 

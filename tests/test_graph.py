@@ -108,15 +108,84 @@ def test_tensorboard_reads_the_same_graph_as_torchs(tmp_path, case):
     assert io and all(n.output_shapes for n in io)
 
 
-def test_graph_records_reach_the_live_store_not_the_board(tmp_path):
+def test_graph_and_summary_table_reach_the_live_store_and_load(tmp_path):
+    model, x = CNN(), torch.randn(4, 1, 28, 28)
     w = cellboard.SummaryWriter(tmp_path / "r")
-    w.add_graph(MLP(), torch.randn(2, 8))
+    w.add_graph(model, x)
     w.flush()
     (rec,) = w.store.graph("r")
-    assert rec.nodes[0].name == "input/x" and rec.nodes[0].output_shapes == ((2, 8),)
+    assert rec.nodes[0].name == "input/x.1" and rec.nodes[0].output_shapes == ((4, 1, 28, 28),)
     assert graph_kind.decode_graph_def(rec.graph_def) == rec.nodes
-    assert not graph_kind.KIND.board
+    expected = cellboard.summary(model, x)
+    assert rec.summary is not None and rec.summary.rows == expected.rows
     w.close()
+    (loaded,) = cellboard.load(tmp_path).graph("r")
+    table = loaded.summary
+    assert table is not None and table.rows == expected.rows and str(table) == str(expected)
+    assert [r.name for r in table.rows] == ["", "conv1", "pool", "conv2", "pool", "fc1", "fc2", "fc3"]
+    assert table.total_params == sum(p.numel() for p in model.parameters()) == 44_426
+    assert table.rows[1].kernel_shape == (1, 6, 5, 5) and table.rows[1].mult_adds == 359_424
+
+
+def test_summary_table_keeps_tuple_list_and_dict_shapes():
+    from cellboard.summary import ModelSummary
+
+    table = cellboard.summary(DictIn(), {"x": torch.randn(2, 3), "y": torch.randn(2, 5)})
+    back = ModelSummary.from_dict(__import__("json").loads(__import__("json").dumps(table.to_dict())))
+    assert back.rows == table.rows and back.rows[0].input_shapes == {"x": (2, 3), "y": (2, 5)}
+    with pytest.raises(ValueError, match="not an encoded shape"):
+        ModelSummary.from_dict({**table.to_dict(), "rows": [{**table.to_dict()["rows"][0], "input_shapes": 3}]})
+
+
+def test_tensorboard_ignores_the_summary_table(tmp_path):
+    """TensorBoard's event accumulator, data provider and graphs plugin read our file as torch's."""
+    from tensorboard import context
+    from tensorboard.backend.event_processing import data_provider
+    from tensorboard.backend.event_processing import plugin_event_multiplexer as pem
+    from tensorboard.plugins import base_plugin
+    from tensorboard.plugins.graph import graphs_plugin
+
+    model, x = CNN(), torch.randn(1, 1, 28, 28)
+    t = torch_tb.SummaryWriter(tmp_path / "torch")
+    t.add_graph(model, x)
+    t.close()
+    w = cellboard.SummaryWriter(tmp_path / "ours")
+    w.add_graph(model, x)
+    w.close()
+    acc, ours = _graph(tmp_path / "ours")
+    assert ours == _graph(tmp_path / "torch")[1]
+    assert acc.Tags()["tensors"] == [graph_kind.SUMMARY_TAG]  # kept as a tensor no dashboard lists
+    mux = pem.EventMultiplexer()
+    mux.AddRunsFromDirectory(str(tmp_path))
+    mux.Reload()
+    provider = data_provider.MultiplexerDataProvider(mux, str(tmp_path))
+    ctx = context.RequestContext()
+    for plugin_name in ("scalars", "images", "histograms", "text", graph_kind.SUMMARY_PLUGIN):
+        assert provider.list_scalars(ctx, experiment_id="", plugin_name=plugin_name) == {}
+        assert provider.list_tensors(ctx, experiment_id="", plugin_name=plugin_name) == {}
+    plugin = graphs_plugin.GraphsPlugin(base_plugin.TBContext(data_provider=provider, multiplexer=mux))
+    info = plugin.info_impl(ctx, experiment="")
+    assert {**info["ours"], "run": "torch"} == info["torch"] and info["ours"]["run_graph"]
+    ours_pbtxt, _ = plugin.graph_impl(ctx, "ours", None, False, experiment="")
+    theirs_pbtxt, _ = plugin.graph_impl(ctx, "torch", None, False, experiment="")
+    assert ours_pbtxt == theirs_pbtxt and "aten::_convolution" in ours_pbtxt
+
+
+def test_a_graph_given_to_the_file_writers_add_event_reaches_the_store(tmp_path):
+    from tensorboard.compat.proto import event_pb2
+    from torch.utils.tensorboard._pytorch_graph import graph
+
+    gdef, _ = graph(MLP(), torch.randn(2, 8))
+    w = cellboard.SummaryWriter(tmp_path / "r")
+    w._get_file_writer().add_event(event_pb2.Event(graph_def=gdef.SerializeToString()))
+    with pytest.raises(ValueError, match="graph_def is not a valid serialized GraphDef"):
+        w._get_file_writer().add_event(event_pb2.Event(graph_def=b"\x0a\xff").SerializeToString())
+    w.flush()
+    (rec,) = w.store.graph("r")
+    assert [n.name for n in rec.nodes] == [n.name for n in gdef.node] and rec.summary is None
+    w.close()
+    assert _graph(tmp_path / "r")[1] == gdef
+    assert len(cellboard.load(tmp_path).graph("r")) == 1
 
 
 def test_reads_graphs_tensorboardx_wrote(tmp_path):
@@ -242,21 +311,115 @@ def test_a_malformed_graph_is_refused_and_a_corrupt_one_skipped_by_the_reader(tm
     )
 
 
-def test_the_board_is_sent_no_graph_entries(tmp_path):
+def test_the_board_is_sent_the_graph_and_its_table(tmp_path):
+    import json
+
     pytest.importorskip("anywidget")
     from cellboard.board import Board
 
     board = Board(interval=0.0)
-    sent: list[dict] = []
-    board.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    sent: list[tuple[dict, list]] = []
+    board.send = lambda content, buffers=None: sent.append((content, list(buffers or [])))  # type: ignore[method-assign]
     board._on_msg(board, {"type": "hello"}, [])
     w = board.writer(str(tmp_path / "run"))
     w.add_scalar("loss", 1.0, 0)
-    w.add_graph(MLP(), torch.randn(2, 8))
+    model, x = CNN(), torch.randn(4, 1, 28, 28)
+    w.add_graph(model, x)
     w.flush()
     board.send_pending()
-    assert len(board.store.graph("run")) == 1
-    kinds_sent = {k for c in sent for k in c.get("entries", {})}
-    assert "scalars" in kinds_sent and "graph" not in kinds_sent
+    entries = [(e, bufs) for c, bufs in sent for e in c.get("entries", {}).get("graph", [])]
+    by_tag = {e["tag"]: (e, bytes(bufs[e["buffer"]])) for e, bufs in entries}
+    assert set(by_tag) == {graph_kind.TAG, graph_kind.SUMMARY_TAG}
+    g, g_buf = by_tag[graph_kind.TAG]
+    s, s_buf = by_tag[graph_kind.SUMMARY_TAG]
+    assert g["run"] == s["run"] == "run" and g["wall"] == s["wall"] and g["index"] == s["index"] == 0
+    (rec,) = board.store.graph("run")
+    nodes = json.loads(g_buf)["nodes"]
+    assert g["what"] == "graph" and g["nodes"] == len(nodes) == len(rec.nodes)
+    names = [n[0] for n in nodes]
+    assert names == [n.name for n in rec.nodes]
+    conv = names.index("CNN/Conv2d[conv1]/156")
+    _, op, inputs, shapes, attr = nodes[conv]
+    assert op == "aten::_convolution" and shapes == [[4, 6, 24, 24]] and attr == ""
+    assert names[inputs[0]] == "input/x.1"  # inputs are node indices; the module object input is left out
+    assert "CNN/Conv2d[conv1]/weight/weight.5" in [names[i] for i in inputs]
+    assert all(0 <= i < len(nodes) for n in nodes for i in n[2])
+    assert [n[4] for n in nodes if n[1] == "prim::Constant"][:2] == ["value: 1", "value: 0"]
+    table = json.loads(s_buf)
+    assert s["what"] == "summary" and table == cellboard.summary(model, x).to_dict()
+    assert [r["name"] for r in table["rows"]][:3] == ["", "conv1", "pool"]
     w.close()
     board.close()
+
+
+def test_compact_nodes_resolve_tensorflow_inputs():
+    nodes = graph_kind.decode_graph_def(
+        graph_kind.graph_def(
+            [
+                graph_kind.node_def("a/x", "Placeholder", attr=[("_output_shapes", graph_kind.attr_shapes([[-1, 3]]))]),
+                graph_kind.node_def("a/y", "Split", ["a/x"]),
+                graph_kind.node_def("b/z", "AddN", ["a/y:1", "^a/x", "a/y", "missing"]),
+                graph_kind.node_def(
+                    "long", "Op", attr=[("attr", graph_kind.attr_string(b"{ k : " + b"v" * 500 + b"}"))]
+                ),
+            ]
+        )
+    )
+    compact = graph_kind.compact_nodes(nodes)
+    assert compact[0] == ["a/x", "Placeholder", [], [[-1, 3]], ""]
+    assert compact[2][2] == [0, 1]
+    assert len(compact[3][4]) == graph_kind.ATTR_MAX and compact[3][4].startswith("k: vvv")
+
+
+def tensorflow_graph_def():
+    """A TensorFlow-style GraphDef (scopes a/b/c, ports x:1, control inputs ^x), as TensorFlow writes one."""
+    from tensorboard.compat.proto import attr_value_pb2, graph_pb2, node_def_pb2, tensor_shape_pb2
+
+    def node(name, op, inputs=(), shape=None):
+        n = node_def_pb2.NodeDef(name=name, op=op, input=list(inputs))
+        if shape is not None:
+            dims = [tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in shape]
+            n.attr["_output_shapes"].CopyFrom(
+                attr_value_pb2.AttrValue(
+                    list=attr_value_pb2.AttrValue.ListValue(shape=[tensor_shape_pb2.TensorShapeProto(dim=dims)])
+                )
+            )
+        return n
+
+    return graph_pb2.GraphDef(
+        node=[
+            node("x", "Placeholder", shape=[-1, 784]),
+            node("dense/kernel", "VariableV2", shape=[784, 10]),
+            node("dense/MatMul", "MatMul", ["x", "dense/kernel"], [-1, 10]),
+            node("dense/BiasAdd", "BiasAdd", ["dense/MatMul"], [-1, 10]),
+            node("loss/split", "Split", ["dense/BiasAdd"], [-1, 5]),
+            node("loss/Mean", "Mean", ["loss/split:1", "^x"], []),
+        ]
+    )
+
+
+def test_a_tensorflow_graph_def_reaches_the_board(tmp_path):
+    import json
+
+    from tensorboard.compat.proto import config_pb2
+
+    gdef = tensorflow_graph_def()
+    w = cellboard.SummaryWriter(tmp_path / "tf")
+    w._get_file_writer().add_graph((gdef, config_pb2.RunMetadata()))
+    w.close()
+    assert _graph(tmp_path / "tf")[1] == gdef
+    (rec,) = cellboard.load(tmp_path).graph("tf")
+    fields, buf = graph_kind.entry(rec)
+    assert fields == {"what": "graph", "nodes": 6}
+    nodes = json.loads(buf)["nodes"]
+    assert nodes[2] == ["dense/MatMul", "MatMul", [0, 1], [[-1, 10]], ""]
+    assert nodes[5] == ["loss/Mean", "Mean", [0, 4], [[]], ""]  # "loss/split:1" and "^x" name nodes 4 and 0
+
+
+def test_a_model_summary_cannot_follow_logs_its_graph_and_says_why(tmp_path):
+    w = cellboard.SummaryWriter(tmp_path / "r")
+    with pytest.warns(RuntimeWarning, match=r"without its summary table .*not supported on ScriptModules"):
+        w.add_graph(torch.jit.script(MLP()), torch.randn(2, 8))
+    w.close()
+    (rec,) = cellboard.load(tmp_path).graph("r")
+    assert rec.summary is None and len(rec.nodes) > 3

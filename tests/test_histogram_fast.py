@@ -150,6 +150,20 @@ def test_torch_path_equals_numpy_path(dtype, monkeypatch):
     assert got.sum == pytest.approx(want.sum, rel=1e-9) and got.sum_squares == pytest.approx(want.sum_squares, rel=1e-9)
 
 
+@pytest.mark.parametrize("deterministic", [False, True])  # histc, or scatter_add_ (deterministic)
+def test_torch_path_counting_kernels_agree(deterministic, monkeypatch):
+    monkeypatch.setattr(S, "_TORCH_CHUNK", 5003)
+    t = torch.from_numpy(adversarial(np.float32, n=40_000, seed=21))
+    was = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(deterministic)
+    try:
+        got = S.tf_histogram_torch(t).resolve()
+    finally:
+        torch.use_deterministic_algorithms(was)
+    want = _old_histogram(t.numpy())
+    assert np.array_equal(got.limits, want.limits) and np.array_equal(got.counts, want.counts)
+
+
 def test_torch_path_all_nonfinite_resolves_to_none():
     assert S.tf_histogram_torch(torch.tensor([float("nan"), float("inf")])).resolve() is None
     with pytest.raises(ValueError, match="at least one finite"):
@@ -245,3 +259,120 @@ def test_bench_gpu_skips_cleanly_without_a_gpu(capsys):
     if not torch.cuda.is_available():
         assert bench.main(["--steps", "1", "--reps", "1"]) == 0
         assert "skipped: no CUDA device" in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------ float32: the cell-count path
+
+
+@pytest.fixture
+def small_cells(monkeypatch):
+    """Small chunks and parallel parts: a test-sized array crosses every boundary of the cell path."""
+    monkeypatch.setattr(S, "_CELL_MIN", 1000)
+    monkeypatch.setattr(S, "_CELL_CHUNK", 4096)
+    monkeypatch.setattr(S, "_PARALLEL_MIN", 1 << 14)
+    monkeypatch.setattr(S, "HISTOGRAM_THREADS", 3)
+
+
+def _spy_cell_path(monkeypatch) -> list:
+    calls = []
+    real = S._tf_counts_f4
+
+    def spy(flat):
+        calls.append(flat.size)
+        return real(flat)
+
+    monkeypatch.setattr(S, "_tf_counts_f4", spy)
+    return calls
+
+
+@np.errstate(over="ignore")
+def _assert_like_reference(x, got):
+    counts, mn, mx, num, total, sq = got
+    ref, f = reference(x)
+    assert np.array_equal(counts, ref)
+    assert (mn, mx, num) == (f.min(), f.max(), f.size)
+    # float32 sums per chunk (accumulated in float64), as torch sums in float32: relative ~1e-6
+    assert total == pytest.approx(f.sum(), rel=1e-5, abs=1e-6 * np.abs(f).sum())
+    assert sq == pytest.approx(f.dot(f), rel=1e-5)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_cell_path_equals_reference_on_adversarial_float32(seed, small_cells, monkeypatch):
+    calls = _spy_cell_path(monkeypatch)
+    x = adversarial(np.float32, n=100_003, seed=seed)
+    _assert_like_reference(x, S.tf_counts(x))
+    assert calls == [x.size]
+
+
+def test_cell_path_every_edge_and_its_neighbours(small_cells, monkeypatch):
+    calls = _spy_cell_path(monkeypatch)
+    e32 = EDGES.astype(np.float32)
+    near = np.concatenate([e32, np.nextafter(e32, np.float32(np.inf)), np.nextafter(e32, np.float32(-np.inf))])
+    x = np.tile(np.concatenate([near, np.float32([0.0, -0.0])]), 8)
+    np.random.default_rng(4).shuffle(x)
+    assert np.array_equal(S.tf_counts(x)[0], reference(x)[0]) and calls
+
+
+def test_cell_path_chunks_with_nan_inf_overflow_and_underflow(small_cells):
+    x = np.random.default_rng(6).standard_normal(60_000).astype(np.float32)
+    x[:4096] = np.nan  # a whole chunk without a finite value
+    x[5000:5010] = [np.inf, -np.inf, np.nan, np.inf, 1, 2, 3, -np.inf, np.nan, 0]
+    x[9000:9100] = 3e38  # float32 sums overflow: summed again in float64
+    x[12288:16384] = 1e-30  # a chunk of tiny values: float32 squares underflow
+    x[16384:16400] = np.float32(1e-45)  # subnormals
+    x[20480:24576] = 0.0  # a chunk of zeros: sums 0, nothing underflowed
+    x[24576:24600] = -0.0
+    _assert_like_reference(x, S.tf_counts(x))
+
+
+def test_cell_path_sums_of_ordinary_data(small_cells):
+    x = (np.random.default_rng(8).standard_normal(300_000) * 3 + 1).astype(np.float32)
+    *_, total, sq = S.tf_counts(x)
+    f = x.astype(np.float64)
+    assert total == pytest.approx(f.sum(), rel=1e-6) and sq == pytest.approx(f.dot(f), rel=1e-6)
+
+
+def test_cell_path_single_thread_equals_parallel(monkeypatch, small_cells):
+    x = adversarial(np.float32, n=70_000, seed=11)
+    par = S.tf_counts(x)
+    monkeypatch.setattr(S, "HISTOGRAM_THREADS", 1)
+    one = S.tf_counts(x)
+    assert np.array_equal(par[0], one[0]) and par[1:4] == one[1:4]
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bfloat16])
+def test_torch_cpu_tensors_take_the_host_path_with_the_same_counts(dtype, small_cells):
+    x = torch.from_numpy(adversarial(np.float32, n=50_000, seed=12)).to(dtype)
+    got = S.histogram(x)
+    want = _old_histogram(S.to_numpy(x, "values"))
+    assert np.array_equal(got.limits, want.limits) and np.array_equal(got.counts, want.counts)
+    assert (got.min, got.max, got.num) == (want.min, want.max, want.num)
+
+
+def test_cell_path_needs_no_float64_copy(monkeypatch):
+    import tracemalloc
+
+    monkeypatch.setattr(S, "HISTOGRAM_THREADS", 2)
+    calls = _spy_cell_path(monkeypatch)
+    x = np.random.default_rng(0).standard_normal(1 << 22, dtype=np.float32)  # 16 MiB; as float64, 32 MiB
+    S.histogram(x[:100_000])  # tables built outside the measurement
+    tracemalloc.start()
+    try:
+        S.histogram(x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert calls and peak < x.nbytes  # not even a float32 copy (a float64 one: twice that)
+
+
+def test_cell_path_in_a_forked_child_gets_its_own_threads(small_cells):
+    import os
+
+    x = adversarial(np.float32, n=50_000, seed=13)
+    want = S.tf_counts(x)[0]  # the parent's pool now exists
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports by exit status
+        ok = np.array_equal(S.tf_counts(x)[0], want)
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

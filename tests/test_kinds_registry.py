@@ -12,23 +12,23 @@ DASHBOARD_ORDER = [
     "custom_scalars",
     "images",
     "audio",
+    "graph",
     "histograms",
     "text",
     "pr_curves",
     "hparams",
+    "embeddings",  # the Projector tab
+    "mesh",
 ]
 
 
 def test_registry_names_and_order():
     assert [k.name for k in kinds.KINDS if k.board] == DASHBOARD_ORDER
-    # kinds the board has no tab for yet: read and stored (cellboard.load), never sent to the board
-    assert "graph" in [k.name for k in kinds.KINDS if not k.board]
+    assert kinds.for_value("tensor", "cellboard_model_summary").name == "graph"  # add_graph's summary table
     assert [n for n in kinds.RECORD_KINDS if kinds.BY_NAME[n].board] == [n for n in DASHBOARD_ORDER if n != "scalars"]
     assert "graph" in kinds.RECORD_KINDS
-    # add_mesh's tensors and add_embedding's projector files: stored and loaded, no board view yet
-    assert {"mesh", "embeddings"} <= {k.name for k in kinds.KINDS if not k.board} and {"mesh", "embeddings"} <= set(
-        kinds.RECORD_KINDS
-    )
+    # add_embedding's projector files: stored, loaded and sent to the Projector tab
+    assert {"mesh", "embeddings"} <= set(kinds.RECORD_KINDS)
     assert all(k.entry is not None for k in kinds.KINDS if not k.columnar and k.board)  # the board's kinds
 
 

@@ -93,9 +93,21 @@ def test_load_reads_meshes(tmp_path, writer):
         np.testing.assert_array_equal(live[0].faces, first.faces)
 
 
-def test_not_sent_to_the_board_yet():
-    assert kinds.BY_NAME["mesh"].board is False
+def test_entries_one_buffer_per_tensor_in_its_smallest_exact_type():
+    assert kinds.BY_NAME["mesh"].board is True and kinds.BY_NAME["mesh"].entry is mesh.entry
     assert kinds.for_value("tensor", "mesh").name == "mesh"
+    from cellboard.tfevents import messages as M
+
+    recs = [mesh.decode(v, "mesh", 3, 1.5)[0] for v in M.decode_summary(mesh.encode("m", VERTS, COLORS, FACES, CONFIG))]
+    (vf, vb), (ff, fb), (cf, cb) = (mesh.entry(r) for r in recs)
+    assert vf == {"name": "m", "content": "VERTEX", "shape": [1, 4, 3], "config": CONFIG}
+    assert (ff["content"], cf["content"]) == ("FACE", "COLOR") and ff["shape"] == cf["shape"] == [1, 4, 3]
+    np.testing.assert_array_equal(np.frombuffer(vb, "<f4").reshape(1, 4, 3), VERTS.numpy())
+    np.testing.assert_array_equal(np.frombuffer(fb, "<u4").reshape(1, 4, 3), FACES.numpy())
+    np.testing.assert_array_equal(np.frombuffer(cb, np.uint8).reshape(1, 4, 3), COLORS.numpy())
+    # colours outside 0..255 (and NaN) are clamped; fractional ones rounded
+    odd = mesh.MeshTensorRecord(0, 0.0, "m", "COLOR", np.array([[[-5, 300, np.nan], [1.6, 0, 0]]], np.float32))
+    assert list(mesh.entry(odd)[1]) == [0, 255, 0, 2, 0, 0]
 
 
 def test_bad_input(tmp_path):
@@ -112,24 +124,38 @@ def test_bad_input(tmp_path):
     assert cellboard.load(tmp_path).tags("r")["mesh"] == []
 
 
-def test_the_board_gets_boxes_but_no_mesh_or_embedding_entries(tmp_path):
+def test_the_board_gets_mesh_entries_and_boxes(tmp_path):
     from cellboard.board import Board
 
     board = Board(interval=0.05)
-    sent: list[dict] = []
-    board.send = lambda content, buffers=None: sent.append(content)
+    sent: list[tuple[dict, list]] = []
+    board.send = lambda content, buffers=None: sent.append((content, list(buffers or [])))
     board._on_msg(board, {"type": "hello"}, [])
     w = board.writer(str(tmp_path / "run"))
-    w.add_mesh("m", VERTS, COLORS, FACES, global_step=1)
-    w.add_embedding(torch.randn(4, 3))
+    w.add_mesh("m", VERTS, COLORS, FACES, CONFIG, global_step=1)
+    w.add_mesh("cloud", VERTS * 3, global_step=2)
     w.add_image_with_boxes("b", np.zeros((3, 8, 8)), np.array([[1, 1, 5, 5]]), labels=["x"])
     w.flush()
     board.send_pending()
-    entries = {k: v for c in sent for k, v in c.get("entries", {}).items()}
-    assert "mesh" not in entries and "embeddings" not in entries
-    (img,) = entries["images"]
+    entries = {k: [(e, bufs) for c, bufs in sent for e in c.get("entries", {}).get(k, [])] for k in ("mesh", "images")}
+    by_tag = {e["tag"]: (e, bufs[e["buffer"]]) for e, bufs in entries["mesh"]}
+    assert sorted(by_tag) == ["cloud_VERTEX", "m_COLOR", "m_FACE", "m_VERTEX"]
+    e, buf = by_tag["m_FACE"]
+    assert {k: e[k] for k in ("run", "name", "content", "index", "step", "shape")} == {
+        "run": "run",
+        "name": "m",
+        "content": "FACE",
+        "index": 0,
+        "step": 1,
+        "shape": [1, 4, 3],
+    }
+    np.testing.assert_array_equal(np.frombuffer(bytes(buf), "<u4"), FACES.numpy().ravel())
+    e, buf = by_tag["cloud_VERTEX"]
+    assert (e["name"], e["step"], e["config"]) == ("cloud", 2, {})
+    np.testing.assert_array_equal(np.frombuffer(bytes(buf), "<f4"), VERTS.numpy().ravel() * 3)
+    ((img, _),) = entries["images"]
     assert img["boxes"] == [[1.0, 1.0, 5.0, 5.0]] and img["labels"] == ["x"]
-    assert {"mesh", "embeddings"} <= set(w.store.tags("run")) and w.store.tags("run")["mesh"]
+    assert w.store.tags("run")["mesh"]
     w.close()
     board.close()
 

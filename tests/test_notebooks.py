@@ -51,7 +51,7 @@ def test_quickstart_trains_and_shows_a_board(tmp_path):
     assert len(logs.text("digits-cnn", "test/predictions/text_summary")) == 12
 
 
-@pytest.mark.parametrize("name", ["reopen_logs.ipynb", "follow_a_run.ipynb"])
+@pytest.mark.parametrize("name", ["reopen_logs.ipynb", "follow_a_run.ipynb", "projector.ipynb"])
 def test_logdir_notebooks_run_cleanly(name, tmp_path):
     nb = run_notebook(name, tmp_path)
     outs = outputs(nb)
@@ -60,8 +60,14 @@ def test_logdir_notebooks_run_cleanly(name, tmp_path):
     text = "".join(o.get("text", "") for o in outs if o.output_type == "stream")
     if name == "reopen_logs.ipynb":
         assert "lr=0.03" in text and "does not exist" in text
-    else:
+    elif name == "follow_a_run.ipynb":
         assert "run-2: 60 points" in text
+    else:
+        assert "EMBEDDED 1797 points of 64 dimensions" in text and "TRAINED" in text
+        assert [(r.tag, r.step) for r in cellboard.load(tmp_path / "runs").embeddings("digits")] == [
+            ("default", 0),
+            ("hidden", 1),
+        ]
 
 
 def test_visdom_notebook_runs_with_only_the_import_changed(tmp_path):

@@ -72,6 +72,43 @@ def test_stored_and_loaded_as_an_image_record(tmp_path):
     assert len(_frames(back.png, "RGB")) == 3
 
 
+def test_load_reads_a_video_tensorboardx_wrote(tmp_path):
+    """torch's and tensorboardX's ``add_video`` need moviepy (not installed here); what they write is a
+    legacy image value holding a GIF, which is written here through tensorboardX's own protobufs."""
+    from tensorboardX import FileWriter
+    from tensorboardX.proto.summary_pb2 import Summary
+
+    frames = [Image.new("RGB", (6, 4), (40 * i, 0, 0)) for i in range(5)]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:], duration=250, loop=0)
+    gif = buf.getvalue()
+    image = Summary.Image(height=4, width=6, colorspace=3, encoded_image_string=gif)
+    fw = FileWriter(str(tmp_path / "tbx"))
+    fw.add_summary(Summary(value=[Summary.Value(tag="clip", image=image)]), global_step=7)
+    fw.close()
+    (rec,) = cellboard.load(tmp_path).images("tbx", "clip")
+    assert rec.step == 7 and rec.png == gif and (rec.width, rec.height) == (6, 4)
+    assert images.entry(rec)[0]["mime"] == "image/gif" and len(_frames(rec.png, "RGB")) == 5
+
+
+@pytest.mark.parametrize("fps", [4, 10, 25])
+def test_the_board_entry_is_the_looping_gif_with_the_frame_delay_of_fps(tmp_path, fps):
+    """The board plays the GIF an <img> shows, and reads its frame count and delays (js: images-video.ts)."""
+    w = cellboard.SummaryWriter(str(tmp_path / "r"))
+    w.add_video("v", np.random.default_rng(0).integers(0, 256, (1, 6, 3, 8, 8), dtype=np.uint8), 1, fps=fps)
+    w.flush()
+    (rec,) = w.store.images("r", "v")
+    fields, buf = images.entry(rec)
+    assert fields == {"width": 8, "height": 8, "mime": "image/gif"} and buf == rec.png
+    im = Image.open(io.BytesIO(buf))
+    assert im.n_frames == 6 and im.info["loop"] == 0  # NETSCAPE2.0: loop forever
+    delays = []
+    for frame in ImageSequence.Iterator(im):
+        delays.append(frame.info["duration"])
+    assert set(delays) == {round(100 / fps) * 10}  # centiseconds in the file: 1000 / fps ms, rounded to 10 ms
+    w.close()
+
+
 def test_bad_input(tmp_path):
     w = cellboard.SummaryWriter(str(tmp_path / "r"))
     with pytest.raises(ValueError, match=r"\(N, T, C, H, W\)"):

@@ -3,23 +3,23 @@
 import pytest
 
 import cellboard
-from cellboard import summaries
+from cellboard.kinds import scalars
 
 
 def test_failed_drain_keeps_the_batch(tmp_path, monkeypatch):
     w = cellboard.SummaryWriter(tmp_path / "run")
     for i in range(10):
         w.add_scalar("x", float(i), i)
-    real = summaries.resolve_deferred
+    real = scalars.encode_batch
     calls = {"n": 0}
 
-    def flaky(values):
+    def flaky(*args):
         calls["n"] += 1
         if calls["n"] == 1:
             raise RuntimeError("device lost")
-        return real(values)
+        return real(*args)
 
-    monkeypatch.setattr(summaries, "resolve_deferred", flaky)
+    monkeypatch.setattr(scalars, "encode_batch", flaky)
     with pytest.raises(RuntimeError, match="device lost"):
         w.flush()
     w.add_scalar("x", 10.0, 10)

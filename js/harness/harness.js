@@ -201,6 +201,129 @@ async function makeImages() {
   return out;
 }
 
+// ---------------------------------------------------------------- meshes, a video, boxes (sendMeshVideo)
+
+/** What cellboard's add_video writes for 4 frames of 32x24 (a white bar moving over 4 colours), fps 4. */
+const VIDEO_GIF_B64 =
+  "R0lGODlhIAAYAAAAACH/C05FVFNDQVBFMi4wAwEAAAAh+QQEGQAAACwAAAAAIAAYAMH////cKCgAAAAAAAAITQADCBxIsKDBgwYBKFwIAKFDhAwXPpxIMKJCihgtNsTIsaPHjxktgjyocWRCkSYrokzJsqXLlyojvizpkmZLmyxxptRpkudInzCDBg0IACH5BAQZAAAALAAAAAAgABgAwf///yi0PAAAAAAAAAhNAAMIHEiwoMGDCAsCWMgQQMKHBhsyhEhRoMSFFSledJixo8ePIBFuDBnxIkmFJk8OHKmypcuXMFm2lKmS5kmbJHGG1AmS50efMIOCDAgAIfkEBBkAAAAsAAAAACAAGADB////KFDcAAAAAAAACE4AAwgcSLCgwYMIEw4EwLAhAIUQCTpsGLHiRIYVI158mLGjx48gEW4MaXAkSYkXT6KcqLKly5cwA5hsOVNlzZM3SeYMuRNkz48/YwpNGBAAIfkEBBkAAAAsAAAAACAAGADB////5sgeAAAAAAAACE4AAwgcSLCgwYMIEyoEwLAhAIUQCTpsGLHiRIYVI158mLGjx48gEW4MaXAkSYkXT6KcqLKly5cwA5hsOVNlzZM3SeYMuRNkz48/YwoVGBAAOw==";
+
+/** A mesh tensor entry (float32 vertices, uint32 faces, uint8 colours, shape [1, N, 3]) and its buffer. */
+function meshPart(run, name, content, step, index, data, config = {}) {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const entry = { run, tag: `${name}_${content}`, index, step, wall: T0 + step, name, content, shape: [1, data.length / 3, 3], config };
+  return { entry, buffer: bytesView([...bytes], 1 + (index % 3)) };
+}
+
+/** A delta of: a coloured tetrahedron at two steps, a 2,000-point coloured sphere cloud, a video and an image with boxes. */
+export async function meshVideoDelta() {
+  const parts = [];
+  const tetra = new Float32Array([1, 1, 1, -1, -1, 1, 1, -1, -1, -1, 1, -1]);
+  const faces = new Uint32Array([0, 2, 3, 0, 3, 1, 0, 1, 2, 1, 3, 2]);
+  const colors = new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 255, 0, 255]);
+  const cfg = { camera: { cls: "PerspectiveCamera", fov: 60 } };
+  for (const [k, step] of [0, 10].entries()) {
+    parts.push(meshPart("baseline", "shapes/tetra", "VERTEX", step, k, tetra.map((v) => v * (1 + k)), cfg));
+    parts.push(meshPart("baseline", "shapes/tetra", "FACE", step, k, faces, cfg));
+    parts.push(meshPart("baseline", "shapes/tetra", "COLOR", step, k, colors, cfg));
+  }
+  const n = 2000, pts = new Float32Array(3 * n), rgb = new Uint8Array(3 * n);
+  for (let i = 0; i < n; i++) { // a Fibonacci sphere, coloured by position
+    const y = 1 - (2 * (i + 0.5)) / n, r = Math.sqrt(1 - y * y), a = i * 2.399963;
+    pts.set([r * Math.cos(a), y, r * Math.sin(a)], 3 * i);
+    rgb.set([Math.round(127.5 * (1 + r * Math.cos(a))), Math.round(127.5 * (1 + y)), 200], 3 * i);
+  }
+  parts.push(meshPart("baseline", "shapes/cloud", "VERTEX", 5, 0, pts));
+  parts.push(meshPart("baseline", "shapes/cloud", "COLOR", 5, 0, rgb));
+  const buffers = parts.map((p) => p.buffer);
+  const mesh = parts.map((p, i) => ({ ...p.entry, buffer: i }));
+  const gif = Uint8Array.from(atob(VIDEO_GIF_B64), (c) => c.charCodeAt(0));
+  const clean = await png(64, 48, (g, w, hh) => {
+    const grad = g.createLinearGradient(0, 0, w, hh);
+    grad.addColorStop(0, "#203040");
+    grad.addColorStop(1, "#90a0b0");
+    g.fillStyle = grad;
+    g.fillRect(0, 0, w, hh);
+  });
+  const images = [
+    { run: "baseline", tag: "media/video", index: 0, step: 3, wall: T0 + 3, width: 32, height: 24, mime: "image/gif", buffer: buffers.length },
+    { run: "baseline", tag: "media/boxes", index: 0, step: 3, wall: T0 + 3, width: 64, height: 48, mime: "image/png",
+      boxes: [[4, 4, 30, 30], [28, 10, 60, 44]], labels: ["cat", "dog"], buffer: buffers.length + 1 },
+  ];
+  buffers.push(bytesView([...gif]), bytesView([...clean]));
+  return { entries: { mesh, images }, buffers };
+}
+
+// ---------------------------------------------------------------- an embedding (sendProjector)
+
+/** float32 -> IEEE half bits (round to nearest), for a float16 matrix as the kernel sends big ones. */
+function toHalf(v) {
+  const f = new Float32Array([v]), u = new Uint32Array(f.buffer)[0];
+  const sign = (u >>> 16) & 0x8000, exp = ((u >>> 23) & 0xff) - 127 + 15, man = u & 0x7fffff;
+  if (exp <= 0) return sign;
+  if (exp >= 31) return sign | 0x7c00;
+  return sign | (exp << 10) | ((man + 0x1000) >>> 13);
+}
+
+/**
+ * An `embeddings` entry as the kernel sends it (docs/protocol.md): `n` points of `dim` dimensions in
+ * `classes` Gaussian clusters (labels "c0".., a numeric "size" column), PCA coordinates (here: the
+ * first dimensions, which hold the clusters), the matrix (float32 or float16) and, with `sprites`,
+ * a sprite sheet of `cell`-pixel images (each cluster its own colour).
+ */
+export async function projectorDelta({ n = 600, dim = 16, classes = 6, sprites = true, cell = 12, encoding = "float32",
+  run = "baseline", tag = "features", step = 0, index = 0 } = {}) {
+  const r = rng(900 + n + dim);
+  const components = Math.min(50, dim, n);
+  const centres = Array.from({ length: classes }, () => Float64Array.from({ length: dim }, (_, j) => (j < 3 ? 6 : 1) * gauss(r)));
+  const mat = new Float32Array(n * dim);
+  const labels = [], sizes = [];
+  for (let i = 0; i < n; i++) {
+    const c = i % classes;
+    for (let j = 0; j < dim; j++) mat[i * dim + j] = centres[c][j] + gauss(r);
+    labels.push(`c${c}`);
+    sizes.push(String((i * 7) % 101));
+  }
+  const coords = new Float32Array(n * components);
+  for (let i = 0; i < n; i++) for (let k = 0; k < components; k++) coords[i * components + k] = mat[i * dim + k];
+  const variance = Float64Array.from({ length: components }, (_, k) => 0.5 / (k + 1) ** 1.5);
+  let matBytes;
+  if (encoding === "float16") {
+    let peak = 0;
+    for (const v of mat) peak = Math.max(peak, Math.abs(v));
+    const half = new Uint16Array(n * dim);
+    for (let i = 0; i < half.length; i++) half[i] = toHalf(mat[i] / peak);
+    matBytes = { bytes: new Uint8Array(half.buffer), scale: peak };
+  } else if (encoding === "none") matBytes = { bytes: new Uint8Array(0), scale: 1 };  // over the kernel's budget
+  else matBytes = { bytes: new Uint8Array(mat.buffer), scale: 1 };
+  let sprite = new Uint8Array(0);
+  if (sprites) {
+    const cols = Math.ceil(Math.sqrt(n)), side = cols * cell;
+    sprite = await png(side, side, (g) => {
+      g.font = `bold ${Math.floor(cell * 0.8)}px sans-serif`;
+      g.textAlign = "center";
+      g.textBaseline = "middle";
+      for (let i = 0; i < n; i++) {
+        const x = (i % cols) * cell, y = Math.floor(i / cols) * cell, c = i % classes;
+        g.fillStyle = `hsl(${(c * 360) / classes}, 70%, 45%)`;
+        g.fillRect(x, y, cell, cell);
+        g.fillStyle = "#fff";
+        g.fillText(String(c), x + cell / 2, y + cell / 2 + 1);
+      }
+    });
+  }
+  const parts = [new Uint8Array(variance.buffer), new Uint8Array(coords.buffer), matBytes.bytes, sprite];
+  const total = parts.reduce((a, p) => a + p.length, 0);
+  const buf = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) { buf.set(p, at); at += p.length; }
+  const entry = {
+    run, tag, index, step, wall: T0 + step, n, dim, components, matrix: encoding, scale: matBytes.scale,
+    sprite_bytes: sprite.length, sprite_dim: sprites ? [cell, cell] : null,
+    columns: ["label", "size"], metadata: [labels, sizes], buffer: 0,
+  };
+  return { entries: { embeddings: [entry] }, buffers: [new DataView(buf.buffer)] };
+}
+
 function makeHistograms() {
   const out = [];
   RUNS.forEach((run, ri) => {
@@ -277,6 +400,50 @@ function makeText() {
     docs.forEach((text, k) => void out.push({ run, tag: "notes/text_summary", index: k, step: k * 450, wall: T0 + k * 360, text }));
   });
   return out;
+}
+
+// ---------------------------------------------------------------- a model graph (sendGraph)
+
+/** The graph kind's two entries for the PyTorch tutorial's CNN, as add_graph logs it: the graph and its summary table. */
+export function graphDelta({ run = "baseline", wall = T0 + 5 } = {}) {
+  /** @type {unknown[][]} */
+  const nodes = [];
+  /** @type {(name: string, op: string, inputs?: number[], shape?: number[] | null, attr?: string) => number} */
+  const add = (name, op, inputs = [], shape = null, attr = "") => nodes.push([name, op, inputs, shape && [shape], attr]) - 1;
+  const param = (scope, p) => add(`${scope}/${p}/${p}.${nodes.length}`, "prim::GetAttr", [], null, `name: ${p}`);
+  const layer = (scope, op, x, out, extra = []) => add(`${scope}/${nodes.length}`, op, [x, param(scope, "weight"), param(scope, "bias"), ...extra], out);
+  const two = add("CNN/2", "prim::Constant", [], null, "value: 2");
+  const pair = add("CNN/22", "prim::ListConstruct", [two, two]);
+  let x = add("input/x.1", "IO Node", [], [4, 1, 28, 28]);
+  x = add("CNN/input.1", "aten::relu", [layer("CNN/Conv2d[conv1]", "aten::_convolution", x, [4, 6, 24, 24])], [4, 6, 24, 24]);
+  x = add("CNN/MaxPool2d[pool]/input.3", "aten::max_pool2d", [x, pair], [4, 6, 12, 12]);
+  x = add("CNN/input.5", "aten::relu", [layer("CNN/Conv2d[conv2]", "aten::_convolution", x, [4, 16, 8, 8])], [4, 16, 8, 8]);
+  x = add("CNN/MaxPool2d[pool]/x", "aten::max_pool2d", [x, pair], [4, 16, 4, 4]);
+  x = add("CNN/input.7", "aten::view", [x], [4, 256]);
+  x = add("CNN/input.9", "aten::relu", [layer("CNN/Linear[fc1]", "aten::linear", x, [4, 120])], [4, 120]);
+  x = add("CNN/input", "aten::relu", [layer("CNN/Linear[fc2]", "aten::linear", x, [4, 84])], [4, 84]);
+  x = layer("CNN/Linear[fc3]", "aten::linear", x, [4, 10]);
+  add("output/output.1", "IO Node", [x], [4, 10]);
+  const row = (name, type, inp, out, kernel, params, mult_adds, leaf = true, shared = false) => ({
+    name, type, depth: name ? 1 : 0, input_shapes: inp, output_shapes: out, kernel_shape: kernel, params, trainable: params,
+    frozen: 0, mult_adds, leaf, shared, output_bytes: 0 });
+  const table = { model: "CNN", total_params: 44426, trainable_params: 44426, mult_adds: 1145336, param_bytes: 177704,
+    activation_bytes: 152832, input_bytes: 12544, rows: [
+      row("", "CNN", [4, 1, 28, 28], [4, 10], null, 0, 0, false),
+      row("conv1", "Conv2d", [4, 1, 28, 28], [4, 6, 24, 24], [1, 6, 5, 5], 156, 359424),
+      row("pool", "MaxPool2d", [4, 6, 24, 24], [4, 6, 12, 12], null, 0, 0),
+      row("conv2", "Conv2d", [4, 6, 12, 12], [4, 16, 8, 8], [6, 16, 5, 5], 2416, 618496),
+      row("pool", "MaxPool2d", [4, 16, 8, 8], [4, 16, 4, 4], null, 0, 0, true, true),
+      row("fc1", "Linear", [4, 256], [4, 120], [256, 120], 30840, 123360),
+      row("fc2", "Linear", [4, 120], [4, 84], [120, 84], 10164, 40656),
+      row("fc3", "Linear", [4, 84], [4, 10], [84, 10], 850, 3400)] };
+  const json = (x) => bytesView([...new TextEncoder().encode(JSON.stringify(x))], 3);
+  const base = { run, index: 0, step: 0, wall };
+  return {
+    entries: { graph: [{ ...base, tag: "__graph__", what: "graph", nodes: nodes.length, buffer: 0 },
+      { ...base, tag: "_cellboard_/model_summary", what: "summary", buffer: 1 }] },
+    buffers: [json({ nodes }), json(table)],
+  };
 }
 
 // ---------------------------------------------------------------- fake kernel
@@ -608,6 +775,20 @@ async function main() {
   api.data = data;
   api.expected = expectedTotals(data);
   api.cleanup = mount(model, el);
+  api.projectorDelta = projectorDelta;
+  api.sendProjector = async (opts = {}) => {
+    const { entries, buffers } = await projectorDelta(opts);
+    kernel.send(entries, buffers);
+  };
+  api.graphDelta = graphDelta;
+  api.sendGraph = (opts = {}) => {
+    const { entries, buffers } = graphDelta(opts);
+    kernel.send(entries, buffers);
+  };
+  api.sendMeshVideo = async () => {
+    const { entries, buffers } = await meshVideoDelta();
+    kernel.send(entries, buffers);
+  };
   api.ready = true;
   if (params.get("auto") !== "0") {
     await kernel.stream(10, 30);

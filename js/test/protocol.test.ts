@@ -104,6 +104,23 @@ describe("decodeMessage (protocol v2)", () => {
     expect(deltaOf({ entries: [1, 2] }).entries.size).toBe(0);
   });
 
+  it("decodes a scalar fold (absent: none; a group under 2 points is malformed)", () => {
+    const buf = () => f64View([10, 1.7e9, 0.5]);
+    const d = deltaOf({
+      entries: {
+        scalars: [
+          { run: "a", tag: "x", offset: 4, count: 1, decimated: true, fold_size: 8, fold_count: 2, buffer: 0 },
+          { run: "a", tag: "y", offset: 4, count: 1, buffer: 1 },
+          { run: "a", tag: "z", offset: 4, count: 1, fold_size: 1, fold_count: 3, buffer: 2 },
+        ],
+      },
+    }, [buf(), buf(), buf()]);
+    const [x, y] = entriesOf(d, scalars);
+    expect([x.foldSize, x.foldCount, y.foldSize, y.foldCount]).toEqual([8, 2, 0, 0]);
+    expect(entriesOf(d, scalars).length).toBe(2);
+    expect(d.errors.length).toBe(1);
+  });
+
   it("decodes notices (absent: null; malformed ones skipped)", () => {
     const d = deltaOf({ notices: [{ source: "runs/b/events.out.tfevents.1", message: "PermissionError" }, 7] });
     expect(d.notices).toEqual([{ source: "runs/b/events.out.tfevents.1", message: "PermissionError" }]);
@@ -124,13 +141,15 @@ describe("the kinds registry", () => {
   it("lists the kinds in TensorBoard's dashboard order, each name once", () => {
     const names = KINDS.map((k) => k.name);
     // the same names, in the same order, as python_pkg/cellboard/kinds/__init__.py's KINDS
-    expect(names).toEqual(["plots", "scalars", "custom_scalars", "images", "audio", "histograms", "text", "pr_curves", "hparams"]);
+    expect(names).toEqual(["plots", "scalars", "custom_scalars", "images", "audio", "graph", "histograms", "text", "pr_curves", "hparams", "embeddings", "mesh"]);
     expect(new Set(names).size).toBe(names.length);
     const tb = Object.keys(DASHBOARD_ORDER);
-    const positions = names.map((n) => tb.indexOf(n));
+    // kinds whose tab has TensorBoard's dashboard name rather than the wire name
+    const dashboard = (n: string) => ({ graph: "graphs", embeddings: "projector" } as Record<string, string>)[n] ?? n;
+    const positions = names.map((n) => tb.indexOf(dashboard(n)));
     expect(positions.every((p) => p >= 0)).toBe(true);
     expect([...positions].sort((a, b) => a - b)).toEqual(positions);
-    for (const k of KINDS) expect(k.order).toBe(DASHBOARD_ORDER[k.name as keyof typeof DASHBOARD_ORDER]);
+    for (const k of KINDS) expect(k.order).toBe(DASHBOARD_ORDER[dashboard(k.name) as keyof typeof DASHBOARD_ORDER]);
     expect(tb.slice(0, 4)).toEqual(["plots", "scalars", "custom_scalars", "images"]);
   });
 });

@@ -55,6 +55,68 @@ describe("scalar series", () => {
     expect(sent).toEqual([]);
   });
 
+  it("folds held points into min/max pairs before the splice, as numpy's min/max buckets", () => {
+    const { store, sent } = newStore();
+    const st = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+    // ties (first occurrence wins), a NaN (counts as both), signed zeros, a constant group
+    apply(store, delta([scalarMsg("a", "loss", 0, st, [3, 1, 1, 5, NaN, 2, 0, 0, -0, 0, 7, 7])]));
+    const before = series(store, seriesKey("a", "loss"))!.version;
+    // what the board sends for bucket 4 is cellboard.board.messages.minmax_buckets(bucket=4):
+    // steps [1, 3, 4, 4, 8, 10], values [1, 5, NaN, NaN, -0, 7]; here the last 2 buckets follow raw
+    const m = scalarMsg("a", "loss", 4, [8, 9, 10, 11], [-0, 0, 7, 7], { decimated: true, total: 12 });
+    apply(store, delta([{ ...m, entry: { ...m.entry, fold_size: 4, fold_count: 2 } }], [], 2));
+    expect(steps(store, "a", "loss")).toEqual([1, 3, 4, 4, 8, 9, 10, 11]);
+    expect(values(store, "a", "loss")).toEqual([1, 5, NaN, NaN, -0, 0, 7, 7]);
+    expect(Object.is(values(store, "a", "loss")[4], -0)).toBe(true);
+    const s = series(store, seriesKey("a", "loss"))!;
+    expect(s.changedSince(before)).toBe(0); // charts redraw the whole series
+    // folding pairs again (bucket 4 -> 8): groups of 4 held points; the NaN of steps 0-7 wins
+    const again = scalarMsg("a", "loss", 2, [8, 10], [-0, 7], { decimated: true, total: 12 });
+    apply(store, delta([{ ...again, entry: { ...again.entry, fold_size: 4, fold_count: 1 } }], [], 3));
+    expect(steps(store, "a", "loss")).toEqual([4, 4, 8, 10]);
+    expect(values(store, "a", "loss")).toEqual([NaN, NaN, -0, 7]);
+    expect(sent).toEqual([]);
+  });
+
+  it("folding twice equals folding once by the product (random values with ties and NaNs)", () => {
+    // min/max buckets compose: what Python sends for bucket 4 then 32 equals its bucket 32
+    const { store } = newStore();
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const n = 4096;
+    const st = Array.from({ length: n }, (_, i) => i);
+    const vs = st.map(() => { const r = rnd(); return r < 0.03 ? NaN : Math.floor(r * 7) - 3; });
+    const foldTo = (key: string, ...sizes: number[]) => {
+      apply(store, delta([scalarMsg("a", key, 0, st, vs)]));
+      const s = series(store, seriesKey("a", key))!;
+      for (const size of sizes) s.fold(size, Math.floor(s.length / size));
+      return [Array.from(s.steps.subarray(0, s.length)), Array.from(s.values.subarray(0, s.length))];
+    };
+    const direct = foldTo("direct", 32);
+    expect(direct[0].length).toBe(2 * (n / 32));
+    expect(foldTo("twice", 4, 16)).toEqual(direct); // raw -> bucket 4 (groups of 4), -> 32 (groups of 8 pairs)
+  });
+
+  it("a fold with no new points still reports the series changed", () => {
+    const { store } = newStore();
+    apply(store, delta([scalarMsg("a", "loss", 0, [0, 1, 2, 3], [4, 3, 2, 1])]));
+    const changed: string[][] = [];
+    store.subscribe((c) => changed.push([...(c.kinds.get("scalars") ?? [])]));
+    const m = scalarMsg("a", "loss", 2, [], [], { decimated: true, total: 4 });
+    apply(store, delta([{ ...m, entry: { ...m.entry, fold_size: 4, fold_count: 1 } }], [], 2));
+    expect(values(store, "a", "loss")).toEqual([4, 1]);
+    expect(changed).toEqual([[seriesKey("a", "loss")]]);
+  });
+
+  it("a fold of more points than held is a gap: nothing changes, a hello is sent", () => {
+    const { store, sent } = newStore();
+    apply(store, delta([scalarMsg("a", "loss", 0, [0, 1, 2], [1, 2, 3])]));
+    const m = scalarMsg("a", "loss", 2, [4], [5], { decimated: true, total: 5 });
+    apply(store, delta([{ ...m, entry: { ...m.entry, fold_size: 2, fold_count: 2 } }], [], 2));
+    expect(values(store, "a", "loss")).toEqual([1, 2, 3]);
+    expect(sent.map((x) => x.type)).toEqual(["hello"]);
+  });
+
   it("replaces the series on offset 0", () => {
     const { store } = newStore();
     apply(store, delta([scalarMsg("a", "loss", 0, [0, 1, 2, 3], [1, 1, 1, 1])]));

@@ -12,10 +12,12 @@ the model in eval mode; its training mode is restored. A failing trace says whic
 from __future__ import annotations
 
 import contextlib
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
 from .kinds import graph as G
+from .summary import ModelSummary
 
 _GETATTR = "prim::GetAttr"
 _CLASSTYPE = "ClassType"
@@ -271,6 +273,32 @@ def trace_graph(
         print(graph)
     nodes = parse(graph, trace)
     return G.graph_def(nodes), G.cpu_run_metadata()
+
+
+def summary_table(model: Any, args: Any) -> ModelSummary | None:
+    """``cellboard.summary`` of ``model`` on ``add_graph``'s inputs (passed as ``torch.jit.trace`` passes
+    them), or None for what has no table: a function, no inputs, or a forward the hooks cannot follow
+    (a warning says why; the graph is logged all the same)."""
+    import torch
+
+    from .summary import summary
+
+    if not isinstance(model, torch.nn.Module) or args is None:
+        return None
+    if isinstance(args, (torch.Tensor, dict)):
+        args = (args,)
+    elif not isinstance(args, (tuple, list)):
+        args = (args,)
+    try:
+        return summary(model, *args)
+    except Exception as exc:  # noqa: BLE001 - the graph is the point of add_graph: say why the table is missing
+        warnings.warn(
+            f"cellboard: add_graph logs {type(model).__name__}'s graph without its summary table "
+            f"(cellboard.summary failed: {type(exc).__name__}: {exc})",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return None
 
 
 def onnx_graph(prototxt: Any) -> bytes:

@@ -25,6 +25,7 @@ from typing import Any
 
 from . import _environment
 from .fs import filesystem, is_event_file, redact, resolve_dir
+from .kinds.embeddings import CONFIG as PROJECTOR_CONFIG
 from .reader import RunReader, default_workers, discover_runs, read_runs
 from .store import Store
 
@@ -64,6 +65,8 @@ class _Watch:
                                 watch._dirs.add(os.path.dirname(path))
                             else:
                                 watch._structure = True
+                        elif os.path.basename(path) == PROJECTOR_CONFIG:  # add_embedding: a full poll reads it
+                            watch._structure = relevant = True
                 if relevant:
                     watch.wake.set()
 
@@ -130,6 +133,8 @@ class LogdirFollower:
         self._once = False
         self._lock = threading.Lock()
         self._failing: set[str] = set()  # sources with a notice set by this follower
+        self._projector: dict[str, bytes | None] = {}  # run -> its projector config as last read (embeddings)
+        self._projector_failed: dict[str, bytes | None] = {}  # run -> the config that failed to read last poll
         self._wake = threading.Event()  # set by file-system notifications (and by stop())
         self._notifications = notifications
         self.watching = False  # True while file-system notifications drive the follower
@@ -234,6 +239,7 @@ class LogdirFollower:
             for reader, _ in jobs:
                 if reader.path not in failed:
                     self._recovered(reader.path)
+                self._read_embeddings(reader)
             tick()
             progress["loading"] = False
             if first_pass:
@@ -241,6 +247,31 @@ class LogdirFollower:
             self._polls += 1
             self.loaded.set()
             return total
+
+    def _read_embeddings(self, reader: RunReader) -> None:
+        """The embeddings another process added to this run's ``projector_config.pbtxt`` since the last poll
+        (``add_embedding`` writes the tensors first and the config last). A config that does not parse
+        may be half written: it becomes a notice only when it is still the same at the next poll."""
+        from .kinds import embeddings
+
+        source = self.fs.join(reader.path, PROJECTOR_CONFIG)
+        seen = self._projector.get(reader.run)
+        try:
+            data, records = embeddings.read_new(self.fs, reader.path, seen)
+        except Exception as exc:  # noqa: BLE001 - a bad config or a missing file: retried on every poll
+            try:
+                now = self.fs.cat(source)
+            except Exception:  # noqa: BLE001
+                now = None
+            if self._projector_failed.get(reader.run) == now:
+                self._failed(source, "cannot read the embeddings", exc)
+            self._projector_failed[reader.run] = now
+            return
+        self._projector_failed.pop(reader.run, None)
+        self._recovered(source)
+        self._projector[reader.run] = data
+        for r in records:
+            self.store.append_records(reader.run, "embeddings", r.tag, [r])
 
     def _failed(self, source: str, what: str, exc: BaseException) -> None:
         message = f"{what}: {type(exc).__name__}: {exc}"

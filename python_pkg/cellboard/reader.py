@@ -93,6 +93,7 @@ class RunReader:
         self._tag_ids: dict[str, int] = {}
         self._tags: list[str] = []
         self.bytes_read = 0  # progress: bytes consumed so far, all files
+        self._read_fraction = (0, 0)  # (bytes read once this chunk is, bytes listed) while polling
         # Warnings raised while ``deferred`` is a list are kept there (category, message) instead:
         # a caller reading runs in worker threads re-emits them in order from its own thread.
         self.deferred: list[tuple[type[Warning], str]] | None = None
@@ -109,6 +110,7 @@ class RunReader:
         if sizes is None:
             sizes = self.fs.dir_event_files(self.path)
         total = 0
+        listed = sum(sizes.values())
         with self._poll_lock:
             for name in sorted(sizes):
                 state = self._files.setdefault(name, _FileState())
@@ -129,10 +131,14 @@ class RunReader:
                         state.unreadable = False
                         self.store.set_notice(full, None)
                     start = state.offset
+                    # what this chunk's points are of the run: the board sizes its buckets by it
+                    self._read_fraction = (self.bytes_read + len(data), listed)
                     total += self._read_chunk(full, state, data)
                     self.bytes_read += state.offset - start
                     if len(data) < end - start or (state.offset == start and state.wait_for <= end):
                         break  # the file is shorter than listed, or no progress: wait for more bytes
+            self._read_fraction = (0, 0)
+            self.store.read_done(self.run)
         return total
 
     def compact(self) -> None:
@@ -271,8 +277,17 @@ class RunReader:
         order = np.lexsort((rec, tag))
         tag, step, wall, value = tag[order], step[order], wall[order], value[order]
         bounds = np.flatnonzero(np.diff(tag)) + 1
+        done, listed = self._read_fraction
         for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, tag.size]):
-            self.store.append_scalars(self.run, self._tags[int(tag[lo])], step[lo:hi], wall[lo:hi], value[lo:hi])
+            name = self._tags[int(tag[lo])]
+            expected = None
+            if 0 < done < listed:  # the run is being read: its points so far, extrapolated by bytes
+                try:
+                    held = self.store.scalar_column(self.run, name).n
+                except KeyError:
+                    held = 0
+                expected = -(-(held + hi - lo) * listed // done)
+            self.store.append_scalars(self.run, name, step[lo:hi], wall[lo:hi], value[lo:hi], expected)
 
     def _decode_value(self, val: M.Value, step: int, wall: float) -> tuple[kinds.Kind, list] | None:
         if val.metadata is not None and val.tag not in self._plugins:
@@ -321,6 +336,8 @@ def read_runs(
         reader.deferred = []
     try:
         order = list(range(len(jobs)))
+        if tick is not None:  # progress before the first byte: the board sizes its buckets by the runs listed
+            tick()
         if first_alone and order:
             run(order.pop(0))
             if tick is not None:

@@ -19,8 +19,9 @@ from .kinds import RECORD_KINDS
 from .kinds.audio import AudioRecord
 from .kinds.custom_scalars import CustomScalarsRecord
 from .kinds.embeddings import EmbeddingRecord
+from .kinds.graph import SUMMARY_TAG as GRAPH_SUMMARY_TAG
 from .kinds.graph import TAG as GRAPH_TAG
-from .kinds.graph import GraphRecord
+from .kinds.graph import GraphRecord, with_summaries
 from .kinds.histograms import HistogramRecord
 from .kinds.hparams import EXPERIMENT_TAG, SESSION_START_TAG, HParamsRecord
 from .kinds.images import ImageRecord
@@ -51,6 +52,7 @@ class Store:
         self.notices_version = 0
         self._progress: dict[str, int | bool] | None = None
         self.progress_version = 0
+        self._expected: dict[tuple[str, str], int] = {}  # (run, tag) -> points once its run is read
 
     # ------------------------------------------------------------------ writing
     def _run(self, run: str) -> RunData:
@@ -66,7 +68,9 @@ class Store:
                 self.version += 1
         self._notify()
 
-    def append_scalars(self, run: str, tag: str, steps, walls, values) -> None:
+    def append_scalars(self, run: str, tag: str, steps, walls, values, expected: int | None = None) -> None:
+        """Append points; ``expected``: a reader's estimate of the points the series will hold once
+        its run is read (see ``expected_points``), given with the points it follows from."""
         if len(steps) == 0:
             return
         with self._lock:
@@ -75,6 +79,10 @@ class Store:
             if col is None:
                 col = data.scalars[tag] = ScalarColumn()
             col.append(steps, walls, values)
+            if expected is not None and expected > col.n:
+                self._expected[(run, tag)] = expected
+            else:
+                self._expected.pop((run, tag), None)
             self._bump(data, "scalars", tag)
         self._notify()
 
@@ -208,6 +216,25 @@ class Store:
         with self._lock:
             return sum(len(d.scalars) for d in self._runs.values())
 
+    def expected_points(self, run: str, tag: str, n: int) -> int:
+        """The points the series will hold once its run's files are read (a reader's estimate given
+        with its last append), at least ``n``: the board sizes its buckets by it, so that a run
+        being read is sent once at its final resolution rather than reduced chunk after chunk."""
+        with self._lock:
+            return max(n, self._expected.get((run, tag), n))
+
+    def read_done(self, run: str) -> None:
+        """A reader has read every byte listed for ``run``: its estimates no longer hold."""
+        with self._lock:
+            for key in [k for k in self._expected if k[0] == run]:
+                del self._expected[key]
+
+    def scalar_series_shape(self) -> tuple[int, int]:
+        """``(scalar series, runs with at least one)``, at one instant."""
+        with self._lock:
+            counts = [len(d.scalars) for d in self._runs.values()]
+        return sum(counts), sum(1 for c in counts if c)
+
     def scalar_column(self, run: str, tag: str) -> ScalarColumn:
         """The live column (for consumers that track ``n``/``epoch`` themselves)."""
         return self._data(run).scalars[tag]
@@ -287,9 +314,12 @@ class Store:
     def graph(self, run: str) -> list[GraphRecord]:
         """The model graphs of this run (``add_graph``, ``add_onnx_graph``; also torch's, tensorboardX's and
         TensorFlow's ``graph_def`` events), in logged order: each has ``graph_def`` (the serialized
-        ``GraphDef``) and ``nodes`` (name, op, inputs, output shapes, attributes)."""
+        ``GraphDef``), ``nodes`` (name, op, inputs, output shapes, attributes) and ``summary`` (the
+        per-module ``cellboard.summary`` table cellboard's ``add_graph`` logs with it, else None)."""
         with self._lock:
-            return list(self._data(run).records["graph"].get(GRAPH_TAG, []))
+            recs = self._data(run).records["graph"]
+            graphs, tables = list(recs.get(GRAPH_TAG, [])), list(recs.get(GRAPH_SUMMARY_TAG, []))
+        return with_summaries(graphs, tables)
 
     def to_pandas(self):
         """Every scalar point as one long ``pandas.DataFrame`` (as tbparse gives it): columns ``run``,

@@ -104,6 +104,72 @@ class ModelSummary:
             for r in self.rows
         ]
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON data (rows and totals), as ``add_graph`` stores the table next to the graph.
+
+        Shapes keep their structure: a shape is a list of ints, a tuple of values ``{"tuple": [...]}``,
+        a list ``{"list": [...]}``, a dict ``{"dict": {...}}`` (``from_dict`` restores them).
+        """
+        return {
+            "model": self.model,
+            "rows": [
+                {
+                    "name": r.name,
+                    "type": r.type,
+                    "depth": r.depth,
+                    "input_shapes": _encode_shapes(r.input_shapes),
+                    "output_shapes": _encode_shapes(r.output_shapes),
+                    "kernel_shape": list(r.kernel_shape) if r.kernel_shape else None,
+                    "params": r.params,
+                    "trainable": r.trainable,
+                    "frozen": r.frozen,
+                    "mult_adds": r.mult_adds,
+                    "leaf": r.leaf,
+                    "shared": r.shared,
+                    "output_bytes": r.output_bytes,
+                }
+                for r in self.rows
+            ],
+            "total_params": self.total_params,
+            "trainable_params": self.trainable_params,
+            "mult_adds": self.mult_adds,
+            "param_bytes": self.param_bytes,
+            "activation_bytes": self.activation_bytes,
+            "input_bytes": self.input_bytes,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ModelSummary:
+        """The summary ``to_dict`` gave (raises ``KeyError``/``TypeError``/``ValueError`` on other data)."""
+        rows = [
+            LayerRow(
+                str(r["name"]),
+                str(r["type"]),
+                int(r["depth"]),
+                _decode_shapes(r.get("input_shapes")),
+                _decode_shapes(r.get("output_shapes")),
+                tuple(int(k) for k in r["kernel_shape"]) if r.get("kernel_shape") else None,
+                int(r["params"]),
+                int(r["trainable"]),
+                int(r["frozen"]),
+                int(r["mult_adds"]),
+                bool(r["leaf"]),
+                bool(r["shared"]),
+                int(r.get("output_bytes", 0)),
+            )
+            for r in d["rows"]
+        ]
+        return cls(
+            str(d["model"]),
+            rows,
+            int(d["total_params"]),
+            int(d["trainable_params"]),
+            int(d["mult_adds"]),
+            int(d["param_bytes"]),
+            int(d["activation_bytes"]),
+            int(d["input_bytes"]),
+        )
+
     def to_pandas(self) -> Any:
         """The rows as a ``pandas.DataFrame`` (pandas is optional)."""
         from .store import require_pandas
@@ -203,6 +269,33 @@ def _fmt(shapes: Any) -> str:
         inner = ", ".join(_fmt(s) for s in shapes)
         return f"({inner})" if isinstance(shapes, tuple) else f"[{inner}]"
     return type(shapes).__name__
+
+
+def _encode_shapes(shapes: Any) -> Any:
+    if shapes is None:
+        return None
+    if isinstance(shapes, tuple) and all(isinstance(d, int) for d in shapes):
+        return list(shapes)
+    if isinstance(shapes, Mapping):
+        return {"dict": {str(k): _encode_shapes(v) for k, v in shapes.items()}}
+    if isinstance(shapes, (list, tuple)):
+        return {"tuple" if isinstance(shapes, tuple) else "list": [_encode_shapes(s) for s in shapes]}
+    return None
+
+
+def _decode_shapes(data: Any) -> Any:
+    if data is None:
+        return None
+    if isinstance(data, list):
+        return tuple(int(d) for d in data)
+    if isinstance(data, Mapping) and len(data) == 1:
+        ((key, inner),) = data.items()
+        if key == "dict" and isinstance(inner, Mapping):
+            return {str(k): _decode_shapes(v) for k, v in inner.items()}
+        if key in ("tuple", "list") and isinstance(inner, list):
+            items = [_decode_shapes(v) for v in inner]
+            return tuple(items) if key == "tuple" else items
+    raise ValueError(f"not an encoded shape: {data!r}")
 
 
 def _count(n: int) -> str:

@@ -1,10 +1,13 @@
 """``cellboard.SummaryWriter``: torch's SummaryWriter API, writing event files and a live store.
 
-Hot path: ``add_scalar`` validates, converts and appends a tuple to a queue. The queue is
-drained (encoded, framed, handed to the OS with one ``os.write`` per event file, appended to
-the store) from the logging thread at most every ``DRAIN_INTERVAL`` seconds or every
-``DRAIN_BATCH`` records; a shared background ticker drains writers that went quiet, so a
-process killed with SIGKILL loses at most the last ``DRAIN_INTERVAL``. Local files are
+Hot path: ``add_scalar`` of a float or int (a tag seen before, an int step, no walltime)
+checks its arguments and appends a tuple to the queue without taking a lock; other values are
+validated and converted first. The queue is drained (scalars encoded and framed column-wise
+with numpy, ``kinds.scalars.encode_batch``; everything handed to the OS with one ``os.write``
+per event file, appended to the store) from the logging thread at most every
+``DRAIN_INTERVAL`` seconds or every ``DRAIN_BATCH`` records; a shared background ticker drains
+writers that went quiet, so a process killed with SIGKILL loses at most the last
+``DRAIN_INTERVAL``. Local files are
 ``fsync``-ed (object stores rewritten) every ``flush_secs``, on ``flush()``, ``close()`` and
 at interpreter exit.
 
@@ -19,7 +22,6 @@ from __future__ import annotations
 import atexit
 import os
 import socket
-import struct
 import threading
 import time
 import warnings
@@ -47,9 +49,7 @@ if TYPE_CHECKING:
 DRAIN_INTERVAL = 0.1  # seconds: what a live board lags behind the training loop at most
 DRAIN_BATCH = 4096  # records: bounds memory and latency when logging very fast
 
-_pack_d = struct.Struct("<d").pack
-_pack_f = struct.Struct("<f").pack
-_pack_f64 = struct.Struct("<d").pack
+_time = time.time
 _I64 = 1 << 63  # steps are int64 in event files
 
 # Queue item kinds
@@ -162,11 +162,13 @@ class SummaryWriter:
 
         self._qlock = threading.Lock()
         self._io_lock = threading.RLock()
-        self._queue: list[tuple] = []
+        self._queue: list[tuple] = []  # one list for the writer's life: add_scalar appends without the lock
+        self._mixed = False  # the queue holds more than plain float scalars (set under _qlock)
         self._files: dict[str, EventFileWriter] = {}  # sub-run ("" = main) -> file
         self._parts: dict[tuple[str, int], tuple[bytes, bytes]] = {}
         self._checked_tags: set[str] = set()  # add_scalar tags already validated
         self._last_drain = time.monotonic()
+        self._drain_at = time.time() + _DRAIN_DUE  # add_scalar's due check, on the wall time it reads anyway
         self._last_flush = self._last_drain
         self._closed = False
         self._board: Board | None = None
@@ -214,11 +216,15 @@ class SummaryWriter:
     # ------------------------------------------------------------------ queue
     def _enqueue(self, item: tuple) -> None:
         with self._qlock:
+            if item[0] != _SCALAR or type(item[3]) is not float:
+                self._mixed = True
             self._queue.append(item)
-            n = len(self._queue)
+        self._after_enqueue()
+
+    def _after_enqueue(self) -> None:
         if self._closed:
             self._reopen()
-        if n >= DRAIN_BATCH or time.monotonic() - self._last_drain >= _DRAIN_DUE:
+        if len(self._queue) >= DRAIN_BATCH or time.monotonic() - self._last_drain >= _DRAIN_DUE:
             self._drain()
         if self._io_error is not None:  # a write failed since the last call (here or in the ticker)
             self._raise_io_error()
@@ -240,16 +246,23 @@ class SummaryWriter:
         drain, unless ``wait`` (flush, close, show) or the queue is over ``DRAIN_BATCH``."""
         with self._io_lock:
             with self._qlock:
-                queue, self._queue = self._queue, []
+                # the list is kept: add_scalar's lock-free appends land after index n, never lost
+                q = self._queue
+                n = len(q)
+                queue = q[:n]
+                del q[:n]
+                mixed, self._mixed = self._mixed, False
             self._last_drain = time.monotonic()
-            if queue:
+            self._drain_at = time.time() + _DRAIN_DUE
+            if queue and mixed:
                 n = self._ready(queue, wait or len(queue) > DRAIN_BATCH)
                 if n < len(queue):
                     with self._qlock:
-                        self._queue[:0] = queue[n:]
+                        q[:0] = queue[n:]
+                        self._mixed = True
                     queue = queue[:n]
-                if queue:
-                    self._write(queue)
+            if queue:
+                self._write(queue, mixed)
 
     @staticmethod
     def _ready(queue: list[tuple], wait: bool) -> int:
@@ -272,14 +285,15 @@ class SummaryWriter:
                 return n
         return len(queue)
 
-    def _write(self, queue: list[tuple]) -> None:
+    def _write(self, queue: list[tuple], mixed: bool = True) -> None:
         try:
-            encoded = self._encode(queue)
+            encoded = self._encode(queue, mixed)
         except BaseException:
             with self._qlock:  # nothing was written: keep the batch for the next drain
                 self._queue[:0] = queue
+                self._mixed = True
             raise
-        events, points, records = encoded
+        events, scalars, records = encoded
         errors = []
         for sub, evs in events.items():
             try:
@@ -287,55 +301,50 @@ class SummaryWriter:
             except Exception as exc:  # noqa: BLE001 - the file keeps what it could not write
                 errors.append(exc)
         # The store gets the records even when the disk fails: the live board stays complete.
-        for (sub, tag), (steps, walls, vals) in points.items():
-            self.store.append_scalars(
-                self._run_name(sub),
-                tag,
-                np.array(steps, np.int64),
-                np.array(walls, np.float64),
-                np.array(vals, np.float64),
-            )
+        for sub, batch in scalars:
+            run = self._run_name(sub)
+            for tag, (steps, walls, vals) in batch.columns.items():
+                self.store.append_scalars(run, tag, steps, walls, vals)
         for (sub, kind, tag), recs in records.items():
             self.store.append_records(self._run_name(sub), kind, tag, recs)
         self._check_io(errors)
 
-    def _encode(self, queue: list[tuple]):
-        """Serialized events per sub-run, scalar columns and records for the store."""
-        scalars = [it for it in queue if it[0] == _SCALAR]
-        if scalars:
-            values = S.resolve_deferred([it[3] for it in scalars])
+    def _encode(self, queue: list[tuple], mixed: bool = True):
+        """Serialized events per sub-run (scalars as framed batches), scalar batches and records
+        for the store. ``mixed``: the queue may hold more than plain float scalars."""
+        parts = self._parts
+        if not mixed:  # the hot path's records only: columns straight from the tuples
+            _, subs, tags, values, steps, walls, styles = zip(*queue)
+            if subs.count(subs[0]) == len(subs):
+                batch = scalar_kind.encode_batch(tags, styles, steps, walls, values, parts)
+                return {subs[0]: [filewriter.Framed(batch.frames, batch.count)]}, [(subs[0], batch)], {}
+        deferred = [i for i, it in enumerate(queue) if it[0] == _SCALAR and type(it[3]) is not float]
+        if deferred:
+            resolved = S.resolve_deferred([queue[i][3] for i in deferred])
+            queue = list(queue)
+            for i, v in zip(deferred, resolved):
+                queue[i] = (*queue[i][:3], v, *queue[i][4:])
         events: dict[str, list[bytes]] = {}
-        points: dict[tuple[str, str], tuple[list, list, list]] = {}
+        scalars: list[tuple[str, scalar_kind.EncodedScalars]] = []
         records: dict[tuple[str, str, str], list] = {}
-        k = 0
-        pack_d = _pack_d
+        pending: dict[str, list[tuple]] = {}  # sub-run -> scalars not yet encoded (order kept per file)
+
+        def encode_pending(sub: str) -> None:
+            items = pending.pop(sub, None)
+            if items:
+                _, _, tags, values, steps, walls, styles = zip(*items)
+                batch = scalar_kind.encode_batch(tags, styles, steps, walls, values, parts)
+                events.setdefault(sub, []).append(filewriter.Framed(batch.frames, batch.count))
+                scalars.append((sub, batch))
+
         for it in queue:
             if it[0] == _SCALAR:
-                _, sub, tag, _v, step, wall, style = it
-                v = values[k]
-                k += 1
-                parts = self._parts.get((tag, style))
-                if parts is None:
-                    parts = self._parts[(tag, style)] = scalar_kind.summary_parts(tag, style)
-                if style == _LEGACY or style == _NEW_FLOAT:
-                    try:
-                        packed = _pack_f(v)
-                    except OverflowError:  # beyond float32 range: +-inf, as protobuf (torch) stores it
-                        packed = _pack_f(float("inf") if v > 0 else float("-inf"))
-                    v = struct.unpack("<f", packed)[0]  # the store holds what the file holds
-                else:
-                    packed = _pack_f64(v)
-                ev = b"\x09" + pack_d(wall) + (b"\x10" + varint(step) if step else b"") + parts[0] + packed + parts[1]
-                events.setdefault(sub, []).append(ev)
-                cols = points.get((sub, tag))
-                if cols is None:
-                    cols = points[(sub, tag)] = ([], [], [])
-                cols[0].append(step)
-                cols[1].append(wall)
-                cols[2].append(v)
-            elif it[0] == _HIST:
-                _, sub, tag, deferred, step, wall = it
-                h = deferred.resolve()
+                pending.setdefault(it[1], []).append(it)
+                continue
+            encode_pending(it[1])
+            if it[0] == _HIST:
+                _, sub, tag, deferred_hist, step, wall = it
+                h = deferred_hist.resolve()
                 if h is None:  # known only now: the call could not raise it
                     warnings.warn(
                         f"cellboard: histogram {tag!r} at step {step} not written: the tensor held no finite value",
@@ -351,7 +360,9 @@ class SummaryWriter:
                 events.setdefault(sub, []).append(ev)
                 if kind is not None:
                     records.setdefault((sub, kind, tag), []).append(record)
-        return events, points, records
+        for sub in list(pending):
+            encode_pending(sub)
+        return events, scalars, records
 
     def _tick(self) -> None:
         """Background fallback: drain a writer whose loop stopped logging, retry failed writes,
@@ -448,13 +459,44 @@ class SummaryWriter:
         double_precision: bool = False,
     ) -> None:
         """Log one number. ``new_style`` writes a tensor summary (float64 with ``double_precision``)."""
-        if type(tag) is not str or tag not in self._checked_tags:  # a set lookup on the hot path
+        t = type(scalar_value)
+        if (
+            (t is float or t is int)
+            and type(global_step) is int
+            and walltime is None
+            and type(tag) is str
+            and tag in self._checked_tags  # validated once per tag
+            and -_I64 <= global_step < _I64
+        ):
+            # hot path: a tuple appended without the lock (list.append is atomic); encoded,
+            # written and stored in batches by _drain, which runs here when due
+            wall = _time()
+            q = self._queue
+            q.append(
+                (
+                    _SCALAR,
+                    "",
+                    tag,
+                    scalar_value if t is float else float(scalar_value),
+                    global_step,
+                    wall,
+                    (_NEW_DOUBLE if double_precision else _NEW_FLOAT) if new_style else _LEGACY,
+                )
+            )
+            if wall >= self._drain_at or len(q) >= DRAIN_BATCH or self._closed or self._io_error is not None:
+                self._after_enqueue()
+            return
+        if type(tag) is not str or tag not in self._checked_tags:
             self._checked_tags.add(S.check_tag(tag))
         value = S.scalar_value(scalar_value)
         step = global_step if type(global_step) is int and -_I64 <= global_step < _I64 else S.check_step(global_step)
         wall = time.time() if walltime is None else self._wall(walltime)
         style = (_NEW_DOUBLE if double_precision else _NEW_FLOAT) if new_style else _LEGACY
-        self._enqueue((_SCALAR, "", tag, value, step, wall, style))
+        if type(value) is float:  # converted here (a CPU tensor, a numpy number): as the hot path
+            self._queue.append((_SCALAR, "", tag, value, step, wall, style))
+            self._after_enqueue()
+        else:  # an accelerator's tensor, copied back later
+            self._enqueue((_SCALAR, "", tag, value, step, wall, style))
 
     def add_scalars(
         self,
@@ -785,6 +827,14 @@ class SummaryWriter:
         """Write a serialized Event given by the caller; what its summary holds reaches the store."""
         ev = M.decode_event(event)
         decoded = []
+        if ev.graph_def is not None:  # a GraphDef event (torch's or TensorFlow's): raises when malformed
+            from .kinds import graph as graph_kind
+
+            try:
+                graphs = graph_kind.decode_graph_event(ev.graph_def, ev.step, ev.wall_time)
+            except ValueError as exc:
+                raise ValueError(f"event's graph_def is not a valid serialized GraphDef: {exc}") from None
+            decoded.append((graph_kind.KIND, graph_kind.TAG, graphs))
         plugins = self.__dict__.setdefault("_external_plugins", {})
         if ev.summary is not None:
             for val in M.decode_summary(ev.summary):
@@ -823,11 +873,20 @@ class SummaryWriter:
         tensors or a dict), written as torch writes it: a ``GraphDef`` event and a ``RunMetadata``
         (``step1``). Traced in eval mode, without gradients; the training mode is restored. A model
         failing on these inputs raises its error naming the module that failed; nothing is logged then.
+        ``cellboard.summary``'s per-module table is logged next to it (TensorBoard ignores it; the
+        board's Graph tab and ``cellboard.load(...).graph(run)[i].summary`` show it).
         """
         from . import _torch_graph
+        from .kinds import graph as graph_kind
 
         graph, run_metadata = _torch_graph.trace_graph(model, input_to_model, verbose, use_strict_trace)
-        self._get_file_writer().add_graph((graph, run_metadata))
+        table = _torch_graph.summary_table(model, input_to_model)
+        fw = self._get_file_writer()
+        wall = time.time()
+        fw.add_graph((graph, run_metadata), walltime=wall)
+        if table is not None:  # same wall time as the graph: that is how readers pair them
+            event, record = graph_kind.summary_event(table, wall)
+            self._add_event(fw._sub, event, graph_kind.KIND.name, graph_kind.SUMMARY_TAG, record)
 
     def add_onnx_graph(self, prototxt) -> None:
         """The graph of an ONNX model file, as torch writes it (needs the optional ``onnx`` package)."""

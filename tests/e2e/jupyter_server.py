@@ -23,6 +23,10 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # WebGL (the Mesh and Projector tabs) on the CPU: SwiftShader, asked for explicitly (Chromium's
+    # automatic fallback to it is deprecated and logs a warning; without a GPU it is all there is)
+    "--use-angle=swiftshader",
+    "--enable-unsafe-swiftshader",
 ]
 # Notebook 7 throws this from its shortcuts extension at page load with no widget involved.
 KNOWN_BENIGN = ["Cannot read properties of undefined (reading 'schema')"]

@@ -4,12 +4,18 @@
 // brightness and contrast apply to every image of the view (sidebar, as TensorBoard's settings);
 // a click opens the image large in a lightbox inside the board (Esc, a click or × closes it,
 // ←/→ step through that card's images).
-// Wire: `{..., width, height, mime}`, buffer = the encoded image bytes.
+// Videos (`add_video`: animated GIFs) play and loop, with a play/stop control and their frame
+// count and fps on the card (images-video.ts). Images with boxes (`add_image_with_boxes`, live)
+// arrive without them plus their coordinates: the card draws them (images-boxes.ts) and a
+// "boxes" toggle hides them.
+// Wire: `{..., width, height, mime, boxes?, labels?}`, buffer = the encoded image bytes.
 
 import { h, iconButton, ICONS, icon } from "../ui/dom";
 import { fmtWall } from "../ui/format";
 import { cardHead, followSlider, RecordsPanel, type RecordCard } from "../ui/records-panel";
 import { num, str, toBytes } from "../wire";
+import { type Box, boxesOverlay, readBoxes, readLabels } from "./images-boxes";
+import { firstFrameGif, type GifInfo, loopingGif, parseGif, videoLabel } from "./images-video";
 import { recordCount, recordKind, type RecordKind, type RecordList, type RecordSlice } from "./record-kind";
 import { DASHBOARD_ORDER, type PanelContext, type RecordEntry } from "./types";
 
@@ -18,6 +24,11 @@ export interface ImageRecord extends RecordEntry {
   height: number;
   mime: string;
   bytes: Uint8Array;
+  /** add_image_with_boxes (live): boxes in the pixels of width x height, to draw over the clean image. */
+  boxes: Box[] | null;
+  labels: string[] | null;
+  /** An animated GIF (a video): its structure; null for still images. */
+  video: GifInfo | null;
 }
 
 export const images: RecordKind<ImageRecord> = recordKind<ImageRecord>({
@@ -27,7 +38,15 @@ export const images: RecordKind<ImageRecord> = recordKind<ImageRecord>({
   decode(e, buffers, base) {
     const buf = buffers.of(e);
     if (!buf) throw new RangeError(`missing buffer for image ${base.run}/${base.tag}`);
-    return { ...base, width: num(e.width, 0), height: num(e.height, 0), mime: str(e.mime) ?? "image/png", bytes: toBytes(buf) };
+    const bytes = toBytes(buf);
+    const mime = str(e.mime) ?? "image/png";
+    const gif = mime === "image/gif" ? parseGif(bytes) : null;
+    const boxes = readBoxes(e.boxes);
+    return {
+      ...base, width: num(e.width, 0), height: num(e.height, 0), mime, bytes,
+      boxes, labels: boxes ? readLabels(e.labels, boxes.length) : null,
+      video: gif && gif.frames > 1 ? gif : null,
+    };
   },
   createPanel: (ctx, records) => new ImagesPanel(ctx, records),
   hooks: (store) => ({ imageCount: String(recordCount(store, images)) }),
@@ -60,9 +79,9 @@ export function stepLabel(recs: readonly { step: number }[], pos: number): strin
   return `step ${rec.step}${sample}`;
 }
 
-/** Wall time and size of an image record, for the line under the slider. */
-export function imageInfo(rec: { wall: number; width: number; height: number }): string {
-  const parts = [fmtWall(rec.wall)];
+/** Wall time and size of an image record (and what a video is), for the line under the slider. */
+export function imageInfo(rec: { wall: number; width: number; height: number; video?: GifInfo | null }): string {
+  const parts = [rec.video ? videoLabel(rec.video) : "", fmtWall(rec.wall)];
   if (rec.width > 0 && rec.height > 0) parts.push(`${rec.width}×${rec.height}`);
   return parts.filter(Boolean).join("  ·  ");
 }
@@ -78,9 +97,18 @@ interface ImageOptions {
   contrast: number;
 }
 
+/** The bytes an <img> shows: videos made to loop (or their first frame alone, when stopped). */
+function shownBytes(rec: ImageRecord, still: boolean): Uint8Array {
+  if (!rec.video) return rec.bytes;
+  return still ? firstFrameGif(rec.bytes, rec.video) : loopingGif(rec.bytes, rec.video);
+}
+
 /** Object URLs of image records, least recently used evicted (but never the ones in `keep`). */
 class UrlCache {
   private urls = new Map<ImageRecord, string>();
+
+  /** `still`: the cache of stopped videos' first frames. */
+  constructor(private readonly still = false) {}
 
   get(rec: ImageRecord, keep: (r: ImageRecord) => boolean): string {
     let u = this.urls.get(rec);
@@ -89,7 +117,7 @@ class UrlCache {
       this.urls.set(rec, u);
       return u;
     }
-    u = URL.createObjectURL(new Blob([rec.bytes as BlobPart], { type: rec.mime || "image/png" }));
+    u = URL.createObjectURL(new Blob([shownBytes(rec, this.still) as BlobPart], { type: rec.mime || "image/png" }));
     this.urls.set(rec, u);
     if (this.urls.size > URL_CACHE) {
       for (const [oldRec, oldUrl] of this.urls) {
@@ -108,14 +136,56 @@ class UrlCache {
   }
 }
 
+// ------------------------------------------------------------------ an image with its boxes
+
+/** Whether a record has boxes for the board to draw (live add_image_with_boxes). */
+export const hasBoxes = (rec: ImageRecord | undefined): boolean => !!rec?.boxes?.length;
+
+/** An <img> in a frame that lays the record's boxes over it (an SVG scaled with the image). */
+class FramedImage {
+  readonly el: HTMLElement;
+  private overlay: SVGSVGElement | null = null;
+  private overlayFor: ImageRecord | null = null;
+
+  constructor(readonly img: HTMLImageElement) {
+    this.el = h("span", { class: "cb-img-frame" }, img);
+    this.el.style.position = "relative";
+    this.el.style.display = "block";
+  }
+
+  /** Draw `rec`'s boxes over the image (or none: `show` false or no boxes). */
+  boxes(rec: ImageRecord | null, show: boolean) {
+    const want = show && rec && hasBoxes(rec) ? rec : null;
+    if (want === this.overlayFor) return;
+    this.overlay?.remove();
+    this.overlay = null;
+    this.overlayFor = want;
+    if (!want?.boxes) return;
+    const w = want.width || this.img.naturalWidth, hh = want.height || this.img.naturalHeight;
+    if (!(w > 0 && hh > 0)) return;
+    this.overlay = boxesOverlay(w, hh, want.boxes, want.labels);
+    this.el.append(this.overlay);
+  }
+}
+
+/** A small text toggle for a card's head (aria-pressed says its state). */
+function toggleButton(text: string, title: string): HTMLButtonElement {
+  const b = h("button", { class: "cb-linkbtn cb-toggle", type: "button", text, title, "aria-pressed": "true" });
+  b.style.marginRight = "6px";
+  return b;
+}
+
 // ------------------------------------------------------------------ lightbox
 
 /** A full-board overlay showing one image large; one per panel, placed in the board's root. */
 class Lightbox {
   readonly el: HTMLElement;
   private readonly img: HTMLImageElement;
+  private readonly frame: FramedImage;
+  private readonly stage: HTMLElement;
   private readonly caption: HTMLElement;
   private readonly closeBtn: HTMLButtonElement;
+  private showBoxes = true;
   private recs: ImageRecord[] = [];
   private pos = 0;
   private run = "";
@@ -129,8 +199,11 @@ class Lightbox {
     this.caption = h("div", { class: "cb-lightbox-caption" });
     this.closeBtn = h("button", { class: "cb-icon cb-lightbox-close", type: "button", title: "Close (Esc)", "aria-label": "Close" });
     this.closeBtn.append(icon(["M4 4l8 8", "M12 4l-8 8"]));
+    this.frame = new FramedImage(this.img);
+    this.frame.el.style.flex = "none";
+    this.stage = h("div", { class: "cb-lightbox-stage" }, this.frame.el);
     this.el = h("div", { class: "cb-lightbox", role: "dialog", "aria-modal": "true", "aria-label": "Image", tabindex: -1 },
-      h("div", { class: "cb-lightbox-stage" }, this.img), this.caption, this.closeBtn);
+      this.stage, this.caption, this.closeBtn);
     // any click closes it (the image too: nothing in it is interactive)
     this.el.addEventListener("click", (e) => {
       e.stopPropagation();
@@ -142,7 +215,8 @@ class Lightbox {
     return this.el.isConnected;
   }
 
-  open(host: HTMLElement, run: string, tag: string, recs: ImageRecord[], pos: number, from: HTMLElement | null) {
+  open(host: HTMLElement, run: string, tag: string, recs: ImageRecord[], pos: number, from: HTMLElement | null, showBoxes = true) {
+    this.showBoxes = showBoxes;
     this.run = run;
     this.tag = tag;
     this.recs = recs;
@@ -159,6 +233,7 @@ class Lightbox {
     this.el.ownerDocument.removeEventListener("keydown", this.onKey, true);
     this.el.remove();
     this.img.removeAttribute("src");
+    this.frame.boxes(null, false);
     this.urls.clear();
     this.returnFocus?.focus({ preventScroll: true });
     this.returnFocus = null;
@@ -188,6 +263,7 @@ class Lightbox {
     this.applyFilter();
     this.img.alt = `${this.tag} (${this.run}), ${stepLabel(this.recs, this.pos)}`;
     this.img.src = this.urls.get(rec, () => false);
+    this.frame.boxes(rec, this.showBoxes);
     const nav = this.recs.length > 1 ? `  ·  ${this.pos + 1} of ${this.recs.length} (←/→)` : "";
     this.caption.replaceChildren(
       h("span", { class: "cb-lightbox-tag", text: this.tag }),
@@ -199,9 +275,8 @@ class Lightbox {
   /** As large as the board allows; crisp pixels when that scales the image up. */
   private fit() {
     const nw = this.img.naturalWidth, nh = this.img.naturalHeight;
-    const stage = this.img.parentElement;
-    if (!nw || !nh || !stage) return;
-    const k = fitScale(nw, nh, stage.clientWidth, stage.clientHeight);
+    if (!nw || !nh) return;
+    const k = fitScale(nw, nh, this.stage.clientWidth, this.stage.clientHeight);
     this.img.style.width = `${Math.max(1, Math.floor(nw * k))}px`;
     this.img.style.height = `${Math.max(1, Math.floor(nh * k))}px`;
     this.img.classList.toggle("cb-pixelated", k > PIXELATED_ABOVE);
@@ -214,15 +289,24 @@ class ImageCard implements RecordCard<ImageRecord> {
   readonly el: HTMLElement;
   readonly box: HTMLElement;
   private readonly img: HTMLImageElement;
+  private readonly frame: FramedImage;
   private readonly slider: HTMLInputElement;
   private readonly label: HTMLElement;
   private readonly info: HTMLElement;
   private readonly wideBtn: HTMLButtonElement;
+  private readonly boxesBtn: HTMLButtonElement;
+  private readonly playBtn: HTMLButtonElement;
   private recs: ImageRecord[] = [];
   private pos = -1;
   private follow = true;
   private shown: ImageRecord | null = null;
+  private shownStill = false;
+  /** The boxes toggle: draw the boxes of add_image_with_boxes (on by default, as the file shows them). */
+  private showBoxes = true;
+  /** Videos play (looping) unless stopped, which shows their first frame. */
+  private playing = true;
   private readonly urls = new UrlCache();
+  private readonly stills = new UrlCache(true);
 
   constructor(
     private readonly panel: ImagesPanel,
@@ -231,7 +315,8 @@ class ImageCard implements RecordCard<ImageRecord> {
   ) {
     this.img = h("img", { alt: `${list.tag} (${list.run})`, draggable: "false", title: "Click to enlarge" });
     this.img.addEventListener("load", () => this.fit());
-    this.box = h("div", { class: "cb-img-box", role: "button", tabindex: 0, "aria-label": `Enlarge ${list.tag} (${list.run})` }, this.img);
+    this.frame = new FramedImage(this.img);
+    this.box = h("div", { class: "cb-img-box", role: "button", tabindex: 0, "aria-label": `Enlarge ${list.tag} (${list.run})` }, this.frame.el);
     this.box.addEventListener("click", () => this.enlarge());
     this.box.addEventListener("keydown", (e) => {
       if (e.key === "Enter" || e.key === " ") {
@@ -256,8 +341,18 @@ class ImageCard implements RecordCard<ImageRecord> {
       this.wideBtn.setAttribute("aria-pressed", String(wide));
       this.fit();
     });
+    this.boxesBtn = toggleButton("boxes", "Hide the boxes");
+    this.boxesBtn.addEventListener("click", () => {
+      this.showBoxes = !this.showBoxes;
+      this.show();
+    });
+    this.playBtn = toggleButton("stop", "Stop the video (shows its first frame)");
+    this.playBtn.addEventListener("click", () => {
+      this.playing = !this.playing;
+      this.show();
+    });
     this.el = h("div", { class: "cb-card cb-image-card" },
-      cardHead(ctx, list.run, list.tag, h("span", { class: "cb-actions" }, this.wideBtn)),
+      cardHead(ctx, list.run, list.tag, h("span", { class: "cb-actions" }, this.playBtn, this.boxesBtn, this.wideBtn)),
       this.box,
       h("div", { class: "cb-slider-row" }, this.slider, this.label),
       this.info);
@@ -278,18 +373,49 @@ class ImageCard implements RecordCard<ImageRecord> {
     this.label.title = `${this.pos + 1} of ${this.recs.length} images`;
     this.info.textContent = imageInfo(rec);
     this.info.title = `wall time of the image shown${rec.width ? `; ${rec.width}×${rec.height} pixels` : ""}`;
-    if (rec === this.shown) return;
+    this.syncToggles(rec);
+    this.frame.boxes(rec, this.showBoxes);
+    const still = !!rec.video && !this.playing;
+    if (rec === this.shown && still === this.shownStill) return;
     this.shown = rec;
-    this.img.src = this.urls.get(rec, (r) => r === this.shown);
+    this.shownStill = still;
+    this.img.src = (still ? this.stills : this.urls).get(rec, (r) => r === this.shown);
+  }
+
+  /** The boxes and play toggles show only for records that have boxes / are videos; test hooks. */
+  private syncToggles(rec: ImageRecord) {
+    const boxes = hasBoxes(rec);
+    this.boxesBtn.style.display = boxes ? "" : "none";
+    this.boxesBtn.setAttribute("aria-pressed", String(this.showBoxes));
+    this.boxesBtn.title = this.showBoxes ? "Hide the boxes" : "Show the boxes";
+    this.boxesBtn.style.textDecoration = this.showBoxes ? "" : "line-through";
+    this.playBtn.style.display = rec.video ? "" : "none";
+    this.playBtn.textContent = this.playing ? "stop" : "play";
+    this.playBtn.title = this.playing ? "Stop the video (shows its first frame)" : "Play the video (loops)";
+    this.playBtn.setAttribute("aria-pressed", String(this.playing));
+    const d = this.el.dataset;
+    const hooks: Record<string, string | undefined> = {
+      boxCount: boxes ? String(rec.boxes?.length) : undefined,
+      boxesShown: boxes ? (this.showBoxes ? "1" : "0") : undefined,
+      videoFrames: rec.video ? String(rec.video.frames) : undefined,
+      videoPlaying: rec.video ? (this.playing ? "1" : "0") : undefined,
+    };
+    for (const [k, v] of Object.entries(hooks)) {
+      if (v === undefined) delete d[k];
+      else d[k] = v;
+    }
   }
 
   private enlarge() {
-    if (this.recs[this.pos]) this.panel.openLightbox(this.list.run, this.list.tag, this.recs, this.pos, this.box);
+    if (this.recs[this.pos]) this.panel.openLightbox(this.list.run, this.list.tag, this.recs, this.pos, this.box, this.showBoxes);
   }
 
   /** Actual size or fitted to the card; per-view options changed. */
   applyOptions() {
-    this.box.classList.toggle("cb-actual", this.panel.opts.actualSize);
+    const actual = this.panel.opts.actualSize;
+    this.box.classList.toggle("cb-actual", actual);
+    this.frame.el.style.width = actual ? "auto" : "100%";
+    this.frame.el.style.flex = actual ? "none" : "";
     this.fit();
   }
 
@@ -303,6 +429,7 @@ class ImageCard implements RecordCard<ImageRecord> {
 
   destroy() {
     this.urls.clear();
+    this.stills.clear();
     this.el.remove();
   }
 }
@@ -378,9 +505,9 @@ class ImagesPanel extends RecordsPanel<ImageRecord> {
     this.syncControls();
   }
 
-  openLightbox(run: string, tag: string, recs: ImageRecord[], pos: number, from: HTMLElement) {
+  openLightbox(run: string, tag: string, recs: ImageRecord[], pos: number, from: HTMLElement, showBoxes: boolean) {
     const host = this.el.closest<HTMLElement>(".cellboard") ?? this.el;
-    this.lightbox.open(host, run, tag, recs, pos, from);
+    this.lightbox.open(host, run, tag, recs, pos, from, showBoxes);
   }
 
   protected makeCard(list: RecordList<ImageRecord>) {

@@ -3,11 +3,14 @@
 
 import { audio } from "./audio";
 import { customScalars } from "./custom_scalars";
+import { graph } from "./graph";
 import { histograms } from "./histograms";
 import { hparams } from "./hparams";
 import { images } from "./images";
+import { mesh } from "./mesh";
 import { plots } from "./plots";
 import { pr_curves } from "./pr_curves";
+import { projector } from "./projector";
 import { scalars } from "./scalars";
 import { text } from "./text";
 import type { AnyKind } from "./types";
@@ -22,6 +25,9 @@ export const KINDS: readonly AnyKind[] = [
   audio,
   pr_curves,
   hparams,
+  graph,
+  mesh,
+  projector,
 ].sort((a, b) => a.order - b.order);
 
-export { audio, customScalars, histograms, hparams, images, plots, pr_curves, scalars, text };
+export { audio, customScalars, histograms, hparams, images, mesh, plots, pr_curves, scalars, text };

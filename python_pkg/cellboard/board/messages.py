@@ -101,6 +101,24 @@ def minmax_buckets(
     return steps[idx], walls[idx], values[idx]
 
 
+def fold_sizes(old_bucket: int, held: int, new_bucket: int) -> tuple[int, int]:
+    """How a view holding ``held`` points of a series bucketed by ``old_bucket`` (full buckets only:
+    min/max pairs, or raw points when ``old_bucket`` is 1) reaches ``new_bucket`` without a resend.
+
+    Returns ``(size, count)``: its first ``count`` groups of ``size`` held points each become the
+    group's min and max point (``minmax_buckets(held, size)``), which are exactly the min/max
+    buckets of ``new_bucket`` raw points (the first minimum of a bucket is the first minimum of the
+    first of its halves that holds it; NaN counts as both, as ``np.argmin``). ``(0, 0)``: nothing
+    can be folded (the bucket shrinks, or the view holds less than one new bucket).
+    """
+    if old_bucket < 1 or new_bucket <= old_bucket or new_bucket % old_bucket:
+        return 0, 0
+    per_bucket = 1 if old_bucket == 1 else 2
+    factor = new_bucket // old_bucket
+    count = (held // per_bucket) // factor
+    return (factor * per_bucket, count) if count else (0, 0)
+
+
 def series_cap(n_series: int) -> int:
     """Points a series may hold in the view: the total budget shared by every series.
 

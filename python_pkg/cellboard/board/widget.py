@@ -27,7 +27,7 @@ import traitlets
 
 from .. import _environment, kinds
 from ..store import Store
-from .messages import MAX_RAW_POINTS, DeltaMessage, bucket_size, columns, minmax_buckets, series_cap
+from .messages import MAX_RAW_POINTS, DeltaMessage, bucket_size, columns, fold_sizes, minmax_buckets, series_cap
 
 _STATIC = Path(__file__).parent.parent / "static"
 _MISSING_BUNDLE = """
@@ -125,6 +125,7 @@ class Board(anywidget.AnyWidget):
         self._seen = 0  # store version already sent
         self._series: dict[tuple[str, str], _SeriesState] = {}
         self._cap = series_cap(0)  # points per series the view may hold (see messages.series_cap)
+        self._estimated: set[tuple[str, str]] = set()  # series bucketed by a run still being read
         self._records: dict[tuple[str, str, str], int] = {}  # (kind, run, tag) -> records sent
         self._notices_sent = 0  # store.notices_version the view has
         self._progress_sent = 0  # store.progress_version the view has
@@ -256,10 +257,20 @@ class Board(anywidget.AnyWidget):
                 return
             changes = self.store.changes_since(self._seen)
             self._seen = version
-            cap = series_cap(self.store.n_scalar_series)
+            # never grows back: a bigger share would resend every series at a finer resolution
+            cap = min(self._cap, series_cap(self._expected_series()))
             if cap != self._cap:
                 self._cap = cap
                 changes = sorted(set(changes) | set(self._rebucketed(cap)))
+            if self._estimated:  # bucketed by an estimate: checked again once their run is read
+                done = {
+                    key
+                    for key in self._estimated
+                    if self.store.expected_points(*key, 0) == 0  # no estimate left
+                }
+                if done:
+                    self._estimated -= done
+                    changes = sorted(set(changes) | {(run, "scalars", tag) for run, tag in done})
             msg = DeltaMessage(self._send_raw, self.store.runs, sync)
             if self.store.notices_version != self._notices_sent:
                 self._notices_sent = self.store.notices_version
@@ -276,15 +287,28 @@ class Board(anywidget.AnyWidget):
             # a delta split in several messages spends several intervals: ~10 messages/s on average
             self._last_send += max(0, msg.messages - 1) * self.interval
 
+    def _expected_series(self) -> int:
+        """Scalar series the view will hold: while a directory's first read runs, the series read so
+        far extrapolated to every run listed, so that the first runs are sent at their final share of
+        the budget (not whole, then reduced run after run)."""
+        series, runs_with_scalars = self.store.scalar_series_shape()
+        progress = self.store.progress
+        if progress and progress.get("loading") and runs_with_scalars:
+            runs = int(progress.get("runs", 0))
+            if runs > runs_with_scalars:
+                series = max(series, -(-series * runs // runs_with_scalars))
+        return series
+
     def _rebucketed(self, cap: int) -> list[tuple[str, str, str]]:
-        """Series whose bucket differs under ``cap``: sent again, re-bucketed, from offset 0."""
+        """Series whose bucket differs under ``cap``: sent again, re-bucketed (folded in the view
+        when the bucket grows: see ``_add_scalars``)."""
         out = []
         for (run, tag), st in self._series.items():
             try:
                 n = self.store.scalar_column(run, tag).n
             except KeyError:
                 continue
-            if bucket_size(n, cap) != st.bucket:
+            if bucket_size(self.store.expected_points(run, tag, n), cap) != st.bucket:
                 out.append((run, "scalars", tag))
         return out
 
@@ -314,9 +338,17 @@ class Board(anywidget.AnyWidget):
             st = self._series.get((run, tag))
             if st is None or st.epoch != epoch:
                 st = self._series[(run, tag)] = _SeriesState(epoch)
-            bucket = bucket_size(n, self._cap)
+            # a run being read: buckets for the points it will hold, so it is not sent finer first
+            expected = self.store.expected_points(run, tag, n)
+            if expected != n:
+                self._estimated.add((run, tag))
+            bucket = bucket_size(expected, self._cap)
+            fold_size = fold_count = 0
             if bucket != st.bucket:
-                st.bucket, st.sent = bucket, 0
+                # a bigger bucket: the view folds what it holds (messages.fold_sizes) and gets only
+                # the rest; a smaller one: the series again from offset 0
+                fold_size, fold_count = fold_sizes(st.bucket, st.sent, bucket)
+                st.bucket, st.sent = bucket, 2 * fold_count
             if bucket == 1:
                 start = st.sent
                 s, w, v = steps[start:], walls[start:], values[start:]
@@ -336,19 +368,18 @@ class Board(anywidget.AnyWidget):
                 v = np.concatenate([bv, values[tail]])
                 offset, st.sent = 2 * done, 2 * full
             payload = columns(s, w, v)
-        msg.add(
-            "scalars",
-            {
-                "run": run,
-                "tag": tag,
-                "epoch": epoch,
-                "offset": int(offset),
-                "count": len(s),
-                "decimated": bucket > 1,
-                "total": int(n),
-            },
-            payload,
-        )
+        entry = {
+            "run": run,
+            "tag": tag,
+            "epoch": epoch,
+            "offset": int(offset),
+            "count": len(s),
+            "decimated": bucket > 1,
+            "total": int(n),
+        }
+        if fold_count:
+            entry["fold_size"], entry["fold_count"] = fold_size, fold_count
+        msg.add("scalars", entry, payload)
 
     def _add_records(self, msg: DeltaMessage, kind: str, run: str, tag: str) -> None:
         key = (kind, run, tag)

@@ -27,13 +27,13 @@ KINDS: tuple[Kind, ...] = (
     custom_scalars.KIND,
     images.KIND,
     audio.KIND,
+    graph.KIND,  # add_graph's GraphDef and its summary table: the Graph tab
     histograms.KIND,
     text.KIND,
     pr_curves.KIND,
     hparams.KIND,
-    graph.KIND,  # add_graph's GraphDef: read and stored, not sent to the board (no Graph tab yet)
-    mesh.KIND,  # add_mesh's tensors: read and stored, not sent to the board (no mesh view yet)
-    embeddings.KIND,  # add_embedding's projector files (not events): stored, not sent (no projector yet)
+    embeddings.KIND,  # add_embedding's projector files (not events): the Projector tab
+    mesh.KIND,  # add_mesh's tensors: the Mesh tab (one entry per tensor, paired in the browser)
 )
 
 BY_NAME: dict[str, Kind] = {k.name: k for k in KINDS}

@@ -3,9 +3,15 @@
 Not events: ``<log_dir>/<step:05d>/<tag>/tensors.tsv`` (and ``metadata.tsv``, ``sprite.png``), listed
 in ``<log_dir>/projector_config.pbtxt`` (a text-format ``ProjectorConfig``), which TensorBoard's
 PROJECTOR reads. The writer puts each embedding in its store too; ``cellboard.load`` reads the
-config of every run directory (torch's and tensorboardX's included). Registered as a kind so the
-store keeps its records per (run, tag); no event holds one (no plugin, no decoder) and the board
-has no projector yet (``entry`` is None: nothing is sent).
+config of every run directory (torch's and tensorboardX's included), and a followed directory
+picks up the embeddings another process writes (``logdir.LogdirFollower``). Registered as a kind
+so the store keeps its records per (run, tag); no event holds one (no plugin, no decoder).
+
+The board's entry (``entry``; docs/protocol.md, docs/decisions.md): the kernel computes the PCA
+(the view shows its first 2 or 3 components at once and runs UMAP/t-SNE on up to 50 of them) and
+pushes it with the metadata, the sprite and, within a byte budget, the original matrix (float32,
+else float16) for nearest neighbours in the original space: while a cell runs the kernel answers
+no request from the view, so everything the projector needs is sent with the embedding.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ from __future__ import annotations
 import io
 import math
 import re
+import threading
 import warnings
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -49,7 +57,123 @@ def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[EmbeddingR
     return []  # never routed: embeddings live in projector files, not in events
 
 
-KIND = Kind("embeddings", decode, None, board=False)
+# --------------------------------------------------------------------------- the board's entry
+
+MAX_COMPONENTS = 50  # PCA components sent: the view's 2D/3D PCA, and UMAP/t-SNE input (as TensorBoard's t-SNE)
+COMPONENTS_BYTES = 8 << 20  # fewer components when N x 50 float32 would exceed this (at least 3)
+MATRIX_BYTES = 16 << 20  # the original matrix is sent (float32, else float16) when it fits in this
+PCA_FIT_ROWS = 50_000  # the components are fitted on at most this many rows (a fixed random sample)
+
+
+def pca(mat: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(coords (N, k) float32, explained variance ratio (k,))`` of the top ``k`` principal components.
+
+    Exact through the smaller of the covariance (D x D) and Gram (N x N) matrices when one is at most
+    2048 wide; otherwise a randomized range finder (Halko et al., with power iterations). Each
+    component's sign makes its largest loading positive, so the same data always gives the same picture.
+    """
+    x = np.asarray(mat, np.float64)
+    n, d = x.shape
+    k = max(0, min(k, n, d))
+    if k == 0 or n == 0:
+        return np.zeros((n, k), np.float32), np.zeros(k)
+    fit = x
+    if n > PCA_FIT_ROWS:
+        fit = x[np.sort(np.random.default_rng(0).choice(n, PCA_FIT_ROWS, replace=False))]
+    mean = fit.mean(axis=0)
+    xc = fit - mean
+    total = float((xc * xc).sum())
+    if d <= 2048 and d <= len(xc):
+        vals, vecs = np.linalg.eigh(xc.T @ xc)
+        order = np.argsort(vals)[::-1][:k]
+        comps, eig = vecs[:, order], vals[order]
+    elif len(xc) <= 2048:
+        vals, vecs = np.linalg.eigh(xc @ xc.T)
+        order = np.argsort(vals)[::-1][:k]
+        eig = np.clip(vals[order], 0, None)
+        comps = xc.T @ vecs[:, order] / np.sqrt(np.where(eig > 0, eig, 1.0))
+    else:
+        rng = np.random.default_rng(0)
+        q, _ = np.linalg.qr(xc @ rng.standard_normal((d, k + 10)))
+        for _ in range(4):
+            q, _ = np.linalg.qr(xc @ (xc.T @ q))
+        _, sv, vt = np.linalg.svd(q.T @ xc, full_matrices=False)
+        comps, eig = vt[:k].T, sv[:k] ** 2
+    signs = np.sign(comps[np.abs(comps).argmax(axis=0), np.arange(comps.shape[1])])
+    comps = comps * np.where(signs == 0, 1.0, signs)
+    coords = ((x - mean) @ comps).astype(np.float32)
+    ratio = np.clip(eig, 0, None) / total if total > 0 else np.zeros(len(eig))
+    return coords, ratio
+
+
+def _metadata_columns(r: EmbeddingRecord) -> tuple[list[str], list[list[str]]]:
+    """Column names and column-major values (the view colours and searches by column)."""
+    if r.metadata is None:
+        return [], []
+    if r.metadata_header is not None:
+        rows = [row if isinstance(row, list) else [row] for row in r.metadata]
+        cols = [[str(row[j]) if j < len(row) else "" for row in rows] for j in range(len(r.metadata_header))]
+        return list(r.metadata_header), cols
+    return ["label"], [[str(v) for v in r.metadata]]
+
+
+def _matrix_payload(mat: np.ndarray) -> tuple[str, float, bytes]:
+    """``(encoding, scale, bytes)`` of the original matrix: float32 when it fits ``MATRIX_BYTES``, else
+    float16 of ``mat / scale`` (scale = max |value|: no overflow; rankings of neighbours do not change
+    with a global scale), else nothing (the view then finds neighbours among the PCA components)."""
+    if mat.size * 4 <= MATRIX_BYTES:
+        return "float32", 1.0, np.ascontiguousarray(mat, "<f4").tobytes()
+    if mat.size * 2 <= MATRIX_BYTES:
+        finite = np.nan_to_num(np.asarray(mat, np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+        peak = float(np.abs(finite).max()) if finite.size else 0.0
+        scale = peak if peak > 0 else 1.0
+        return "float16", scale, (finite / scale).astype("<f2").tobytes()
+    return "none", 1.0, b""
+
+
+_ENTRIES: weakref.WeakKeyDictionary[EmbeddingRecord, tuple[dict[str, Any], bytes]] = weakref.WeakKeyDictionary()
+_ENTRIES_LOCK = threading.Lock()
+
+
+def entry(r: EmbeddingRecord) -> tuple[dict[str, Any], bytes]:
+    """The board's entry for one embedding (docs/protocol.md), computed once per record (a board's
+    resends reuse it). Buffer: explained variance ratios (float64, ``components``), PCA coordinates
+    (float32, N x ``components``), the original matrix (``matrix``: float32 or float16 N x ``dim``,
+    times ``scale``; or absent), then the sprite PNG (``sprite_bytes``)."""
+    with _ENTRIES_LOCK:
+        cached = _ENTRIES.get(r)
+    if cached is not None:
+        return dict(cached[0]), cached[1]
+    mat = np.asarray(r.mat, np.float32)
+    if mat.ndim != 2:
+        raise ValueError(f"embedding {r.tag!r}: the matrix must be 2-D, got shape {mat.shape}")
+    n, d = mat.shape
+    k = min(MAX_COMPONENTS, d, n)
+    while k > 3 and n * k * 4 > COMPONENTS_BYTES:
+        k -= 1
+    clean = np.nan_to_num(mat, nan=0.0, posinf=0.0, neginf=0.0)
+    coords, ratio = pca(clean, k)
+    encoding, scale, matrix = _matrix_payload(mat)
+    sprite = r.sprite or b""
+    columns, values = _metadata_columns(r)
+    fields: dict[str, Any] = {
+        "n": n,
+        "dim": d,
+        "components": int(coords.shape[1]),
+        "matrix": encoding,
+        "scale": scale,
+        "sprite_bytes": len(sprite),
+        "sprite_dim": list(r.sprite_dim) if r.sprite and r.sprite_dim else None,
+        "columns": columns,
+        "metadata": values,
+    }
+    buffer = b"".join([ratio.astype("<f8").tobytes(), coords.astype("<f4").tobytes(), matrix, sprite])
+    with _ENTRIES_LOCK:
+        _ENTRIES[r] = (fields, buffer)
+    return dict(fields), buffer
+
+
+KIND = Kind("embeddings", decode, entry)
 
 
 # --------------------------------------------------------------------------- writing (torch's add_embedding)
@@ -277,7 +401,19 @@ def _first(d: dict[str, Any], key: str, default: Any = None) -> Any:
 
 
 def _read_tsv_matrix(data: bytes) -> np.ndarray:
-    rows = [line.split("\t") for line in data.decode("utf-8").splitlines() if line.strip()]
+    text = data.decode("utf-8")
+    lines = text.lstrip("\r\n").split("\n", 1)
+    cols = lines[0].count("\t") + 1 if lines[0].strip() else 0
+    if cols:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # numpy warns (here: raises) when a value does not parse
+            try:  # numpy's C parser: a third faster than float() of each value
+                flat = np.fromstring(text, dtype=np.float32, sep=" ")  # any whitespace separates
+            except (ValueError, DeprecationWarning):
+                flat = None
+        if flat is not None and flat.size % cols == 0:
+            return flat.reshape(-1, cols)
+    rows = [line.split("\t") for line in text.splitlines() if line.strip()]  # e.g. Python's "Infinity"
     if not rows:
         return np.zeros((0, 0), np.float32)
     return np.array([[float(v) for v in row] for row in rows], np.float32)
@@ -299,8 +435,30 @@ def read(fs: Any, run_dir: str, wall_time: float = 0.0) -> list[EmbeddingRecord]
     path = fs.join(run_dir, CONFIG)
     if not fs.exists(path):
         return []
+    return _read_entries(fs, run_dir, parse_config(fs.cat(path).decode("utf-8")), wall_time)
+
+
+def read_new(fs: Any, run_dir: str, seen: bytes | None, wall_time: float = 0.0) -> tuple[bytes | None, list]:
+    """For a follower: ``(the config's bytes now, the embeddings it lists that were not in ``seen``)``.
+
+    torch and cellboard rewrite the whole config on each ``add_embedding`` (the writer's entries so far),
+    so a config that extends ``seen`` adds its new entries; one that does not is a new writer's (a new
+    process on the same directory): all its entries are new (their files were written again).
+    """
+    path = fs.join(run_dir, CONFIG)
+    if not fs.exists(path):
+        return seen, []
+    data = fs.cat(path)
+    if data == seen:
+        return seen, []
+    entries = parse_config(data.decode("utf-8"))
+    skip = len(parse_config(seen.decode("utf-8"))) if seen is not None and data.startswith(seen) else 0
+    return data, _read_entries(fs, run_dir, entries[skip:], wall_time)
+
+
+def _read_entries(fs: Any, run_dir: str, entries: list[dict[str, Any]], wall_time: float) -> list[EmbeddingRecord]:
     out = []
-    for e in parse_config(fs.cat(path).decode("utf-8")):
+    for e in entries:
         name = str(_first(e, "tensor_name", ""))
         tag, sep, step_s = name.rpartition(":")
         try:

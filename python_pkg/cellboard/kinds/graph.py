@@ -1,10 +1,16 @@
-"""Graphs: the ``GraphDef`` of ``add_graph`` / ``add_onnx_graph`` (``Event.graph_def``).
+"""Graphs: the ``GraphDef`` of ``add_graph`` / ``add_onnx_graph`` (``Event.graph_def``), and the
+per-module summary table ``add_graph`` stores next to it.
 
 Unlike the other kinds a graph is not a ``Summary.Value``: it is an event of its own (field
 ``graph_def``), followed for torch's ``add_graph`` by a ``tagged_run_metadata`` event (tag
 ``step1``, a ``RunMetadata`` with empty step stats for ``/device:CPU:0``). The reader routes
 ``graph_def`` events here (``decode_graph_event``); the record keeps the serialized
-``GraphDef`` and its decoded node list. The board has no Graph tab yet: it is sent nothing.
+``GraphDef`` and its decoded node list (store tag ``__graph__``).
+
+cellboard's ``add_graph`` also writes ``cellboard.summary``'s table (``ModelSummary.to_dict`` as
+JSON in a one-string tensor, plugin ``cellboard_model_summary``, tag ``_cellboard_/model_summary``)
+with the graph's wall time: TensorBoard keeps such a value among its tensors and no dashboard
+claims it, so it is ignored; ``cellboard.load`` pairs it with its graph (same run and wall time).
 
 Encoders follow tensorboard/compat/proto/{graph,node_def,attr_value,tensor_shape,versions,
 config,step_stats,event}.proto, written with the project's wire codec (no protobuf needed).
@@ -12,10 +18,13 @@ config,step_stats,event}.proto, written with the project's wire codec (no protob
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from ..summary import ModelSummary
 from ..tfevents import messages as M
 from ..tfevents.wire import LEN, VARINT, f_bytes, f_str, f_varint, iter_fields, to_int64
 from .base import Kind
@@ -23,6 +32,9 @@ from .base import Kind
 TAG = "__graph__"  # the store's tag for a run's graphs (events carry no tag)
 PRODUCER = 22  # GraphDef.versions.producer, as torch writes it
 RUN_METADATA_TAG = "step1"  # torch's TaggedRunMetadata tag
+SUMMARY_PLUGIN = "cellboard_model_summary"  # the summary table's plugin name (no TensorBoard plugin reads it)
+SUMMARY_TAG = "_cellboard_/model_summary"
+ATTR_MAX = 160  # characters of a node's attributes sent to the board
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,17 @@ class GraphRecord:
     wall_time: float
     graph_def: bytes
     nodes: tuple[GraphNode, ...]
+    summary: ModelSummary | None = None  # add_graph's per-module table, when one was logged with it
+
+
+@dataclass(frozen=True)
+class SummaryRecord:
+    """``add_graph``'s per-module table (``cellboard.summary``), logged with the graph's wall time."""
+
+    step: int
+    wall_time: float
+    summary: ModelSummary
+    json: str  # ModelSummary.to_dict() as logged (what the board is sent)
 
 
 # --------------------------------------------------------------------------- encoders
@@ -98,6 +121,15 @@ def graph_event(graph: bytes, wall: float) -> bytes:
 def run_metadata_event(run_metadata: bytes, wall: float, tag: str = RUN_METADATA_TAG) -> bytes:
     """``Event{wall_time, tagged_run_metadata{tag, run_metadata}}``."""
     return M.event(wall) + f_bytes(8, f_str(1, tag) + f_bytes(2, run_metadata))
+
+
+def summary_event(table: ModelSummary, wall: float, step: int = 0) -> tuple[bytes, SummaryRecord]:
+    """The event holding ``table`` (a JSON string tensor under ``SUMMARY_TAG``) and its record."""
+    text = json.dumps(table.to_dict(), separators=(",", ":"))
+    meta = M.plugin_metadata(SUMMARY_PLUGIN)  # DATA_CLASS_UNKNOWN: TensorBoard's data providers skip it
+    tensor = M.tensor(M.DT_STRING, (), string_val=[text.encode("utf-8")])
+    ev = M.event(wall, step, summary=M.summary(M.value(SUMMARY_TAG, tensor=tensor, metadata=meta)))
+    return ev, SummaryRecord(step, wall, table, text)
 
 
 def record(graph: bytes, wall: float, step: int = 0) -> GraphRecord:
@@ -184,14 +216,69 @@ def decode_graph_event(graph: bytes | memoryview, step: int, wall: float) -> lis
     return [GraphRecord(step, wall, bytes(graph), decode_graph_def(graph))]
 
 
-def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[GraphRecord]:
-    """Graphs are not summary values: nothing routes a ``Summary.Value`` here."""
-    return []
+def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[SummaryRecord]:
+    """The summary table ``add_graph`` logs (plugin ``cellboard_model_summary``); graphs come from
+    ``decode_graph_event``, never from a ``Summary.Value``."""
+    if plugin != SUMMARY_PLUGIN or val.kind != "tensor" or val.payload is None:
+        return []
+    t = M.decode_tensor(val.payload)
+    if len(t.string_val) != 1:
+        raise ValueError(f"{SUMMARY_TAG}: expected one JSON string, got {len(t.string_val)}")
+    text = t.string_val[0].decode("utf-8")
+    return [SummaryRecord(step, wall, ModelSummary.from_dict(json.loads(text)), text)]
 
 
-def entry(r: GraphRecord) -> tuple[dict[str, Any], bytes | None]:
-    """The board's entry (not sent yet: no Graph tab; see ``KIND.board``)."""
-    return {"nodes": len(r.nodes)}, r.graph_def
+def with_summaries(graphs: Sequence[GraphRecord], tables: Sequence[SummaryRecord]) -> list[GraphRecord]:
+    """Each graph with the table logged with it (same wall time), as ``Store.graph`` returns them."""
+    by_wall = {t.wall_time: t.summary for t in tables}
+    return [g if g.wall_time not in by_wall else _replace_summary(g, by_wall[g.wall_time]) for g in graphs]
 
 
-KIND = Kind("graph", decode, entry, board=False)
+def _replace_summary(g: GraphRecord, table: ModelSummary) -> GraphRecord:
+    return GraphRecord(g.step, g.wall_time, g.graph_def, g.nodes, table)
+
+
+# --------------------------------------------------------------------------- the board's entry
+
+_PORT = re.compile(r":\d+$")  # TensorFlow's "node:1" (an op's second output)
+_SPACES = re.compile(r"\s+")
+
+
+def _input_name(name: str) -> str:
+    """The node an input names: TensorFlow's control inputs (``^a``) and output ports (``a:1``) stripped."""
+    return _PORT.sub("", name[1:] if name.startswith("^") else name)
+
+
+def _short_attr(attr: str) -> str:
+    """torch's ``{ value : 1}`` -> ``value: 1``; empty ``{}`` -> ""; cut at ``ATTR_MAX`` characters."""
+    a = attr.strip()
+    if a.startswith("{") and a.endswith("}"):
+        a = a[1:-1]
+    a = _SPACES.sub(" ", a.replace(" : ", ": ")).strip()
+    return a if len(a) <= ATTR_MAX else a[: ATTR_MAX - 1] + "\u2026"
+
+
+def compact_nodes(nodes: Sequence[GraphNode]) -> list[list[Any]]:
+    """``[name, op, [input node indices], output shapes or None, attrs]`` per node (docs/protocol.md).
+
+    Inputs naming no node of the graph (torch's module objects, e.g. ``.../weight/conv1``) are left out.
+    """
+    index = {n.name: i for i, n in enumerate(nodes)}
+    out = []
+    for n in nodes:
+        inputs = sorted({j for j in (index.get(_input_name(i)) for i in n.inputs) if j is not None})
+        shapes = [list(s) for s in n.output_shapes] if n.output_shapes is not None else None
+        out.append([n.name, n.op, inputs, shapes, _short_attr(n.attr)])
+    return out
+
+
+def entry(r: GraphRecord | SummaryRecord) -> tuple[dict[str, Any], bytes | None]:
+    """A graph: ``{"what": "graph", "nodes": n}`` + its compact node list as a UTF-8 JSON buffer; a
+    summary table: ``{"what": "summary"}`` + ``ModelSummary.to_dict()`` as a UTF-8 JSON buffer."""
+    if isinstance(r, SummaryRecord):
+        return {"what": "summary"}, r.json.encode("utf-8")
+    body = json.dumps({"nodes": compact_nodes(r.nodes)}, separators=(",", ":"))
+    return {"what": "graph", "nodes": len(r.nodes)}, body.encode("utf-8")
+
+
+KIND = Kind("graph", decode, entry, plugins=(SUMMARY_PLUGIN,))

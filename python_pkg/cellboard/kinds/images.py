@@ -3,8 +3,8 @@
 
 Read from the legacy ``Summary.Image`` field and from the ``images`` plugin's blob tensors
 (``[width, height, image...]``, as TF2 writes them). Boxes are drawn into the pixels as torch
-does; the live record also keeps them (event files have no place for them: read back, an image
-has none).
+does; the live record also keeps them and the clean pixels, so the board draws the boxes itself and
+can hide them (event files stay what torch writes: read back, an image has its drawn boxes only).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class ImageRecord:
     # add_image_with_boxes: (xmin, ymin, xmax, ymax) per box, in the pixels of width x height
     boxes: tuple[tuple[float, float, float, float], ...] | None = None
     labels: tuple[str, ...] | None = None  # one per box, or None
+    clean: bytes | None = None  # add_image_with_boxes, live only: the same image (PNG) without the boxes
 
 
 def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[ImageRecord]:
@@ -87,15 +88,20 @@ def encode_boxes(
         img = np.concatenate([img, img, img], 2)  # as torch's convert_to_HWC
     h, w, c = img.shape
     image = Image.fromarray(img)
+    size = (int(w * rescale), int(h * rescale))
+    clean = _png(image.resize(size, Image.Resampling.LANCZOS))  # before drawing: the board's toggle
     kept = tuple((float(b[0]), float(b[1]), float(b[2]), float(b[3])) for b in boxes)
     for i, (x0, y0, x1, y1) in enumerate(kept):
         _draw_single_box(image, x0, y0, x1, y1, None if labels is None else labels[i])
-    image = image.resize((int(w * rescale), int(h * rescale)), Image.Resampling.LANCZOS)
+    png = _png(image.resize(size, Image.Resampling.LANCZOS))
+    ev = M.event(wall, step, summary=M.summary(M.value(tag, image=M.image(h, w, c, png))))
+    return ev, ImageRecord(step, wall, png, w, h, kept, None if labels is None else tuple(labels), clean)
+
+
+def _png(image) -> bytes:
     out = io.BytesIO()
     image.save(out, format="PNG")
-    png = out.getvalue()
-    ev = M.event(wall, step, summary=M.summary(M.value(tag, image=M.image(h, w, c, png))))
-    return ev, ImageRecord(step, wall, png, w, h, kept, None if labels is None else tuple(labels))
+    return out.getvalue()
 
 
 def _draw_single_box(image, xmin: float, ymin: float, xmax: float, ymax: float, label: str | None) -> None:
@@ -205,12 +211,13 @@ def mime(data: bytes) -> str:
 
 
 def entry(r: ImageRecord) -> tuple[dict[str, Any], bytes | None]:
-    fields: dict[str, Any] = {"width": r.width, "height": r.height, "mime": mime(r.png)}
-    if r.boxes is not None:  # optional: a board that does not know them shows the image as before
+    if r.boxes is not None and r.clean is not None:  # live add_image_with_boxes: the board draws the boxes
+        fields: dict[str, Any] = {"width": r.width, "height": r.height, "mime": mime(r.clean)}
         fields["boxes"] = [list(b) for b in r.boxes]
         if r.labels is not None:
             fields["labels"] = list(r.labels)
-    return fields, r.png
+        return fields, r.clean
+    return {"width": r.width, "height": r.height, "mime": mime(r.png)}, r.png
 
 
 KIND = Kind("images", decode, entry, plugins=("images",), legacy=("image",))

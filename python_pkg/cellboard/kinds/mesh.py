@@ -5,7 +5,9 @@ tagged ``<tag>_VERTEX``, ``<tag>_FACE`` and ``<tag>_COLOR``, each with the plugi
 ``MeshPluginData`` metadata (name, content type, shape, components bitmask, three.js JSON config).
 ``decode`` keeps one record per tensor; ``assemble`` (``Store.mesh``) pairs them back per step.
 
-The board has no mesh view yet (``entry`` is None: nothing is sent); ``cellboard.load`` reads them.
+The board's Mesh tab gets one entry per tensor record (``entry``: its tag is the value tag, ``name`` the
+mesh's): the browser pairs them per (run, name, step) as ``assemble`` does, so each entry keeps the
+protocol's one binary buffer. ``cellboard.load`` reads them (``Store.mesh``).
 """
 
 from __future__ import annotations
@@ -167,4 +169,28 @@ def assemble(parts: dict[str, list[MeshTensorRecord]]) -> list[Mesh]:
     return out
 
 
-KIND = Kind("mesh", decode, None, plugins=(PLUGIN,), board=False)
+def entry(r: MeshTensorRecord) -> tuple[dict[str, Any], bytes]:
+    """One tensor of a mesh for the board: ``name`` (the add_mesh tag), ``content``, ``shape`` (B, N, 3),
+    ``config`` (the three.js config_dict), and the numbers in the smallest exact little-endian type:
+    vertices float32 (as the file holds them), faces uint32 vertex indices, colours uint8 (0..255)."""
+    data = r.data
+    if r.content == "FACE":
+        buf = np.clip(np.rint(np.nan_to_num(data, nan=0.0)), 0, 2**32 - 1).astype("<u4").tobytes()
+    elif r.content == "COLOR":
+        buf = np.clip(np.rint(np.nan_to_num(data, nan=0.0)), 0, 255).astype(np.uint8).tobytes()
+    else:
+        buf = np.ascontiguousarray(data, "<f4").tobytes()
+    try:
+        config = json.loads(r.json_config or "{}")
+    except ValueError:
+        config = {}
+    fields: dict[str, Any] = {
+        "name": r.name,
+        "content": r.content,
+        "shape": [int(d) for d in data.shape],
+        "config": config if isinstance(config, dict) else {},
+    }
+    return fields, buf
+
+
+KIND = Kind("mesh", decode, entry, plugins=(PLUGIN,))

@@ -50,6 +50,17 @@ def _newest_timestamp(fs, log_dir: str) -> int:
     return newest
 
 
+class Framed(bytes):
+    """Records framed already (a batch of scalars encoded column-wise): written as they are."""
+
+    records: int  # how many, for the dropped-records count
+
+    def __new__(cls, data: bytes, records: int) -> Framed:
+        self = super().__new__(cls, data)
+        self.records = records
+        return self
+
+
 class EventFileWarning(RuntimeWarning):
     """Event files could not be written as asked (a full disk, a vanished directory)."""
 
@@ -195,11 +206,12 @@ class EventFileWriter:
 
     # ---------------------------------------------------------------- writing
     def write_records(self, events: list[bytes]) -> None:
-        """Frame and append serialized Event messages (one ``write`` for the batch).
+        """Frame and append serialized Event messages, and ``Framed`` batches as they are (one
+        ``write`` for the batch).
 
         Raises the write error; the records that did not reach the OS stay queued, in order.
         """
-        frames = list(map(frame, events))
+        frames = [e if type(e) is Framed else frame(e) for e in events]
         with self._lock:
             if self._closed:
                 raise ValueError(f"event file {self.path} is closed")
@@ -224,8 +236,9 @@ class EventFileWriter:
         self._pending.extend(frames)
         self._pending_bytes += sum(map(len, frames))
         while self._pending_bytes > PENDING_LIMIT and self._pending:  # bounded: drop the oldest
-            self._pending_bytes -= len(self._pending.popleft())
-            self._dropped += 1
+            dropped = self._pending.popleft()
+            self._pending_bytes -= len(dropped)
+            self._dropped += dropped.records if isinstance(dropped, Framed) else 1
 
     def _requeue(self, frames: list[bytes], written: int) -> None:
         """After ``written`` bytes of ``torn + frames`` reached the file, keep the rest."""

@@ -674,14 +674,26 @@ function breakableHtml(name: string): string {
 }
 
 /** Width of the y axis from its longest label (uPlot calls this while laying out). */
+/** Widths of tick labels by font and text: setting a canvas font and measuring costs more than
+ * the rest of an axis layout, and every redraw of every chart asks for the same few labels. */
+const labelWidths = new Map<string, number>();
+const LABEL_WIDTHS_MAX = 4096;
+
 function axisSize(u: uPlot, values: string[] | null, axisIdx: number, cycleNum: number): number {
   const axis = u.axes[axisIdx] as uPlot.Axis & { _size?: number; font: [string, number] };
   if (cycleNum > 1 && axis._size) return axis._size;
   let size = ((axis.ticks as { size?: number }).size ?? 4) + (axis.gap ?? 4) + 6;
   const longest = (values ?? []).reduce((a, v) => (v.length > a.length ? v : a), "");
   if (longest) {
-    u.ctx.font = axis.font[0];
-    size += u.ctx.measureText(longest).width / (uPlot.pxRatio || 1);
+    const key = `${axis.font[0]}\u0000${longest}`;
+    let width = labelWidths.get(key);
+    if (width === undefined) {
+      if (labelWidths.size >= LABEL_WIDTHS_MAX) labelWidths.clear();
+      u.ctx.font = axis.font[0];
+      width = u.ctx.measureText(longest).width;
+      labelWidths.set(key, width);
+    }
+    size += width / (uPlot.pxRatio || 1);
   }
   return Math.ceil(size);
 }

@@ -11,6 +11,13 @@ export interface ScalarChunk extends Entry {
   count: number;
   decimated: boolean;
   total: number;
+  /**
+   * Before the splice, reduce the first `foldCount` groups of `foldSize` held points each to the
+   * group's first minimum and first maximum point, in their order (0: no fold). The board's
+   * buckets grew: what the view holds becomes exactly the new buckets, nothing is resent.
+   */
+  foldSize: number;
+  foldCount: number;
   steps: Float64Array;
   walls: Float64Array;
   values: Float64Array;
@@ -45,6 +52,14 @@ export function decodeScalarChunk(e: Obj, buffers: Buffers): ScalarChunk {
   if (run === null || tag === null) throw new TypeError("scalar entry without run/tag");
   if (!isCount(e.offset) || !isCount(e.count)) throw new TypeError(`bad offset/count for ${run}/${tag}`);
   const [steps, walls, values] = threeColumns(buffers.of(e), e.count, `${run}/${tag}`);
+  let foldSize = 0, foldCount = 0;
+  if (e.fold_count !== undefined && e.fold_count !== 0) {
+    if (!isCount(e.fold_count) || !isCount(e.fold_size) || e.fold_size < 2) {
+      throw new TypeError(`bad fold_size/fold_count for ${run}/${tag}`);
+    }
+    foldSize = e.fold_size;
+    foldCount = e.fold_count;
+  }
   return {
     run, tag,
     epoch: num(e.epoch, 0),
@@ -52,6 +67,7 @@ export function decodeScalarChunk(e: Obj, buffers: Buffers): ScalarChunk {
     count: e.count,
     decimated: e.decimated === true,
     total: isCount(e.total) ? e.total : e.offset + e.count,
+    foldSize, foldCount,
     steps, walls, values,
   };
 }

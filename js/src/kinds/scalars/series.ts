@@ -62,6 +62,36 @@ export class ScalarSeries {
     return lo;
   }
 
+  /**
+   * Reduce the first `count` groups of `size` held points each to the group's first minimum and
+   * first maximum (NaN counts as both, as numpy's argmin/argmax), in their order; drop the rest.
+   * Exactly the board's min/max buckets of the bigger bucket (docs/protocol.md). Caller checks
+   * size * count <= length.
+   */
+  fold(size: number, count: number) {
+    const { steps, walls, values } = this;
+    for (let g = 0; g < count; g++) {
+      const start = g * size;
+      let lo = start, hi = start, nan = -1;
+      for (let i = start; i < start + size; i++) {
+        const v = values[i];
+        if (Number.isNaN(v)) { nan = i; break; }
+        if (v < values[lo]) lo = i;
+        if (v > values[hi]) hi = i;
+      }
+      if (nan >= 0) lo = hi = nan;
+      const a = Math.min(lo, hi), b = Math.max(lo, hi);
+      // read both points before writing: slot 2g + 1 may be point a's own slot
+      const sa = steps[a], wa = walls[a], va = values[a], sb = steps[b], wb = walls[b], vb = values[b];
+      steps[2 * g] = sa; walls[2 * g] = wa; values[2 * g] = va;
+      steps[2 * g + 1] = sb; walls[2 * g + 1] = wb; values[2 * g + 1] = vb;
+    }
+    this.length = 2 * count;
+    this.rewrites++;
+    this.detail = null;
+    this.logChange(0);
+  }
+
   /** Truncate to `offset` points, then append. Caller checks offset <= length. */
   splice(offset: number, steps: Float64Array, walls: Float64Array, values: Float64Array) {
     if (offset < this.length) {
@@ -147,8 +177,13 @@ export class ScalarSlice implements Slice<ScalarChunk> {
       if (c.offset !== 0) return "gap";
       s.clear(c.epoch);
     }
+    const folds = c.foldCount > 0;
+    if (folds) {
+      if (c.foldSize * c.foldCount > s.length) return "gap"; // missed what the fold reduces
+      s.fold(c.foldSize, c.foldCount);
+    }
     if (c.offset > s.length) return "gap";
-    if (c.count === 0 && c.offset === s.length && s.total === c.total && s.decimated === c.decimated) return "same";
+    if (!folds && c.count === 0 && c.offset === s.length && s.total === c.total && s.decimated === c.decimated) return "same";
     s.splice(c.offset, c.steps, c.walls, c.values);
     s.total = Math.max(c.total, s.length);
     s.decimated = c.decimated;
