@@ -5,8 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from .frontend_harness import CHROMIUM, ROOT, chromium, ensure_bundle, serve
+
+# Assertions wait up to 15 s (playwright's default: 5 s): CI shares 2 cores with the Jupyter server,
+# the kernel and the browser, and a chart drawn in 0.2 s on a quiet machine can take seconds there.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="module")
