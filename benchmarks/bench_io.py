@@ -510,7 +510,12 @@ def bench_reader(sizes: dict, reps: int, use_rust: bool, out) -> dict:
                         assert got == want, f"worker imported cellboard from {got}, this process from {want}"
                 assert m["count"] == expected, f"{kind} loaded {m['count']} points, expected {expected}"
                 res[kind].append(m)
-                print(f"  rep {r}: {kind:<16} {m['seconds']:7.2f}s  points={m['count']:,}", file=out, flush=True)
+                print(
+                    f"  rep {r}: {kind:<16} {m['seconds']:7.2f}s  points={m['count']:,}  "
+                    f"(load average {os.getloadavg()[0]:.1f})",
+                    file=out,
+                    flush=True,
+                )
         return dict(expected=expected, results=res, rust_base_kb=rust_base_kb, rust_binary=binary)
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -599,7 +604,11 @@ def bench_media_reader(m: dict, reps: int, out) -> dict:
                     got = json.loads(proc.stdout.strip().splitlines()[-1])
                     assert got[part] == want, f"{kind} loaded {got[part]} {part}, expected {want}"
                     times[kind].append(got["seconds"])
-                    print(f"  rep {r}: {part:<10} {kind:<16} {got['seconds']:7.3f}s", file=out, flush=True)
+                    print(
+                        f"  rep {r}: {part:<10} {kind:<16} {got['seconds']:7.3f}s  (load average {os.getloadavg()[0]:.1f})",
+                        file=out,
+                        flush=True,
+                    )
             res[part] = dict(n=want, times=times)
         return res
     finally:

@@ -3,8 +3,8 @@
 A ``RunReader`` tails the event files of one run: it remembers how far each file was read,
 leaves a half-written last record for the next poll, skips corrupted records with one
 warning, and applies ``SessionLog.START`` purges as TensorBoard does. Small scalar records
-(the bulk of any log) go through a vectorized decoder (``fastscalars``); everything else is
-decoded record by record.
+(the bulk of any log) go through a vectorized decoder (``fastscalars``), histograms and images
+through a batch decoder (``fastrecords``); everything else is decoded record by record.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from . import fastscalars, kinds
+from . import fastrecords, fastscalars, kinds
 from .fs import filesystem, resolve_dir
 from .kinds import graph as graph_kind
 from .store import Store
@@ -92,6 +92,7 @@ class RunReader:
         self._plugins: dict[str, str] = {}  # tag -> plugin name from its first metadata
         self._tag_ids: dict[str, int] = {}
         self._tags: list[str] = []
+        self._batch = fastrecords.Decoder()  # histograms and images, a chunk at a time
         self.bytes_read = 0  # progress: bytes consumed so far, all files
         self._read_fraction = (0, 0)  # (bytes read once this chunk is, bytes listed) while polling
         # Warnings raised while ``deferred`` is a list are kept there (category, message) instead:
@@ -196,16 +197,28 @@ class RunReader:
             else:
                 points.add(fast.rec, fast.tag, fast.step, fast.wall, fast.value)
                 slow = np.flatnonzero(~fast.handled)
-            self._decode_slow(path, state, data, starts, lengths, slow, points)
+            records: dict[tuple[str, str], list] = {}
+            if slow.size:
+                try:
+                    batch = self._batch.decode(data, starts[slow], lengths[slow], self._plugins)
+                except Exception:
+                    log.exception("batch decoding failed for %s; decoding record by record", path)
+                else:
+                    index = slow.tolist()
+                    records = {key: [(index[j], r) for j, r in kept] for key, kept in batch.records.items()}
+                    slow = slow[~batch.handled]
+            self._decode_slow(path, state, data, starts, lengths, slow, points, records)
             self._flush_points(points)
         state.offset += scan.end
         return n
 
     # ------------------------------------------------------------------ record-by-record path
-    def _decode_slow(self, path, state, data, starts, lengths, indices, points: _Points) -> None:
+    def _decode_slow(self, path, state, data, starts, lengths, indices, points: _Points, records) -> None:
+        """Decode the records ``indices`` one by one; ``records`` ((kind, tag) -> [(index, record)],
+        from the batch decoder) are merged with them in file order."""
         view = memoryview(data)
         s_rec, s_tag, s_step, s_wall, s_val = [], [], [], [], []
-        records: dict[tuple[str, str], list] = {}
+        batched = set(records)
         purges: list[tuple[int, int]] = []
         for i in indices.tolist():
             start = int(starts[i])
@@ -254,6 +267,8 @@ class RunReader:
             for key, kept in records.items():
                 records[key] = [(i, r) for i, r in kept if i > rec_idx or r.step < step]
         for (kind_name, tag), kept in records.items():
+            if (kind_name, tag) in batched and len(kept) > 1:  # batch and one-by-one records: file order
+                kept.sort(key=_first)
             self.store.append_records(self.run, kind_name, tag, [r for _, r in kept])
 
     def _flush_points(self, points: _Points, before: int | None = None) -> None:
@@ -296,6 +311,10 @@ class RunReader:
         if kind is None:
             return None
         return kind, kind.decode(val, self._plugins.get(val.tag, ""), step, wall)
+
+
+def _first(item: tuple[int, Any]) -> int:
+    return item[0]
 
 
 def read_runs(

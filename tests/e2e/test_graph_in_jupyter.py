@@ -11,21 +11,17 @@ dashboard screenshotted. Screenshots (look at them): the test's tmp dir and test
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from .frontend_harness import chromium
-from .jupyter_server import JupyterServer, free_port, open_and_run_all, page_errors
+from .jupyter_server import JupyterServer, open_and_run_all, page_errors
+from .tensorboard_server import tensorboard
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-TENSORBOARD = Path(sys.executable).parent / "tensorboard"
 
 LOG = """\
 import torch
@@ -146,26 +142,9 @@ def test_graph_tab_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         server.stop()
 
     # TensorBoard's own GRAPHS dashboard on the same directory
-    if not TENSORBOARD.exists():
-        pytest.skip("tensorboard is not installed")
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(TENSORBOARD), "--logdir", str(root / "runs"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/data/plugins_listing", timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise
-                time.sleep(0.5)
+    with tensorboard(root / "runs") as url:
         tb = browser.new_page(viewport={"width": 1280, "height": 900})
-        tb.goto(f"http://127.0.0.1:{port}/#graphs")
+        tb.goto(f"{url}/#graphs")
         # TensorBoard draws its graph as SVG groups of class "node" (inside its web components)
         tb.locator("g.node").first.wait_for(timeout=60_000)
         tb.wait_for_timeout(1500)
@@ -173,10 +152,3 @@ def test_graph_tab_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         shutil.copy(tmp_path / "tensorboard-graphs.png", ARTIFACTS / "tensorboard-graphs.png")
         node_names = tb.locator("g.node").evaluate_all("els => els.map(e => e.getAttribute('data-name'))")
         assert "Net" in node_names, node_names
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()

@@ -16,10 +16,6 @@ import base64
 import io
 import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
 import wave
 from pathlib import Path
 
@@ -27,7 +23,7 @@ import numpy as np
 import pytest
 
 from .frontend_harness import ROOT, open_harness, real_errors
-from .jupyter_server import free_port
+from .tensorboard_server import tensorboard
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -405,27 +401,10 @@ def test_hidpi_canvases(site, messages):
 def test_tensorboard_reference_screenshots(site, logdir):
     """TensorBoard's own PR CURVES and AUDIO dashboards on the same files, to compare by eye."""
     _, browser = site
-    port = free_port()
-    tb = Path(sys.executable).with_name("tensorboard")
-    proc = subprocess.Popen(
-        [str(tb), "--logdir", str(logdir), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(120):
-            try:
-                urllib.request.urlopen(f"{url}/data/runs", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.5)
+    with tensorboard(logdir) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 1100})
         for dash in ("pr_curves", "audio"):
             page.goto(f"{url}/#{dash}")
             page.wait_for_timeout(6000)
             page.screenshot(path=str(ARTIFACTS / f"tensorboard-{dash}.png"))
         page.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)

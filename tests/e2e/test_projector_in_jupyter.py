@@ -14,17 +14,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from .frontend_harness import chromium
-from .jupyter_server import JupyterServer, free_port, open_and_run_all, page_errors
+from .jupyter_server import JupyterServer, open_and_run_all, page_errors
+from .tensorboard_server import tensorboard
 
 ROOT = Path(__file__).resolve().parents[2]
 N_THREES = 183  # digits whose label is 3 in scikit-learn's digits
@@ -126,26 +123,9 @@ def test_tutorial_embedding_in_the_cell(tmp_path, browser):
 
 def _tensorboard_projector(browser, logdir: Path, out: Path) -> None:
     """TensorBoard's own PROJECTOR on the same directory, screenshotted (started and stopped here)."""
-    port = free_port()
-    exe = Path(sys.executable).with_name("tensorboard")
-    proc = subprocess.Popen(
-        [str(exe), "--logdir", str(logdir), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/data/plugins_listing", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
+    with tensorboard(logdir) as url:
         page = browser.new_page(viewport={"width": 1400, "height": 900})
-        page.goto(f"http://127.0.0.1:{port}/#projector")
+        page.goto(f"{url}/#projector")
         page.wait_for_timeout(15_000)  # the projector loads the tensors and runs its PCA
         page.screenshot(path=str(out))
         page.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
