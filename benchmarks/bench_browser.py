@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/bench_browser.py [--runs 100] [--tags 20] [--steps 10000]
                                                  [--interval-ms 0] [--repeat 1]
+                                                 [--bundle OTHER_WIDGET.js ...]
 
 1. Python: generate runs x tags x steps scalars straight into a ``cellboard.Store``
    (``append_scalars``, one run at a time, as a reader following a directory fills it) and
@@ -9,8 +10,9 @@
    throttle and message splitting), as a view that said hello receives them.
 2. Chromium (headless, through the frontend harness js/harness/): a fresh widget is fed that
    stream, one message per task ``--interval-ms`` apart (0: as fast as the page takes them; the
-   Board itself paces messages at ~10/s), while Playwright types a tag regex, toggles a run and
-   toggles the log-scale y axis; then the same interactions again once everything is there.
+   Board itself paces messages at ~10/s), while Playwright types a tag regex, toggles a run off
+   and on twice and the log-scale y axis on and off twice; then the same again once everything
+   is there.
 
 Reported: main-thread long tasks (PerformanceObserver "longtask": count over 50 ms and over
 100 ms, the longest) while data arrives; input-to-paint of each interaction (from the input
@@ -18,7 +20,9 @@ event's timestamp to the first paint after the board's finished redraw); the tim
 message until everything is applied and painted. Targets (issue 13 section 4): no task over
 100 ms while data arrives, every interaction repainted within 100 ms, everything within 10 s.
 Figures depend on the machine (headless Chromium draws canvases on the CPU); this prints them
-and never fails on timing.
+and never fails on timing. To compare two builds on a shared machine, pass each bundle with
+``--bundle`` (default: the one built in python_pkg/cellboard/static): runs alternate between them,
+so both see the same load, and the medians of each are printed at the end.
 """
 
 from __future__ import annotations
@@ -41,10 +45,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "python_pkg"))
 
-from tests.e2e.frontend_harness import _Quiet, chromium, ensure_bundle, open_harness  # noqa: E402
+from tests.e2e.frontend_harness import BUNDLE, _Quiet, chromium, ensure_bundle, open_harness  # noqa: E402
 
 GROUPS = ["train", "eval", "opt", "sys"]
 STREAM_PATH = "/bench-stream.bin"
+BUNDLE_PATH = "/" + BUNDLE.relative_to(ROOT).as_posix()
 
 
 def capture(runs: int, tags: int, steps: int) -> tuple[bytes, dict]:
@@ -93,18 +98,26 @@ def capture(runs: int, tags: int, steps: int) -> tuple[bytes, dict]:
 
 
 @contextlib.contextmanager
-def serve_with_stream(stream: bytes):
-    """The repository root (harness and bundle) plus the captured stream at STREAM_PATH."""
+def serve_with_stream(stream: bytes, bundle: list[Path | None] | None = None):
+    """The repository root (harness and bundle) plus the captured stream at STREAM_PATH.
+    ``bundle[0]``, when set, is served in place of the built widget bundle (change it between pages)."""
 
     class Handler(_Quiet):
         def do_GET(self):
-            if self.path != STREAM_PATH:
+            path = self.path.split("?")[0]
+            if path == BUNDLE_PATH and bundle and bundle[0] is not None:
+                return self.send_bytes(bundle[0].read_bytes(), "text/javascript")
+            if path != STREAM_PATH:
                 return super().do_GET()
+            self.send_bytes(stream, "application/octet-stream")
+
+        def send_bytes(self, body: bytes, ctype: str) -> None:
             self.send_response(200)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(len(stream)))
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Cache-Control", "no-store")
             self.end_headers()
-            self.wfile.write(stream)
+            self.wfile.write(body)
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(ROOT)))
     httpd.daemon_threads = True
@@ -117,8 +130,12 @@ def serve_with_stream(stream: bytes):
         httpd.server_close()
 
 
+TOGGLES = 4  # clicks on a run's checkbox, then as many on log-y (an even number: back as it was)
+LOG_Y_LABEL = "Log-scale y axis"  # the log-y checkbox's aria-label and label text
+
+
 def interact(page, label: str, log: list) -> None:
-    """A tag regex typed key by key and cleared, a run toggled off and on, log-y on and off."""
+    """A tag regex typed key by key and cleared, a run toggled off and on, log-y on and off (each TOGGLES clicks)."""
     box = page.locator('input[aria-label="Filter tags"]')
     box.click()
     box.press_sequentially("metric_0", delay=120)
@@ -127,11 +144,11 @@ def interact(page, label: str, log: list) -> None:
     box.press("Backspace")
     time.sleep(0.3)
     run = page.locator('label.cb-run[data-run="run_000"] input')
-    for _ in range(2):
+    for _ in range(TOGGLES):
         run.click()
         time.sleep(0.4)
-    logy = page.locator(".cb-scalar-settings input[type=checkbox]").first
-    for _ in range(2):
+    logy = page.get_by_label(LOG_Y_LABEL)
+    for _ in range(TOGGLES):
         logy.click()
         time.sleep(0.5)
     log.append(label)
@@ -161,19 +178,41 @@ def summarize(state: dict) -> dict:
                 "over_50": sum(m > 50 for m in ms),
             }
     for phase in ("arriving", "idle"):
-        for what, key in (("key", "filter keystroke"), ("click", "toggle")):
-            ms = [i["ms"] for i in state["inputs"] if i["phase"] == phase and i["what"] == what]
+        keys = [i["ms"] for i in state["inputs"] if i["phase"] == phase and i["what"] == "key"]
+        # clicks by their target's aria-label (the run list's checkboxes have none)
+        runs = [i["ms"] for i in state["inputs"] if i["phase"] == phase and i["label"] == "checkbox"]
+        logy = [i["ms"] for i in state["inputs"] if i["phase"] == phase and i["label"] == LOG_Y_LABEL]
+        for name, ms in (("filter keystroke", keys), ("run toggle", runs), ("log-y toggle", logy)):
             if ms:
-                out[f"{key} ({phase}) input-to-paint ms"] = {
+                out[f"{name} ({phase}) input-to-paint ms"] = {
                     "n": len(ms),
                     "median": round(statistics.median(ms), 1),
                     "max": round(max(ms), 1),
+                    "all": [round(m) for m in ms],
                 }
-    logy = [
-        i["ms"] for i in state["inputs"] if i["phase"] == "idle" and i["what"] == "click" and i["label"] == "checkbox"
-    ]
-    if logy:
-        out["toggles (idle) all ms"] = [round(m, 1) for m in logy]
+    return out
+
+
+HEADLINE = {
+    "tasks > 100 ms while arriving": "longtasks_arriving_over_100ms",
+    "longest task while arriving (ms)": "longest_task_arriving_ms",
+    "everything painted (ms)": "allDataMs",
+    "filter keystroke, idle (ms)": "filter keystroke (idle) input-to-paint ms",
+    "run toggle, idle (ms)": "run toggle (idle) input-to-paint ms",
+    "log-y toggle, idle (ms)": "log-y toggle (idle) input-to-paint ms",
+    "run toggle, arriving (ms)": "run toggle (arriving) input-to-paint ms",
+    "log-y toggle, arriving (ms)": "log-y toggle (arriving) input-to-paint ms",
+}
+
+
+def headline(results: list[dict]) -> dict:
+    """Per figure, the median over runs (of each run's median, for the interactions)."""
+    out = {}
+    for name, key in HEADLINE.items():
+        vals = [r[key]["median"] if isinstance(r.get(key), dict) else r.get(key) for r in results]
+        vals = [v for v in vals if v is not None]
+        if vals:
+            out[name] = round(statistics.median(vals), 1)
     return out
 
 
@@ -211,7 +250,18 @@ def main() -> int:
     ap.add_argument("--interval-ms", type=int, default=0, help="delay between messages (0: back to back)")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument(
+        "--bundle",
+        type=Path,
+        action="append",
+        help="a widget bundle to measure instead of the built one (give several to compare them: runs alternate)",
+    )
     args = ap.parse_args()
+    bundles: list[Path | None] = list(args.bundle or [None])
+    for b in bundles:
+        if b is not None and not b.is_file():
+            print(f"--bundle: no file at {b}")
+            return 1
     reason = ensure_bundle()
     if reason:
         print(f"cannot run: {reason}")
@@ -222,18 +272,27 @@ def main() -> int:
         f"the Board sent {info['messages']} messages, {info['buffer_mb']:.1f} MB of buffers "
         f"(captured in {info['capture_s']:.1f} s)"
     )
-    results = []
-    with serve_with_stream(stream) as base, chromium() as browser:
+    results: dict[str, list[dict]] = {str(b or BUNDLE.relative_to(ROOT)): [] for b in bundles}
+    current: list[Path | None] = [None]
+    with serve_with_stream(stream, current) as base, chromium() as browser:
         for i in range(args.repeat):
-            r = run_once(browser, base, args.interval_ms)
-            results.append(r)
-            print(f"--- run {i + 1} (messages {args.interval_ms} ms apart)")
-            for k, v in r.items():
-                print(f"  {k}: {v}")
+            for b, runs in zip(bundles, results.values(), strict=True):
+                current[0] = b
+                r = run_once(browser, base, args.interval_ms)
+                runs.append(r)
+                print(f"--- run {i + 1} of {b or 'the built bundle'} (messages {args.interval_ms} ms apart)")
+                for k, v in r.items():
+                    print(f"  {k}: {v}")
+    print(f"=== medians over {args.repeat} run(s)")
+    summary = {name: headline(runs) for name, runs in results.items()}
+    for name, figures in summary.items():
+        print(f"  {name}: {figures}")
     if args.json:
         args.json.write_text(
             json.dumps(
-                {"setup": vars(args) | {"json": None}, "stream": info, "results": results}, indent=1, default=str
+                {"setup": vars(args) | {"json": None}, "stream": info, "results": results, "medians": summary},
+                indent=1,
+                default=str,
             )
         )
     return 0

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isolatedPoints } from "../src/kinds/scalars/chart";
+import { fillSlots, IDENTITY, SlotCache } from "../src/kinds/scalars/downsample";
 
 const id = (v: number) => v;
 
@@ -27,5 +28,32 @@ describe("isolated points (drawn as dots)", () => {
     const xs = Array.from({ length: 50 }, (_, i) => i * 3);
     const ys = xs.map((x) => Math.sin(x) * 10);
     expect(isolatedPoints(xs, ys, id, id)).toEqual([]);
+  });
+});
+
+describe("slot cache across a log-scale toggle", () => {
+  const xs = Float64Array.from({ length: 400 }, (_, i) => i);
+  const grid = (ys: Float64Array, positiveOnly: boolean) => ({ xs, n: xs.length, ys: [ys], map: IDENTITY, ascending: true, positiveOnly });
+
+  it("gives exactly fillSlots' slots after every toggle, with and without values <= 0", () => {
+    for (const ys of [
+      Float64Array.from(xs, (x) => 1 + Math.abs(Math.sin(x / 9))), // all positive: slots kept
+      Float64Array.from(xs, (x) => Math.sin(x / 9)), // some <= 0: recomputed
+    ]) {
+      const cache = new SlotCache();
+      for (const positiveOnly of [false, true, false, true]) {
+        const got = cache.update(grid(ys, positiveOnly), 0, 399, 50, xs.length, "k");
+        expect(got).toEqual(fillSlots(grid(ys, positiveOnly), 0, 399, 50));
+      }
+    }
+  });
+
+  it("recomputes when a value <= 0 arrives after the toggle", () => {
+    const ys = Float64Array.from(xs, () => 2);
+    const cache = new SlotCache();
+    cache.update(grid(ys, true), 0, 399, 50, 0, "k");
+    ys[399] = -1; // a live point, changed from index 399
+    expect(cache.update(grid(ys, true), 0, 399, 50, 399, "k")).toEqual(fillSlots(grid(ys, true), 0, 399, 50));
+    expect(cache.update(grid(ys, false), 0, 399, 50, 400, "k")).toEqual(fillSlots(grid(ys, false), 0, 399, 50));
   });
 });

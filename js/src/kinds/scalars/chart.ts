@@ -6,16 +6,20 @@
 //
 // Drawing cost is bounded by the chart's width: every series is reduced to min/max per pixel
 // bucket (downsample.ts) on a grid shared by the chart, so a live update is one O(points) pass
-// plus a uPlot setData on the existing instance. The uPlot instance is rebuilt only when the
-// chart's configuration changes (runs shown, smoothing on/off, axis type, log scale, theme).
+// plus a uPlot setData on the existing instance. The uPlot instance holds a line for every run
+// with points for the tag, shown or not: a run toggled off or on (checkbox, run filter) only
+// flips its lines' visibility, and the log-scale toggle switches the y transform in place; a run
+// that gets its first points adds its lines. It is rebuilt only when the configuration changes
+// (a run gone, colours, smoothing on/off, axis type, theme).
 
 import uPlot from "uplot";
 import { downloadText, h, iconButton } from "../../ui/dom";
 import { fmtDuration, fmtInt, fmtRelTick, fmtStepTick, fmtTick, fmtValue, fmtWall, SECOND_INCRS } from "../../ui/format";
 import { escapeHtml } from "../../ui/markdown";
 import { breakable } from "../../ui/run-list";
-import { withAlpha } from "../../ui/theme";
+import { type Theme, withAlpha } from "../../ui/theme";
 import type { PanelContext } from "../types";
+import { syncChildren } from "../../ui/sections";
 import { fillSlots, IDENTITY, lowerBound, niceStep, SlotCache, slotXs, type Slot, type XMap } from "./downsample";
 import type { ScalarSeries, ScalarSlice } from "./series";
 import { clampWeight, smooth, SmoothedColumn } from "./smoothing";
@@ -31,6 +35,13 @@ export const CHART_POINT_BUDGET = 20_000;
 export const MANY_RUNS = 12;
 /** The cursor highlights the nearest run when its line is at most this far (CSS px). */
 const HIGHLIGHT_PX = 24;
+
+/** A run's line(s) in the plot; `d` is null while the run is hidden. */
+interface Line {
+  run: string;
+  color: string;
+  d: Drawn | null;
+}
 
 /** What each uPlot series (index >= 1) draws: run, colour, and whether it is the top (solid) line. */
 interface SeriesMeta {
@@ -124,11 +135,17 @@ export class ScalarChart {
   private readonly wideBtn: HTMLButtonElement;
   private readonly legend: HTMLElement;
   private legendKey = "";
+  /** Legend entries by run, kept while the run has points here: a run toggle moves, never rebuilds, them. */
+  private readonly legendItems = new Map<string, HTMLElement>();
   /** The highlighted run (nearest the cursor, or hovered in the legend), or null. */
   private highlighted: string | null = null;
   private meta: SeriesMeta[] = [];
   private u: uPlot | null = null;
+  /** What the instance was built for (smoothing, axis type, theme) and its runs' lines, in order. */
   private sig = "";
+  private plotLines: { run: string; color: string }[] = [];
+  /** The y scale the instance draws: log10 or linear (read by its scale, axis and range functions). */
+  private logY = false;
   private view: [number, number] | null = null;
   private extent: [number, number] = [0, 1];
   private yPct: [number, number] | null = null;
@@ -140,7 +157,13 @@ export class ScalarChart {
   private dots: HTMLElement[] = [];
   private width = 0;
   private height = 0;
+  /** Every series of the tag with the runs' visibility: one uPlot line (two when smoothing) each. */
   private series: ScalarSeries[] = [];
+  private shown: boolean[] = [];
+  /** uPlot instances created so far (data-builds, a test hook: a run toggle must not add one). */
+  private builds = 0;
+  /** A column of no points, for the lines of hidden runs (uPlot wants one per line). */
+  private emptyCol: Slot[] = [];
   private detailTimer: ReturnType<typeof setTimeout> | null = null;
   private emptyEl: HTMLElement;
 
@@ -183,8 +206,15 @@ export class ScalarChart {
       this.plotEl, this.legend, this.tip);
   }
 
-  setSeries(series: ScalarSeries[]) {
+  /** The series to plot (sorted by run) and which of their runs are shown (default: all). */
+  setSeries(series: ScalarSeries[], shown: (run: string) => boolean = () => true) {
     this.series = series;
+    this.shown = series.map((s) => shown(s.run));
+  }
+
+  /** The series of the runs shown. */
+  private shownSeries(): ScalarSeries[] {
+    return this.series.filter((_, i) => this.shown[i]);
   }
 
   resize(width: number, height: number) {
@@ -245,19 +275,26 @@ export class ScalarChart {
     // a redraw that would draw the same thing (a filter, a run toggle or new data elsewhere
     // marked every chart dirty) costs nothing: canvas drawing is what a busy board spends on
     let key = `${w}|${mode}|${logY}|${theme.id}|${this.width}x${this.height}|${this.view}|${this.opts.ignoreOutliers}|${this.ctx.store.runs.length > 1}`;
-    for (const s of this.series) {
-      key += `|${s.run}\u0000${s.version}:${s.length}:${s.epoch}:${this.ctx.runColor(s.run)}`;
+    this.series.forEach((s, k) => {
+      key += `|${s.run}\u0000${s.version}:${s.length}:${s.epoch}:${this.ctx.runColor(s.run)}:${this.shown[k] ? 1 : 0}`;
       if (mode === "relative") key += `:${runStarts.get(s.run)}`;
-    }
+    });
     if (key === this.drawnKey && (this.u || this.emptyEl.isConnected)) return;
     this.drawnKey = key;
 
-    // 1. series as drawn
+    // 1. series as drawn: a line (two with smoothing) for each series with points; the hidden
+    // runs' lines stay in the plot, empty and not shown
+    const lines: Line[] = [];
     const drawn: Drawn[] = [];
     let lo = Infinity, hi = -Infinity;
     let held = 0, total = 0, decimated = false, merged = false;
-    for (const s of this.series) {
-      if (s.length === 0) continue;
+    this.series.forEach((s, k) => {
+      if (s.length === 0) return;
+      const color = this.ctx.runColor(s.run);
+      if (!this.shown[k]) {
+        lines.push({ run: s.run, color, d: null });
+        return;
+      }
       const p = this.pointsOf(s);
       merged ||= p.merged;
       held += s.length;
@@ -282,7 +319,7 @@ export class ScalarChart {
       const xs = mode === "step" ? p.steps : p.walls;
       const ascending = mode === "step" ? s.stepsAscending : s.wallsAscending;
       const d: Drawn = {
-        run: s.run, color: this.ctx.runColor(s.run), xs, steps: p.steps, walls: p.walls, values: p.values, smoothed,
+        run: s.run, color, xs, steps: p.steps, walls: p.walls, values: p.values, smoothed,
         n: p.n, map, ascending, runStart, merged: p.merged, from,
       };
       if (ascending) {
@@ -296,7 +333,8 @@ export class ScalarChart {
         }
       }
       drawn.push(d);
-    }
+      lines.push({ run: s.run, color, d });
+    });
     this.drawn = drawn;
     this.note.textContent = decimated
       ? merged ? "full resolution in zoom" : `min/max of ${fmtInt(total)} points`
@@ -327,14 +365,22 @@ export class ScalarChart {
 
     // 2. min/max slots on a shared grid, one bucket per CSS pixel (two points per pixel column per
     // series: what a line can show; more only costs canvas time)
-    const pxRatio = uPlot.pxRatio || 1;
-    const plotPx = this.u ? this.u.bbox.width / pxRatio : Math.max(50, (this.width || this.plotEl.clientWidth || 600) - 60);
+    // (from the chart's width, not the plot's: the grid then does not change with the y labels'
+    // width, so a toggle draws what a chart built in that state draws, and live updates stay incremental)
+    const plotPx = Math.max(50, (this.width || this.plotEl.clientWidth || 600) - 60);
     // and fewer when many lines share the chart, so that one chart's drawing stays bounded
-    const lines = drawn.length * (smoothing ? 2 : 1);
-    const buckets = Math.max(8, Math.min(4096, Math.round(plotPx), Math.floor(CHART_POINT_BUDGET / (2 * lines))));
-    const raw: Slot[][] = [], sm: Slot[][] = [];
-    const cfg = `${mode}|${smoothing}|${logY}`;
-    for (const d of drawn) {
+    const nLines = drawn.length * (smoothing ? 2 : 1);
+    const buckets = Math.max(8, Math.min(4096, Math.round(plotPx), Math.floor(CHART_POINT_BUDGET / (2 * nLines))));
+    if (this.emptyCol.length !== 2 * buckets) this.emptyCol = new Array<Slot>(2 * buckets).fill(undefined);
+    const raw: Slot[][] = [], sm: Slot[][] = [], shownRaw: Slot[][] = [], shownSm: Slot[][] = [];
+    // (log scale is `positiveOnly`: the cache keeps its slots when no value is <= 0)
+    const cfg = `${mode}|${smoothing}`;
+    for (const { d } of lines) {
+      if (!d) {
+        raw.push(this.emptyCol);
+        if (smoothing) sm.push(this.emptyCol);
+        continue;
+      }
       const input = {
         xs: d.xs, n: d.n, ys: d.smoothed ? [d.values, d.smoothed] : [d.values], map: d.map,
         ascending: d.ascending, positiveOnly: logY,
@@ -342,9 +388,13 @@ export class ScalarChart {
       const st = this.states.get(d.run);
       const cols = d.merged || !st ? fillSlots(input, x0, x1, buckets) : st.slots.update(input, x0, x1, buckets, d.from, cfg);
       raw.push(cols[0]);
-      if (d.smoothed) sm.push(cols[1]);
+      shownRaw.push(cols[0]);
+      if (smoothing) {
+        sm.push(cols[1]);
+        shownSm.push(cols[1]);
+      }
     }
-    this.yPct = this.opts.ignoreOutliers ? percentileRange(smoothing ? sm : raw) : null;
+    this.yPct = this.opts.ignoreOutliers ? percentileRange(smoothing ? shownSm : shownRaw) : null;
     const gridKey = `${x0}|${x1}|${buckets}`;
     if (gridKey !== this.gridKey) {
       this.gridKey = gridKey;
@@ -353,49 +403,91 @@ export class ScalarChart {
     const data = [this.grid, ...raw, ...sm] as unknown as uPlot.AlignedData;
 
     // 3. create or update the uPlot instance
-    const sig = JSON.stringify([drawn.map((d) => [d.run, d.color]), smoothing, mode, logY, theme.id]);
+    const sig = JSON.stringify([smoothing, mode, theme.id]);
     const width = Math.max(100, Math.floor(this.width || this.plotEl.clientWidth || 600));
     const height = Math.max(80, Math.floor(this.height || this.plotEl.clientHeight || 230));
-    if (!this.u || sig !== this.sig) {
+    const many = drawn.length >= MANY_RUNS;
+    const logChanged = logY !== this.logY;
+    this.logY = logY;
+    const added = this.u && sig === this.sig ? this.addedLines(lines) : null;
+    if (!this.u || added === null) {
       this.destroyPlot();
       this.sig = sig;
-      this.u = new uPlot(this.options(drawn, smoothing, width, height), data, this.plotEl);
+      this.plotLines = lines.map(({ run, color }) => ({ run, color }));
+      this.u = new uPlot(this.options(lines, smoothing, many, width, height), data, this.plotEl);
+      this.el.dataset.builds = String(++this.builds);
       this.applyHighlight();
       this.u.over.addEventListener("mouseleave", this.hideTip);
       this.u.batch(() => {}); // draw now, not in a microtask
     } else {
       const u = this.u;
       u.batch(() => {
+        if (added.length) this.addLines(u, lines, added, smoothing, many);
         if (u.width !== width || u.height !== height) u.setSize({ width, height });
+        // a run toggled: flip its lines; widths follow the number of runs shown
+        const n = lines.length;
+        lines.forEach((l, k) => {
+          const show = l.d !== null;
+          for (const [si, width] of smoothing ? [[k + 1, 1], [n + k + 1, many ? 1 : 1.75]] : [[k + 1, many ? 1 : 1.5]]) {
+            const s = u.series[si];
+            s.width = width;
+            if (s.show !== show) u.setSeries(si, { show }, false);
+          }
+        });
+        // a new y transform: the scale's cached ends are in the old one, so force their update
+        if (logChanged) u.scales.y.min = u.scales.y.max = undefined;
         u.setData(data, true);
       });
     }
   }
 
-  private options(drawn: Drawn[], smoothing: boolean, width: number, height: number): uPlot.Options {
+  /**
+   * Indices in `lines` of the runs the instance has no line for yet (a run's first points, as
+   * runs arrive); null when the instance cannot be brought there by adding (a run gone or
+   * recoloured): it is rebuilt then.
+   */
+  private addedLines(lines: Line[]): number[] | null {
+    const old = this.plotLines;
+    const added: number[] = [];
+    let j = 0;
+    for (let k = 0; k < lines.length; k++) {
+      if (j < old.length && old[j].run === lines[k].run) {
+        if (old[j].color !== lines[k].color) return null;
+        j++;
+      } else added.push(k);
+    }
+    return j < old.length ? null : added;
+  }
+
+  /** Add the lines of `added` (ascending indices in `lines`) in place; inside the batch that sets their data. */
+  private addLines(u: uPlot, lines: Line[], added: number[], smoothing: boolean, many: boolean) {
     const theme = this.ctx.theme();
-    const { x_axis: mode, log_y: logY } = this.ctx.settings;
+    const before = this.plotLines.length;
+    // in ascending order, the lines before k are in place: k's raw line goes at k + 1, its
+    // smoothed line at k + 1 after all m raw lines
+    added.forEach((k, i) => {
+      const m = before + i + 1;
+      const [raw, sm] = seriesOf(lines[k], smoothing, many, theme);
+      u.addSeries(raw, k + 1);
+      if (sm) u.addSeries(sm, m + k + 1);
+    });
+    this.plotLines = lines.map(({ run, color }) => ({ run, color }));
+    this.meta = metaOf(lines, smoothing, theme);
+    this.applyHighlight();
+  }
+
+  private options(lines: Line[], smoothing: boolean, many: boolean, width: number, height: number): uPlot.Options {
+    const theme = this.ctx.theme();
+    const { x_axis: mode } = this.ctx.settings;
     const font = `11px ${theme.font}`;
     const axisBase = {
       stroke: theme.fg2, font, gap: 4,
       grid: { stroke: theme.grid, width: 1 },
       ticks: { stroke: theme.grid, width: 1, size: 4 },
     };
-    const series: uPlot.Series[] = [{}];
-    const meta: SeriesMeta[] = [];
-    const many = drawn.length >= MANY_RUNS;
-    for (const d of drawn) {
-      const stroke = smoothing ? withAlpha(d.color, theme.dark ? 0.32 : 0.25) : d.color;
-      series.push({ label: d.run, stroke, width: smoothing || many ? 1 : 1.5, points: { show: false }, spanGaps: false });
-      meta.push({ run: d.run, color: stroke, top: !smoothing });
-    }
-    if (smoothing) {
-      for (const d of drawn) {
-        series.push({ label: `${d.run} (smoothed)`, stroke: d.color, width: many ? 1 : 1.75, points: { show: false } });
-        meta.push({ run: d.run, color: d.color, top: true });
-      }
-    }
-    this.meta = meta;
+    const per = lines.map((l) => seriesOf(l, smoothing, many, theme));
+    const series: uPlot.Series[] = [{}, ...per.map((p) => p[0]), ...per.flatMap((p) => (p[1] ? [p[1]] : []))];
+    this.meta = metaOf(lines, smoothing, theme);
 
     const xValues = mode === "wall" ? undefined
       : (_u: uPlot, splits: number[], _ai: number, _space: number, incr: number) =>
@@ -411,9 +503,11 @@ export class ScalarChart {
         return ok ? v : null;
       });
     };
-    const yValues = logY
-      ? (_u: uPlot, splits: (number | null)[]) => splits.map((v) => (v === null ? "" : fmtValue(v)))
-      : (_u: uPlot, splits: number[], _ai: number, _space: number, incr: number) => splits.map((v) => fmtTick(v, incr));
+    // the y axis as uPlot draws a linear (distr 1) or log10 (distr 3) one, switched by this.logY
+    const yValues = (_u: uPlot, splits: (number | null)[], _ai: number, _space: number, incr: number) =>
+      splits.map((v) => (v === null ? "" : this.logY ? fmtValue(v) : fmtTick(v, incr)));
+    const splits = uPlotSplits();
+    const ySplits: SplitsFn = (u, ...rest) => (this.logY ? splits.log : splits.linear)(u, ...rest);
 
     return {
       width, height,
@@ -421,7 +515,13 @@ export class ScalarChart {
       padding: [8, 10, 0, 0],
       scales: {
         x: { time: mode === "wall", range: () => this.currentX() },
-        y: { distr: logY ? 3 : 1, log: 10, range: (_u, min, max) => this.yRange(min, max, logY) },
+        y: {
+          // a custom transform (distr 100) rather than distr 1 or 3, so that the log-scale toggle
+          // is a redraw of this instance; values <= 0 never reach it on a log scale (slots drop them)
+          distr: 100, log: 10,
+          fwd: (v) => (this.logY ? Math.log10(v) : v), bwd: (v) => (this.logY ? 10 ** v : v),
+          range: (_u, min, max) => this.yRange(min, max, this.logY),
+        },
       },
       series,
       axes: [
@@ -430,8 +530,8 @@ export class ScalarChart {
           incrs: mode === "relative" ? SECOND_INCRS : mode === "step" ? STEP_INCRS : undefined,
         } as uPlot.Axis,
         {
-          ...axisBase, space: 28, values: yValues, size: axisSize,
-          ...(logY ? { filter: (_u: uPlot, sp: number[]) => logKeep(sp) } : { incrs: Y_INCRS }),
+          ...axisBase, space: 28, values: yValues, size: axisSize, incrs: Y_INCRS, splits: ySplits,
+          filter: (_u: uPlot, sp: number[]) => (this.logY ? logKeep(sp) : sp),
         } as uPlot.Axis,
       ],
       cursor: {
@@ -468,7 +568,7 @@ export class ScalarChart {
       this.detailTimer = null;
       const v = this.view;
       if (!v || this.ctx.settings.x_axis !== "step") return;
-      for (const s of this.series) {
+      for (const s of this.shownSeries()) {
         if (!s.decimated || (s.detail && s.detail.x0 <= v[0] && s.detail.x1 >= v[1])) continue;
         void this.data.requestRange(s.run, s.tag, Math.floor(v[0]), Math.ceil(v[1]));
       }
@@ -513,13 +613,22 @@ export class ScalarChart {
     if (key === this.legendKey) return;
     this.legendKey = key;
     this.legend.hidden = key === "";
-    this.legend.replaceChildren(...(key === "" ? [] : drawn.map((d) => {
-      const sw = h("span", { class: "cb-swatch" });
-      sw.style.background = d.color;
-      return h("span", { class: "cb-legend-item", "data-run": d.run, title: d.run }, sw, h("span", {}, breakable(d.run)));
-    })));
+    const held = new Set(this.series.map((s) => s.run));
+    for (const run of this.legendItems.keys()) if (!held.has(run)) this.legendItems.delete(run);
+    syncChildren(this.legend, key === "" ? [] : drawn.map((d) => this.legendItem(d.run, d.color)));
     if (this.highlighted !== null && !drawn.some((d) => d.run === this.highlighted)) this.highlighted = null;
     this.applyHighlight();
+  }
+
+  /** The legend entry of a run in its colour, made once per run and colour. */
+  private legendItem(run: string, color: string): HTMLElement {
+    const kept = this.legendItems.get(run);
+    if (kept && kept.dataset.color === color) return kept;
+    const sw = h("span", { class: "cb-swatch" });
+    sw.style.background = color;
+    const item = h("span", { class: "cb-legend-item", "data-run": run, "data-color": color, title: run }, sw, h("span", {}, breakable(run)));
+    this.legendItems.set(run, item);
+    return item;
   }
 
   /** Dots where a line has nothing to join: a one-point series, a point between NaNs. */
@@ -644,7 +753,7 @@ export class ScalarChart {
   downloadCsv() {
     const q = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
     const lines = ["run,step,wall_time,value"];
-    for (const s of this.series) {
+    for (const s of this.shownSeries()) {
       const run = q(s.run);
       for (let i = 0; i < s.length; i++) lines.push(`${run},${s.steps[i]},${s.walls[i]},${s.values[i]}`);
     }
@@ -668,9 +777,56 @@ export class ScalarChart {
   }
 }
 
+/** The uPlot series of a run's line: raw, and smoothed (null without smoothing). */
+function seriesOf(l: Line, smoothing: boolean, many: boolean, theme: Theme): [uPlot.Series, uPlot.Series | null] {
+  const show = l.d !== null;
+  const raw: uPlot.Series = {
+    label: l.run, stroke: rawStroke(l.color, smoothing, theme), width: smoothing || many ? 1 : 1.5, show,
+    points: { show: false }, spanGaps: false,
+  };
+  if (!smoothing) return [raw, null];
+  return [raw, { label: `${l.run} (smoothed)`, stroke: l.color, width: many ? 1 : 1.75, show, points: { show: false } }];
+}
+
+/** Under a smoothed line, the raw one is faint. */
+function rawStroke(color: string, smoothing: boolean, theme: Theme): string {
+  return smoothing ? withAlpha(color, theme.dark ? 0.32 : 0.25) : color;
+}
+
+/** What each series (after x) draws, in the plot's order: every raw line, then every smoothed one. */
+function metaOf(lines: Line[], smoothing: boolean, theme: Theme): SeriesMeta[] {
+  const meta = lines.map((l) => ({ run: l.run, color: rawStroke(l.color, smoothing, theme), top: !smoothing }));
+  if (smoothing) for (const l of lines) meta.push({ run: l.run, color: l.color, top: true });
+  return meta;
+}
+
 /** A run name as HTML with line-break opportunities after separators (see ui/run-list breakable). */
 function breakableHtml(name: string): string {
   return escapeHtml(name).replace(/([/_\-.=,:;+@])/g, "$1<wbr>");
+}
+
+/** An axis' tick positions as a function (uPlot's type also allows a fixed array). */
+type SplitsFn = Extract<uPlot.Axis.Splits, (...args: never[]) => unknown>;
+let defaultSplits: { linear: SplitsFn; log: SplitsFn } | null = null;
+
+/**
+ * uPlot's own tick positions for a linear and a log10 axis (the defaults it gives an axis on a
+ * distr 1 and a distr 3 scale; it does not export them), taken once from a throwaway instance
+ * that is never attached, so that the switchable y axis places ticks exactly as those do.
+ */
+function uPlotSplits(): { linear: SplitsFn; log: SplitsFn } {
+  if (!defaultSplits) {
+    const probe = new uPlot({
+      width: 100, height: 100,
+      scales: { x: { time: false }, y: { distr: 3, log: 10 } },
+      series: [{}, {}],
+    }, [[1, 2], [1, 10]]);
+    const linear = probe.axes[0].splits, log = probe.axes[1].splits;
+    probe.destroy();
+    if (typeof linear !== "function" || typeof log !== "function") throw new Error("uPlot gave no default axis splits");
+    defaultSplits = { linear, log };
+  }
+  return defaultSplits;
 }
 
 /** Width of the y axis from its longest label (uPlot calls this while laying out). */

@@ -172,11 +172,15 @@ export function minMaxDownsample(
  * `fillSlots` for a live series, kept up to date incrementally: while the grid (x range, bucket
  * count) and the configuration `key` stay the same, an update only recomputes the buckets from
  * the one holding the point before the first changed index. Needs ascending x; otherwise every
- * update is a full pass.
+ * update is a full pass. Switching `positiveOnly` (log scale) keeps the slots when no value seen
+ * is <= 0: they are the same either way.
  */
 export class SlotCache {
   cols: Slot[][] = [];
   private key = "";
+  private positiveOnly = false;
+  /** A finite value <= 0 was bucketed since the last full pass (kept when points are rewritten: a full pass clears it). */
+  private nonPositive = false;
   private n = 0;
   private minI: Int32Array[] = [];
   private maxI: Int32Array[] = [];
@@ -188,10 +192,14 @@ export class SlotCache {
 
   /** `from`: lowest point index whose x or y may have changed since the previous call. */
   update(input: SlotInput, x0: number, x1: number, buckets: number, from: number, key: string): Slot[][] {
-    const { xs, n, ys, map, ascending, positiveOnly } = input;
-    const fullKey = `${key}|${x0}|${x1}|${buckets}|${ys.length}|${positiveOnly}|${map.origin}|${map.scale}`;
-    if (fullKey !== this.key || !ascending) {
+    const { xs, n, ys, map, ascending } = input;
+    const positiveOnly = input.positiveOnly === true;
+    const fullKey = `${key}|${x0}|${x1}|${buckets}|${ys.length}|${map.origin}|${map.scale}`;
+    const signChange = positiveOnly !== this.positiveOnly && this.nonPositive;
+    this.positiveOnly = positiveOnly;
+    if (fullKey !== this.key || !ascending || signChange) {
       this.key = fullKey;
+      this.nonPositive = false;
       this.cols = ys.map(() => new Array<Slot>(2 * buckets));
       this.minI = ys.map(() => new Int32Array(buckets));
       this.maxI = ys.map(() => new Int32Array(buckets));
@@ -207,6 +215,7 @@ export class SlotCache {
     const span = x1 - x0;
     const k = span > 0 ? buckets / span : 0;
     const last = buckets - 1;
+    let nonPositive = false;
     // first bucket to recompute: the one holding the point before `from` (its min/max may have
     // been among the changed points)
     let b0 = 0;
@@ -229,6 +238,7 @@ export class SlotCache {
         if (b > last) b = last;
         else if (b < b0) continue; // (rounding at the first bucket's edge: already counted)
         const v = y[i];
+        if (v <= 0) nonPositive = true;
         // biome-ignore lint/suspicious/noSelfCompare: the NaN test, the cheapest in this hot loop
         if (v === v && v !== Infinity && v !== -Infinity && (!positiveOnly || v > 0)) {
           if (!(flag[b] & 1)) {
@@ -256,6 +266,7 @@ export class SlotCache {
         slots[2 * b + 1] = s1;
       }
     }
+    this.nonPositive ||= nonPositive;
     return this.cols;
   }
 }

@@ -1,6 +1,8 @@
 // The Scalars tab: a chart per tag in sections by tag prefix, plus the sidebar controls for
 // smoothing, x axis, log scale and outliers. Charts are created when their card scrolls into
-// view and only visible, changed charts are redrawn.
+// view and only changed charts in view are redrawn in the frame; changed charts just out of view
+// (within NEAR_PX of the scrolling area) are drawn after it, when the page is idle, so that they
+// are ready when scrolled to without delaying what is seen.
 
 import type { XAxis } from "../../settings";
 import { changedKeys } from "../../store-change";
@@ -12,6 +14,8 @@ import { SCALARS, type ScalarSeries, type ScalarSlice } from "./series";
 
 /** Drawing time per frame (ms) after which the remaining dirty charts wait for the next frame. */
 export const FRAME_BUDGET_MS = 30;
+/** Charts this close (CSS px) above or below the scrolling area are drawn ahead, in idle time. */
+export const NEAR_PX = 300;
 
 export class ScalarsPanel implements Panel {
   readonly el: HTMLElement;
@@ -23,7 +27,9 @@ export class ScalarsPanel implements Panel {
   private dirtyTags = new Set<string>();
   private layoutKey = "";
   private counts = { shown: 0, total: 0 };
-  private readonly io: IntersectionObserver | null;
+  /** Made once the panel is in the page: its root is the scrolling area the cards are in. */
+  private io: IntersectionObserver | null = null;
+  private nearTimer: (() => void) | null = null;
   private readonly ro: ResizeObserver | null;
   private readonly controls: HTMLElement;
   private readonly smoothRange: HTMLInputElement;
@@ -36,16 +42,6 @@ export class ScalarsPanel implements Panel {
     this.sections = new Sections("", () => this.shown());
     this.el = h("div", { class: "cb-panel cb-panel-scalars" }, this.sections.el);
 
-    this.io = typeof IntersectionObserver === "undefined" ? null : new IntersectionObserver((entries) => {
-      let need = false;
-      for (const e of entries) {
-        const c = this.charts.get((e.target as HTMLElement).dataset.tag ?? "");
-        if (!c) continue;
-        c.visible = e.isIntersecting;
-        need ||= c.visible && c.dirty;
-      }
-      if (need) this.ctx.requestFlush();
-    }, { rootMargin: "300px 0px" });
     this.ro = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
       let need = false;
       for (const e of entries) {
@@ -75,7 +71,7 @@ export class ScalarsPanel implements Panel {
       h("option", { value: "relative", text: "Relative" }),
       h("option", { value: "wall", text: "Wall time" }));
     this.xSelect.addEventListener("change", () => ctx.setSetting("x_axis", this.xSelect.value as XAxis));
-    this.logBox = h("input", { type: "checkbox" });
+    this.logBox = h("input", { type: "checkbox", "aria-label": "Log-scale y axis" });
     this.logBox.addEventListener("change", () => ctx.setSetting("log_y", this.logBox.checked));
     this.outlierBox = h("input", { type: "checkbox" });
     this.outlierBox.addEventListener("change", () => {
@@ -127,18 +123,45 @@ export class ScalarsPanel implements Panel {
     this.ctx.requestFlush();
   }
 
+  /** The IntersectionObserver that keeps charts' `visible` (in view or near it), once attached. */
+  private observer(): IntersectionObserver | null {
+    if (this.io || typeof IntersectionObserver === "undefined" || !this.el.isConnected) return this.io;
+    this.io = new IntersectionObserver((entries) => {
+      let need = false;
+      for (const e of entries) {
+        const c = this.charts.get((e.target as HTMLElement).dataset.tag ?? "");
+        if (!c) continue;
+        c.visible = e.isIntersecting;
+        need ||= c.visible && c.dirty;
+      }
+      if (need) this.ctx.requestFlush();
+    }, { root: this.scroller(), rootMargin: `${NEAR_PX}px 0px` });
+    for (const c of this.charts.values()) this.io.observe(c.el);
+    return this.io;
+  }
+
   private chart(tag: string): ScalarChart {
     let c = this.charts.get(tag);
     if (!c) {
       c = new ScalarChart(tag, this.ctx, this.data, this.opts);
       this.charts.set(tag, c);
-      this.io?.observe(c.el);
+      this.observer()?.observe(c.el);
       this.ro?.observe(c.plotEl);
     }
     return c;
   }
 
   flush() {
+    this.drawCharts(false);
+  }
+
+  /**
+   * Draw the changed charts in view, the longest-waiting first, within FRAME_BUDGET_MS (the view
+   * asks for another frame for the rest); then, once none in view is left, those near the view
+   * from an idle task (`near`: that task), so that they never delay a frame.
+   */
+  private drawCharts(near: boolean) {
+    this.observer();
     const byTag = new Map<string, ScalarSeries[]>();
     const runStarts = new Map<string, number>();
     for (const s of this.data.series.values()) {
@@ -162,11 +185,10 @@ export class ScalarsPanel implements Panel {
       for (const c of this.charts.values()) c.visible = undefined;
     }
 
-    // mark, then draw the visible dirty charts, the longest-waiting first, within a time budget
-    // per frame: the rest are drawn in the next frames (the view asks for them), so one task stays
-    // short however many charts changed
+    // mark, then draw the dirty charts in view within a time budget per frame: the rest are drawn
+    // in the next frames (the view asks for them), so one task stays short however many changed
     const now = performance.now();
-    const todo: ScalarChart[] = [];
+    const inView: ScalarChart[] = [], nearView: ScalarChart[] = [];
     let clip: { top: number; bottom: number } | null = null;
     for (const tag of shown) {
       const c = this.chart(tag);
@@ -174,51 +196,68 @@ export class ScalarsPanel implements Panel {
         if (!c.dirty) c.dirtySince = now;
         c.dirty = true;
       }
-      if (!c.dirty) continue;
-      if (c.visible === undefined) {
-        clip ??= this.viewport();
-        const r = c.el.getBoundingClientRect();
-        c.visible = r.width > 0 && r.bottom > clip.top - 300 && r.top < clip.bottom + 300;
-      }
-      if (c.visible) todo.push(c);
+      if (!c.dirty || c.visible === false) continue;
+      // (visible: in view or near it; which of the two is measured here, for the few dirty ones)
+      clip ??= this.viewport();
+      const r = c.el.getBoundingClientRect();
+      c.visible ??= r.width > 0 && r.bottom > clip.top - NEAR_PX && r.top < clip.bottom + NEAR_PX;
+      if (!c.visible) continue;
+      (r.bottom > clip.top && r.top < clip.bottom ? inView : nearView).push(c);
     }
     this.dirtyAll = false;
     this.dirtyTags.clear();
+    const todo = inView.length || !near ? inView : nearView;
     todo.sort((a, b) => a.dirtySince - b.dirtySince);
     const t0 = performance.now();
+    let more = false;
     for (let i = 0; i < todo.length; i++) {
       if (i > 0 && performance.now() - t0 > FRAME_BUDGET_MS) {
-        this.ctx.requestFlush();
+        more = true;
         break;
       }
       const c = todo[i];
-      const series = (byTag.get(c.tag) ?? []).filter((s) => this.ctx.runShown(s.run));
+      // every run's series: a run toggled off stays in the chart, hidden (no rebuild)
+      const series = byTag.get(c.tag) ?? [];
       series.sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
-      c.setSeries(series);
+      c.setSeries(series, this.ctx.runShown);
       try {
         c.draw(runStarts);
       } catch (err) {
         console.error("[cellboard] chart", c.tag, err);
       }
     }
+    if (more && todo === inView) this.ctx.requestFlush();
+    else if ((todo === inView ? nearView.length > 0 : more) && !this.nearTimer) {
+      this.nearTimer = whenIdle(() => {
+        this.nearTimer = null;
+        this.drawCharts(true);
+      });
+    }
+  }
+
+  /** The element this panel's charts scroll in (null: the window). */
+  private scroller(): HTMLElement | null {
+    for (let p = this.el.parentElement; p; p = p.parentElement) {
+      const o = getComputedStyle(p).overflowY;
+      if (o === "auto" || o === "scroll" || o === "hidden") return p;
+    }
+    return null;
   }
 
   /** The part of the window where this panel's charts can be seen (its scrolling container's box). */
   private viewport(): { top: number; bottom: number } {
     let top = 0, bottom = window.innerHeight || 800;
-    for (let p = this.el.parentElement; p; p = p.parentElement) {
-      const o = getComputedStyle(p).overflowY;
-      if (o === "auto" || o === "scroll" || o === "hidden") {
-        const r = p.getBoundingClientRect();
-        top = Math.max(top, r.top);
-        bottom = Math.min(bottom, r.bottom);
-        break;
-      }
+    const p = this.scroller();
+    if (p) {
+      const r = p.getBoundingClientRect();
+      top = Math.max(top, r.top);
+      bottom = Math.min(bottom, r.bottom);
     }
     return { top, bottom };
   }
 
   destroy() {
+    this.nearTimer?.();
     this.io?.disconnect();
     this.ro?.disconnect();
     for (const c of this.charts.values()) c.destroy();
@@ -226,4 +265,14 @@ export class ScalarsPanel implements Panel {
     this.sections.destroy();
     this.el.remove();
   }
+}
+
+/** Run `fn` once the page is idle (after the frame being made is painted); returns a cancel. */
+function whenIdle(fn: () => void): () => void {
+  if (typeof requestIdleCallback === "function") {
+    const id = requestIdleCallback(fn, { timeout: 500 });
+    return () => cancelIdleCallback(id);
+  }
+  const id = setTimeout(fn, 50);
+  return () => clearTimeout(id);
 }

@@ -1,0 +1,136 @@
+"""A run toggle and a log-scale toggle repaint the existing scalar charts (issue 13, section 4):
+no chart is rebuilt (its uPlot instance is kept: ``data-builds`` on the card counts instances made),
+and what is drawn is exactly what a board built in that state draws (the canvas, pixel for pixel,
+and the legend). In headless Chromium through the frontend harness (js/harness/). Screenshots in
+test-artifacts/scalar-toggle-*.png (look at them).
+"""
+
+from __future__ import annotations
+
+from cellboard.board.snapshot import run_color
+
+from .frontend_harness import ROOT, open_harness, real_errors
+from .test_harness_board_ux import COLOR_INK_JS, EMIT_JS, MOUNT_JS, RUNS, make_scalars, rgb, wire_scalars
+
+ARTIFACTS = ROOT / "test-artifacts"
+TAG = "train/loss"
+CARD = f"#ux .cb-scalar-card[data-tag='{TAG}']"
+CANVAS_JS = f'() => document.querySelector("{CARD} canvas").toDataURL()'
+
+
+def mounted(site, series, log_y=False):
+    """A harness page with a board of `series` (as make_scalars gives them); waits for its charts."""
+    from playwright.sync_api import expect
+
+    base, browser = site
+    page, errors = open_harness(browser, base, "?auto=0", viewport=(1280, 900))
+    # one chart (charts out of view are drawn when they scroll in)
+    attrs = {"smoothing": 0.6, "x_axis": "step", "log_y": log_y, "tag_filter": "^train/loss$", "run_filter": ""}
+    page.evaluate(MOUNT_JS, [attrs | {"height": 620, "title": "toggles"}, "light"])
+    page.evaluate(EMIT_JS, [wire_scalars(series), []])
+    board = page.locator("#ux.cellboard")
+    expect(board.locator(f"{CARD.removeprefix('#ux ')} canvas")).to_have_count(1)
+    page.wait_for_timeout(300)
+    return page, errors, board
+
+
+def settle(page):
+    """Two animation frames: the redraw a change asked for has run."""
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
+def test_run_toggle_hides_a_line_without_rebuilding_and_draws_what_a_rebuild_draws(site):
+    from playwright.sync_api import expect
+
+    series = make_scalars()
+    page, errors, board = mounted(site, series)
+    card = board.locator(f".cb-scalar-card[data-tag='{TAG}']")
+    builds = card.get_attribute("data-builds")
+    assert builds is not None
+    before = page.evaluate(CANVAS_JS)
+    off = RUNS[2]
+    ink = [CARD + " canvas", rgb(run_color(off)), 12]
+    assert page.evaluate(COLOR_INK_JS, ink) > 50, "the run's line is not drawn to begin with"
+
+    board.locator(f".cb-run[data-run='{off}'] input").uncheck()
+    settle(page)
+    expect(card.locator(".cb-legend-item")).to_have_count(3)
+    assert card.locator(f".cb-legend-item[data-run='{off}']").count() == 0
+    assert page.evaluate(COLOR_INK_JS, ink) == 0, "the hidden run is still drawn"
+    assert card.get_attribute("data-builds") == builds, "the chart was rebuilt for a run toggle"
+    hidden = page.evaluate(CANVAS_JS)
+    card.screenshot(path=str(ARTIFACTS / "scalar-toggle-run-off.png"))
+
+    # a board that never had the run draws the same pixels
+    page2, errors2, board2 = mounted(site, [s for s in series if s["run"] != off])
+    assert page2.evaluate(CANVAS_JS) == hidden, "hiding a run draws something else than a board without it"
+    assert board2.locator(f"{CARD.removeprefix('#ux ')} .cb-legend-item").all_text_contents() == sorted(
+        r for r in RUNS if r != off
+    )
+    page2.close()
+    assert not real_errors(errors2)
+
+    board.locator(f".cb-run[data-run='{off}'] input").check()
+    settle(page)
+    expect(card.locator(".cb-legend-item")).to_have_count(4)
+    assert card.locator(".cb-legend-item").all_text_contents() == sorted(RUNS)
+    assert page.evaluate(CANVAS_JS) == before, "showing the run again does not give back the first drawing"
+    assert card.get_attribute("data-builds") == builds
+    # the run filter takes the same path
+    board.get_by_label("Filter runs").fill("seed[013]$")
+    settle(page)
+    page.wait_for_timeout(100)
+    assert page.evaluate(CANVAS_JS) == hidden
+    assert card.get_attribute("data-builds") == builds
+    assert not real_errors(errors)
+    page.close()
+
+
+def test_log_scale_toggle_keeps_the_charts_and_draws_what_a_log_board_draws(site):
+    series = make_scalars()
+    page, errors, board = mounted(site, series)
+    card = board.locator(f".cb-scalar-card[data-tag='{TAG}']")
+    builds = card.get_attribute("data-builds")
+    linear = page.evaluate(CANVAS_JS)
+    logbox = board.get_by_text("Log-scale y axis")
+
+    logbox.click()
+    settle(page)
+    assert card.get_attribute("data-builds") == builds, "the chart was rebuilt for the log-scale toggle"
+    log = page.evaluate(CANVAS_JS)
+    assert log != linear
+    card.screenshot(path=str(ARTIFACTS / "scalar-toggle-log.png"))
+
+    page2, errors2, _ = mounted(site, series, log_y=True)
+    assert page2.evaluate(CANVAS_JS) == log, "the toggled log chart differs from one built with a log scale"
+    page2.close()
+    assert not real_errors(errors2)
+
+    logbox.click()
+    settle(page)
+    assert page.evaluate(CANVAS_JS) == linear, "back to linear does not give back the first drawing"
+    assert card.get_attribute("data-builds") == builds
+    assert not real_errors(errors)
+    page.close()
+
+
+def test_a_run_arriving_adds_its_lines_without_rebuilding(site):
+    from playwright.sync_api import expect
+
+    series = make_scalars()
+    late = RUNS[1]  # sorts in the middle: its lines go between the others'
+    page, errors, board = mounted(site, [s for s in series if s["run"] != late])
+    card = board.locator(f".cb-scalar-card[data-tag='{TAG}']")
+    builds = card.get_attribute("data-builds")
+    page.evaluate(EMIT_JS, [wire_scalars([s for s in series if s["run"] == late]), []])
+    expect(card.locator(".cb-legend-item")).to_have_count(4)
+    settle(page)
+    assert card.get_attribute("data-builds") == builds, "the chart was rebuilt for a new run"
+    grown = page.evaluate(CANVAS_JS)
+
+    page2, errors2, _ = mounted(site, series)
+    assert page2.evaluate(CANVAS_JS) == grown, "the lines added draw something else than a board built with them"
+    page2.close()
+    assert not real_errors(errors2)
+    assert not real_errors(errors)
+    page.close()
