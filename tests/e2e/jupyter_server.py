@@ -131,6 +131,18 @@ class JupyterServer:
         self._log.close()
 
 
+def write_notebook(root: Path, name: str, *sources: str) -> str:
+    """Write a notebook of these code cells (Python 3 kernel) under ``root``; returns its name."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in sources]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["language_info"] = {"name": "python"}
+    nbformat.write(nb, str(root / name))
+    return name
+
+
 def wait_kernel_ready(page, timeout_ms: int = 90_000) -> None:
     page.wait_for_function(KERNEL_READY_JS, timeout=timeout_ms, polling=100)
 

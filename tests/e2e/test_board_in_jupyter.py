@@ -11,11 +11,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from .frontend_harness import chromium
-from .jupyter_server import JupyterServer, open_and_run_all, page_errors, wait_kernel_ready
+from .jupyter_server import JupyterServer, open_and_run_all, page_errors, wait_kernel_ready, write_notebook
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 STEPS, EPOCHS = 150, 6
@@ -66,12 +65,7 @@ CANVAS_INK_JS = """(root) => {
 
 
 def make_notebook(root: Path) -> str:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(TRAIN)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    nbformat.write(nb, str(root / "board.ipynb"))
-    return "board.ipynb"
+    return write_notebook(root, "board.ipynb", TRAIN)
 
 
 @pytest.fixture
@@ -167,10 +161,7 @@ def test_board_follows_a_torch_writer_in_another_process(tmp_path, browser):
 
     root = tmp_path / "root"
     root.mkdir()
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(FOLLOW_START), nbformat.v4.new_code_cell(FOLLOW_SHOW)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, str(root / "follow.ipynb"))
+    write_notebook(root, "follow.ipynb", FOLLOW_START, FOLLOW_SHOW)
     ARTIFACTS.mkdir(exist_ok=True)
     server = JupyterServer("lab", root, tmp_path).start()
     logs: list[str] = []

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from .frontend_harness import chromium
-from .jupyter_server import JupyterServer, open_and_run_all, page_errors, wait_kernel_ready
+from .jupyter_server import JupyterServer, open_and_run_all, page_errors, wait_kernel_ready, write_notebook
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 EPOCHS, STEPS = 4, 40
@@ -83,12 +82,7 @@ INK_JS = """(root) => {
 
 
 def make_notebook(root: Path) -> str:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(SHOW), nbformat.v4.new_code_cell(TRAIN), nbformat.v4.new_code_cell(RELOAD)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    nbformat.write(nb, str(root / "tutorial.ipynb"))
-    return "tutorial.ipynb"
+    return write_notebook(root, "tutorial.ipynb", SHOW, TRAIN, RELOAD)
 
 
 @pytest.fixture

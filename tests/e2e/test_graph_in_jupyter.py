@@ -13,11 +13,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from .frontend_harness import chromium
-from .jupyter_server import JupyterServer, open_and_run_all, page_errors
+from .jupyter_server import JupyterServer, open_and_run_all, page_errors, write_notebook
 from .tensorboard_server import tensorboard
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,12 +70,7 @@ def browser():
 
 
 def _notebook(root: Path) -> str:
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(LOG), nbformat.v4.new_code_cell(SHOW)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata["language_info"] = {"name": "python"}
-    nbformat.write(nb, str(root / "graph.ipynb"))
-    return "graph.ipynb"
+    return write_notebook(root, "graph.ipynb", LOG, SHOW)
 
 
 def test_graph_tab_in_jupyterlab_next_to_tensorboard(tmp_path, browser):

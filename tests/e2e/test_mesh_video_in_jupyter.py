@@ -14,12 +14,11 @@ import io
 import re
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
 from .frontend_harness import chromium
-from .jupyter_server import JupyterServer, open_and_run_all, page_errors
+from .jupyter_server import JupyterServer, open_and_run_all, page_errors, write_notebook
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -97,10 +96,7 @@ def test_mesh_video_boxes_live_and_reopened(tmp_path, browser):
 
     root = tmp_path / "root"
     root.mkdir()
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(LOG), nbformat.v4.new_code_cell(REOPEN)]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, str(root / "media.ipynb"))
+    write_notebook(root, "media.ipynb", LOG, REOPEN)
     ARTIFACTS.mkdir(exist_ok=True)
     server = JupyterServer("lab", root, tmp_path).start()
     logs: list[str] = []
