@@ -59,41 +59,55 @@ _LEGACY, _NEW_FLOAT, _NEW_DOUBLE = scalar_kind.LEGACY, scalar_kind.NEW_FLOAT, sc
 
 
 class _Ticker:
-    """One daemon thread for every writer: drains quiet writers and honours ``flush_secs``."""
+    """One daemon thread for every writer: drains quiet writers and honours ``flush_secs``.
+
+    Writers are held by weak references in a dict that no code path iterates while it can change:
+    the garbage collector may run ``SummaryWriter.__del__`` (hence ``close()`` and ``discard``) at
+    any allocation, on any thread, also in the middle of this class's own code. So ``discard`` takes
+    no lock (one ``dict.pop``, atomic under the GIL) and readers take a ``dict.copy()`` first (its
+    only allocation happens before it reads an entry). The lock only guards starting the thread.
+    """
 
     PERIOD = 0.025  # a record waits at most _DRAIN_DUE + PERIOD = DRAIN_INTERVAL before its write
 
     def __init__(self) -> None:
-        self._writers: weakref.WeakSet[SummaryWriter] = weakref.WeakSet()
+        self._refs: dict[int, weakref.ref[SummaryWriter]] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def add(self, writer: SummaryWriter) -> None:
+        key = id(writer)
+        refs = self._refs
+
+        def forget(_: weakref.ref[SummaryWriter]) -> None:  # runs as the writer is freed, before its id is reused
+            refs.pop(key, None)
+
+        refs[key] = weakref.ref(writer, forget)
         with self._lock:
-            self._writers.add(writer)
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="cellboard-ticker", daemon=True)
                 self._thread.start()
 
     def discard(self, writer: SummaryWriter) -> None:
-        with self._lock:
-            self._writers.discard(writer)
+        self._refs.pop(id(writer), None)
+
+    def _alive(self) -> list[SummaryWriter]:
+        return [w for w in (r() for r in self._refs.copy().values()) if w is not None]
 
     def _run(self) -> None:
         while True:
             time.sleep(self.PERIOD)
-            with self._lock:
-                writers = list(self._writers)
-            for w in writers:
-                try:
-                    w._tick()
-                except Exception:  # noqa: BLE001 - a background thread must never die; write errors
-                    pass  # are kept by the writer (warned once, raised by its next call)
+            self._tick_all()  # its own frame: no writer is kept alive while this thread sleeps
+
+    def _tick_all(self) -> None:
+        for w in self._alive():
+            try:
+                w._tick()
+            except Exception:  # noqa: BLE001 - a background thread must never die; write errors
+                pass  # are kept by the writer (warned once, raised by its next call)
 
     def close_all(self) -> None:
-        with self._lock:
-            writers = list(self._writers)
-        for w in writers:
+        for w in self._alive():
             try:
                 w.close()
             except Exception as exc:  # noqa: BLE001 - nobody is left to catch it: say what is lost
