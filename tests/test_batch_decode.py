@@ -166,6 +166,20 @@ def _assert_same_store(fast, slow) -> None:
     assert fast[1] == slow[1]
 
 
+def _count_batched(monkeypatch) -> list[int]:
+    """Spy on the batch decoder: the list gets how many records each call took."""
+    taken: list[int] = []
+    real = fastrecords.Decoder.decode
+
+    def spy(self, data, starts, lengths, plugins):
+        batch = real(self, data, starts, lengths, plugins)
+        taken.append(int(batch.handled.sum()))
+        return batch
+
+    monkeypatch.setattr(fastrecords.Decoder, "decode", spy)
+    return taken
+
+
 def test_batch_equals_record_by_record(tmp_path):
     _write_log(str(tmp_path / "run"))
     fast, slow = _load(str(tmp_path), True), _load(str(tmp_path), False)
@@ -181,15 +195,7 @@ def test_batch_equals_record_by_record(tmp_path):
 def test_batch_decoder_takes_the_bulk(tmp_path, monkeypatch):
     """The batch decoder really runs: it takes every well-formed histogram and image record."""
     _write_log(str(tmp_path / "run"))
-    taken = []
-    real = fastrecords.Decoder.decode
-
-    def spy(self, data, starts, lengths, plugins):
-        batch = real(self, data, starts, lengths, plugins)
-        taken.append(int(batch.handled.sum()))
-        return batch
-
-    monkeypatch.setattr(fastrecords.Decoder, "decode", spy)
+    taken = _count_batched(monkeypatch)
     with pytest.warns(CorruptRecordWarning):
         cellboard.load(str(tmp_path), progress=False)
     histos = len(_histograms())
@@ -268,15 +274,7 @@ def _write_tensor_histograms(path: str) -> None:
 
 def test_tensor_histograms(tmp_path, monkeypatch):
     _write_tensor_histograms(str(tmp_path / "tf2"))
-    taken = []
-    real = fastrecords.Decoder.decode
-
-    def spy(self, data, starts, lengths, plugins):
-        batch = real(self, data, starts, lengths, plugins)
-        taken.append(int(batch.handled.sum()))
-        return batch
-
-    monkeypatch.setattr(fastrecords.Decoder, "decode", spy)
+    taken = _count_batched(monkeypatch)
     whole_fast, whole_slow = _load(str(tmp_path), True), _load(str(tmp_path), False)
     _assert_same_store(whole_fast, whole_slow)
     monkeypatch.setattr(reader, "READ_CHUNK", 4096)  # the plugin is known after the first chunk
