@@ -1,10 +1,14 @@
 """The O(n) "tensorflow" histogram (numpy) and the device path (torch ops, run here on CPU tensors)
 give exactly the counts of the reference binning, ``np.histogram(finite float64, tensorflow_bins())``."""
 
+import os
+import warnings
+
 import numpy as np
 import pytest
 
 import cellboard
+from cellboard import histogram_kernel
 from cellboard import summaries as S
 
 torch = pytest.importorskip("torch")
@@ -264,8 +268,30 @@ def test_bench_gpu_skips_cleanly_without_a_gpu(capsys):
 # ------------------------------------------------------------------ float32: the cell-count path
 
 
+def _set_kernel(monkeypatch, kernel, state):
+    monkeypatch.setattr(histogram_kernel, "_kernel", kernel)
+    monkeypatch.setattr(histogram_kernel, "_state", state)
+    monkeypatch.setattr(histogram_kernel, "_state_pid", os.getpid())
+
+
+@pytest.fixture(autouse=True)
+def numpy_counts(monkeypatch):
+    """numpy counts every test's histograms unless it asks for the compiled kernel (``cell_path``)."""
+    _set_kernel(monkeypatch, None, "unavailable")
+
+
+@pytest.fixture(params=["numpy", "numba"])
+def cell_path(request, monkeypatch):
+    """Each cell-path test runs twice: numpy's chunks, and the numba kernel (the ``fast`` extra)."""
+    if request.param == "numba":
+        pytest.importorskip("numba")
+        _set_kernel(monkeypatch, None, "idle")
+        assert histogram_kernel.wait() is not None
+    return request.param
+
+
 @pytest.fixture
-def small_cells(monkeypatch):
+def small_cells(monkeypatch, cell_path):
     """Small chunks and parallel parts: a test-sized array crosses every boundary of the cell path."""
     monkeypatch.setattr(S, "_CELL_MIN", 1000)
     monkeypatch.setattr(S, "_CELL_CHUNK", 4096)
@@ -274,14 +300,16 @@ def small_cells(monkeypatch):
 
 
 def _spy_cell_path(monkeypatch) -> list:
+    """Sizes of the arrays that the cell path (numpy's or the kernel's, whichever runs) counted."""
     calls = []
-    real = S._tf_counts_f4
+    for name in ("_tf_counts_f4", "_tf_counts_compiled"):
+        real = getattr(S, name)
 
-    def spy(flat):
-        calls.append(flat.size)
-        return real(flat)
+        def spy(flat, *args, real=real):
+            calls.append(flat.size)
+            return real(flat, *args)
 
-    monkeypatch.setattr(S, "_tf_counts_f4", spy)
+        monkeypatch.setattr(S, name, spy)
     return calls
 
 
@@ -291,7 +319,8 @@ def _assert_like_reference(x, got):
     ref, f = reference(x)
     assert np.array_equal(counts, ref)
     assert (mn, mx, num) == (f.min(), f.max(), f.size)
-    # float32 sums per chunk (accumulated in float64), as torch sums in float32: relative ~1e-6
+    # numpy: float32 sums per chunk (accumulated in float64), as torch sums in float32: relative
+    # ~1e-6; the kernel sums in float64
     assert total == pytest.approx(f.sum(), rel=1e-5, abs=1e-6 * np.abs(f).sum())
     assert sq == pytest.approx(f.dot(f), rel=1e-5)
 
@@ -349,7 +378,7 @@ def test_torch_cpu_tensors_take_the_host_path_with_the_same_counts(dtype, small_
     assert (got.min, got.max, got.num) == (want.min, want.max, want.num)
 
 
-def test_cell_path_needs_no_float64_copy(monkeypatch):
+def test_cell_path_needs_no_float64_copy(monkeypatch, cell_path):
     import tracemalloc
 
     monkeypatch.setattr(S, "HISTOGRAM_THREADS", 2)
@@ -366,13 +395,98 @@ def test_cell_path_needs_no_float64_copy(monkeypatch):
 
 
 def test_cell_path_in_a_forked_child_gets_its_own_threads(small_cells):
-    import os
-
     x = adversarial(np.float32, n=50_000, seed=13)
     want = S.tf_counts(x)[0]  # the parent's pool now exists
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports by exit status
         ok = np.array_equal(S.tf_counts(x)[0], want)
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+# ------------------------------------------------------------------ the numba kernel's life cycle
+
+
+def _big():
+    return np.random.default_rng(21).standard_normal(S._CELL_MIN, dtype=np.float32)
+
+
+def test_a_big_histogram_compiles_the_kernel_in_the_background_and_numpy_counts_meanwhile(monkeypatch):
+    pytest.importorskip("numba")
+    import threading
+
+    release = threading.Event()
+    real_compile = histogram_kernel._compile
+
+    def slow_compile():
+        assert release.wait(30)
+        return real_compile()
+
+    monkeypatch.setattr(histogram_kernel, "_compile", slow_compile)
+    _set_kernel(monkeypatch, None, "idle")
+    numpy_calls, kernel_calls = [], []
+    for name, calls in (("_tf_counts_f4", numpy_calls), ("_tf_counts_compiled", kernel_calls)):
+        real = getattr(S, name)
+        monkeypatch.setattr(S, name, lambda flat, *a, real=real, calls=calls: calls.append(flat.size) or real(flat, *a))
+    x = _big()
+    small = x[:10_000]
+    first = S.tf_counts(x)
+    assert numpy_calls == [x.size] and kernel_calls == [] and histogram_kernel._state == "compiling"
+    S.tf_counts(small)  # a small histogram neither waits for nor starts anything
+    assert kernel_calls == []
+    release.set()
+    assert histogram_kernel.wait() is not None
+    second = S.tf_counts(x)
+    assert kernel_calls == [x.size] and np.array_equal(first[0], second[0]) and first[1:4] == second[1:4]
+    assert S.tf_counts(small)[0].sum() == small.size and kernel_calls == [x.size, small.size]
+
+
+def test_small_histograms_do_not_start_compiling(monkeypatch):
+    _set_kernel(monkeypatch, None, "idle")
+    S.tf_counts(_big()[:100_000])
+    assert histogram_kernel._state == "idle"
+
+
+def test_cellboard_numba_0_keeps_numpy(monkeypatch):
+    _set_kernel(monkeypatch, None, "idle")
+    monkeypatch.setenv("CELLBOARD_NUMBA", "0")
+    x = _big()
+    assert np.array_equal(S.tf_counts(x)[0], reference(x)[0])
+    assert histogram_kernel._state == "unavailable" and histogram_kernel.wait() is None
+
+
+def test_a_failed_compile_warns_and_numpy_counts(monkeypatch):
+    def broken():
+        raise RuntimeError("LLVM said no")
+
+    monkeypatch.setattr(histogram_kernel, "_compile", broken)
+    _set_kernel(monkeypatch, None, "idle")
+    with pytest.warns(RuntimeWarning, match="could not compile the histogram kernel .*LLVM said no.* numpy"):
+        assert histogram_kernel.wait() is None
+    x = _big()
+    assert histogram_kernel._state == "unavailable"
+    assert np.array_equal(S.tf_counts(x)[0], reference(x)[0])
+
+
+def test_without_numba_numpy_counts_silently(monkeypatch):
+    def missing():
+        raise ImportError("No module named 'numba'")
+
+    monkeypatch.setattr(histogram_kernel, "_compile", missing)
+    _set_kernel(monkeypatch, None, "idle")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert histogram_kernel.wait() is None
+    assert histogram_kernel._state == "unavailable"
+
+
+def test_a_forked_child_compiles_its_own_kernel(monkeypatch):
+    pytest.importorskip("numba")
+    _set_kernel(monkeypatch, None, "compiling")  # as if the parent's compile thread were running
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports by exit status
+        ok = histogram_kernel.wait() is not None
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0

@@ -15,17 +15,21 @@ import sys
 import threading
 import wave
 import zlib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, TypeGuard
+from typing import TYPE_CHECKING, TypeGuard, TypeVar
 
 import numpy as np
+
+from . import histogram_kernel
 
 if TYPE_CHECKING:
     import torch
 
 _NUMBER_TYPES = (int, float)
+_T = TypeVar("_T")
 
 
 def is_torch_tensor(value: object) -> TypeGuard[torch.Tensor]:
@@ -415,16 +419,32 @@ def _thread_pool(workers: int) -> ThreadPoolExecutor:
         return _pool[1]
 
 
-def _tf_counts_f4(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, float]:
-    """``tf_counts`` of native, contiguous float32 values: one ``bincount`` of cell keys (in
-    parallel parts for big arrays), mapped to the buckets at the end."""
+def _in_parts(flat: np.ndarray, count: Callable[[np.ndarray], _T]) -> list[_T]:
+    """``count`` over parts of ``flat``: one part, or up to ``HISTOGRAM_THREADS`` in parallel for
+    big arrays (numpy and the numba kernel release the GIL)."""
     n = flat.size
     parts = min(HISTOGRAM_THREADS, n // (_PARALLEL_MIN // 2)) if n >= _PARALLEL_MIN else 1
-    if parts > 1:
-        bounds = [n * i // parts // _CELL_CHUNK * _CELL_CHUNK for i in range(parts)] + [n]
-        results = list(_thread_pool(parts).map(_f4_cells, [flat[a:b] for a, b in itertools.pairwise(bounds)]))
-    else:
-        results = [_f4_cells(flat)]
+    if parts == 1:
+        return [count(flat)]
+    bounds = [n * i // parts // _CELL_CHUNK * _CELL_CHUNK for i in range(parts)] + [n]
+    return list(_thread_pool(parts).map(count, [flat[a:b] for a, b in itertools.pairwise(bounds)]))
+
+
+def _merge_stats(results: list, counts: np.ndarray) -> tuple[np.ndarray, float, float, int, float, float]:
+    return (
+        counts,
+        min(r[1] for r in results),
+        max(r[2] for r in results),
+        sum(r[3] for r in results),
+        sum(r[4] for r in results),
+        sum(r[5] for r in results),
+    )
+
+
+def _tf_counts_f4(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, float]:
+    """``tf_counts`` of native, contiguous float32 values with numpy: one ``bincount`` of cell
+    keys (in parallel parts for big arrays), mapped to the buckets at the end."""
+    results = _in_parts(flat, _f4_cells)
     keys = results[0][0]
     for r in results[1:]:
         keys += r[0]
@@ -432,17 +452,33 @@ def _tf_counts_f4(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, floa
     keys[special] = 0  # inf and NaN: in no bucket (np.histogram of the finite values)
     nb = len(tensorflow_bins()) - 1
     counts = np.bincount(bucket, weights=keys, minlength=nb + 2)
-    mn = min(r[1] for r in results)
-    mx = max(r[2] for r in results)
-    num = sum(r[3] for r in results)
-    return (
-        np.rint(counts[1 : nb + 1]).astype(np.int64),
-        mn,
-        mx,
-        num,
-        sum(r[4] for r in results),
-        sum(r[5] for r in results),
-    )
+    return _merge_stats(results, np.rint(counts[1 : nb + 1]).astype(np.int64))
+
+
+@lru_cache(maxsize=1)
+def _kernel_base() -> np.ndarray:
+    base = tf_tables("f4")[0].astype(np.int32)  # half the cache footprint of int64
+    base.flags.writeable = False
+    return base
+
+
+def _tf_counts_compiled(flat: np.ndarray, kernel: histogram_kernel.Kernel) -> tuple:
+    """``tf_counts`` of native, contiguous float32 values with the numba kernel: one pass."""
+    base, thr = _kernel_base(), tf_tables("f4")[1]
+    nb = len(tensorflow_bins()) - 1
+
+    def count(part: np.ndarray) -> tuple:
+        counts = np.zeros(nb + 2, np.int64)
+        return (counts, *kernel(part, base, thr, counts))
+
+    results = _in_parts(flat, count)
+    counts = results[0][0]
+    for r in results[1:]:
+        counts += r[0]
+    return _merge_stats(results, counts[1 : nb + 1])
+
+
+_KERNEL_MIN = 256  # from here a compiled kernel (if a big histogram compiled it) beats numpy's chunks
 
 
 def tf_counts(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, float]:
@@ -452,13 +488,19 @@ def tf_counts(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, f
     nb = len(edges) - 1
     n = flat.size
     if (
-        n >= _CELL_MIN
+        n >= _KERNEL_MIN
         and flat.dtype == np.float32
         and flat.dtype.isnative
         and flat.flags.c_contiguous
         and sys.byteorder == "little"
     ):
-        return _tf_counts_f4(flat)
+        # only a big histogram pays for compiling the kernel (in the background); small ones
+        # take it once it is there
+        kernel = histogram_kernel.get() if n >= _CELL_MIN else histogram_kernel.peek()
+        if kernel is not None:
+            return _tf_counts_compiled(flat, kernel)
+        if n >= _CELL_MIN:
+            return _tf_counts_f4(flat)
     if n == 0 or sys.byteorder != "little":  # the bit tricks assume little-endian words
         finite = flat.astype(np.float64)
         finite = finite[np.isfinite(finite)]
