@@ -81,6 +81,21 @@ def test_logdir_spec_names_become_run_prefixes(shell, tmp_path, logdir):
     assert not board.follower.following
 
 
+def test_a_prefixed_store_files_every_run_argument_under_its_prefix():
+    """What a RunReader calls with a run name reaches the prefixed run (a missed one made the
+    board's size estimates outlive the read, and the reader's own column lookups fail)."""
+    from cellboard.magics import _PrefixedStore
+    from cellboard.store import Store
+
+    store = Store()
+    view = _PrefixedStore(store, "first")
+    view.append_scalars("a", "loss", [0, 1], [0.0, 0.0], [1.0, 2.0], 1000)
+    assert store.expected_points("first/a", "loss", 2) == 1000
+    assert view.scalar_column("a", "loss").n == 2
+    view.read_done("a")
+    assert store.expected_points("first/a", "loss", 2) == 2
+
+
 @pytest.mark.parametrize(
     ("line", "message"),
     [

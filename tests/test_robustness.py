@@ -360,3 +360,18 @@ def test_logging_after_close_does_not_purge_again(tmp_path):
     assert sc.steps.tolist() == list(range(11)) and sc.values.tolist() == expected
     assert [(e.step, e.value) for e in legacy_acc(tmp_path).Scalars("loss")] == list(zip(range(11), expected))
     assert w2.store.scalars(w2.run, "loss").values.tolist() == expected[5:]
+
+
+def test_symlinked_runs_are_read_and_link_cycles_end(tmp_path):
+    """A log dir assembled from links to runs (as TensorBoard reads it), with a link back up the tree."""
+    real = tmp_path / "elsewhere"
+    with cellboard.SummaryWriter(str(real / "a")) as w:
+        w.add_scalar("loss", 1.0, 0)
+    logdir = tmp_path / "logs"
+    with cellboard.SummaryWriter(str(logdir / "b")) as w:
+        w.add_scalar("loss", 2.0, 0)
+    os.symlink(real / "a", logdir / "linked")
+    os.symlink(logdir, logdir / "b" / "loop")  # a cycle: logs/b/loop -> logs
+    logs = cellboard.load(str(logdir), progress=False)
+    assert sorted(logs.runs) == ["b", "linked"]
+    assert logs.scalars("linked", "loss").values.tolist() == [1.0]

@@ -160,9 +160,23 @@ class LocalFS:
         os.makedirs(path, exist_ok=True)
 
     def event_files(self, root: str) -> dict[str, dict[str, int]]:
-        """``{directory: {event file name: size}}`` for every directory under ``root``."""
+        """``{directory: {event file name: size}}`` for every directory under ``root``.
+
+        Symlinked directories are followed, as TensorBoard does (a log dir assembled from links
+        to runs is common); each real directory is listed once, so a link back up the tree ends.
+        """
         out: dict[str, dict[str, int]] = {}
-        for dirpath, dirnames, filenames in os.walk(root):
+        seen: set[tuple[int, int]] = set()
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+            try:
+                st = os.stat(dirpath)
+            except OSError:  # removed while walking
+                dirnames.clear()
+                continue
+            if (st.st_dev, st.st_ino) in seen:
+                dirnames.clear()
+                continue
+            seen.add((st.st_dev, st.st_ino))
             dirnames.sort()
             sizes = {}
             for name in filenames:

@@ -241,7 +241,13 @@ class _PrefixedStore:
     def purge(self, run: str, step: int) -> None:
         self._store.purge(self._name(run), step)
 
-    def __getattr__(self, name: str):
+    def read_done(self, run: str) -> None:
+        self._store.read_done(self._name(run))
+
+    def scalar_column(self, run: str, tag: str):
+        return self._store.scalar_column(self._name(run), tag)
+
+    def __getattr__(self, name: str):  # methods that take no run name
         return getattr(self._store, name)
 
 
