@@ -20,6 +20,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _kernels import use_kernels
 
 import cellboard
 from cellboard.logdir import LogdirFollower
@@ -457,6 +458,55 @@ def test_incremental_scans_equal_one_whole_scan(corpus):
         one_byte = list(range(1, len(data))) if len(data) < 3000 and case % 50 == 0 else None
         if one_byte:
             assert _chunked_scan(data, one_byte) == want, f"case {case} ({what}), one byte at a time"
+
+
+def _scan_fields(scan) -> tuple:
+    return (
+        scan.starts.tolist(),
+        scan.lengths.tolist(),
+        scan.end,
+        scan.corrupt_at,
+        scan.resync,
+        scan.wait_for,
+        scan.corrupt_why,
+    )
+
+
+def test_the_compiled_walk_scans_exactly_like_numpy(corpus, monkeypatch):
+    """numba's record walk (``kernels.walk_records``) stops at the first record it cannot accept;
+    the numpy rules take over there: the same records, offsets, reasons and resume points as
+    numpy alone, whole and chunked, on every kind of damage."""
+    rng = random.Random(SEED + 5)
+    poisons = poison_events()
+    for case in range(800):
+        data, _, what = mutate(corpus, rng, poisons)
+        cuts = sorted(rng.randrange(1, max(2, len(data))) for _ in range(rng.randint(1, 6)))
+        got = {}
+        for on in (False, True):
+            use_kernels(monkeypatch, on)
+            got[on] = (_scan_fields(scan_records(data)), _chunked_scan(data, cuts))
+        assert got[True] == got[False], f"case {case} ({what}), cuts {cuts}"
+
+
+def test_the_compiled_walk_checks_short_records_itself(corpus, monkeypatch):
+    """With the kernels, only payloads longer than the walk's CRC limit reach google-crc32c."""
+    from cellboard.tfevents import records
+
+    use_kernels(monkeypatch, True)
+    checked = []
+    real = records._bad_payloads
+    monkeypatch.setattr(records, "_bad_payloads", lambda b, a, s, n: checked.extend(n.tolist()) or real(b, a, s, n))
+    data = b"".join(corpus)
+    scan = scan_records(data)
+    assert not scan.corrupt_at and scan.end == len(data) and len(scan.starts) == len(corpus)
+    long = [n for n in scan.lengths.tolist() if n > records._WALK_CRC_MAX]
+    assert long and sorted(checked) == sorted(long)
+    bad = bytearray(data)
+    bad[-5] ^= 1  # the last record's payload: a CRC mismatch found by the walk's own CRC or google's
+    use_kernels(monkeypatch, False)
+    want = _scan_fields(scan_records(bytes(bad)))
+    use_kernels(monkeypatch, True)
+    assert _scan_fields(scan_records(bytes(bad))) == want and want[3]
 
 
 def test_resync_finds_the_next_record_after_a_broken_length():

@@ -6,9 +6,10 @@ import warnings
 
 import numpy as np
 import pytest
+from _kernels import set_kernels, use_kernels
 
 import cellboard
-from cellboard import histogram_kernel
+from cellboard import kernels
 from cellboard import summaries as S
 
 torch = pytest.importorskip("torch")
@@ -268,25 +269,16 @@ def test_bench_gpu_skips_cleanly_without_a_gpu(capsys):
 # ------------------------------------------------------------------ float32: the cell-count path
 
 
-def _set_kernel(monkeypatch, kernel, state):
-    monkeypatch.setattr(histogram_kernel, "_kernel", kernel)
-    monkeypatch.setattr(histogram_kernel, "_state", state)
-    monkeypatch.setattr(histogram_kernel, "_state_pid", os.getpid())
-
-
 @pytest.fixture(autouse=True)
 def numpy_counts(monkeypatch):
     """numpy counts every test's histograms unless it asks for the compiled kernel (``cell_path``)."""
-    _set_kernel(monkeypatch, None, "unavailable")
+    use_kernels(monkeypatch, False)
 
 
 @pytest.fixture(params=["numpy", "numba"])
 def cell_path(request, monkeypatch):
     """Each cell-path test runs twice: numpy's chunks, and the numba kernel (the ``fast`` extra)."""
-    if request.param == "numba":
-        pytest.importorskip("numba")
-        _set_kernel(monkeypatch, None, "idle")
-        assert histogram_kernel.wait() is not None
+    use_kernels(monkeypatch, request.param == "numba")
     return request.param
 
 
@@ -417,14 +409,14 @@ def test_a_big_histogram_compiles_the_kernel_in_the_background_and_numpy_counts_
     import threading
 
     release = threading.Event()
-    real_compile = histogram_kernel._compile
+    real_compile = kernels._compile
 
     def slow_compile():
         assert release.wait(30)
         return real_compile()
 
-    monkeypatch.setattr(histogram_kernel, "_compile", slow_compile)
-    _set_kernel(monkeypatch, None, "idle")
+    monkeypatch.setattr(kernels, "_compile", slow_compile)
+    set_kernels(monkeypatch, None, "idle")
     numpy_calls, kernel_calls = [], []
     for name, calls in (("_tf_counts_f4", numpy_calls), ("_tf_counts_compiled", kernel_calls)):
         real = getattr(S, name)
@@ -432,40 +424,40 @@ def test_a_big_histogram_compiles_the_kernel_in_the_background_and_numpy_counts_
     x = _big()
     small = x[:10_000]
     first = S.tf_counts(x)
-    assert numpy_calls == [x.size] and kernel_calls == [] and histogram_kernel._state == "compiling"
+    assert numpy_calls == [x.size] and kernel_calls == [] and kernels._state == "compiling"
     S.tf_counts(small)  # a small histogram neither waits for nor starts anything
     assert kernel_calls == []
     release.set()
-    assert histogram_kernel.wait() is not None
+    assert kernels.wait() is not None
     second = S.tf_counts(x)
     assert kernel_calls == [x.size] and np.array_equal(first[0], second[0]) and first[1:4] == second[1:4]
     assert S.tf_counts(small)[0].sum() == small.size and kernel_calls == [x.size, small.size]
 
 
 def test_small_histograms_do_not_start_compiling(monkeypatch):
-    _set_kernel(monkeypatch, None, "idle")
+    set_kernels(monkeypatch, None, "idle")
     S.tf_counts(_big()[:100_000])
-    assert histogram_kernel._state == "idle"
+    assert kernels._state == "idle"
 
 
 def test_cellboard_numba_0_keeps_numpy(monkeypatch):
-    _set_kernel(monkeypatch, None, "idle")
+    set_kernels(monkeypatch, None, "idle")
     monkeypatch.setenv("CELLBOARD_NUMBA", "0")
     x = _big()
     assert np.array_equal(S.tf_counts(x)[0], reference(x)[0])
-    assert histogram_kernel._state == "unavailable" and histogram_kernel.wait() is None
+    assert kernels._state == "unavailable" and kernels.wait() is None
 
 
 def test_a_failed_compile_warns_and_numpy_counts(monkeypatch):
     def broken():
         raise RuntimeError("LLVM said no")
 
-    monkeypatch.setattr(histogram_kernel, "_compile", broken)
-    _set_kernel(monkeypatch, None, "idle")
-    with pytest.warns(RuntimeWarning, match="could not compile the histogram kernel .*LLVM said no.* numpy"):
-        assert histogram_kernel.wait() is None
+    monkeypatch.setattr(kernels, "_compile", broken)
+    set_kernels(monkeypatch, None, "idle")
+    with pytest.warns(RuntimeWarning, match="could not compile its kernels .*LLVM said no.* numpy"):
+        assert kernels.wait() is None
     x = _big()
-    assert histogram_kernel._state == "unavailable"
+    assert kernels._state == "unavailable"
     assert np.array_equal(S.tf_counts(x)[0], reference(x)[0])
 
 
@@ -473,20 +465,20 @@ def test_without_numba_numpy_counts_silently(monkeypatch):
     def missing():
         raise ImportError("No module named 'numba'")
 
-    monkeypatch.setattr(histogram_kernel, "_compile", missing)
-    _set_kernel(monkeypatch, None, "idle")
+    monkeypatch.setattr(kernels, "_compile", missing)
+    set_kernels(monkeypatch, None, "idle")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        assert histogram_kernel.wait() is None
-    assert histogram_kernel._state == "unavailable"
+        assert kernels.wait() is None
+    assert kernels._state == "unavailable"
 
 
 def test_a_forked_child_compiles_its_own_kernel(monkeypatch):
     pytest.importorskip("numba")
-    _set_kernel(monkeypatch, None, "compiling")  # as if the parent's compile thread were running
+    set_kernels(monkeypatch, None, "compiling")  # as if the parent's compile thread were running
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child reports by exit status
-        ok = histogram_kernel.wait() is not None
+        ok = kernels.wait() is not None
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0

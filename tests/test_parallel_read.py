@@ -214,3 +214,31 @@ def test_notifications_pick_up_new_runs_and_files(tmp_path):
     finally:
         follower.stop()
     assert not follower.watching
+
+
+def test_only_a_big_read_starts_compiling_the_record_walk(tmp_path, monkeypatch):
+    """numba's walk costs ~1 s and ~130 MiB to load: a small load never starts it; a big one
+    does (in the background), and later loads read with it, to the same store."""
+    from _kernels import set_kernels
+
+    from cellboard import kernels
+
+    with cellboard.SummaryWriter(str(tmp_path / "run")) as w:
+        for step in range(2000):
+            w.add_scalar("loss", 1.0 / (step + 1), step)
+    set_kernels(monkeypatch, None, "idle")
+    started = []
+    monkeypatch.setattr(kernels, "get", lambda: started.append(True))
+    before = cellboard.load(str(tmp_path), progress=False)
+    assert started == []
+    monkeypatch.setattr(R, "COMPILED_READ_MIN", 1)  # every read counts as big
+    cellboard.load(str(tmp_path), progress=False)
+    assert started == [True]
+    monkeypatch.undo()
+    if kernels.wait() is None:
+        pytest.skip("numba is not installed")
+    walks = []
+    real = records._walk_compiled
+    monkeypatch.setattr(records, "_walk_compiled", lambda *a: walks.append(real(*a)) or walks[-1])
+    after = cellboard.load(str(tmp_path), progress=False)
+    assert sum(count for _, count in walks) == 2001 and (after.scalars("run", "loss").values == before.scalars("run", "loss").values).all()

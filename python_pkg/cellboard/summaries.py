@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, TypeGuard, TypeVar
 
 import numpy as np
 
-from . import histogram_kernel
+from . import kernels
 
 if TYPE_CHECKING:
     import torch
@@ -462,14 +462,14 @@ def _kernel_base() -> np.ndarray:
     return base
 
 
-def _tf_counts_compiled(flat: np.ndarray, kernel: histogram_kernel.Kernel) -> tuple:
+def _tf_counts_compiled(flat: np.ndarray, kernel: kernels.Kernels) -> tuple:
     """``tf_counts`` of native, contiguous float32 values with the numba kernel: one pass."""
     base, thr = _kernel_base(), tf_tables("f4")[1]
     nb = len(tensorflow_bins()) - 1
 
     def count(part: np.ndarray) -> tuple:
         counts = np.zeros(nb + 2, np.int64)
-        return (counts, *kernel(part, base, thr, counts))
+        return (counts, *kernel.counts_f4(part, base, thr, counts))
 
     results = _in_parts(flat, count)
     counts = results[0][0]
@@ -496,7 +496,7 @@ def tf_counts(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, f
     ):
         # only a big histogram pays for compiling the kernel (in the background); small ones
         # take it once it is there
-        kernel = histogram_kernel.get() if n >= _CELL_MIN else histogram_kernel.peek()
+        kernel = kernels.get() if n >= _CELL_MIN else kernels.peek()
         if kernel is not None:
             return _tf_counts_compiled(flat, kernel)
         if n >= _CELL_MIN:

@@ -43,6 +43,9 @@ export default { render({ el }) {
 # extra traffic below the data logged by then, and after that a frontend is there or is not.
 KEYFRAME_FIRST = 0.5
 KEYFRAME_WINDOW = 20.0
+# A range request's `points` (what the zoomed plot can show, ~4 per pixel column) is honoured
+# from this many up to MAX_RAW_POINTS; a view that sends none (or a bad value) gets MAX_RAW_POINTS.
+MIN_RANGE_POINTS = 100
 
 
 def _bundle(name: str, fallback: str) -> Path | str:
@@ -424,11 +427,7 @@ class Board(anywidget.AnyWidget):
             return
         mask = (s.steps >= x0) & (s.steps <= x1)
         steps, walls, values = s.steps[mask], s.wall_times[mask], s.values[mask]
-        bucket = bucket_size(len(values), MAX_RAW_POINTS)
-        if bucket > 1:
-            full = len(values) // bucket * bucket
-            bs, bw, bv = minmax_buckets(steps, walls, values, bucket)
-            steps, walls, values = (np.concatenate([a, b[full:]]) for a, b in ((bs, steps), (bw, walls), (bv, values)))
+        steps, walls, values, decimated = range_points(steps, walls, values, range_budget(req.get("points")))
         self._send_raw(
             {
                 "type": "range",
@@ -436,7 +435,39 @@ class Board(anywidget.AnyWidget):
                 "run": req["run"],
                 "tag": req["tag"],
                 "count": len(values),
-                "decimated": bucket > 1,
+                "decimated": decimated,
             },
             [columns(steps, walls, values)],
         )
+
+
+def range_budget(points: object) -> int:
+    """The points a range reply may hold: the view's ``points`` (what its plot can show) when it is
+    an int in [MIN_RANGE_POINTS, MAX_RAW_POINTS]; else MAX_RAW_POINTS (views that send none)."""
+    if isinstance(points, int) and not isinstance(points, bool) and MIN_RANGE_POINTS <= points <= MAX_RAW_POINTS:
+        return points
+    return MAX_RAW_POINTS
+
+
+def range_points(
+    steps: np.ndarray, walls: np.ndarray, values: np.ndarray, budget: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """The points of a range, min/max bucketed to at most ``budget`` (>= 4) points when longer.
+
+    Returns the three columns and whether they were bucketed. The buckets are sized for
+    ``budget - 2`` points and the partial last bucket is reduced to its own min and max, so the
+    reply never exceeds ``budget`` and every bucket keeps its extremes (spikes show).
+    """
+    n = len(values)
+    if n <= budget:
+        return steps, walls, values, False
+    bucket = bucket_size(n, budget - 2)
+    full = n // bucket * bucket
+    parts = [minmax_buckets(steps, walls, values, bucket)]
+    tail = n - full
+    if tail > 2:
+        parts.append(minmax_buckets(steps[full:], walls[full:], values[full:], tail))
+    elif tail:
+        parts.append((steps[full:], walls[full:], values[full:]))
+    bs, bw, bv = (np.concatenate(cols) for cols in zip(*parts, strict=True))
+    return bs, bw, bv, True

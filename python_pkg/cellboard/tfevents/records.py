@@ -2,7 +2,8 @@
 
 CRC32C comes from ``google-crc32c`` (hardware-accelerated C; torch's writer computes it in
 pure Python at ~9 MB/s, which dominates its image and histogram cost). Reading verifies the
-CRCs of small records in bulk with numpy (see ``crc.py``).
+CRCs of small records in bulk with numpy (see ``crc.py``), or, once numba's kernels are there
+(``kernels.py``), follows and checks the intact records in one compiled walk.
 
 Damaged files: one rule for whole-file and incremental reads
 ------------------------------------------------------------
@@ -97,6 +98,9 @@ def scan_records(buf: bytes, base_offset: int = 0, *, check_crc: bool = True, re
     pos = 0
     in_resync = resync and check_crc
     prefix: _PrefixCRC | None = None
+    walked = 0  # records at the front whose data CRC the compiled walk checked (when short enough)
+    if check_crc and not in_resync:
+        pos, walked = _walk_compiled(arr, heads, ends)
     while True:
         if in_resync:
             if prefix is None:
@@ -131,7 +135,14 @@ def scan_records(buf: bytes, base_offset: int = 0, *, check_crc: bool = True, re
     lengths -= head  # in place: large scans are millions of records
     lengths -= _FRAME
     if check_crc and head.size:
-        bad_crc = _bad_payloads(buf, arr, head + _HEADER, lengths)
+        if walked:
+            unchecked = np.ones(head.size, bool)
+            unchecked[:walked] = lengths[:walked] > _WALK_CRC_MAX
+            bad_crc = np.zeros(head.size, bool)
+            idx = np.flatnonzero(unchecked)
+            bad_crc[idx] = _bad_payloads(buf, arr, head[idx] + _HEADER, lengths[idx])
+        else:
+            bad_crc = _bad_payloads(buf, arr, head + _HEADER, lengths)
         if bad_crc.any():
             corrupt.extend((int(h), "CRC mismatch") for h in head[bad_crc])
             head, lengths = head[~bad_crc], lengths[~bad_crc]
@@ -145,6 +156,39 @@ def scan_records(buf: bytes, base_offset: int = 0, *, check_crc: bool = True, re
         base_offset + wait_for,
         [why for _, why in corrupt],
     )
+
+
+_WALK_CRC_MAX = 1024  # the walk checks data CRCs up to this length; google-crc32c the longer ones
+
+
+@lru_cache(maxsize=1)
+def _walk_tables() -> np.ndarray:
+    from ..kernels import crc_tables
+
+    return crc_tables()
+
+
+def _walk_compiled(arr: np.ndarray, heads: list[np.ndarray], ends: list[np.ndarray]) -> tuple[int, int]:
+    """The intact records at the front of ``arr`` by the compiled walk (``kernels``), appended
+    to ``heads``/``ends``: ``(offset after them, how many)``; ``(0, 0)`` without the kernels.
+    Whatever the walk stops at (damage, a torn tail) is scanned by the rules below from there:
+    a scan from 0 would have followed the same intact records to the same offset."""
+    from .. import kernels
+
+    k = kernels.peek()  # a big read (reader.read_runs) or a big histogram starts compiling it
+    if k is None:
+        return 0, 0
+    out = np.empty(arr.size // _FRAME + 1, np.int64)
+    count, stop = k.walk_records(arr, 0, _walk_tables(), _WALK_CRC_MAX, out)
+    if count == 0:
+        return 0, 0
+    head = out[:count].copy()  # not a view: the buffer is sized for the worst case
+    e = np.empty_like(head)
+    e[:-1] = head[1:]
+    e[-1] = stop
+    heads.append(head)
+    ends.append(e)
+    return int(stop), int(count)
 
 
 def _follow(buf: bytes, arr: np.ndarray, pos: int, heads: list[np.ndarray], check: bool) -> tuple[int, bool, int]:

@@ -83,8 +83,8 @@ class MultilineCard {
     });
     const chartData: ScalarSlice = Object.create(data, {
       requestRange: {
-        value: (label: string, tag: string, x0: number, x1: number) =>
-          data.requestRange(this.byLabel.get(label)?.run ?? label, tag, x0, x1),
+        value: (label: string, tag: string, x0: number, x1: number, points?: number) =>
+          data.requestRange(this.byLabel.get(label)?.run ?? label, tag, x0, x1, points),
       },
     });
     this.chart = new ScalarChart(spec.title, chartCtx, chartData, opts);

@@ -21,7 +21,7 @@ import { type Theme, withAlpha } from "../../ui/theme";
 import type { PanelContext } from "../types";
 import { syncChildren } from "../../ui/sections";
 import { fillSlots, IDENTITY, lowerBound, niceStep, SlotCache, slotXs, type Slot, type XMap } from "./downsample";
-import type { ScalarSeries, ScalarSlice } from "./series";
+import { needsDetail, type ScalarSeries, type ScalarSlice } from "./series";
 import { clampWeight, smooth, SmoothedColumn } from "./smoothing";
 
 /** Opacity of the other runs' lines while one run is highlighted. */
@@ -35,6 +35,16 @@ export const CHART_POINT_BUDGET = 20_000;
 export const MANY_RUNS = 12;
 /** The cursor highlights the nearest run when its line is at most this far (CSS px). */
 const HIGHLIGHT_PX = 24;
+/** The most points a zoom asks the kernel for per series (the kernel's MAX_RAW_POINTS). */
+export const MAX_DETAIL_POINTS = 100_000;
+
+/**
+ * Points per series a zoom asks for: what a plot `plotPx` CSS px wide can show usefully, min and
+ * max per pixel column at both ends of it (4 per column), at least 1000, at most the kernel's cap.
+ */
+export function detailPoints(plotPx: number): number {
+  return Math.min(MAX_DETAIL_POINTS, Math.max(1000, Math.round(4 * plotPx)));
+}
 
 /** A run's line(s) in the plot; `d` is null while the run is hidden. */
 interface Line {
@@ -165,6 +175,8 @@ export class ScalarChart {
   /** A column of no points, for the lines of hidden runs (uPlot wants one per line). */
   private emptyCol: Slot[] = [];
   private detailTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Range requests were sent since the zoom was last reset (their details are this chart's to drop). */
+  private detailAsked = false;
   private emptyEl: HTMLElement;
 
   constructor(
@@ -225,7 +237,23 @@ export class ScalarChart {
     this.dirty = true;
   }
 
+  /** Zoom the x axis to [x0, x1] (a drag in the plot); in steps, asks for finer points of the range. */
+  zoom(x0: number, x1: number) {
+    if (!(x1 > x0)) return;
+    this.view = [x0, x1];
+    this.resetBtn.hidden = false;
+    this.dirty = true;
+    this.ctx.requestFlush();
+    this.scheduleDetail();
+  }
+
+  /** Back to the whole x extent (button, double-click); the zoom details are dropped. */
   resetZoom() {
+    if (this.detailTimer) clearTimeout(this.detailTimer);
+    this.detailTimer = null;
+    // (only what this chart asked for: another chart zoomed into the same series keeps its detail)
+    if (this.detailAsked) this.data.dropDetails(this.series);
+    this.detailAsked = false;
     if (!this.view) return;
     this.view = null;
     this.resetBtn.hidden = true;
@@ -252,6 +280,11 @@ export class ScalarChart {
     }
     const pad = (max - min) * 0.06;
     return [min - pad, max + pad];
+  }
+
+  /** Width of the plot area in CSS px (from the chart's width: see draw). */
+  private plotPx(): number {
+    return Math.max(50, (this.width || this.plotEl.clientWidth || 600) - 60);
   }
 
   /** Points of series s as drawn: with full-resolution detail spliced in when zoomed into it. */
@@ -287,7 +320,7 @@ export class ScalarChart {
     const lines: Line[] = [];
     const drawn: Drawn[] = [];
     let lo = Infinity, hi = -Infinity;
-    let held = 0, total = 0, decimated = false, merged = false;
+    let held = 0, total = 0, decimated = false, merged = false, coarse = false;
     this.series.forEach((s, k) => {
       if (s.length === 0) return;
       const color = this.ctx.runColor(s.run);
@@ -297,6 +330,8 @@ export class ScalarChart {
       }
       const p = this.pointsOf(s);
       merged ||= p.merged;
+      // a zoom detail is itself min/max buckets when the range has more points than the plot shows
+      coarse ||= p.merged && s.detail?.decimated === true;
       held += s.length;
       total += s.total;
       decimated ||= s.decimated;
@@ -337,7 +372,7 @@ export class ScalarChart {
     });
     this.drawn = drawn;
     this.note.textContent = decimated
-      ? merged ? "full resolution in zoom" : `min/max of ${fmtInt(total)} points`
+      ? merged ? (coarse ? "min/max per pixel in zoom" : "full resolution in zoom") : `min/max of ${fmtInt(total)} points`
       : "";
     this.note.title = decimated
       ? `${fmtInt(held)} points held for ${fmtInt(total)} logged: every bucket keeps its min and max, so spikes show. Zoom in for full resolution.`
@@ -367,7 +402,7 @@ export class ScalarChart {
     // series: what a line can show; more only costs canvas time)
     // (from the chart's width, not the plot's: the grid then does not change with the y labels'
     // width, so a toggle draws what a chart built in that state draws, and live updates stay incremental)
-    const plotPx = Math.max(50, (this.width || this.plotEl.clientWidth || 600) - 60);
+    const plotPx = this.plotPx();
     // and fewer when many lines share the chart, so that one chart's drawing stays bounded
     const nLines = drawn.length * (smoothing ? 2 : 1);
     const buckets = Math.max(8, Math.min(4096, Math.round(plotPx), Math.floor(CHART_POINT_BUDGET / (2 * nLines))));
@@ -553,24 +588,25 @@ export class ScalarChart {
     if (width < 4) return;
     const a = u.posToVal(left, "x"), b = u.posToVal(left + width, "x");
     u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
-    if (!(b > a)) return;
-    this.view = [a, b];
-    this.resetBtn.hidden = false;
-    this.dirty = true;
-    this.ctx.requestFlush();
-    this.scheduleDetail();
+    this.zoom(a, b);
   }
 
-  /** Ask the kernel for full resolution of decimated series in the zoomed step range. */
+  /**
+   * Ask the kernel for the points of decimated series in the zoomed step range, as many as the
+   * plot can show (so a zoom on a chart of 100 runs stays bounded), unless a detail held serves.
+   */
   private scheduleDetail() {
     if (this.detailTimer) clearTimeout(this.detailTimer);
     this.detailTimer = setTimeout(() => {
       this.detailTimer = null;
       const v = this.view;
       if (!v || this.ctx.settings.x_axis !== "step") return;
+      const x0 = Math.floor(v[0]), x1 = Math.ceil(v[1]);
+      const points = detailPoints(this.plotPx());
       for (const s of this.shownSeries()) {
-        if (!s.decimated || (s.detail && s.detail.x0 <= v[0] && s.detail.x1 >= v[1])) continue;
-        void this.data.requestRange(s.run, s.tag, Math.floor(v[0]), Math.ceil(v[1]));
+        if (!s.decimated || !needsDetail(s.detail, x0, x1, points)) continue;
+        this.detailAsked = true;
+        void this.data.requestRange(s.run, s.tag, x0, x1, points);
       }
     }, 250);
   }

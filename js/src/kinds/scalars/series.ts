@@ -1,7 +1,8 @@
 // The scalars slice of the store: the one columnar kind. Per (run, tag), growable float64
 // columns with the protocol's semantics: truncate the series to `offset`, then append `count`
 // points; offset > held is a gap (keep what we have, ask for a hello); a new epoch (purge)
-// replaces the series. Also full-resolution `range` requests for zoomed step ranges.
+// replaces the series. Also `range` requests for zoomed step ranges: as many points as the
+// zoomed plot can show (full resolution when the range has no more), dropped when the zoom is reset.
 
 import { Buffers, type Obj, type WireBuffer } from "../../wire";
 import { seriesKey, type Slice, type SliceHost } from "../types";
@@ -10,6 +11,30 @@ import { isAscending, lowerBound, upperBound } from "./downsample";
 
 /** The kind's name (its key under `entries`). */
 export const SCALARS = "scalars";
+
+/** The points of a zoomed step range [x0, x1] (the answer to a `range` request for `points`). */
+export interface RangeDetail {
+  x0: number;
+  x1: number;
+  /** The points the request asked for at most (0: none asked, the kernel's own cap). */
+  points: number;
+  /** Min/max buckets of the range rather than every point of it. */
+  decimated: boolean;
+  steps: Float64Array;
+  walls: Float64Array;
+  values: Float64Array;
+}
+
+/**
+ * Whether a zoom on steps [x0, x1] wanting `points` points needs a new range request, given the
+ * detail held. A complete detail covering the zoom is reused; a decimated one only while its
+ * points per step are at least what the zoom wants (a deeper zoom asks again, for finer buckets).
+ */
+export function needsDetail(detail: RangeDetail | null, x0: number, x1: number, points: number): boolean {
+  if (!detail || !(detail.x0 <= x0 && detail.x1 >= x1)) return true;
+  if (!detail.decimated) return false;
+  return detail.points * (x1 - x0) < points * (detail.x1 - detail.x0);
+}
 
 /** One (run, tag) scalar series: growable float64 columns. */
 export class ScalarSeries {
@@ -26,8 +51,8 @@ export class ScalarSeries {
   rewrites = 0;
   stepsAscending = true;
   wallsAscending = true;
-  /** Full-resolution points for a zoomed step range (answer to a `range` request). */
-  detail: { x0: number; x1: number; steps: Float64Array; walls: Float64Array; values: Float64Array } | null = null;
+  /** The points of a zoomed step range (answer to a `range` request), finer than those held. */
+  detail: RangeDetail | null = null;
 
   constructor(readonly run: string, readonly tag: string, epoch: number) {
     this.epoch = epoch;
@@ -150,7 +175,10 @@ export class ScalarSeries {
 export class ScalarSlice implements Slice<ScalarChunk> {
   readonly series = new Map<string, ScalarSeries>();
   private nextRangeId = 1;
-  private readonly pendingRanges = new Map<number, { resolve: (r: RangeReply | null) => void; x0: number; x1: number }>();
+  private readonly pendingRanges = new Map<
+    number,
+    { resolve: (r: RangeReply | null) => void; key: string; x0: number; x1: number; points: number }
+  >();
 
   constructor(private readonly host: SliceHost) {}
 
@@ -213,18 +241,54 @@ export class ScalarSlice implements Slice<ScalarChunk> {
     return { points, tags: tags.size };
   }
 
-  /** Request full resolution for a step range of one series; resolves with the reply (or null on timeout). */
-  requestRange(run: string, tag: string, x0: number, x1: number, timeoutMs = 10000): Promise<RangeReply | null> {
+  /**
+   * Request the points of a step range of one series, at most `points` of them (min/max buckets
+   * beyond; omitted: the kernel's cap). Resolves with the reply, or null on timeout or when the
+   * series' details are dropped first.
+   */
+  requestRange(run: string, tag: string, x0: number, x1: number, points?: number, timeoutMs = 10000): Promise<RangeReply | null> {
     const id = this.nextRangeId++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         if (this.pendingRanges.delete(id)) resolve(null);
       }, timeoutMs);
       this.pendingRanges.set(id, {
-        resolve: (r) => { clearTimeout(timer); resolve(r); }, x0, x1,
+        resolve: (r) => { clearTimeout(timer); resolve(r); }, key: seriesKey(run, tag), x0, x1, points: points ?? 0,
       });
-      this.host.send({ type: "range", id, run, tag, x0, x1 });
+      this.host.send(points === undefined ? { type: "range", id, run, tag, x0, x1 } : { type: "range", id, run, tag, x0, x1, points });
     });
+  }
+
+  /**
+   * Drop the details of these series (a chart's zoom was reset) and forget their requests in
+   * flight, so that the points held for zooms go back to zero. A series may be a view of one
+   * held here (custom scalars relabel runs with Object.create): the held one is changed.
+   */
+  dropDetails(series: Iterable<ScalarSeries>) {
+    const keys: string[] = [];
+    for (const v of series) {
+      const s = this.heldOf(v);
+      if (!s) continue;
+      const key = seriesKey(s.run, s.tag);
+      for (const [id, p] of this.pendingRanges) {
+        if (p.key !== key) continue;
+        this.pendingRanges.delete(id);
+        p.resolve(null);
+      }
+      if (s.detail === null) continue;
+      s.detail = null;
+      s.version++; // held points unchanged (no log entry); views redraw without the detail
+      keys.push(key);
+    }
+    if (keys.length) this.host.changed(keys);
+  }
+
+  /** The series held here that `v` is, or is a view of (its prototype chain); undefined if none. */
+  private heldOf(v: ScalarSeries): ScalarSeries | undefined {
+    for (let o: ScalarSeries | null = v; o; o = Object.getPrototypeOf(o) as ScalarSeries | null) {
+      if (this.series.get(seriesKey(o.run, o.tag)) === o) return o;
+    }
+    return undefined;
   }
 
   receive(type: string, content: Obj, buffers: readonly WireBuffer[]) {
@@ -239,7 +303,10 @@ export class ScalarSlice implements Slice<ScalarChunk> {
     const key = seriesKey(reply.run, reply.tag);
     const s = this.series.get(key);
     if (s) {
-      s.detail = { x0: pending.x0, x1: pending.x1, steps: reply.steps, walls: reply.walls, values: reply.values };
+      s.detail = {
+        x0: pending.x0, x1: pending.x1, points: pending.points, decimated: reply.decimated,
+        steps: reply.steps, walls: reply.walls, values: reply.values,
+      };
       s.version++; // held points unchanged (no log entry); views redraw the zoom with the detail
       this.host.changed([key]);
     }
