@@ -13,6 +13,7 @@ import os
 
 import numpy as np
 import pytest
+from _kernels import use_kernels
 from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, types_pb2
 from tensorboard.summary.writer.event_file_writer import EventFileWriter
 
@@ -126,6 +127,13 @@ def logdir(tmp_path_factory):
     return root, writer
 
 
+@pytest.fixture(autouse=True, params=["numpy", "numba"])
+def kernels_on(request, monkeypatch):
+    """Every test twice: numpy's byte-matrix grouping, and numba's kernels (the ``fast`` extra)."""
+    use_kernels(monkeypatch, request.param == "numba")
+    return request.param
+
+
 def _record_key(rec):
     return tuple(
         (f.name, v.tobytes() + str(v.shape).encode() if isinstance(v, np.ndarray) else v)
@@ -170,11 +178,18 @@ def count_fast(monkeypatch):
     return counter
 
 
-def test_fast_and_slow_paths_give_identical_stores(logdir, count_fast, monkeypatch):
+def test_fast_and_slow_paths_give_identical_stores(logdir, count_fast, monkeypatch, kernels_on):
     root, _ = logdir
+    grouped = {"numpy": 0, "numba": 0}
+    for name, key in (("_grouped", "numpy"), ("_grouped_compiled", "numba")):
+        real = getattr(fastscalars, name)
+        monkeypatch.setattr(
+            fastscalars, name, lambda *a, real=real, key=key: grouped.__setitem__(key, grouped[key] + 1) or real(*a)
+        )
     fast = _snapshot(cellboard.load(root))
     handled = count_fast["handled"]
     assert handled > 3 * 60 * len(STEPS)  # the fast path did the bulk of the work
+    assert grouped[kernels_on] > 0 and grouped["numba" if kernels_on == "numpy" else "numpy"] == 0
     monkeypatch.setattr(fastscalars, "MAX_RECORD", 0)
     count_fast["handled"] = 0
     slow = _snapshot(cellboard.load(root))

@@ -241,4 +241,7 @@ def test_only_a_big_read_starts_compiling_the_record_walk(tmp_path, monkeypatch)
     real = records._walk_compiled
     monkeypatch.setattr(records, "_walk_compiled", lambda *a: walks.append(real(*a)) or walks[-1])
     after = cellboard.load(str(tmp_path), progress=False)
-    assert sum(count for _, count in walks) == 2001 and (after.scalars("run", "loss").values == before.scalars("run", "loss").values).all()
+    assert (
+        sum(count for _, count in walks) == 2001
+        and (after.scalars("run", "loss").values == before.scalars("run", "loss").values).all()
+    )

@@ -5,10 +5,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-_OPTS = dict(nogil=True, boundscheck=False, cache=True)
 
-
-@numba.njit(**_OPTS)
+@numba.njit(nogil=True, boundscheck=False, cache=True)
 def counts_f4(flat, base, thr, counts):
     """Adds each value's shifted bucket to ``counts`` (``base[cell] + (v >= thr[cell])``, as
     ``summaries.tf_tables`` defines them) and returns (min, max, num, sum, sum_squares) of the
@@ -34,12 +32,12 @@ def counts_f4(flat, base, thr, counts):
 # int64 made negative by ``~`` would break the shifts
 
 
-@numba.njit(inline="always", **_OPTS)
+@numba.njit(nogil=True, boundscheck=False, cache=True, inline="always")
 def _u32(buf, p):
     return np.int64(buf[p]) | (np.int64(buf[p + 1]) << 8) | (np.int64(buf[p + 2]) << 16) | (np.int64(buf[p + 3]) << 24)
 
 
-@numba.njit(inline="always", **_OPTS)
+@numba.njit(nogil=True, boundscheck=False, cache=True, inline="always")
 def _masked_crc(buf, p, end, t):
     """TFRecord's masked CRC32C of ``buf[p:end]``, slicing-by-8 (``t``: ``kernels.crc_tables``)."""
     c = np.int64(0xFFFFFFFF)
@@ -63,7 +61,7 @@ def _masked_crc(buf, p, end, t):
     return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
-@numba.njit(**_OPTS)
+@numba.njit(nogil=True, boundscheck=False, cache=True)
 def walk_records(buf, pos, t, crc_max, heads):
     """Records from ``pos`` while each is complete and intact: a length below 2**31 with a
     matching length CRC and, for payloads up to ``crc_max`` bytes, a matching data CRC (longer
@@ -82,3 +80,82 @@ def walk_records(buf, pos, t, crc_max, heads):
         k += 1
         pos = end + 4
     return k, pos
+
+
+# --------------------------------------------------------------------------- scalar records by template
+# ``fastscalars._grouped`` on records of one length at ``at`` (their payload offsets in ``buf``);
+# ``masks[w]`` is the 8-byte little-endian word mask of word ``w`` (0xFF for a constant byte of
+# the template, 0x00 for a variable byte or one past the record's end).
+
+
+@numba.njit(nogil=True, boundscheck=False, cache=True, inline="always")
+def _word(buf, p, w, length):
+    """The record's bytes ``8w .. 8w+7`` from ``p`` as a little-endian word (bytes past ``length``: 0).
+    A whole word is assembled without branches, which LLVM turns into one unaligned load."""
+    q = p + 8 * w
+    if 8 * w + 8 <= length:
+        return (
+            np.uint64(buf[q])
+            | (np.uint64(buf[q + 1]) << np.uint64(8))
+            | (np.uint64(buf[q + 2]) << np.uint64(16))
+            | (np.uint64(buf[q + 3]) << np.uint64(24))
+            | (np.uint64(buf[q + 4]) << np.uint64(32))
+            | (np.uint64(buf[q + 5]) << np.uint64(40))
+            | (np.uint64(buf[q + 6]) << np.uint64(48))
+            | (np.uint64(buf[q + 7]) << np.uint64(56))
+        )
+    x = np.uint64(0)
+    for b in range(length - 8 * w):
+        x |= np.uint64(buf[q + b]) << np.uint64(8 * b)
+    return x
+
+
+@numba.njit(nogil=True, boundscheck=False, cache=True)
+def hash_constant_bytes(buf, at, length, masks):
+    """A hash of each record's constant bytes (FNV-1a over masked words): equal templates hash
+    equal; the caller verifies every byte, so collisions cost time, never correctness."""
+    out = np.empty(at.size, np.uint64)
+    for r in range(at.size):
+        h = np.uint64(0xCBF29CE484222325)
+        for w in range(masks.size):
+            h = (h ^ (_word(buf, at[r], w, length) & masks[w])) * np.uint64(0x100000001B3)
+        out[r] = h
+    return out
+
+
+@numba.njit(nogil=True, boundscheck=False, cache=True)
+def match_and_take(
+    buf, at, members, rep, length, masks, step_at, step_len, value_at, wall_at, value_bytes, wall_bytes, steps
+):
+    """Which ``members`` have every constant byte of record ``rep`` and a step varint of exactly
+    ``step_len`` bytes at ``step_at`` (continuation bits on all but the last; ``step_len`` 0:
+    none, step 0); and, in the same pass over their bytes, each one's value bytes (at
+    ``value_at``, ``value_bytes.shape[1]`` of them), wall-time bytes (``wall_at`` -1: none) and
+    step, into the caller's arrays (rows that do not match are filled too; the caller drops them)."""
+    ok = np.empty(members.size, np.bool_)
+    words = masks.size
+    width = value_bytes.shape[1]
+    ref = np.empty(words, np.uint64)
+    for w in range(words):
+        ref[w] = _word(buf, at[rep], w, length) & masks[w]
+    for i in range(members.size):
+        p = at[members[i]]
+        diff = np.uint64(0)
+        for w in range(words):
+            diff |= (_word(buf, p, w, length) & masks[w]) ^ ref[w]
+        good = diff == 0
+        s = np.uint64(0)
+        if step_len:
+            for j in range(step_len - 1):
+                good &= buf[p + step_at + j] >= 0x80
+            good &= buf[p + step_at + step_len - 1] < 0x80
+            for j in range(step_len):
+                s |= (np.uint64(buf[p + step_at + j]) & np.uint64(0x7F)) << np.uint64(7 * j)
+        ok[i] = good
+        steps[i] = s
+        for b in range(width):
+            value_bytes[i, b] = buf[p + value_at + b]
+        if wall_at >= 0:
+            for b in range(8):
+                wall_bytes[i, b] = buf[p + wall_at + b]
+    return ok

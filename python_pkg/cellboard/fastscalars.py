@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from . import kernels
 from .tfevents import messages as M
 from .tfevents.wire import I32, I64, LEN, VARINT, WireError, read_varint
 
@@ -274,6 +275,69 @@ def _grouped(mat: np.ndarray, rows: np.ndarray, rem: np.ndarray, matches: list[_
     return rem[~done]
 
 
+def _word_masks(variable: np.ndarray) -> np.ndarray:
+    """Per 8-byte word of a record, the little-endian mask of its constant bytes (for ``kernels``)."""
+    width = -(-variable.size // 8) * 8
+    keep = np.zeros(width, np.uint8)
+    keep[: variable.size] = np.where(variable, 0, 0xFF)
+    return keep.view("<u8").copy()
+
+
+def _grouped_compiled(
+    k: kernels.Kernels, buf: np.ndarray, at: np.ndarray, rows: np.ndarray, length: int, matches: list[_Match]
+) -> np.ndarray:
+    """``_grouped`` with numba's kernels, straight from the file bytes at ``at`` (no byte matrix):
+    the same groups, the same checks, the same matches; returns the positions left over."""
+    layout0 = locate(buf[at[0] : at[0] + length].tobytes())
+    if layout0 is None:
+        return np.arange(len(rows))
+    variable = _variable(layout0, length)
+    masks = _word_masks(variable)
+    h = k.hash_constant_bytes(buf, at, length, masks)
+    order = np.argsort(h, kind="stable")  # within a hash, rows stay in file order
+    hs = h[order]
+    groups = np.split(order, np.flatnonzero(hs[1:] != hs[:-1]) + 1)
+    groups.sort(key=lambda g: g[0])  # templates in file order, as the loop would take them
+    done = np.zeros(len(rows), bool)
+    for members in groups:
+        rep = int(members[0])
+        layout = layout0 if rep == 0 else locate(buf[at[rep] : at[rep] + length].tobytes())
+        if layout is None or not np.array_equal(_variable(layout, length), variable):
+            continue
+        step_at, step_len = layout.step if layout.step is not None else (0, 0)
+        width = 4 if layout.dtype == "<f4" else 8
+        value_bytes = np.empty((members.size, width), np.uint8)
+        wall_bytes = np.zeros((members.size, 8), np.uint8)  # no wall time: 0.0, as _take gives
+        steps = np.empty(members.size, np.uint64)
+        wall_at = layout.wall if layout.wall is not None else -1
+        ok = k.match_and_take(
+            buf,
+            at,
+            members,
+            rep,
+            length,
+            masks,
+            step_at,
+            step_len,
+            layout.value,
+            wall_at,
+            value_bytes,
+            wall_bytes,
+            steps,
+        )
+        if not ok.all():
+            members, value_bytes, wall_bytes, steps = members[ok], value_bytes[ok], wall_bytes[ok], steps[ok]
+        if members.size == 0:
+            continue
+        done[members] = True
+        value = value_bytes.view(layout.dtype).ravel().astype(np.float64)
+        wall = wall_bytes.view("<f8").ravel()
+        matches.append(
+            _Match(rows[members], layout.tag, layout.plugin, layout.simple, steps.view(np.int64), wall, value)
+        )
+    return np.flatnonzero(~done)
+
+
 def decode(
     data: bytes, starts: np.ndarray, lengths: np.ndarray, plugins: dict[str, str], tag_id: Callable[[str], int]
 ) -> Decoded:
@@ -289,14 +353,23 @@ def decode(
     matches: list[_Match] = []
     by_length = small[np.argsort(lengths[small], kind="stable")]
     bounds = np.flatnonzero(np.diff(lengths[by_length])) + 1
+    compiled = kernels.peek()
     for rows in np.split(by_length, bounds):
         rows = np.sort(rows)  # file order within a group: templates come from the earliest rows
         length = int(lengths[rows[0]])
-        window = sliding_window_view(buf, length)
-        mat = window[starts[rows]]
+        at = np.ascontiguousarray(starts[rows], np.int64)
         rem = np.arange(len(rows))
+        mat: np.ndarray | None = None
         if len(rows) >= _GROUP_MIN:
-            rem = _grouped(mat, rows, rem, matches)
+            if compiled is not None:
+                rem = _grouped_compiled(compiled, buf, at, rows, length, matches)
+            else:
+                mat = sliding_window_view(buf, length)[at]
+                rem = _grouped(mat, rows, rem, matches)
+        if not rem.size:
+            continue
+        if mat is None:
+            mat = sliding_window_view(buf, length)[at]
         templates = 0
         while rem.size and templates < MAX_TEMPLATES_PER_LENGTH:
             templates += 1

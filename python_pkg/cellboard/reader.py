@@ -345,8 +345,6 @@ def read_runs(
     jobs = list(readers)
     workers = default_workers() if workers is None else max(1, workers)
     results: dict[int, int | Exception] = {}
-    if sum(sum((sizes or {}).values()) - reader.bytes_read for reader, sizes in jobs) >= COMPILED_READ_MIN:
-        kernels.get()  # starts compiling the record walk in the background (numba, if installed)
 
     def run(i: int) -> None:
         reader, sizes = jobs[i]
@@ -369,6 +367,9 @@ def read_runs(
             run(order.pop(0))
             if tick is not None:
                 tick()
+        # after the first run (loading the kernels would delay the board's first charts)
+        if sum(sum((s or {}).values()) - r.bytes_read for r, s in (jobs[i] for i in order)) >= COMPILED_READ_MIN:
+            kernels.get()  # starts loading the record walk in the background (numba, if installed)
         order.sort(key=lambda i: -sum((jobs[i][1] or {}).values()) + jobs[i][0].bytes_read)
         if workers == 1 or len(order) <= 1:
             for i in order:
