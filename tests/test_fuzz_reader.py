@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 import pytest
 from _kernels import use_kernels
+from _scans import scan_fields
 
 import cellboard
 from cellboard.logdir import LogdirFollower
@@ -460,18 +461,6 @@ def test_incremental_scans_equal_one_whole_scan(corpus):
             assert _chunked_scan(data, one_byte) == want, f"case {case} ({what}), one byte at a time"
 
 
-def _scan_fields(scan) -> tuple:
-    return (
-        scan.starts.tolist(),
-        scan.lengths.tolist(),
-        scan.end,
-        scan.corrupt_at,
-        scan.resync,
-        scan.wait_for,
-        scan.corrupt_why,
-    )
-
-
 def test_the_compiled_walk_scans_exactly_like_numpy(corpus, monkeypatch):
     """numba's record walk (``kernels.walk_records``) stops at the first record it cannot accept;
     the numpy rules take over there: the same records, offsets, reasons and resume points as
@@ -484,7 +473,7 @@ def test_the_compiled_walk_scans_exactly_like_numpy(corpus, monkeypatch):
         got = {}
         for on in (False, True):
             use_kernels(monkeypatch, on)
-            got[on] = (_scan_fields(scan_records(data)), _chunked_scan(data, cuts))
+            got[on] = (scan_fields(scan_records(data)), _chunked_scan(data, cuts))
         assert got[True] == got[False], f"case {case} ({what}), cuts {cuts}"
 
 
@@ -504,9 +493,9 @@ def test_the_compiled_walk_checks_short_records_itself(corpus, monkeypatch):
     bad = bytearray(data)
     bad[-5] ^= 1  # the last record's payload: a CRC mismatch found by the walk's own CRC or google's
     use_kernels(monkeypatch, False)
-    want = _scan_fields(scan_records(bytes(bad)))
+    want = scan_fields(scan_records(bytes(bad)))
     use_kernels(monkeypatch, True)
-    assert _scan_fields(scan_records(bytes(bad))) == want and want[3]
+    assert scan_fields(scan_records(bytes(bad))) == want and want[3]
 
 
 def test_resync_finds_the_next_record_after_a_broken_length():

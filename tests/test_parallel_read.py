@@ -10,6 +10,7 @@ import time
 import warnings
 
 import pytest
+from _scans import scan_fields
 
 import cellboard
 from cellboard import reader as R
@@ -49,18 +50,6 @@ def _damage(data: bytes, rng: random.Random, hits: int) -> bytes:
     return bytes(buf)
 
 
-def _scan_tuple(scan):
-    return (
-        scan.starts.tolist(),
-        scan.lengths.tolist(),
-        scan.end,
-        scan.corrupt_at,
-        scan.resync,
-        scan.wait_for,
-        scan.corrupt_why,
-    )
-
-
 @pytest.mark.parametrize("seed", range(12))
 def test_predicted_framing_equals_the_record_by_record_walk(seed, monkeypatch):
     rng = random.Random(seed)
@@ -72,8 +61,8 @@ def test_predicted_framing_equals_the_record_by_record_walk(seed, monkeypatch):
     fast_nocrc = scan_records(data, check_crc=False)
     monkeypatch.setattr(records, "_MAX_PERIOD", 0)  # no prediction: the plain sequential walk
     slow = scan_records(data)
-    assert _scan_tuple(fast) == _scan_tuple(slow)
-    assert _scan_tuple(fast_nocrc) == _scan_tuple(scan_records(data, check_crc=False))
+    assert scan_fields(fast) == scan_fields(slow)
+    assert scan_fields(fast_nocrc) == scan_fields(scan_records(data, check_crc=False))
 
 
 def _write(path, data: bytes) -> None:
