@@ -234,3 +234,26 @@ def test_only_a_big_read_starts_compiling_the_record_walk(tmp_path, monkeypatch)
         sum(count for _, count in walks) == 2001
         and (after.scalars("run", "loss").values == before.scalars("run", "loss").values).all()
     )
+
+
+@pytest.mark.parametrize(
+    ("rec", "tag"),
+    [
+        ([0, 2, 4, 1, 3, 5], [0, 0, 0, 1, 1, 1]),  # one block per tag, file order within: kept as is
+        ([0, 4, 2, 1, 3, 5], [0, 0, 0, 1, 1, 1]),  # out of file order within a tag: sorted
+        ([0, 2, 1, 3, 4, 5], [0, 0, 1, 1, 0, 0]),  # a tag in two blocks: sorted
+    ],
+)
+def test_decoded_points_reach_the_store_per_tag_in_file_order(rec, tag):
+    from cellboard.store import Store
+
+    store = Store()
+    reader = R.RunReader(store, "run", "/nonexistent")
+    reader._tags = ["a", "b"]
+    points = R._Points()
+    points.add(rec, tag, [10 * r for r in rec], [0.0] * 6, [float(r) for r in rec])
+    reader._flush_points(points)
+    for i, name in enumerate(("a", "b")):
+        want = sorted(r for r, t in zip(rec, tag) if t == i)
+        assert store.scalars("run", name).steps.tolist() == [10 * r for r in want]
+        assert store.scalars("run", name).values.tolist() == [float(r) for r in want]

@@ -295,9 +295,14 @@ class RunReader:
             points.__dict__.update(_Points().__dict__)
         if rec.size == 0:
             return
-        order = np.lexsort((rec, tag))
-        tag, step, wall, value = tag[order], step[order], wall[order], value[order]
-        bounds = np.flatnonzero(np.diff(tag)) + 1
+        bounds = np.flatnonzero(tag[1:] != tag[:-1]) + 1
+        restarts = np.flatnonzero(rec[1:] <= rec[:-1]) + 1
+        # The decoders mostly give each tag's points as one block in file order (one template,
+        # one tag): then nothing needs sorting; otherwise sort by tag, then file order.
+        if np.unique(tag[np.r_[0, bounds]]).size != bounds.size + 1 or not np.isin(restarts, bounds).all():
+            order = np.lexsort((rec, tag))
+            tag, step, wall, value = tag[order], step[order], wall[order], value[order]
+            bounds = np.flatnonzero(np.diff(tag)) + 1
         done, listed = self._read_fraction
         for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, tag.size]):
             name = self._tags[int(tag[lo])]
