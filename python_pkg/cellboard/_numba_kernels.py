@@ -125,37 +125,55 @@ def hash_constant_bytes(buf, at, length, masks):
 
 @numba.njit(nogil=True, boundscheck=False, cache=True)
 def match_and_take(
-    buf, at, members, rep, length, masks, step_at, step_len, value_at, wall_at, value_bytes, wall_bytes, steps
+    buf,
+    at,
+    row_group,
+    row_pos,
+    length,
+    masks,
+    refs,
+    step_at,
+    step_len,
+    value_at,
+    width,
+    wall_at,
+    ok,
+    values,
+    walls,
+    steps,
 ):
-    """Which ``members`` have every constant byte of record ``rep`` and a step varint of exactly
-    ``step_len`` bytes at ``step_at`` (continuation bits on all but the last; ``step_len`` 0:
-    none, step 0); and, in the same pass over their bytes, each one's value bytes (at
-    ``value_at``, ``value_bytes.shape[1]`` of them), wall-time bytes (``wall_at`` -1: none) and
-    step, into the caller's arrays (rows that do not match are filled too; the caller drops them)."""
-    ok = np.empty(members.size, np.bool_)
+    """One pass over the records in file order (``at``): a record of template ``g = row_group[i]``
+    (-1: none) matches when every constant byte equals the template's (``refs[g]``, masked
+    words) and its step varint has exactly ``step_len[g]`` bytes at ``step_at[g]`` (continuation
+    bits on all but the last; 0: no step, step 0). Its value bytes (``width[g]`` at
+    ``value_at[g]``), wall-time bytes (``wall_at[g]`` -1: none, zeros) and step go to row
+    ``row_pos[i]`` of the outputs, so each template's records come out together, in file order."""
     words = masks.size
-    width = value_bytes.shape[1]
-    ref = np.empty(words, np.uint64)
-    for w in range(words):
-        ref[w] = _word(buf, at[rep], w, length) & masks[w]
-    for i in range(members.size):
-        p = at[members[i]]
+    for i in range(at.size):
+        g = row_group[i]
+        if g < 0:
+            continue
+        p = at[i]
+        o = row_pos[i]
         diff = np.uint64(0)
         for w in range(words):
-            diff |= (_word(buf, p, w, length) & masks[w]) ^ ref[w]
+            diff |= (_word(buf, p, w, length) & masks[w]) ^ refs[g, w]
         good = diff == 0
         s = np.uint64(0)
-        if step_len:
-            for j in range(step_len - 1):
-                good &= buf[p + step_at + j] >= 0x80
-            good &= buf[p + step_at + step_len - 1] < 0x80
-            for j in range(step_len):
-                s |= (np.uint64(buf[p + step_at + j]) & np.uint64(0x7F)) << np.uint64(7 * j)
-        ok[i] = good
-        steps[i] = s
-        for b in range(width):
-            value_bytes[i, b] = buf[p + value_at + b]
-        if wall_at >= 0:
+        k = step_len[g]
+        if k:
+            q = p + step_at[g]
+            for j in range(k - 1):
+                good &= buf[q + j] >= 0x80
+            good &= buf[q + k - 1] < 0x80
+            for j in range(k):
+                s |= (np.uint64(buf[q + j]) & np.uint64(0x7F)) << np.uint64(7 * j)
+        ok[o] = good
+        steps[o] = s
+        q = p + value_at[g]
+        for b in range(width[g]):
+            values[o, b] = buf[q + b]
+        if wall_at[g] >= 0:
+            q = p + wall_at[g]
             for b in range(8):
-                wall_bytes[i, b] = buf[p + wall_at + b]
-    return ok
+                walls[o, b] = buf[q + b]

@@ -287,10 +287,15 @@ def _grouped_compiled(
     k: kernels.Kernels, buf: np.ndarray, at: np.ndarray, rows: np.ndarray, length: int, matches: list[_Match]
 ) -> np.ndarray:
     """``_grouped`` with numba's kernels, straight from the file bytes at ``at`` (no byte matrix):
-    the same groups, the same checks, the same matches; returns the positions left over."""
+    the same groups, the same checks, the same matches; returns the positions left over.
+
+    Groups and their templates are decided here as in ``_grouped``; the kernel then verifies and
+    extracts every record of every accepted group in one pass in file order (not one strided
+    pass per template), writing each group's records next to each other."""
+    n = len(rows)
     layout0 = locate(buf[at[0] : at[0] + length].tobytes())
     if layout0 is None:
-        return np.arange(len(rows))
+        return np.arange(n)
     variable = _variable(layout0, length)
     masks = _word_masks(variable)
     h = k.hash_constant_bytes(buf, at, length, masks)
@@ -298,43 +303,52 @@ def _grouped_compiled(
     hs = h[order]
     groups = np.split(order, np.flatnonzero(hs[1:] != hs[:-1]) + 1)
     groups.sort(key=lambda g: g[0])  # templates in file order, as the loop would take them
-    done = np.zeros(len(rows), bool)
+    taken: list[tuple[np.ndarray, Layout]] = []
     for members in groups:
         rep = int(members[0])
         layout = layout0 if rep == 0 else locate(buf[at[rep] : at[rep] + length].tobytes())
-        if layout is None or not np.array_equal(_variable(layout, length), variable):
+        if layout is not None and np.array_equal(_variable(layout, length), variable):
+            taken.append((members, layout))
+    if not taken:
+        return np.arange(n)
+    sizes = np.array([m.size for m, _ in taken])
+    ordered = np.concatenate([m for m, _ in taken])
+    row_group = np.full(n, -1, np.int32)
+    row_group[ordered] = np.repeat(np.arange(len(taken), dtype=np.int32), sizes)
+    row_pos = np.zeros(n, np.int64)
+    row_pos[ordered] = np.arange(ordered.size)
+    width = -(-length // 8) * 8
+    refs = np.zeros((len(taken), width), np.uint8)
+    for g, (members, _) in enumerate(taken):
+        p = int(at[members[0]])
+        refs[g, :length] = buf[p : p + length]
+    refs = refs.view("<u8") & masks
+    steps_at = np.array([lay.step[0] if lay.step else 0 for _, lay in taken], np.int64)
+    steps_len = np.array([lay.step[1] if lay.step else 0 for _, lay in taken], np.int64)
+    widths = np.array([4 if lay.dtype == "<f4" else 8 for _, lay in taken], np.int64)
+    values_at = np.array([lay.value for _, lay in taken], np.int64)
+    walls_at = np.array([lay.wall if lay.wall is not None else -1 for _, lay in taken], np.int64)
+    ok = np.zeros(ordered.size, bool)
+    value_bytes = np.zeros((ordered.size, 8), np.uint8)
+    wall_bytes = np.zeros((ordered.size, 8), np.uint8)  # no wall time: 0.0, as _take gives
+    steps = np.zeros(ordered.size, np.uint64)
+    k.match_and_take(
+        buf, at, row_group, row_pos, length, masks, refs, steps_at, steps_len, values_at, widths, walls_at,
+        ok, value_bytes, wall_bytes, steps,
+    )  # fmt: skip
+    done = np.zeros(n, bool)
+    for (members, layout), lo, hi in zip(taken, np.r_[0, np.cumsum(sizes)[:-1]], np.cumsum(sizes)):
+        good = ok[lo:hi]
+        if not good.any():
             continue
-        step_at, step_len = layout.step if layout.step is not None else (0, 0)
-        width = 4 if layout.dtype == "<f4" else 8
-        value_bytes = np.empty((members.size, width), np.uint8)
-        wall_bytes = np.zeros((members.size, 8), np.uint8)  # no wall time: 0.0, as _take gives
-        steps = np.empty(members.size, np.uint64)
-        wall_at = layout.wall if layout.wall is not None else -1
-        ok = k.match_and_take(
-            buf,
-            at,
-            members,
-            rep,
-            length,
-            masks,
-            step_at,
-            step_len,
-            layout.value,
-            wall_at,
-            value_bytes,
-            wall_bytes,
-            steps,
-        )
-        if not ok.all():
-            members, value_bytes, wall_bytes, steps = members[ok], value_bytes[ok], wall_bytes[ok], steps[ok]
-        if members.size == 0:
-            continue
-        done[members] = True
-        value = value_bytes.view(layout.dtype).ravel().astype(np.float64)
-        wall = wall_bytes.view("<f8").ravel()
-        matches.append(
-            _Match(rows[members], layout.tag, layout.plugin, layout.simple, steps.view(np.int64), wall, value)
-        )
+        sel = slice(lo, hi) if good.all() else np.flatnonzero(good) + lo
+        mine = members if good.all() else members[good]
+        done[mine] = True
+        w = 4 if layout.dtype == "<f4" else 8
+        value = np.ascontiguousarray(value_bytes[sel, :w]).view(layout.dtype).ravel().astype(np.float64)
+        wall = wall_bytes[sel].view("<f8").ravel()
+        step = steps[sel].view(np.int64)
+        matches.append(_Match(rows[mine], layout.tag, layout.plugin, layout.simple, step, wall, value))
     return np.flatnonzero(~done)
 
 

@@ -76,10 +76,11 @@ def _compile() -> Kernels:
         k.counts_f4(flat, base, thr, counts)
     buf = _ro(np.zeros(16, np.uint8))
     k.walk_records(buf, 0, crc_tables(), 1024, np.zeros(1, np.int64))
-    at, one, masks = np.zeros(1, np.int64), np.zeros(1, np.int64), np.zeros(2, np.uint64)
+    at, masks = np.zeros(1, np.int64), np.zeros(2, np.uint64)
     k.hash_constant_bytes(buf, at, 16, masks)
-    b8, steps = np.zeros((1, 8), np.uint8), np.zeros(1, np.uint64)
-    k.match_and_take(buf, at, one, 0, 16, masks, 0, 1, 0, 0, b8, b8, steps)
+    i4, i8 = np.zeros(1, np.int32), np.zeros(1, np.int64)
+    refs, b8, steps = np.zeros((1, 2), np.uint64), np.zeros((1, 8), np.uint8), np.zeros(1, np.uint64)
+    k.match_and_take(buf, at, i4, i8, 16, masks, refs, i8, i8, i8, i8, i8, np.zeros(1, bool), b8, b8, steps)
     return k
 
 
