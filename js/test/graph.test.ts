@@ -268,7 +268,7 @@ describe("layout", () => {
     expect(layout(v).ms).toBeLessThan(l.ms);
     const collapsed = layout(visible(m, initialExpanded(m)));
     expect(collapsed.nodes.size).toBeLessThan(15);
-    expect(collapsed.ms).toBeLessThan(200);
+    expect(collapsed.ms).toBeLessThan(1000); // ~15-30 ms idle: a bound for superlinear work, not speed
   }, 30_000);
 });
 

@@ -142,20 +142,23 @@ describe("markdown: bounded time", () => {
     }
     return { out, ms };
   };
+  // These catch superlinear work (a quadratic pass over 1 MB takes minutes), not speed: the bounds
+  // are ~10x what an idle core needs, because CI shares its 2 cores (a 100 ms bound failed at 122 ms
+  // under load). benchmarks/ measures speed.
   for (const [name, p] of Object.entries(patterns)) {
-    it(`1 MB of ${name} renders in under 100 ms`, () => {
+    it(`1 MB of ${name} renders in linear time (under 1 s)`, () => {
       const src = make(p, MB);
       const { out, ms } = time(() => renderMarkdown(src));
-      expect(ms, `${name}: ${ms.toFixed(1)} ms`).toBeLessThan(100);
+      expect(ms, `${name}: ${ms.toFixed(1)} ms`).toBeLessThan(1000);
       expect(out).toContain("shown as plain text");
       assertSafe(out);
     });
     // at the limit, markdown-it does the work: ~10-60 ms on an idle core (a 2,700-row table is the
-    // slowest); the bound leaves room for a loaded CI machine, and catches anything superlinear
-    it(`${name} just under the markdown limit parses in under 250 ms`, () => {
+    // slowest)
+    it(`${name} just under the markdown limit parses in linear time (under 2 s)`, () => {
       const src = make(p, MAX_MARKDOWN);
       const { ms } = time(() => markdownItHtml(src));
-      expect(ms, `${name}: ${ms.toFixed(1)} ms`).toBeLessThan(250);
+      expect(ms, `${name}: ${ms.toFixed(1)} ms`).toBeLessThan(2000);
     });
   }
 
