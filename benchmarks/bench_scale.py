@@ -569,7 +569,13 @@ def main() -> None:
     factor = runs / sub_runs
     n = runs * tags * steps
 
-    print("measuring (each in a fresh interpreter):", flush=True)
+    try:
+        import numba  # noqa: F401 - only whether it is there
+
+        compiled = "off (CELLBOARD_NUMBA=0)" if os.environ.get("CELLBOARD_NUMBA") == "0" else "on (numba installed)"
+    except ImportError:
+        compiled = "off (numba not installed)"
+    print(f"measuring (each in a fresh interpreter); compiled kernels for big reads: {compiled}", flush=True)
     op = measure("open", data, runs, tags, steps)
     opn = measure("open-no-follow", data, runs, tags, steps)
     print(

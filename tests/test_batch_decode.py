@@ -60,6 +60,14 @@ def _histograms() -> list[bytes]:
         (-inf, inf, [-1.0, 1.0, inf], [-2.0, 3.0, -1.0]),  # negative counts count as empty
         (0.0, 2.0, [1.0, 2.0], [1.0, 1.0]),  # min = 0: left out by protobuf
         (-5.0, 0.0, [-DBL_MAX, 0.0], [0.0, 4.0]),  # max = 0
+        # empty runs longer than the buckets the batch decoder probes at each end (6 shapes: the
+        # tags are i % 3, so the test below still finds its shapes on their tags)
+        (-1.0, 1.0, np.arange(14.0), [0.0] * 6 + [2.0, 0.0, 3.0] + [0.0] * 5),
+        (0.0, 1.0, np.arange(12.0), [1.0] + [0.0] * 11),  # the only count first
+        (0.0, 1.0, np.arange(12.0), [0.0] * 11 + [1.0]),  # the only count last
+        (0.0, 1.0, np.arange(12.0), [0.0] * 12),  # many buckets, all empty
+        (0.0, 1.0, np.arange(12.0), [0.0] * 5 + [1.0] + [0.0] * 6),  # the only count amid empty runs
+        (0.0, 1.0, np.arange(12.0), [0.0, -1.0, nan, 0.0, -0.0, 4.0, nan, -2.0, 0.0, 0.0, -0.0, 0.0]),
     ]
     out = [_histo_pb(*s) for s in shapes]
     out.append(_histo_pb(0.0, 0.0, [], [], num=0.0))  # every field left out: an empty payload

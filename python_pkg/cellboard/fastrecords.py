@@ -226,48 +226,71 @@ def _histograms(
     if taken.size == 0:
         return w.ok, []
     k = nbytes[taken] // 8
-    lim_at, cnt_at = lim_at[taken].tolist(), cnt_at[taken].tolist()
-    # counts of all rows end to end; limits likewise but each row after one spare slot, so that a
-    # row's edges [min, limits[first:last], max] are one slice once min and max are written in
-    spare = np.zeros(1)
-    lim_parts: list[np.ndarray] = []
-    cnt_parts: list[np.ndarray] = []
-    doubles = _doubles(data)
-    for n, la, ca in zip(k.tolist(), lim_at, cnt_at):
-        lim_parts.append(spare)
-        if n:
-            lim_parts.append(doubles[la & 7][la >> 3 : (la >> 3) + n])
-            cnt_parts.append(doubles[ca & 7][ca >> 3 : (ca >> 3) + n])
-    limits = np.concatenate(lim_parts)
-    counts = np.concatenate(cnt_parts) if cnt_parts else np.zeros(0)
-    off = np.zeros(taken.size + 1, np.int64)
-    np.cumsum(k, out=off[1:])
-    # trimming: the first and last bucket with a count > 0 of each row (none: an empty histogram)
-    nz = np.flatnonzero(counts > 0)
-    lo, hi = np.searchsorted(nz, off[:-1]), np.searchsorted(nz, off[1:])
-    full = hi > lo
-    first = np.where(full, nz[np.minimum(lo, nz.size - 1)] if nz.size else 0, 0)
-    last = np.where(full, nz[np.maximum(hi - 1, 0)] if nz.size else 0, -1)
-    kept = np.where(full, last - first + 1, 0)  # counts kept per row
-    # in ``limits``, count j of row r (j counted over all rows) has its upper limit at j + r + 1
-    edge0 = first + np.arange(taken.size)  # the slot before limits[first]: min goes there
-    rows_full = np.flatnonzero(full)
-    limits[edge0[rows_full]] = stats[0][taken][rows_full]
-    limits[edge0[rows_full] + kept[rows_full]] = stats[1][taken][rows_full]  # over limits[last]
+    lim_at, cnt_at = lim_at[taken], cnt_at[taken]
+    first, last = _first_last_positive(w, data, cnt_at, k)
+    kept = np.where(first >= 0, last - first + 1, 0)  # buckets kept per row (none: an empty histogram)
+    # Each kept row's edges and counts are copied end to end into one array: edges [min,
+    # limits[first:last], max] are the kept+1 doubles from one slot before limits[first] (min and
+    # max are written over the first and the last), counts the kept ones from counts[first].
+    # The array comes from numpy, which asks the kernel for huge pages for big arrays: cheaper
+    # to fault in than the 4 KiB pages of a bytes join (a fresh load of 100 MB: ~15% faster).
+    full = np.flatnonzero(kept)
+    n = kept[full]
+    edges_at = lim_at[full] + 8 * (first[full] - 1)  # the slot before limits[first]: still this record
+    counts_at = cnt_at[full] + 8 * first[full]
+    off = np.zeros(full.size + 1, np.int64)  # where each kept row's edges start in ``packed``
+    np.cumsum(2 * n + 1, out=off[1:])
+    packed = np.empty(int(off[-1]))
+    src, dst = memoryview(data), packed.data.cast("B")
+    for o, ea, ca, b in zip((8 * off[:-1]).tolist(), edges_at.tolist(), counts_at.tolist(), (8 * n).tolist()):
+        dst[o : o + b + 8] = src[ea : ea + b + 8]
+        dst[o + b + 8 : o + 2 * b + 8] = src[ca : ca + b]
+    off = off[:-1]
+    packed[off] = stats[0][taken[full]]
+    packed[off + n] = stats[1][taken[full]]
+    at = np.full(taken.size, -1, np.int64)
+    at[full] = off
     out = []
     steps_t, walls_t = [steps[i] for i in taken.tolist()], [walls[i] for i in taken.tolist()]
-    for st, wt, a, f, n in zip(steps_t, walls_t, edge0.tolist(), first.tolist(), kept.tolist()):
-        if n:
-            out.append(HistogramRecord(st, wt, limits[a : a + n + 1], counts[f : f + n]))
+    for st, wt, o, m in zip(steps_t, walls_t, at.tolist(), kept.tolist()):
+        if m:
+            out.append(HistogramRecord(st, wt, packed[o : o + m + 1], packed[o + m + 1 : o + 2 * m + 1]))
         else:
             out.append(HistogramRecord(st, wt, np.zeros(0), np.zeros(0)))
     return w.ok, out
 
 
-def _doubles(data: bytes) -> list[np.ndarray]:
-    """``data`` as little-endian doubles from each of the 8 byte offsets 0..7: the doubles at byte
-    ``a`` are ``_doubles(data)[a & 7][a >> 3 :]`` (a slice is cheaper than a ``frombuffer`` per row)."""
-    return [np.frombuffer(data, "<f8", (len(data) - r) // 8, r) for r in range(8)]
+_PROBE = 4  # buckets tried at each end of a row before its counts are searched whole
+
+
+def _first_last_positive(w: _Walk, data: bytes, cnt_at: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of ``k`` packed counts at byte ``cnt_at``: the index of the first and of the last
+    count > 0, or -1 for both when there is none (``histograms.histogram_buckets``'s trimming).
+
+    Writers drop runs of empty buckets but the one at each end, so the first few counts from
+    each end nearly always decide; only the other rows have their counts searched whole.
+    """
+    rows = k.size
+    first, last = np.full(rows, -1, np.int64), np.full(rows, -1, np.int64)
+    probes = min(_PROBE, int(k.max(initial=0)))
+    for j in range(probes):  # first: the lowest j tried with a positive count
+        idx = np.minimum(j, k - 1)
+        hit = (first < 0) & (k > j) & (w.f64(cnt_at + 8 * idx) > 0)
+        first[hit] = j
+    for j in range(probes):
+        idx = np.maximum(k - 1 - j, 0)
+        hit = (last < 0) & (k > j) & (w.f64(cnt_at + 8 * idx) > 0)
+        last[hit] = k[hit] - 1 - j
+    # the rare rest, one row at a time: no positive count among the first probes though there are
+    # more counts (search them all: first and last), or none among the last probes only (last)
+    for i in np.flatnonzero((first < 0) & (k > probes)).tolist():
+        nz = np.flatnonzero(np.frombuffer(data, "<f8", int(k[i]), int(cnt_at[i])) > 0)
+        if nz.size:
+            first[i], last[i] = nz[0], nz[-1]
+    for i in np.flatnonzero((first >= 0) & (last < 0)).tolist():
+        nz = np.flatnonzero(np.frombuffer(data, "<f8", int(k[i]), int(cnt_at[i])) > 0)
+        last[i] = nz[-1]
+    return first, last
 
 
 def _histogram_tensors(

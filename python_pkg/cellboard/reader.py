@@ -47,7 +47,14 @@ class UnreadableFileWarning(UserWarning):
 
 # An event file is read and decoded this many bytes at a time: temporaries stay bounded however
 # big the file (reading in chunks gives exactly what one read gives: see tfevents/records.py).
+# Temporaries scale with the records of a chunk, so a file whose records average more than
+# READ_CHUNK_RECORD bytes (histograms, images) is read in proportionally bigger chunks, at most
+# READ_CHUNK_GROWTH times as big (16 MiB): no more records per chunk than READ_CHUNK bytes of
+# READ_CHUNK_RECORD-byte records, and fewer, bigger batches for the batch decoder (scalar files,
+# ~50-byte records, keep READ_CHUNK). Bigger chunks gained little more and kept more memory.
 READ_CHUNK = 4 << 20
+READ_CHUNK_RECORD = 64
+READ_CHUNK_GROWTH = 4
 
 
 # Reads of this many bytes start compiling the record walk (``kernels``, numba): loading it takes
@@ -111,8 +118,8 @@ class RunReader:
         """Read whatever was appended since the last poll; return the records read.
 
         ``sizes`` (event file name -> size) saves a directory listing when the caller has one.
-        Each file is read in chunks of at most ``READ_CHUNK`` bytes (a record longer than that
-        is read whole).
+        Each file is read in chunks of ``READ_CHUNK`` bytes, or more for files of big records
+        (see ``READ_CHUNK_RECORD``); a record longer than a chunk is read whole.
         """
         if sizes is None:
             sizes = self.fs.dir_event_files(self.path)
@@ -123,8 +130,9 @@ class RunReader:
                 state = self._files.setdefault(name, _FileState())
                 size = sizes[name]
                 full = self.fs.join(self.path, name)
+                chunk, read_from, records = READ_CHUNK, state.offset, 0
                 while size > max(state.offset, state.wait_for - 1):  # else nothing new, or a torn tail
-                    end = min(size, max(state.offset + READ_CHUNK, state.wait_for))
+                    end = min(size, max(state.offset + chunk, state.wait_for))
                     try:
                         data = self.fs.read(full, state.offset, end)
                     except FileNotFoundError:
@@ -140,10 +148,14 @@ class RunReader:
                     start = state.offset
                     # what this chunk's points are of the run: the board sizes its buckets by it
                     self._read_fraction = (self.bytes_read + len(data), listed)
-                    total += self._read_chunk(full, state, data)
+                    records += self._read_chunk(full, state, data)
                     self.bytes_read += state.offset - start
+                    if records:  # the next chunk: sized by the average record read so far
+                        average = (state.offset - read_from) / records
+                        chunk = int(READ_CHUNK * min(READ_CHUNK_GROWTH, max(1.0, average / READ_CHUNK_RECORD)))
                     if len(data) < end - start or (state.offset == start and state.wait_for <= end):
                         break  # the file is shorter than listed, or no progress: wait for more bytes
+                total += records
             self._read_fraction = (0, 0)
             self.store.read_done(self.run)
         return total

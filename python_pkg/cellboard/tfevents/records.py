@@ -45,6 +45,7 @@ from google_crc32c import extend as _crc32c_extend
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .crc import _byte_table, masked_crc32c, masked_crc32c_rows
+from .crc import _mask as _mask_rows
 
 _LEN = struct.Struct("<Q")
 _CRC = struct.Struct("<I")
@@ -330,17 +331,25 @@ def _bad_payloads(buf: bytes, arr: np.ndarray, starts: np.ndarray, lengths: np.n
     if starts.size == 0:
         return bad
     stored = _u32_at(arr, starts + lengths)
-    order = np.argsort(lengths, kind="stable")
-    bounds = np.flatnonzero(np.diff(lengths[order])) + 1
-    for idx in np.split(order, bounds):
-        length = int(lengths[idx[0]])
-        if length <= _BULK_MAX and idx.size > 8:
-            rows = sliding_window_view(arr, length)[starts[idx]] if length else np.zeros((idx.size, 0), np.uint8)
-            bad[idx] = masked_crc32c_rows(rows) != stored[idx]
-        else:
-            for i in idx.tolist():
-                s = int(starts[i])
-                bad[i] = masked_crc32c(buf[s : s + length]) != stored[i]
+    one_by_one = lengths > _BULK_MAX
+    short = np.flatnonzero(~one_by_one)
+    if short.size:  # many records of one short length: a table-driven CRC over all of them at once
+        order = short[np.argsort(lengths[short], kind="stable")]
+        for idx in np.split(order, np.flatnonzero(np.diff(lengths[order])) + 1):
+            if idx.size > 8:
+                length = int(lengths[idx[0]])
+                rows = sliding_window_view(arr, length)[starts[idx]] if length else np.zeros((idx.size, 0), np.uint8)
+                bad[idx] = masked_crc32c_rows(rows) != stored[idx]
+            else:
+                one_by_one[idx] = True
+    idx = np.flatnonzero(one_by_one)
+    if idx.size:  # the rest one C call each, with Python ints (numpy scalars cost more than the CRC)
+        # on read-only numpy views, which google-crc32c takes as it takes bytes: no copy per record
+        ro = arr.view()
+        ro.flags.writeable = False
+        spans = zip(starts[idx].tolist(), lengths[idx].tolist())
+        crc = np.fromiter((_crc32c_extend(0, ro[s : s + n]) for s, n in spans), np.uint32, idx.size)
+        bad[idx] = _mask_rows(crc) != stored[idx]
     return bad
 
 
