@@ -392,11 +392,11 @@ def bench_big_histograms(counts: list[int], reps: int, out) -> dict:
     import numpy as np
     import torch
 
-    from cellboard import histogram_kernel
+    from cellboard import kernels
 
     # numba compiles on a background thread at the first big histogram; here it is warmed up front,
     # like every writer's first call below
-    kernel = histogram_kernel.wait()
+    kernel = kernels.wait()
     print(
         "  cellboard counts with "
         + ("its numba kernel (the `fast` extra)" if kernel else "numpy (no numba, or CELLBOARD_NUMBA=0)"),

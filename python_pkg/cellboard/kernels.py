@@ -1,5 +1,6 @@
-"""Compiled loops for the two hot paths numpy cannot do in one pass, when numba is installed
-(``cellboard[fast]``): counting big float32 histograms and walking event-file records.
+"""Compiled loops for the hot paths numpy cannot do in one pass, when numba is installed
+(``cellboard[fast]``): counting big float32 histograms, and reading event files (walking the
+records, splitting scalar records by template).
 
 - ``counts_f4``: the "tensorflow" histogram of float32 values with ``summaries.tf_tables``'s
   lookup, one pass instead of numpy's ~ten (key, lookup, compare, bincount, sums, min, max):
@@ -8,15 +9,16 @@
   (slicing-by-8 CRC32C), stopping at the first record it cannot accept as intact and complete;
   ``tfevents.records.scan_records`` then applies its damage rules from there. It replaces the
   framing prediction and the byte-column CRCs of numpy (~5x faster for small records).
-- ``hash_constant_bytes``, ``match_and_take``: ``fastscalars``' split of
-  scalar records by template, straight from the file bytes (numpy gathers a byte matrix first).
+- ``hash_constant_bytes``, ``match_and_take``: ``fastscalars``' split of scalar records by
+  template, straight from the file bytes in one pass in file order (numpy gathers a byte matrix
+  and makes a pass per template).
 
-Both give exactly what the numpy paths give (tests/test_histogram_fast.py and
-tests/test_fuzz_reader.py run both ways). numba is optional: compiling takes a few seconds, so
-the first big histogram or big read starts it on a background thread and numpy does the work
-meanwhile; the machine code is cached on disk (numba's ``cache=True``), so a new process loads it
-in a fraction of that. Without numba, with ``CELLBOARD_NUMBA=0``, or if compiling fails (a
-warning says why), numpy does everything.
+Each gives exactly what its numpy path gives (tests/test_histogram_fast.py, test_fuzz_reader.py,
+test_fastscalars.py and test_compiled_grouping.py run both ways). numba is optional: compiling
+takes a few seconds, so the first big histogram or big read (``reader.COMPILED_READ_MIN``) starts
+it on a background thread and numpy does the work meanwhile; the machine code is cached on disk
+(numba's ``cache=True``), so a new process loads it in about a second. Without numba, with
+``CELLBOARD_NUMBA=0``, or if compiling fails (a warning says why), numpy does everything.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ class Kernels:
     walk_records: Callable[[np.ndarray, int, np.ndarray, int, np.ndarray], tuple[int, int]]
     # scalar records of one length by template (fastscalars): hash, verify, extract
     hash_constant_bytes: Callable[..., np.ndarray]
-    match_and_take: Callable[..., np.ndarray]
+    match_and_take: Callable[..., None]
 
 
 _kernels: Kernels | None = None
