@@ -354,29 +354,28 @@ class Board(anywidget.AnyWidget):
                 st.bucket, st.sent = bucket, 2 * fold_count
             if bucket == 1:
                 start = st.sent
-                s, w, v = steps[start:], walls[start:], values[start:]
+                count = n - start
+                payload = columns(steps[start:], walls[start:], values[start:])
                 offset, st.sent = start, n
             else:
+                # only the points to bucket are copied under the lock (readers append under it);
+                # the bucketing runs after it
                 done = st.sent // 2  # full buckets the view has
                 full = n // bucket
-                bs, bw, bv = minmax_buckets(
-                    steps[done * bucket : full * bucket],
-                    walls[done * bucket : full * bucket],
-                    values[done * bucket : full * bucket],
-                    bucket,
-                )
-                tail = slice(full * bucket, n)
-                s = np.concatenate([bs, steps[tail]])
-                w = np.concatenate([bw, walls[tail]])
-                v = np.concatenate([bv, values[tail]])
+                lo = done * bucket
+                points = steps[lo:].copy(), walls[lo:].copy(), values[lo:].copy()
                 offset, st.sent = 2 * done, 2 * full
-            payload = columns(s, w, v)
+        if bucket > 1:
+            cut = (full - done) * bucket
+            bs, bw, bv = minmax_buckets(points[0][:cut], points[1][:cut], points[2][:cut], bucket)
+            count = len(bs) + len(points[0]) - cut
+            payload = columns(*(np.concatenate([b, p[cut:]]) for b, p in zip((bs, bw, bv), points, strict=True)))
         entry = {
             "run": run,
             "tag": tag,
             "epoch": epoch,
             "offset": int(offset),
-            "count": len(s),
+            "count": count,
             "decimated": bucket > 1,
             "total": int(n),
         }
