@@ -17,7 +17,9 @@
 Reported: main-thread long tasks (PerformanceObserver "longtask": count over 50 ms and over
 100 ms, the longest) while data arrives; input-to-paint of each interaction (from the input
 event's timestamp to the first paint after the board's finished redraw); the time from the first
-message until everything is applied and painted. Targets (issue 13 section 4): no task over
+message until everything is applied and painted; once everything is there, the main thread's CPU
+time per input of each kind (Chrome's ThreadTime: what the input costs, with little of the wait for
+a core that a shared machine adds to input-to-paint). Targets (issue 13 section 4): no task over
 100 ms while data arrives, every interaction repainted within 100 ms, everything within 10 s.
 Figures depend on the machine (headless Chromium draws canvases on the CPU); this prints them
 and never fails on timing. To compare two builds on a shared machine, pass each bundle with
@@ -134,23 +136,57 @@ TOGGLES = 4  # clicks on a run's checkbox, then as many on log-y (an even number
 LOG_Y_LABEL = "Log-scale y axis"  # the log-y checkbox's aria-label and label text
 
 
-def interact(page, label: str, log: list) -> None:
-    """A tag regex typed key by key and cleared, a run toggled off and on, log-y on and off (each TOGGLES clicks)."""
+FILTER_TEXT = "metric_0"  # typed key by key into the tag filter, then cleared (2 more keys)
+
+
+class ThreadClock:
+    """The page's main-thread CPU time (Chrome's Performance.getMetrics ThreadTime), in ms: unlike
+    input-to-paint, what an interaction costs there barely moves with the load on a shared machine."""
+
+    def __init__(self, page):
+        self.cdp = page.context.new_cdp_session(page)
+        self.cdp.send("Performance.enable")
+
+    def ms(self) -> float:
+        metrics = self.cdp.send("Performance.getMetrics")["metrics"]
+        return 1000 * next(m["value"] for m in metrics if m["name"] == "ThreadTime")
+
+
+def interact(page, label: str, log: list, clock: ThreadClock | None = None, cpu: dict | None = None) -> None:
+    """A tag regex typed key by key and cleared, a run toggled off and on, log-y on and off (each TOGGLES clicks).
+    With `clock`, ``cpu[what]`` gets the main-thread CPU ms per input of each group (all of it, up to
+    the sleep after the last input: the redraws it caused, and the charts near the view drawn when idle)."""
+
+    def timed(what: str, inputs: int, fn) -> None:
+        t0 = clock.ms() if clock else 0.0
+        fn()
+        if clock and cpu is not None:
+            cpu[what] = round((clock.ms() - t0) / inputs, 1)
+
     box = page.locator('input[aria-label="Filter tags"]')
     box.click()
-    box.press_sequentially("metric_0", delay=120)
-    time.sleep(0.3)
-    box.press("Control+a")
-    box.press("Backspace")
-    time.sleep(0.3)
+
+    def keys() -> None:
+        box.press_sequentially(FILTER_TEXT, delay=120)
+        time.sleep(0.3)
+        box.press("Control+a")
+        box.press("Backspace")
+        time.sleep(0.3)
+
+    timed("filter keystroke", len(FILTER_TEXT) + 2, keys)
     run = page.locator('label.cb-run[data-run="run_000"] input')
-    for _ in range(TOGGLES):
-        run.click()
-        time.sleep(0.4)
     logy = page.get_by_label(LOG_Y_LABEL)
-    for _ in range(TOGGLES):
-        logy.click()
-        time.sleep(0.5)
+
+    def clicks(target, pause: float):
+        def go() -> None:
+            for _ in range(TOGGLES):
+                target.click()
+                time.sleep(pause)
+
+        return go
+
+    timed("run toggle", TOGGLES, clicks(run, 0.4))
+    timed("log-y toggle", TOGGLES, clicks(logy, 0.5))
     log.append(label)
 
 
@@ -202,17 +238,32 @@ HEADLINE = {
     "log-y toggle, idle (ms)": "log-y toggle (idle) input-to-paint ms",
     "run toggle, arriving (ms)": "run toggle (arriving) input-to-paint ms",
     "log-y toggle, arriving (ms)": "log-y toggle (arriving) input-to-paint ms",
+    "filter keystroke, idle, cpu (ms)": "filter keystroke (idle) main-thread cpu ms",
+    "run toggle, idle, cpu (ms)": "run toggle (idle) main-thread cpu ms",
+    "log-y toggle, idle, cpu (ms)": "log-y toggle (idle) main-thread cpu ms",
+}
+
+
+WORST = {
+    "worst run toggle, idle (ms)": "run toggle (idle) input-to-paint ms",
+    "worst run toggle, arriving (ms)": "run toggle (arriving) input-to-paint ms",
+    "worst log-y toggle, idle (ms)": "log-y toggle (idle) input-to-paint ms",
 }
 
 
 def headline(results: list[dict]) -> dict:
-    """Per figure, the median over runs (of each run's median, for the interactions)."""
+    """Per figure, the median over runs (of each run's median, for the interactions); then the
+    worst single input of some kinds over all runs."""
     out = {}
     for name, key in HEADLINE.items():
         vals = [r[key]["median"] if isinstance(r.get(key), dict) else r.get(key) for r in results]
         vals = [v for v in vals if v is not None]
         if vals:
             out[name] = round(statistics.median(vals), 1)
+    for name, key in WORST.items():
+        worst = [r[key]["max"] for r in results if isinstance(r.get(key), dict)]
+        if worst:
+            out[name] = round(max(worst), 1)
     return out
 
 
@@ -231,10 +282,13 @@ def run_once(browser, base: str, interval_ms: int) -> dict:
             interact(page, "arriving", done)
         page.evaluate("() => window.__feed")
         page.wait_for_timeout(500)
-        interact(page, "idle", done)
+        cpu: dict[str, float] = {}
+        interact(page, "idle", done, ThreadClock(page), cpu)
         page.wait_for_timeout(500)
         state = page.evaluate("() => window.__bigBench")
         res = summarize(state)
+        for what, ms in cpu.items():
+            res[f"{what} (idle) main-thread cpu ms"] = ms
         if errors:
             res["errors"] = errors
         return res

@@ -90,6 +90,19 @@ describe("SmoothedColumn (incremental)", () => {
     }
   });
 
+  it("an update with nothing changed recomputes nothing", () => {
+    const ys = Float64Array.from({ length: 1000 }, (_, i) => Math.sin(i / 20));
+    const col = new SmoothedColumn();
+    col.update(ys, 1000, 0.9, 0);
+    const before = Array.from(col.out.subarray(0, 1000));
+    ys.fill(5); // not reported as changed (from = n): the column must not read it
+    expect(col.update(ys, 1000, 0.9, 1000)).toBe(1000);
+    expect(Array.from(col.out.subarray(0, 1000))).toEqual(before);
+    // a new weight is a change of every value
+    expect(col.update(ys, 1000, 0.5, 1000)).toBe(0);
+    same(col, ys, 1000, 0.5);
+  });
+
   it("a rewritten tail is recomputed from the checkpoint before it", () => {
     const ys = new Float64Array(Array.from({ length: 2000 }, (_, i) => Math.sin(i / 30)));
     const col = new SmoothedColumn();

@@ -127,6 +127,9 @@ interface Drawn {
   runStart: number;
   merged: boolean;
   from: number;
+  /** The series' epoch and version the points are of. */
+  epoch: number;
+  version: number;
 }
 
 export class ScalarChart {
@@ -174,6 +177,14 @@ export class ScalarChart {
   private builds = 0;
   /** A column of no points, for the lines of hidden runs (uPlot wants one per line). */
   private emptyCol: Slot[] = [];
+  /**
+   * Per run, the columns the instance holds for its lines and what they were made from (grid,
+   * settings, series version): a run toggled off keeps them, so that a toggle changes no data and
+   * uPlot keeps the paths of the lines whose y range did not move.
+   */
+  private held = new Map<string, HeldCols>();
+  /** Draws with a zoom detail so far (their slots are made anew each time: a key that never repeats). */
+  private mergedDraws = 0;
   private detailTimer: ReturnType<typeof setTimeout> | null = null;
   /** Range requests were sent since the zoom was last reset (their details are this chart's to drop). */
   private detailAsked = false;
@@ -355,7 +366,7 @@ export class ScalarChart {
       const ascending = mode === "step" ? s.stepsAscending : s.wallsAscending;
       const d: Drawn = {
         run: s.run, color, xs, steps: p.steps, walls: p.walls, values: p.values, smoothed,
-        n: p.n, map, ascending, runStart, merged: p.merged, from,
+        n: p.n, map, ascending, runStart, merged: p.merged, from, epoch: s.epoch, version: s.version,
       };
       if (ascending) {
         lo = Math.min(lo, (xs[0] - map.origin) * map.scale);
@@ -407,13 +418,21 @@ export class ScalarChart {
     const nLines = drawn.length * (smoothing ? 2 : 1);
     const buckets = Math.max(8, Math.min(4096, Math.round(plotPx), Math.floor(CHART_POINT_BUDGET / (2 * nLines))));
     if (this.emptyCol.length !== 2 * buckets) this.emptyCol = new Array<Slot>(2 * buckets).fill(undefined);
+    const gridKey = `${x0}|${x1}|${buckets}`;
     const raw: Slot[][] = [], sm: Slot[][] = [], shownRaw: Slot[][] = [], shownSm: Slot[][] = [];
     // (log scale is `positiveOnly`: the cache keeps its slots when no value is <= 0)
     const cfg = `${mode}|${smoothing}`;
-    for (const { d } of lines) {
+    const plotCols = new Map<string, HeldCols>();
+    for (const { run, d } of lines) {
       if (!d) {
-        raw.push(this.emptyCol);
-        if (smoothing) sm.push(this.emptyCol);
+        // a hidden run's line keeps the columns it has on this grid (it is not drawn, and shown
+        // runs alone set the y range): hiding a run changes no data
+        const kept = this.held.get(run);
+        const cols: HeldCols = kept && kept.grid === gridKey && (kept.sm !== null) === smoothing
+          ? kept : { grid: gridKey, key: "empty", raw: this.emptyCol, sm: smoothing ? this.emptyCol : null };
+        raw.push(cols.raw);
+        if (cols.sm) sm.push(cols.sm);
+        plotCols.set(run, cols);
         continue;
       }
       const input = {
@@ -428,9 +447,11 @@ export class ScalarChart {
         sm.push(cols[1]);
         shownSm.push(cols[1]);
       }
+      // what the slots are made of (a zoom detail's are new every time)
+      const key = d.merged ? `merged:${++this.mergedDraws}` : `${cfg}|${w}|${logY}|${d.map.origin}|${d.epoch}:${d.version}`;
+      plotCols.set(d.run, { grid: gridKey, key, raw: cols[0], sm: smoothing ? cols[1] : null });
     }
     this.yPct = this.opts.ignoreOutliers ? percentileRange(smoothing ? shownSm : shownRaw) : null;
-    const gridKey = `${x0}|${x1}|${buckets}`;
     if (gridKey !== this.gridKey) {
       this.gridKey = gridKey;
       this.grid = slotXs(x0, x1, buckets);
@@ -445,6 +466,9 @@ export class ScalarChart {
     const logChanged = logY !== this.logY;
     this.logY = logY;
     const added = this.u && sig === this.sig ? this.addedLines(lines) : null;
+    // the instance already holds this data when every line's columns are the ones it was given
+    const sameData = added?.length === 0 && !logChanged && lines.every(({ run }) => sameCols(this.held.get(run), plotCols.get(run)));
+    this.held = plotCols;
     if (!this.u || added === null) {
       this.destroyPlot();
       this.sig = sig;
@@ -461,17 +485,26 @@ export class ScalarChart {
         if (u.width !== width || u.height !== height) u.setSize({ width, height });
         // a run toggled: flip its lines; widths follow the number of runs shown
         const n = lines.length;
+        let toggled = false, widened = false;
         lines.forEach((l, k) => {
           const show = l.d !== null;
           for (const [si, width] of smoothing ? [[k + 1, 1], [n + k + 1, many ? 1 : 1.75]] : [[k + 1, many ? 1 : 1.5]]) {
             const s = u.series[si];
-            s.width = width;
-            if (s.show !== show) u.setSeries(si, { show }, false);
+            if (s.width !== width) {
+              s.width = width;
+              widened = true;
+            }
+            if (s.show !== show) {
+              u.setSeries(si, { show }, false);
+              toggled = true;
+            }
           }
         });
         // a new y transform: the scale's cached ends are in the old one, so force their update
         if (logChanged) u.scales.y.min = u.scales.y.max = undefined;
-        u.setData(data, true);
+        // a toggle alone changes no data: setSeries re-ranges y from the lines shown, and uPlot
+        // rebuilds the paths only if that range moved (new data, or new widths: their gap clips, all)
+        if (!(sameData && toggled && !widened)) u.setData(data, true);
       });
     }
   }
@@ -811,6 +844,21 @@ export class ScalarChart {
     this.destroyPlot();
     this.el.remove();
   }
+}
+
+/** The columns a run's lines have in the plot, and what they were made from. */
+interface HeldCols {
+  /** The grid they are on (x range and buckets). */
+  grid: string;
+  /** Settings and series version they were bucketed for ("empty": a hidden run's empty columns). */
+  key: string;
+  raw: Slot[];
+  sm: Slot[] | null;
+}
+
+/** Whether two held columns are the same data on the same grid. */
+function sameCols(a: HeldCols | undefined, b: HeldCols | undefined): boolean {
+  return !!a && !!b && a.grid === b.grid && a.key === b.key && a.raw === b.raw && a.sm === b.sm;
 }
 
 /** The uPlot series of a run's line: raw, and smoothed (null without smoothing). */

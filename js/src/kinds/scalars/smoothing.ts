@@ -114,6 +114,9 @@ export class SmoothedColumn {
       from = 0;
     }
     from = Math.max(0, Math.min(from, this.n, n));
+    // nothing new (a redraw for a toggle or for another series): recompute nothing, not even the
+    // last checkpoint's span, so that the caller's buckets stay as they are too
+    if (from === n && n === this.n) return n;
     if (this.out.length < n) {
       const grown = new Float64Array(Math.max(n, this.out.length * 2, 64));
       grown.set(this.out.subarray(0, from));
