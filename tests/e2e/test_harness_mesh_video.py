@@ -10,32 +10,12 @@ boxes drawn over the clean image. Saves screenshots to test-artifacts/ (look at 
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
 from .frontend_harness import ROOT, open_harness, real_errors
+from .pixel_checks import check_video_plays_and_stops, drawn_fraction, pixels, red_pixels
 
 ARTIFACTS = ROOT / "test-artifacts"
-
-
-def pixels(locator) -> np.ndarray:
-    """The element as shown on screen, RGB."""
-    from PIL import Image
-
-    return np.asarray(Image.open(io.BytesIO(locator.screenshot())).convert("RGB")).astype(int)
-
-
-def drawn_fraction(img: np.ndarray) -> float:
-    """Share of pixels that differ from the background (the most common colour)."""
-    flat = img.reshape(-1, 3)
-    colors, counts = np.unique(flat, axis=0, return_counts=True)
-    bg = colors[counts.argmax()]
-    return float((np.abs(flat - bg).sum(1) > 30).mean())
-
-
-def red_pixels(img: np.ndarray) -> int:
-    return int(((img[..., 0] > 200) & (img[..., 1] < 60) & (img[..., 2] < 60)).sum())
 
 
 def settle(page, frames: int = 3) -> None:
@@ -112,22 +92,7 @@ def test_meshes_video_and_boxes(site):
     expect(video).to_have_attribute("data-video-frames", "4")
     expect(video).to_have_attribute("data-video-playing", "1")
     expect(video.locator(".cb-img-info")).to_contain_text("video · 4 frames · 4 fps")
-    img = video.locator("img")
-    seen = set()
-    for _ in range(8):  # 4 frames of 250 ms: over 1.2 s at least 3 different ones
-        seen.add(pixels(img).tobytes())
-        page.wait_for_timeout(150)
-    assert len(seen) >= 3, len(seen)
-    video.locator("button", has_text="stop").click()
-    expect(video).to_have_attribute("data-video-playing", "0")
-    page.wait_for_timeout(100)
-    still = set()
-    for _ in range(4):  # longer than a frame: the first frame, held
-        still.add(pixels(img).tobytes())
-        page.wait_for_timeout(200)
-    assert len(still) == 1
-    video.locator("button", has_text="play").click()
-    expect(video).to_have_attribute("data-video-playing", "1")
+    check_video_plays_and_stops(page, video, expect)
 
     # ---- boxes: drawn over the clean image; the toggle hides them
     boxed = board.locator(".cb-image-card", has_text="media/boxes")

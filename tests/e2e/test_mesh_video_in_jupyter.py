@@ -10,15 +10,14 @@ has only those). Screenshots in test-artifacts/jupyter-mesh-*.png (look at them)
 
 from __future__ import annotations
 
-import io
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from .frontend_harness import chromium
 from .jupyter_server import JupyterServer, open_and_run_all, page_errors, write_notebook
+from .pixel_checks import check_video_plays_and_stops, drawn_fraction, pixels, red_pixels
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -51,22 +50,6 @@ REOPEN = """\
 board = cellboard.open("runs", follow=False, title="media reopened")
 board
 """
-
-
-def pixels(locator) -> np.ndarray:
-    from PIL import Image
-
-    return np.asarray(Image.open(io.BytesIO(locator.screenshot())).convert("RGB")).astype(int)
-
-
-def drawn_fraction(img: np.ndarray) -> float:
-    flat = img.reshape(-1, 3)
-    colors, counts = np.unique(flat, axis=0, return_counts=True)
-    return float((np.abs(flat - colors[counts.argmax()]).sum(1) > 30).mean())
-
-
-def red_pixels(img: np.ndarray) -> int:
-    return int(((img[..., 0] > 200) & (img[..., 1] < 60) & (img[..., 2] < 60)).sum())
 
 
 @pytest.fixture
@@ -120,21 +103,7 @@ def test_mesh_video_boxes_live_and_reopened(tmp_path, browser):
         video = live.locator(".cb-image-card", has_text="media/video")
         expect(video).to_have_attribute("data-video-frames", "8", timeout=20_000)
         expect(video.locator(".cb-img-info")).to_contain_text("video · 8 frames · 4 fps")
-        img = video.locator("img")
-        seen = set()
-        for _ in range(8):
-            seen.add(pixels(img).tobytes())
-            page.wait_for_timeout(150)
-        assert len(seen) >= 3, len(seen)
-        video.locator("button", has_text="stop").click()
-        expect(video).to_have_attribute("data-video-playing", "0")
-        page.wait_for_timeout(100)
-        frames = set()
-        for _ in range(4):
-            frames.add(pixels(img).tobytes())
-            page.wait_for_timeout(200)
-        assert len(frames) == 1
-        video.locator("button", has_text="play").click()
+        check_video_plays_and_stops(page, video, expect)
 
         boxed = live.locator(".cb-image-card", has_text="media/boxes")
         expect(boxed).to_have_attribute("data-box-count", "2")
