@@ -77,17 +77,21 @@ def _graph(path):
     return acc, acc.Graph()
 
 
+def _log_with_both(tmp_path, method: str, *args) -> None:
+    """The same ``add_graph``/``add_onnx_graph`` call through torch's writer (``tmp_path/torch``)
+    and cellboard's (``tmp_path/ours``)."""
+    for writer_class, name in ((torch_tb.SummaryWriter, "torch"), (cellboard.SummaryWriter, "ours")):
+        w = writer_class(tmp_path / name)
+        getattr(w, method)(*args)
+        w.close()
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_tensorboard_reads_the_same_graph_as_torchs(tmp_path, case):
     make_model, make_input = CASES[case]
     torch.manual_seed(0)
     model, x = make_model(), make_input()
-    t = torch_tb.SummaryWriter(tmp_path / "torch")
-    t.add_graph(model, x)
-    t.close()
-    w = cellboard.SummaryWriter(tmp_path / "ours")
-    w.add_graph(model, x)
-    w.close()
+    _log_with_both(tmp_path, "add_graph", model, x)
     acc_t, theirs = _graph(tmp_path / "torch")
     acc_o, ours = _graph(tmp_path / "ours")
     assert len(ours.node) > 3
@@ -146,12 +150,7 @@ def test_tensorboard_ignores_the_summary_table(tmp_path):
     from tensorboard.plugins.graph import graphs_plugin
 
     model, x = CNN(), torch.randn(1, 1, 28, 28)
-    t = torch_tb.SummaryWriter(tmp_path / "torch")
-    t.add_graph(model, x)
-    t.close()
-    w = cellboard.SummaryWriter(tmp_path / "ours")
-    w.add_graph(model, x)
-    w.close()
+    _log_with_both(tmp_path, "add_graph", model, x)
     acc, ours = _graph(tmp_path / "ours")
     assert ours == _graph(tmp_path / "torch")[1]
     assert acc.Tags()["tensors"] == [graph_kind.SUMMARY_TAG]  # kept as a tensor no dashboard lists
@@ -281,12 +280,7 @@ def test_add_onnx_graph_as_torch(tmp_path):
         torch.onnx.export(model, (torch.randn(1, 1, 5, 5),), path, dynamo=False)
     except Exception as exc:  # noqa: BLE001 - an exporter that cannot run here is not what this tests
         pytest.skip(f"torch.onnx.export failed: {exc}")
-    t = torch_tb.SummaryWriter(tmp_path / "torch")
-    t.add_onnx_graph(path)
-    t.close()
-    w = cellboard.SummaryWriter(tmp_path / "ours")
-    w.add_onnx_graph(path)
-    w.close()
+    _log_with_both(tmp_path, "add_onnx_graph", path)
     assert _graph(tmp_path / "ours")[1] == _graph(tmp_path / "torch")[1]
     (rec,) = cellboard.load(tmp_path).graph("ours")
     assert rec.nodes[0].op == "Variable" and rec.nodes[0].output_shapes == ((1, 1, 5, 5),)
