@@ -484,7 +484,7 @@ def test_the_compiled_walk_checks_short_records_itself(corpus, monkeypatch):
     use_kernels(monkeypatch, True)
     checked = []
     real = records._bad_payloads
-    monkeypatch.setattr(records, "_bad_payloads", lambda b, a, s, n: checked.extend(n.tolist()) or real(b, a, s, n))
+    monkeypatch.setattr(records, "_bad_payloads", lambda a, s, n: checked.extend(n.tolist()) or real(a, s, n))
     data = b"".join(corpus)
     scan = scan_records(data)
     assert not scan.corrupt_at and scan.end == len(data) and len(scan.starts) == len(corpus)

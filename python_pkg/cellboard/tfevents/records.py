@@ -141,9 +141,9 @@ def scan_records(buf: bytes, base_offset: int = 0, *, check_crc: bool = True, re
             unchecked[:walked] = lengths[:walked] > _WALK_CRC_MAX
             bad_crc = np.zeros(head.size, bool)
             idx = np.flatnonzero(unchecked)
-            bad_crc[idx] = _bad_payloads(buf, arr, head[idx] + _HEADER, lengths[idx])
+            bad_crc[idx] = _bad_payloads(arr, head[idx] + _HEADER, lengths[idx])
         else:
-            bad_crc = _bad_payloads(buf, arr, head + _HEADER, lengths)
+            bad_crc = _bad_payloads(arr, head + _HEADER, lengths)
         if bad_crc.any():
             corrupt.extend((int(h), "CRC mismatch") for h in head[bad_crc])
             head, lengths = head[~bad_crc], lengths[~bad_crc]
@@ -326,7 +326,7 @@ def _bad_headers(arr: np.ndarray, head: np.ndarray, lengths: np.ndarray) -> np.n
     return (stored != expected) | (lengths > MAX_RECORD_LENGTH)
 
 
-def _bad_payloads(buf: bytes, arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+def _bad_payloads(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     bad = np.zeros(starts.size, bool)
     if starts.size == 0:
         return bad
