@@ -81,19 +81,32 @@ def test_logdir_spec_names_become_run_prefixes(shell, tmp_path, logdir):
     assert not board.follower.following
 
 
-def test_a_prefixed_store_files_every_run_argument_under_its_prefix():
-    """What a RunReader calls with a run name reaches the prefixed run (a missed one made the
-    board's size estimates outlive the read, and the reader's own column lookups fail)."""
-    from cellboard.magics import _PrefixedStore
+def test_a_prefixed_follower_names_every_run_under_its_prefix(tmp_path, monkeypatch):
+    """``--logdir_spec NAME:DIR``: the follower names the runs it reads ``NAME/run`` (the top
+    directory ``NAME``) everywhere it uses the store, so the board's size estimates end with the
+    read (``read_done``) and the runs list says what the store holds."""
+    from cellboard.logdir import LogdirFollower
     from cellboard.store import Store
 
+    for run in (".", "a"):
+        with cellboard.SummaryWriter(tmp_path / run) as w:
+            for step in range(20):  # a tag only at the start: its estimate is left by a middle chunk
+                w.add_scalar("early", 1.0, step)
+            for step in range(50):
+                w.add_scalar("loss", 1.0, step)
+    from cellboard import reader
+
+    monkeypatch.setattr(reader, "READ_CHUNK", 512)  # several chunks per file: estimates while reading
     store = Store()
-    view = _PrefixedStore(store, "first")
-    view.append_scalars("a", "loss", [0, 1], [0.0, 0.0], [1.0, 2.0], 1000)
-    assert store.expected_points("first/a", "loss", 2) == 1000
-    assert view.scalar_column("a", "loss").n == 2
-    view.read_done("a")
-    assert store.expected_points("first/a", "loss", 2) == 2
+    estimates = []
+    real = store.append_scalars
+    monkeypatch.setattr(store, "append_scalars", lambda *a: estimates.append(a[-1]) or real(*a))
+    follower = LogdirFollower(str(tmp_path), store, run_prefix="first")
+    follower.poll()
+    assert store.runs == ["first", "first/a"] and follower.runs == ["first", "first/a"]
+    assert store.scalars("first/a", "loss").steps.tolist() == list(range(50))
+    assert any(e is not None for e in estimates)
+    assert store._expected == {}  # every estimate given while reading was cleared under its own name
 
 
 @pytest.mark.parametrize(

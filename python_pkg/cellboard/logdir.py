@@ -119,7 +119,11 @@ class LogdirFollower:
         reload_interval: float = 1.0,
         storage_options: dict | None = None,
         notifications: bool = True,
+        run_prefix: str = "",
     ) -> None:
+        """``run_prefix``: the store files this directory's runs under ``run_prefix/`` (the top
+        directory as ``run_prefix`` itself), as ``--logdir_spec NAME:DIR`` names them; ``runs``
+        still matches the names within the directory."""
         if reload_interval <= 0:
             raise ValueError(f"reload_interval must be a positive number of seconds, got {reload_interval!r}")
         self.logdir = logdir
@@ -127,6 +131,7 @@ class LogdirFollower:
         self.store = store if store is not None else Store()
         self.reload_interval = float(reload_interval)
         self._runs_re = re.compile(runs) if runs else None
+        self.run_prefix = run_prefix
         self._readers: dict[str, RunReader] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -202,7 +207,7 @@ class LogdirFollower:
                     if reader is None:
                         if self._runs_re is not None and not self._runs_re.search(run):
                             continue
-                        reader = self._readers[run] = RunReader(self.store, run, directory, self.fs)
+                        reader = self._readers[run] = RunReader(self.store, self._store_run(run), directory, self.fs)
                 except Exception as exc:  # noqa: BLE001 - one broken run never hides the others
                     self._failed(directory, "cannot read this run", exc)
                     continue
@@ -294,9 +299,16 @@ class LogdirFollower:
             log.info("cellboard: %s reads again", source)
             self.store.set_notice(source, None)
 
+    def _store_run(self, run: str) -> str:
+        """The store's name of a run directory (``run``: its path within the log directory)."""
+        if not self.run_prefix:
+            return run
+        return self.run_prefix if run in (".", "") else f"{self.run_prefix}/{run}"
+
     @property
     def runs(self) -> list[str]:
-        return sorted(self._readers)
+        """The runs read so far, as the store names them."""
+        return sorted(reader.run for reader in self._readers.values())
 
     def start(self, once: bool = False) -> LogdirFollower:
         """Follow in a daemon thread; with ``once``, read everything there is once, in the

@@ -19,7 +19,7 @@ import os
 import re
 import shlex
 import threading
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
@@ -29,7 +29,7 @@ from .logdir import LogdirError, LogdirFollower, check_logdir, open_logdir
 from .reader import discover_runs
 
 if TYPE_CHECKING:
-    from .store import Store
+    pass
 
 last_board = None  # the board the magic showed last (handy for tests and introspection)
 USAGE = (
@@ -220,37 +220,6 @@ def _notes(args: argparse.Namespace) -> None:
 
 
 # ---------------------------------------------------------------------- opening
-class _PrefixedStore:
-    """A view of a store that files one log directory's runs under ``prefix/`` (``--logdir_spec``)."""
-
-    def __init__(self, store, prefix: str) -> None:
-        self._store, self._prefix = store, prefix
-
-    def _name(self, run: str) -> str:
-        return self._prefix if run in (".", "") else f"{self._prefix}/{run}"
-
-    def ensure_run(self, run: str) -> None:
-        self._store.ensure_run(self._name(run))
-
-    def append_scalars(self, run: str, *args) -> None:
-        self._store.append_scalars(self._name(run), *args)
-
-    def append_records(self, run: str, *args) -> None:
-        self._store.append_records(self._name(run), *args)
-
-    def purge(self, run: str, step: int) -> None:
-        self._store.purge(self._name(run), step)
-
-    def read_done(self, run: str) -> None:
-        self._store.read_done(self._name(run))
-
-    def scalar_column(self, run: str, tag: str):
-        return self._store.scalar_column(self._name(run), tag)
-
-    def __getattr__(self, name: str):  # methods that take no run name
-        return getattr(self._store, name)
-
-
 class _Followers:
     """Several followers feeding one board (``--logdir_spec``), driven as one."""
 
@@ -307,9 +276,9 @@ def _open(args: argparse.Namespace, background: bool = True):
     followers = []
     for name, path in args.spec:
         path = check_logdir(path, require_events=not follow)
-        # a duck-typed Store (every method, runs renamed): what LogdirFollower's readers call on it
-        target = cast("Store", _PrefixedStore(store, name)) if name else store
-        followers.append(LogdirFollower(path, target, runs=args.runs, reload_interval=args.reload_interval))
+        followers.append(
+            LogdirFollower(path, store, runs=args.runs, reload_interval=args.reload_interval, run_prefix=name or "")
+        )
     group = _Followers(followers)
     if not background:
         group.poll()
