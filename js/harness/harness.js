@@ -660,9 +660,9 @@ export function parseStream(ab) {
 /**
  * Feed a Board's captured message stream to a fresh widget, one message per task `intervalMs`
  * apart, and measure: long tasks (PerformanceObserver "longtask"), the time until every message
- * is applied and painted, and input-to-paint of user input (keydown / click on the board: from
- * the event's timestamp to the first paint after the board's redraw that follows it, with no
- * redraw work left). Interactions are driven from outside (Playwright) while this runs;
+ * is applied and painted, and input-to-paint of user input (a keystroke or click that changed
+ * something on the board: from the event's timestamp to the first paint in which every chart in
+ * view shows it; see below). Interactions are driven from outside (Playwright) while this runs;
  * `window.__bigBench.phase` says whether data is still arriving.
  * @param {{ url: string, intervalMs?: number, height?: number, smoothing?: number }} options
  */
@@ -683,26 +683,40 @@ export async function bigBench({ url, intervalMs = 0, height = 560, smoothing = 
   });
   po.observe({ type: "longtask", buffered: false });
 
-  // input-to-paint: an interaction waits for the first finished redraw after its handler ran
+  // input-to-paint: from an input's timestamp until the first redraw that leaves nothing in view
+  // older than the board's handling of it (`oldest`, from the panel; a panel without it: until
+  // no redraw work is left at all). Only inputs that changed something count: a keydown followed
+  // by an `input` event, a click followed by a `change` (Ctrl+A changes nothing, and would
+  // otherwise be timed up to the next key's redraw). Data arriving after the input does not
+  // hold its figure back: that is the next change, not this one.
+  /** @type {{ what: string, label: string, t: number, phase: string, after: number }[]} */
   let waiting = [];
+  /** @type {{ what: string, label: string, t: number, phase: string, after: number } | null} */
+  let last = null;
   const onInput = (what) => (e) => {
-    const t = e.timeStamp;
     const target = e.target;
     const label = target?.getAttribute?.("aria-label") || target?.type || target?.tagName;
-    // the handler runs after this capture listener: a redraw that starts from now on counts
-    waiting.push({ what, label, t, phase: state.phase, armed: false });
-    queueMicrotask(() => { for (const w of waiting) w.armed = true; });
+    last = { what, label, t: e.timeStamp, phase: state.phase, after: Infinity };
+  };
+  // bubbling: runs after the board's own input/change handlers (they mark what to redraw)
+  const onChange = () => {
+    if (!last) return;
+    last.after = performance.now();
+    waiting.push(last);
+    last = null;
   };
   el.addEventListener("keydown", onInput("key"), true);
   el.addEventListener("click", onInput("click"), true);
+  el.addEventListener("input", onChange);
+  el.addEventListener("change", onChange);
   el.addEventListener("cellboard:render", (/** @type {Event} */ ev) => {
-    const e = /** @type {CustomEvent<{ ms?: number, pending?: boolean } | undefined>} */ (ev);
+    const e = /** @type {CustomEvent<{ ms?: number, pending?: boolean, oldest?: number } | undefined>} */ (ev);
     state.renders++;
     (state.renderMs ??= []).push(Math.round(e.detail?.ms ?? 0));
-    if (e.detail?.pending) return;
-    const done = waiting.filter((w) => w.armed);
+    const oldest = e.detail?.oldest ?? (e.detail?.pending ? -Infinity : Infinity);
+    const done = waiting.filter((w) => oldest > w.after);
     if (!done.length) return;
-    waiting = waiting.filter((w) => !w.armed);
+    waiting = waiting.filter((w) => !(oldest > w.after));
     // a task posted from the frame's callbacks runs after that frame is painted
     setTimeout(() => {
       const now = performance.now();

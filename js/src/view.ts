@@ -419,9 +419,11 @@ export class BoardView {
       this.tagCount.textContent = c.total ? (c.shown === c.total ? `${c.total} tag${c.total === 1 ? "" : "s"}` : `${c.shown} of ${c.total} tags`) : "";
     }
     this.el.dataset.cellboardReady = "1";
-    // pending: a panel left work for the next frame (it asked for another flush while drawing)
+    // pending: a panel left work for the next frame (it asked for another flush while drawing);
+    // oldest: when the oldest change not yet shown in view was made (Infinity: the view is up to date)
     const pending = this.raf !== 0;
-    this.el.dispatchEvent(new CustomEvent("cellboard:render", { detail: { ms: performance.now() - t0, pending } }));
+    const oldest = this.active && hasData ? this.active.panel.oldestDirty?.() : undefined;
+    this.el.dispatchEvent(new CustomEvent("cellboard:render", { detail: { ms: performance.now() - t0, pending, oldest } }));
   }
 
   private renderRuns() {

@@ -7,10 +7,12 @@ test-artifacts/scalar-toggle-*.png (look at them).
 
 from __future__ import annotations
 
+import numpy as np
+
 from cellboard.board.snapshot import run_color
 
 from .frontend_harness import ROOT, open_harness, real_errors
-from .test_harness_board_ux import COLOR_INK_JS, EMIT_JS, MOUNT_JS, RUNS, make_scalars, rgb, wire_scalars
+from .test_harness_board_ux import COLOR_INK_JS, EMIT_JS, MOUNT_JS, RUNS, T0, make_scalars, rgb, wire_scalars
 
 ARTIFACTS = ROOT / "test-artifacts"
 TAG = "train/loss"
@@ -132,5 +134,75 @@ def test_a_run_arriving_adds_its_lines_without_rebuilding(site):
     assert page2.evaluate(CANVAS_JS) == grown, "the lines added draw something else than a board built with them"
     page2.close()
     assert not real_errors(errors2)
+    assert not real_errors(errors)
+    page.close()
+
+
+# Records, for each redraw after a run's checkbox changed, the `oldest` change it reports as not yet
+# shown in view, and whether a chart in view still lists the run in its legend.
+WATCH_TOGGLE_JS = """(run) => {
+  const ux = window.__ux, el = ux.el, out = { after: null, renders: [] };
+  window.__watch = out;
+  const scroller = el.querySelector('.cb-main') || el;
+  el.addEventListener('change', () => { if (out.after === null) out.after = performance.now(); });
+  el.addEventListener('cellboard:render', (ev) => {
+    if (out.after === null) return;
+    const clip = scroller.getBoundingClientRect();
+    const stale = [...el.querySelectorAll('.cb-scalar-card')].filter((card) => {
+      const r = card.getBoundingClientRect();
+      return r.bottom > clip.top && r.top < clip.bottom && card.querySelector(`.cb-legend-item[data-run="${run}"]`);
+    }).map((card) => card.dataset.tag);
+    out.renders.push({ oldest: ev.detail.oldest ?? null, pending: ev.detail.pending, stale });
+  });
+}"""
+
+
+def test_a_redraw_says_when_every_chart_in_view_shows_a_toggle(site):
+    """The render event's ``oldest`` (what bench_browser.py times input-to-paint by) is only past
+    the toggle once no chart in view still shows the run, while enough charts changed at once
+    that their redraw is spread over several frames."""
+    base, browser = site
+    rng = np.random.default_rng(1)
+    steps = np.arange(0.0, 800.0)
+    runs = [f"run_{r:02d}" for r in range(20)]
+    tags = [f"group/metric_{t:02d}" for t in range(12)]
+    series = [
+        {
+            "run": run,
+            "tag": tag,
+            "steps": steps,
+            "walls": T0 + steps,
+            "values": rng.standard_normal(steps.size).cumsum(),
+        }
+        for run in runs
+        for tag in tags
+    ]
+    page, errors = open_harness(browser, base, "?auto=0", viewport=(1400, 1400))
+    attrs = {"smoothing": 0.6, "x_axis": "step", "log_y": False, "tag_filter": "", "run_filter": ""}
+    page.evaluate(MOUNT_JS, [attrs | {"height": 1300, "title": "many charts"}, "light"])
+    page.evaluate(EMIT_JS, [wire_scalars(series), []])
+    page.wait_for_function("() => document.querySelectorAll('#ux .cb-scalar-card canvas').length >= 6")
+    page.wait_for_timeout(500)
+    off = runs[7]
+    page.evaluate(WATCH_TOGGLE_JS, off)
+    # a 6x slower CPU: the redraw of the charts in view outlasts one frame's budget on any machine
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 6})
+    page.locator(f"#ux .cb-run[data-run='{off}'] input").uncheck()
+    page.wait_for_function("() => window.__watch.renders.some((r) => r.oldest === null || r.oldest > 1e300)")
+    watch = page.evaluate(
+        "() => ({ after: window.__watch.after, renders: window.__watch.renders.map((r) =>"
+        " ({ ...r, oldest: r.oldest === null ? 'none' : r.oldest > 1e300 ? 'inf' : r.oldest })) })"
+    )
+    cdp.send("Emulation.setCPUThrottlingRate", {"rate": 1})
+    renders = watch["renders"]
+    assert renders, "no redraw after the toggle"
+    for r in renders:
+        shown = r["oldest"] == "inf" or (isinstance(r["oldest"], float | int) and r["oldest"] > watch["after"])
+        if shown:
+            assert not r["stale"], f"a redraw reported the toggle shown while charts in view still list the run: {r}"
+    assert renders[-1]["oldest"] == "inf" and not renders[-1]["stale"]
+    # the frame budget split the redraw: some redraws left charts in view for the next frame
+    assert any(r["stale"] for r in renders), f"every chart in view was redrawn in one frame: {renders}"
     assert not real_errors(errors)
     page.close()

@@ -88,6 +88,12 @@ export interface Panel {
   syncControls(): void;
   /** Tags shown / held (after the tag filter), for the toolbar. */
   tagCounts(): { shown: number; total: number };
+  /**
+   * When (performance.now()) the oldest change that a part of the panel in view does not show
+   * yet was marked; Infinity when what is in view is up to date. Optional: without it, the
+   * view only knows whether the panel left work for the next frame.
+   */
+  oldestDirty?(): number;
   /** The tab was just made visible (what is on screen may have changed without a scroll). */
   shown?(): void;
   destroy(): void;

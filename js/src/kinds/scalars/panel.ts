@@ -25,6 +25,10 @@ export class ScalarsPanel implements Panel {
   private readonly charts = new Map<string, ScalarChart>();
   private dirtyAll = true;
   private dirtyTags = new Set<string>();
+  /** When the first change not yet applied to the charts was marked (performance.now()). */
+  private markedAt = Infinity;
+  /** See oldestDirty. */
+  private oldestInView = Infinity;
   private layoutKey = "";
   private counts = { shown: 0, total: 0 };
   /** Made once the panel is in the page: its root is the scrolling area the cards are in. */
@@ -110,11 +114,17 @@ export class ScalarsPanel implements Panel {
   }
 
   markDirty(d: Dirt) {
+    this.markedAt = Math.min(this.markedAt, performance.now());
     if (d === "all") {
       this.dirtyAll = true;
       return;
     }
     for (const key of changedKeys(d, SCALARS)) this.dirtyTags.add(key.slice(key.indexOf("\u0000") + 1));
+  }
+
+  /** When the oldest change still not drawn in a chart in view was marked (Infinity: none). */
+  oldestDirty(): number {
+    return this.oldestInView;
   }
 
   /** Visibility may have changed without a scroll (section toggled, tab shown). */
@@ -187,13 +197,14 @@ export class ScalarsPanel implements Panel {
 
     // mark, then draw the dirty charts in view within a time budget per frame: the rest are drawn
     // in the next frames (the view asks for them), so one task stays short however many changed
-    const now = performance.now();
+    const since = Math.min(this.markedAt, performance.now());
+    this.markedAt = Infinity;
     const inView: ScalarChart[] = [], nearView: ScalarChart[] = [];
     let clip: { top: number; bottom: number } | null = null;
     for (const tag of shown) {
       const c = this.chart(tag);
       if (this.dirtyAll || this.dirtyTags.has(tag)) {
-        if (!c.dirty) c.dirtySince = now;
+        if (!c.dirty) c.dirtySince = since;
         c.dirty = true;
       }
       if (!c.dirty || c.visible === false) continue;
@@ -210,9 +221,12 @@ export class ScalarsPanel implements Panel {
     todo.sort((a, b) => a.dirtySince - b.dirtySince);
     const t0 = performance.now();
     let more = false;
+    this.oldestInView = Infinity;
     for (let i = 0; i < todo.length; i++) {
       if (i > 0 && performance.now() - t0 > FRAME_BUDGET_MS) {
         more = true;
+        // (sorted oldest first: the first left is the oldest change still not on screen)
+        if (todo === inView) this.oldestInView = todo[i].dirtySince;
         break;
       }
       const c = todo[i];
