@@ -1,13 +1,17 @@
 """GPU training-loop benchmark: no logging vs torch's SummaryWriter vs cellboard's.
 
     .venv/bin/python benchmarks/bench_gpu.py [--steps 500] [--reps 3]
+    .venv/bin/python benchmarks/bench_gpu.py --device cpu --steps 2 --reps 1 --width 64 --size 100000  # smoke
+
+On a lent GPU machine, run benchmarks/gpu_check.sh instead: the GPU tests, then this.
 
 Cases (a small MLP trained with Adam on random data, ~3-4 ms a step on a big GPU):
   * loss logged every step as a CUDA tensor (``add_scalar("loss", loss, step)``);
   * that plus every parameter's histogram every 50 steps;
   * one ``add_histogram`` of a 50M-element CUDA tensor (cellboard: until the record is written).
-Prints step-time ratios against the loop without logging (median of interleaved reps [min-max]).
-Without a CUDA device it prints why and exits 0.
+Prints step-time ratios against the loop without logging (median of interleaved reps [min-max])
+and whether issue 13's targets are met. Without a CUDA device it prints why and exits 0
+(``--device cpu`` runs the same code on the CPU: a smoke test of the script, not a figure).
 """
 
 from __future__ import annotations
@@ -35,22 +39,36 @@ def gpu_available() -> tuple[bool, str]:
     return True, torch.cuda.get_device_name(0)
 
 
-def train_loop(writer_cls, steps: int, hist_every: int | None, device="cuda") -> float:
+# issue 13's targets: a 50M-element histogram at least 50x torch's speed; histograms of every
+# parameter every 50 steps adding at most 20% to the step; a loss logged every step at most 1%
+TARGET_BIG_SPEEDUP = 50.0
+TARGET_HIST_OVERHEAD = 1.20
+TARGET_LOSS_OVERHEAD = 1.01
+
+
+def synchronize(device: str) -> None:
+    import torch
+
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
+def train_loop(writer_cls, steps: int, hist_every: int | None, device: str = "cuda", width: int = 4096) -> float:
     import torch
 
     torch.manual_seed(0)
     model = torch.nn.Sequential(
-        torch.nn.Linear(1024, 4096),
+        torch.nn.Linear(1024, width),
         torch.nn.ReLU(),
-        torch.nn.Linear(4096, 4096),
+        torch.nn.Linear(width, width),
         torch.nn.ReLU(),
-        torch.nn.Linear(4096, 10),
+        torch.nn.Linear(width, 10),
     ).to(device)
     opt = torch.optim.Adam(model.parameters(), 1e-4)
     x = torch.randn(512, 1024, device=device)
     y = torch.randint(0, 10, (512,), device=device)
     w = writer_cls(tempfile.mkdtemp()) if writer_cls else None
-    torch.cuda.synchronize()
+    synchronize(device)
     t0 = time.perf_counter()
     for step in range(steps):
         loss = torch.nn.functional.cross_entropy(model(x), y)
@@ -62,21 +80,21 @@ def train_loop(writer_cls, steps: int, hist_every: int | None, device="cuda") ->
             if hist_every and step % hist_every == 0:
                 for name, p in model.named_parameters():
                     w.add_histogram(name, p.detach(), step)
-    torch.cuda.synchronize()
+    synchronize(device)
     dt = (time.perf_counter() - t0) / steps
     if w is not None:
         w.close()
     return dt
 
 
-def big_histogram(writer_cls, n: int = 50_000_000) -> float:
+def big_histogram(writer_cls, n: int = 50_000_000, device: str = "cuda") -> float:
     import torch
 
-    t = torch.randn(n, device="cuda")
+    t = torch.randn(n, device=device)
     w = writer_cls(tempfile.mkdtemp())
     w.add_histogram("warm", t[:1000], 0)
     w.flush()
-    torch.cuda.synchronize()
+    synchronize(device)
     t0 = time.perf_counter()
     w.add_histogram("big", t, 1)
     w.flush()  # cellboard: waits for the device's counts, so the whole cost is measured
@@ -89,32 +107,56 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", type=int, default=500)
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--device", default="cuda", help="cuda (the figures) or cpu (a smoke test of this script)")
+    ap.add_argument("--width", type=int, default=4096, help="the MLP's hidden width")
+    ap.add_argument("--size", type=int, default=50_000_000, help="elements of the one big histogram")
     args = ap.parse_args(argv)
-    ok, why = gpu_available()
-    if not ok:
-        print(f"bench_gpu: skipped: {why}. Run it on a machine with an NVIDIA GPU.")
-        return 0
+    if args.device.startswith("cuda"):
+        ok, why = gpu_available()
+        if not ok:
+            print(f"bench_gpu: skipped: {why}. Run it on a machine with an NVIDIA GPU.")
+            return 0
+    else:
+        why = f"{args.device} (a smoke test: not figures to quote)"
     import torch.utils.tensorboard
 
     import cellboard
 
     libs = {"none": None, "torch": torch.utils.tensorboard.SummaryWriter, "cellboard": cellboard.SummaryWriter}
     print(f"bench_gpu on {why}: {args.steps} steps x {args.reps} interleaved reps")
-    for label, hist_every in (("loss every step", None), ("+ every parameter's histogram / 50 steps", 50)):
-        times = {k: [] for k in libs}
+    train_loop(None, max(2, args.steps // 10), None, args.device, args.width)  # warm-up: context, kernels, clocks
+    verdicts = []
+    cases = (
+        ("loss every step", None, TARGET_LOSS_OVERHEAD),
+        ("+ every parameter's histogram / 50 steps", 50, TARGET_HIST_OVERHEAD),
+    )
+    for label, hist_every, target in cases:
+        times: dict[str, list[float]] = {k: [] for k in libs}
         for r in range(args.reps):
             order = list(libs)[r % 3 :] + list(libs)[: r % 3]
             for k in order:
-                times[k].append(train_loop(libs[k], args.steps, hist_every))
+                times[k].append(train_loop(libs[k], args.steps, hist_every, args.device, args.width))
         print(f"{label}: step without logging {statistics.median(times['none']) * 1e3:.2f} ms")
         for k in ("torch", "cellboard"):
             print("  " + ratio_line(f"{k} / no logging", times["none"], times[k]))
-    bt = {k: [big_histogram(libs[k]) for _ in range(args.reps)] for k in ("torch", "cellboard")}
+        got = statistics.median(c / b for c, b in zip(times["cellboard"], times["none"]))
+        verdicts.append((f"{label}: cellboard at most {target:.2f}x the step", got <= target, f"{got:.3f}x"))
+    bt: dict[str, list[float]] = {k: [] for k in ("torch", "cellboard")}
+    for r in range(args.reps):
+        for k in ("torch", "cellboard") if r % 2 == 0 else ("cellboard", "torch"):
+            bt[k].append(big_histogram(libs[k], args.size, args.device))
     print(
-        f"add_histogram of a 50M-element CUDA tensor: torch {statistics.median(bt['torch']):.3f}s, "
+        f"add_histogram of a {args.size:,}-element {args.device} tensor: torch {statistics.median(bt['torch']):.3f}s, "
         f"cellboard {statistics.median(bt['cellboard']):.3f}s"
     )
     print("  " + ratio_line("torch / cellboard (speed-up)", bt["cellboard"], bt["torch"]))
+    speedup = statistics.median(t / c for t, c in zip(bt["torch"], bt["cellboard"]))
+    verdicts.append(
+        (f"big histogram: at least {TARGET_BIG_SPEEDUP:g}x torch", speedup >= TARGET_BIG_SPEEDUP, f"{speedup:.1f}x")
+    )
+    print("targets (issue 13):")
+    for what, met, got in verdicts:
+        print(f"  {what}: {got} -> {'met' if met else 'MISSED'}")
     return 0
 
 

@@ -64,9 +64,9 @@ def test_counts_equal_reference_on_edges_and_specials(dtype):
     ref, f = reference(x)
     assert np.array_equal(counts, ref)
     assert (mn, mx, num) == (f.min(), f.max(), f.size)
-    # float64 sums in another order: equal up to rounding (+-max cancel each other here)
-    assert total == pytest.approx(f.sum(), rel=1e-9, abs=1e-12 * np.abs(f).sum())
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"):  # the reference's own sums of |x| and x*x overflow to inf here
+        # float64 sums in another order: equal up to rounding (+-max cancel each other here)
+        assert total == pytest.approx(f.sum(), rel=1e-9, abs=1e-12 * np.abs(f).sum())
         assert sq == pytest.approx(f.dot(f), rel=1e-9)
 
 
@@ -169,6 +169,53 @@ def test_torch_path_counting_kernels_agree(deterministic, monkeypatch):
     assert np.array_equal(got.limits, want.limits) and np.array_equal(got.counts, want.counts)
 
 
+# ------------------------------------------------------------------ on a real CUDA device
+# Skipped here; benchmarks/gpu_check.sh runs them on a lent GPU machine.
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+@needs_cuda
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+def test_cuda_tensors_give_the_reference_counts(dtype):
+    np_dtype = np.float64 if dtype == torch.float64 else np.float32
+    t = torch.from_numpy(adversarial(np_dtype, n=300_000, seed=11)).to(dtype)
+    d = S.tf_histogram_torch(t.to("cuda"))
+    got = d.resolve()  # waits for the device's event only
+    want = _old_histogram(S.to_numpy(t, "values"))
+    assert np.array_equal(got.limits, want.limits) and np.array_equal(got.counts, want.counts)
+    assert (got.min, got.max, got.num) == (want.min, want.max, want.num)
+    assert got.sum == pytest.approx(want.sum, rel=1e-6) and got.sum_squares == pytest.approx(want.sum_squares, rel=1e-6)
+
+
+def _training_values_reach_the_file(tmp_path, device):
+    """A training loop's values on `device`: written without a sync in the loop, each one in the
+    file, the histograms as the same values logged from the CPU give them."""
+    losses = torch.linspace(2.0, 0.5, 200, device=device)
+    weights = torch.randn(1_000_000, device=device)
+    with cellboard.SummaryWriter(tmp_path) as w:
+        for step in range(200):
+            w.add_scalar("loss", losses[step], step)
+            if step % 50 == 0:
+                w.add_histogram("weights", weights * (1 + step), step)
+        w.add_histogram("weights_host", (weights * 51).cpu().numpy(), 50)
+    logs = cellboard.load(tmp_path)
+    run = logs.runs[0]
+    assert logs.scalars(run, "loss").values.tolist() == pytest.approx(losses.cpu().tolist(), rel=1e-6)
+    hists = logs.histograms(run, "weights")
+    assert [h.step for h in hists] == [0, 50, 100, 150]
+    (host,) = logs.histograms(run, "weights_host")
+    assert np.array_equal(hists[1].edges, host.edges) and np.array_equal(hists[1].counts, host.counts)
+
+
+@needs_cuda
+def test_cuda_losses_and_histograms_reach_the_file(tmp_path):
+    _training_values_reach_the_file(tmp_path, "cuda")
+
+
+def test_cpu_tensor_losses_and_histograms_reach_the_file(tmp_path):
+    _training_values_reach_the_file(tmp_path, "cpu")
+
+
 def test_torch_path_all_nonfinite_resolves_to_none():
     assert S.tf_histogram_torch(torch.tensor([float("nan"), float("inf")])).resolve() is None
     with pytest.raises(ValueError, match="at least one finite"):
@@ -252,7 +299,7 @@ def test_writer_keeps_unready_scalars_queued(tmp_path, monkeypatch):
     assert cellboard.load(tmp_path).scalars("run", "loss").values.tolist() == [0.25]
 
 
-def test_bench_gpu_skips_cleanly_without_a_gpu(capsys):
+def test_bench_gpu_skips_cleanly_without_a_gpu_and_runs_on_the_cpu(capsys):
     import importlib.util
     import pathlib
 
@@ -264,6 +311,11 @@ def test_bench_gpu_skips_cleanly_without_a_gpu(capsys):
     if not torch.cuda.is_available():
         assert bench.main(["--steps", "1", "--reps", "1"]) == 0
         assert "skipped: no CUDA device" in capsys.readouterr().out
+    # the whole script runs (on the CPU: the same code a GPU machine runs, at a toy size)
+    assert bench.main(["--device", "cpu", "--steps", "2", "--reps", "2", "--width", "32", "--size", "20000"]) == 0
+    out = capsys.readouterr().out
+    assert "add_histogram of a 20,000-element cpu tensor" in out
+    assert out.count(" -> met") + out.count(" -> MISSED") == 3, out
 
 
 # ------------------------------------------------------------------ float32: the cell-count path
