@@ -178,6 +178,9 @@ class _Match:
     wall: np.ndarray
     value: np.ndarray
 
+    def columns(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return self.step, self.wall, self.value
+
 
 def _empty(handled: np.ndarray) -> Decoded:
     return Decoded(handled, *(np.zeros(0, t) for t in (np.int64, np.int64, np.int64, np.float64, np.float64)))
@@ -209,7 +212,10 @@ def _step_ok(sub: np.ndarray, layout: Layout) -> np.ndarray:
         return np.ones(sub.shape[0], bool)
     s, k = layout.step
     block = sub[:, s : s + k]
-    return (block[:, :-1] >= 0x80).all(axis=1) & (block[:, -1] < 0x80)
+    ok = block[:, -1] < 0x80
+    for j in range(k - 1):  # column by column: a reduction along a short row is slow in numpy
+        ok &= block[:, j] >= 0x80
+    return ok
 
 
 def _take(hit: np.ndarray, idx: np.ndarray, layout: Layout) -> _Match:
@@ -234,45 +240,66 @@ def _grouped(mat: np.ndarray, rows: np.ndarray, rem: np.ndarray, matches: list[_
 
     Records of one length usually share where their variable bytes are (one writer, tags of
     one length): with the first record's layout, every row's *other* bytes are hashed and rows
-    grouped by hash. A group is decoded with its first row's layout when that layout has the
-    same variable bytes and every row's constant bytes equal the first row's (verified, not
-    assumed from the hash); whatever does not fit is left to the template-by-template loop.
-    This is what that loop decides, in one pass instead of one pass per tag.
+    grouped by hash. A group is decoded with its first row's layout when that layout has its
+    fields where the first record has them and every row's constant bytes equal the first
+    row's (verified, not assumed from the hash); whatever does not fit is left to the
+    template-by-template loop. This is what that loop decides, in one pass instead of one pass
+    per tag: each field is decoded once for every row, and a group takes its rows' entries.
     """
     length = mat.shape[1]
     layout0 = locate(mat[0].tobytes())
     if layout0 is None:
         return rem
     variable = _variable(layout0, length)
+    n = mat.shape[0]
     width = -(-length // 8) * 8
-    masked = np.zeros((mat.shape[0], width), np.uint8)
+    masked = np.zeros((n, width), np.uint8)
     masked[:, :length] = mat
-    masked[:, :length][:, variable] = 0
     words = masked.view("<u8")
-    h = np.zeros(mat.shape[0], np.uint64)
+    words &= _word_masks(variable)  # the variable bytes zeroed: each row's constant bytes
+    h = np.zeros(n, np.uint64)
     with np.errstate(over="ignore"):
         for j in range(words.shape[1]):
-            h = (h ^ words[:, j]) * np.uint64(0x100000001B3)
+            h ^= words[:, j]
+            h *= np.uint64(0x100000001B3)
     order = np.argsort(h, kind="stable")  # within a hash, rows stay in file order
     hs = h[order]
-    cuts = np.flatnonzero(hs[1:] != hs[:-1]) + 1
-    groups = np.split(order, cuts)
+    starts = np.flatnonzero(np.concatenate(([True], hs[1:] != hs[:-1])))
+    # every row's constant bytes must equal those of its group's first row (verified, not assumed
+    # from the hash): all rows at once, a column of words at a time
+    first = np.empty(n, np.intp)
+    first[order] = np.repeat(order[starts], np.diff(np.append(starts, n)))
+    same = np.ones(n, bool)
+    for j in range(words.shape[1]):
+        col = words[:, j]
+        same &= col == col[first]
+    groups = np.split(order, starts[1:])
     groups.sort(key=lambda g: g[0])  # templates in file order, as the loop would take them
-    done = np.zeros(mat.shape[0], bool)
+    done = np.zeros(n, bool)
+    where0 = _positions(layout0)
+    every: tuple[np.ndarray, _Match] | None = None  # each field of every row, as layout0 reads it
     for members in groups:
         rep = members[0]
         layout = layout0 if rep == 0 else locate(mat[rep].tobytes())
-        if layout is None or not np.array_equal(_variable(layout, length), variable):
+        if layout is None or _positions(layout) != where0:
             continue
-        sub = mat[members]
-        ok = (words[members] == words[rep]).all(axis=1) & _step_ok(sub, layout)
+        if every is None:
+            every = (_step_ok(mat, layout0), _take(mat, rows, layout0))
+        step_ok, fields = every
+        ok = same[members] & step_ok[members]
         if not ok.all():
-            members, sub = members[ok], sub[ok]
+            members = members[ok]
         if members.size == 0:
             continue
         done[members] = True
-        matches.append(_take(sub, rows[members], layout))
+        columns = (c[members] for c in fields.columns())
+        matches.append(_Match(rows[members], layout.tag, layout.plugin, layout.simple, *columns))
     return rem[~done]
+
+
+def _positions(layout: Layout) -> tuple:
+    """Where a template's varying fields are (two templates with the same decode the same bytes alike)."""
+    return (layout.value, layout.dtype, layout.wall, layout.step)
 
 
 def _word_masks(variable: np.ndarray) -> np.ndarray:
@@ -304,10 +331,11 @@ def _grouped_compiled(
     groups = np.split(order, np.flatnonzero(hs[1:] != hs[:-1]) + 1)
     groups.sort(key=lambda g: g[0])  # templates in file order, as the loop would take them
     taken: list[tuple[np.ndarray, Layout]] = []
+    where0 = _positions(layout0)
     for members in groups:
         rep = int(members[0])
         layout = layout0 if rep == 0 else locate(buf[at[rep] : at[rep] + length].tobytes())
-        if layout is not None and np.array_equal(_variable(layout, length), variable):
+        if layout is not None and _positions(layout) == where0:
             taken.append((members, layout))
     if not taken:
         return np.arange(n)

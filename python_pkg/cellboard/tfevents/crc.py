@@ -53,7 +53,18 @@ def masked_crc32c_rows(rows: np.ndarray) -> np.ndarray:
     if length == 0:
         return np.full(n, masked_crc32c(b""), np.uint32)
     tables, zero_crc = _position_tables(length)
-    acc = np.full(n, zero_crc, np.uint32)
+    # column by column over a transposed copy (a column of the row matrix is strided: each pass
+    # over one would read every row's cache line); a byte that every row shares (most of a
+    # template's bytes: tags, field keys) adds one table entry for all of them
+    cols = np.ascontiguousarray(rows.T)
+    acc = np.zeros(n, np.uint32)
+    shared = zero_crc
     for j in range(length):
-        acc ^= tables[j].take(rows[:, j])
+        col = cols[j]
+        first = col[0]
+        if (col == first).all():
+            shared ^= int(tables[j, first])
+        else:
+            acc ^= tables[j].take(col)
+    acc ^= np.uint32(shared)
     return _mask(acc)

@@ -82,7 +82,16 @@ class RecordScan:
 
 
 def _u32_at(arr: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(arr[offsets[:, None] + np.arange(4)]).view("<u4").ravel()
+    """Little-endian uint32 at each of ``offsets`` (anywhere: unaligned), from its four bytes."""
+    out = arr.take(offsets).astype(np.uint32)
+    for k in (1, 2, 3):
+        out |= arr.take(offsets + k).astype(np.uint32) << np.uint32(8 * k)
+    return out
+
+
+def _strided(arr: np.ndarray, dtype: str, offset: int, stride: int, count: int) -> np.ndarray:
+    """``count`` values of ``dtype`` at ``offset``, ``offset + stride``, ...: a view, no copy."""
+    return np.ndarray((count,), dtype, buffer=arr, offset=offset, strides=(stride,))
 
 
 def scan_records(buf: bytes, base_offset: int = 0, *, check_crc: bool = True, resync: bool = False) -> RecordScan:
@@ -268,10 +277,6 @@ def _period(sizes: np.ndarray) -> np.ndarray | None:
     return None
 
 
-def _u64_at(arr: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(arr[offsets[:, None] + np.arange(8)]).view("<u8").ravel()
-
-
 def _predict(
     arr: np.ndarray, pos: int, pattern: np.ndarray, heads: list[np.ndarray], check: bool
 ) -> tuple[int, int | None]:
@@ -293,13 +298,20 @@ def _predict(
         if reps <= 0:
             return pos, None
         cand = (pos + stride * np.arange(reps, dtype=np.int64)[:, None] + rel).ravel()
-        ok = _u64_at(arr, cand) == np.tile(expected, reps)
+        # the candidates of each phase of the pattern are evenly spaced: read them as strided views
+        phases = np.empty((reps, period), bool)
+        for p in range(period):
+            phases[:, p] = _strided(arr, "<u8", pos + int(rel[p]), stride, reps) == expected[p]
+        ok = phases.ravel()
         m = cand.size if ok.all() else int(np.argmin(ok))
         if m == 0:
             return pos, None
         accepted = cand[:m]
         if check:
-            bad = _u32_at(arr, accepted + 8) != np.tile(expected_crc, reps)[:m]
+            crcs = np.empty((reps, period), np.uint32)
+            for p in range(period):
+                crcs[:, p] = _strided(arr, "<u4", pos + int(rel[p]) + 8, stride, reps)
+            bad = crcs.ravel()[:m] != np.tile(expected_crc, reps)[:m]
             if too_long:
                 bad |= np.tile(expected > MAX_RECORD_LENGTH, reps)[:m]
             if bad.any():
