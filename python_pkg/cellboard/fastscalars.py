@@ -298,7 +298,7 @@ def _grouped(mat: np.ndarray, rows: np.ndarray, rem: np.ndarray, matches: list[_
 
 
 def _positions(layout: Layout) -> tuple:
-    """Where a template's varying fields are (two templates with the same decode the same bytes alike)."""
+    """Where a template's varying fields are: templates with the same positions decode a row alike."""
     return (layout.value, layout.dtype, layout.wall, layout.step)
 
 

@@ -50,7 +50,7 @@ def _position_tables(length: int) -> tuple[np.ndarray, int]:
 def masked_crc32c_rows(rows: np.ndarray) -> np.ndarray:
     """Masked CRC32C of each row of a ``(n, L)`` uint8 matrix."""
     n, length = rows.shape
-    if length == 0:
+    if length == 0 or n == 0:
         return np.full(n, masked_crc32c(b""), np.uint32)
     tables, zero_crc = _position_tables(length)
     # column by column over a transposed copy (a column of the row matrix is strided: each pass
