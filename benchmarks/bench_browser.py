@@ -18,8 +18,9 @@ Reported: main-thread long tasks (PerformanceObserver "longtask": count over 50 
 100 ms, the longest) while data arrives; input-to-paint of each interaction that changed
 something (a keystroke that edited the filter, a click that flipped a checkbox): from the input
 event's timestamp to the first paint in which every chart in view shows it (the render event's
-``oldest``: no change older than the input is left undrawn in view; data arriving later does not
-count, and charts out of view are drawn when idle); the time from the first
+``oldest``: no change marked before the first redraw after the input began is left undrawn in
+view; data arriving later does not count, and charts out of view are drawn when idle); the time
+from the first
 message until everything is applied and painted; once everything is there, the main thread's CPU
 time per input of each kind (Chrome's ThreadTime: what the input costs, with little of the wait for
 a core that a shared machine adds to input-to-paint). Targets (issue 13 section 4): no task over

@@ -685,23 +685,23 @@ export async function bigBench({ url, intervalMs = 0, height = 560, smoothing = 
 
   // input-to-paint: from an input's timestamp until the first redraw that leaves nothing in view
   // older than the board's handling of it (`oldest`, from the panel; a panel without it: until
-  // no redraw work is left at all). Only inputs that changed something count: a keydown followed
-  // by an `input` event, a click followed by a `change` (Ctrl+A changes nothing, and would
-  // otherwise be timed up to the next key's redraw). Data arriving after the input does not
-  // hold its figure back: that is the next change, not this one.
-  /** @type {{ what: string, label: string, t: number, phase: string, after: number }[]} */
+  // no redraw work is left at all). The handling is over by the start of the first redraw after
+  // it: that start is the input's `after` (a change marked before it, by the input or by data,
+  // must be on screen). Only inputs that changed something count: a keydown followed by an
+  // `input` event, a click followed by `input`/`change` (Ctrl+A changes nothing, and would
+  // otherwise be timed up to the next key's redraw). Data arriving later does not hold an
+  // input's figure back: that is the next change, not this one.
+  /** @type {{ what: string, label: string, t: number, phase: string, after: number | null }[]} */
   let waiting = [];
-  /** @type {{ what: string, label: string, t: number, phase: string, after: number } | null} */
+  /** @type {{ what: string, label: string, t: number, phase: string, after: number | null } | null} */
   let last = null;
   const onInput = (what) => (e) => {
     const target = e.target;
     const label = target?.getAttribute?.("aria-label") || target?.type || target?.tagName;
-    last = { what, label, t: e.timeStamp, phase: state.phase, after: Infinity };
+    last = { what, label, t: e.timeStamp, phase: state.phase, after: null };
   };
-  // bubbling: runs after the board's own input/change handlers (they mark what to redraw)
   const onChange = () => {
     if (!last) return;
-    last.after = performance.now();
     waiting.push(last);
     last = null;
   };
@@ -713,10 +713,13 @@ export async function bigBench({ url, intervalMs = 0, height = 560, smoothing = 
     const e = /** @type {CustomEvent<{ ms?: number, pending?: boolean, oldest?: number } | undefined>} */ (ev);
     state.renders++;
     (state.renderMs ??= []).push(Math.round(e.detail?.ms ?? 0));
+    const start = performance.now() - (e.detail?.ms ?? 0);
+    for (const w of waiting) w.after ??= start;
     const oldest = e.detail?.oldest ?? (e.detail?.pending ? -Infinity : Infinity);
-    const done = waiting.filter((w) => oldest > w.after);
+    const shown = (w) => w.after !== null && oldest > w.after;
+    const done = waiting.filter(shown);
     if (!done.length) return;
-    waiting = waiting.filter((w) => !(oldest > w.after));
+    waiting = waiting.filter((w) => !shown(w));
     // a task posted from the frame's callbacks runs after that frame is painted
     setTimeout(() => {
       const now = performance.now();
