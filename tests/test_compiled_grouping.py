@@ -45,3 +45,27 @@ def test_compiled_grouping_equals_numpy_grouping_on_damaged_rows(tmp_path, monke
         assert a.idx.tolist() == b.idx.tolist() and a.step.tolist() == b.step.tolist()
         assert a.wall.view(np.int64).tolist() == b.wall.view(np.int64).tolist()
         assert a.value.view(np.int64).tolist() == b.value.view(np.int64).tolist()
+
+
+@pytest.mark.parametrize(("distinct", "rows"), [(1, 1), (1, 300), (20, 50_000), (2048, 30_000), (3000, 30_000)])
+def test_grouping_kernel_equals_a_stable_sort(monkeypatch, distinct, rows):
+    """``group_by_hash`` groups rows as a stable argsort of their hashes does, with the groups in
+    the order of their first rows; past its table (2048 groups) it says so (-1) and the caller
+    sorts, so the split is the same either way."""
+    use_kernels(monkeypatch, True)
+    k = kernels.peek()
+    assert k is not None
+    rng = np.random.default_rng(distinct)
+    h = rng.integers(0, 2**64, distinct, dtype=np.uint64)[rng.integers(0, distinct, rows)]
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    want = np.split(order, np.flatnonzero(hs[1:] != hs[:-1]) + 1)
+    want.sort(key=lambda g: g[0])
+    got_order, starts = np.empty(rows, np.int64), np.empty(rows + 1, np.int64)
+    count = k.group_by_hash(h, got_order, starts)
+    if len(want) > 2048:
+        assert count == -1
+        return
+    assert count == len(want) == min(distinct, 2048)
+    got = np.split(got_order, starts[1:count])
+    assert len(got) == len(want) and all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))

@@ -177,3 +177,47 @@ def match_and_take(
             q = p + wall_at[g]
             for b in range(8):
                 walls[o, b] = buf[q + b]
+
+
+GROUP_SLOTS = 4096  # open-addressing table of group_by_hash: at most half of it holds groups
+
+
+@numba.njit(nogil=True, boundscheck=False, cache=True)
+def group_by_hash(h, order, starts):
+    """Groups the rows of equal hash ``h``: group ids in order of first appearance, rows in file
+    order within a group, written as ``order`` (the rows, group after group) and ``starts`` (where
+    each group begins in it; one more entry: the end). Returns the number of groups, or -1 when
+    there are more than ``GROUP_SLOTS // 2`` (the caller then sorts): what a stable argsort of the
+    hashes gives, with the groups sorted by their first row, in two passes instead of a sort."""
+    n = h.size
+    mask = GROUP_SLOTS - 1
+    keys = np.empty(GROUP_SLOTS, np.uint64)
+    ids = np.full(GROUP_SLOTS, -1, np.int64)
+    gid = np.empty(n, np.int64)
+    counts = np.zeros(GROUP_SLOTS // 2 + 1, np.int64)
+    groups = 0
+    for i in range(n):
+        x = h[i]
+        j = np.int64((x * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(52)) & mask
+        while ids[j] >= 0 and keys[j] != x:
+            j = (j + 1) & mask
+        if ids[j] < 0:
+            if groups == GROUP_SLOTS // 2:
+                return -1
+            keys[j] = x
+            ids[j] = groups
+            groups += 1
+        g = ids[j]
+        gid[i] = g
+        counts[g] += 1
+    at = 0
+    for g in range(groups):
+        starts[g] = at
+        at += counts[g]
+        counts[g] = starts[g]  # from here: where the group's next row goes
+    starts[groups] = n
+    for i in range(n):
+        g = gid[i]
+        order[counts[g]] = i
+        counts[g] += 1
+    return groups

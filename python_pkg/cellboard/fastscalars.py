@@ -326,10 +326,17 @@ def _grouped_compiled(
     variable = _variable(layout0, length)
     masks = _word_masks(variable)
     h = k.hash_constant_bytes(buf, at, length, masks)
-    order = np.argsort(h, kind="stable")  # within a hash, rows stay in file order
-    hs = h[order]
-    groups = np.split(order, np.flatnonzero(hs[1:] != hs[:-1]) + 1)
-    groups.sort(key=lambda g: g[0])  # templates in file order, as the loop would take them
+    # rows of equal hash together, in file order, the groups in the order of their first rows
+    # (as the loop takes templates): two passes, or a stable sort when there are many groups
+    order, starts = np.empty(n, np.int64), np.empty(n + 1, np.int64)
+    count = k.group_by_hash(h, order, starts)
+    if count >= 0:
+        groups = np.split(order, starts[1:count])
+    else:
+        order = np.argsort(h, kind="stable")
+        hs = h[order]
+        groups = np.split(order, np.flatnonzero(hs[1:] != hs[:-1]) + 1)
+        groups.sort(key=lambda g: g[0])
     taken: list[tuple[np.ndarray, Layout]] = []
     where0 = _positions(layout0)
     for members in groups:

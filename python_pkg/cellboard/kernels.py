@@ -9,9 +9,9 @@ records, splitting scalar records by template).
   (slicing-by-8 CRC32C), stopping at the first record it cannot accept as intact and complete;
   ``tfevents.records.scan_records`` then applies its damage rules from there. It replaces the
   framing prediction and the byte-column CRCs of numpy (~5x faster for small records).
-- ``hash_constant_bytes``, ``match_and_take``: ``fastscalars``' split of scalar records by
-  template, straight from the file bytes in one pass in file order (numpy gathers a byte matrix
-  and makes a pass per template).
+- ``hash_constant_bytes``, ``group_by_hash``, ``match_and_take``: ``fastscalars``' split of
+  scalar records by template, straight from the file bytes in one pass in file order (numpy
+  gathers a byte matrix and makes a pass per template), grouped without a sort.
 
 Each gives exactly what its numpy path gives (tests/test_histogram_fast.py, test_fuzz_reader.py,
 test_fastscalars.py and test_compiled_grouping.py run both ways). numba is optional: compiling
@@ -43,6 +43,8 @@ class Kernels:
     # scalar records of one length by template (fastscalars): hash, verify, extract
     hash_constant_bytes: Callable[..., np.ndarray]
     match_and_take: Callable[..., None]
+    # (hashes u8[n], order i8[n], starts i8[n + 1]) -> groups (-1: too many): a stable grouping
+    group_by_hash: Callable[[np.ndarray, np.ndarray, np.ndarray], int]
 
 
 _kernels: Kernels | None = None
@@ -69,7 +71,7 @@ def crc_tables() -> np.ndarray:
 def _compile() -> Kernels:
     from . import _numba_kernels as nk  # ImportError without numba
 
-    k = Kernels(nk.counts_f4, nk.walk_records, nk.hash_constant_bytes, nk.match_and_take)
+    k = Kernels(nk.counts_f4, nk.walk_records, nk.hash_constant_bytes, nk.match_and_take, nk.group_by_hash)
     # The first calls compile (or load the disk cache). numba compiles one version per argument
     # type, and a read-only array is another type: each is warmed up with what is passed later
     # (file bytes and the cached tables are read-only; values to histogram may be either).
@@ -83,6 +85,7 @@ def _compile() -> Kernels:
     i4, i8 = np.zeros(1, np.int32), np.zeros(1, np.int64)
     refs, b8, steps = np.zeros((1, 2), np.uint64), np.zeros((1, 8), np.uint8), np.zeros(1, np.uint64)
     k.match_and_take(buf, at, i4, i8, 16, masks, refs, i8, i8, i8, i8, i8, np.zeros(1, bool), b8, b8, steps)
+    k.group_by_hash(steps, np.zeros(1, np.int64), np.zeros(2, np.int64))
     return k
 
 
