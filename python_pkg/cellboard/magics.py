@@ -19,7 +19,7 @@ import os
 import re
 import shlex
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
@@ -27,9 +27,6 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from .fs import redact
 from .logdir import LogdirError, LogdirFollower, check_logdir, open_logdir
 from .reader import discover_runs
-
-if TYPE_CHECKING:
-    pass
 
 last_board = None  # the board the magic showed last (handy for tests and introspection)
 USAGE = (
