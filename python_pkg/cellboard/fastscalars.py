@@ -262,19 +262,16 @@ def _grouped(mat: np.ndarray, rows: np.ndarray, rem: np.ndarray, matches: list[_
         for j in range(words.shape[1]):
             h ^= words[:, j]
             h *= np.uint64(0x100000001B3)
-    order = np.argsort(h, kind="stable")  # within a hash, rows stay in file order
-    hs = h[order]
-    starts = np.flatnonzero(np.concatenate(([True], hs[1:] != hs[:-1])))
+    groups = _stable_groups(h)
     # every row's constant bytes must equal those of its group's first row (verified, not assumed
     # from the hash): all rows at once, a column of words at a time
     first = np.empty(n, np.intp)
-    first[order] = np.repeat(order[starts], np.diff(np.append(starts, n)))
+    for members in groups:
+        first[members] = members[0]
     same = np.ones(n, bool)
     for j in range(words.shape[1]):
         col = words[:, j]
         same &= col == col[first]
-    groups = np.split(order, starts[1:])
-    groups.sort(key=lambda g: g[0])  # templates in file order, as the loop would take them
     done = np.zeros(n, bool)
     where0 = _positions(layout0)
     every: tuple[np.ndarray, _Match] | None = None  # each field of every row, as layout0 reads it
@@ -295,6 +292,16 @@ def _grouped(mat: np.ndarray, rows: np.ndarray, rem: np.ndarray, matches: list[_
         columns = (c[members] for c in fields.columns())
         matches.append(_Match(rows[members], layout.tag, layout.plugin, layout.simple, *columns))
     return rem[~done]
+
+
+def _stable_groups(h: np.ndarray) -> list[np.ndarray]:
+    """The rows of equal hash ``h``, in file order within a group, the groups in the order of
+    their first rows (templates in file order, as the template-by-template loop takes them)."""
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    groups = np.split(order, np.flatnonzero(hs[1:] != hs[:-1]) + 1)
+    groups.sort(key=lambda g: g[0])
+    return groups
 
 
 def _positions(layout: Layout) -> tuple:
@@ -326,17 +333,10 @@ def _grouped_compiled(
     variable = _variable(layout0, length)
     masks = _word_masks(variable)
     h = k.hash_constant_bytes(buf, at, length, masks)
-    # rows of equal hash together, in file order, the groups in the order of their first rows
-    # (as the loop takes templates): two passes, or a stable sort when there are many groups
+    # _stable_groups' groups in two passes, or by its sort when there are many groups
     order, starts = np.empty(n, np.int64), np.empty(n + 1, np.int64)
     count = k.group_by_hash(h, order, starts)
-    if count >= 0:
-        groups = np.split(order, starts[1:count])
-    else:
-        order = np.argsort(h, kind="stable")
-        hs = h[order]
-        groups = np.split(order, np.flatnonzero(hs[1:] != hs[:-1]) + 1)
-        groups.sort(key=lambda g: g[0])
+    groups = np.split(order, starts[1:count]) if count >= 0 else _stable_groups(h)
     taken: list[tuple[np.ndarray, Layout]] = []
     where0 = _positions(layout0)
     for members in groups:
