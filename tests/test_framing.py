@@ -49,3 +49,27 @@ def test_crc_of_many_rows_equals_one_at_a_time():
     for block in (rows, rows[:1], rows[:0], rows[:, :1], rows[:, ::2]):
         want = [masked_crc32c(bytes(r)) for r in block]
         assert masked_crc32c_rows(block).tolist() == want
+
+
+def test_crc_at_offsets_across_blocks_equals_one_at_a_time():
+    """The CRC of rows gathered from a buffer block by block: a column shared by every row of one
+    block but not of the next is summed once for the first block and looked up for the second."""
+    import numpy as np
+
+    from cellboard.tfevents import crc
+
+    rng = np.random.default_rng(5)
+    n, length = 2 * crc._BLOCK + 17, 13
+    rows = rng.integers(0, 256, (n, length), dtype=np.uint8)
+    rows[:, 2] = 7  # shared everywhere
+    rows[: crc._BLOCK, 5] = 9  # shared within the first block only
+    rows[-1, 2] = 8  # the last (partial) block differs in one row
+    buf = np.zeros(n * 20, np.uint8)
+    starts = np.arange(n) * 20 + 3
+    for i in range(length):
+        buf[starts + i] = rows[:, i]
+    want = [masked_crc32c(bytes(r)) for r in rows]
+    assert crc.masked_crc32c_at(buf, starts, length).tolist() == want
+    assert crc.masked_crc32c_rows(rows).tolist() == want
+    assert crc.masked_crc32c_at(buf, starts[:0], length).tolist() == []
+    assert crc.masked_crc32c_at(buf, starts[:3], 0).tolist() == [masked_crc32c(b"")] * 3

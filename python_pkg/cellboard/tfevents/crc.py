@@ -9,10 +9,12 @@ million Python calls.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 from google_crc32c import value as _crc32c
+from numpy.lib.stride_tricks import sliding_window_view
 
 _MASK_DELTA = 0xA282EAD8
 _POLY = 0x82F63B78  # CRC-32C (Castagnoli), reflected
@@ -47,24 +49,45 @@ def _position_tables(length: int) -> tuple[np.ndarray, int]:
     return tables, _crc32c(bytes(length))
 
 
+_BLOCK = 16384  # rows per pass: a block's transposed copy (16k x L bytes) stays in the L2 cache
+
+
 def masked_crc32c_rows(rows: np.ndarray) -> np.ndarray:
     """Masked CRC32C of each row of a ``(n, L)`` uint8 matrix."""
     n, length = rows.shape
+    return _crc_blocks(lambda a, b: rows[a:b], n, length)
+
+
+def masked_crc32c_at(buf: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
+    """Masked CRC32C of the ``length`` bytes at each of ``starts`` in the uint8 array ``buf``
+    (each within it): the rows are gathered block by block, never as one matrix."""
+    if length == 0:
+        return _crc_blocks(lambda a, b: np.zeros((b - a, 0), np.uint8), starts.size, 0)
+    window = sliding_window_view(buf, length)
+    return _crc_blocks(lambda a, b: window[starts[a:b]], starts.size, length)
+
+
+def _crc_blocks(block: Callable[[int, int], np.ndarray], n: int, length: int) -> np.ndarray:
     if length == 0 or n == 0:
         return np.full(n, masked_crc32c(b""), np.uint32)
     tables, zero_crc = _position_tables(length)
-    # column by column over a transposed copy (a column of the row matrix is strided: each pass
-    # over one would read every row's cache line); a byte that every row shares (most of a
-    # template's bytes: tags, field keys) adds one table entry for all of them
-    cols = np.ascontiguousarray(rows.T)
-    acc = np.zeros(n, np.uint32)
-    shared = zero_crc
-    for j in range(length):
-        col = cols[j]
-        first = col[0]
-        if (col == first).all():
-            shared ^= int(tables[j, first])
-        else:
-            acc ^= tables[j].take(col)
-    acc ^= np.uint32(shared)
-    return _mask(acc)
+    out = np.empty(n, np.uint32)
+    for a in range(0, n, _BLOCK):
+        # column by column over a transposed copy (a column of the row matrix is strided: each pass
+        # over one would read every row's cache line), a block at a time: transposing the whole
+        # matrix at once left the cache (its copy took more time than the look-ups); a byte that
+        # every row of the block shares (most of a template's bytes: tags, field keys) adds one
+        # table entry for all of them
+        cols = np.ascontiguousarray(block(a, min(n, a + _BLOCK)).T)
+        acc = np.zeros(cols.shape[1], np.uint32)
+        shared = zero_crc
+        for j in range(length):
+            col = cols[j]
+            first = col[0]
+            if (col == first).all():
+                shared ^= int(tables[j, first])
+            else:
+                acc ^= tables[j].take(col)
+        acc ^= np.uint32(shared)
+        out[a : a + acc.size] = acc
+    return _mask(out)

@@ -42,9 +42,8 @@ from functools import lru_cache
 
 import numpy as np
 from google_crc32c import extend as _crc32c_extend
-from numpy.lib.stride_tricks import sliding_window_view
 
-from .crc import _byte_table, masked_crc32c, masked_crc32c_rows
+from .crc import _byte_table, masked_crc32c, masked_crc32c_at
 from .crc import _mask as _mask_rows
 
 _LEN = struct.Struct("<Q")
@@ -349,9 +348,7 @@ def _bad_payloads(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
         order = short[np.argsort(lengths[short], kind="stable")]
         for idx in np.split(order, np.flatnonzero(np.diff(lengths[order])) + 1):
             if idx.size > 8:
-                length = int(lengths[idx[0]])
-                rows = sliding_window_view(arr, length)[starts[idx]] if length else np.zeros((idx.size, 0), np.uint8)
-                bad[idx] = masked_crc32c_rows(rows) != stored[idx]
+                bad[idx] = masked_crc32c_at(arr, starts[idx], int(lengths[idx[0]])) != stored[idx]
             else:
                 one_by_one[idx] = True
     idx = np.flatnonzero(one_by_one)
@@ -412,8 +409,7 @@ def _header_candidates(arr: np.ndarray, lo: int, hi: int) -> np.ndarray:
     )
     idx = np.flatnonzero(ok)
     if idx.size:
-        rows = sliding_window_view(seg, 8)[idx]
-        idx = idx[masked_crc32c_rows(rows) == _u32_at(seg, idx + 8)]
+        idx = idx[masked_crc32c_at(seg, idx, 8) == _u32_at(seg, idx + 8)]
     return idx + lo
 
 
