@@ -51,25 +51,31 @@ def test_crc_of_many_rows_equals_one_at_a_time():
         assert masked_crc32c_rows(block).tolist() == want
 
 
-def test_crc_at_offsets_across_blocks_equals_one_at_a_time():
-    """The CRC of rows gathered from a buffer block by block: a column shared by every row of one
-    block but not of the next is summed once for the first block and looked up for the second."""
+def test_crc_check_at_offsets_across_blocks_equals_one_at_a_time():
+    """The bulk CRC check of records in a buffer, block by block: a column shared by every row of
+    one block but not of the next is summed once for the first block and looked up for the
+    second; each row's stored CRC is read from the four bytes after it."""
     import numpy as np
 
     from cellboard.tfevents import crc
 
     rng = np.random.default_rng(5)
-    n, length = 2 * crc._BLOCK + 17, 13
+    n, length, stride = 2 * crc._BLOCK + 17, 13, 20
     rows = rng.integers(0, 256, (n, length), dtype=np.uint8)
     rows[:, 2] = 7  # shared everywhere
     rows[: crc._BLOCK, 5] = 9  # shared within the first block only
     rows[-1, 2] = 8  # the last (partial) block differs in one row
-    buf = np.zeros(n * 20, np.uint8)
-    starts = np.arange(n) * 20 + 3
+    want = [masked_crc32c(bytes(r)) for r in rows]
+    buf = np.zeros(n * stride, np.uint8)
+    starts = np.arange(n) * stride + 3
     for i in range(length):
         buf[starts + i] = rows[:, i]
-    want = [masked_crc32c(bytes(r)) for r in rows]
-    assert crc.masked_crc32c_at(buf, starts, length).tolist() == want
+    stored = np.array(want, "<u4").view(np.uint8).reshape(n, 4)
+    stored[[1, crc._BLOCK + 1, n - 1], 2] ^= 0x10  # three corrupt records, one in each block
+    for k in range(4):
+        buf[starts + length + k] = stored[:, k]
+    assert np.flatnonzero(crc.crc_mismatch_at(buf, starts, length)).tolist() == [1, crc._BLOCK + 1, n - 1]
     assert crc.masked_crc32c_rows(rows).tolist() == want
-    assert crc.masked_crc32c_at(buf, starts[:0], length).tolist() == []
-    assert crc.masked_crc32c_at(buf, starts[:3], 0).tolist() == [masked_crc32c(b"")] * 3
+    assert crc.crc_mismatch_at(buf, starts[:0], length).tolist() == []
+    empty = np.frombuffer(np.array([masked_crc32c(b"")] * 3, "<u4").tobytes(), np.uint8)
+    assert crc.crc_mismatch_at(empty, np.arange(3) * 4, 0).tolist() == [False] * 3

@@ -9,7 +9,6 @@ million Python calls.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
@@ -54,40 +53,45 @@ _BLOCK = 16384  # rows per pass: a block's transposed copy (16k x L bytes) stays
 
 def masked_crc32c_rows(rows: np.ndarray) -> np.ndarray:
     """Masked CRC32C of each row of a ``(n, L)`` uint8 matrix."""
-    n, length = rows.shape
-    return _crc_blocks(lambda a, b: rows[a:b], n, length)
-
-
-def masked_crc32c_at(buf: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
-    """Masked CRC32C of the ``length`` bytes at each of ``starts`` in the uint8 array ``buf``
-    (each within it): the rows are gathered block by block, never as one matrix."""
-    if length == 0:
-        return _crc_blocks(lambda a, b: np.zeros((b - a, 0), np.uint8), starts.size, 0)
-    window = sliding_window_view(buf, length)
-    return _crc_blocks(lambda a, b: window[starts[a:b]], starts.size, length)
-
-
-def _crc_blocks(block: Callable[[int, int], np.ndarray], n: int, length: int) -> np.ndarray:
-    if length == 0 or n == 0:
-        return np.full(n, masked_crc32c(b""), np.uint32)
-    tables, zero_crc = _position_tables(length)
+    n = rows.shape[0]
     out = np.empty(n, np.uint32)
     for a in range(0, n, _BLOCK):
-        # column by column over a transposed copy (a column of the row matrix is strided: each pass
-        # over one would read every row's cache line), a block at a time: transposing the whole
-        # matrix at once left the cache (its copy took more time than the look-ups); a byte that
-        # every row of the block shares (most of a template's bytes: tags, field keys) adds one
-        # table entry for all of them
-        cols = np.ascontiguousarray(block(a, min(n, a + _BLOCK)).T)
-        acc = np.zeros(cols.shape[1], np.uint32)
-        shared = zero_crc
-        for j in range(length):
-            col = cols[j]
-            first = col[0]
-            if (col == first).all():
-                shared ^= int(tables[j, first])
-            else:
-                acc ^= tables[j].take(col)
-        acc ^= np.uint32(shared)
-        out[a : a + acc.size] = acc
+        out[a : a + _BLOCK] = _block_crc(np.ascontiguousarray(rows[a : a + _BLOCK].T))
     return _mask(out)
+
+
+def crc_mismatch_at(buf: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
+    """For each of ``starts``: whether the masked CRC32C of the ``length`` bytes there differs from
+    the little-endian uint32 stored right after them (all within the uint8 array ``buf``).
+
+    The rows are gathered and transposed a block at a time, stored CRC included: a column of the
+    row matrix is strided (each pass over one would read every row's cache line), and a whole
+    matrix transposed at once left the cache (its copy took longer than the look-ups)."""
+    out = np.empty(starts.size, bool)
+    window = sliding_window_view(buf, length + 4)
+    for a in range(0, starts.size, _BLOCK):
+        cols = np.ascontiguousarray(window[starts[a : a + _BLOCK]].T)
+        stored = cols[length].astype(np.uint32)
+        for k in (1, 2, 3):
+            stored |= cols[length + k].astype(np.uint32) << np.uint32(8 * k)
+        out[a : a + _BLOCK] = _mask(_block_crc(cols[:length])) != stored
+    return out
+
+
+def _block_crc(cols: np.ndarray) -> np.ndarray:
+    """Unmasked CRC32C of each column of an ``(L, n)`` uint8 matrix (rows transposed)."""
+    length, n = cols.shape
+    if length == 0:
+        return np.full(n, _crc32c(b""), np.uint32)
+    tables, zero_crc = _position_tables(length)
+    acc = np.zeros(n, np.uint32)
+    shared = zero_crc
+    for j in range(length):
+        col = cols[j]
+        first = col[0]
+        if (col == first).all():  # a byte every row shares (tags, field keys): one table entry for all
+            shared ^= int(tables[j, first])
+        else:
+            acc ^= tables[j].take(col)
+    acc ^= np.uint32(shared)
+    return acc

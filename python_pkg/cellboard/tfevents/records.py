@@ -43,7 +43,7 @@ from functools import lru_cache
 import numpy as np
 from google_crc32c import extend as _crc32c_extend
 
-from .crc import _byte_table, masked_crc32c, masked_crc32c_at
+from .crc import _byte_table, crc_mismatch_at, masked_crc32c
 from .crc import _mask as _mask_rows
 
 _LEN = struct.Struct("<Q")
@@ -341,14 +341,13 @@ def _bad_payloads(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
     bad = np.zeros(starts.size, bool)
     if starts.size == 0:
         return bad
-    stored = _u32_at(arr, starts + lengths)
     one_by_one = lengths > _BULK_MAX
     short = np.flatnonzero(~one_by_one)
     if short.size:  # many records of one short length: a table-driven CRC over all of them at once
         order = short[np.argsort(lengths[short], kind="stable")]
         for idx in np.split(order, np.flatnonzero(np.diff(lengths[order])) + 1):
             if idx.size > 8:
-                bad[idx] = masked_crc32c_at(arr, starts[idx], int(lengths[idx[0]])) != stored[idx]
+                bad[idx] = crc_mismatch_at(arr, starts[idx], int(lengths[idx[0]]))
             else:
                 one_by_one[idx] = True
     idx = np.flatnonzero(one_by_one)
@@ -358,7 +357,7 @@ def _bad_payloads(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
         ro.flags.writeable = False
         spans = zip(starts[idx].tolist(), lengths[idx].tolist())
         crc = np.fromiter((_crc32c_extend(0, ro[s : s + n]) for s, n in spans), np.uint32, idx.size)
-        bad[idx] = _mask_rows(crc) != stored[idx]
+        bad[idx] = _mask_rows(crc) != _u32_at(arr, starts[idx] + lengths[idx])
     return bad
 
 
@@ -409,7 +408,7 @@ def _header_candidates(arr: np.ndarray, lo: int, hi: int) -> np.ndarray:
     )
     idx = np.flatnonzero(ok)
     if idx.size:
-        idx = idx[masked_crc32c_at(seg, idx, 8) == _u32_at(seg, idx + 8)]
+        idx = idx[~crc_mismatch_at(seg, idx, 8)]
     return idx + lo
 
 
