@@ -32,6 +32,19 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 
+class _BenignStopError(logging.Filter):
+    """Drops the error watchdog logs when its inotify thread reads once more after ``stop()``
+    closed the watch: a race in watchdog's own shutdown, harmless (gorakhargosh/watchdog#963
+    made it return instead of raising), which Python's last-resort handler would print in the
+    notebook when a board is closed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("InotifyEmitter.queue_events() called when the thread is inactive")
+
+
+_QUIET_STOP = _BenignStopError()
+
+
 class _Watch:
     """File-system notifications for a local directory tree: sets ``wake`` on any change to an
     event file or directory and remembers the directories touched (``take()``)."""
@@ -70,6 +83,9 @@ class _Watch:
                 if relevant:
                     watch.wake.set()
 
+        inotify_log = logging.getLogger("watchdog.observers.inotify")
+        if _QUIET_STOP not in inotify_log.filters:
+            inotify_log.addFilter(_QUIET_STOP)
         self.observer = Observer()
         self.observer.daemon = True
         self.observer.schedule(Handler(), root, recursive=True)
