@@ -178,6 +178,44 @@ def test_closing_a_board_logs_no_error_from_the_file_watch(tmp_path, caplog):
     assert [r.getMessage() for r in caplog.records if r.name.startswith("watchdog")] == ["another error"]
 
 
+def test_the_follower_reading_its_files_costs_no_file_watch_events(tmp_path, monkeypatch):
+    """Reading an event file (as the follower does on every poll) makes no event reach the watch's
+    handler: the kernel is asked only for writes, closes after writing, creations, deletions and
+    moves. Appending still wakes the follower and names the run's directory."""
+    pytest.importorskip("watchdog")
+    from importlib.metadata import version
+
+    from watchdog.events import FileSystemEventHandler
+
+    if int(version("watchdog").split(".")[0]) < 4:
+        pytest.skip("watchdog < 4 has no event filter")
+
+    from cellboard.logdir import _Watch
+
+    with cellboard.SummaryWriter(tmp_path / "r") as w:
+        w.add_scalar("x", 1.0, 0)
+    (path,) = (tmp_path / "r").iterdir()
+    seen: list[str] = []
+    dispatch = FileSystemEventHandler.dispatch
+    monkeypatch.setattr(
+        FileSystemEventHandler, "dispatch", lambda self, ev: (seen.append(ev.event_type), dispatch(self, ev))
+    )
+    wake = threading.Event()
+    watch = _Watch(str(tmp_path), wake)
+    try:
+        for _ in range(5):
+            path.read_bytes()
+        time.sleep(0.3)
+        assert seen == [] and not wake.is_set()
+        with open(path, "ab") as f:
+            f.write(frame(b"\x00"))
+        assert wake.wait(5)
+        assert str(path.parent) in watch.take()[1]
+        assert set(seen) <= {"modified", "closed"}
+    finally:
+        watch.stop()
+
+
 def test_clear_errors_for_bad_log_directories(tmp_path):
     with pytest.raises(LogdirError, match="does not exist"):
         check_logdir(tmp_path / "missing")

@@ -45,6 +45,23 @@ class _BenignStopError(logging.Filter):
 _QUIET_STOP = _BenignStopError()
 
 
+def _watched_events() -> list:
+    """The events ``_Watch``'s handler acts on: an event file or the projector config written,
+    closed after writing, created, deleted or moved; a directory created, deleted or moved."""
+    from watchdog import events as e
+
+    return [
+        e.FileModifiedEvent,
+        e.FileClosedEvent,
+        e.FileCreatedEvent,
+        e.FileDeletedEvent,
+        e.FileMovedEvent,
+        e.DirCreatedEvent,
+        e.DirDeletedEvent,
+        e.DirMovedEvent,
+    ]
+
+
 class _Watch:
     """File-system notifications for a local directory tree: sets ``wake`` on any change to an
     event file or directory and remembers the directories touched (``take()``)."""
@@ -88,7 +105,13 @@ class _Watch:
             inotify_log.addFilter(_QUIET_STOP)
         self.observer = Observer()
         self.observer.daemon = True
-        self.observer.schedule(Handler(), root, recursive=True)
+        try:
+            # the kernel then sends no open/close-without-write events: the follower's own reads
+            # made one pair per file read, which watchdog's threads turned into events (holding
+            # the GIL the readers need) only for the handler to drop them
+            self.observer.schedule(Handler(), root, recursive=True, event_filter=_watched_events())
+        except TypeError:  # watchdog < 4: no event filter, the handler drops them
+            self.observer.schedule(Handler(), root, recursive=True)
         self.observer.start()
 
     def take(self) -> tuple[bool, set[str]]:
