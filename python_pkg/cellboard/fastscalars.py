@@ -11,6 +11,7 @@ rows that reproduce every one of its constant bytes.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -266,7 +267,8 @@ def _grouped(mat: np.ndarray, rows: np.ndarray, rem: np.ndarray, matches: list[_
     # every row's constant bytes must equal those of its group's first row (verified, not assumed
     # from the hash): all rows at once, a column of words at a time
     first = np.empty(n, np.intp)
-    first[order] = np.repeat(order[bounds[:-1]], np.diff(bounds))
+    for lo, hi in itertools.pairwise(bounds.tolist()):  # a slice per group: np.repeat holds the GIL longer
+        first[order[lo:hi]] = order[lo]
     same = np.ones(n, bool)
     for j in range(words.shape[1]):
         col = words[:, j]
