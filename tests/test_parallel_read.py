@@ -151,9 +151,7 @@ def test_a_run_read_in_chunks_grows_its_columns_to_the_estimate_once(tmp_path, m
     assert all(cap >= 3000 for _, cap in grown[2:])
 
 
-def test_scalar_columns_grow_to_an_estimate_within_bounds():
-    """No estimate: doubling. An estimate: grown to at once, but to at most 4x the points held,
-    and never by less than doubling (no reallocation per chunk when estimates fall short)."""
+def test_scalar_columns_double_without_an_estimate_and_cap_a_wrong_one():
     import numpy as np
 
     from cellboard.kinds.scalars import ScalarColumn
@@ -164,11 +162,9 @@ def test_scalar_columns_grow_to_an_estimate_within_bounds():
     assert len(col.steps) == 128  # doubling
     col.append(np.ones(70), np.ones(70), np.ones(70), reserve=10**9)
     assert len(col.steps) == 4 * 135  # an estimate beyond 4x what it holds: 4x
-    col.append(np.ones(500), np.ones(500), np.ones(500), reserve=2000)
-    assert len(col.steps) == 2000 and col.n == 635  # the estimate, at once
-    col.append(np.ones(1500), np.ones(1500), np.ones(1500), reserve=2200)
-    assert len(col.steps) == 4000  # an estimate just above what it holds: no less than doubling
-    assert col.values[: col.n].tolist() == [1.0] * 2135
+    col.append(np.ones(500), np.ones(500), np.ones(500), reserve=700)
+    assert len(col.steps) == 700 and col.n == 635
+    assert col.values[: col.n].tolist() == [1.0] * 635
 
 
 def test_no_follow_reads_in_the_background_and_equals_a_blocking_load(damaged_dir):

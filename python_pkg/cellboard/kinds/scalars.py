@@ -52,14 +52,13 @@ class ScalarColumn:
 
     def append(self, steps, walls, values, reserve: int = 0) -> None:
         """Append points; ``reserve``: the points the column is expected to hold (a reader's
-        estimate while it reads a run), grown to at once, up to 4x what it then holds (a run's
-        first 4 MiB chunk reaches the size of a file of up to 16 MiB at once). A column never
-        grows by less than doubling: estimates that keep falling short (a tag logged more often
-        later in its file) cost no reallocation per chunk; ``RunReader.compact`` trims a load."""
+        estimate while it reads a run), grown to at once instead of by doubling: at most 4x what it
+        then holds (a run's first 4 MiB chunk reaches the size of a file of up to 16 MiB at once;
+        ``RunReader.compact`` trims what a wrong estimate left)."""
         k = len(steps)
         need = self.n + k
         if need > len(self.steps):
-            cap = max(min(reserve, 4 * need) if reserve > need else need, 2 * len(self.steps))
+            cap = min(reserve, 4 * need) if reserve > need else max(need, 2 * len(self.steps))
             for name in ("steps", "walls", "values"):
                 old = getattr(self, name)
                 new = np.empty(cap, old.dtype)
