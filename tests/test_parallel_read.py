@@ -121,52 +121,6 @@ def test_parallel_and_chunked_loads_equal_a_sequential_whole_load(damaged_dir, m
     assert sorted(str(w.message) for w in caught) == sorted(warned_one)  # once each
 
 
-def test_a_run_read_in_chunks_grows_its_columns_to_the_estimate_once(tmp_path, monkeypatch):
-    """While a run is read, its scalar columns grow at once to the points estimated from the bytes
-    read (no doubling and copying chunk after chunk), and a load keeps at most ~3% spare."""
-    from cellboard.kinds.scalars import ScalarColumn
-
-    with cellboard.SummaryWriter(tmp_path / "r") as w:
-        for step in range(3000):
-            w.add_scalar("a", float(step), step)
-            w.add_scalar("b", -float(step), step)
-    monkeypatch.setattr(R, "READ_CHUNK", 16 << 10)  # ~8 chunks
-    grown: list[tuple[int, int]] = []  # (points held, new capacity) at each reallocation
-    append = ScalarColumn.append
-
-    def spy(self, steps, walls, values, reserve=0):
-        before = len(self.steps)
-        append(self, steps, walls, values, reserve)
-        if len(self.steps) != before:
-            grown.append((self.n, len(self.steps)))
-
-    monkeypatch.setattr(ScalarColumn, "append", spy)
-    store = cellboard.load(tmp_path, progress=False)
-    for tag, sign in (("a", 1.0), ("b", -1.0)):
-        col = store.scalar_column("r", tag)
-        assert col.values[: col.n].tolist() == [sign * s for s in range(3000)]
-        assert col.n <= len(col.steps) <= col.n + col.n // 32 + 64
-    # first chunk: 64 -> 4x what it holds (short of the estimate); then to the estimate: 2 per column
-    assert len(grown) == 4, grown
-    assert all(cap >= 3000 for _, cap in grown[2:])
-
-
-def test_scalar_columns_double_without_an_estimate_and_cap_a_wrong_one():
-    import numpy as np
-
-    from cellboard.kinds.scalars import ScalarColumn
-
-    col, one = ScalarColumn(), np.ones(1)
-    for _ in range(65):
-        col.append(one, one, one)
-    assert len(col.steps) == 128  # doubling
-    col.append(np.ones(70), np.ones(70), np.ones(70), reserve=10**9)
-    assert len(col.steps) == 4 * 135  # an estimate beyond 4x what it holds: 4x
-    col.append(np.ones(500), np.ones(500), np.ones(500), reserve=700)
-    assert len(col.steps) == 700 and col.n == 635
-    assert col.values[: col.n].tolist() == [1.0] * 635
-
-
 def test_no_follow_reads_in_the_background_and_equals_a_blocking_load(damaged_dir):
     t0 = time.perf_counter()
     with warnings.catch_warnings():

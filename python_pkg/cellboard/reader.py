@@ -161,15 +161,14 @@ class RunReader:
         return total
 
     def compact(self) -> None:
-        """Drop the spare capacity of this run's scalar columns (they grow by doubling, or to an
-        estimate of their size: a spare of at most ~3% is kept rather than copied)."""
+        """Drop the spare capacity of this run's scalar columns (they grow by doubling)."""
         for tag in self._tags:
             try:
                 col = self.store.scalar_column(self.run, tag)
             except KeyError:
                 continue
             with self.store._lock:
-                if len(col.steps) > col.n + col.n // 32 + 64:
+                if len(col.steps) > col.n:
                     col.steps, col.walls, col.values = (a[: col.n].copy() for a in (col.steps, col.walls, col.values))
 
     def _warn(self, message: str, category: type[Warning]) -> None:

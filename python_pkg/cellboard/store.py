@@ -78,8 +78,7 @@ class Store:
             col = data.scalars.get(tag)
             if col is None:
                 col = data.scalars[tag] = ScalarColumn()
-            # room for the points estimated (and ~1.5% more): no doubling and copying as a run is read
-            col.append(steps, walls, values, reserve=expected + expected // 64 + 64 if expected else 0)
+            col.append(steps, walls, values)
             if expected is not None and expected > col.n:
                 self._expected[(run, tag)] = expected
             else:

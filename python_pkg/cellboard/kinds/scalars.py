@@ -50,15 +50,11 @@ class ScalarColumn:
         self.n = 0
         self.epoch = 0
 
-    def append(self, steps, walls, values, reserve: int = 0) -> None:
-        """Append points; ``reserve``: the points the column is expected to hold (a reader's
-        estimate while it reads a run), grown to at once instead of by doubling: at most 4x what it
-        then holds (a run's first 4 MiB chunk reaches the size of a file of up to 16 MiB at once;
-        ``RunReader.compact`` trims what a wrong estimate left)."""
+    def append(self, steps, walls, values) -> None:
         k = len(steps)
         need = self.n + k
         if need > len(self.steps):
-            cap = min(reserve, 4 * need) if reserve > need else max(need, 2 * len(self.steps))
+            cap = max(need, 2 * len(self.steps))
             for name in ("steps", "walls", "values"):
                 old = getattr(self, name)
                 new = np.empty(cap, old.dtype)
