@@ -35,20 +35,42 @@ def test_scan_splits_records_and_keeps_partial_tail():
     assert len(scan.starts) == 3 and scan.end == len(buf) and not scan.corrupt_at
 
 
-def test_crc_of_many_rows_equals_one_at_a_time():
-    """The table-driven CRC of equal-length rows (the reader's bulk check) on rows that share some
-    bytes and differ in others, a single row, and rows of one byte."""
+def _records(rows, stored, stride: int):
+    """``rows`` (an ``(n, L)`` uint8 matrix) laid out ``stride`` bytes apart from offset 3, each
+    followed by its ``stored`` CRC (uint32, little-endian): the buffer and the row offsets."""
     import numpy as np
 
-    from cellboard.tfevents.crc import masked_crc32c_rows
+    n, length = rows.shape
+    buf = np.zeros(n * stride + 3, np.uint8)
+    starts = np.arange(n) * stride + 3
+    for i in range(length):
+        buf[starts + i] = rows[:, i]
+    crc_bytes = np.asarray(stored, "<u4").view(np.uint8).reshape(n, 4)
+    for k in range(4):
+        buf[starts + length + k] = crc_bytes[:, k]
+    return buf, starts
+
+
+def test_crc_of_many_rows_equals_one_at_a_time():
+    """The table-driven CRC check of equal-length records (the reader's bulk check) on rows that
+    share some bytes and differ in others, a single row, no rows, and rows of one byte: it passes
+    each record stored with its one-at-a-time CRC and flags exactly one stored with another."""
+    import numpy as np
+
+    from cellboard.tfevents.crc import crc_mismatch_at
 
     rng = np.random.default_rng(3)
     rows = rng.integers(0, 256, (500, 41), dtype=np.uint8)
     rows[:, ::3] = rng.integers(0, 256, 14, dtype=np.uint8)  # a third of the columns shared by every row
     rows[7, 3] ^= 1  # ...but one row differs in one of them
     for block in (rows, rows[:1], rows[:0], rows[:, :1], rows[:, ::2]):
-        want = [masked_crc32c(bytes(r)) for r in block]
-        assert masked_crc32c_rows(block).tolist() == want
+        want = np.array([masked_crc32c(bytes(r)) for r in block], np.uint32)
+        buf, starts = _records(block, want, 50)
+        assert crc_mismatch_at(buf, starts, block.shape[1]).tolist() == [False] * len(block)
+        if len(block):
+            want[-1] ^= 1
+            buf, starts = _records(block, want, 50)
+            assert np.flatnonzero(crc_mismatch_at(buf, starts, block.shape[1])).tolist() == [len(block) - 1]
 
 
 def test_crc_check_at_offsets_across_blocks_equals_one_at_a_time():
@@ -65,17 +87,12 @@ def test_crc_check_at_offsets_across_blocks_equals_one_at_a_time():
     rows[:, 2] = 7  # shared everywhere
     rows[: crc._BLOCK, 5] = 9  # shared within the first block only
     rows[-1, 2] = 8  # the last (partial) block differs in one row
-    want = [masked_crc32c(bytes(r)) for r in rows]
-    buf = np.zeros(n * stride, np.uint8)
-    starts = np.arange(n) * stride + 3
-    for i in range(length):
-        buf[starts + i] = rows[:, i]
-    stored = np.array(want, "<u4").view(np.uint8).reshape(n, 4)
-    stored[[1, crc._BLOCK + 1, n - 1], 2] ^= 0x10  # three corrupt records, one in each block
-    for k in range(4):
-        buf[starts + length + k] = stored[:, k]
+    want = np.array([masked_crc32c(bytes(r)) for r in rows], np.uint32)
+    buf, starts = _records(rows, want, stride)
+    assert not crc.crc_mismatch_at(buf, starts, length).any()
+    want[[1, crc._BLOCK + 1, n - 1]] ^= 0x100000  # three corrupt records, one in each block
+    buf, starts = _records(rows, want, stride)
     assert np.flatnonzero(crc.crc_mismatch_at(buf, starts, length)).tolist() == [1, crc._BLOCK + 1, n - 1]
-    assert crc.masked_crc32c_rows(rows).tolist() == want
     assert crc.crc_mismatch_at(buf, starts[:0], length).tolist() == []
     empty = np.frombuffer(np.array([masked_crc32c(b"")] * 3, "<u4").tobytes(), np.uint8)
     assert crc.crc_mismatch_at(empty, np.arange(3) * 4, 0).tolist() == [False] * 3

@@ -1,4 +1,4 @@
-"""Masked CRC32C, one buffer at a time (C, google-crc32c) or many equal-length rows at once.
+"""Masked CRC32C, one buffer at a time (C, google-crc32c) or many equal-length records at once.
 
 The vectorized form uses CRC's linearity: for messages of length L,
 ``crc(x) = crc(0^L) ^ XOR_j T_j[x_j]`` where ``T_j[b]`` is the register contribution of byte
@@ -51,15 +51,6 @@ def _position_tables(length: int) -> tuple[np.ndarray, int]:
 _BLOCK = 16384  # rows per pass: a block's transposed copy (16k x L bytes) stays in the L2 cache
 
 
-def masked_crc32c_rows(rows: np.ndarray) -> np.ndarray:
-    """Masked CRC32C of each row of a ``(n, L)`` uint8 matrix."""
-    n = rows.shape[0]
-    out = np.empty(n, np.uint32)
-    for a in range(0, n, _BLOCK):
-        out[a : a + _BLOCK] = _block_crc(np.ascontiguousarray(rows[a : a + _BLOCK].T))
-    return _mask(out)
-
-
 def crc_mismatch_at(buf: np.ndarray, starts: np.ndarray, length: int) -> np.ndarray:
     """For each of ``starts``: whether the masked CRC32C of the ``length`` bytes there differs from
     the little-endian uint32 stored right after them (all within the uint8 array ``buf``).
@@ -68,6 +59,8 @@ def crc_mismatch_at(buf: np.ndarray, starts: np.ndarray, length: int) -> np.ndar
     row matrix is strided (each pass over one would read every row's cache line), and a whole
     matrix transposed at once left the cache (its copy took longer than the look-ups)."""
     out = np.empty(starts.size, bool)
+    if starts.size == 0:  # no window is needed (nor possible in a buffer shorter than one record)
+        return out
     window = sliding_window_view(buf, length + 4)
     for a in range(0, starts.size, _BLOCK):
         cols = np.ascontiguousarray(window[starts[a : a + _BLOCK]].T)
