@@ -271,7 +271,9 @@ def headline(results: list[dict]) -> dict:
     return out
 
 
-def run_once(browser, base: str, interval_ms: int) -> dict:
+def run_once(browser, base: str, interval_ms: int, arriving: bool = True) -> dict:
+    """One fresh page fed the stream; interactions while data arrives (unless ``arriving`` is
+    false, or it has all arrived within 0.3 s), then once everything is there."""
     page, errors = open_harness(browser, base, "?mode=bench", viewport=(1280, 900))
     try:
         page.evaluate(
@@ -282,7 +284,7 @@ def run_once(browser, base: str, interval_ms: int) -> dict:
         done: list = []
         # interactions while data arrives (as long as it does), then once everything is there
         page.wait_for_timeout(300)
-        if page.evaluate("() => window.__bigBench.phase") == "arriving":
+        if arriving and page.evaluate("() => window.__bigBench.phase") == "arriving":
             interact(page, "arriving", done)
         page.evaluate("() => window.__feed")
         page.wait_for_timeout(500)

@@ -683,48 +683,12 @@ export async function bigBench({ url, intervalMs = 0, height = 560, smoothing = 
   });
   po.observe({ type: "longtask", buffered: false });
 
-  // input-to-paint: from an input's timestamp until the first redraw that leaves nothing in view
-  // older than the board's handling of it (`oldest`, from the panel; a panel without it: until
-  // no redraw work is left at all). The handling is over by the start of the first redraw after
-  // it: that start is the input's `after` (a change marked before it, by the input or by data,
-  // must be on screen). Only inputs that changed something count: a keydown followed by an
-  // `input` event, a click followed by `input`/`change` (Ctrl+A changes nothing, and would
-  // otherwise be timed up to the next key's redraw). Data arriving later does not hold an
-  // input's figure back: that is the next change, not this one.
-  /** @type {{ what: string, label: string, t: number, phase: string, after: number | null }[]} */
-  let waiting = [];
-  /** @type {{ what: string, label: string, t: number, phase: string, after: number | null } | null} */
-  let last = null;
-  const onInput = (what) => (e) => {
-    const target = e.target;
-    const label = target?.getAttribute?.("aria-label") || target?.type || target?.tagName;
-    last = { what, label, t: e.timeStamp, phase: state.phase, after: null };
-  };
-  const onChange = () => {
-    if (!last) return;
-    waiting.push(last);
-    last = null;
-  };
-  el.addEventListener("keydown", onInput("key"), true);
-  el.addEventListener("click", onInput("click"), true);
-  el.addEventListener("input", onChange);
-  el.addEventListener("change", onChange);
+  // input-to-paint of the inputs that changed something (input-to-paint.js says how it is timed)
+  const untrack = cellboardTrackInputToPaint(el, () => state.phase, (input) => state.inputs.push(input));
   el.addEventListener("cellboard:render", (/** @type {Event} */ ev) => {
-    const e = /** @type {CustomEvent<{ ms?: number, pending?: boolean, oldest?: number } | undefined>} */ (ev);
+    const e = /** @type {CustomEvent<{ ms?: number } | undefined>} */ (ev);
     state.renders++;
     (state.renderMs ??= []).push(Math.round(e.detail?.ms ?? 0));
-    const start = performance.now() - (e.detail?.ms ?? 0);
-    for (const w of waiting) w.after ??= start;
-    const oldest = e.detail?.oldest ?? (e.detail?.pending ? -Infinity : Infinity);
-    const shown = (w) => w.after !== null && oldest > w.after;
-    const done = waiting.filter(shown);
-    if (!done.length) return;
-    waiting = waiting.filter((w) => !shown(w));
-    // a task posted from the frame's callbacks runs after that frame is painted
-    setTimeout(() => {
-      const now = performance.now();
-      for (const w of done) state.inputs.push({ what: w.what, label: w.label, phase: w.phase, ms: now - w.t });
-    }, 0);
   });
 
   state.phase = "arriving";
@@ -736,7 +700,8 @@ export async function bigBench({ url, intervalMs = 0, height = 560, smoothing = 
   for (const [i, m] of messages.entries()) {
     if (i === messages.length - 1) {
       const check = (e) => {
-        if (e.detail?.pending) return;
+        // (a chart in view held back for new data is not painted yet: `oldest` says so)
+        if (e.detail?.pending || (e.detail?.oldest ?? Infinity) !== Infinity) return;
         el.removeEventListener("cellboard:render", check);
         setTimeout(painted, 0);
       };
@@ -761,7 +726,7 @@ export async function bigBench({ url, intervalMs = 0, height = 560, smoothing = 
     feedMs: state.feedEnd - state.feedStart,
     allDataMs: state.allPainted - state.feedStart,
   };
-  window.__bigBenchCleanup = () => { po.disconnect(); cleanup(); };
+  window.__bigBenchCleanup = () => { po.disconnect(); untrack(); cleanup(); };
   return state.result;
 }
 

@@ -1,13 +1,15 @@
 // One rendered board (an anywidget view), generic over the kinds registry: header with a tab per
 // kind that has data (dashboard order), a notices banner, a sidebar with runs and the active
 // tab's controls, the active tab's panel. Redraws are batched into one requestAnimationFrame;
-// store changes only mark what changed.
+// store changes only mark what changed, and a redraw for new data alone waits after a costly frame
+// (ui/data-hold.ts): input is drawn at the next frame.
 
 import type { AnyKind, Dirt, Panel, PanelContext } from "./kinds/types";
 import {
   readSettings, SYNCED, watchSettings, writeSetting, type AnyModel, type Settings, type SyncedName,
 } from "./settings";
 import type { BoardStore, StoreChange } from "./store";
+import { DataHold } from "./ui/data-hold";
 import { h, makeFilter } from "./ui/dom";
 import { fmtBytes, fmtInt } from "./ui/format";
 import { NoticeBanner } from "./ui/notices";
@@ -47,6 +49,8 @@ export class BoardView {
   private theme: Theme | null = null;
   private raf = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Redraws for new data alone wait after a costly frame (ui/data-hold.ts). */
+  private readonly dataHold = new DataHold(() => this.requestFlush());
   private detachedFrames = 0;
   private destroyed = false;
   private runsDirty = true;
@@ -208,15 +212,14 @@ export class BoardView {
   private onStoreChange(c: StoreChange) {
     this.updateHooks();
     if (c.notices) this.noticesDirty = true;
-    if (c.progress) this.requestFlush();
     if (c.runs) {
       this.runsDirty = true;
-      this.markAll();
-      return;
+      for (const t of this.tabs.values()) t.panel.markDirty("all");
+    } else if (c.kinds.size) {
+      // every panel sees every change: a kind may draw from another kind's data
+      for (const t of this.tabs.values()) t.panel.markDirty(c);
     }
-    // every panel sees every change: a kind may draw from another kind's data
-    if (c.kinds.size) for (const t of this.tabs.values()) t.panel.markDirty(c);
-    this.requestFlush();
+    this.requestDataFlush();
   }
 
   private markAll(d: Dirt = "all") {
@@ -364,10 +367,20 @@ export class BoardView {
 
   requestFlush() {
     if (this.raf || this.destroyed) return;
+    this.dataHold.cancel();
     this.raf = requestAnimationFrame(() => {
       this.raf = 0;
+      const t0 = performance.now();
       this.flush();
+      // a task posted from the frame's callbacks runs after that frame is painted
+      setTimeout(() => this.dataHold.painted(t0), 0);
     });
+  }
+
+  /** A redraw for new data: at the next frame, or once the last frame's hold is over. */
+  private requestDataFlush() {
+    if (this.raf || this.destroyed) return;
+    this.dataHold.request();
   }
 
   flush() {
@@ -421,7 +434,7 @@ export class BoardView {
     this.el.dataset.cellboardReady = "1";
     // pending: a panel left work for the next frame (it asked for another flush while drawing);
     // oldest: when the oldest change not yet shown in view was made (Infinity: the view is up to date)
-    const pending = this.raf !== 0;
+    const pending = this.raf !== 0 || this.dataHold.waiting;
     const oldest = this.active && hasData ? this.active.panel.oldestDirty?.() : undefined;
     this.el.dispatchEvent(new CustomEvent("cellboard:render", { detail: { ms: performance.now() - t0, pending, oldest } }));
   }
@@ -439,6 +452,7 @@ export class BoardView {
     this.destroyed = true;
     if (this.raf) cancelAnimationFrame(this.raf);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.dataHold.cancel();
     for (const c of this.cleanups.splice(0)) c();
     for (const t of this.tabs.values()) t.panel.destroy();
     this.el.replaceChildren();

@@ -135,7 +135,9 @@ export const CSS = /* css */ `
 .cellboard *, .cellboard *::before, .cellboard *::after { box-sizing: border-box; }
 .cellboard button, .cellboard input, .cellboard select { font: inherit; color: inherit; }
 .cellboard .cb-header { position: relative; } /* holds the loading bar */
-.cellboard .cb-progress { position: absolute; left: 0; bottom: 0; height: 2px; background: var(--cb-accent, #ff7043); transition: width 0.2s; }
+/* no transition on the bar: updated ~10 times a second while a directory loads, a 0.2 s one kept
+   the page making frames without end (each re-layerising all of JupyterLab: benchmarks/bench_jupyter.py) */
+.cellboard .cb-progress { position: absolute; left: 0; bottom: 0; height: 2px; background: var(--cb-accent, #ff7043); }
 .cellboard .cb-header {
   display: flex; align-items: stretch; gap: 2px; min-height: 36px; padding: 0 10px;
   border-bottom: 1px solid var(--cb-border); background: var(--cb-bg2); flex: none;
