@@ -49,8 +49,10 @@ export class BoardView {
   private theme: Theme | null = null;
   private raf = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  /** Redraws for new data alone wait after a costly frame (ui/data-hold.ts). */
+  /** Redraws for new data alone wait after a costly frame (ui/data-hold.ts)... */
   private readonly dataHold = new DataHold(() => this.requestFlush());
+  /** ...once the board shows data: the first points are drawn at the next frame. */
+  private showsData = false;
   private detachedFrames = 0;
   private destroyed = false;
   private runsDirty = true;
@@ -380,7 +382,8 @@ export class BoardView {
   /** A redraw for new data: at the next frame, or once the last frame's hold is over. */
   private requestDataFlush() {
     if (this.raf || this.destroyed) return;
-    this.dataHold.request();
+    if (this.showsData) this.dataHold.request();
+    else this.requestFlush();
   }
 
   flush() {
@@ -395,6 +398,7 @@ export class BoardView {
     const t0 = performance.now();
     const withData = [...this.tabs.values()].filter((t) => this.store.hasData(t.kind));
     const hasData = withData.length > 0;
+    this.showsData = hasData;
     this.body.style.display = hasData ? "" : "none";
     this.empty.style.display = hasData ? "none" : "";
     const buttons = withData.map((t) => t.button);
