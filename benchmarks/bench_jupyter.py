@@ -105,19 +105,28 @@ def cpu_seconds() -> dict[str, float]:
     return out
 
 
+# the phase an input counts in: "arriving" while the board still says it is loading
+ARRIVING_OR_IDLE = """() => {
+  const r = __cb.renders[__cb.renders.length - 1];
+  __cb.phase = r && r.loading ? "arriving" : "idle";
+}"""
+
+
 def toggles(page, phase: str) -> None:
-    page.evaluate(f"() => {{ __cb.phase = {json.dumps(phase)}; }}")
+    """TOGGLES clicks on run_000's checkbox, then on log-y. While data arrives (``phase``
+    "arriving"), each click counts as made once it is there if the board finished loading before it."""
     run = page.locator('label.cb-run[data-run="run_000"] input')
     logy = page.get_by_label(LOG_Y_LABEL)
     for target, pause in ((run, 0.4), (logy, 0.5)):
         for _ in range(TOGGLES):
+            page.evaluate(ARRIVING_OR_IDLE if phase == "arriving" else f"() => {{ __cb.phase = {json.dumps(phase)}; }}")
             target.click()
             time.sleep(pause)
 
 
 def state(page) -> dict:
     return page.evaluate(
-        "() => ({ renders: __cb.renders.length, last: __cb.renders[__cb.renders.length - 1] || null, phase: __cb.phase })"
+        "() => ({ renders: __cb.renders.length, last: __cb.renders[__cb.renders.length - 1] || null })"
     )
 
 
