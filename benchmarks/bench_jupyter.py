@@ -52,7 +52,7 @@ TRACKER = (ROOT / "js" / "harness" / "input-to-paint.js").read_text()
 RECORDER = """
 window.__cb = { phase: "before", runKeys: [], renders: [], longtasks: [], inputs: [] };
 new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) __cb.longtasks.push({ start: e.startTime, ms: e.duration, phase: __cb.phase });
+  for (const e of list.getEntries()) __cb.longtasks.push({ start: e.startTime, ms: e.duration });
 }).observe({ type: "longtask", buffered: false });
 document.addEventListener("keydown", (e) => { if (e.key === "Enter" && e.shiftKey) __cb.runKeys.push(e.timeStamp); }, true);
 document.addEventListener("cellboard:render", (e) => {
@@ -195,7 +195,6 @@ def run_once(
         page.keyboard.press("Shift+Enter")  # %load_ext cellboard (imports it)
         cells.nth(0).locator(".jp-InputPrompt").filter(has_text=re.compile(r"\[1\]")).wait_for(timeout=60_000)
         page.keyboard.press("Escape")
-        page.evaluate("() => { __cb.phase = 'arriving'; }")
         clock = ThreadClock(page)
         if profile:
             clock.cdp.send("Profiler.enable")
@@ -219,7 +218,6 @@ def run_once(
                 toggled = True
                 time.sleep(0.3)
                 toggles(page, "arriving")
-                page.evaluate("() => { __cb.phase = 'arriving'; }")
                 continue
             done = last and not last["loading"] and last["runs"] == runs and last["tags"] == tags
             if done and not last["pending"]:
@@ -235,7 +233,6 @@ def run_once(
             time.sleep(0.1)
         else:
             raise TimeoutError("the board did not finish loading in 300 s")
-        page.evaluate("() => { __cb.phase = 'idle'; }")
         if interact:
             toggles(page, "idle")
             time.sleep(0.5)

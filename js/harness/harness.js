@@ -700,8 +700,7 @@ export async function bigBench({ url, intervalMs = 0, height = 560, smoothing = 
   for (const [i, m] of messages.entries()) {
     if (i === messages.length - 1) {
       const check = (e) => {
-        // (a chart in view held back for new data is not painted yet: `oldest` says so)
-        if (e.detail?.pending || (e.detail?.oldest ?? Infinity) !== Infinity) return;
+        if (e.detail?.pending) return;
         el.removeEventListener("cellboard:render", check);
         setTimeout(painted, 0);
       };

@@ -438,7 +438,7 @@ export class BoardView {
     this.el.dataset.cellboardReady = "1";
     // pending: a panel left work for the next frame (it asked for another flush while drawing);
     // oldest: when the oldest change not yet shown in view was made (Infinity: the view is up to date)
-    const pending = this.raf !== 0 || this.dataHold.waiting;
+    const pending = this.raf !== 0;
     const oldest = this.active && hasData ? this.active.panel.oldestDirty?.() : undefined;
     this.el.dispatchEvent(new CustomEvent("cellboard:render", { detail: { ms: performance.now() - t0, pending, oldest } }));
   }

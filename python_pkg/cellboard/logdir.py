@@ -100,9 +100,7 @@ class _Watch:
                 if relevant:
                     watch.wake.set()
 
-        inotify_log = logging.getLogger("watchdog.observers.inotify")
-        if _QUIET_STOP not in inotify_log.filters:
-            inotify_log.addFilter(_QUIET_STOP)
+        logging.getLogger("watchdog.observers.inotify").addFilter(_QUIET_STOP)  # (a no-op once added)
         self.observer = Observer()
         self.observer.daemon = True
         try:
