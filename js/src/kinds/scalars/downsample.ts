@@ -5,6 +5,11 @@
 // The chart uses `fillSlots`: all series of a chart share one x grid of 2 slots per bucket (uPlot's
 // aligned data), slot values are `undefined` where a series has no point (uPlot joins across
 // them) and `null` where it only has non-finite values (uPlot draws a gap).
+//
+// A column can instead be averaged (`SlotInput.means`): each slot is the mean of the values in its
+// half of the bucket. The chart does that for smoothed lines when a bucket is wider than a pixel
+// column (many lines share the chart's point budget): min and max a few pixels apart, in time
+// order, draw a trending line as a zigzag with the bucket's period, the same in every run.
 
 export type Slot = number | null | undefined;
 
@@ -63,6 +68,46 @@ export interface SlotInput {
   ascending: boolean;
   /** Treat values <= 0 as missing (log scale). */
   positiveOnly?: boolean;
+  /** Per y column: its slots are the mean of each half bucket's values, not the bucket's min and max. */
+  means?: readonly boolean[];
+}
+
+/** Per-half-bucket sums of an averaged column (`SlotInput.means`). */
+class HalfBucketMeans {
+  sum: Float64Array;
+  count: Int32Array;
+  /** A value the column cannot draw (non-finite, or <= 0 on a log scale) fell in the half bucket. */
+  bad: Uint8Array;
+  constructor(halves: number) {
+    this.sum = new Float64Array(halves);
+    this.count = new Int32Array(halves);
+    this.bad = new Uint8Array(halves);
+  }
+
+  /** Forget half buckets from h0 on. */
+  clear(h0: number) {
+    this.sum.fill(0, h0);
+    this.count.fill(0, h0);
+    this.bad.fill(0, h0);
+  }
+
+  add(h: number, v: number, positiveOnly: boolean) {
+    // biome-ignore lint/suspicious/noSelfCompare: the NaN test, the cheapest in this hot loop
+    if (v === v && v !== Infinity && v !== -Infinity && (!positiveOnly || v > 0)) {
+      this.sum[h] += v;
+      this.count[h]++;
+    } else {
+      this.bad[h] = 1;
+    }
+  }
+
+  /** Slots from h0 on: the mean, a gap where only undrawable values fell, nothing where none did. */
+  write(slots: Slot[], h0: number) {
+    for (let h = h0; h < slots.length; h++) {
+      const c = this.count[h];
+      slots[h] = c ? this.sum[h] / c : this.bad[h] ? null : undefined;
+    }
+  }
 }
 
 // Scratch space reused between calls (single-threaded).
@@ -80,7 +125,7 @@ function scratch(buckets: number) {
  * Returns one slot array (length 2 * buckets) per y column; points outside [x0, x1] are ignored.
  */
 export function fillSlots(input: SlotInput, x0: number, x1: number, buckets: number): Slot[][] {
-  const { xs, n, ys, map, ascending, positiveOnly } = input;
+  const { xs, n, ys, map, ascending, positiveOnly, means } = input;
   const out: Slot[][] = ys.map(() => new Array<Slot>(2 * buckets));
   if (n === 0 || !(x1 >= x0) || buckets < 1) return out;
   scratch(buckets);
@@ -96,6 +141,17 @@ export function fillSlots(input: SlotInput, x0: number, x1: number, buckets: num
   for (let c = 0; c < ys.length; c++) {
     const y = ys[c];
     const slots = out[c];
+    if (means?.[c]) {
+      const acc = new HalfBucketMeans(2 * buckets);
+      for (let i = i0; i < i1; i++) {
+        const x = (xs[i] - origin) * scale;
+        if (!ascending && !(x >= x0 && x <= x1)) continue;
+        // the half of bucket b = ((x - x0) * k) | 0 (doubling is exact: the same b)
+        acc.add(Math.min(2 * last + 1, Math.max(0, (2 * ((x - x0) * k)) | 0)), y[i], positiveOnly === true);
+      }
+      acc.write(slots, 0);
+      continue;
+    }
     const minI = sMinI, maxI = sMaxI, flag = sFlag;
     flag.fill(0, 0, buckets);
     for (let i = i0; i < i1; i++) {
@@ -185,6 +241,7 @@ export class SlotCache {
   private minI: Int32Array[] = [];
   private maxI: Int32Array[] = [];
   private flag: Uint8Array[] = [];
+  private means: (HalfBucketMeans | null)[] = [];
 
   invalidate() {
     this.key = "";
@@ -194,7 +251,8 @@ export class SlotCache {
   update(input: SlotInput, x0: number, x1: number, buckets: number, from: number, key: string): Slot[][] {
     const { xs, n, ys, map, ascending } = input;
     const positiveOnly = input.positiveOnly === true;
-    const fullKey = `${key}|${x0}|${x1}|${buckets}|${ys.length}|${map.origin}|${map.scale}`;
+    const averaged = ys.map((_, c) => input.means?.[c] === true);
+    const fullKey = `${key}|${x0}|${x1}|${buckets}|${averaged}|${map.origin}|${map.scale}`;
     const signChange = positiveOnly !== this.positiveOnly && this.nonPositive;
     this.positiveOnly = positiveOnly;
     if (fullKey !== this.key || !ascending || signChange) {
@@ -204,6 +262,7 @@ export class SlotCache {
       this.minI = ys.map(() => new Int32Array(buckets));
       this.maxI = ys.map(() => new Int32Array(buckets));
       this.flag = ys.map(() => new Uint8Array(buckets));
+      this.means = averaged.map((a) => (a ? new HalfBucketMeans(2 * buckets) : null));
       from = 0;
     } else {
       from = Math.max(0, Math.min(from, this.n, n));
@@ -229,7 +288,23 @@ export class SlotCache {
       iEnd = upperBound(xs, n, x1, map);
     }
     for (let c = 0; c < ys.length; c++) {
-      const y = ys[c], slots = this.cols[c], minI = this.minI[c], maxI = this.maxI[c], flag = this.flag[c];
+      const y = ys[c], slots = this.cols[c], acc = this.means[c];
+      if (acc) {
+        acc.clear(2 * b0);
+        for (let i = iStart; i < iEnd; i++) {
+          const x = (xs[i] - origin) * scale;
+          if (!ascending && !(x >= x0 && x <= x1)) continue;
+          let h = (2 * ((x - x0) * k)) | 0; // (the half of fillSlots' bucket: doubling is exact)
+          if (h > 2 * last + 1) h = 2 * last + 1;
+          else if (h < 2 * b0) continue;
+          const v = y[i];
+          if (v <= 0) nonPositive = true;
+          acc.add(h, v, positiveOnly);
+        }
+        acc.write(slots, 2 * b0);
+        continue;
+      }
+      const minI = this.minI[c], maxI = this.maxI[c], flag = this.flag[c];
       if (b0 < buckets) flag.fill(0, b0, buckets);
       for (let i = iStart; i < iEnd; i++) {
         const x = (xs[i] - origin) * scale;
