@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { IDENTITY, fillSlots, lowerBound, minMaxDownsample, SlotCache, slotXs, upperBound } from "../src/kinds/scalars/downsample";
+import {
+  IDENTITY, fillSlots, lowerBound, minMaxDownsample, SlotCache, type SlotReduce, slotXs, upperBound,
+} from "../src/kinds/scalars/downsample";
 import { smooth } from "../src/kinds/scalars/smoothing";
 
 const n = 100_000;
@@ -88,25 +90,35 @@ describe("SlotCache (incremental)", () => {
   });
 });
 
-describe("averaged columns (smoothed lines over buckets wider than a pixel)", () => {
-  it("puts the mean of each half bucket in its slot, a gap where only NaN fell, nothing where nothing fell", () => {
-    const x = [0, 1, 2, 3, 5, 6, 7];
-    const y = [1, 3, 10, NaN, NaN, 4, 8];
+describe("columns reduced per half bucket (buckets wider than a pixel column)", () => {
+  const input = (x: number[], y: number[], reduce: SlotReduce[], extra = {}) => ({
+    xs: x, n: x.length, ys: reduce.map(() => y), map: IDENTITY, ascending: true, reduce, ...extra,
+  });
+
+  it("puts each half's mean or extreme in its slot, a gap where only NaN fell, nothing where nothing fell", () => {
+    const x = [0, 1, 1.5, 2, 3, 5, 6, 7];
+    const y = [1, 3, 10, 10, NaN, NaN, 4, 8];
     // 2 buckets over [0, 8]: halves [0, 2) [2, 4) [4, 6) [6, 8]
-    const [slots] = fillSlots({ xs: x, n: x.length, ys: [y], map: IDENTITY, ascending: true, means: [true] }, 0, 8, 2);
-    expect(slots).toEqual([2, 10, null, 6]);
+    const [mean, extreme] = fillSlots(input(x, y, ["mean", "extreme"]), 0, 8, 2);
+    expect(mean).toEqual([14 / 3, 10, null, 6]);
+    expect(extreme).toEqual([10, 10, null, 8]); // 10 is farther from 4.67 than 1 is; a tie takes the max
     const [logSlots] = fillSlots(
-      { xs: [0, 1, 6], n: 3, ys: [[-1, 4, 0]], map: IDENTITY, ascending: false, positiveOnly: true, means: [true] }, 0, 8, 2,
+      { xs: [0, 1, 6], n: 3, ys: [[-1, 4, 0]], map: IDENTITY, ascending: false, positiveOnly: true, reduce: ["mean"] }, 0, 8, 2,
     );
     expect(logSlots).toEqual([4, undefined, undefined, null]);
   });
 
-  it("keeps min/max for the columns not averaged", () => {
-    const x = [0, 1, 2, 3];
-    const y = [5, 1, 9, 2];
-    const [mm, avg] = fillSlots({ xs: x, n: 4, ys: [y, y], map: IDENTITY, ascending: true, means: [false, true] }, 0, 4, 1);
+  it("keeps min and max in time order by default", () => {
+    const [mm, avg] = fillSlots(input([0, 1, 2, 3], [5, 1, 9, 2], ["minmax", "mean"]), 0, 4, 1);
     expect(mm).toEqual([1, 9]);
     expect(avg).toEqual([3, 5.5]);
+  });
+
+  it("keeps a one-point spike as a raw line's extreme", () => {
+    const x = Array.from({ length: 1000 }, (_, i) => i);
+    const y = x.map((i) => (i === 617 ? 50 : Math.sin(i)));
+    const [slots] = fillSlots(input(x, y, ["extreme"]), 0, 999, 20);
+    expect(Math.max(...(slots as number[]))).toBe(50);
   });
 
   it("matches a full fill when kept up to date incrementally", () => {
@@ -115,6 +127,7 @@ describe("averaged columns (smoothed lines over buckets wider than a pixel)", ()
     let seed = 11;
     const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
     const cache = new SlotCache();
+    const modes: SlotReduce[][] = [["extreme", "mean"], ["minmax", "mean"], ["extreme", "minmax"]];
     let n = 0;
     for (let round = 0; round < 120; round++) {
       const from = round % 4 === 3 ? Math.floor(rnd() * (n + 1)) : n;
@@ -126,51 +139,68 @@ describe("averaged columns (smoothed lines over buckets wider than a pixel)", ()
       n = to;
       const input = {
         xs: x, n, ys: [y, y], map: IDENTITY, ascending: true, positiveOnly: round % 3 === 0,
-        means: [false, round % 10 < 7], // switching a column's mode starts over
+        reduce: modes[Math.floor(round / 10) % 3], // switching a column's reduction starts over
       };
       const x1 = (Math.floor((n * 3) / 4000) + 1) * 4000;
       expect(cache.update(input, 0, x1, 61, from, "k")).toEqual(fillSlots(input, 0, x1, 61));
     }
   });
 
-  it("draws 100 noisy decaying runs without a zigzag of the bucket's period", () => {
-    // each run as the board holds it: 10k noisy steps sent as min/max pairs of 32, smoothed at 0.6;
-    // the chart has 50 buckets (the point budget shared by 200 lines)
+  // 100 runs as the board holds them: 10k noisy decaying steps sent as min/max pairs of 32, smoothed
+  // at 0.6, on a chart of 50 buckets (the point budget shared by 200 lines). Each slot's residual
+  // from the trend at its x, over all runs and buckets: `pair` is the mean difference of a bucket's
+  // first and second slot (in phase across runs: a wave), `corr` their correlation (a forced
+  // low-high alternation in every bucket: a regular cross-hatch).
+  const slotsOf100Runs = (reduce: SlotReduce, smoothed: boolean) => {
     let seed = 5;
     const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
     const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
     const steps = 10_000, bucket = 32, buckets = 50;
     const trend = (t: number) => Math.exp(-t / 3333);
-    const zigzag = (averaged: boolean) => {
-      let even = 0, odd = 0;
-      for (let run = 0; run < 100; run++) {
-        const xs: number[] = [], ys: number[] = [];
-        for (let b = 0; b < steps / bucket; b++) {
-          let lo = -1, hi = -1, vlo = Infinity, vhi = -Infinity;
-          const vals: number[] = [];
-          for (let i = 0; i < bucket; i++) {
-            const t = b * bucket + i, v = trend(t) + 0.05 * gauss();
-            vals.push(v);
-            if (v < vlo) { vlo = v; lo = t; }
-            if (v > vhi) { vhi = v; hi = t; }
-          }
-          for (const t of lo < hi ? [lo, hi] : [hi, lo]) { xs.push(t); ys.push(vals[t - b * bucket]); }
+    const at = slotXs(0, steps, buckets);
+    const first: number[] = [], second: number[] = [];
+    for (let run = 0; run < 100; run++) {
+      const xs: number[] = [], ys: number[] = [];
+      for (let b = 0; b < steps / bucket; b++) {
+        let lo = -1, hi = -1, vlo = Infinity, vhi = -Infinity;
+        const vals: number[] = [];
+        for (let i = 0; i < bucket; i++) {
+          const t = b * bucket + i, v = trend(t) + 0.05 * gauss();
+          vals.push(v);
+          if (v < vlo) { vlo = v; lo = t; }
+          if (v > vhi) { vhi = v; hi = t; }
         }
-        const sm = smooth(ys, 0.6);
-        const [slots] = fillSlots(
-          { xs, n: xs.length, ys: [sm], map: IDENTITY, ascending: true, means: [averaged] }, 0, steps, buckets,
-        );
-        const at = slotXs(0, steps, buckets);
-        for (let j = 0; j < slots.length; j++) {
-          const r = (slots[j] as number) - trend(at[j]);
-          if (j % 2) odd += r;
-          else even += r;
-        }
+        for (const t of lo < hi ? [lo, hi] : [hi, lo]) { xs.push(t); ys.push(vals[t - b * bucket]); }
       }
-      return (even - odd) / (100 * buckets);
-    };
-    const minMax = zigzag(false), means = zigzag(true);
-    expect(minMax).toBeGreaterThan(0.01); // the artifact: every run high at a bucket's first slot
-    expect(Math.abs(means)).toBeLessThan(minMax / 10);
+      const [slots] = fillSlots(
+        { xs, n: xs.length, ys: [smoothed ? smooth(ys, 0.6) : ys], map: IDENTITY, ascending: true, reduce: [reduce] },
+        0, steps, buckets,
+      );
+      for (let j = 0; j < slots.length; j += 2) {
+        first.push((slots[j] as number) - trend(at[j]));
+        second.push((slots[j + 1] as number) - trend(at[j + 1]));
+      }
+    }
+    const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
+    const m1 = mean(first), m2 = mean(second);
+    let c = 0, v1 = 0, v2 = 0;
+    for (let i = 0; i < first.length; i++) {
+      c += (first[i] - m1) * (second[i] - m2);
+      v1 += (first[i] - m1) ** 2;
+      v2 += (second[i] - m2) ** 2;
+    }
+    return { pair: m1 - m2, corr: c / Math.sqrt(v1 * v2) };
+  };
+
+  it("draws 100 smoothed runs without a wave of the bucket's period", () => {
+    const minMax = slotsOf100Runs("minmax", true), mean = slotsOf100Runs("mean", true);
+    expect(minMax.pair).toBeGreaterThan(0.01); // the artifact: every run high at a bucket's first slot
+    expect(Math.abs(mean.pair)).toBeLessThan(minMax.pair / 10);
+  });
+
+  it("draws 100 raw runs without a cross-hatch of the bucket's period", () => {
+    const minMax = slotsOf100Runs("minmax", false), extreme = slotsOf100Runs("extreme", false);
+    expect(minMax.corr).toBeLessThan(-0.5); // the artifact: low then high, or high then low, in every bucket
+    expect(Math.abs(extreme.corr)).toBeLessThan(0.25);
   });
 });

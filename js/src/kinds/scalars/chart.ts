@@ -20,7 +20,9 @@ import { breakable } from "../../ui/run-list";
 import { type Theme, withAlpha } from "../../ui/theme";
 import type { PanelContext } from "../types";
 import { syncChildren } from "../../ui/sections";
-import { fillSlots, IDENTITY, lowerBound, niceStep, SlotCache, slotXs, type Slot, type XMap } from "./downsample";
+import {
+  fillSlots, IDENTITY, lowerBound, niceStep, SlotCache, slotXs, type Slot, type SlotReduce, type XMap,
+} from "./downsample";
 import { needsDetail, type ScalarSeries, type ScalarSlice } from "./series";
 import { clampWeight, smooth, SmoothedColumn } from "./smoothing";
 
@@ -31,8 +33,8 @@ export const DIM_ALPHA = 0.18;
  * is what a chart of 100 runs spends its time on, and beyond this the lines overlap anyway.
  */
 export const CHART_POINT_BUDGET = 20_000;
-/** Buckets at least this many CSS pixels wide draw smoothed lines as means (see `draw`). */
-export const AVERAGE_BUCKET_PX = 2;
+/** Buckets at least this many CSS pixels wide are drawn a value per half bucket (see `draw`). */
+export const WIDE_BUCKET_PX = 2;
 /** From this many runs on a chart, lines are drawn 1px wide (thin strokes rasterize much faster). */
 export const MANY_RUNS = 12;
 /** The cursor highlights the nearest run when its line is at most this far (CSS px). */
@@ -421,17 +423,18 @@ export class ScalarChart {
     const buckets = Math.max(8, Math.min(4096, Math.round(plotPx), Math.floor(CHART_POINT_BUDGET / (2 * nLines))));
     if (this.emptyCol.length !== 2 * buckets) this.emptyCol = new Array<Slot>(2 * buckets).fill(undefined);
     const gridKey = `${x0}|${x1}|${buckets}`;
-    // a smoothed line over buckets wider than a pixel column: the mean of each half bucket (min and
-    // max, in time order a few pixels apart, would draw a trend as a zigzag of the bucket's period)
-    const averaged = smoothing && plotPx / buckets >= AVERAGE_BUCKET_PX;
-    const means = smoothing ? [false, averaged] : undefined;
-    if (averaged) {
+    // buckets wider than a pixel column: one value per half bucket, the mean for smoothed lines and
+    // the extreme for raw ones (min and max in time order, a few pixels apart, draw every line as a
+    // zigzag of the bucket's period; see downsample.ts)
+    const wide = plotPx / buckets >= WIDE_BUCKET_PX;
+    const reduce: SlotReduce[] | undefined = wide ? (smoothing ? ["extreme", "mean"] : ["extreme"]) : undefined;
+    if (wide) {
       const px = (plotPx / buckets).toFixed(1);
-      this.note.title += `${this.note.title ? " " : ""}Smoothed lines: the mean of each half of ${fmtInt(buckets)} buckets of ${px} px (${fmtInt(drawn.length)} lines share the chart's points).`;
+      this.note.title += `${this.note.title ? " " : ""}${fmtInt(drawn.length)} lines share the chart's points: ${fmtInt(buckets)} buckets of ${px} px, each half drawn as its value farthest from its mean (raw lines) or its mean (smoothed).`;
     }
     const raw: Slot[][] = [], sm: Slot[][] = [], shownRaw: Slot[][] = [], shownSm: Slot[][] = [];
     // (log scale is `positiveOnly`: the cache keeps its slots when no value is <= 0)
-    const cfg = `${mode}|${smoothing}|${averaged}`;
+    const cfg = `${mode}|${smoothing}|${wide}`;
     const plotCols = new Map<string, HeldCols>();
     for (const { run, d } of lines) {
       if (!d) {
@@ -447,7 +450,7 @@ export class ScalarChart {
       }
       const input = {
         xs: d.xs, n: d.n, ys: d.smoothed ? [d.values, d.smoothed] : [d.values], map: d.map,
-        ascending: d.ascending, positiveOnly: logY, means,
+        ascending: d.ascending, positiveOnly: logY, reduce,
       };
       const st = this.states.get(d.run);
       const cols = d.merged || !st ? fillSlots(input, x0, x1, buckets) : st.slots.update(input, x0, x1, buckets, d.from, cfg);

@@ -6,10 +6,12 @@
 // aligned data), slot values are `undefined` where a series has no point (uPlot joins across
 // them) and `null` where it only has non-finite values (uPlot draws a gap).
 //
-// A column can instead be averaged (`SlotInput.means`): each slot is the mean of the values in its
-// half of the bucket. The chart does that for smoothed lines when a bucket is wider than a pixel
-// column (many lines share the chart's point budget): min and max a few pixels apart, in time
-// order, draw a trending line as a zigzag with the bucket's period, the same in every run.
+// Over buckets wider than a pixel column (many lines share the chart's point budget), min and max
+// in time order a few pixels apart draw every line as a zigzag with the bucket's period, the same
+// in every run. A column can then be reduced per half bucket instead (`SlotInput.reduce`): each
+// slot holds the half's mean ("mean": smoothed lines, a trend with no spike to keep), or the half's
+// value farthest from that mean ("extreme": raw lines, whose spikes and noise still show, without
+// the forced low-high alternation).
 
 export type Slot = number | null | undefined;
 
@@ -68,19 +70,26 @@ export interface SlotInput {
   ascending: boolean;
   /** Treat values <= 0 as missing (log scale). */
   positiveOnly?: boolean;
-  /** Per y column: its slots are the mean of each half bucket's values, not the bucket's min and max. */
-  means?: readonly boolean[];
+  /** Per y column: how its slots are made (default "minmax"; see the top of this file). */
+  reduce?: readonly SlotReduce[];
 }
 
-/** Per-half-bucket sums of an averaged column (`SlotInput.means`). */
-class HalfBucketMeans {
+/** The bucket's min and max in time order, or one value per half bucket: its mean, or its extreme. */
+export type SlotReduce = "minmax" | "mean" | "extreme";
+
+/** Per half bucket of a column reduced by half buckets (`SlotInput.reduce`): sum, count, min, max. */
+class HalfBuckets {
   sum: Float64Array;
   count: Int32Array;
+  lo: Float64Array;
+  hi: Float64Array;
   /** A value the column cannot draw (non-finite, or <= 0 on a log scale) fell in the half bucket. */
   bad: Uint8Array;
   constructor(halves: number) {
     this.sum = new Float64Array(halves);
     this.count = new Int32Array(halves);
+    this.lo = new Float64Array(halves);
+    this.hi = new Float64Array(halves);
     this.bad = new Uint8Array(halves);
   }
 
@@ -94,18 +103,26 @@ class HalfBucketMeans {
   add(h: number, v: number, positiveOnly: boolean) {
     // biome-ignore lint/suspicious/noSelfCompare: the NaN test, the cheapest in this hot loop
     if (v === v && v !== Infinity && v !== -Infinity && (!positiveOnly || v > 0)) {
+      if (this.count[h]++ === 0) this.lo[h] = this.hi[h] = v;
+      else if (v < this.lo[h]) this.lo[h] = v;
+      else if (v > this.hi[h]) this.hi[h] = v;
       this.sum[h] += v;
-      this.count[h]++;
     } else {
       this.bad[h] = 1;
     }
   }
 
-  /** Slots from h0 on: the mean, a gap where only undrawable values fell, nothing where none did. */
-  write(slots: Slot[], h0: number) {
+  /** Slots from h0 on: the value, a gap where only undrawable values fell, nothing where none did. */
+  write(slots: Slot[], h0: number, how: "mean" | "extreme") {
     for (let h = h0; h < slots.length; h++) {
       const c = this.count[h];
-      slots[h] = c ? this.sum[h] / c : this.bad[h] ? null : undefined;
+      if (!c) {
+        slots[h] = this.bad[h] ? null : undefined;
+        continue;
+      }
+      const mean = this.sum[h] / c;
+      // (ties go to the max: a half of two equal values is that value either way)
+      slots[h] = how === "mean" ? mean : mean - this.lo[h] > this.hi[h] - mean ? this.lo[h] : this.hi[h];
     }
   }
 }
@@ -125,7 +142,7 @@ function scratch(buckets: number) {
  * Returns one slot array (length 2 * buckets) per y column; points outside [x0, x1] are ignored.
  */
 export function fillSlots(input: SlotInput, x0: number, x1: number, buckets: number): Slot[][] {
-  const { xs, n, ys, map, ascending, positiveOnly, means } = input;
+  const { xs, n, ys, map, ascending, positiveOnly, reduce } = input;
   const out: Slot[][] = ys.map(() => new Array<Slot>(2 * buckets));
   if (n === 0 || !(x1 >= x0) || buckets < 1) return out;
   scratch(buckets);
@@ -141,15 +158,16 @@ export function fillSlots(input: SlotInput, x0: number, x1: number, buckets: num
   for (let c = 0; c < ys.length; c++) {
     const y = ys[c];
     const slots = out[c];
-    if (means?.[c]) {
-      const acc = new HalfBucketMeans(2 * buckets);
+    const how = reduce?.[c] ?? "minmax";
+    if (how !== "minmax") {
+      const acc = new HalfBuckets(2 * buckets);
       for (let i = i0; i < i1; i++) {
         const x = (xs[i] - origin) * scale;
         if (!ascending && !(x >= x0 && x <= x1)) continue;
         // the half of bucket b = ((x - x0) * k) | 0 (doubling is exact: the same b)
         acc.add(Math.min(2 * last + 1, Math.max(0, (2 * ((x - x0) * k)) | 0)), y[i], positiveOnly === true);
       }
-      acc.write(slots, 0);
+      acc.write(slots, 0, how);
       continue;
     }
     const minI = sMinI, maxI = sMaxI, flag = sFlag;
@@ -241,7 +259,8 @@ export class SlotCache {
   private minI: Int32Array[] = [];
   private maxI: Int32Array[] = [];
   private flag: Uint8Array[] = [];
-  private means: (HalfBucketMeans | null)[] = [];
+  private halves: (HalfBuckets | null)[] = [];
+  private reduce: SlotReduce[] = [];
 
   invalidate() {
     this.key = "";
@@ -251,8 +270,8 @@ export class SlotCache {
   update(input: SlotInput, x0: number, x1: number, buckets: number, from: number, key: string): Slot[][] {
     const { xs, n, ys, map, ascending } = input;
     const positiveOnly = input.positiveOnly === true;
-    const averaged = ys.map((_, c) => input.means?.[c] === true);
-    const fullKey = `${key}|${x0}|${x1}|${buckets}|${averaged}|${map.origin}|${map.scale}`;
+    const reduce = ys.map((_, c): SlotReduce => input.reduce?.[c] ?? "minmax");
+    const fullKey = `${key}|${x0}|${x1}|${buckets}|${reduce}|${map.origin}|${map.scale}`;
     const signChange = positiveOnly !== this.positiveOnly && this.nonPositive;
     this.positiveOnly = positiveOnly;
     if (fullKey !== this.key || !ascending || signChange) {
@@ -262,7 +281,8 @@ export class SlotCache {
       this.minI = ys.map(() => new Int32Array(buckets));
       this.maxI = ys.map(() => new Int32Array(buckets));
       this.flag = ys.map(() => new Uint8Array(buckets));
-      this.means = averaged.map((a) => (a ? new HalfBucketMeans(2 * buckets) : null));
+      this.reduce = reduce;
+      this.halves = reduce.map((how) => (how === "minmax" ? null : new HalfBuckets(2 * buckets)));
       from = 0;
     } else {
       from = Math.max(0, Math.min(from, this.n, n));
@@ -288,7 +308,7 @@ export class SlotCache {
       iEnd = upperBound(xs, n, x1, map);
     }
     for (let c = 0; c < ys.length; c++) {
-      const y = ys[c], slots = this.cols[c], acc = this.means[c];
+      const y = ys[c], slots = this.cols[c], acc = this.halves[c], how = this.reduce[c];
       if (acc) {
         acc.clear(2 * b0);
         for (let i = iStart; i < iEnd; i++) {
@@ -301,7 +321,7 @@ export class SlotCache {
           if (v <= 0) nonPositive = true;
           acc.add(h, v, positiveOnly);
         }
-        acc.write(slots, 2 * b0);
+        acc.write(slots, 2 * b0, how === "mean" ? "mean" : "extreme");
         continue;
       }
       const minI = this.minI[c], maxI = this.maxI[c], flag = this.flag[c];
