@@ -264,7 +264,7 @@ export const CSS = /* css */ `
 .cellboard .cb-legend[hidden] { display: none; }
 .cellboard .cb-legend-item { display: inline-flex; align-items: baseline; gap: 4px; min-width: 0; overflow-wrap: anywhere; cursor: default;
   border-radius: 3px; padding: 0 2px; transition: opacity 0.1s; }
-.cellboard .cb-legend-item .cb-swatch { flex: none; width: 10px; height: 3px; border-radius: 1px; transform: translateY(-3px); }
+.cellboard .cb-legend-item .cb-swatch { flex: none; width: 10px; height: 3px; border-radius: 1px; align-self: center; }
 .cellboard .cb-legend-item.cb-hl { color: var(--cb-fg); background: var(--cb-bg2); }
 .cellboard .cb-legend-item.cb-dim { opacity: 0.45; }
 .cellboard .cb-tooltip {
