@@ -2,8 +2,31 @@
 
 from __future__ import annotations
 
+import platform
+from typing import Any
+
 import numba
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+
+def _crc_instructions() -> bool:
+    """Whether this CPU has CRC32C instructions the walk uses: x86-64's SSE 4.2. (ARM's have not
+    been tried on ARM: the tables are used there.)"""
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    try:
+        from llvmlite import binding
+
+        return bool(binding.get_host_cpu_features().get("sse4.2"))
+    except Exception:  # noqa: BLE001 - no feature list on this host: the tables then
+        return False
+
+
+CRC_INSTRUCTIONS = _crc_instructions()
 
 
 @numba.njit(nogil=True, boundscheck=False, cache=True)
@@ -37,8 +60,64 @@ def _u32(buf, p):
     return np.int64(buf[p]) | (np.int64(buf[p + 1]) << 8) | (np.int64(buf[p + 2]) << 16) | (np.int64(buf[p + 3]) << 24)
 
 
+def _crc_word_typing(typingctx, crc, word):
+    """The CRC32C register ``crc`` (low 32 bits) after the 8 bytes of ``word``, little-endian:
+    one ``crc32`` instruction (SSE 4.2)."""
+    sig = types.int64(types.int64, types.int64)
+
+    def codegen(context, builder, signature, args):
+        i64 = ir.IntType(64)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(i64, [i64, i64]), "llvm.x86.sse42.crc32.64.64"
+        )
+        return builder.call(fn, list(args))
+
+    return sig, codegen
+
+
+def _crc_byte_typing(typingctx, crc, byte):
+    """The CRC32C register ``crc`` (low 32 bits) after the byte ``byte``: one ``crc32`` instruction."""
+    sig = types.int64(types.int64, types.int64)
+
+    def codegen(context, builder, signature, args):
+        c, b = args
+        i8, i32 = ir.IntType(8), ir.IntType(32)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(i32, [i32, i8]), "llvm.x86.sse42.crc32.32.8"
+        )
+        return builder.zext(builder.call(fn, [builder.trunc(c, i32), builder.trunc(b, i8)]), ir.IntType(64))
+
+    return sig, codegen
+
+
+# (typed as Any: numba's intrinsic is called without its typing context, which mypy cannot know)
+_crc_word: Any = intrinsic(_crc_word_typing)
+_crc_byte: Any = intrinsic(_crc_byte_typing)
+
+
 @numba.njit(nogil=True, boundscheck=False, cache=True, inline="always")
-def _masked_crc(buf, p, end, t):
+def _u64(buf, p):
+    """8 bytes from ``p``, little-endian (LLVM makes it one unaligned load)."""
+    return _u32(buf, p) | (_u32(buf, p + 4) << 32)
+
+
+@numba.njit(nogil=True, boundscheck=False, cache=True, inline="always")
+def masked_crc_instructions(buf, p, end, t):
+    """TFRecord's masked CRC32C of ``buf[p:end]`` with SSE 4.2's ``crc32`` (``t`` unused: the same
+    arguments as ``masked_crc_tables``); the walk of 50-byte scalar records takes ~30% less time."""
+    c = np.int64(0xFFFFFFFF)
+    while p + 8 <= end:
+        c = _crc_word(c, _u64(buf, p))
+        p += 8
+    while p < end:
+        c = _crc_byte(c, np.int64(buf[p]))
+        p += 1
+    c ^= 0xFFFFFFFF
+    return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+@numba.njit(nogil=True, boundscheck=False, cache=True, inline="always")
+def masked_crc_tables(buf, p, end, t):
     """TFRecord's masked CRC32C of ``buf[p:end]``, slicing-by-8 (``t``: ``kernels.crc_tables``)."""
     c = np.int64(0xFFFFFFFF)
     while p + 8 <= end:
@@ -59,6 +138,15 @@ def _masked_crc(buf, p, end, t):
         p += 1
     c ^= 0xFFFFFFFF
     return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+_masked_crc = masked_crc_instructions if CRC_INSTRUCTIONS else masked_crc_tables
+
+
+@numba.njit(nogil=True, boundscheck=False, cache=True)
+def masked_crc(buf, p, end, t):
+    """``_masked_crc`` for tests: the CRC this host's walk checks records with."""
+    return _masked_crc(buf, p, end, t)
 
 
 @numba.njit(nogil=True, boundscheck=False, cache=True)

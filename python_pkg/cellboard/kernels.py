@@ -6,7 +6,8 @@ records, splitting scalar records by template).
   lookup, one pass instead of numpy's ~ten (key, lookup, compare, bincount, sums, min, max):
   ~3.5x faster per core. Sums are float64 here; the numpy path sums float32 chunks.
 - ``walk_records``: follows record lengths from an offset and checks both CRCs of each record
-  (slicing-by-8 CRC32C), stopping at the first record it cannot accept as intact and complete;
+  (SSE 4.2's ``crc32`` instruction on x86-64, slicing-by-8 tables elsewhere), stopping at the
+  first record it cannot accept as intact and complete;
   ``tfevents.records.scan_records`` then applies its damage rules from there. It replaces the
   framing prediction and the byte-column CRCs of numpy (~5x faster for small records).
 - ``hash_constant_bytes``, ``group_by_hash``, ``match_and_take``: ``fastscalars``' split of
