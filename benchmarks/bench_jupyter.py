@@ -170,6 +170,55 @@ def top_trace_events(events: list[dict], n: int) -> list[str]:
     return [f"{v / 1000:7.0f} ms  {k} (x{count[k]})" for k, v in sorted(excl.items(), key=lambda kv: -kv[1])[:n]]
 
 
+def _label(e: dict) -> str:
+    """A trace event's name, with the JavaScript function it called when the trace says which."""
+    data = e.get("args", {}).get("data") or {}
+    fn = data.get("functionName") if isinstance(data, dict) else None
+    return f"{e['name']} {fn}" if fn else e["name"]
+
+
+def long_tasks(events: list[dict], min_ms: float, top: int = 4) -> list[str]:
+    """Each main-thread task of at least ``min_ms``: when it started (ms after the first), how long
+    it took and the ``top`` kinds of work inside it by exclusive time (a FunctionCall is named by
+    its function: build the bundle without ``--minify`` to read them)."""
+    main = {
+        (e["pid"], e["tid"])
+        for e in events
+        if e.get("name") == "thread_name" and e["args"].get("name") == "CrRendererMain"
+    }
+    spans = sorted(
+        (e["ts"], e["ts"] + e["dur"], _label(e))
+        for e in events
+        if e.get("ph") == "X" and "dur" in e and (e["pid"], e["tid"]) in main
+    )
+    if not spans:
+        return []
+    t0 = spans[0][0]
+    out: list[str] = []
+    i = 0
+    while i < len(spans):
+        start, end, _ = spans[i]
+        j = i + 1
+        while j < len(spans) and spans[j][0] < end:  # the task's descendants
+            j += 1
+        if (end - start) / 1000 >= min_ms:
+            excl: dict[str, float] = {}
+            stack: list[list] = []  # [end, label, children's time, duration]
+            for s0, e0, n0 in spans[i:j]:
+                while stack and stack[-1][0] <= s0:
+                    done = stack.pop()
+                    excl[done[1]] = excl.get(done[1], 0.0) + done[3] - done[2]
+                if stack:
+                    stack[-1][2] += e0 - s0
+                stack.append([e0, n0, 0.0, e0 - s0])
+            for done in stack:
+                excl[done[1]] = excl.get(done[1], 0.0) + done[3] - done[2]
+            parts = ", ".join(f"{k} {v / 1000:.0f}" for k, v in sorted(excl.items(), key=lambda kv: -kv[1])[:top])
+            out.append(f"at {(start - t0) / 1000:6.0f} ms, {(end - start) / 1000:4.0f} ms: {parts}")
+        i = j
+    return out
+
+
 def run_once(
     browser,
     server: JupyterServer,
@@ -250,6 +299,7 @@ def run_once(
         out["main-thread self time until then"] = top_self_time(prof, profile)
     if events:
         out["main-thread work until then (exclusive ms)"] = top_trace_events(events, trace)
+        out["main-thread tasks of 50 ms or more (exclusive ms)"] = "\n    " + "\n    ".join(long_tasks(events, 50.0))
     out["cpu seconds until then"] = ", ".join(
         f"{k} {v:.1f}" for k, v in sorted(used.items(), key=lambda kv: -kv[1]) if v >= 0.05
     )

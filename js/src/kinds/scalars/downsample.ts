@@ -79,25 +79,32 @@ export type SlotReduce = "minmax" | "mean" | "extreme";
 
 /** Per half bucket of a column reduced by half buckets (`SlotInput.reduce`): sum, count, min, max. */
 class HalfBuckets {
-  sum: Float64Array;
-  count: Int32Array;
-  lo: Float64Array;
-  hi: Float64Array;
+  sum = new Float64Array(0);
+  count = new Int32Array(0);
+  lo = new Float64Array(0);
+  hi = new Float64Array(0);
   /** A value the column cannot draw (non-finite, or <= 0 on a log scale) fell in the half bucket. */
-  bad: Uint8Array;
-  constructor(halves: number) {
-    this.sum = new Float64Array(halves);
-    this.count = new Int32Array(halves);
-    this.lo = new Float64Array(halves);
-    this.hi = new Float64Array(halves);
-    this.bad = new Uint8Array(halves);
+  bad = new Uint8Array(0);
+
+  /** Room for `halves` empty half buckets (the arrays are kept while big enough: a live chart
+   * starts over whenever its grid changes, and allocating them was a tenth of its drawing time). */
+  reset(halves: number) {
+    if (this.sum.length < halves) {
+      this.sum = new Float64Array(halves);
+      this.count = new Int32Array(halves);
+      this.lo = new Float64Array(halves);
+      this.hi = new Float64Array(halves);
+      this.bad = new Uint8Array(halves);
+    } else {
+      this.clear(0, halves);
+    }
   }
 
-  /** Forget half buckets from h0 on. */
-  clear(h0: number) {
-    this.sum.fill(0, h0);
-    this.count.fill(0, h0);
-    this.bad.fill(0, h0);
+  /** Forget half buckets h0 to h1. */
+  clear(h0: number, h1: number) {
+    this.sum.fill(0, h0, h1);
+    this.count.fill(0, h0, h1);
+    this.bad.fill(0, h0, h1);
   }
 
   add(h: number, v: number, positiveOnly: boolean) {
@@ -129,6 +136,7 @@ class HalfBuckets {
 
 // Scratch space reused between calls (single-threaded).
 let sMinI = new Int32Array(0), sMaxI = new Int32Array(0), sFlag = new Uint8Array(0);
+const sHalves = new HalfBuckets();
 function scratch(buckets: number) {
   if (sMinI.length < buckets) {
     sMinI = new Int32Array(buckets);
@@ -160,7 +168,8 @@ export function fillSlots(input: SlotInput, x0: number, x1: number, buckets: num
     const slots = out[c];
     const how = reduce?.[c] ?? "minmax";
     if (how !== "minmax") {
-      const acc = new HalfBuckets(2 * buckets);
+      const acc = sHalves;
+      acc.reset(2 * buckets);
       for (let i = i0; i < i1; i++) {
         const x = (xs[i] - origin) * scale;
         if (!ascending && !(x >= x0 && x <= x1)) continue;
@@ -278,11 +287,19 @@ export class SlotCache {
       this.key = fullKey;
       this.nonPositive = false;
       this.cols = ys.map(() => new Array<Slot>(2 * buckets));
-      this.minI = ys.map(() => new Int32Array(buckets));
-      this.maxI = ys.map(() => new Int32Array(buckets));
-      this.flag = ys.map(() => new Uint8Array(buckets));
+      // (arrays kept while big enough: a bucket's min and max are read only once its flag is set,
+      // and its flag is cleared below from the first bucket recomputed)
+      const bigEnough = <T extends Int32Array | Uint8Array>(a: T | undefined, make: () => T) => (a && a.length >= buckets ? a : make());
+      this.minI = ys.map((_, c) => bigEnough(this.minI[c], () => new Int32Array(buckets)));
+      this.maxI = ys.map((_, c) => bigEnough(this.maxI[c], () => new Int32Array(buckets)));
+      this.flag = ys.map((_, c) => bigEnough(this.flag[c], () => new Uint8Array(buckets)));
       this.reduce = reduce;
-      this.halves = reduce.map((how) => (how === "minmax" ? null : new HalfBuckets(2 * buckets)));
+      this.halves = reduce.map((how, c) => {
+        if (how === "minmax") return null;
+        const halves = this.halves[c] ?? new HalfBuckets();
+        halves.reset(2 * buckets);
+        return halves;
+      });
       from = 0;
     } else {
       from = Math.max(0, Math.min(from, this.n, n));
@@ -310,7 +327,7 @@ export class SlotCache {
     for (let c = 0; c < ys.length; c++) {
       const y = ys[c], slots = this.cols[c], acc = this.halves[c], how = this.reduce[c];
       if (acc) {
-        acc.clear(2 * b0);
+        acc.clear(2 * b0, 2 * buckets);
         for (let i = iStart; i < iEnd; i++) {
           const x = (xs[i] - origin) * scale;
           if (!ascending && !(x >= x0 && x <= x1)) continue;

@@ -33,6 +33,7 @@ export class ScalarsPanel implements Panel {
   private counts = { shown: 0, total: 0 };
   /** Made once the panel is in the page: its root is the scrolling area the cards are in. */
   private io: IntersectionObserver | null = null;
+  private scrollerEl: HTMLElement | null = null;
   private nearTimer: (() => void) | null = null;
   private readonly ro: ResizeObserver | null;
   private readonly controls: HTMLElement;
@@ -249,11 +250,15 @@ export class ScalarsPanel implements Panel {
     }
   }
 
-  /** The element this panel's charts scroll in (null: the window). */
+  /** The element this panel's charts scroll in (null: the window). Kept while it still holds the
+   * panel: each look-up reads the computed style of every ancestor (a notebook's page is deep),
+   * and on a board that streams in it cost as much as drawing the axes. */
   private scroller(): HTMLElement | null {
+    if (this.scrollerEl?.contains(this.el)) return this.scrollerEl;
+    this.scrollerEl = null;
     for (let p = this.el.parentElement; p; p = p.parentElement) {
       const o = getComputedStyle(p).overflowY;
-      if (o === "auto" || o === "scroll" || o === "hidden") return p;
+      if (o === "auto" || o === "scroll" || o === "hidden") return (this.scrollerEl = p);
     }
     return null;
   }
