@@ -141,24 +141,26 @@ def top_self_time(profile: dict, n: int) -> list[str]:
     return [f"{v:7.0f} ms  {k}" for k, v in sorted(ms.items(), key=lambda kv: -kv[1])[:n]]
 
 
-def top_trace_events(events: list[dict], n: int) -> list[str]:
-    """The ``n`` names of complete trace events on the renderer's main thread with the most
-    exclusive time (an event's duration less its children's), in ms."""
+def _main_thread_spans(events: list[dict], label) -> list[tuple[float, float, str]]:
+    """(start, end, ``label(event)``) of the complete trace events on the renderer's main thread,
+    in µs, sorted."""
     main = {
         (e["pid"], e["tid"])
         for e in events
         if e.get("name") == "thread_name" and e["args"].get("name") == "CrRendererMain"
     }
-    spans = sorted(
-        (e["ts"], e["ts"] + e["dur"], e["name"])
+    return sorted(
+        (e["ts"], e["ts"] + e["dur"], label(e))
         for e in events
         if e.get("ph") == "X" and "dur" in e and (e["pid"], e["tid"]) in main
     )
+
+
+def _exclusive(spans: list[tuple[float, float, str]]) -> dict[str, float]:
+    """Exclusive time (an event's duration less its children's) per label, in µs, of sorted spans."""
     excl: dict[str, float] = {}
-    count: dict[str, int] = {}
-    stack: list[list] = []  # [end, name, children's time]
+    stack: list[list] = []  # [end, label, children's time, duration]
     for start, end, name in spans:
-        count[name] = count.get(name, 0) + 1
         while stack and stack[-1][0] <= start:
             top = stack.pop()
             excl[top[1]] = excl.get(top[1], 0.0) + top[3] - top[2]
@@ -167,6 +169,17 @@ def top_trace_events(events: list[dict], n: int) -> list[str]:
         stack.append([end, name, 0.0, end - start])
     for top in stack:
         excl[top[1]] = excl.get(top[1], 0.0) + top[3] - top[2]
+    return excl
+
+
+def top_trace_events(events: list[dict], n: int) -> list[str]:
+    """The ``n`` names of complete trace events on the renderer's main thread with the most
+    exclusive time, in ms."""
+    spans = _main_thread_spans(events, lambda e: e["name"])
+    count: dict[str, int] = {}
+    for _, _, name in spans:
+        count[name] = count.get(name, 0) + 1
+    excl = _exclusive(spans)
     return [f"{v / 1000:7.0f} ms  {k} (x{count[k]})" for k, v in sorted(excl.items(), key=lambda kv: -kv[1])[:n]]
 
 
@@ -181,16 +194,7 @@ def long_tasks(events: list[dict], min_ms: float, top: int = 4) -> list[str]:
     """Each main-thread task of at least ``min_ms``: when it started (ms after the first), how long
     it took and the ``top`` kinds of work inside it by exclusive time (a FunctionCall is named by
     its function: build the bundle without ``--minify`` to read them)."""
-    main = {
-        (e["pid"], e["tid"])
-        for e in events
-        if e.get("name") == "thread_name" and e["args"].get("name") == "CrRendererMain"
-    }
-    spans = sorted(
-        (e["ts"], e["ts"] + e["dur"], _label(e))
-        for e in events
-        if e.get("ph") == "X" and "dur" in e and (e["pid"], e["tid"]) in main
-    )
+    spans = _main_thread_spans(events, _label)
     if not spans:
         return []
     t0 = spans[0][0]
@@ -202,17 +206,7 @@ def long_tasks(events: list[dict], min_ms: float, top: int = 4) -> list[str]:
         while j < len(spans) and spans[j][0] < end:  # the task's descendants
             j += 1
         if (end - start) / 1000 >= min_ms:
-            excl: dict[str, float] = {}
-            stack: list[list] = []  # [end, label, children's time, duration]
-            for s0, e0, n0 in spans[i:j]:
-                while stack and stack[-1][0] <= s0:
-                    done = stack.pop()
-                    excl[done[1]] = excl.get(done[1], 0.0) + done[3] - done[2]
-                if stack:
-                    stack[-1][2] += e0 - s0
-                stack.append([e0, n0, 0.0, e0 - s0])
-            for done in stack:
-                excl[done[1]] = excl.get(done[1], 0.0) + done[3] - done[2]
+            excl = _exclusive(spans[i:j])
             parts = ", ".join(f"{k} {v / 1000:.0f}" for k, v in sorted(excl.items(), key=lambda kv: -kv[1])[:top])
             out.append(f"at {(start - t0) / 1000:6.0f} ms, {(end - start) / 1000:4.0f} ms: {parts}")
         i = j

@@ -64,8 +64,13 @@ describe("min/max downsampling", () => {
 });
 
 describe("SlotCache (incremental)", () => {
-  it("matches a full fill after appends, tail rewrites and truncation", async () => {
-    const { SlotCache } = await import("../src/kinds/scalars/downsample");
+  // min/max columns, then columns reduced per half bucket whose reduction switches now and then
+  // (which starts the cache over)
+  const modes: SlotReduce[][] = [["extreme", "mean"], ["minmax", "mean"], ["extreme", "minmax"]];
+  it.each([
+    ["min and max", (_round: number): SlotReduce[] | undefined => undefined],
+    ["half buckets", (round: number): SlotReduce[] | undefined => modes[Math.floor(round / 10) % 3]],
+  ])("matches a full fill after appends, tail rewrites and truncation (%s)", (_name, reduce) => {
     const N = 20_000;
     const x = new Float64Array(N), y = new Float64Array(N), z = new Float64Array(N);
     let seed = 3;
@@ -81,7 +86,9 @@ describe("SlotCache (incremental)", () => {
         z[i] = Math.sin(i) + rnd();
       }
       n = to;
-      const input = { xs: x, n, ys: [y, z], map: IDENTITY, ascending: true, positiveOnly: round % 3 === 0 };
+      const input = {
+        xs: x, n, ys: [y, z], map: IDENTITY, ascending: true, positiveOnly: round % 3 === 0, reduce: reduce(round),
+      };
       const x1 = (Math.floor((n * 2) / 5000) + 1) * 5000; // grid changes now and then
       const got = cache.update(input, 0, x1, 257, from, "k");
       const want = fillSlots(input, 0, x1, 257);
@@ -119,31 +126,6 @@ describe("columns reduced per half bucket (buckets wider than a pixel column)", 
     const y = x.map((i) => (i === 617 ? 50 : Math.sin(i)));
     const [slots] = fillSlots(input(x, y, ["extreme"]), 0, 999, 20);
     expect(Math.max(...(slots as number[]))).toBe(50);
-  });
-
-  it("matches a full fill when kept up to date incrementally", () => {
-    const N = 8_000;
-    const x = new Float64Array(N), y = new Float64Array(N);
-    let seed = 11;
-    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
-    const cache = new SlotCache();
-    const modes: SlotReduce[][] = [["extreme", "mean"], ["minmax", "mean"], ["extreme", "minmax"]];
-    let n = 0;
-    for (let round = 0; round < 120; round++) {
-      const from = round % 4 === 3 ? Math.floor(rnd() * (n + 1)) : n;
-      const to = Math.min(N, from + Math.floor(rnd() * 300));
-      for (let i = from; i < to; i++) {
-        x[i] = i * 3;
-        y[i] = rnd() < 0.01 ? NaN : rnd() * 10 - 2;
-      }
-      n = to;
-      const input = {
-        xs: x, n, ys: [y, y], map: IDENTITY, ascending: true, positiveOnly: round % 3 === 0,
-        reduce: modes[Math.floor(round / 10) % 3], // switching a column's reduction starts over
-      };
-      const x1 = (Math.floor((n * 3) / 4000) + 1) * 4000;
-      expect(cache.update(input, 0, x1, 61, from, "k")).toEqual(fillSlots(input, 0, x1, 61));
-    }
   });
 
   // 100 runs as the board holds them: 10k noisy decaying steps sent as min/max pairs of 32, smoothed
