@@ -14,8 +14,8 @@ from numba.extending import intrinsic
 
 
 def _crc_instructions() -> bool:
-    """Whether this CPU has CRC32C instructions the walk uses: x86-64's SSE 4.2. (ARM's have not
-    been tried on ARM: the tables are used there.)"""
+    """Whether the walk can use this CPU's CRC32C instruction: x86-64's SSE 4.2. (ARMv8 has one
+    too; it could not be tried on ARM here, so ARM keeps the tables.)"""
     if platform.machine().lower() not in ("x86_64", "amd64"):
         return False
     try:
