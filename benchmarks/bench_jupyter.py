@@ -130,11 +130,16 @@ def state(page) -> dict:
     )
 
 
-def top_self_time(profile: dict, n: int) -> list[str]:
-    """The ``n`` functions of a CDP CPU profile with the most self time (ms; with file:line)."""
+def top_self_time(profile: dict, n: int, window: tuple[float, float] | None = None) -> list[str]:
+    """The ``n`` functions of a CDP CPU profile with the most self time (ms; with file:line),
+    over the whole profile or the samples within ``window`` (µs on the trace's clock)."""
     nodes = {node["id"]: node for node in profile["nodes"]}
     ms: dict[str, float] = {}
+    t = profile["startTime"]
     for sample, dt in zip(profile["samples"], profile["timeDeltas"]):
+        t += dt
+        if window and not window[0] <= t <= window[1]:
+            continue
         f = nodes[sample]["callFrame"]
         name = f"{f['functionName'] or '(anonymous)'} {f['url'].rsplit('/', 1)[-1]}:{f['lineNumber'] + 1}"
         ms[name] = ms.get(name, 0.0) + dt / 1000
@@ -194,11 +199,16 @@ def long_tasks(events: list[dict], min_ms: float, top: int = 4) -> list[str]:
     """Each main-thread task of at least ``min_ms``: when it started (ms after the first), how long
     it took and the ``top`` kinds of work inside it by exclusive time (a FunctionCall is named by
     its function: build the bundle without ``--minify`` to read them)."""
+    return [line for line, _ in _long_tasks(events, min_ms, top)]
+
+
+def _long_tasks(events: list[dict], min_ms: float, top: int) -> list[tuple[str, tuple[float, float]]]:
+    """``long_tasks``' lines, each with its task's (start, end) in µs."""
     spans = _main_thread_spans(events, _label)
     if not spans:
         return []
     t0 = spans[0][0]
-    out: list[str] = []
+    out: list[tuple[str, tuple[float, float]]] = []
     i = 0
     while i < len(spans):
         start, end, _ = spans[i]
@@ -208,7 +218,7 @@ def long_tasks(events: list[dict], min_ms: float, top: int = 4) -> list[str]:
         if (end - start) / 1000 >= min_ms:
             excl = _exclusive(spans[i:j])
             parts = ", ".join(f"{k} {v / 1000:.0f}" for k, v in sorted(excl.items(), key=lambda kv: -kv[1])[:top])
-            out.append(f"at {(start - t0) / 1000:6.0f} ms, {(end - start) / 1000:4.0f} ms: {parts}")
+            out.append((f"at {(start - t0) / 1000:6.0f} ms, {(end - start) / 1000:4.0f} ms: {parts}", (start, end)))
         i = j
     return out
 
@@ -294,6 +304,9 @@ def run_once(
     if events:
         out["main-thread work until then (exclusive ms)"] = top_trace_events(events, trace)
         out["main-thread tasks of 50 ms or more (exclusive ms)"] = "\n    " + "\n    ".join(long_tasks(events, 50.0))
+        if prof:  # both: the JavaScript inside each task of 100 ms or more
+            for line, window in _long_tasks(events, 100.0, 4):
+                out[f"self time in the task {line.split(':')[0]}"] = top_self_time(prof, 8, window)
     out["cpu seconds until then"] = ", ".join(
         f"{k} {v:.1f}" for k, v in sorted(used.items(), key=lambda kv: -kv[1]) if v >= 0.05
     )
