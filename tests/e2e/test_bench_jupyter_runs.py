@@ -39,3 +39,35 @@ def test_bench_jupyter_times_a_directory_opened_in_jupyterlab(tmp_path):
     assert "chromium renderer" in result["cpu seconds until then"]
     assert result["held points (M) / runs, by second"].endswith("done")
     assert (tmp_path / "shot.png").stat().st_size > 0
+
+
+def test_bench_jupyter_breaks_long_tasks_down():
+    """``--trace``: each main-thread task of 50 ms or more, by exclusive time (an event's duration
+    less its children's); with ``--profile`` too, the JavaScript sampled within each long task."""
+    import bench_jupyter as bj
+
+    main = {"pid": 1, "tid": 2}
+
+    def span(name, ts_ms, dur_ms, fn=None):
+        args = {"data": {"functionName": fn}} if fn else {}
+        return {"name": name, "ph": "X", "ts": ts_ms * 1000, "dur": dur_ms * 1000, "args": args, **main}
+
+    events = [
+        {"name": "thread_name", "ph": "M", "args": {"name": "CrRendererMain"}, **main},
+        span("RunTask", 0, 120),
+        span("FunctionCall", 1, 70, "draw"),
+        span("Paint", 80, 30),
+        span("RunTask", 200, 20),  # short: not listed
+        {**span("RunTask", 0, 500), "tid": 9},  # another thread: not the main one
+    ]
+    assert bj.long_tasks(events, 50.0) == ["at      0 ms,  120 ms: FunctionCall draw 70, Paint 30, RunTask 20"]
+    assert bj.top_trace_events(events, 2) == ["     70 ms  FunctionCall (x1)", "     40 ms  RunTask (x2)"]
+    frame = {"functionName": "", "url": "x/widget.js", "lineNumber": 9}
+    profile = {
+        "startTime": 0,
+        "nodes": [{"id": 1, "callFrame": {**frame, "functionName": "draw"}}, {"id": 2, "callFrame": frame}],
+        "samples": [1, 1, 2, 1],
+        "timeDeltas": [10_000, 50_000, 100_000, 10_000],  # at 10, 60, 160 and 170 ms
+    }
+    assert bj.top_self_time(profile, 5, (0, 120_000)) == ["     60 ms  draw widget.js:10"]
+    assert bj.top_self_time(profile, 5) == ["    100 ms  (anonymous) widget.js:10", "     70 ms  draw widget.js:10"]
