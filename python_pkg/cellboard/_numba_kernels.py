@@ -140,13 +140,7 @@ def masked_crc_tables(buf, p, end, t):
     return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
 
 
-_masked_crc = masked_crc_instructions if CRC_INSTRUCTIONS else masked_crc_tables
-
-
-@numba.njit(nogil=True, boundscheck=False, cache=True)
-def masked_crc(buf, p, end, t):
-    """``_masked_crc`` for tests: the CRC this host's walk checks records with."""
-    return _masked_crc(buf, p, end, t)
+_masked_crc = masked_crc_instructions if CRC_INSTRUCTIONS else masked_crc_tables  # the walk's
 
 
 @numba.njit(nogil=True, boundscheck=False, cache=True)

@@ -107,6 +107,30 @@ class HalfBuckets {
     this.bad.fill(0, h0, h1);
   }
 
+  /**
+   * Add points i0 to i1 of column y that fall in half buckets h0 and later of the grid from x0
+   * (k buckets per unit of x; the half of `fillSlots`' bucket ((x - x0) * k) | 0: doubling is
+   * exact). Returns whether a value <= 0 was among them.
+   */
+  addPoints(
+    xs: ArrayLike<number>, y: ArrayLike<number>, i0: number, i1: number, map: XMap, ascending: boolean,
+    x0: number, x1: number, k: number, h0: number, halves: number, positiveOnly: boolean,
+  ): boolean {
+    const { origin, scale } = map;
+    let nonPositive = false;
+    for (let i = i0; i < i1; i++) {
+      const x = (xs[i] - origin) * scale;
+      if (!ascending && !(x >= x0 && x <= x1)) continue;
+      let h = (2 * ((x - x0) * k)) | 0;
+      if (h > halves - 1) h = halves - 1;
+      else if (h < h0) continue; // (rounding at the first half's edge: already counted)
+      const v = y[i];
+      if (v <= 0) nonPositive = true;
+      this.add(h, v, positiveOnly);
+    }
+    return nonPositive;
+  }
+
   add(h: number, v: number, positiveOnly: boolean) {
     // biome-ignore lint/suspicious/noSelfCompare: the NaN test, the cheapest in this hot loop
     if (v === v && v !== Infinity && v !== -Infinity && (!positiveOnly || v > 0)) {
@@ -170,12 +194,7 @@ export function fillSlots(input: SlotInput, x0: number, x1: number, buckets: num
     if (how !== "minmax") {
       const acc = sHalves;
       acc.reset(2 * buckets);
-      for (let i = i0; i < i1; i++) {
-        const x = (xs[i] - origin) * scale;
-        if (!ascending && !(x >= x0 && x <= x1)) continue;
-        // the half of bucket b = ((x - x0) * k) | 0 (doubling is exact: the same b)
-        acc.add(Math.min(2 * last + 1, Math.max(0, (2 * ((x - x0) * k)) | 0)), y[i], positiveOnly === true);
-      }
+      acc.addPoints(xs, y, i0, i1, map, ascending, x0, x1, k, 0, 2 * buckets, positiveOnly === true);
       acc.write(slots, 0, how);
       continue;
     }
@@ -328,16 +347,7 @@ export class SlotCache {
       const y = ys[c], slots = this.cols[c], acc = this.halves[c], how = this.reduce[c];
       if (acc) {
         acc.clear(2 * b0, 2 * buckets);
-        for (let i = iStart; i < iEnd; i++) {
-          const x = (xs[i] - origin) * scale;
-          if (!ascending && !(x >= x0 && x <= x1)) continue;
-          let h = (2 * ((x - x0) * k)) | 0; // (the half of fillSlots' bucket: doubling is exact)
-          if (h > 2 * last + 1) h = 2 * last + 1;
-          else if (h < 2 * b0) continue;
-          const v = y[i];
-          if (v <= 0) nonPositive = true;
-          acc.add(h, v, positiveOnly);
-        }
+        if (acc.addPoints(xs, y, iStart, iEnd, map, ascending, x0, x1, k, 2 * b0, 2 * buckets, positiveOnly)) nonPositive = true;
         acc.write(slots, 2 * b0, how === "mean" ? "mean" : "extreme");
         continue;
       }
