@@ -66,7 +66,7 @@ describe("min/max downsampling", () => {
 describe("SlotCache (incremental)", () => {
   // min/max columns, then columns reduced per half bucket whose reduction switches now and then
   // (which starts the cache over)
-  const modes: SlotReduce[][] = [["extreme", "mean"], ["minmax", "mean"], ["extreme", "minmax"]];
+  const modes: SlotReduce[][] = [["sample", "mean"], ["minmax", "mean"], ["sample", "minmax"]];
   it.each([
     ["min and max", (_round: number): SlotReduce[] | undefined => undefined],
     ["half buckets", (round: number): SlotReduce[] | undefined => modes[Math.floor(round / 10) % 3]],
@@ -102,17 +102,31 @@ describe("columns reduced per half bucket (buckets wider than a pixel column)", 
     xs: x, n: x.length, ys: reduce.map(() => y), map: IDENTITY, ascending: true, reduce, ...extra,
   });
 
-  it("puts each half's mean or extreme in its slot, a gap where only NaN fell, nothing where nothing fell", () => {
+  it("puts each half's mean or sample in its slot, a gap where only NaN fell, nothing where nothing fell", () => {
     const x = [0, 1, 1.5, 2, 3, 5, 6, 7];
     const y = [1, 3, 10, 10, NaN, NaN, 4, 8];
     // 2 buckets over [0, 8]: halves [0, 2) [2, 4) [4, 6) [6, 8]
-    const [mean, extreme] = fillSlots(input(x, y, ["mean", "extreme"]), 0, 8, 2);
-    expect(mean).toEqual([14 / 3, 10, null, 6]);
-    expect(extreme).toEqual([10, 10, null, 8]); // 10 is farther from 4.67 than 1 is; a tie takes the max
+    const [mean, sample] = fillSlots(input(x, y, ["mean", "sample"]), 0, 8, 2);
+    expect(mean[0]).toBeCloseTo(14 / 3, 14);
+    expect(mean.slice(1)).toEqual([10, null, 6]);
+    // first values: 10 is 8 from the mean of 1 and 3, under 5 typical spreads (the median standard
+    // deviation of the halves of two values or more: of 1, 3, 10 and of 4, 8)
+    expect(sample).toEqual([1, 10, null, 4]);
     const [logSlots] = fillSlots(
       { xs: [0, 1, 6], n: 3, ys: [[-1, 4, 0]], map: IDENTITY, ascending: false, positiveOnly: true, reduce: ["mean"] }, 0, 8, 2,
     );
     expect(logSlots).toEqual([4, undefined, undefined, null]);
+  });
+
+  it("means and samples of values far from 0 lose nothing to cancellation", () => {
+    // 5 halves of 1e12 + 1, 2, 3 (standard deviation 0.82), then one of 1e12 + 4, 5, 100
+    const x = Array.from({ length: 18 }, (_, i) => i);
+    const y = x.map((i) => (i === 17 ? 1e12 + 100 : i >= 15 ? 1e12 + i - 11 : 1e12 + (i % 3) + 1));
+    const [mean, sample] = fillSlots(input(x, y, ["mean", "sample"]), 0, 18, 3);
+    expect(mean).toEqual([...Array(5).fill(1e12 + 2), 1e12 + 4 + 97 / 3]);
+    // 100 is 95.5 from the mean of 4 and 5, over 5 typical spreads (0.82): a spike. Summed as
+    // values and squares, the spreads were lost to rounding (1e24 squares) and no spike showed.
+    expect(sample).toEqual([...Array(5).fill(1e12 + 1), 1e12 + 100]);
   });
 
   it("keeps min and max in time order by default", () => {
@@ -121,12 +135,42 @@ describe("columns reduced per half bucket (buckets wider than a pixel column)", 
     expect(avg).toEqual([3, 5.5]);
   });
 
-  it("keeps a one-point spike as a raw line's extreme", () => {
+  it("keeps a one-point spike as a raw line's sample", () => {
     const x = Array.from({ length: 1000 }, (_, i) => i);
     const y = x.map((i) => (i === 617 ? 50 : Math.sin(i)));
-    const [slots] = fillSlots(input(x, y, ["extreme"]), 0, 999, 20);
+    const [slots] = fillSlots(input(x, y, ["sample"]), 0, 999, 20);
     expect(Math.max(...(slots as number[]))).toBe(50);
+    const flat = x.map((i) => (i === 617 ? 50 : 1)); // no spread at all in the other values
+    expect(Math.max(...(fillSlots(input(x, flat, ["sample"]), 0, 999, 20)[0] as number[]))).toBe(50);
   });
+
+  // Gaussian noise in halves of `size` values, a spike of 8 standard deviations in one half of 50:
+  // how many of the others show a value that is not their first, and how many spikes are kept
+  it.each([[3, 0.02], [5, 0.005], [20, 0.005], [100, 0.005]])(
+    "takes noise for a spike rarely and keeps spikes, in halves of %i values", (size, falseRate) => {
+      let seed = 11;
+      const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+      const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+      const buckets = 1000, n = 2 * buckets * size;
+      const x = Float64Array.from({ length: n }, (_, i) => i + 0.5);
+      const y = Float64Array.from({ length: n }, () => gauss());
+      const spikes = new Map<number, number>(); // half -> index of its spike
+      for (let h = 0; h < 2 * buckets; h += 50) {
+        const i = h * size + Math.floor(rnd() * size);
+        spikes.set(h, i);
+        y[i] += 8;
+      }
+      const [slots] = fillSlots(input(Array.from(x), Array.from(y), ["sample"]), 0, n, buckets);
+      let falseSpikes = 0, kept = 0;
+      for (let h = 0; h < 2 * buckets; h++) {
+        const spike = spikes.get(h);
+        if (spike !== undefined) kept += Number(slots[h] === y[spike]);
+        else falseSpikes += Number(slots[h] !== y[h * size]);
+      }
+      expect(falseSpikes / (2 * buckets - spikes.size)).toBeLessThanOrEqual(falseRate);
+      expect(kept / spikes.size).toBeGreaterThanOrEqual(0.85);
+    },
+  );
 
   // 100 runs as the board holds them: 10k noisy decaying steps sent as min/max pairs of 32, smoothed
   // at 0.6, on a chart of 50 buckets (the point budget shared by 200 lines). Each slot's residual
@@ -181,8 +225,8 @@ describe("columns reduced per half bucket (buckets wider than a pixel column)", 
   });
 
   it("draws 100 raw runs without a cross-hatch of the bucket's period", () => {
-    const minMax = slotsOf100Runs("minmax", false), extreme = slotsOf100Runs("extreme", false);
+    const minMax = slotsOf100Runs("minmax", false), sample = slotsOf100Runs("sample", false);
     expect(minMax.corr).toBeLessThan(-0.5); // the artifact: low then high, or high then low, in every bucket
-    expect(Math.abs(extreme.corr)).toBeLessThan(0.25);
+    expect(Math.abs(sample.corr)).toBeLessThan(0.1);
   });
 });

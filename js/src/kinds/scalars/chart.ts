@@ -424,13 +424,13 @@ export class ScalarChart {
     if (this.emptyCol.length !== 2 * buckets) this.emptyCol = new Array<Slot>(2 * buckets).fill(undefined);
     const gridKey = `${x0}|${x1}|${buckets}`;
     // buckets wider than a pixel column: one value per half bucket, the mean for smoothed lines and
-    // the extreme for raw ones (min and max in time order, a few pixels apart, draw every line as a
-    // zigzag of the bucket's period; see downsample.ts)
+    // a sample (spikes kept) for raw ones (min and max in time order, a few pixels apart, draw every
+    // line as a zigzag of the bucket's period; see downsample.ts)
     const wide = plotPx / buckets >= WIDE_BUCKET_PX;
-    const reduce: SlotReduce[] | undefined = wide ? (smoothing ? ["extreme", "mean"] : ["extreme"]) : undefined;
+    const reduce: SlotReduce[] | undefined = wide ? (smoothing ? ["sample", "mean"] : ["sample"]) : undefined;
     if (wide) {
       const px = (plotPx / buckets).toFixed(1);
-      this.note.title += `${this.note.title ? " " : ""}${fmtInt(drawn.length)} lines share the chart's points: ${fmtInt(buckets)} buckets of ${px} px, each half drawn as its value farthest from its mean (raw lines) or its mean (smoothed).`;
+      this.note.title += `${this.note.title ? " " : ""}${fmtInt(drawn.length)} lines share the chart's points: ${fmtInt(buckets)} buckets of ${px} px, each half drawn as its first value, or its extreme if that is a spike (raw lines), or as its mean (smoothed).`;
     }
     const raw: Slot[][] = [], sm: Slot[][] = [], shownRaw: Slot[][] = [], shownSm: Slot[][] = [];
     // (log scale is `positiveOnly`: the cache keeps its slots when no value is <= 0)
