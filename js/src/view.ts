@@ -335,9 +335,10 @@ export class BoardView {
   private activate(name: string) {
     const tab = this.tabs.get(name);
     if (!tab || this.active === tab) return;
-    if (this.active) {
-      this.active.scrollTop = this.main.scrollTop;
-      this.active.panel.el.style.display = "none";
+    const prev = this.active;
+    if (prev) {
+      prev.scrollTop = this.main.scrollTop;
+      prev.panel.el.style.display = "none";
     }
     this.active = tab;
     const p = tab.panel;
@@ -345,7 +346,9 @@ export class BoardView {
     const controls = p.settingsEl();
     this.settingsHost.replaceChildren(...(controls ? [controls] : []));
     for (const t of this.tabs.values()) t.button.setAttribute("aria-selected", String(t === tab));
-    this.main.scrollTop = tab.scrollTop;
+    // a switch restores the tab's scroll; the first tab needs none, and the write would force a
+    // layout of the half-built board in its first frame (~30 ms in a JupyterLab page)
+    if (prev || tab.scrollTop) this.main.scrollTop = tab.scrollTop;
     p.shown?.();
     this.requestFlush();
   }

@@ -417,6 +417,28 @@ def test_height_holds_and_the_drag_handle_resizes(site, height):
     page.close()
 
 
+def test_each_tab_keeps_its_scroll(site):
+    """Switching tabs shows each tab where it was left; the first tab shown starts at the top."""
+    from playwright.sync_api import expect
+
+    page, errors, board = board_page(site, "light", height=400)
+    page.evaluate(EMIT_JS, [wire_scalars(many_tags(40)), wire_images(make_images())])
+    expect(board).to_have_attribute("data-scalar-tags", "40")
+    main = board.locator(".cb-main")
+    tab = lambda kind: board.locator(f'.cb-tab[data-kind="{kind}"]')  # noqa: E731
+    expect(tab("scalars")).to_have_attribute("aria-selected", "true")
+    assert main.evaluate("(e) => e.scrollTop") == 0
+    main.evaluate("(e) => { e.scrollTop = 900; }")
+    tab("images").click()
+    expect(tab("images")).to_have_attribute("aria-selected", "true")
+    assert main.evaluate("(e) => e.scrollTop") == 0
+    tab("scalars").click()
+    expect(tab("scalars")).to_have_attribute("aria-selected", "true")
+    assert main.evaluate("(e) => e.scrollTop") == 900
+    assert not real_errors(errors), real_errors(errors)
+    page.close()
+
+
 def test_python_and_view_agree_on_colours_of_many_names(site):
     """The view's run colours for 40 names equal the snapshot's (light and dark): each name's
     palette slot, the next free one on a clash (40 names > 12 colours: clashes are shared once
