@@ -202,24 +202,55 @@ def long_tasks(events: list[dict], min_ms: float, top: int = 4) -> list[str]:
     return [line for line, _ in _long_tasks(events, min_ms, top)]
 
 
-def _long_tasks(events: list[dict], min_ms: float, top: int) -> list[tuple[str, tuple[float, float]]]:
-    """``long_tasks``' lines, each with its task's (start, end) in µs."""
-    spans = _main_thread_spans(events, _label)
-    if not spans:
-        return []
-    t0 = spans[0][0]
-    out: list[tuple[str, tuple[float, float]]] = []
+def _tasks(spans: list[tuple[float, float, str]]):
+    """The main thread's tasks in sorted ``spans``: (start, end, the task's spans with its
+    descendants' after it)."""
     i = 0
     while i < len(spans):
         start, end, _ = spans[i]
         j = i + 1
         while j < len(spans) and spans[j][0] < end:  # the task's descendants
             j += 1
-        if (end - start) / 1000 >= min_ms:
-            excl = _exclusive(spans[i:j])
-            parts = ", ".join(f"{k} {v / 1000:.0f}" for k, v in sorted(excl.items(), key=lambda kv: -kv[1])[:top])
-            out.append((f"at {(start - t0) / 1000:6.0f} ms, {(end - start) / 1000:4.0f} ms: {parts}", (start, end)))
+        yield start, end, spans[i:j]
         i = j
+
+
+def _breakdown(task: list[tuple[float, float, str]], top: int) -> str:
+    excl = _exclusive(task)
+    return ", ".join(f"{k} {v / 1000:.0f}" for k, v in sorted(excl.items(), key=lambda kv: -kv[1])[:top])
+
+
+def _long_tasks(events: list[dict], min_ms: float, top: int) -> list[tuple[str, tuple[float, float]]]:
+    """``long_tasks``' lines, each with its task's (start, end) in µs."""
+    spans = _main_thread_spans(events, _label)
+    t0 = spans[0][0] if spans else 0.0
+    return [
+        (f"at {(start - t0) / 1000:6.0f} ms, {(end - start) / 1000:4.0f} ms: {_breakdown(task, top)}", (start, end))
+        for start, end, task in _tasks(spans)
+        if (end - start) / 1000 >= min_ms
+    ]
+
+
+def after_clicks(events: list[dict], span_ms: float = 200.0, min_ms: float = 2.0, top: int = 3) -> list[str]:
+    """For each click on the page, the main-thread tasks of ``min_ms`` or more that ran within
+    ``span_ms`` after it (from the click: when, how long, the ``top`` kinds of work inside by
+    exclusive time): what a toggle's input-to-paint waited for and drew. The task the click was
+    dispatched in is first."""
+    spans = _main_thread_spans(events, _label)
+    t0 = spans[0][0] if spans else 0.0
+    tasks = list(_tasks(spans))
+    out = []
+    for c in sorted(
+        e["ts"]
+        for e in events
+        if e.get("name") == "EventDispatch" and ((e.get("args") or {}).get("data") or {}).get("type") == "click"
+    ):
+        lines = [
+            f"{(start - c) / 1000:+5.0f} ms, {(end - start) / 1000:3.0f} ms: {_breakdown(task, top)}"
+            for start, end, task in tasks
+            if end > c and start <= c + span_ms * 1000 and (end - start) / 1000 >= min_ms
+        ]
+        out.append(f"click at {(c - t0) / 1000:6.0f} ms:" + "".join(f"\n      {line}" for line in lines))
     return out
 
 
@@ -304,6 +335,9 @@ def run_once(
     if events:
         out["main-thread work until then (exclusive ms)"] = top_trace_events(events, trace)
         out["main-thread tasks of 50 ms or more (exclusive ms)"] = "\n    " + "\n    ".join(long_tasks(events, 50.0))
+        out["main-thread tasks of 2 ms or more after each click (from the click; exclusive ms)"] = (
+            "\n    " + "\n    ".join(after_clicks(events))
+        )
         if prof:  # both: the JavaScript inside each task of 100 ms or more
             for line, window in _long_tasks(events, 100.0, 4):
                 out[f"self time in the task {line.split(':')[0]}"] = top_self_time(prof, 8, window)

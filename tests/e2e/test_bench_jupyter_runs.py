@@ -61,6 +61,12 @@ def test_bench_jupyter_breaks_long_tasks_down():
         {**span("RunTask", 0, 500), "tid": 9},  # another thread: not the main one
     ]
     assert bj.long_tasks(events, 50.0) == ["at      0 ms,  120 ms: FunctionCall draw 70, Paint 30, RunTask 20"]
+    # a click dispatched inside the task at 200 ms: that task, then those that start within 100 ms
+    click = {**span("EventDispatch", 210, 1), "args": {"data": {"type": "click"}}}
+    later = [span("RunTask", 250, 30), span("Paint", 255, 10), span("RunTask", 400, 5)]
+    assert bj.after_clicks([*events, click, *later], span_ms=100.0) == [
+        "click at    210 ms:\n        -10 ms,  20 ms: RunTask 19, EventDispatch 1\n        +40 ms,  30 ms: RunTask 20, Paint 10"
+    ]
     assert bj.top_trace_events(events, 2) == ["     70 ms  FunctionCall (x1)", "     40 ms  RunTask (x2)"]
     frame = {"functionName": "", "url": "x/widget.js", "lineNumber": 9}
     profile = {
