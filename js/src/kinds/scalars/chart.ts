@@ -430,7 +430,7 @@ export class ScalarChart {
     const reduce: SlotReduce[] | undefined = wide ? (smoothing ? ["sample", "mean"] : ["sample"]) : undefined;
     if (wide) {
       const px = (plotPx / buckets).toFixed(1);
-      this.note.title += `${this.note.title ? " " : ""}${fmtInt(drawn.length)} lines share the chart's points: ${fmtInt(buckets)} buckets of ${px} px, each half drawn as its first value, or its extreme if that is a spike (raw lines), or as its mean (smoothed).`;
+      this.note.title += `${this.note.title ? " " : ""}${fmtInt(drawn.length)} lines share the chart's points: ${fmtInt(buckets)} buckets of ${px} px, each half drawn as its value nearest its centre, or its extreme if that is a spike (raw lines), or as its mean (smoothed).`;
     }
     const raw: Slot[][] = [], sm: Slot[][] = [], shownRaw: Slot[][] = [], shownSm: Slot[][] = [];
     // (log scale is `positiveOnly`: the cache keeps its slots when no value is <= 0)

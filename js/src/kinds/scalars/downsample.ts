@@ -10,8 +10,8 @@
 // in time order a few pixels apart draw every line as a zigzag with the bucket's period, the same
 // in every run. A column can then be reduced per half bucket instead (`SlotInput.reduce`): each
 // slot holds the half's mean ("mean": smoothed lines, a trend with no spike to keep), or a sample
-// of it ("sample": raw lines): its first value, or its extreme when that is a spike (see
-// SPIKE_SPREADS). Extremes in every half put every raw line on the band's edges, and 100 runs drew
+// of it ("sample": raw lines): its value nearest the half's centre (where the slot is drawn), or its
+// extreme when that is a spike (see SPIKE_SPREADS). Extremes in every half put every raw line on the band's edges, and 100 runs drew
 // a regular lattice there; samples draw the noise as it is, as TensorBoard's sampled lines do.
 
 export type Slot = number | null | undefined;
@@ -79,22 +79,24 @@ export interface SlotInput {
 export type SlotReduce = "minmax" | "mean" | "sample";
 
 /**
- * A half bucket's extreme is a spike, drawn instead of the half's first value, when it is farther
+ * A half bucket's extreme is a spike, drawn instead of its value nearest its centre, when it is farther
  * than SPIKE_SPREADS spreads from the mean of the half's other values. The spread is the larger of
  * those values' standard deviation and the line's typical one (the median over its half buckets):
  * with a handful of values per half, their own deviation is often near zero by chance. Measured on
- * Gaussian noise (10,000 halves per size; js/test/downsample.test.ts checks it): 0.6% of halves of
- * 3 values and under 0.05% of 5 or more are taken for spikes, and a spike of 8 standard deviations
- * is kept in 88-94% of halves of any size (a smaller one may hide among the samples, as in
- * TensorBoard's sampled lines; zooming in shows every point).
+ * Gaussian noise (10,000 halves per size; js/test/downsample.test.ts checks it): 0.7% of halves of
+ * 3 values and at most 0.12% of 4 or more are taken for spikes, and a spike of 8 standard
+ * deviations is kept in 88-95% of halves of any size (a smaller one may hide among the samples, as
+ * in TensorBoard's sampled lines; zooming in shows every point).
  */
 export const SPIKE_SPREADS = 5;
 
 /** Per half bucket of a column reduced by half buckets (`SlotInput.reduce`): its first value, the
  * sum and the sum of squares of the values' differences from it (no cancellation for values far
- * from 0), count, min and max. */
+ * from 0), count, min, max, and the value nearest its centre (with its distance, in halves). */
 class HalfBuckets {
   first = new Float64Array(0);
+  mid = new Float64Array(0);
+  midOff = new Float64Array(0);
   sum = new Float64Array(0);
   sq = new Float64Array(0);
   count = new Int32Array(0);
@@ -113,6 +115,8 @@ class HalfBuckets {
     this.written = Number.NaN;
     if (this.sum.length < halves) {
       this.first = new Float64Array(halves);
+      this.mid = new Float64Array(halves);
+      this.midOff = new Float64Array(halves);
       this.sum = new Float64Array(halves);
       this.sq = new Float64Array(halves);
       this.count = new Int32Array(halves);
@@ -145,23 +149,30 @@ class HalfBuckets {
     for (let i = i0; i < i1; i++) {
       const x = (xs[i] - origin) * scale;
       if (!ascending && !(x >= x0 && x <= x1)) continue;
-      let h = (2 * ((x - x0) * k)) | 0;
+      const at = 2 * ((x - x0) * k);
+      let h = at | 0;
       if (h > halves - 1) h = halves - 1;
       else if (h < h0) continue; // (rounding at the first half's edge: already counted)
       const v = y[i];
       if (v <= 0) nonPositive = true;
-      this.add(h, v, positiveOnly);
+      this.add(h, v, positiveOnly, Math.abs(at - h - 0.5));
     }
     return nonPositive;
   }
 
-  add(h: number, v: number, positiveOnly: boolean) {
+  /** `off`: the value's distance from the half's centre, in halves. */
+  add(h: number, v: number, positiveOnly: boolean, off: number) {
     // biome-ignore lint/suspicious/noSelfCompare: the NaN test, the cheapest in this hot loop
     if (v === v && v !== Infinity && v !== -Infinity && (!positiveOnly || v > 0)) {
       if (this.count[h]++ === 0) {
-        this.first[h] = this.lo[h] = this.hi[h] = v;
+        this.first[h] = this.lo[h] = this.hi[h] = this.mid[h] = v;
+        this.midOff[h] = off;
         this.sum[h] = this.sq[h] = 0;
         return;
+      }
+      if (off < this.midOff[h]) {
+        this.mid[h] = v;
+        this.midOff[h] = off;
       }
       if (v < this.lo[h]) this.lo[h] = v;
       else if (v > this.hi[h]) this.hi[h] = v;
@@ -194,7 +205,7 @@ class HalfBuckets {
         slots[h] = first[h] + sum[h] / c;
         continue;
       }
-      slots[h] = first[h];
+      slots[h] = this.mid[h];
       if (c < 2) continue;
       // the extreme (farther from the mean; ties go to the max), against the other values
       const m = sum[h] / c, dlo = lo[h] - first[h], dhi = hi[h] - first[h];
