@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  IDENTITY, fillSlots, lowerBound, minMaxDownsample, SlotCache, type SlotReduce, slotXs, upperBound,
+  IDENTITY, fillSlots, lowerBound, minMaxDownsample, SlotCache, type SlotReduce, slotXs, spikeOf, upperBound,
 } from "../src/kinds/scalars/downsample";
 import { smooth } from "../src/kinds/scalars/smoothing";
 
@@ -58,6 +58,8 @@ describe("min/max downsampling", () => {
 
   it("slot x positions and binary searches", () => {
     expect(Array.from(slotXs(0, 4, 2))).toEqual([0.5, 1.5, 2.5, 3.5]);
+    // 3 slots per half: halves [0, 2) and [2, 4), each cut in three
+    expect(Array.from(slotXs(0, 4, 1, 3)).map((v) => +v.toFixed(9))).toEqual([0.333333333, 1, 1.666666667, 2.333333333, 3, 3.666666667]);
     expect(lowerBound([0, 1, 1, 2], 4, 1)).toBe(1);
     expect(upperBound([0, 1, 1, 2], 4, 1)).toBe(3);
   });
@@ -70,7 +72,8 @@ describe("SlotCache (incremental)", () => {
   it.each([
     ["min and max", (_round: number): SlotReduce[] | undefined => undefined],
     ["half buckets", (round: number): SlotReduce[] | undefined => modes[Math.floor(round / 10) % 3]],
-  ])("matches a full fill after appends, tail rewrites and truncation (%s)", (_name, reduce) => {
+    ["half buckets, 3 slots each", (_round: number): SlotReduce[] | undefined => ["sample", "mean"]],
+  ])("matches a full fill after appends, tail rewrites and truncation (%s)", (name, reduce) => {
     const N = 20_000;
     const x = new Float64Array(N), y = new Float64Array(N), z = new Float64Array(N);
     let seed = 3;
@@ -88,6 +91,7 @@ describe("SlotCache (incremental)", () => {
       n = to;
       const input = {
         xs: x, n, ys: [y, z], map: IDENTITY, ascending: true, positiveOnly: round % 3 === 0, reduce: reduce(round),
+        sub: name.endsWith("3 slots each") ? 3 : 1,
       };
       const x1 = (Math.floor((n * 2) / 5000) + 1) * 5000; // grid changes now and then
       const got = cache.update(input, 0, x1, 257, from, "k");
@@ -109,9 +113,9 @@ describe("columns reduced per half bucket (buckets wider than a pixel column)", 
     const [mean, sample] = fillSlots(input(x, y, ["mean", "sample"]), 0, 8, 2);
     expect(mean[0]).toBeCloseTo(14 / 3, 14);
     expect(mean.slice(1)).toEqual([10, null, 6]);
-    // the values nearest the halves' centres (x = 1, 2, 7): 10 is 8 from the mean of 1 and 3,
-    // under 5 typical spreads (the median standard deviation of the halves of two values or more:
-    // of 1, 3, 10 and of 4, 8)
+    // one value of each half (the sample is drawn from the values: fixed for these): 10 is 8 from
+    // the mean of 1 and 3, under 5 typical spreads (the median standard deviation of the halves of
+    // two values or more: of 1, 3, 10 and of 4, 8), so it is no spike
     expect(sample).toEqual([3, 10, null, 8]);
     const [logSlots] = fillSlots(
       { xs: [0, 1, 6], n: 3, ys: [[-1, 4, 0]], map: IDENTITY, ascending: false, positiveOnly: true, reduce: ["mean"] }, 0, 8, 2,
@@ -131,6 +135,31 @@ describe("columns reduced per half bucket (buckets wider than a pixel column)", 
     expect(sample).toEqual([...Array(5).fill(1e12 + 2), 1e12 + 100]);
   });
 
+  it("samples each value of a half about as often as the others", () => {
+    // 4,000 halves of 4 noisy values: how often the sample is the 1st, 2nd, 3rd or 4th
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const x = Array.from({ length: 16_000 }, (_, i) => i + 0.5);
+    const y = x.map(() => rnd());
+    const [slots] = fillSlots(input(x, y, ["sample"]), 0, 16_000, 2000);
+    const seen = [0, 0, 0, 0];
+    slots.forEach((v, h) => { seen[y.indexOf(v as number, 4 * h) - 4 * h]++; });
+    for (const n of seen) expect(n / 4000).toBeCloseTo(0.25, 1);
+  });
+
+  it("puts each half's value in the slot nearest its x when a half has several", () => {
+    // 1 bucket over [0, 6]: halves [0, 3) and [3, 6], 3 slots each (centred at 0.5, 1.5, 2.5, ...)
+    const x = [0.2, 1.4, 2.9, 5.9];
+    const y = [1, 2, 3, 9];
+    const sub = { sub: 3 };
+    const [mean, sample] = fillSlots(input(x, y, ["mean", "sample"], sub), 0, 6, 1);
+    expect(mean).toEqual([undefined, 2, undefined, undefined, 9, undefined]); // at the centre
+    expect(sample).toEqual([undefined, 2, undefined, undefined, undefined, 9]); // where 1.4 and 5.9 lie
+    const [gap] = fillSlots(input([1, 4.5], [NaN, 5], ["sample"], sub), 0, 6, 1);
+    expect(gap).toEqual([undefined, null, undefined, undefined, 5, undefined]);
+    expect(() => fillSlots(input(x, y, ["minmax"], sub), 0, 6, 1)).toThrow(/sub/);
+  });
+
   it("keeps min and max in time order by default", () => {
     const [mm, avg] = fillSlots(input([0, 1, 2, 3], [5, 1, 9, 2], ["minmax", "mean"]), 0, 4, 1);
     expect(mm).toEqual([1, 9]);
@@ -147,31 +176,30 @@ describe("columns reduced per half bucket (buckets wider than a pixel column)", 
   });
 
   // Gaussian noise in halves of `size` values, a spike of 8 standard deviations in one half of 50:
-  // how many of the others show a value that is not the one nearest their centre, and how many
-  // spikes are kept
+  // how many of the others are taken for a spike, and how many spikes are kept (the rule alone:
+  // which value a half shows otherwise is a random one of them)
   it.each([[3, 0.02], [5, 0.005], [21, 0.005], [101, 0.005]])(
     "takes noise for a spike rarely and keeps spikes, in halves of %i values", (size, falseRate) => {
       let seed = 11;
       const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
       const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
-      const buckets = 1000, n = 2 * buckets * size;
-      const x = Float64Array.from({ length: n }, (_, i) => i + 0.5);
-      const y = Float64Array.from({ length: n }, () => gauss());
-      const spikes = new Map<number, number>(); // half -> index of its spike
-      for (let h = 0; h < 2 * buckets; h += 50) {
-        const i = h * size + Math.floor(rnd() * size);
-        spikes.set(h, i);
-        y[i] += 8;
-      }
-      const [slots] = fillSlots(input(Array.from(x), Array.from(y), ["sample"]), 0, n, buckets);
+      const halves = Array.from({ length: 2000 }, (_, h) => {
+        const v = Array.from({ length: size }, () => gauss());
+        if (h % 50 === 0) v[Math.floor(rnd() * size)] += 8;
+        const d = v.map((x) => x - v[0]);
+        const sum = d.reduce((a, x) => a + x, 0), sq = d.reduce((a, x) => a + x * x, 0);
+        return { c: size, sum, sq, dlo: Math.min(...d), dhi: Math.max(...d) };
+      });
+      const sds = halves.map(({ c, sum, sq }) => Math.sqrt(sq / c - (sum / c) ** 2)).sort((a, b) => a - b);
+      const typical = (sds[999] + sds[1000]) / 2;
       let falseSpikes = 0, kept = 0;
-      for (let h = 0; h < 2 * buckets; h++) {
-        const spike = spikes.get(h);
-        if (spike !== undefined) kept += Number(slots[h] === y[spike]);
-        else falseSpikes += Number(slots[h] !== y[h * size + ((size - 1) >> 1)]); // (odd sizes: one at the centre)
-      }
-      expect(falseSpikes / (2 * buckets - spikes.size)).toBeLessThanOrEqual(falseRate);
-      expect(kept / spikes.size).toBeGreaterThanOrEqual(0.85);
+      halves.forEach(({ c, sum, sq, dlo, dhi }, h) => {
+        const spike = spikeOf(c, sum, sq, dlo, dhi, typical);
+        if (h % 50 === 0) kept += Number(spike === 1);
+        else falseSpikes += Number(spike !== 0);
+      });
+      expect(falseSpikes / 1960).toBeLessThanOrEqual(falseRate);
+      expect(kept / 40).toBeGreaterThanOrEqual(0.85);
     },
   );
 
@@ -180,14 +208,14 @@ describe("columns reduced per half bucket (buckets wider than a pixel column)", 
   // from the trend at its x, over all runs and buckets: `pair` is the mean difference of a bucket's
   // first and second slot (in phase across runs: a wave), `corr` their correlation (a forced
   // low-high alternation in every bucket: a regular cross-hatch).
-  const slotsOf100Runs = (reduce: SlotReduce, smoothed: boolean) => {
+  const steps = 10_000, buckets = 50;
+  const trend = (t: number) => Math.exp(-t / 3333);
+  const heldRuns = () => {
     let seed = 5;
     const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
     const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
-    const steps = 10_000, bucket = 32, buckets = 50;
-    const trend = (t: number) => Math.exp(-t / 3333);
-    const at = slotXs(0, steps, buckets);
-    const first: number[] = [], second: number[] = [];
+    const bucket = 32;
+    const runs: { xs: number[]; ys: number[] }[] = [];
     for (let run = 0; run < 100; run++) {
       const xs: number[] = [], ys: number[] = [];
       for (let b = 0; b < steps / bucket; b++) {
@@ -201,6 +229,14 @@ describe("columns reduced per half bucket (buckets wider than a pixel column)", 
         }
         for (const t of lo < hi ? [lo, hi] : [hi, lo]) { xs.push(t); ys.push(vals[t - b * bucket]); }
       }
+      runs.push({ xs, ys });
+    }
+    return runs;
+  };
+  const slotsOf100Runs = (reduce: SlotReduce, smoothed: boolean) => {
+    const at = slotXs(0, steps, buckets);
+    const first: number[] = [], second: number[] = [];
+    for (const { xs, ys } of heldRuns()) {
       const [slots] = fillSlots(
         { xs, n: xs.length, ys: [smoothed ? smooth(ys, 0.6) : ys], map: IDENTITY, ascending: true, reduce: [reduce] },
         0, steps, buckets,
@@ -225,6 +261,19 @@ describe("columns reduced per half bucket (buckets wider than a pixel column)", 
     const minMax = slotsOf100Runs("minmax", true), mean = slotsOf100Runs("mean", true);
     expect(minMax.pair).toBeGreaterThan(0.01); // the artifact: every run high at a bucket's first slot
     expect(Math.abs(mean.pair)).toBeLessThan(minMax.pair / 10);
+  });
+
+  // every value held is a bucket's min or max, on the band's edges: with one slot per half, every
+  // run's vertices share the half's x and 100 runs draw a lattice
+  it("spreads the vertices of 100 runs held as min/max pairs over the slots of each half", () => {
+    const sub = 5, counts = new Int32Array(2 * buckets * sub);
+    for (const { xs, ys } of heldRuns()) {
+      const [slots] = fillSlots({ xs, n: xs.length, ys: [ys], map: IDENTITY, ascending: true, reduce: ["sample"], sub }, 0, steps, buckets);
+      slots.forEach((v, j) => { if (typeof v === "number") counts[j]++; });
+    }
+    let busiest = 0;
+    for (let h = 0; h < 2 * buckets; h++) busiest += Math.max(...counts.subarray(h * sub, (h + 1) * sub)) / 100;
+    expect(busiest / (2 * buckets)).toBeLessThan(0.5); // 1 with a slot per half
   });
 
   it("draws 100 raw runs without a cross-hatch of the bucket's period", () => {

@@ -35,6 +35,12 @@ export const DIM_ALPHA = 0.18;
 export const CHART_POINT_BUDGET = 20_000;
 /** Buckets at least this many CSS pixels wide are drawn a value per half bucket (see `draw`). */
 export const WIDE_BUCKET_PX = 2;
+/**
+ * Slots per half of such a bucket, at most: each half's value is drawn at the one nearest its own x.
+ * A 100-run chart of series held as min/max pairs (every value on the band's edges) drew a regular
+ * lattice with all vertices at the half's centre (bench_jupyter.py's screenshot).
+ */
+export const WIDE_SUB_SLOTS = 5;
 /** From this many runs on a chart, lines are drawn 1px wide (thin strokes rasterize much faster). */
 export const MANY_RUNS = 12;
 /** The cursor highlights the nearest run when its line is at most this far (CSS px). */
@@ -421,16 +427,18 @@ export class ScalarChart {
     // and fewer when many lines share the chart, so that one chart's drawing stays bounded
     const nLines = drawn.length * (smoothing ? 2 : 1);
     const buckets = Math.max(8, Math.min(4096, Math.round(plotPx), Math.floor(CHART_POINT_BUDGET / (2 * nLines))));
-    if (this.emptyCol.length !== 2 * buckets) this.emptyCol = new Array<Slot>(2 * buckets).fill(undefined);
-    const gridKey = `${x0}|${x1}|${buckets}`;
     // buckets wider than a pixel column: one value per half bucket, the mean for smoothed lines and
     // a sample (spikes kept) for raw ones (min and max in time order, a few pixels apart, draw every
-    // line as a zigzag of the bucket's period; see downsample.ts)
+    // line as a zigzag of the bucket's period; see downsample.ts), each in the slot nearest its x
+    // among up to WIDE_SUB_SLOTS per half (an odd number, at least a pixel apart)
     const wide = plotPx / buckets >= WIDE_BUCKET_PX;
     const reduce: SlotReduce[] | undefined = wide ? (smoothing ? ["sample", "mean"] : ["sample"]) : undefined;
+    const sub = wide ? Math.max(1, Math.min(WIDE_SUB_SLOTS, 2 * Math.floor((plotPx / buckets / 2 + 1) / 2) - 1)) : 1;
+    if (this.emptyCol.length !== 2 * buckets * sub) this.emptyCol = new Array<Slot>(2 * buckets * sub).fill(undefined);
+    const gridKey = `${x0}|${x1}|${buckets}|${sub}`;
     if (wide) {
       const px = (plotPx / buckets).toFixed(1);
-      this.note.title += `${this.note.title ? " " : ""}${fmtInt(drawn.length)} lines share the chart's points: ${fmtInt(buckets)} buckets of ${px} px, each half drawn as its value nearest its centre, or its extreme if that is a spike (raw lines), or as its mean (smoothed).`;
+      this.note.title += `${this.note.title ? " " : ""}${fmtInt(drawn.length)} lines share the chart's points: ${fmtInt(buckets)} buckets of ${px} px, each half drawn as one of its values at random, or its extreme if that is a spike (raw lines), or as its mean (smoothed).`;
     }
     const raw: Slot[][] = [], sm: Slot[][] = [], shownRaw: Slot[][] = [], shownSm: Slot[][] = [];
     // (log scale is `positiveOnly`: the cache keeps its slots when no value is <= 0)
@@ -450,7 +458,7 @@ export class ScalarChart {
       }
       const input = {
         xs: d.xs, n: d.n, ys: d.smoothed ? [d.values, d.smoothed] : [d.values], map: d.map,
-        ascending: d.ascending, positiveOnly: logY, reduce,
+        ascending: d.ascending, positiveOnly: logY, reduce, sub,
       };
       const st = this.states.get(d.run);
       const cols = d.merged || !st ? fillSlots(input, x0, x1, buckets) : st.slots.update(input, x0, x1, buckets, d.from, cfg);
@@ -467,7 +475,7 @@ export class ScalarChart {
     this.yPct = this.opts.ignoreOutliers ? percentileRange(smoothing ? shownSm : shownRaw) : null;
     if (gridKey !== this.gridKey) {
       this.gridKey = gridKey;
-      this.grid = slotXs(x0, x1, buckets);
+      this.grid = slotXs(x0, x1, buckets, sub);
     }
     const data = [this.grid, ...raw, ...sm] as unknown as uPlot.AlignedData;
 

@@ -8,11 +8,14 @@
 //
 // Over buckets wider than a pixel column (many lines share the chart's point budget), min and max
 // in time order a few pixels apart draw every line as a zigzag with the bucket's period, the same
-// in every run. A column can then be reduced per half bucket instead (`SlotInput.reduce`): each
-// slot holds the half's mean ("mean": smoothed lines, a trend with no spike to keep), or a sample
-// of it ("sample": raw lines): its value nearest the half's centre (where the slot is drawn), or its
-// extreme when that is a spike (see SPIKE_SPREADS). Extremes in every half put every raw line on the band's edges, and 100 runs drew
-// a regular lattice there; samples draw the noise as it is, as TensorBoard's sampled lines do.
+// in every run. A column can then be reduced per half bucket instead (`SlotInput.reduce`), to one
+// value per half: its mean ("mean": smoothed lines, a trend with no spike to keep), or a sample of
+// it ("sample": raw lines): one of its values taken at random, or its extreme when that is a
+// spike (see SPIKE_SPREADS). Extremes in every half put every raw line on the band's edges, and
+// 100 runs drew a regular lattice there; samples draw the noise as it is, as TensorBoard's sampled
+// lines do. A series held as min/max pairs has only edge values, so a half may have several slots
+// (`SlotInput.sub`) and its value goes in the one nearest its x: the runs' vertices no longer
+// line up.
 
 export type Slot = number | null | undefined;
 
@@ -51,13 +54,15 @@ export function isAscending(xs: ArrayLike<number>, from: number, to: number): bo
   return true;
 }
 
-/** x of slot j (0 <= j < 2 * buckets): a quarter and three quarters into each bucket. */
-export function slotXs(x0: number, x1: number, buckets: number): Float64Array {
-  const out = new Float64Array(2 * buckets);
-  const w = (x1 - x0) / buckets;
-  for (let b = 0; b < buckets; b++) {
-    out[2 * b] = x0 + (b + 0.25) * w;
-    out[2 * b + 1] = x0 + (b + 0.75) * w;
+/**
+ * x of each slot: `sub` per half bucket, at the centres of equal parts of it (2 * buckets * sub in
+ * all). With one per half (min/max): a quarter and three quarters into each bucket.
+ */
+export function slotXs(x0: number, x1: number, buckets: number, sub = 1): Float64Array {
+  const out = new Float64Array(2 * buckets * sub);
+  const w = (x1 - x0) / (2 * buckets);
+  for (let h = 0; h < 2 * buckets; h++) {
+    for (let j = 0; j < sub; j++) out[h * sub + j] = x0 + (h + (j + 0.5) / sub) * w;
   }
   return out;
 }
@@ -73,13 +78,19 @@ export interface SlotInput {
   positiveOnly?: boolean;
   /** Per y column: how its slots are made (default "minmax"; see the top of this file). */
   reduce?: readonly SlotReduce[];
+  /**
+   * Slots per half bucket (default 1; more only when every column is reduced per half bucket):
+   * a half's value goes in the slot nearest its own x, so that lines whose values all lie on the
+   * band's edges (series held as min/max pairs) do not all have their vertices at the same x.
+   */
+  sub?: number;
 }
 
 /** The bucket's min and max in time order, or one value per half bucket: its mean, or a sample. */
 export type SlotReduce = "minmax" | "mean" | "sample";
 
 /**
- * A half bucket's extreme is a spike, drawn instead of its value nearest its centre, when it is farther
+ * A half bucket's extreme is a spike, drawn instead of its sample, when it is farther
  * than SPIKE_SPREADS spreads from the mean of the half's other values. The spread is the larger of
  * those values' standard deviation and the line's typical one (the median over its half buckets):
  * with a handful of values per half, their own deviation is often near zero by chance. Measured on
@@ -90,13 +101,33 @@ export type SlotReduce = "minmax" | "mean" | "sample";
  */
 export const SPIKE_SPREADS = 5;
 
+/**
+ * Whether the extreme of `c` values is a spike (SPIKE_SPREADS): -1 the min, 1 the max, 0 neither.
+ * `sum` and `sq` are the sum and the sum of squares of the values' differences from one of them,
+ * `dlo` and `dhi` the min's and the max's; `typical` the line's typical spread.
+ */
+export function spikeOf(c: number, sum: number, sq: number, dlo: number, dhi: number, typical: number): -1 | 0 | 1 {
+  if (c < 2) return 0;
+  // the extreme is the one farther from the mean (ties go to the max), against the other values
+  const m = sum / c, low = m - dlo > dhi - m, e = low ? dlo : dhi;
+  const rm = (sum - e) / (c - 1);
+  const rsd = Math.sqrt(Math.max(0, (sq - e * e) / (c - 1) - rm * rm));
+  const spread = Math.max(rsd, typical), off = Math.abs(e - rm);
+  if (!(spread > 0 ? off > SPIKE_SPREADS * spread : off > 0)) return 0;
+  return low ? -1 : 1;
+}
+
 /** Per half bucket of a column reduced by half buckets (`SlotInput.reduce`): its first value, the
  * sum and the sum of squares of the values' differences from it (no cancellation for values far
- * from 0), count, min, max, and the value nearest its centre (with its distance, in halves). */
+ * from 0), count, min, max, a sample, and where in the half the last three lie. */
 class HalfBuckets {
   first = new Float64Array(0);
+  /** A value of the half taken at random (see `add`). */
   mid = new Float64Array(0);
-  midOff = new Float64Array(0);
+  /** Where in its half each kept value lies (0 to 1): the sample (`mid`), min, max. */
+  midAt = new Float64Array(0);
+  loAt = new Float64Array(0);
+  hiAt = new Float64Array(0);
   sum = new Float64Array(0);
   sq = new Float64Array(0);
   count = new Int32Array(0);
@@ -116,7 +147,9 @@ class HalfBuckets {
     if (this.sum.length < halves) {
       this.first = new Float64Array(halves);
       this.mid = new Float64Array(halves);
-      this.midOff = new Float64Array(halves);
+      this.midAt = new Float64Array(halves);
+      this.loAt = new Float64Array(halves);
+      this.hiAt = new Float64Array(halves);
       this.sum = new Float64Array(halves);
       this.sq = new Float64Array(halves);
       this.count = new Int32Array(halves);
@@ -155,27 +188,35 @@ class HalfBuckets {
       else if (h < h0) continue; // (rounding at the first half's edge: already counted)
       const v = y[i];
       if (v <= 0) nonPositive = true;
-      this.add(h, v, positiveOnly, Math.abs(at - h - 0.5));
+      this.add(h, v, positiveOnly, at - h);
     }
     return nonPositive;
   }
 
-  /** `off`: the value's distance from the half's centre, in halves. */
-  add(h: number, v: number, positiveOnly: boolean, off: number) {
+  /** `at`: where in the half the value lies (0 to 1; the last half also holds x1 itself). */
+  add(h: number, v: number, positiveOnly: boolean, at: number) {
     // biome-ignore lint/suspicious/noSelfCompare: the NaN test, the cheapest in this hot loop
     if (v === v && v !== Infinity && v !== -Infinity && (!positiveOnly || v > 0)) {
       if (this.count[h]++ === 0) {
         this.first[h] = this.lo[h] = this.hi[h] = this.mid[h] = v;
-        this.midOff[h] = off;
+        this.midAt[h] = this.loAt[h] = this.hiAt[h] = at;
         this.sum[h] = this.sq[h] = 0;
         return;
       }
-      if (off < this.midOff[h]) {
+      // a sample of the half, each value kept with chance 1 / count (reservoir sampling), drawn
+      // from the value itself: the same points give the same sample, in a full pass or in steps
+      const c = this.count[h];
+      if (((Math.imul(Math.floor(v * 1048576) ^ Math.imul(c, 0x9e3779b1), 0x85ebca6b) >>> 0) % c) === 0) {
         this.mid[h] = v;
-        this.midOff[h] = off;
+        this.midAt[h] = at;
       }
-      if (v < this.lo[h]) this.lo[h] = v;
-      else if (v > this.hi[h]) this.hi[h] = v;
+      if (v < this.lo[h]) {
+        this.lo[h] = v;
+        this.loAt[h] = at;
+      } else if (v > this.hi[h]) {
+        this.hi[h] = v;
+        this.hiAt[h] = at;
+      }
       const d = v - this.first[h];
       this.sum[h] += d;
       this.sq[h] += d * d;
@@ -184,37 +225,39 @@ class HalfBuckets {
     }
   }
 
-  /** Slots from h0 on (all of them for "sample" when the line's typical spread changed): the
-   * value, a gap where only undrawable values fell, nothing where none did. */
-  write(slots: Slot[], h0: number, how: "mean" | "sample") {
-    const n = slots.length;
+  /** Slots of halves h0 and later (all of them for "sample" when the line's typical spread
+   * changed), `sub` per half: the value in the one nearest its x (the centre for a mean), a gap
+   * (at the centre) where only undrawable values fell, nothing where none did. */
+  write(slots: Slot[], h0: number, how: "mean" | "sample", sub: number) {
+    const halves = slots.length / sub;
     let typical = 0;
     if (how === "sample") {
-      typical = this.typicalSpread(n);
+      typical = this.typicalSpread(halves);
       if (typical !== this.written) h0 = 0;
       this.written = typical;
     }
     const { first, sum, sq, count, lo, hi } = this;
-    for (let h = h0; h < n; h++) {
+    const centre = (sub - 1) >> 1;
+    const place = (at: number) => Math.min(sub - 1, Math.max(0, Math.floor(at * sub)));
+    for (let h = h0; h < halves; h++) {
+      const base = h * sub;
+      for (let j = 0; j < sub; j++) slots[base + j] = undefined;
       const c = count[h];
       if (!c) {
-        slots[h] = this.bad[h] ? null : undefined;
+        if (this.bad[h]) slots[base + centre] = null;
         continue;
       }
       if (how === "mean") {
-        slots[h] = first[h] + sum[h] / c;
+        slots[base + centre] = first[h] + sum[h] / c;
         continue;
       }
-      slots[h] = this.mid[h];
-      if (c < 2) continue;
-      // the extreme (farther from the mean; ties go to the max), against the other values
-      const m = sum[h] / c, dlo = lo[h] - first[h], dhi = hi[h] - first[h];
-      const e = m - dlo > dhi - m ? dlo : dhi;
-      const rm = (sum[h] - e) / (c - 1);
-      const rsd = Math.sqrt(Math.max(0, (sq[h] - e * e) / (c - 1) - rm * rm));
-      const spread = Math.max(rsd, typical);
-      const off = Math.abs(e - rm);
-      if (spread > 0 ? off > SPIKE_SPREADS * spread : off > 0) slots[h] = first[h] + e;
+      let v = this.mid[h], at = this.midAt[h];
+      const spike = spikeOf(c, sum[h], sq[h], lo[h] - first[h], hi[h] - first[h], typical);
+      if (spike) {
+        v = spike < 0 ? lo[h] : hi[h];
+        at = spike < 0 ? this.loAt[h] : this.hiAt[h];
+      }
+      slots[base + (sub === 1 ? 0 : place(at))] = v;
     }
   }
 
@@ -245,13 +288,23 @@ function scratch(buckets: number) {
   }
 }
 
+/** Slots per half bucket of `input` (checked: more than one only with half-bucket reductions). */
+function subSlots(input: SlotInput): number {
+  const sub = Math.max(1, Math.floor(input.sub ?? 1));
+  if (sub > 1 && input.ys.some((_, c) => (input.reduce?.[c] ?? "minmax") === "minmax")) {
+    throw new Error("slots per half bucket (sub) need every column reduced per half bucket");
+  }
+  return sub;
+}
+
 /**
- * For each y column, min/max slots over the grid [x0, x1] with `buckets` buckets.
- * Returns one slot array (length 2 * buckets) per y column; points outside [x0, x1] are ignored.
+ * For each y column, its slots over the grid [x0, x1] with `buckets` buckets (`slotXs`).
+ * Returns one slot array (length 2 * buckets * sub) per y column; points outside [x0, x1] are ignored.
  */
 export function fillSlots(input: SlotInput, x0: number, x1: number, buckets: number): Slot[][] {
   const { xs, n, ys, map, ascending, positiveOnly, reduce } = input;
-  const out: Slot[][] = ys.map(() => new Array<Slot>(2 * buckets));
+  const sub = subSlots(input);
+  const out: Slot[][] = ys.map(() => new Array<Slot>(2 * buckets * sub));
   if (n === 0 || !(x1 >= x0) || buckets < 1) return out;
   scratch(buckets);
   let i0 = 0, i1 = n;
@@ -271,7 +324,7 @@ export function fillSlots(input: SlotInput, x0: number, x1: number, buckets: num
       const acc = sHalves;
       acc.reset(2 * buckets);
       acc.addPoints(xs, y, i0, i1, map, ascending, x0, x1, k, 0, 2 * buckets, positiveOnly === true);
-      acc.write(slots, 0, how);
+      acc.write(slots, 0, how, sub);
       continue;
     }
     const minI = sMinI, maxI = sMaxI, flag = sFlag;
@@ -375,13 +428,14 @@ export class SlotCache {
     const { xs, n, ys, map, ascending } = input;
     const positiveOnly = input.positiveOnly === true;
     const reduce = ys.map((_, c): SlotReduce => input.reduce?.[c] ?? "minmax");
-    const fullKey = `${key}|${x0}|${x1}|${buckets}|${reduce}|${map.origin}|${map.scale}`;
+    const sub = subSlots(input);
+    const fullKey = `${key}|${x0}|${x1}|${buckets}|${sub}|${reduce}|${map.origin}|${map.scale}`;
     const signChange = positiveOnly !== this.positiveOnly && this.nonPositive;
     this.positiveOnly = positiveOnly;
     if (fullKey !== this.key || !ascending || signChange) {
       this.key = fullKey;
       this.nonPositive = false;
-      this.cols = ys.map(() => new Array<Slot>(2 * buckets));
+      this.cols = ys.map(() => new Array<Slot>(2 * buckets * sub));
       // (arrays kept while big enough: a bucket's min and max are read only once its flag is set,
       // and its flag is cleared below from the first bucket recomputed)
       const bigEnough = <T extends Int32Array | Uint8Array>(a: T | undefined, make: () => T) => (a && a.length >= buckets ? a : make());
@@ -424,7 +478,7 @@ export class SlotCache {
       if (acc) {
         acc.clear(2 * b0, 2 * buckets);
         if (acc.addPoints(xs, y, iStart, iEnd, map, ascending, x0, x1, k, 2 * b0, 2 * buckets, positiveOnly)) nonPositive = true;
-        acc.write(slots, 2 * b0, how === "mean" ? "mean" : "sample");
+        acc.write(slots, 2 * b0, how === "mean" ? "mean" : "sample", sub);
         continue;
       }
       const minI = this.minI[c], maxI = this.maxI[c], flag = this.flag[c];
