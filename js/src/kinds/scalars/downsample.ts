@@ -94,9 +94,9 @@ export type SlotReduce = "minmax" | "mean" | "sample";
  * than SPIKE_SPREADS spreads from the mean of the half's other values. The spread is the larger of
  * those values' standard deviation and the line's typical one (the median over its half buckets):
  * with a handful of values per half, their own deviation is often near zero by chance. Measured on
- * Gaussian noise (10,000 halves per size; js/test/downsample.test.ts checks it): 0.7% of halves of
- * 3 values and at most 0.12% of 4 or more are taken for spikes, and a spike of 8 standard
- * deviations is kept in 88-95% of halves of any size (a smaller one may hide among the samples, as
+ * Gaussian noise (10,000 halves per size; js/test/downsample.test.ts checks it on 2,000): 1% of
+ * halves of 3 values and at most 0.2% of 4 or more are taken for spikes, and a spike of 8 standard
+ * deviations is kept in 95-100% of halves of any size (a smaller one may hide among the samples, as
  * in TensorBoard's sampled lines; zooming in shows every point).
  */
 export const SPIKE_SPREADS = 5;
@@ -123,9 +123,9 @@ export function spikeOf(c: number, sum: number, sq: number, dlo: number, dhi: nu
 class HalfBuckets {
   first = new Float64Array(0);
   /** A value of the half taken at random (see `add`). */
-  mid = new Float64Array(0);
-  /** Where in its half each kept value lies (0 to 1): the sample (`mid`), min, max. */
-  midAt = new Float64Array(0);
+  sample = new Float64Array(0);
+  /** Where in its half each kept value lies (0 to 1): the sample, the min, the max. */
+  sampleAt = new Float64Array(0);
   loAt = new Float64Array(0);
   hiAt = new Float64Array(0);
   sum = new Float64Array(0);
@@ -146,8 +146,8 @@ class HalfBuckets {
     this.written = Number.NaN;
     if (this.sum.length < halves) {
       this.first = new Float64Array(halves);
-      this.mid = new Float64Array(halves);
-      this.midAt = new Float64Array(halves);
+      this.sample = new Float64Array(halves);
+      this.sampleAt = new Float64Array(halves);
       this.loAt = new Float64Array(halves);
       this.hiAt = new Float64Array(halves);
       this.sum = new Float64Array(halves);
@@ -198,8 +198,8 @@ class HalfBuckets {
     // biome-ignore lint/suspicious/noSelfCompare: the NaN test, the cheapest in this hot loop
     if (v === v && v !== Infinity && v !== -Infinity && (!positiveOnly || v > 0)) {
       if (this.count[h]++ === 0) {
-        this.first[h] = this.lo[h] = this.hi[h] = this.mid[h] = v;
-        this.midAt[h] = this.loAt[h] = this.hiAt[h] = at;
+        this.first[h] = this.lo[h] = this.hi[h] = this.sample[h] = v;
+        this.sampleAt[h] = this.loAt[h] = this.hiAt[h] = at;
         this.sum[h] = this.sq[h] = 0;
         return;
       }
@@ -207,8 +207,8 @@ class HalfBuckets {
       // from the value itself: the same points give the same sample, in a full pass or in steps
       const c = this.count[h];
       if (((Math.imul(Math.floor(v * 1048576) ^ Math.imul(c, 0x9e3779b1), 0x85ebca6b) >>> 0) % c) === 0) {
-        this.mid[h] = v;
-        this.midAt[h] = at;
+        this.sample[h] = v;
+        this.sampleAt[h] = at;
       }
       if (v < this.lo[h]) {
         this.lo[h] = v;
@@ -251,7 +251,7 @@ class HalfBuckets {
         slots[base + centre] = first[h] + sum[h] / c;
         continue;
       }
-      let v = this.mid[h], at = this.midAt[h];
+      let v = this.sample[h], at = this.sampleAt[h];
       const spike = spikeOf(c, sum[h], sq[h], lo[h] - first[h], hi[h] - first[h], typical);
       if (spike) {
         v = spike < 0 ? lo[h] : hi[h];
