@@ -171,13 +171,14 @@ class HalfBuckets {
   /**
    * Add points i0 to i1 of column y that fall in half buckets h0 and later of the grid from x0
    * (k buckets per unit of x; the half of `fillSlots`' bucket ((x - x0) * k) | 0: doubling is
-   * exact). Returns whether a value <= 0 was among them.
+   * exact), for slots made `how`. Returns whether a value <= 0 was among them.
    */
   addPoints(
     xs: ArrayLike<number>, y: ArrayLike<number>, i0: number, i1: number, map: XMap, ascending: boolean,
-    x0: number, x1: number, k: number, h0: number, halves: number, positiveOnly: boolean,
+    x0: number, x1: number, k: number, h0: number, halves: number, positiveOnly: boolean, how: "mean" | "sample",
   ): boolean {
     const { origin, scale } = map;
+    const sampling = how === "sample";
     let nonPositive = false;
     for (let i = i0; i < i1; i++) {
       const x = (xs[i] - origin) * scale;
@@ -188,41 +189,50 @@ class HalfBuckets {
       else if (h < h0) continue; // (rounding at the first half's edge: already counted)
       const v = y[i];
       if (v <= 0) nonPositive = true;
-      this.add(h, v, positiveOnly, at - h);
+      // biome-ignore lint/suspicious/noSelfCompare: the NaN test, the cheapest in this hot loop
+      if (!(v === v && v !== Infinity && v !== -Infinity && (!positiveOnly || v > 0))) this.bad[h] = 1;
+      else if (sampling) this.addSample(h, v, at - h);
+      else this.addMean(h, v);
     }
     return nonPositive;
   }
 
-  /** `at`: where in the half the value lies (0 to 1; the last half also holds x1 itself). */
-  add(h: number, v: number, positiveOnly: boolean, at: number) {
-    // biome-ignore lint/suspicious/noSelfCompare: the NaN test, the cheapest in this hot loop
-    if (v === v && v !== Infinity && v !== -Infinity && (!positiveOnly || v > 0)) {
-      if (this.count[h]++ === 0) {
-        this.first[h] = this.lo[h] = this.hi[h] = this.sample[h] = v;
-        this.sampleAt[h] = this.loAt[h] = this.hiAt[h] = at;
-        this.sum[h] = this.sq[h] = 0;
-        return;
-      }
-      // a sample of the half, each value kept with chance 1 / count (reservoir sampling), drawn
-      // from the value itself: the same points give the same sample, in a full pass or in steps
-      const c = this.count[h];
-      if (((Math.imul(Math.floor(v * 1048576) ^ Math.imul(c, 0x9e3779b1), 0x85ebca6b) >>> 0) % c) === 0) {
-        this.sample[h] = v;
-        this.sampleAt[h] = at;
-      }
-      if (v < this.lo[h]) {
-        this.lo[h] = v;
-        this.loAt[h] = at;
-      } else if (v > this.hi[h]) {
-        this.hi[h] = v;
-        this.hiAt[h] = at;
-      }
-      const d = v - this.first[h];
-      this.sum[h] += d;
-      this.sq[h] += d * d;
+  /** A drawable value, for a mean: count, first value, sum of differences from it. */
+  private addMean(h: number, v: number) {
+    if (this.count[h]++ === 0) {
+      this.first[h] = v;
+      this.sum[h] = 0;
     } else {
-      this.bad[h] = 1;
+      this.sum[h] += v - this.first[h];
     }
+  }
+
+  /** A drawable value, for a sample; `at`: where in the half it lies (0 to 1; the last half also
+   * holds x1 itself). The mean's sums, their squares, min, max and the sample, with their places. */
+  private addSample(h: number, v: number, at: number) {
+    const c = ++this.count[h];
+    if (c === 1) {
+      this.first[h] = this.lo[h] = this.hi[h] = this.sample[h] = v;
+      this.sampleAt[h] = this.loAt[h] = this.hiAt[h] = at;
+      this.sum[h] = this.sq[h] = 0;
+      return;
+    }
+    // each value is kept with chance 1 / count (reservoir sampling), drawn from the value itself:
+    // the same points give the same sample, in a full pass or in steps
+    if ((Math.imul(((v * 1048576) | 0) ^ Math.imul(c, 0x9e3779b1), 0x85ebca6b) >>> 0) * c < 4294967296) {
+      this.sample[h] = v;
+      this.sampleAt[h] = at;
+    }
+    if (v < this.lo[h]) {
+      this.lo[h] = v;
+      this.loAt[h] = at;
+    } else if (v > this.hi[h]) {
+      this.hi[h] = v;
+      this.hiAt[h] = at;
+    }
+    const d = v - this.first[h];
+    this.sum[h] += d;
+    this.sq[h] += d * d;
   }
 
   /** Slots of halves h0 and later (all of them for "sample" when the line's typical spread
@@ -269,11 +279,11 @@ class HalfBuckets {
       const c = count[h];
       if (c < 2) continue;
       const m = sum[h] / c;
-      this.spreads[k++] = Math.sqrt(Math.max(0, sq[h] / c - m * m));
+      this.spreads[k++] = Math.max(0, sq[h] / c - m * m); // variances: one square root at the end
     }
     if (k === 0) return 0;
     const sorted = this.spreads.subarray(0, k).sort();
-    return k & 1 ? sorted[k >> 1] : (sorted[(k >> 1) - 1] + sorted[k >> 1]) / 2;
+    return k & 1 ? Math.sqrt(sorted[k >> 1]) : (Math.sqrt(sorted[(k >> 1) - 1]) + Math.sqrt(sorted[k >> 1])) / 2;
   }
 }
 
@@ -323,7 +333,7 @@ export function fillSlots(input: SlotInput, x0: number, x1: number, buckets: num
     if (how !== "minmax") {
       const acc = sHalves;
       acc.reset(2 * buckets);
-      acc.addPoints(xs, y, i0, i1, map, ascending, x0, x1, k, 0, 2 * buckets, positiveOnly === true);
+      acc.addPoints(xs, y, i0, i1, map, ascending, x0, x1, k, 0, 2 * buckets, positiveOnly === true, how);
       acc.write(slots, 0, how, sub);
       continue;
     }
@@ -476,9 +486,10 @@ export class SlotCache {
     for (let c = 0; c < ys.length; c++) {
       const y = ys[c], slots = this.cols[c], acc = this.halves[c], how = this.reduce[c];
       if (acc) {
+        const half = how === "mean" ? "mean" : "sample";
         acc.clear(2 * b0, 2 * buckets);
-        if (acc.addPoints(xs, y, iStart, iEnd, map, ascending, x0, x1, k, 2 * b0, 2 * buckets, positiveOnly)) nonPositive = true;
-        acc.write(slots, 2 * b0, how === "mean" ? "mean" : "sample", sub);
+        if (acc.addPoints(xs, y, iStart, iEnd, map, ascending, x0, x1, k, 2 * b0, 2 * buckets, positiveOnly, half)) nonPositive = true;
+        acc.write(slots, 2 * b0, half, sub);
         continue;
       }
       const minI = this.minI[c], maxI = this.maxI[c], flag = this.flag[c];
