@@ -88,6 +88,47 @@ def test_run_toggle_hides_a_line_without_rebuilding_and_draws_what_a_rebuild_dra
     page.close()
 
 
+def many_runs(n: int = 100, steps: int = 400) -> list[dict]:
+    """``n`` noisy decaying runs of one tag: a chart whose buckets are wider than a pixel column
+    (its lines share the point budget), drawn a sample per half bucket at its own x."""
+    rng = np.random.default_rng(3)
+    x = np.arange(steps, dtype=np.float64)
+    return [
+        {
+            "run": f"run_{r:03d}",
+            "tag": TAG,
+            "steps": x,
+            "walls": T0 + x,
+            "values": np.exp(-x / 150) + 0.05 * rng.standard_normal(steps),
+        }
+        for r in range(n)
+    ]
+
+
+def test_run_toggle_in_a_chart_of_many_runs_draws_what_a_rebuild_draws(site):
+    series = many_runs()
+    page, errors, board = mounted(site, series)
+    card = board.locator(f".cb-scalar-card[data-tag='{TAG}']")
+    assert "buckets of" in (card.locator(".cb-card-note").get_attribute("title") or ""), "not a chart of wide buckets"
+    builds = card.get_attribute("data-builds")
+    before = page.evaluate(CANVAS_JS)
+    off = "run_042"
+    board.locator(f".cb-run[data-run='{off}'] input").uncheck()
+    settle(page)
+    hidden = page.evaluate(CANVAS_JS)
+    assert hidden != before
+    assert card.get_attribute("data-builds") == builds
+    page2, errors2, _ = mounted(site, [s for s in series if s["run"] != off])
+    assert page2.evaluate(CANVAS_JS) == hidden, "hiding a run draws something else than a board without it"
+    page2.close()
+    assert not real_errors(errors2)
+    board.locator(f".cb-run[data-run='{off}'] input").check()
+    settle(page)
+    assert page.evaluate(CANVAS_JS) == before
+    assert not real_errors(errors)
+    page.close()
+
+
 def test_log_scale_toggle_keeps_the_charts_and_draws_what_a_log_board_draws(site):
     series = make_scalars()
     page, errors, board = mounted(site, series)
