@@ -7,12 +7,15 @@ test-artifacts/scalar-toggle-*.png (look at them).
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from cellboard.board.snapshot import run_color
 
 from .frontend_harness import ROOT, open_harness, real_errors
+from .tensorboard_server import tensorboard
 from .test_harness_board_ux import COLOR_INK_JS, EMIT_JS, MOUNT_JS, RUNS, T0, make_scalars, rgb, wire_scalars
 
 ARTIFACTS = ROOT / "test-artifacts"
@@ -126,8 +129,30 @@ def test_run_toggle_in_a_chart_of_many_runs_draws_what_a_rebuild_draws(site):
     board.locator(f".cb-run[data-run='{off}'] input").check()
     settle(page)
     assert page.evaluate(CANVAS_JS) == before
+    card.screenshot(path=str(ARTIFACTS / "scalar-many-runs.png"))
     assert not real_errors(errors)
     page.close()
+
+
+@pytest.mark.skipif(
+    not os.environ.get("CELLBOARD_TB_REFERENCE"), reason="reference screenshots: set CELLBOARD_TB_REFERENCE=1"
+)
+def test_tensorboard_reference_screenshot_of_many_runs(site, tmp_path):
+    """TensorBoard's Time Series card of the same 100 runs (scalar-many-runs.png is the board's),
+    to compare by eye. (Its legacy Scalars dashboard draws no lines in headless Chromium.)"""
+    import cellboard
+
+    for s in many_runs():
+        with cellboard.SummaryWriter(str(tmp_path / s["run"])) as w:
+            for step, wall, value in zip(s["steps"], s["walls"], s["values"]):
+                w.add_scalar(TAG, float(value), int(step), walltime=float(wall))
+    _, browser = site
+    with tensorboard(tmp_path) as url:
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(f"{url}/#timeseries")
+        page.wait_for_timeout(20_000)
+        page.screenshot(path=str(ARTIFACTS / "tensorboard-timeseries-many-runs.png"))
+        page.close()
 
 
 @pytest.mark.parametrize("kind", ["4 runs", "100 runs"])
