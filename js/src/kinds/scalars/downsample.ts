@@ -267,7 +267,7 @@ class HalfBuckets {
         v = spike < 0 ? lo[h] : hi[h];
         at = spike < 0 ? this.loAt[h] : this.hiAt[h];
       }
-      slots[base + (sub === 1 ? 0 : place(at))] = v;
+      slots[base + place(at)] = v;
     }
   }
 
