@@ -427,18 +427,18 @@ export class ScalarChart {
     // and fewer when many lines share the chart, so that one chart's drawing stays bounded
     const nLines = drawn.length * (smoothing ? 2 : 1);
     const buckets = Math.max(8, Math.min(4096, Math.round(plotPx), Math.floor(CHART_POINT_BUDGET / (2 * nLines))));
-    // buckets wider than a pixel column: one value per half bucket, the mean for smoothed lines and
-    // a sample (spikes kept) for raw ones (min and max in time order, a few pixels apart, draw every
-    // line as a zigzag of the bucket's period; see downsample.ts), each in the slot nearest its x
-    // among up to WIDE_SUB_SLOTS per half (an odd number, at least a pixel apart)
+    // buckets wider than a pixel column: one sample per half bucket (spikes kept), raw and smoothed
+    // lines alike (min and max in time order, a few pixels apart, draw every line as a zigzag of the
+    // bucket's period; see downsample.ts), each in the slot nearest its x among up to
+    // WIDE_SUB_SLOTS per half (an odd number, at least a pixel apart)
     const wide = plotPx / buckets >= WIDE_BUCKET_PX;
-    const reduce: SlotReduce[] | undefined = wide ? (smoothing ? ["sample", "mean"] : ["sample"]) : undefined;
+    const reduce: SlotReduce[] | undefined = wide ? (smoothing ? ["sample", "sample"] : ["sample"]) : undefined;
     const sub = wide ? Math.max(1, Math.min(WIDE_SUB_SLOTS, 2 * Math.floor((plotPx / buckets / 2 + 1) / 2) - 1)) : 1;
     if (this.emptyCol.length !== 2 * buckets * sub) this.emptyCol = new Array<Slot>(2 * buckets * sub).fill(undefined);
     const gridKey = `${x0}|${x1}|${buckets}|${sub}`;
     if (wide) {
       const px = (plotPx / buckets).toFixed(1);
-      this.note.title += `${this.note.title ? " " : ""}${fmtInt(drawn.length)} lines share the chart's points: ${fmtInt(buckets)} buckets of ${px} px, each half drawn as one of its values at random, or its extreme if that is a spike (raw lines), or as its mean (smoothed).`;
+      this.note.title += `${this.note.title ? " " : ""}${fmtInt(drawn.length)} lines share the chart's points: ${fmtInt(buckets)} buckets of ${px} px, each half drawn as one of its values at random, or its extreme if that is a spike.`;
     }
     const raw: Slot[][] = [], sm: Slot[][] = [], shownRaw: Slot[][] = [], shownSm: Slot[][] = [];
     // (log scale is `positiveOnly`: the cache keeps its slots when no value is <= 0)

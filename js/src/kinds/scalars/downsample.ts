@@ -9,11 +9,11 @@
 // Over buckets wider than a pixel column (many lines share the chart's point budget), min and max
 // in time order a few pixels apart draw every line as a zigzag with the bucket's period, the same
 // in every run. A column can then be reduced per half bucket instead (`SlotInput.reduce`), to one
-// value per half: its mean ("mean": smoothed lines, a trend with no spike to keep), or a sample of
-// it ("sample": raw lines): one of its values taken at random, or its extreme when that is a
-// spike (see SPIKE_SPREADS). Extremes in every half put every raw line on the band's edges, and
-// 100 runs drew a regular lattice there; samples draw the noise as it is, as TensorBoard's sampled
-// lines do. A series held as min/max pairs has only edge values, so a half may have several slots
+// sample per half ("sample", raw and smoothed lines alike): one of its values taken at random, or
+// its extreme when that is a spike (see SPIKE_SPREADS). Extremes in every half put every line on
+// the band's edges, and 100 runs drew a regular lattice there; means drew smoothed lines smoother
+// than the smoothing asked for (a second average); samples draw the noise as it is, as
+// TensorBoard's sampled lines do. A series held as min/max pairs has only edge values, so a half may have several slots
 // (`SlotInput.sub`) and its value goes in the one nearest its x: the runs' vertices no longer
 // line up.
 
@@ -86,8 +86,8 @@ export interface SlotInput {
   sub?: number;
 }
 
-/** The bucket's min and max in time order, or one value per half bucket: its mean, or a sample. */
-export type SlotReduce = "minmax" | "mean" | "sample";
+/** The bucket's min and max in time order, or a sample per half bucket. */
+export type SlotReduce = "minmax" | "sample";
 
 /**
  * A half bucket's extreme is a spike, drawn instead of its sample, when it is farther
@@ -171,14 +171,13 @@ class HalfBuckets {
   /**
    * Add points i0 to i1 of column y that fall in half buckets h0 and later of the grid from x0
    * (k buckets per unit of x; the half of `fillSlots`' bucket ((x - x0) * k) | 0: doubling is
-   * exact), for slots made `how`. Returns whether a value <= 0 was among them.
+   * exact). Returns whether a value <= 0 was among them.
    */
   addPoints(
     xs: ArrayLike<number>, y: ArrayLike<number>, i0: number, i1: number, map: XMap, ascending: boolean,
-    x0: number, x1: number, k: number, h0: number, halves: number, positiveOnly: boolean, how: "mean" | "sample",
+    x0: number, x1: number, k: number, h0: number, halves: number, positiveOnly: boolean,
   ): boolean {
     const { origin, scale } = map;
-    const sampling = how === "sample";
     let nonPositive = false;
     for (let i = i0; i < i1; i++) {
       const x = (xs[i] - origin) * scale;
@@ -191,25 +190,14 @@ class HalfBuckets {
       if (v <= 0) nonPositive = true;
       // biome-ignore lint/suspicious/noSelfCompare: the NaN test, the cheapest in this hot loop
       if (!(v === v && v !== Infinity && v !== -Infinity && (!positiveOnly || v > 0))) this.bad[h] = 1;
-      else if (sampling) this.addSample(h, v, at - h);
-      else this.addMean(h, v);
+      else this.add(h, v, at - h);
     }
     return nonPositive;
   }
 
-  /** A drawable value, for a mean: count, first value, sum of differences from it. */
-  private addMean(h: number, v: number) {
-    if (this.count[h]++ === 0) {
-      this.first[h] = v;
-      this.sum[h] = 0;
-    } else {
-      this.sum[h] += v - this.first[h];
-    }
-  }
-
-  /** A drawable value, for a sample; `at`: where in the half it lies (0 to 1; the last half also
-   * holds x1 itself). The mean's sums, their squares, min, max and the sample, with their places. */
-  private addSample(h: number, v: number, at: number) {
+  /** A drawable value; `at`: where in the half it lies (0 to 1; the last half also holds x1
+   * itself). The mean's sums, their squares, min, max and the sample, with their places. */
+  private add(h: number, v: number, at: number) {
     const c = ++this.count[h];
     if (c === 1) {
       this.first[h] = this.lo[h] = this.hi[h] = this.sample[h] = v;
@@ -235,17 +223,14 @@ class HalfBuckets {
     this.sq[h] += d * d;
   }
 
-  /** Slots of halves h0 and later (all of them for "sample" when the line's typical spread
-   * changed), `sub` per half: the value in the one nearest its x (the centre for a mean), a gap
-   * (at the centre) where only undrawable values fell, nothing where none did. */
-  write(slots: Slot[], h0: number, how: "mean" | "sample", sub: number) {
+  /** Slots of halves h0 and later (all of them when the line's typical spread changed), `sub`
+   * per half: the value in the one nearest its x, a gap (at the centre) where only undrawable
+   * values fell, nothing where none did. */
+  write(slots: Slot[], h0: number, sub: number) {
     const halves = slots.length / sub;
-    let typical = 0;
-    if (how === "sample") {
-      typical = this.typicalSpread(halves);
-      if (typical !== this.written) h0 = 0;
-      this.written = typical;
-    }
+    const typical = this.typicalSpread(halves);
+    if (typical !== this.written) h0 = 0;
+    this.written = typical;
     const { first, sum, sq, count, lo, hi } = this;
     const centre = (sub - 1) >> 1;
     const place = (at: number) => Math.min(sub - 1, Math.max(0, Math.floor(at * sub)));
@@ -255,10 +240,6 @@ class HalfBuckets {
       const c = count[h];
       if (!c) {
         if (this.bad[h]) slots[base + centre] = null;
-        continue;
-      }
-      if (how === "mean") {
-        slots[base + centre] = first[h] + sum[h] / c;
         continue;
       }
       let v = this.sample[h], at = this.sampleAt[h];
@@ -333,8 +314,8 @@ export function fillSlots(input: SlotInput, x0: number, x1: number, buckets: num
     if (how !== "minmax") {
       const acc = sHalves;
       acc.reset(2 * buckets);
-      acc.addPoints(xs, y, i0, i1, map, ascending, x0, x1, k, 0, 2 * buckets, positiveOnly === true, how);
-      acc.write(slots, 0, how, sub);
+      acc.addPoints(xs, y, i0, i1, map, ascending, x0, x1, k, 0, 2 * buckets, positiveOnly === true);
+      acc.write(slots, 0, sub);
       continue;
     }
     const minI = sMinI, maxI = sMaxI, flag = sFlag;
@@ -427,7 +408,6 @@ export class SlotCache {
   private maxI: Int32Array[] = [];
   private flag: Uint8Array[] = [];
   private halves: (HalfBuckets | null)[] = [];
-  private reduce: SlotReduce[] = [];
 
   invalidate() {
     this.key = "";
@@ -452,7 +432,6 @@ export class SlotCache {
       this.minI = ys.map((_, c) => bigEnough(this.minI[c], () => new Int32Array(buckets)));
       this.maxI = ys.map((_, c) => bigEnough(this.maxI[c], () => new Int32Array(buckets)));
       this.flag = ys.map((_, c) => bigEnough(this.flag[c], () => new Uint8Array(buckets)));
-      this.reduce = reduce;
       this.halves = reduce.map((how, c) => {
         if (how === "minmax") return null;
         const halves = this.halves[c] ?? new HalfBuckets();
@@ -484,12 +463,11 @@ export class SlotCache {
       iEnd = upperBound(xs, n, x1, map);
     }
     for (let c = 0; c < ys.length; c++) {
-      const y = ys[c], slots = this.cols[c], acc = this.halves[c], how = this.reduce[c];
+      const y = ys[c], slots = this.cols[c], acc = this.halves[c];
       if (acc) {
-        const half = how === "mean" ? "mean" : "sample";
         acc.clear(2 * b0, 2 * buckets);
-        if (acc.addPoints(xs, y, iStart, iEnd, map, ascending, x0, x1, k, 2 * b0, 2 * buckets, positiveOnly, half)) nonPositive = true;
-        acc.write(slots, 2 * b0, half, sub);
+        if (acc.addPoints(xs, y, iStart, iEnd, map, ascending, x0, x1, k, 2 * b0, 2 * buckets, positiveOnly)) nonPositive = true;
+        acc.write(slots, 2 * b0, sub);
         continue;
       }
       const minI = this.minI[c], maxI = this.maxI[c], flag = this.flag[c];
