@@ -264,6 +264,22 @@ describe("columns reduced per half bucket (buckets wider than a pixel column)", 
     return { pair: m1 - m2, corr: c / Math.sqrt(v1 * v2) };
   };
 
+  it("draws a smoothed line's noise as the smoothing left it, not averaged again", () => {
+    // white noise (sd 1) smoothed at 0.6 has sd sqrt(0.4 / 1.6) = 0.5; a half's mean of ~100 of
+    // its steps would draw a nearly flat line (sd ~0.1)
+    let seed = 13;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const gauss = () => Math.sqrt(-2 * Math.log(rnd() + 1e-12)) * Math.cos(2 * Math.PI * rnd());
+    const xs = Array.from({ length: 10_000 }, (_, i) => i);
+    const sm = smooth(xs.map(() => gauss()), 0.6);
+    const [slots] = fillSlots({ xs, n: xs.length, ys: [sm], map: IDENTITY, ascending: true, reduce: ["sample"] }, 0, 10_000, 50);
+    const drawn = slots.filter((v): v is number => typeof v === "number");
+    const sd = Math.sqrt(drawn.reduce((a, v) => a + v * v, 0) / drawn.length);
+    expect(drawn.length).toBe(100);
+    expect(sd).toBeGreaterThan(0.4);
+    expect(sd).toBeLessThan(0.6);
+  });
+
   it("draws 100 smoothed runs without a wave of the bucket's period", () => {
     const minMax = slotsOf100Runs("minmax", true), sample = slotsOf100Runs("sample", true);
     expect(minMax.pair).toBeGreaterThan(0.01); // the artifact: every run high at a bucket's first slot
