@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  IDENTITY, fillSlots, lowerBound, minMaxDownsample, SlotCache, type SlotReduce, slotXs, spikeOf, upperBound,
+  IDENTITY, fillSlots, lowerBound, minMaxDownsample, SlotCache, type SlotReduce, select, slotXs, spikeOf, upperBound,
 } from "../src/kinds/scalars/downsample";
 import { smooth } from "../src/kinds/scalars/smoothing";
 
@@ -303,5 +303,25 @@ describe("columns reduced per half bucket (buckets wider than a pixel column)", 
     const minMax = slotsOf100Runs("minmax", false), sample = slotsOf100Runs("sample", false);
     expect(minMax.corr).toBeLessThan(-0.5); // the artifact: low then high, or high then low, in every bucket
     expect(Math.abs(sample.corr)).toBeLessThan(0.1);
+  });
+});
+
+describe("select", () => {
+  it("gives the r-th smallest, as sorting does, with the smaller ones before it", () => {
+    let seed = 17;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let trial = 0; trial < 300; trial++) {
+      const k = 1 + Math.floor(rnd() * 60);
+      // few distinct values now and then: ties around the pivot
+      const a = Float64Array.from({ length: k + 3 }, () => (trial % 3 ? rnd() : Math.floor(rnd() * 3)));
+      const sorted = a.subarray(0, k).slice().sort();
+      const r = Math.floor(rnd() * k);
+      const tail = a.slice(k);
+      expect(select(a, k, r)).toBe(sorted[r]);
+      for (let i = 0; i < r; i++) expect(a[i]).toBeLessThanOrEqual(a[r]);
+      for (let i = r + 1; i < k; i++) expect(a[i]).toBeGreaterThanOrEqual(a[r]);
+      expect(a.slice(k)).toEqual(tail); // nothing past k touched
+      expect(a.subarray(0, k).slice().sort()).toEqual(sorted); // a permutation
+    }
   });
 });

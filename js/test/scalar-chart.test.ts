@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isolatedPoints } from "../src/kinds/scalars/chart";
+import { budgetBuckets, CHART_POINT_BUDGET, isolatedPoints } from "../src/kinds/scalars/chart";
 import { fillSlots, IDENTITY, SlotCache } from "../src/kinds/scalars/downsample";
 
 const id = (v: number) => v;
@@ -55,5 +55,20 @@ describe("slot cache across a log-scale toggle", () => {
     ys[399] = -1; // a live point, changed from index 399
     expect(cache.update(grid(ys, true), 0, 399, 50, 399, "k")).toEqual(fillSlots(grid(ys, true), 0, 399, 50));
     expect(cache.update(grid(ys, false), 0, 399, 50, 400, "k")).toEqual(fillSlots(grid(ys, false), 0, 399, 50));
+  });
+});
+
+describe("buckets per line under the chart's point budget", () => {
+  it("stay within the budget, within a ladder step of it, and change a few times as 200 lines arrive", () => {
+    let changes = 0;
+    for (let lines = 1; lines <= 200; lines++) {
+      const b = budgetBuckets(lines), share = CHART_POINT_BUDGET / (2 * lines);
+      expect(b).toBeLessThanOrEqual(share);
+      expect(b).toBeGreaterThan(share / 2 ** 0.25 - 1);
+      if (lines > 1 && b !== budgetBuckets(lines - 1)) changes++;
+    }
+    // the exact share is a new grid (every line bucketed anew) at each of the 199 arrivals
+    expect(changes).toBeLessThanOrEqual(31);
+    expect(budgetBuckets(200)).toBe(45); // 50 buckets' worth, a ladder step down
   });
 });

@@ -33,6 +33,15 @@ export const DIM_ALPHA = 0.18;
  * is what a chart of 100 runs spends its time on, and beyond this the lines overlap anyway.
  */
 export const CHART_POINT_BUDGET = 20_000;
+/**
+ * Buckets per line when `lines` share CHART_POINT_BUDGET (two points per bucket), on a ladder of
+ * steps of 2^(1/4) (~19%) below it: a new grid makes every line of the chart be bucketed anew, and
+ * as 100 runs arrive one by one, or runs are toggled, the exact share changed with every run.
+ */
+export function budgetBuckets(lines: number): number {
+  const share = CHART_POINT_BUDGET / (2 * Math.max(1, lines));
+  return Math.max(1, Math.floor(2 ** (Math.floor(4 * Math.log2(share) + 1e-9) / 4) + 1e-9));
+}
 /** Buckets at least this many CSS pixels wide are drawn a value per half bucket (see `draw`). */
 export const WIDE_BUCKET_PX = 2;
 /**
@@ -426,7 +435,7 @@ export class ScalarChart {
     const plotPx = this.plotPx();
     // and fewer when many lines share the chart, so that one chart's drawing stays bounded
     const nLines = drawn.length * (smoothing ? 2 : 1);
-    const buckets = Math.max(8, Math.min(4096, Math.round(plotPx), Math.floor(CHART_POINT_BUDGET / (2 * nLines))));
+    const buckets = Math.max(8, Math.min(4096, Math.round(plotPx), budgetBuckets(nLines)));
     // buckets wider than a pixel column: one sample per half bucket (spikes kept), raw and smoothed
     // lines alike (min and max in time order, a few pixels apart, draw every line as a zigzag of the
     // bucket's period; see downsample.ts), each in the slot nearest its x among up to

@@ -263,9 +263,38 @@ class HalfBuckets {
       this.spreads[k++] = Math.max(0, sq[h] / c - m * m); // variances: one square root at the end
     }
     if (k === 0) return 0;
-    const sorted = this.spreads.subarray(0, k).sort();
-    return k & 1 ? Math.sqrt(sorted[k >> 1]) : (Math.sqrt(sorted[(k >> 1) - 1]) + Math.sqrt(sorted[k >> 1])) / 2;
+    // (selected, not sorted: this runs for every line at every update, and sorting was most of it)
+    const a = this.spreads, upper = select(a, k, k >> 1);
+    if (k & 1) return Math.sqrt(upper);
+    let lower = a[0]; // the lower middle: the largest of those selected below the upper one
+    for (let i = 1; i < k >> 1; i++) if (a[i] > lower) lower = a[i];
+    return (Math.sqrt(lower) + Math.sqrt(upper)) / 2;
   }
+}
+
+/**
+ * The `r`-th smallest of `a[0..k)` (0-based; no NaN), reordering them so that those before index r
+ * are no larger and those after no smaller (Hoare's selection, middle-of-range pivot).
+ */
+export function select(a: Float64Array, k: number, r: number): number {
+  let lo = 0, hi = k - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >>> 1];
+    let i = lo, j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i++] = a[j];
+        a[j--] = t;
+      }
+    }
+    if (r <= j) hi = j;
+    else if (r >= i) lo = i;
+    else break;
+  }
+  return a[r];
 }
 
 // Scratch space reused between calls (single-threaded).
