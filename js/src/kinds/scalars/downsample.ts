@@ -13,9 +13,9 @@
 // its extreme when that is a spike (see SPIKE_SPREADS). Extremes in every half put every line on
 // the band's edges, and 100 runs drew a regular lattice there; means drew smoothed lines smoother
 // than the smoothing asked for (a second average); samples draw the noise as it is, as
-// TensorBoard's sampled lines do. A series held as min/max pairs has only edge values, so a half may have several slots
-// (`SlotInput.sub`) and its value goes in the one nearest its x: the runs' vertices no longer
-// line up.
+// TensorBoard's sampled lines do. A series held as min/max pairs has only edge values, so a half
+// may have several slots (`SlotInput.sub`) and its value goes in the one nearest its x: the runs'
+// vertices no longer line up.
 
 export type Slot = number | null | undefined;
 
