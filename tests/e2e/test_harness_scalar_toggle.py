@@ -276,3 +276,57 @@ def test_a_redraw_says_when_every_chart_in_view_shows_a_toggle(site):
     assert any(r["stale"] for r in renders), f"every chart in view was redrawn in one frame: {renders}"
     assert not real_errors(errors)
     page.close()
+
+
+def test_charts_are_drawn_as_they_scroll_into_view_and_redrawn_only_there(site):
+    """Charts far below the view wait until they come near it; new data redraws the charts in
+    view and leaves the others for when they are scrolled to (the panel's IntersectionObservers
+    say which are where: no card is measured at each redraw)."""
+    from playwright.sync_api import expect
+
+    tags = [f"layer{i:02d}/loss" for i in range(24)]
+    x = np.arange(50, dtype=np.float64)
+    series = [
+        {"run": RUNS[0], "tag": t, "steps": x, "walls": T0 + x, "values": np.sin(x / (3 + i))}
+        for i, t in enumerate(tags)
+    ]
+    base, browser = site
+    page, errors = open_harness(browser, base, "?auto=0", viewport=(1280, 900))
+    attrs = {"smoothing": 0.0, "x_axis": "step", "log_y": False, "tag_filter": "", "run_filter": ""}
+    page.evaluate(MOUNT_JS, [attrs | {"height": 620, "title": "scroll"}, "light"])
+    page.evaluate(EMIT_JS, [wire_scalars(series), []])
+    board = page.locator("#ux.cellboard")
+    first, last = (board.locator(f".cb-scalar-card[data-tag='{t}']") for t in (tags[0], tags[-1]))
+    expect(first.locator("canvas")).to_have_count(1)
+    page.wait_for_timeout(700)  # idle time: charts near the view are drawn too
+    assert last.locator("canvas").count() == 0, "a chart far below the view was drawn"
+
+    last.scroll_into_view_if_needed()
+    expect(last.locator("canvas")).to_have_count(1)
+    drawn = page.evaluate(
+        f"() => document.querySelector(\"#ux .cb-scalar-card[data-tag='{tags[-1]}'] canvas\").toDataURL()"
+    )
+    # more points for the first tag (now out of view) and for the last one (in view)
+    more = np.arange(50, 100, dtype=np.float64)
+    update = [
+        {
+            "run": RUNS[0],
+            "tag": t,
+            "steps": np.concatenate([x, more]),
+            "walls": T0 + np.concatenate([x, more]),
+            "values": np.cos(np.concatenate([x, more]) / 4),
+        }
+        for t in (tags[0], tags[-1])
+    ]
+    page.evaluate(EMIT_JS, [wire_scalars(update), []])
+    settle(page)
+    page.wait_for_timeout(300)
+    canvas_of = '(t) => document.querySelector(`#ux .cb-scalar-card[data-tag="${t}"] canvas`).toDataURL()'
+    assert page.evaluate(canvas_of, tags[-1]) != drawn, "the chart in view was not redrawn"
+    stale = page.evaluate(canvas_of, tags[0])
+    first.scroll_into_view_if_needed()
+    settle(page)
+    page.wait_for_timeout(300)
+    assert page.evaluate(canvas_of, tags[0]) != stale, "the chart scrolled back into view kept its old drawing"
+    assert not real_errors(errors)
+    page.close()

@@ -158,8 +158,10 @@ export class ScalarChart {
   dirtySince = 0;
   /** What the last draw drew (series versions, settings, size, zoom): equal means nothing to do. */
   private drawnKey = "";
-  /** undefined until first measured; kept current by the panel's IntersectionObserver. */
+  /** In view or near it (`visible`), in view itself (`inView`): undefined until first measured;
+   * kept current by the panel's IntersectionObservers. */
   visible: boolean | undefined = undefined;
+  inView: boolean | undefined = undefined;
   readonly plotEl: HTMLElement;
   private readonly tip: HTMLElement;
   private readonly note: HTMLElement;

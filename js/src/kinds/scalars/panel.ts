@@ -31,8 +31,10 @@ export class ScalarsPanel implements Panel {
   private oldestInView = Infinity;
   private layoutKey = "";
   private counts = { shown: 0, total: 0 };
-  /** Made once the panel is in the page: its root is the scrolling area the cards are in. */
+  /** Made once the panel is in the page: their root is the scrolling area the cards are in. One
+   * keeps each chart's `visible` (in view or near it), the other its `inView`. */
   private io: IntersectionObserver | null = null;
+  private ioView: IntersectionObserver | null = null;
   private scrollerEl: HTMLElement | null = null;
   private nearTimer: (() => void) | null = null;
   private readonly ro: ResizeObserver | null;
@@ -130,25 +132,35 @@ export class ScalarsPanel implements Panel {
 
   /** Visibility may have changed without a scroll (section toggled, tab shown). */
   shown() {
-    for (const c of this.charts.values()) c.visible = undefined;
+    this.forgetVisibility();
     this.ctx.requestFlush();
   }
 
-  /** The IntersectionObserver that keeps charts' `visible` (in view or near it), once attached. */
-  private observer(): IntersectionObserver | null {
-    if (this.io || typeof IntersectionObserver === "undefined" || !this.el.isConnected) return this.io;
-    this.io = new IntersectionObserver((entries) => {
+  private forgetVisibility() {
+    for (const c of this.charts.values()) c.visible = c.inView = undefined;
+  }
+
+  /** Starts the IntersectionObservers that keep charts' `visible` and `inView`, once the panel is
+   * attached (measuring the cards instead, at each redraw, forced a layout of the page before
+   * drawing), and has them watch every chart. */
+  private observe() {
+    if (this.io || typeof IntersectionObserver === "undefined" || !this.el.isConnected) return;
+    const watch = (key: "visible" | "inView", margin: number) => new IntersectionObserver((entries) => {
       let need = false;
       for (const e of entries) {
         const c = this.charts.get((e.target as HTMLElement).dataset.tag ?? "");
         if (!c) continue;
-        c.visible = e.isIntersecting;
-        need ||= c.visible && c.dirty;
+        c[key] = e.isIntersecting;
+        need ||= e.isIntersecting && c.dirty;
       }
       if (need) this.ctx.requestFlush();
-    }, { root: this.scroller(), rootMargin: `${NEAR_PX}px 0px` });
-    for (const c of this.charts.values()) this.io.observe(c.el);
-    return this.io;
+    }, { root: this.scroller(), rootMargin: `${margin}px 0px` });
+    this.io = watch("visible", NEAR_PX);
+    this.ioView = watch("inView", 0);
+    for (const c of this.charts.values()) {
+      this.io.observe(c.el);
+      this.ioView.observe(c.el);
+    }
   }
 
   private chart(tag: string): ScalarChart {
@@ -156,7 +168,8 @@ export class ScalarsPanel implements Panel {
     if (!c) {
       c = new ScalarChart(tag, this.ctx, this.data, this.opts);
       this.charts.set(tag, c);
-      this.observer()?.observe(c.el);
+      this.io?.observe(c.el);
+      this.ioView?.observe(c.el);
       this.ro?.observe(c.plotEl);
     }
     return c;
@@ -172,7 +185,7 @@ export class ScalarsPanel implements Panel {
    * from an idle task (`near`: that task), so that they never delay a frame.
    */
   private drawCharts(near: boolean) {
-    this.observer();
+    this.observe();
     const byTag = new Map<string, ScalarSeries[]>();
     const runStarts = new Map<string, number>();
     for (const s of this.data.series.values()) {
@@ -193,7 +206,7 @@ export class ScalarsPanel implements Panel {
     if (key !== this.layoutKey) {
       this.layoutKey = key;
       this.sections.layout(shown.map((t) => ({ group: tagGroup(t), el: this.chart(t).el })));
-      for (const c of this.charts.values()) c.visible = undefined;
+      this.forgetVisibility();
     }
 
     // mark, then draw the dirty charts in view within a time budget per frame: the rest are drawn
@@ -209,12 +222,16 @@ export class ScalarsPanel implements Panel {
         c.dirty = true;
       }
       if (!c.dirty || c.visible === false) continue;
-      // (visible: in view or near it; which of the two is measured here, for the few dirty ones)
-      clip ??= this.viewport();
-      const r = c.el.getBoundingClientRect();
-      c.visible ??= r.width > 0 && r.bottom > clip.top - NEAR_PX && r.top < clip.bottom + NEAR_PX;
-      if (!c.visible) continue;
-      (r.bottom > clip.top && r.top < clip.bottom ? inView : nearView).push(c);
+      if (c.visible === undefined || c.inView === undefined) {
+        // not known yet (or forgotten: see forgetVisibility): measured once, then the observers
+        // keep both
+        clip ??= this.viewport();
+        const r = c.el.getBoundingClientRect();
+        c.visible ??= r.width > 0 && r.bottom > clip.top - NEAR_PX && r.top < clip.bottom + NEAR_PX;
+        c.inView ??= r.width > 0 && r.bottom > clip.top && r.top < clip.bottom;
+        if (!c.visible) continue;
+      }
+      (c.inView ? inView : nearView).push(c);
     }
     this.dirtyAll = false;
     this.dirtyTags.clear();
@@ -278,6 +295,7 @@ export class ScalarsPanel implements Panel {
   destroy() {
     this.nearTimer?.();
     this.io?.disconnect();
+    this.ioView?.disconnect();
     this.ro?.disconnect();
     for (const c of this.charts.values()) c.destroy();
     this.charts.clear();
