@@ -24,18 +24,19 @@ CARD = f"#ux .cb-scalar-card[data-tag='{TAG}']"
 CANVAS_JS = f'() => document.querySelector("{CARD} canvas").toDataURL()'
 
 
-def mounted(site, series, log_y=False):
-    """A harness page with a board of `series` (as make_scalars gives them); waits for its charts."""
+def mounted(site, series, log_y=False, tag=TAG, **settings):
+    """A harness page with a board of `series` (as make_scalars gives them); waits for the chart
+    of `tag`. By default the board shows that one chart (charts out of view are drawn when they
+    scroll in); `settings` override the board's."""
     from playwright.sync_api import expect
 
     base, browser = site
     page, errors = open_harness(browser, base, "?auto=0", viewport=(1280, 900))
-    # one chart (charts out of view are drawn when they scroll in)
     attrs = {"smoothing": 0.6, "x_axis": "step", "log_y": log_y, "tag_filter": "^train/loss$", "run_filter": ""}
-    page.evaluate(MOUNT_JS, [attrs | {"height": 620, "title": "toggles"}, "light"])
+    page.evaluate(MOUNT_JS, [attrs | settings | {"height": 620, "title": "toggles"}, "light"])
     page.evaluate(EMIT_JS, [wire_scalars(series), []])
     board = page.locator("#ux.cellboard")
-    expect(board.locator(f"{CARD.removeprefix('#ux ')} canvas")).to_have_count(1)
+    expect(board.locator(f".cb-scalar-card[data-tag='{tag}'] canvas")).to_have_count(1)
     page.wait_for_timeout(300)
     return page, errors, board
 
@@ -290,15 +291,9 @@ def test_charts_are_drawn_as_they_scroll_into_view_and_redrawn_only_there(site):
         {"run": RUNS[0], "tag": t, "steps": x, "walls": T0 + x, "values": np.sin(x / (3 + i))}
         for i, t in enumerate(tags)
     ]
-    base, browser = site
-    page, errors = open_harness(browser, base, "?auto=0", viewport=(1280, 900))
-    attrs = {"smoothing": 0.0, "x_axis": "step", "log_y": False, "tag_filter": "", "run_filter": ""}
-    page.evaluate(MOUNT_JS, [attrs | {"height": 620, "title": "scroll"}, "light"])
-    page.evaluate(EMIT_JS, [wire_scalars(series), []])
-    board = page.locator("#ux.cellboard")
+    page, errors, board = mounted(site, series, tag=tags[0], smoothing=0.0, tag_filter="")
     first, last = (board.locator(f".cb-scalar-card[data-tag='{t}']") for t in (tags[0], tags[-1]))
-    expect(first.locator("canvas")).to_have_count(1)
-    page.wait_for_timeout(700)  # idle time: charts near the view are drawn too
+    page.wait_for_timeout(400)  # idle time: charts near the view are drawn too
     assert last.locator("canvas").count() == 0, "a chart far below the view was drawn"
 
     last.scroll_into_view_if_needed()
