@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { budgetBuckets, CHART_POINT_BUDGET, isolatedPoints } from "../src/kinds/scalars/chart";
+import { budgetBuckets, CHART_POINT_BUDGET, isolatedPoints, percentileRange } from "../src/kinds/scalars/chart";
 import { fillSlots, IDENTITY, SlotCache } from "../src/kinds/scalars/downsample";
 
 const id = (v: number) => v;
@@ -70,5 +70,24 @@ describe("buckets per line under the chart's point budget", () => {
     // the exact share is a new grid (every line bucketed anew) at each of the 199 arrivals
     expect(changes).toBeLessThanOrEqual(31);
     expect(budgetBuckets(200)).toBe(45); // 50 buckets' worth, a ladder step down
+  });
+});
+
+describe("ignore outliers: the 5th to 95th percentile of the values drawn", () => {
+  it("takes the same values as sorting them, over columns with gaps and non-finite values", () => {
+    let seed = 23;
+    const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let trial = 0; trial < 200; trial++) {
+      const cols = Array.from({ length: 1 + (trial % 4) }, () =>
+        Array.from({ length: Math.floor(rnd() * 80) }, () => {
+          const u = rnd();
+          return u < 0.1 ? undefined : u < 0.15 ? null : u < 0.17 ? Infinity : u < 0.19 ? NaN : trial % 5 ? rnd() * 100 - 50 : Math.floor(rnd() * 4);
+        }),
+      );
+      const vals = cols.flat().filter((v): v is number => typeof v === "number" && Number.isFinite(v)).sort((a, b) => a - b);
+      const n = vals.length;
+      const want = n <= 2 ? null : [vals[Math.ceil((n - 1) * 0.05)], vals[Math.floor((n - 1) * 0.95)]];
+      expect(percentileRange(cols)).toEqual(want);
+    }
   });
 });

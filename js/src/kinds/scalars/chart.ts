@@ -21,7 +21,7 @@ import { type Theme, withAlpha } from "../../ui/theme";
 import type { PanelContext } from "../types";
 import { syncChildren } from "../../ui/sections";
 import {
-  fillSlots, IDENTITY, lowerBound, niceStep, SlotCache, slotXs, type Slot, type SlotReduce, type XMap,
+  fillSlots, IDENTITY, lowerBound, niceStep, select, SlotCache, slotXs, type Slot, type SlotReduce, type XMap,
 } from "./downsample";
 import { needsDetail, type ScalarSeries, type ScalarSlice } from "./series";
 import { clampWeight, smooth, SmoothedColumn } from "./smoothing";
@@ -970,12 +970,15 @@ function axisSize(u: uPlot, values: string[] | null, axisIdx: number, cycleNum: 
   return Math.ceil(size);
 }
 
-/** TensorBoard's "ignore outliers": the 5th to 95th percentile of the finite values drawn. */
-function percentileRange(cols: Slot[][]): [number, number] | null {
+/** TensorBoard's "ignore outliers": the 5th to 95th percentile of the finite values drawn
+ * (selected, not sorted: it runs at every redraw, over every line's slots). */
+export function percentileRange(cols: Slot[][]): [number, number] | null {
   const vals: number[] = [];
   for (const c of cols) for (const v of c) if (typeof v === "number" && Number.isFinite(v)) vals.push(v);
   if (vals.length <= 2) return null;
-  vals.sort((a, b) => a - b);
-  const n = vals.length;
-  return [vals[Math.ceil((n - 1) * 0.05)], vals[Math.floor((n - 1) * 0.95)]];
+  const a = Float64Array.from(vals), n = a.length;
+  const lo = Math.ceil((n - 1) * 0.05), hi = Math.floor((n - 1) * 0.95);
+  const top = select(a, n, hi);
+  // (the hi smallest are now before it: the lo-th smallest is among them)
+  return [lo < hi ? select(a, hi, lo) : top, top];
 }
