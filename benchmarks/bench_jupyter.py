@@ -271,7 +271,8 @@ def run_once(
     page.on("pageerror", lambda e: logs.append(f"pageerror: {e}"))
     page.add_init_script(TRACKER + RECORDER)
     try:
-        page.goto(server.url(notebook))
+        # (reset: a fresh workspace, else JupyterLab reopens the previous repetition's notebook in front)
+        page.goto(server.url(notebook) + "&reset")
         cells = page.locator(".jp-Notebook .jp-Cell")
         cells.first.wait_for(timeout=90_000)
         wait_kernel_ready(page)

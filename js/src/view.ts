@@ -10,6 +10,7 @@ import {
 } from "./settings";
 import type { BoardStore, StoreChange } from "./store";
 import { DataHold } from "./ui/data-hold";
+import { FrameBudget } from "./ui/frame-budget";
 import { h, makeFilter } from "./ui/dom";
 import { fmtBytes, fmtInt } from "./ui/format";
 import { NoticeBanner } from "./ui/notices";
@@ -50,7 +51,11 @@ export class BoardView {
   private raf = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Redraws for new data alone wait after a costly frame (ui/data-hold.ts)... */
-  private readonly dataHold = new DataHold(() => this.requestFlush());
+  private readonly dataHold = new DataHold(() => this.requestFrame());
+  /** How long a frame's script may draw charts, from what the frames before cost (ui/frame-budget.ts). */
+  private readonly frameBudget = new FrameBudget();
+  /** Inside flush(): a redraw asked for now is for work the frame left, not for input. */
+  private flushing = false;
   /** ...once the board shows data: the first points are drawn at the next frame. */
   private showsData = false;
   private detachedFrames = 0;
@@ -93,6 +98,7 @@ export class BoardView {
       runColor: (run) => this.runColor(run),
       tagShown: (tag) => this.tagFilter.test(tag),
       requestFlush: () => this.requestFlush(),
+      drawBudgetMs: () => this.frameBudget.scriptMs,
       setSetting: (name, value, save = true) => this.setSetting(name, value, save),
     };
     this.runList = new RunList({
@@ -370,15 +376,32 @@ export class BoardView {
     }
   }
 
+  /** A redraw at the next frame: for input, or, asked while drawing, for what a frame left. */
   requestFlush() {
+    if (this.flushing) this.frameBudget.askMore();
+    else this.frameBudget.askInput();
+    this.requestFrame();
+  }
+
+  private requestFrame() {
     if (this.raf || this.destroyed) return;
     this.dataHold.cancel();
     this.raf = requestAnimationFrame(() => {
       this.raf = 0;
       const t0 = performance.now();
-      this.flush();
+      this.frameBudget.begin();
+      this.flushing = true;
+      try {
+        this.flush();
+      } finally {
+        this.flushing = false;
+      }
+      const script = performance.now() - t0;
       // a task posted from the frame's callbacks runs after that frame is painted
-      setTimeout(() => this.dataHold.painted(t0), 0);
+      setTimeout(() => {
+        this.dataHold.painted(t0);
+        this.frameBudget.frame(script, performance.now() - t0);
+      }, 0);
     });
   }
 

@@ -68,6 +68,9 @@ export interface PanelContext {
   tagShown(tag: string): boolean;
   /** Ask for a redraw on the next animation frame. */
   requestFlush(): void;
+  /** How long (ms) this frame's script may draw before the rest waits for the next frame: the
+   * canvases drawn are rasterised after the script, in the same task (ui/frame-budget.ts). */
+  drawBudgetMs(): number;
   /** Change a setting from a control: redraws, and saves it to the model unless save is false. */
   setSetting<K extends keyof Settings>(name: K, value: Settings[K], save?: boolean): void;
 }

@@ -12,8 +12,6 @@ import type { Dirt, Panel, PanelContext } from "../types";
 import { ScalarChart, type ChartOptions } from "./chart";
 import { SCALARS, type ScalarSeries, type ScalarSlice } from "./series";
 
-/** Drawing time per frame (ms) after which the remaining dirty charts wait for the next frame. */
-export const FRAME_BUDGET_MS = 30;
 /** Charts this close (CSS px) above or below the scrolling area are drawn ahead, in idle time. */
 export const NEAR_PX = 300;
 
@@ -180,9 +178,9 @@ export class ScalarsPanel implements Panel {
   }
 
   /**
-   * Draw the changed charts in view, the longest-waiting first, within FRAME_BUDGET_MS (the view
-   * asks for another frame for the rest); then, once none in view is left, those near the view
-   * from an idle task (`near`: that task), so that they never delay a frame.
+   * Draw the changed charts in view, the longest-waiting first, within the frame's drawing budget
+   * (ctx.drawBudgetMs; the view asks for another frame for the rest); then, once none in view is
+   * left, those near the view from an idle task (`near`: that task), so that they never delay a frame.
    */
   private drawCharts(near: boolean) {
     this.observe();
@@ -237,11 +235,11 @@ export class ScalarsPanel implements Panel {
     this.dirtyTags.clear();
     const todo = inView.length || !near ? inView : nearView;
     todo.sort((a, b) => a.dirtySince - b.dirtySince);
-    const t0 = performance.now();
+    const t0 = performance.now(), budget = this.ctx.drawBudgetMs();
     let more = false;
     this.oldestInView = Infinity;
     for (let i = 0; i < todo.length; i++) {
-      if (i > 0 && performance.now() - t0 > FRAME_BUDGET_MS) {
+      if (i > 0 && performance.now() - t0 > budget) {
         more = true;
         // (sorted oldest first: the first left is the oldest change still not on screen)
         if (todo === inView) this.oldestInView = todo[i].dirtySince;
