@@ -28,6 +28,8 @@ export class ScalarsPanel implements Panel {
   /** See oldestDirty. */
   private oldestInView = Infinity;
   private layoutKey = "";
+  /** Cards were measured or placed by the observers at least once (see drawCharts). */
+  private placedOnce = false;
   private counts = { shown: 0, total: 0 };
   /** Made once the panel is in the page: their root is the scrolling area the cards are in. One
    * keeps each chart's `visible` (in view or near it), the other its `inView`. */
@@ -213,6 +215,12 @@ export class ScalarsPanel implements Panel {
     this.markedAt = Infinity;
     const inView: ScalarChart[] = [], nearView: ScalarChart[] = [];
     let clip: { top: number; bottom: number } | null = null;
+    // The board's first cards are laid out in the frame that builds the board: measuring them
+    // here would lay the whole page out in the middle of it, and drawing them too made that frame
+    // the one task over 100 ms of a big directory's load. The observers report their places once
+    // this frame is painted and ask for the next one, which draws them.
+    const waitForObservers = this.io !== null && !this.placedOnce;
+    let waitingSince = Infinity;
     for (const tag of shown) {
       const c = this.chart(tag);
       if (this.dirtyAll || this.dirtyTags.has(tag)) {
@@ -221,6 +229,10 @@ export class ScalarsPanel implements Panel {
       }
       if (!c.dirty || c.visible === false) continue;
       if (c.visible === undefined || c.inView === undefined) {
+        if (waitForObservers) {
+          waitingSince = Math.min(waitingSince, c.dirtySince);
+          continue;
+        }
         // not known yet (or forgotten: see forgetVisibility): measured once, then the observers
         // keep both
         clip ??= this.viewport();
@@ -233,6 +245,7 @@ export class ScalarsPanel implements Panel {
     }
     this.dirtyAll = false;
     this.dirtyTags.clear();
+    if (shown.length) this.placedOnce = true;
     const todo = inView.length || !near ? inView : nearView;
     todo.sort((a, b) => a.dirtySince - b.dirtySince);
     const t0 = performance.now(), budget = this.ctx.drawBudgetMs();
@@ -256,6 +269,8 @@ export class ScalarsPanel implements Panel {
         console.error("[cellboard] chart", c.tag, err);
       }
     }
+    // (cards left to the observers count as not drawn in view: the render event must not say done)
+    if (waitingSince < this.oldestInView) this.oldestInView = waitingSince;
     if (more && todo === inView) this.ctx.requestFlush();
     else if ((todo === inView ? nearView.length > 0 : more) && !this.nearTimer) {
       this.nearTimer = whenIdle(() => {
