@@ -23,6 +23,7 @@ import { syncChildren } from "../../ui/sections";
 import {
   fillSlots, IDENTITY, lowerBound, niceStep, select, SlotCache, slotXs, type Slot, type SlotReduce, type XMap,
 } from "./downsample";
+import { slotLinePaths } from "./paths";
 import { needsDetail, type ScalarSeries, type ScalarSlice } from "./series";
 import { clampWeight, smooth, SmoothedColumn } from "./smoothing";
 
@@ -898,10 +899,12 @@ function seriesOf(l: Line, smoothing: boolean, many: boolean, theme: Theme): [uP
   const show = l.d !== null;
   const raw: uPlot.Series = {
     label: l.run, stroke: rawStroke(l.color, smoothing, theme), width: smoothing || many ? 1 : 1.5, show,
-    points: { show: false }, spanGaps: false,
+    points: { show: false }, spanGaps: false, paths: slotLinePaths,
   };
   if (!smoothing) return [raw, null];
-  return [raw, { label: `${l.run} (smoothed)`, stroke: l.color, width: many ? 1 : 1.75, show, points: { show: false } }];
+  return [raw, {
+    label: `${l.run} (smoothed)`, stroke: l.color, width: many ? 1 : 1.75, show, points: { show: false }, paths: slotLinePaths,
+  }];
 }
 
 /** Under a smoothed line, the raw one is faint. */
