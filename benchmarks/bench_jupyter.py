@@ -14,7 +14,8 @@ cell, ``%cellboard DIR`` (``--no-follow``: ``%cellboard DIR --no-follow``), afte
   every tag and as many points as the view ends up holding, once the board no longer says it is
   loading;
 - main-thread long tasks (PerformanceObserver "longtask") until then: how many over 50 and over
-  100 ms, the longest;
+  100 ms, the longest; and over 100 ms from the task that showed the board (JupyterLab's own
+  handling of Shift+Enter comes before it);
 - input-to-paint of run toggles and log-y toggles while the data arrives and once it is there
   (js/harness/input-to-paint.js, as bench_browser.py times them).
 
@@ -371,6 +372,12 @@ def summarize(rec: dict, errors: list[str]) -> dict:
         "tasks over 100 ms until then": sum(t["ms"] > 100 for t in arriving),
         "longest task until then (ms)": round(max((t["ms"] for t in arriving), default=0.0)),
     }
+    if first:
+        # from the task that showed the board: JupyterLab's own handling of Shift+Enter (a new
+        # cell, its focus and completer: ~50-120 ms) comes before it and is not the board's
+        shown = [t for t in arriving if t["start"] + t["ms"] >= first["t"]]
+        out["tasks over 100 ms from the board shown"] = sum(t["ms"] > 100 for t in shown)
+        out["longest task from the board shown (ms)"] = round(max((t["ms"] for t in shown), default=0.0))
     for phase in ("arriving", "idle"):
         for name, label in (("run toggle", "checkbox"), ("log-y toggle", LOG_Y_LABEL)):
             ms = [i["ms"] for i in rec["inputs"] if i["phase"] == phase and i["label"] == label]
@@ -477,6 +484,7 @@ def main() -> int:
             "first points painted (ms)",
             "everything painted (ms)",
             "longest task until then (ms)",
+            "longest task from the board shown (ms)",
         ):
             vals = [r[k] for r in results if r.get(k) is not None]
             if vals:
