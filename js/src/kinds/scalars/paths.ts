@@ -70,7 +70,9 @@ export const slotLinePaths: uPlot.Series.PathBuilder = (u, seriesIdx, idx0, idx1
     y0: fwd(sy.min ?? Number.NaN), y1: fwd(sy.max ?? Number.NaN),
     fwd,
   };
-  const ok = [frame.x0, frame.x1, frame.y0, frame.y1].every(Number.isFinite) && frame.x1 > frame.x0 && frame.y1 > frame.y0;
+  // (no array of the four ends to check: this runs for every line at every redraw)
+  const { x0, x1, y0, y1 } = frame;
+  const ok = Number.isFinite(x0) && Number.isFinite(x1) && Number.isFinite(y0) && Number.isFinite(y1) && x1 > x0 && y1 > y0;
   if (ok) traceSlots(stroke, u.data[0], u.data[seriesIdx] as ArrayLike<Slot>, idx0, idx1, frame);
   return { stroke, fill: null, clip: null, band: null, flags: 0 };
 };
