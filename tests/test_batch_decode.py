@@ -22,6 +22,7 @@ from tensorboard.compat.proto import event_pb2, summary_pb2
 
 import cellboard
 from cellboard import fastrecords, reader
+from cellboard.kinds.images import encoded
 from cellboard.tfevents import messages as M
 from cellboard.tfevents.records import CorruptRecordWarning, frame
 
@@ -154,6 +155,8 @@ def _load(path: str, enabled: bool) -> tuple[dict, list[str]]:
 
 
 def _same(a, b) -> bool:
+    if isinstance(a, memoryview) or isinstance(b, memoryview):  # an image viewed in the chunk: its bytes
+        return isinstance(a, (bytes, memoryview)) and isinstance(b, (bytes, memoryview)) and bytes(a) == bytes(b)
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return (
             isinstance(a, np.ndarray)
@@ -179,8 +182,8 @@ def _count_batched(monkeypatch) -> list[int]:
     taken: list[int] = []
     real = fastrecords.Decoder.decode
 
-    def spy(self, data, starts, lengths, plugins):
-        batch = real(self, data, starts, lengths, plugins)
+    def spy(self, data, starts, lengths, plugins, writable=None):
+        batch = real(self, data, starts, lengths, plugins, writable)
         taken.append(int(batch.handled.sum()))
         return batch
 
@@ -188,7 +191,15 @@ def _count_batched(monkeypatch) -> list[int]:
     return taken
 
 
-def test_batch_equals_record_by_record(tmp_path):
+@pytest.fixture(params=["views", "copies"])
+def reuse(request, monkeypatch) -> str:
+    """Both ways the batch decoder gives records: views of the chunk (edges and counts in place,
+    images as memoryviews) or copies; which one it picks depends on how much of the chunk they fill."""
+    monkeypatch.setattr(fastrecords._Reuse, "worth", lambda self, nbytes: request.param == "views")
+    return request.param
+
+
+def test_batch_equals_record_by_record(tmp_path, reuse):
     _write_log(str(tmp_path / "run"))
     fast, slow = _load(str(tmp_path), True), _load(str(tmp_path), False)
     _assert_same_store(fast, slow)
@@ -213,12 +224,61 @@ def test_batch_decoder_takes_the_bulk(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("chunk", [1 << 10, 5000, 1 << 16])
-def test_chunked_reads_give_the_same_store(tmp_path, monkeypatch, chunk):
+def test_chunked_reads_give_the_same_store(tmp_path, monkeypatch, chunk, reuse):
     _write_log(str(tmp_path / "run"))
     whole = _load(str(tmp_path), True)
     monkeypatch.setattr(reader, "READ_CHUNK", chunk)
     _assert_same_store(_load(str(tmp_path), True), whole)
     _assert_same_store(_load(str(tmp_path), False), whole)
+
+
+def test_views_of_the_chunk(tmp_path):
+    """Where histograms or images fill the chunk they are views of it, not copies: the same values
+    as the record-by-record decoder's, images as bytes through ``png``, and records still pickle."""
+    import pickle
+
+    rng = np.random.default_rng(5)
+    with cellboard.SummaryWriter(str(tmp_path / "h")) as w:
+        for step in range(40):
+            w.add_histogram("w", rng.standard_normal(5000) * (step + 1), step)
+            w.add_image("img", rng.integers(0, 256, (3, 16, 16), dtype=np.uint8), step)
+    with cellboard.SummaryWriter(str(tmp_path / "i")) as w:
+        for step in range(40):
+            w.add_image("img", rng.integers(0, 256, (3, 32, 32), dtype=np.uint8), step)
+    fast = cellboard.load(str(tmp_path), progress=False)
+    _assert_same_store(_load(str(tmp_path), True), _load(str(tmp_path), False))
+    hist = fast.histograms("h", "w")
+    assert len(hist) == 40 and not any(r.edges.flags.owndata or r.counts.flags.owndata for r in hist)
+    assert all(r.edges[0] == r.edges.min() and np.all(np.diff(r.edges) > 0) for r in hist)  # min written in
+    assert all(isinstance(encoded(r), bytes) for r in fast.images("h", "img"))  # a small part of that chunk: copies
+    images = fast.images("i", "img")
+    assert len(images) == 40 and all(isinstance(encoded(r), memoryview) and encoded(r).readonly for r in images)
+    first = images[0]
+    view = encoded(first)
+    png = first.png  # bytes to the reader, kept as bytes from then on
+    assert isinstance(png, bytes) and png == view and png[:8] == b"\x89PNG\r\n\x1a\n" and encoded(first) is png
+    assert dataclasses.astuple(images[2])[2] == bytes(encoded(images[2]))
+    again = pickle.loads(pickle.dumps(images[1]))
+    assert isinstance(encoded(again), bytes) and isinstance(encoded(images[1]), memoryview)  # pickling copies
+    assert again == images[1]
+    back = pickle.loads(pickle.dumps(hist[3]))
+    np.testing.assert_array_equal(back.edges, hist[3].edges)
+
+
+def test_no_bytes_rewritten_before_every_record_is_decoded(tmp_path, monkeypatch, reuse):
+    """Views of a writable chunk get their outer edges written over the record's own bytes, and
+    only once the whole batch is decoded: a batch that fails part way is decoded again record by
+    record from intact bytes."""
+    _write_log(str(tmp_path / "run"))
+    slow = _load(str(tmp_path), False)
+
+    def broken(*args):
+        raise RuntimeError("batch decoding failed after the histograms")
+
+    monkeypatch.setattr(fastrecords, "_images", broken)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _assert_same_store(_load(str(tmp_path), True), slow)
 
 
 def test_histogram_values(tmp_path):

@@ -4,7 +4,8 @@ The record-by-record decoder builds Python objects for every protobuf field; for
 histogram that is ~50 us, mostly wire parsing. Here the records of one chunk are parsed
 together: every record's *shape* (Event -> one Summary.Value -> one payload) is walked with
 numpy column operations over all records at once, so per record only the output is built
-(numpy views of the packed doubles, the PNG bytes, the record object).
+(the record object, and views of the chunk's doubles and image bytes where histograms or images
+fill most of the chunk, copies where they do not: see ``_Reuse``).
 
 A record is taken only when its bytes have exactly the canonical layout protobuf serializers
 write (fields in field-number order, each once, lengths consistent) and the record-by-record
@@ -16,6 +17,7 @@ is left to that decoder, which reports what it cannot read. Both give the same s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -39,6 +41,37 @@ class Batch:
 
     handled: np.ndarray
     records: dict[tuple[str, str], list[tuple[int, object]]]
+
+
+def _bytes_of(data: bytes | np.ndarray) -> memoryview:
+    return data.data if isinstance(data, np.ndarray) else memoryview(data)
+
+
+class _Reuse:
+    """Whether decoded records keep views of the chunk instead of copies, and the writes that
+    views of a writable chunk need. A view keeps the whole chunk alive, so only records that fill
+    most of it are viewed (the memory held stays under twice their own bytes); the rest are copied.
+    """
+
+    def __init__(self, writable: np.ndarray | None, size: int) -> None:
+        self.writable, self.size = writable, size
+        self._at: list[np.ndarray] = []
+        self._values: list[np.ndarray] = []
+
+    def worth(self, nbytes: int) -> bool:
+        return 2 * nbytes >= self.size
+
+    def put_f64(self, at: np.ndarray, values: np.ndarray) -> None:
+        """Write ``values`` (little-endian doubles) at byte offsets ``at`` of ``writable``, in ``write``."""
+        self._at.append(at)
+        self._values.append(values)
+
+    def write(self) -> None:
+        if self._at and self.writable is not None:
+            at = np.concatenate(self._at)
+            values = np.concatenate(self._values).astype("<f8")
+            self.writable[at[:, None] + np.arange(8)] = values.view(np.uint8).reshape(-1, 8)
+        self._at, self._values = [], []
 
 
 class _Walk:
@@ -94,11 +127,21 @@ class Decoder:
         self._histograms = histograms.name if histograms else "histograms"
         self._images = images.name if images else "images"
 
-    def decode(self, data: bytes, starts: np.ndarray, lengths: np.ndarray, plugins: dict[str, str]) -> Batch:
+    def decode(
+        self,
+        data: bytes | np.ndarray,
+        starts: np.ndarray,
+        lengths: np.ndarray,
+        plugins: dict[str, str],
+        writable: np.ndarray | None = None,
+    ) -> Batch:
         """Decode the histogram and image records at ``starts``/``lengths`` (payload offsets in ``data``).
 
         ``plugins`` (tag -> plugin, as the reader learned it) is read, never extended: a record
         whose metadata would teach the reader a plugin is left to the record-by-record decoder.
+        ``writable``: the same bytes as ``data``, writable and not shared. When histograms are
+        most of the chunk, their edges and counts are then views of it (no copy): each record's
+        outer edges are written over its own bytes, once everything is decoded (see ``_Reuse``).
         """
         m = len(starts)
         handled = np.zeros(m, bool)
@@ -145,16 +188,20 @@ class Decoder:
         rows = np.flatnonzero(w.ok)
         if rows.size == 0:
             return Batch(handled, records)
-        tags = self._tag_names(data, tag_s[rows], tag_e[rows])
+        view = _bytes_of(data)
+        tags = self._tag_names(view, tag_s[rows], tag_e[rows])
         keep = np.ones(rows.size, bool)
         tensor = payload_key[rows] == _TENSOR_KEY
         for j in np.flatnonzero(tensor).tolist():  # tensors: histograms only, their plugin known already
             keep[j] = plugins.get(tags[j]) == "histograms"
         for j in np.flatnonzero(has_meta[rows]).tolist():  # metadata: valid, of a tag whose plugin is known
             r = rows[j]
-            keep[j] = keep[j] and tags[j] in plugins and self._metadata_valid(data[int(meta_s[r]) : int(meta_e[r])])
+            keep[j] = (
+                keep[j] and tags[j] in plugins and self._metadata_valid(bytes(view[int(meta_s[r]) : int(meta_e[r])]))
+            )
         rows, tags = rows[keep], [t for t, k in zip(tags, keep.tolist()) if k]
         key = payload_key[rows]
+        reuse = _Reuse(writable, len(data))
         for which, kind, batch in (
             (key == _HISTO_KEY, self._histograms, _histograms),
             (key == _IMAGE_KEY, self._images, _images),
@@ -164,17 +211,18 @@ class Decoder:
             if sel.size == 0:
                 continue
             sel_tags = [t for t, k in zip(tags, which.tolist()) if k]
-            taken, out = batch(data, arr, pay_s[sel], pay_e[sel], step[sel].tolist(), wall[sel].tolist())
+            taken, out = batch(data, arr, pay_s[sel], pay_e[sel], step[sel].tolist(), wall[sel].tolist(), reuse)
             handled[sel[taken]] = True
             for i, tag, rec in zip(sel[taken].tolist(), (t for t, k in zip(sel_tags, taken.tolist()) if k), out):
                 records.setdefault((kind, tag), []).append((i, rec))
+        reuse.write()  # last: nothing after this reads the chunk's bytes (nor falls back to them)
         return Batch(handled, records)
 
-    def _tag_names(self, data: bytes, tag_s: np.ndarray, tag_e: np.ndarray) -> list[str]:
+    def _tag_names(self, view: memoryview, tag_s: np.ndarray, tag_e: np.ndarray) -> list[str]:
         cache = self._tags
         out = []
         for a, b in zip(tag_s.tolist(), tag_e.tolist()):
-            raw = data[a:b]
+            raw = bytes(view[a:b])
             name = cache.get(raw)
             if name is None:
                 name = cache[raw] = raw.decode("utf-8", "replace")
@@ -196,7 +244,13 @@ class Decoder:
 
 
 def _histograms(
-    data: bytes, arr: np.ndarray, s: np.ndarray, e: np.ndarray, steps: list[int], walls: list[float]
+    data: bytes | np.ndarray,
+    arr: np.ndarray,
+    s: np.ndarray,
+    e: np.ndarray,
+    steps: list[int],
+    walls: list[float],
+    reuse: _Reuse,
 ) -> tuple[np.ndarray, list[HistogramRecord]]:
     """Legacy ``HistogramProto`` payloads in ``[s, e)``: which rows were taken, and their records.
 
@@ -229,41 +283,48 @@ def _histograms(
     lim_at, cnt_at = lim_at[taken], cnt_at[taken]
     first, last = _first_last_positive(w, data, cnt_at, k)
     kept = np.where(first >= 0, last - first + 1, 0)  # buckets kept per row (none: an empty histogram)
-    # Each kept row's edges and counts are copied end to end into one array: edges [min,
-    # limits[first:last], max] are the kept+1 doubles from one slot before limits[first] (min and
-    # max are written over the first and the last), counts the kept ones from counts[first].
-    # The array comes from numpy, which asks the kernel for huge pages for big arrays: cheaper
-    # to fault in than the 4 KiB pages of a bytes join (a fresh load of 100 MB: ~15% faster).
     full = np.flatnonzero(kept)
     n = kept[full]
-    edges_at = lim_at[full] + 8 * (first[full] - 1)  # the slot before limits[first]: still this record
+    # A kept row's edges [min, limits[first:last], max] are the n+1 doubles from the slot before
+    # limits[first] (min and max written over the first and the last), its counts the n from
+    # counts[first]. The slot before limits[first] is still this record's (its earlier fields).
+    edges_at = lim_at[full] + 8 * (first[full] - 1)
     counts_at = cnt_at[full] + 8 * first[full]
-    off = np.zeros(full.size + 1, np.int64)  # where each kept row's edges start in ``packed``
-    np.cumsum(2 * n + 1, out=off[1:])
-    packed = np.empty(int(off[-1]))
-    src, dst = memoryview(data), packed.data.cast("B")
-    for o, ea, ca, b in zip((8 * off[:-1]).tolist(), edges_at.tolist(), counts_at.tolist(), (8 * n).tolist()):
-        dst[o : o + b + 8] = src[ea : ea + b + 8]
-        dst[o + b + 8 : o + 2 * b + 8] = src[ca : ca + b]
-    off = off[:-1]
-    packed[off] = stats[0][taken[full]]
-    packed[off + n] = stats[1][taken[full]]
-    at = np.full(taken.size, -1, np.int64)
-    at[full] = off
+    lo, hi = stats[0][taken[full]], stats[1][taken[full]]
+    buf = reuse.writable
+    if buf is not None and reuse.worth(int(16 * n.sum() + 8 * n.size)):
+        # views of the chunk itself, min and max written over its bytes once all is decoded
+        reuse.put_f64(np.concatenate([edges_at, edges_at + 8 * n]), np.concatenate([lo, hi]))
+        at = zip(edges_at.tolist(), counts_at.tolist(), n.tolist())
+        views = [(np.frombuffer(buf, "<f8", m + 1, ea), np.frombuffer(buf, "<f8", m, ca)) for ea, ca, m in at]
+    else:
+        # copied end to end into one array, from numpy: it asks the kernel for huge pages for big
+        # arrays, cheaper to fault in than the 4 KiB pages of a bytes join
+        off = np.zeros(full.size + 1, np.int64)  # where each kept row's edges start in ``packed``
+        np.cumsum(2 * n + 1, out=off[1:])
+        packed = np.empty(int(off[-1]))
+        src, dst = _bytes_of(data), packed.data.cast("B")
+        for o, ea, ca, b in zip((8 * off[:-1]).tolist(), edges_at.tolist(), counts_at.tolist(), (8 * n).tolist()):
+            dst[o : o + b + 8] = src[ea : ea + b + 8]
+            dst[o + b + 8 : o + 2 * b + 8] = src[ca : ca + b]
+        off = off[:-1]
+        packed[off] = lo
+        packed[off + n] = hi
+        views = [(packed[o : o + m + 1], packed[o + m + 1 : o + 2 * m + 1]) for o, m in zip(off.tolist(), n.tolist())]
     out = []
-    steps_t, walls_t = [steps[i] for i in taken.tolist()], [walls[i] for i in taken.tolist()]
-    for st, wt, o, m in zip(steps_t, walls_t, at.tolist(), kept.tolist()):
-        if m:
-            out.append(HistogramRecord(st, wt, packed[o : o + m + 1], packed[o + m + 1 : o + 2 * m + 1]))
-        else:
-            out.append(HistogramRecord(st, wt, np.zeros(0), np.zeros(0)))
+    next_view = iter(views)
+    for i, m in zip(taken.tolist(), kept.tolist()):
+        edges, counts = next(next_view) if m else (np.zeros(0), np.zeros(0))
+        out.append(HistogramRecord(steps[i], walls[i], edges, counts))
     return w.ok, out
 
 
 _PROBE = 4  # buckets tried at each end of a row before its counts are searched whole
 
 
-def _first_last_positive(w: _Walk, data: bytes, cnt_at: np.ndarray, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _first_last_positive(
+    w: _Walk, data: bytes | np.ndarray, cnt_at: np.ndarray, k: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Per row of ``k`` packed counts at byte ``cnt_at``: the index of the first and of the last
     count > 0, or -1 for both when there is none (``histograms.histogram_buckets``'s trimming).
 
@@ -294,7 +355,13 @@ def _first_last_positive(w: _Walk, data: bytes, cnt_at: np.ndarray, k: np.ndarra
 
 
 def _histogram_tensors(
-    data: bytes, arr: np.ndarray, s: np.ndarray, e: np.ndarray, steps: list[int], walls: list[float]
+    data: bytes | np.ndarray,
+    arr: np.ndarray,
+    s: np.ndarray,
+    e: np.ndarray,
+    steps: list[int],
+    walls: list[float],
+    reuse: _Reuse,
 ) -> tuple[np.ndarray, list[HistogramRecord]]:
     """The histograms plugin's ``TensorProto``s as TF2 writes them: dtype (1) float or double, shape
     (2) ``[k, 3]`` with k >= 1, ``tensor_content`` (4) of exactly ``k * 3`` values."""
@@ -336,7 +403,13 @@ def _histogram_tensors(
 
 
 def _images(
-    data: bytes, arr: np.ndarray, s: np.ndarray, e: np.ndarray, steps: list[int], walls: list[float]
+    data: bytes | np.ndarray,
+    arr: np.ndarray,
+    s: np.ndarray,
+    e: np.ndarray,
+    steps: list[int],
+    walls: list[float],
+    reuse: _Reuse,
 ) -> tuple[np.ndarray, list[ImageRecord]]:
     """Legacy ``Summary.Image`` payloads: height (1), width (2), colorspace (3) as varints, each
     absent when 0, then the encoded image (4, LEN)."""
@@ -354,8 +427,12 @@ def _images(
     a, b = np.where(has, a, w.pos), np.where(has, b, w.pos)
     w.ok &= np.where(has, b, w.pos) == e
     taken = np.flatnonzero(w.ok)
+    view = _bytes_of(data)
+    # views (held as they are, given to readers as bytes: ``images._Encoded``), else copies: bytes
+    # that do not keep the chunk alive
+    views = reuse.worth(int((b[taken] - a[taken]).sum()))
     out = [
-        ImageRecord(steps[i], walls[i], data[p:q], width, height)
+        ImageRecord(steps[i], walls[i], cast(bytes, view[p:q]) if views else bytes(view[p:q]), width, height)
         for i, p, q, height, width in zip(
             taken.tolist(), a[taken].tolist(), b[taken].tolist(), dims[0][taken].tolist(), dims[1][taken].tolist()
         )

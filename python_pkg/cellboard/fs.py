@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 from typing import TypeVar
 from urllib.parse import unquote
 
+import numpy as np
+
 T = TypeVar("T")
 
 # Seconds a probe of a remote directory (exists/isdir) may take before we give up with a clear
@@ -207,10 +209,18 @@ class LocalFS:
     def invalidate(self) -> None:
         pass
 
-    def read(self, path: str, start: int, end: int) -> bytes:
+    def read(self, path: str, start: int, end: int) -> np.ndarray:
+        """Bytes ``[start, end)`` (fewer at the end of the file) as a writable uint8 array.
+
+        numpy asks the kernel for huge pages for arrays of 4 MiB and more: a fresh 12 MiB chunk
+        faults in ~3x faster than the 4 KiB pages of ``f.read``'s bytes. Writable: decoders may
+        reuse a record's bytes in place once it is decoded (``fastrecords``).
+        """
+        buf = np.empty(max(0, end - start), np.uint8)
         with open(path, "rb") as f:
             f.seek(start)
-            return f.read(end - start)
+            n = f.readinto(buf.data)
+        return buf[:n]
 
     def cat(self, path: str) -> bytes:
         with open(path, "rb") as f:

@@ -134,7 +134,7 @@ class RunReader:
                 while size > max(state.offset, state.wait_for - 1):  # else nothing new, or a torn tail
                     end = min(size, max(state.offset + chunk, state.wait_for))
                     try:
-                        data = self.fs.read(full, state.offset, end)
+                        data = _as_array(self.fs.read(full, state.offset, end))
                     except FileNotFoundError:
                         break  # deleted since the listing: nothing to read
                     except OSError as exc:
@@ -195,7 +195,11 @@ class RunReader:
             self._tags.append(tag)
         return i
 
-    def _read_chunk(self, path: str, state: _FileState, data: bytes) -> int:
+    def _read_chunk(self, path: str, state: _FileState, chunk: np.ndarray) -> int:
+        # The parsers get a read-only view (google-crc32c takes only read-only buffers); the batch
+        # decoder may also reuse the bytes of the records it decoded (``chunk``, when writable).
+        data = chunk.view()
+        data.flags.writeable = False
         scan = scan_records(data, state.offset, resync=state.resync)
         state.resync, state.wait_for = scan.resync, scan.wait_for
         for off, why in zip(scan.corrupt_at, scan.corrupt_why):
@@ -218,7 +222,8 @@ class RunReader:
             records: dict[tuple[str, str], list] = {}
             if slow.size:
                 try:
-                    batch = self._batch.decode(data, starts[slow], lengths[slow], self._plugins)
+                    writable = chunk if chunk.flags.writeable else None
+                    batch = self._batch.decode(data, starts[slow], lengths[slow], self._plugins, writable)
                 except Exception:
                     log.exception("batch decoding failed for %s; decoding record by record", path)
                 else:
@@ -334,6 +339,11 @@ class RunReader:
         if kind is None:
             return None
         return kind, kind.decode(val, self._plugins.get(val.tag, ""), step, wall)
+
+
+def _as_array(data: bytes | np.ndarray) -> np.ndarray:
+    """A chunk as a uint8 array: local reads give a writable one, fsspec's bytes a read-only view."""
+    return data if isinstance(data, np.ndarray) else np.frombuffer(data, np.uint8)
 
 
 def _first(item: tuple[int, Any]) -> int:

@@ -44,7 +44,7 @@ for name, w in writers.items():
         w.add_scalar("loss/low", loss * 0.9, step)
         w.add_scalar("loss/high", loss * 1.2, step)
     for epoch in range({EPOCHS}):
-        w.add_image("samples", torch.rand(3, 16, 16), epoch)
+        w.add_image("samples", torch.rand(3, 96, 96), epoch)  # most of each file: read back as views
         w.add_audio("tone", np.sin(np.linspace(0, 200 * (epoch + 1), 4000)) * 0.5, epoch, sample_rate=8000)
         w.add_histogram("weights", rng.normal(epoch, 1, 1000), epoch)
         w.add_text("notes", f"epoch **{{epoch}}** of run `{{name}}`", epoch)
@@ -53,7 +53,9 @@ for name, w in writers.items():
     w.add_hparams({{"lr": lr, "batch_size": 64, "optimizer": "sgd"}}, {{"hparam/accuracy": 0.9 - lr}},
                   run_name="hparams")
     w.close()
-print("TRAINED")
+from cellboard.kinds.images import encoded
+held = cellboard.load("runs/tutorial", progress=False).images({RUNS[0]!r}, "samples")
+print("TRAINED", type(encoded(held[0])).__name__)  # the reader's views, which the magic's board sends as they are
 """
 
 RELOAD = "%load_ext cellboard\n%cellboard runs/tutorial --no-follow --height 520"
@@ -137,6 +139,7 @@ def test_every_dashboard_live_and_from_the_magic(app, tmp_path, browser):
         page = open_and_run_all(browser, server, name, logs, height=1100)
         outputs = page.locator(".jp-Cell")
         expect(page.locator(".jp-OutputArea-output", has_text="TRAINED")).to_have_count(1, timeout=120_000)
+        assert "TRAINED memoryview" in page.locator(".jp-OutputArea-output", has_text="TRAINED").inner_text()
         err = page.locator(".jp-OutputArea-output .jupyter-widgets-error-widget")
         assert err.count() == 0, err.first.inner_text()
 

@@ -17,7 +17,7 @@ TOTAL_POINTS_BUDGET = 2_000_000  # over all series: 2000 series of 10k points ge
 MIN_SERIES_POINTS = 1_024
 MAX_MESSAGE_BYTES = 2_000_000  # buffers per message, well under Jupyter's ~10 MB limits
 
-Send = Callable[[dict[str, Any], list[bytes]], None]
+Send = Callable[[dict[str, Any], list[bytes | memoryview]], None]
 
 
 class DeltaMessage:
@@ -34,10 +34,10 @@ class DeltaMessage:
         self.resets: list[dict[str, str]] = []
         self.notices: list[dict[str, str]] | None = None
         self.progress: dict[str, int | bool] | None = None
-        self.buffers: list[bytes] = []
+        self.buffers: list[bytes | memoryview] = []
         self.size = 0
 
-    def add(self, kind: str, entry: dict[str, Any], buffer: bytes | None = None) -> None:
+    def add(self, kind: str, entry: dict[str, Any], buffer: bytes | memoryview | None = None) -> None:
         if buffer is not None:
             if self.size and self.size + len(buffer) > MAX_MESSAGE_BYTES:
                 self.flush()

@@ -325,7 +325,7 @@ class Board(anywidget.AnyWidget):
         self._sync += 1
         return self._sync
 
-    def _send_raw(self, content: dict, buffers: list[bytes]) -> None:
+    def _send_raw(self, content: dict, buffers: list[bytes | memoryview]) -> None:
         self.seq += 1
         content["seq"] = self.seq
         self.messages_sent += 1

@@ -18,7 +18,7 @@ from ..tfevents.messages import Value
 # decode(value, plugin name, step, wall time) -> records (floats for the columnar scalars kind)
 Decoder = Callable[[Value, str, int, float], list[Any]]
 # entry(record) -> (kind-specific entry fields, optional binary buffer)
-EntryEncoder = Callable[[Any], tuple[dict[str, Any], bytes | None]]
+EntryEncoder = Callable[[Any], tuple[dict[str, Any], bytes | memoryview | None]]
 
 
 @dataclass(frozen=True)

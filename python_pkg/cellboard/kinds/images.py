@@ -14,7 +14,7 @@ import math
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,17 +24,50 @@ from ..tfevents.wire import LEN, iter_fields
 from .base import Kind
 
 
+class _Encoded:
+    """``ImageRecord.png``: bytes to every reader. A record read from event files in bulk holds a
+    read-only view of the file's bytes instead (no copy on load); the first access copies it to
+    bytes and keeps those. The board sends what is held as it is (``encoded``)."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = "_" + name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> bytes:
+        if obj is None:
+            raise AttributeError(self.slot[1:])  # tells dataclasses the field has no default
+        held = obj.__dict__[self.slot]
+        if isinstance(held, memoryview):
+            held = obj.__dict__[self.slot] = held.tobytes()
+        return held
+
+    def __set__(self, obj: Any, value: bytes | memoryview) -> None:
+        obj.__dict__[self.slot] = value
+
+
 @dataclass(frozen=True)
 class ImageRecord:
     step: int
     wall_time: float
-    png: bytes  # encoded image as logged (PNG from cellboard/torch; may be JPEG/GIF from others)
+    # the encoded image as logged (PNG from cellboard/torch; may be JPEG/GIF from others); also
+    # takes a read-only memoryview, given to readers as bytes (see ``_Encoded``)
+    if TYPE_CHECKING:
+        png: bytes
+    else:
+        png: bytes = _Encoded()
     width: int
     height: int
     # add_image_with_boxes: (xmin, ymin, xmax, ymax) per box, in the pixels of width x height
     boxes: tuple[tuple[float, float, float, float], ...] | None = None
     labels: tuple[str, ...] | None = None  # one per box, or None
     clean: bytes | None = None  # add_image_with_boxes, live only: the same image (PNG) without the boxes
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_png": bytes(encoded(self))}  # a view cannot be pickled
+
+
+def encoded(r: ImageRecord) -> bytes | memoryview:
+    """The record's encoded image as held: bytes, or a read-only view of an event file's bytes."""
+    return r.__dict__["_png"]
 
 
 def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[ImageRecord]:
@@ -202,7 +235,7 @@ def encode_video(tag: str, vid: np.ndarray, fps: float, step: int, wall: float) 
     return ev, ImageRecord(step, wall, gif, w, h)
 
 
-def mime(data: bytes) -> str:
+def mime(data: bytes | memoryview) -> str:
     if data[:3] == b"\xff\xd8\xff":
         return "image/jpeg"
     if data[:4] == b"GIF8":
@@ -210,14 +243,15 @@ def mime(data: bytes) -> str:
     return "image/png"
 
 
-def entry(r: ImageRecord) -> tuple[dict[str, Any], bytes | None]:
+def entry(r: ImageRecord) -> tuple[dict[str, Any], bytes | memoryview | None]:
     if r.boxes is not None and r.clean is not None:  # live add_image_with_boxes: the board draws the boxes
         fields: dict[str, Any] = {"width": r.width, "height": r.height, "mime": mime(r.clean)}
         fields["boxes"] = [list(b) for b in r.boxes]
         if r.labels is not None:
             fields["labels"] = list(r.labels)
         return fields, r.clean
-    return {"width": r.width, "height": r.height, "mime": mime(r.png)}, r.png
+    held = encoded(r)  # a view is sent as it is: no copy
+    return {"width": r.width, "height": r.height, "mime": mime(held)}, held
 
 
 KIND = Kind("images", decode, entry, plugins=("images",), legacy=("image",))
