@@ -232,23 +232,30 @@ def test_chunked_reads_give_the_same_store(tmp_path, monkeypatch, chunk, reuse):
     _assert_same_store(_load(str(tmp_path), False), whole)
 
 
-def test_views_of_the_chunk(tmp_path):
+def test_views_of_the_chunk(tmp_path, monkeypatch):
     """Where histograms or images fill the chunk they are views of it, not copies: the same values
     as the record-by-record decoder's, images as bytes through ``png``, and records still pickle."""
     import pickle
 
+    # files of several chunks: the first is read as bytes, the next (once the records are known
+    # to be big) into arrays of their own, whose histograms become views
+    monkeypatch.setattr(reader, "READ_CHUNK", 1 << 16)
     rng = np.random.default_rng(5)
     with cellboard.SummaryWriter(str(tmp_path / "h")) as w:
         for step in range(40):
             w.add_histogram("w", rng.standard_normal(5000) * (step + 1), step)
-            w.add_image("img", rng.integers(0, 256, (3, 16, 16), dtype=np.uint8), step)
+            w.add_image("img", rng.integers(0, 256, (3, 8, 8), dtype=np.uint8), step)
     with cellboard.SummaryWriter(str(tmp_path / "i")) as w:
         for step in range(40):
             w.add_image("img", rng.integers(0, 256, (3, 32, 32), dtype=np.uint8), step)
     fast = cellboard.load(str(tmp_path), progress=False)
     _assert_same_store(_load(str(tmp_path), True), _load(str(tmp_path), False))
     hist = fast.histograms("h", "w")
-    assert len(hist) == 40 and not any(r.edges.flags.owndata or r.counts.flags.owndata for r in hist)
+
+    def in_chunk(a: np.ndarray) -> bool:  # a view of a chunk's bytes (copies are slices of float64 arrays)
+        return a.base is not None and a.base.dtype == np.uint8
+
+    assert len(hist) == 40 and sum(in_chunk(r.edges) and in_chunk(r.counts) for r in hist) >= 30
     assert all(r.edges[0] == r.edges.min() and np.all(np.diff(r.edges) > 0) for r in hist)  # min written in
     assert all(isinstance(encoded(r), bytes) for r in fast.images("h", "img"))  # a small part of that chunk: copies
     images = fast.images("i", "img")

@@ -58,10 +58,10 @@ def _unreadable(monkeypatch, path: str, exc: OSError) -> dict:
     state = {"broken": True}
     real = cfs.LocalFS.read
 
-    def read(self, p, start, end):
+    def read(self, p, start, end, array=False):
         if state["broken"] and os.path.abspath(p) == os.path.abspath(path):
             raise exc
-        return real(self, p, start, end)
+        return real(self, p, start, end, array)
 
     monkeypatch.setattr(cfs.LocalFS, "read", read)
     return state

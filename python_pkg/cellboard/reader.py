@@ -134,7 +134,9 @@ class RunReader:
                 while size > max(state.offset, state.wait_for - 1):  # else nothing new, or a torn tail
                     end = min(size, max(state.offset + chunk, state.wait_for))
                     try:
-                        data = _as_array(self.fs.read(full, state.offset, end))
+                        # a file of big records, once its first chunk showed it: their views keep the chunk
+                        fresh = chunk > READ_CHUNK
+                        data = _as_array(self.fs.read(full, state.offset, end, fresh))
                     except FileNotFoundError:
                         break  # deleted since the listing: nothing to read
                     except OSError as exc:
@@ -342,7 +344,7 @@ class RunReader:
 
 
 def _as_array(data: bytes | np.ndarray) -> np.ndarray:
-    """A chunk as a uint8 array: local reads give a writable one, fsspec's bytes a read-only view."""
+    """A chunk as a uint8 array: writable where the file system gave one, else a read-only view."""
     return data if isinstance(data, np.ndarray) else np.frombuffer(data, np.uint8)
 
 
