@@ -272,6 +272,24 @@ def test_views_of_the_chunk(tmp_path, monkeypatch):
     np.testing.assert_array_equal(back.edges, hist[3].edges)
 
 
+@pytest.mark.parametrize("size", [100, 3 << 20])  # numpy's memory, an anonymous mapping
+def test_local_reads_as_arrays(tmp_path, size):
+    """``LocalFS.read(array=True)``: the same bytes as a plain read, writable, memory of its own,
+    and fewer bytes at the end of the file."""
+    from cellboard.fs import LocalFS
+
+    path = tmp_path / "f"
+    blob = np.random.default_rng(1).integers(0, 256, size, dtype=np.uint8).tobytes()
+    path.write_bytes(blob)
+    fs = LocalFS()
+    whole = fs.read(str(path), 0, size, array=True)
+    assert isinstance(whole, np.ndarray) and whole.flags.writeable and whole.tobytes() == blob
+    tail = fs.read(str(path), size - 10, size + 1000, array=True)
+    assert tail.tobytes() == blob[-10:] == fs.read(str(path), size - 10, size + 1000)
+    whole[:] = 0  # its own memory: neither the file nor another read changes
+    assert fs.read(str(path), 0, size, array=True).tobytes() == blob == path.read_bytes()
+
+
 def test_no_bytes_rewritten_before_every_record_is_decoded(tmp_path, monkeypatch, reuse):
     """Views of a writable chunk get their outer edges written over the record's own bytes, and
     only once the whole batch is decoded: a batch that fails part way is decoded again record by

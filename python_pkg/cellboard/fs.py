@@ -149,6 +149,15 @@ def is_event_file(name: str) -> bool:
 _ANON_MIN = 1 << 20  # ``LocalFS.read`` arrays from this size are anonymous mappings
 
 
+def _anonymous(size: int) -> mmap.mmap:
+    """Fresh zeroed memory of its own; on POSIX private: ``mmap``'s default, shared, faulted in ~40%
+    slower for 12 MB here. (``MAP_POPULATE`` faulted one chunk in faster alone but made two
+    threads reading runs wait on each other: the histogram directory loaded ~20% slower.)"""
+    if not hasattr(mmap, "MAP_PRIVATE"):  # Windows: anonymous memory is the default
+        return mmap.mmap(-1, size)
+    return mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+
+
 class LocalFS:
     sep = os.sep
     remote = False
@@ -228,7 +237,7 @@ class LocalFS:
             if not array:
                 return f.read(end - start)
             size = max(0, end - start)
-            buf = np.frombuffer(mmap.mmap(-1, size), np.uint8) if size >= _ANON_MIN else np.empty(size, np.uint8)
+            buf = np.frombuffer(_anonymous(size), np.uint8) if size >= _ANON_MIN else np.empty(size, np.uint8)
             n = f.readinto(buf.data)
         return buf[:n]
 
