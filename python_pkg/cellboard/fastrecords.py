@@ -43,6 +43,20 @@ class Batch:
     records: dict[tuple[str, str], list[tuple[int, object]]]
 
 
+@dataclass
+class _Payloads:
+    """One payload kind's candidate records: payloads at ``[s, e)`` of the chunk (``data``, and as
+    uint8 ``arr``), their steps and wall times, and whether to keep views of the chunk (``reuse``)."""
+
+    data: bytes | np.ndarray
+    arr: np.ndarray
+    s: np.ndarray
+    e: np.ndarray
+    steps: list[int]
+    walls: list[float]
+    reuse: _Reuse
+
+
 def _bytes_of(data: bytes | np.ndarray) -> memoryview:
     return data.data if isinstance(data, np.ndarray) else memoryview(data)
 
@@ -211,7 +225,8 @@ class Decoder:
             if sel.size == 0:
                 continue
             sel_tags = [t for t, k in zip(tags, which.tolist()) if k]
-            taken, out = batch(data, arr, pay_s[sel], pay_e[sel], step[sel].tolist(), wall[sel].tolist(), reuse)
+            payloads = _Payloads(data, arr, pay_s[sel], pay_e[sel], step[sel].tolist(), wall[sel].tolist(), reuse)
+            taken, out = batch(payloads)
             handled[sel[taken]] = True
             for i, tag, rec in zip(sel[taken].tolist(), (t for t, k in zip(sel_tags, taken.tolist()) if k), out):
                 records.setdefault((kind, tag), []).append((i, rec))
@@ -243,28 +258,20 @@ class Decoder:
         return ok
 
 
-def _histograms(
-    data: bytes | np.ndarray,
-    arr: np.ndarray,
-    s: np.ndarray,
-    e: np.ndarray,
-    steps: list[int],
-    walls: list[float],
-    reuse: _Reuse,
-) -> tuple[np.ndarray, list[HistogramRecord]]:
+def _histograms(rows: _Payloads) -> tuple[np.ndarray, list[HistogramRecord]]:
     """Legacy ``HistogramProto`` payloads in ``[s, e)``: which rows were taken, and their records.
 
     The layout taken: min, max, num, sum, sum_squares (1-5, I64, each absent when 0, as proto3
     writes them), packed bucket_limit (6) and bucket (7) of equal length; buckets trimmed as
     ``histograms.histogram_buckets`` does, for all rows at once.
     """
-    w = _Walk(arr, s.copy(), e)
+    w = _Walk(rows.arr, rows.s.copy(), rows.e)
     stats = []
     for f in range(1, 6):
         has = w.key((f << 3) | 1)
         stats.append(np.where(has, w.f64(w.pos + 1), 0.0))
         w.pos = np.where(has, w.pos + 9, w.pos)
-        w.ok &= w.pos <= e
+        w.ok &= w.pos <= rows.e
     spans = []
     for f in (6, 7):
         has = w.key((f << 3) | 2)
@@ -273,7 +280,7 @@ def _histograms(
         a, b = np.where(has, a, w.pos), np.where(has, b, w.pos)
         w.pos = b
         spans.append((a, b - a))
-    w.ok &= w.pos == e
+    w.ok &= w.pos == rows.e
     (lim_at, nbytes), (cnt_at, cnt_bytes) = spans
     w.ok &= (nbytes == cnt_bytes) & (nbytes % 8 == 0)
     taken = np.flatnonzero(w.ok)
@@ -281,7 +288,7 @@ def _histograms(
         return w.ok, []
     k = nbytes[taken] // 8
     lim_at, cnt_at = lim_at[taken], cnt_at[taken]
-    first, last = _first_last_positive(w, data, cnt_at, k)
+    first, last = _first_last_positive(w, rows.data, cnt_at, k)
     kept = np.where(first >= 0, last - first + 1, 0)  # buckets kept per row (none: an empty histogram)
     full = np.flatnonzero(kept)
     n = kept[full]
@@ -291,10 +298,10 @@ def _histograms(
     edges_at = lim_at[full] + 8 * (first[full] - 1)
     counts_at = cnt_at[full] + 8 * first[full]
     lo, hi = stats[0][taken[full]], stats[1][taken[full]]
-    buf = reuse.writable
-    if buf is not None and reuse.worth(int(16 * n.sum() + 8 * n.size)):
+    buf = rows.reuse.writable
+    if buf is not None and rows.reuse.worth(int(16 * n.sum() + 8 * n.size)):
         # views of the chunk itself, min and max written over its bytes once all is decoded
-        reuse.put_f64(np.concatenate([edges_at, edges_at + 8 * n]), np.concatenate([lo, hi]))
+        rows.reuse.put_f64(np.concatenate([edges_at, edges_at + 8 * n]), np.concatenate([lo, hi]))
         at = zip(edges_at.tolist(), counts_at.tolist(), n.tolist())
         views = [(np.frombuffer(buf, "<f8", m + 1, ea), np.frombuffer(buf, "<f8", m, ca)) for ea, ca, m in at]
     else:
@@ -303,7 +310,7 @@ def _histograms(
         off = np.zeros(full.size + 1, np.int64)  # where each kept row's edges start in ``packed``
         np.cumsum(2 * n + 1, out=off[1:])
         packed = np.empty(int(off[-1]))
-        src, dst = _bytes_of(data), packed.data.cast("B")
+        src, dst = _bytes_of(rows.data), packed.data.cast("B")
         for o, ea, ca, b in zip((8 * off[:-1]).tolist(), edges_at.tolist(), counts_at.tolist(), (8 * n).tolist()):
             dst[o : o + b + 8] = src[ea : ea + b + 8]
             dst[o + b + 8 : o + 2 * b + 8] = src[ca : ca + b]
@@ -315,7 +322,7 @@ def _histograms(
     next_view = iter(views)
     for i, m in zip(taken.tolist(), kept.tolist()):
         edges, counts = next(next_view) if m else (np.zeros(0), np.zeros(0))
-        out.append(HistogramRecord(steps[i], walls[i], edges, counts))
+        out.append(HistogramRecord(rows.steps[i], rows.walls[i], edges, counts))
     return w.ok, out
 
 
@@ -354,18 +361,10 @@ def _first_last_positive(
     return first, last
 
 
-def _histogram_tensors(
-    data: bytes | np.ndarray,
-    arr: np.ndarray,
-    s: np.ndarray,
-    e: np.ndarray,
-    steps: list[int],
-    walls: list[float],
-    reuse: _Reuse,
-) -> tuple[np.ndarray, list[HistogramRecord]]:
+def _histogram_tensors(rows: _Payloads) -> tuple[np.ndarray, list[HistogramRecord]]:
     """The histograms plugin's ``TensorProto``s as TF2 writes them: dtype (1) float or double, shape
     (2) ``[k, 3]`` with k >= 1, ``tensor_content`` (4) of exactly ``k * 3`` values."""
-    w = _Walk(arr, s.copy(), e)
+    w = _Walk(rows.arr, rows.s.copy(), rows.e)
     w.ok &= w.key(0x08)
     dtype, w.pos, valid = w.varint(w.pos + 1)
     w.ok &= valid & ((dtype == np.uint64(M.DT_DOUBLE)) | (dtype == np.uint64(M.DT_FLOAT)))
@@ -387,33 +386,25 @@ def _histogram_tensors(
     w.pos = shape_e
     w.ok &= w.key(0x22)
     content_s, content_e, valid = w.length(w.pos + 1)
-    w.ok &= valid & (content_e == e)
+    w.ok &= valid & (content_e == rows.e)
     k = dims[0].astype(np.int64) * w.ok
     width = np.where(dtype == np.uint64(M.DT_DOUBLE), 8, 4)
     w.ok &= content_e - content_s == k * 3 * width
     taken = np.flatnonzero(w.ok)
     out = []
     for i, n, at, wd in zip(taken.tolist(), k[taken].tolist(), content_s[taken].tolist(), width[taken].tolist()):
-        table = np.frombuffer(data, "<f8" if wd == 8 else "<f4", 3 * n, at).reshape(n, 3)
+        table = np.frombuffer(rows.data, "<f8" if wd == 8 else "<f4", 3 * n, at).reshape(n, 3)
         edges = np.empty(n + 1)
         edges[:n] = table[:, 0]
         edges[n] = table[-1, 1]
-        out.append(HistogramRecord(steps[i], walls[i], edges, table[:, 2].astype(np.float64)))
+        out.append(HistogramRecord(rows.steps[i], rows.walls[i], edges, table[:, 2].astype(np.float64)))
     return w.ok, out
 
 
-def _images(
-    data: bytes | np.ndarray,
-    arr: np.ndarray,
-    s: np.ndarray,
-    e: np.ndarray,
-    steps: list[int],
-    walls: list[float],
-    reuse: _Reuse,
-) -> tuple[np.ndarray, list[ImageRecord]]:
+def _images(rows: _Payloads) -> tuple[np.ndarray, list[ImageRecord]]:
     """Legacy ``Summary.Image`` payloads: height (1), width (2), colorspace (3) as varints, each
     absent when 0, then the encoded image (4, LEN)."""
-    w = _Walk(arr, s.copy(), e)
+    w = _Walk(rows.arr, rows.s.copy(), rows.e)
     dims = []
     for f in (1, 2, 3):
         has = w.key(f << 3)
@@ -425,14 +416,14 @@ def _images(
     a, b, valid = w.length(w.pos + 1)
     w.ok &= ~has | valid
     a, b = np.where(has, a, w.pos), np.where(has, b, w.pos)
-    w.ok &= np.where(has, b, w.pos) == e
+    w.ok &= np.where(has, b, w.pos) == rows.e
     taken = np.flatnonzero(w.ok)
-    view = _bytes_of(data)
+    view = _bytes_of(rows.data)
     # views (held as they are, given to readers as bytes: ``images._Encoded``), else copies: bytes
     # that do not keep the chunk alive
-    views = reuse.worth(int((b[taken] - a[taken]).sum()))
+    views = rows.reuse.worth(int((b[taken] - a[taken]).sum()))
     out = [
-        ImageRecord(steps[i], walls[i], cast(bytes, view[p:q]) if views else bytes(view[p:q]), width, height)
+        ImageRecord(rows.steps[i], rows.walls[i], cast(bytes, view[p:q]) if views else bytes(view[p:q]), width, height)
         for i, p, q, height, width in zip(
             taken.tolist(), a[taken].tolist(), b[taken].tolist(), dims[0][taken].tolist(), dims[1][taken].tolist()
         )
