@@ -43,20 +43,6 @@ class Batch:
     records: dict[tuple[str, str], list[tuple[int, object]]]
 
 
-@dataclass
-class _Payloads:
-    """One payload kind's candidate records: payloads at ``[s, e)`` of the chunk (``data``, and as
-    uint8 ``arr``), their steps and wall times, and whether to keep views of the chunk (``reuse``)."""
-
-    data: bytes | np.ndarray
-    arr: np.ndarray
-    s: np.ndarray
-    e: np.ndarray
-    steps: list[int]
-    walls: list[float]
-    reuse: _Reuse
-
-
 def _bytes_of(data: bytes | np.ndarray) -> memoryview:
     return data.data if isinstance(data, np.ndarray) else memoryview(data)
 
@@ -86,6 +72,20 @@ class _Reuse:
             values = np.concatenate(self._values).astype("<f8")
             self.writable[at[:, None] + np.arange(8)] = values.view(np.uint8).reshape(-1, 8)
         self._at, self._values = [], []
+
+
+@dataclass
+class _Payloads:
+    """One payload kind's candidate records: payloads at ``[s, e)`` of the chunk (``data``, and as
+    uint8 ``arr``), their steps and wall times, and whether to keep views of the chunk (``reuse``)."""
+
+    data: bytes | np.ndarray
+    arr: np.ndarray
+    s: np.ndarray
+    e: np.ndarray
+    steps: list[int]
+    walls: list[float]
+    reuse: _Reuse
 
 
 class _Walk:
