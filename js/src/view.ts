@@ -290,6 +290,7 @@ export class BoardView {
     this.el.classList.toggle("cb-fixed-height", fixed);
     this.el.classList.toggle("cb-auto-height", !fixed);
     this.titleEl.textContent = title;
+    this.titleEl.title = title;
     this.titleEl.style.display = title ? "" : "none";
   }
 
@@ -445,7 +446,7 @@ export class BoardView {
       // a big directory loads in the background: say how far it has got
       parts.unshift(`loading ${fmtInt(p.runsRead)}/${fmtInt(p.runs)} runs, ${fmtBytes(p.bytesRead)} of ${fmtBytes(p.bytes)}`);
     }
-    this.summaryEl.textContent = parts.join(" · ");
+    this.summaryEl.textContent = this.summaryEl.title = parts.join(" · ");
     const frac = p?.loading && p.bytes > 0 ? Math.min(1, p.bytesRead / p.bytes) : null;
     this.progressEl.style.display = frac === null ? "none" : "";
     if (frac !== null) this.progressEl.style.width = `${(100 * frac).toFixed(1)}%`;

@@ -160,10 +160,23 @@ def test_every_dashboard_live_and_from_the_magic(app, tmp_path, browser):
         _screenshot_tabs(page, live, f"every-{app}-live")
         magic.scroll_into_view_if_needed()
         _screenshot_tabs(page, magic, f"every-{app}-magic")
+        # the magic's title (the directory's name) is shown whole, not squeezed to "ru…" by the tabs
+        title = magic.locator(".cb-title")
+        assert title.evaluate("t => t.scrollWidth <= t.clientWidth"), title.inner_text()
+        # and the run summary at the header's end is cut short inside it, not clipped by the board's edge
+        summary = magic.locator(".cb-summary")
+        assert summary.evaluate(
+            "s => s.getBoundingClientRect().right <= s.parentElement.getBoundingClientRect().right + 0.5"
+        ), summary.get_attribute("title")
         if app == "lab":
             _dark_theme(page)
             live.scroll_into_view_if_needed()
             _screenshot_tabs(page, live, "every-lab-dark")
+            # inputs in the sidebar have the sidebar's colour in this theme: their border must show
+            border, side = live.locator(".cb-sidebar .cb-input").first.evaluate(
+                "e => [getComputedStyle(e).borderTopColor, getComputedStyle(e.closest('.cb-sidebar')).backgroundColor]"
+            )
+            assert border != side, (border, side)
         assert not page_errors(logs), page_errors(logs)
     except Exception:
         print("\n".join(logs[-40:]))

@@ -96,6 +96,8 @@ export const CSS = /* css */ `
   --cb-border: var(--jp-border-color2, rgba(127, 127, 127, 0.3));
   --cb-accent: var(--jp-brand-color1, #f57c00);
   --cb-input: var(--jp-input-background, transparent);
+  /* JupyterLab's dark theme gives inputs the sidebar's colour: without their own border they vanish */
+  --cb-input-border: var(--jp-input-border-color, var(--cb-border));
   --cb-danger: var(--jp-error-color1, #d32f2f);
   --cb-warn-bg: var(--jp-warn-color3, rgba(245, 124, 0, 0.1));
   --cb-font: var(--jp-ui-font-family, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif);
@@ -142,8 +144,9 @@ export const CSS = /* css */ `
   display: flex; align-items: stretch; gap: 2px; min-height: 36px; padding: 0 10px;
   border-bottom: 1px solid var(--cb-border); background: var(--cb-bg2); flex: none;
 }
+/* Squeezed by the tabs, a short title like "runs" became "run…": it keeps up to 8em (full name on hover). */
 .cellboard .cb-title { align-self: center; font-weight: 600; margin-right: 14px; white-space: nowrap;
-  overflow: hidden; text-overflow: ellipsis; max-width: 40%; }
+  overflow: hidden; text-overflow: ellipsis; max-width: 40%; flex: 0 1 auto; min-width: min(8em, 20%); }
 .cellboard .cb-tab {
   border: 0; background: none; padding: 0 12px; cursor: pointer; color: var(--cb-fg2);
   font-size: 11.5px; font-weight: 600; letter-spacing: 0.05em; text-transform: uppercase;
@@ -152,7 +155,9 @@ export const CSS = /* css */ `
 .cellboard .cb-tab:hover { color: var(--cb-fg); }
 .cellboard .cb-tab[aria-selected="true"] { color: var(--cb-fg); border-bottom-color: var(--cb-accent); }
 .cellboard .cb-tab .cb-count { font-weight: 400; color: var(--cb-fg3); margin-left: 4px; letter-spacing: 0; }
-.cellboard .cb-summary { margin-left: auto; align-self: center; color: var(--cb-fg3); font-size: 11px; white-space: nowrap; }
+/* last in the header: where the tabs leave too little room it is cut short (the whole text on hover) */
+.cellboard .cb-summary { margin-left: auto; align-self: center; color: var(--cb-fg3); font-size: 11px; white-space: nowrap;
+  flex: 0 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
 .cellboard .cb-body { display: flex; flex: 1 1 auto; min-height: 0; }
 .cellboard .cb-sidebar {
   flex: none; width: 240px; overflow: auto; padding: 10px 10px 12px; border-right: 1px solid var(--cb-border);
@@ -184,7 +189,7 @@ export const CSS = /* css */ `
 .cellboard .cb-field input[type="range"] { flex: 1 1 auto; min-width: 0; accent-color: var(--cb-accent); margin: 0; }
 .cellboard .cb-field input[type="checkbox"], .cellboard .cb-field input[type="radio"] { margin: 0; accent-color: var(--cb-accent); }
 .cellboard .cb-input, .cellboard select.cb-input {
-  background: var(--cb-input); border: 1px solid var(--cb-border); border-radius: 4px; padding: 3px 6px;
+  background: var(--cb-input); border: 1px solid var(--cb-input-border); border-radius: 4px; padding: 3px 6px;
   font-size: 12px; min-width: 0; outline: none;
 }
 .cellboard .cb-input:focus { border-color: var(--cb-accent); }
@@ -352,6 +357,7 @@ body[data-vscode-theme-kind] .cellboard {
   --cb-border: var(--vscode-notebook-cellBorderColor, var(--vscode-panel-border, rgba(127, 127, 127, 0.3)));
   --cb-accent: var(--vscode-focusBorder, #f57c00);
   --cb-input: var(--vscode-input-background, transparent);
+  --cb-input-border: var(--vscode-input-border, var(--cb-border));
   --cb-danger: var(--vscode-errorForeground, #d32f2f);
   --cb-font: var(--vscode-font-family, system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif);
   --cb-mono: var(--vscode-editor-font-family, ui-monospace, SFMono-Regular, Menlo, Consolas, monospace);
