@@ -106,15 +106,20 @@ BAD_CALLS = [
         "image_channels",
         lambda w: w.add_image("i", np.zeros((2, 4, 5))),
         ValueError,
-        r"img_tensor must have 1, 3 or 4 channels",
+        r"img_tensor must have 1, 3 or 4 channels \(dataformats='CHW'\), got shape \(2, 4, 5\) \(2 channels\)",
     ),
     (
         "image_channels_hwc",
         lambda w: w.add_image("i", np.zeros((4, 5, 5)), dataformats="HWC"),
         ValueError,
-        r"img_tensor must have 1, 3 or 4 channels",
+        r"img_tensor must have 1, 3 or 4 channels \(dataformats='HWC'\), got shape \(4, 5, 5\) \(5 channels\)",
     ),
-    ("image_empty", lambda w: w.add_image("i", np.zeros((3, 0, 5))), ValueError, r"img_tensor must not be empty"),
+    (
+        "image_empty",
+        lambda w: w.add_image("i", np.zeros((3, 0, 5))),
+        ValueError,
+        r"img_tensor must not be empty, got shape \(3, 0, 5\)",
+    ),
     ("image_str", lambda w: w.add_image("i", "picture.png"), TypeError, r"img_tensor must be numeric array-like"),
     ("image_object", lambda w: w.add_image("i", [[object()]]), TypeError, r"img_tensor must be numeric array-like"),
     (
@@ -133,7 +138,7 @@ BAD_CALLS = [
         "images_channels",
         lambda w: w.add_images("i", np.zeros((2, 2, 4, 5))),
         ValueError,
-        r"img_tensor must have 1, 3 or 4 channels",
+        r"img_tensor must have 1, 3 or 4 channels \(dataformats='NCHW'\), got shape \(2, 2, 4, 5\) \(2 channels\)",
     ),
     (
         "images_none",

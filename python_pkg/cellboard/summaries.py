@@ -780,15 +780,18 @@ def to_hwc(arr: np.ndarray, dataformats: str, name: str = "img_tensor") -> np.nd
         )
     if arr.ndim != len(fmt):
         raise ValueError(f"{name} with dataformats={fmt!r} must have {len(fmt)} dimensions, got shape {arr.shape}")
+    shape = arr.shape  # the caller's, for the messages below
     if len(fmt) == 2:
         arr = arr.T if fmt == "WH" else arr
         arr = arr[:, :, None]
     else:
         arr = np.transpose(arr, [fmt.index(c) for c in "HWC"])
     if arr.shape[2] not in (1, 3, 4):
-        raise ValueError(f"{name} must have 1, 3 or 4 channels (dataformats={fmt!r}), got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must have 1, 3 or 4 channels (dataformats={fmt!r}), got shape {shape} ({arr.shape[2]} channels)"
+        )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise ValueError(f"{name} must not be empty, got shape {arr.shape}")
+        raise ValueError(f"{name} must not be empty, got shape {shape}")
     return arr
 
 
@@ -799,15 +802,16 @@ def grid_nhwc(arr: np.ndarray, dataformats: str, name: str = "img_tensor") -> np
         raise ValueError(f"dataformats must be one of 'NCHW', 'NHWC', 'NHW', 'NCWH' for a batch, got {dataformats!r}")
     if arr.ndim != len(fmt):
         raise ValueError(f"{name} with dataformats={fmt!r} must have {len(fmt)} dimensions, got shape {arr.shape}")
+    shape = arr.shape  # the caller's, for the messages below
     if fmt == "NHW":
         arr = arr[:, :, :, None]
     else:
         arr = np.transpose(arr, [fmt.index(c) for c in "NHWC"])
     n, h, w, c = arr.shape
     if n == 0:
-        raise ValueError(f"{name} must hold at least one image, got shape {arr.shape}")
+        raise ValueError(f"{name} must hold at least one image, got shape {shape}")
     if c not in (1, 3, 4):
-        raise ValueError(f"{name} must have 1, 3 or 4 channels, got shape {arr.shape}")
+        raise ValueError(f"{name} must have 1, 3 or 4 channels (dataformats={fmt!r}), got shape {shape} ({c} channels)")
     ncols = min(8, n)
     nrows = -(-n // ncols)
     canvas = np.zeros((nrows * h, ncols * w, c), dtype=arr.dtype)
