@@ -144,16 +144,19 @@ def test_load_reads_embeddings(tmp_path, writer):
 def test_torchs_errors_before_anything_is_written(tmp_path):
     w = cellboard.SummaryWriter(str(tmp_path / "r"))
     cases = [
-        ({"metadata": META[:3]}, "#labels should equal with #data points"),
-        ({"label_img": IMGS[:3]}, "#images should equal with #data points"),
-        ({"metadata": ROWS, "metadata_header": ["only"]}, "len of header must be equal to the number of columns"),
+        ({"metadata": META[:3]}, "#labels should equal with #data points: metadata has 3 labels, mat 10 rows"),
+        ({"label_img": IMGS[:3]}, "#images should equal with #data points: label_img has 3 images, mat 10 rows"),
+        (
+            {"metadata": ROWS, "metadata_header": ["only"]},
+            "len of header must be equal to the number of columns in metadata: metadata_header has 1, metadata.0. 2",
+        ),
     ]
     for kwargs, message in cases:
         with pytest.raises(AssertionError, match=message):
             w.add_embedding(MAT, **kwargs)
         with pytest.raises(ValueError, match=message):  # cellboard's convention, the same exception
             w.add_embedding(MAT, **kwargs)
-    with pytest.raises(EmbeddingError, match="mat should be 2D"):
+    with pytest.raises(EmbeddingError, match=r"mat should be 2D, .* got shape \(5,\)"):
         w.add_embedding(MAT[0])
     with pytest.raises(ValueError, match=r"label_img must have shape \(N, C, H, W\)"):
         w.add_embedding(MAT, label_img=IMGS[0])

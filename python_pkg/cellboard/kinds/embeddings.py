@@ -195,7 +195,10 @@ def tsv_metadata(metadata: Sequence[Any], header: Sequence[Any] | None) -> bytes
         lines = [str(x) for x in metadata]
     else:
         if len(header) != len(metadata[0]):
-            raise EmbeddingError("len of header must be equal to the number of columns in metadata")
+            raise EmbeddingError(
+                "len of header must be equal to the number of columns in metadata: "
+                f"metadata_header has {len(header)}, metadata[0] {len(metadata[0])}"
+            )
         lines = ["\t".join(str(e) for e in row) for row in [header, *metadata]]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -234,18 +237,27 @@ def check(mat: Any, metadata: Any, label_img: Any, metadata_header: Any) -> tupl
         if isinstance(metadata, (str, bytes)) or not hasattr(metadata, "__len__"):
             raise TypeError(f"metadata must be a list of labels, got {type(metadata).__name__}")
         if arr.shape[0] != len(metadata):
-            raise EmbeddingError("#labels should equal with #data points")
+            raise EmbeddingError(
+                f"#labels should equal with #data points: metadata has {len(metadata)} labels, mat {arr.shape[0]} rows"
+            )
         if metadata_header and len(metadata) and len(metadata_header) != len(metadata[0]):
-            raise EmbeddingError("len of header must be equal to the number of columns in metadata")
+            raise EmbeddingError(
+                "len of header must be equal to the number of columns in metadata: "
+                f"metadata_header has {len(metadata_header)}, metadata[0] {len(metadata[0])}"
+            )
     imgs = None
     if label_img is not None:
         imgs = S.to_numpy(label_img, "label_img")
         if imgs.ndim != 4 or imgs.shape[1] not in (1, 3):
             raise ValueError(f"label_img must have shape (N, C, H, W) with C 1 or 3, got {tuple(imgs.shape)}")
         if arr.shape[0] != imgs.shape[0]:
-            raise EmbeddingError("#images should equal with #data points")
+            raise EmbeddingError(
+                f"#images should equal with #data points: label_img has {imgs.shape[0]} images, mat {arr.shape[0]} rows"
+            )
     if arr.ndim != 2:
-        raise EmbeddingError("mat should be 2D, where mat.size(0) is the number of data points")
+        raise EmbeddingError(
+            f"mat should be 2D, where mat.size(0) is the number of data points; got shape {tuple(arr.shape)}"
+        )
     return arr, imgs
 
 
