@@ -321,10 +321,12 @@ def test_bench_gpu_skips_cleanly_without_a_gpu_and_runs_on_the_cpu(capsys):
 # ------------------------------------------------------------------ float32: the cell-count path
 
 
-@pytest.fixture(autouse=True)
-def numpy_counts(monkeypatch):
-    """numpy counts every test's histograms unless it asks for the compiled kernel (``cell_path``)."""
+@pytest.fixture(autouse=True, params=["add.at", "bincount"])
+def numpy_counts(request, monkeypatch):
+    """numpy counts every test's histograms unless it asks for the compiled kernel (``cell_path``):
+    with ``np.add.at`` (numpy >= 1.25) and with ``bincount`` (numpy 1.24), each test both ways."""
     use_kernels(monkeypatch, False)
+    monkeypatch.setattr(S, "_ADD_AT", request.param == "add.at")
 
 
 @pytest.fixture(params=["numpy", "numba"])

@@ -290,8 +290,21 @@ def finish_histogram(counts, edges, max_bins, mn, mx, num, total, sq) -> Histogr
 # Both tables are derived from the float64 edges with np.searchsorted itself (a bisection over
 # the cell's values), so "exact at the edges" holds by construction, including -0.0, subnormals,
 # +-inf and NaN (cells of all-ones exponents: dropped). Indices are shifted by one: 0 is "below
-# the first edge", nb + 1 "above the last edge or NaN"; both are dropped after the bincount.
+# the first edge", nb + 1 "above the last edge or NaN"; both are dropped after counting.
 _CHUNK = 1 << 16  # values per step: the temporaries (~1.5 MiB) stay in L2 and no float64 copy of the input
+# Counting: ``np.add.at(counts, keys, 1)`` adds into the running counts. From numpy 1.25 (its fast
+# ``ufunc.at``) that is ~1.5x faster than ``counts += np.bincount(keys)``, which scans the keys for
+# their range first and allocates a result per chunk (1 MiB for the cell counts: page faults each
+# time). numpy 1.24's ``add.at`` is the slow generic loop, so it keeps ``bincount``.
+_ADD_AT = np.lib.NumpyVersion(np.__version__) >= "1.25.0"
+
+
+def _count_into(counts: np.ndarray, keys: np.ndarray) -> None:
+    """``counts[k] += 1`` for each of ``keys`` (intp, each in range)."""
+    if _ADD_AT:
+        np.add.at(counts, keys, 1)
+    else:
+        counts += np.bincount(keys, minlength=counts.size)
 
 
 def _tf_bucket_ref(v: np.ndarray) -> np.ndarray:
@@ -381,7 +394,7 @@ def _f4_cells(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, f
             np.greater_equal(c, tt, out=aa)
         np.left_shift(kk, 1, out=kk)
         kk += aa
-        counts += np.bincount(kk, minlength=1 << 17)
+        _count_into(counts, kk)
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             s = float(c.sum())
             q = float(np.einsum("i,i->", c, c))  # not BLAS: its threads stall on a busy machine
@@ -442,7 +455,7 @@ def _merge_stats(results: list, counts: np.ndarray) -> tuple[np.ndarray, float, 
 
 
 def _tf_counts_f4(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, float]:
-    """``tf_counts`` of native, contiguous float32 values with numpy: one ``bincount`` of cell
+    """``tf_counts`` of native, contiguous float32 values with numpy: one count of cell
     keys (in parallel parts for big arrays), mapped to the buckets at the end."""
     results = _in_parts(flat, _f4_cells)
     keys = results[0][0]
@@ -560,7 +573,7 @@ def tf_counts(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, f
         with np.errstate(invalid="ignore"):
             np.greater_equal(c, tt, out=aa)
         ii += aa
-        counts += np.bincount(ii, minlength=nb + 2)
+        _count_into(counts, ii)
     return counts[1 : nb + 1], mn, mx, num, total, sq
 
 
