@@ -331,7 +331,7 @@ def test_histogram_max_bins_caps_the_bucket_count(tmp_path, bins, max_bins):
     np.testing.assert_array_equal(a[1:, 0], a[:-1, 1])  # contiguous buckets
     # the merged inner edges are edges of the unmerged histogram
     full = np.float32(
-        np.histogram_bin_edges(HIST_VALUES, bins) if bins != "tensorflow" else cellboard.summaries.tensorflow_bins()
+        np.histogram_bin_edges(HIST_VALUES, bins) if bins != "tensorflow" else cellboard.binning.tensorflow_bins()
     )
     assert set(a[1:, 0].tolist()) <= set(full.tolist())
 

@@ -32,7 +32,7 @@ CRC_INSTRUCTIONS = _crc_instructions()
 @numba.njit(nogil=True, boundscheck=False, cache=True)
 def counts_f4(flat, base, thr, counts):
     """Adds each value's shifted bucket to ``counts`` (``base[cell] + (v >= thr[cell])``, as
-    ``summaries.tf_tables`` defines them) and returns (min, max, num, sum, sum_squares) of the
+    ``binning.tf_tables`` defines them) and returns (min, max, num, sum, sum_squares) of the
     finite values. inf and NaN cells have base 0 and a NaN threshold: slot 0, dropped later."""
     bits = flat.view(np.uint32)
     mn, mx, num, total, sq = np.inf, -np.inf, 0, 0.0, 0.0

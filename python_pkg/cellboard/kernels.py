@@ -2,7 +2,7 @@
 (``cellboard[fast]``): counting big float32 histograms, and reading event files (walking the
 records, splitting scalar records by template).
 
-- ``counts_f4``: the "tensorflow" histogram of float32 values with ``summaries.tf_tables``'s
+- ``counts_f4``: the "tensorflow" histogram of float32 values with ``binning.tf_tables``'s
   lookup, one pass instead of numpy's ~ten (key, lookup, compare, bincount, sums, min, max):
   ~3.5x faster per core. Sums are float64 here; the numpy path sums float32 chunks.
 - ``walk_records``: follows record lengths from an offset and checks both CRCs of each record

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import kinds
+from . import binning, device, kinds
 from . import summaries as S
 from .fs import filesystem, is_url, local_path, redact, redacted_error
 from .kinds import audio, custom_scalars, histograms, hparams, images, pr_curves, text
@@ -285,10 +285,10 @@ class SummaryWriter:
         launch = [
             i
             for i, it in enumerate(queue)
-            if it[0] == _SCALAR and type(it[3]) is not float and not isinstance(it[3], S.DeferredScalar)
+            if it[0] == _SCALAR and type(it[3]) is not float and not isinstance(it[3], device.DeferredScalar)
         ]
         if launch:
-            for i, v in zip(launch, S.launch_scalars([queue[i][3] for i in launch])):
+            for i, v in zip(launch, device.launch_scalars([queue[i][3] for i in launch])):
                 it = queue[i]
                 queue[i] = (*it[:3], v, *it[4:])
         if wait:
@@ -334,7 +334,7 @@ class SummaryWriter:
                 return {subs[0]: [filewriter.Framed(batch.frames, batch.count)]}, [(subs[0], batch)], {}
         deferred = [i for i, it in enumerate(queue) if it[0] == _SCALAR and type(it[3]) is not float]
         if deferred:
-            resolved = S.resolve_deferred([queue[i][3] for i in deferred])
+            resolved = device.resolve_deferred([queue[i][3] for i in deferred])
             queue = list(queue)
             for i, v in zip(deferred, resolved):
                 queue[i] = (*queue[i][:3], v, *queue[i][4:])
@@ -543,14 +543,14 @@ class SummaryWriter:
         max_bins: int | None = None,
     ) -> None:
         S.check_tag(tag)
-        if isinstance(bins, str) and bins == "tensorflow" and S.is_device_tensor(values):
+        if isinstance(bins, str) and bins == "tensorflow" and device.is_device_tensor(values):
             # bucketed on the device; counts and stats come back at a later drain, without a sync
             if max_bins is not None and (not isinstance(max_bins, (int, np.integer)) or max_bins < 1):
                 raise ValueError(f"max_bins must be a positive int or None, got {max_bins!r}")
             step, wall = S.check_step(global_step), self._wall(walltime)
-            self._enqueue((_HIST, "", tag, S.tf_histogram_torch(values, max_bins), step, wall))
+            self._enqueue((_HIST, "", tag, device.tf_histogram_torch(values, max_bins), step, wall))
             return
-        h = S.histogram(values, bins, max_bins)
+        h = binning.histogram(values, bins, max_bins)
         self._log_histogram(tag, h, S.check_step(global_step), self._wall(walltime))
 
     def add_histogram_raw(
@@ -582,7 +582,7 @@ class SummaryWriter:
         stats = {}
         for name, v in (("min", min), ("max", max), ("num", num), ("sum", sum), ("sum_squares", sum_squares)):
             stats[name] = S.scalar_value(v, name)
-        h = S.Histogram(
+        h = binning.Histogram(
             float(stats["min"]),
             float(stats["max"]),
             float(stats["num"]),
@@ -593,7 +593,7 @@ class SummaryWriter:
         )
         self._log_histogram(tag, h, S.check_step(global_step), self._wall(walltime))
 
-    def _log_histogram(self, tag: str, h: S.Histogram, step: int, wall: float) -> None:
+    def _log_histogram(self, tag: str, h: binning.Histogram, step: int, wall: float) -> None:
         ev, record = histograms.encode(tag, h, step, wall)
         self._add_event("", ev, "histograms", tag, record)
 

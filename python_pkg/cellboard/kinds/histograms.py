@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import summaries as S
+from .. import binning
 from ..tfevents import messages as M
 from ..tfevents.wire import I64, LEN, as_double, iter_fields
 from .base import Kind
@@ -77,7 +77,7 @@ def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[HistogramR
     return [HistogramRecord(step, wall, edges, arr[:, 2].copy())]
 
 
-def encode(tag: str, h: S.Histogram, step: int, wall: float) -> tuple[bytes, HistogramRecord]:
+def encode(tag: str, h: binning.Histogram, step: int, wall: float) -> tuple[bytes, HistogramRecord]:
     """The legacy HistogramProto event torch writes, and the record for the live store."""
     histo = M.histogram(h.min, h.max, h.num, h.sum, h.sum_squares, h.limits, h.counts)
     ev = M.event(wall, step, summary=M.summary(M.value(tag, histo=histo)))
