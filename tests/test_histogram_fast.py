@@ -109,6 +109,30 @@ def test_chunk_boundaries(monkeypatch):
     assert np.array_equal(got[0], ref) and got[3] == f.size
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float16, np.int64, "strided"])
+def test_chunks_in_parallel_parts(monkeypatch, dtype):
+    """Other dtypes than float32 (and strided float32) are counted in parallel parts too."""
+    monkeypatch.setattr(binning, "_CHUNK", 997)
+    monkeypatch.setattr(binning, "_PARALLEL_MIN", 1 << 14)
+    monkeypatch.setattr(binning, "HISTOGRAM_THREADS", 3)
+    if dtype == "strided":
+        x = adversarial(np.float32, n=100_002, seed=5)[::2]
+    elif dtype == np.int64:
+        x = np.random.default_rng(5).integers(-(2**40), 2**40, 50_001) >> np.arange(50_001) % 41
+    else:
+        x = adversarial(dtype, n=50_001, seed=5)
+    parts = []
+    real = binning._chunk_counts
+    monkeypatch.setattr(binning, "_chunk_counts", lambda part, *a: parts.append(part.size) or real(part, *a))
+    counts, mn, mx, num, total, sq = binning.tf_counts(x)
+    ref, f = reference(x)
+    assert len(parts) == 3 and sum(parts) == x.size
+    assert np.array_equal(counts, ref) and (mn, mx, num) == (f.min(), f.max(), f.size)
+    with np.errstate(over="ignore"):
+        assert total == pytest.approx(f.sum(), rel=1e-9, abs=1e-12 * np.abs(f).sum())
+        assert sq == pytest.approx(f.dot(f), rel=1e-9)
+
+
 def test_no_finite_values():
     counts, *_, num, _total, _sq = binning.tf_counts(np.array([np.nan, np.inf], np.float32))
     assert num == 0 and counts.sum() == 0

@@ -324,7 +324,8 @@ _KERNEL_MIN = 256  # from here a compiled kernel (if a big histogram compiled it
 
 def tf_counts(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, float]:
     """``(counts over tensorflow_bins(), min, max, num, sum, sum_squares)`` of the finite values
-    of a 1-D array (any real dtype), in chunks: O(n), no float64 copy of the whole input."""
+    of a 1-D array (any real dtype), in chunks: O(n), no float64 copy of the whole input, and in
+    parallel parts for big arrays."""
     edges = tensorflow_bins()
     nb = len(edges) - 1
     n = flat.size
@@ -364,21 +365,36 @@ def tf_counts(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, f
         fmt, work = "f8", np.float64  # float64 itself, ints and bools (as np.histogram casts them)
         if dt == np.float64 and dt.isnative:
             work = None
+    results = _in_parts(flat, lambda part: _chunk_counts(part, fmt, work))
+    counts = results[0][0]
+    for r in results[1:]:
+        counts += r[0]
+    return _merge_stats(results, counts[1 : nb + 1])
+
+
+def _chunk_counts(flat: np.ndarray, fmt: str, work) -> tuple[np.ndarray, float, float, int, float, float]:
+    """``tf_counts`` of ``flat`` as ``fmt`` (``"f4"`` or ``"f8"`` bits), a chunk at a time: counts
+    over the shifted buckets (``nb + 2``, the two outer ones to be dropped) and the statistics."""
+    nb = len(tensorflow_bins()) - 1
+    n = flat.size
     base, thr = tf_tables(fmt)
     ftype = np.float32 if fmt == "f4" else np.float64
     utype, shift = (np.uint32, 16) if fmt == "f4" else (np.uint64, 48)
     m = min(n, _CHUNK)
     key, idx, tbuf = np.empty(m, np.intp), np.empty(m, np.int64), np.empty(m, ftype)
-    above, f64 = np.empty(m, bool), np.empty(m, np.float64)
+    above, f64 = np.empty(m, bool), (np.empty(m, np.float64) if fmt == "f4" else None)
     counts = np.zeros(nb + 2, np.int64)
     mn, mx, num, total, sq = math.inf, -math.inf, 0, 0.0, 0.0
     for start in range(0, n, _CHUNK):
         c = flat[start : start + _CHUNK]
         if work is not None or not c.flags.c_contiguous:
-            c = np.ascontiguousarray(c, dtype=ftype)
+            c = np.ascontiguousarray(c, dtype=ftype)  # complex: the real part, as astype(float64)
         k = c.size
-        v64 = f64[:k]
-        np.copyto(v64, c, casting="unsafe")  # complex: the real part, as astype(float64)
+        if f64 is None:
+            v64 = c  # float64 values are summed as they are
+        else:
+            v64 = f64[:k]
+            np.copyto(v64, c)
         with np.errstate(invalid="ignore", over="ignore"):
             s = v64.sum()
         if not math.isfinite(s):  # a NaN or inf among them (or a float64 overflow): finite ones only
@@ -386,8 +402,7 @@ def tf_counts(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, f
             k = c.size
             if k == 0:
                 continue
-            v64 = f64[:k]
-            np.copyto(v64, c)
+            v64 = c.astype(np.float64)
             s = v64.sum()
         num += k
         total += s
@@ -402,7 +417,7 @@ def tf_counts(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, f
             np.greater_equal(c, tt, out=aa)
         ii += aa
         _count_into(counts, ii)
-    return counts[1 : nb + 1], mn, mx, num, total, sq
+    return counts, mn, mx, num, float(total), sq
 
 
 def _edges(finite: np.ndarray, bins) -> np.ndarray:
