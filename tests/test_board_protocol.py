@@ -575,3 +575,25 @@ def test_a_directory_read_in_chunks_is_sent_once_at_its_final_resolution(tmp_pat
     # every point sent once, plus the raw tail of a partial bucket that each message repeats
     held = sum(len(cap.scalars(*k)[0]) for k in per_series)
     assert sum(e["count"] for e in entries) <= held + len(entries) * bucket
+
+
+def test_every_setting_the_view_syncs_is_a_board_trait():
+    """The view's synced settings (js/src/settings.ts) are the Board's traits, with the same defaults;
+    ignore_outliers is on, as TensorBoard's charts."""
+    import re
+    from pathlib import Path
+
+    src = (Path(__file__).resolve().parents[1] / "js" / "src" / "settings.ts").read_text()
+    synced = re.findall(r'"(\w+)"', re.search(r"export const SYNCED = \[(.*?)\] as const", src).group(1))
+    defaults = dict(
+        re.findall(r"(\w+): ([\w.\"]+)", re.search(r"export const DEFAULTS: Settings = \{(.*?)\};", src, re.S).group(1))
+    )
+    board = Board()
+    assert set(synced) <= set(board.trait_names(sync=True))
+    assert board.ignore_outliers is True and defaults["ignore_outliers"] == "true"
+    for name in ("smoothing", "x_axis", "log_y", "ignore_outliers", "tag_filter", "run_filter", "title"):
+        want = getattr(board, name)
+        got = defaults[name]
+        assert got == (
+            str(want).lower() if isinstance(want, bool) else f'"{want}"' if isinstance(want, str) else str(want)
+        ), name

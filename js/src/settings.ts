@@ -10,13 +10,14 @@ export interface Settings {
   smoothing: number;
   x_axis: XAxis;
   log_y: boolean;
+  ignore_outliers: boolean;
   tag_filter: string;
   run_filter: string;
   height: number;
   title: string;
 }
 
-export const SYNCED = ["smoothing", "x_axis", "log_y", "tag_filter", "run_filter", "height", "title"] as const;
+export const SYNCED = ["smoothing", "x_axis", "log_y", "ignore_outliers", "tag_filter", "run_filter", "height", "title"] as const;
 export type SyncedName = (typeof SYNCED)[number];
 
 /** The Board's model, as anywidget types it. Trait values come from Python and are checked where
@@ -31,7 +32,7 @@ function coerce(name: SyncedName, v: unknown): Settings[SyncedName] | undefined 
     }
     case "x_axis":
       return v === "step" || v === "relative" || v === "wall" ? v : v === "walltime" ? "wall" : undefined;
-    case "log_y":
+    case "log_y": case "ignore_outliers":
       return typeof v === "boolean" ? v : undefined;
     case "height":
       return typeof v === "number" && Number.isFinite(v) ? Math.max(0, Math.round(v)) : undefined;
@@ -40,8 +41,9 @@ function coerce(name: SyncedName, v: unknown): Settings[SyncedName] | undefined 
   }
 }
 
+// ignore_outliers is on, as TensorBoard's: charts fit y to the 5th-95th percentile of what they draw
 export const DEFAULTS: Settings = {
-  smoothing: 0.6, x_axis: "step", log_y: false, tag_filter: "", run_filter: "", height: 600, title: "",
+  smoothing: 0.6, x_axis: "step", log_y: false, ignore_outliers: true, tag_filter: "", run_filter: "", height: 600, title: "",
 };
 
 export function readSettings(model: AnyModel): Settings {

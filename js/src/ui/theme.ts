@@ -148,14 +148,16 @@ export const CSS = /* css */ `
 .cellboard .cb-title { align-self: center; font-weight: 600; margin-right: 14px; white-space: nowrap;
   overflow: hidden; text-overflow: ellipsis; max-width: 40%; flex: 0 1 auto; min-width: min(8em, 20%); }
 .cellboard .cb-tab {
-  border: 0; background: none; padding: 0 12px; cursor: pointer; color: var(--cb-fg2);
+  border: 0; background: none; padding: 0 10px; cursor: pointer; color: var(--cb-fg2);
   font-size: 11.5px; font-weight: 600; letter-spacing: 0.05em; text-transform: uppercase;
   border-bottom: 2px solid transparent; border-top: 2px solid transparent;
 }
 .cellboard .cb-tab:hover { color: var(--cb-fg); }
 .cellboard .cb-tab[aria-selected="true"] { color: var(--cb-fg); border-bottom-color: var(--cb-accent); }
 .cellboard .cb-tab .cb-count { font-weight: 400; color: var(--cb-fg3); margin-left: 4px; letter-spacing: 0; }
-/* last in the header: where the tabs leave too little room it is cut short (the whole text on hover) */
+/* last in the header: the tabs wrap their labels first (their far larger shrink factor), and only
+   when they cannot is the summary cut short (the whole text on hover) */
+.cellboard .cb-tabs { flex: 0 100 auto; }
 .cellboard .cb-summary { margin-left: auto; align-self: center; color: var(--cb-fg3); font-size: 11px; white-space: nowrap;
   flex: 0 1 auto; min-width: 0; overflow: hidden; text-overflow: ellipsis; }
 .cellboard .cb-body { display: flex; flex: 1 1 auto; min-height: 0; }

@@ -116,6 +116,8 @@ class Board(anywidget.AnyWidget):
     smoothing = traitlets.Float(0.6).tag(sync=True)
     x_axis = traitlets.Unicode("step").tag(sync=True)
     log_y = traitlets.Bool(False).tag(sync=True)
+    #: Fit scalar charts' y axis to the 5th-95th percentile of the values drawn (TensorBoard's default).
+    ignore_outliers = traitlets.Bool(True).tag(sync=True)
     tag_filter = traitlets.Unicode("").tag(sync=True)
     run_filter = traitlets.Unicode("").tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)

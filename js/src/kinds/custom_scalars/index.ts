@@ -46,5 +46,5 @@ export const customScalars: RecordKind<CustomScalarsRecord> = recordKind<CustomS
     hookCache.set(store, { key: full, charts });
     return { customScalarCharts: String(charts) };
   },
-  redrawOn: ["smoothing", "x_axis", "log_y"],
+  redrawOn: ["smoothing", "x_axis", "log_y", "ignore_outliers"],
 });

@@ -215,7 +215,7 @@ interface Section {
 
 export class CustomScalarsPanel implements Panel {
   readonly el: HTMLElement;
-  private readonly opts: ChartOptions = { ignoreOutliers: false };
+  private readonly opts: ChartOptions = { ignoreOutliers: true }; // follows the synced setting
   private readonly sectionsEl = h("div", { class: "cb-sections" });
   private readonly sections = new Map<string, Section>();
   private readonly cards = new Map<string, Card>();
@@ -229,6 +229,7 @@ export class CustomScalarsPanel implements Panel {
   private readonly smoothNum: HTMLInputElement;
   private readonly xSelect: HTMLSelectElement;
   private readonly logBox: HTMLInputElement;
+  private readonly outlierBox: HTMLInputElement;
 
   constructor(private readonly ctx: PanelContext, private readonly layouts: RecordSlice<CustomScalarsRecord>) {
     if (typeof document !== "undefined") injectOwnCss(document);
@@ -264,6 +265,8 @@ export class CustomScalarsPanel implements Panel {
     this.xSelect.addEventListener("change", () => ctx.setSetting("x_axis", this.xSelect.value as XAxis));
     this.logBox = h("input", { type: "checkbox" });
     this.logBox.addEventListener("change", () => ctx.setSetting("log_y", this.logBox.checked));
+    this.outlierBox = h("input", { type: "checkbox" });
+    this.outlierBox.addEventListener("change", () => ctx.setSetting("ignore_outliers", this.outlierBox.checked));
     this.controls = h("div", { class: "cb-side-section" },
       h("div", { class: "cb-side-title", text: "Custom scalars" }),
       h("label", { class: "cb-field", title: "Multiline charts: TensorBoard's debiased exponential moving average (0 = off); shared with Scalars" },
@@ -271,6 +274,8 @@ export class CustomScalarsPanel implements Panel {
       h("div", { class: "cb-field" }, this.smoothRange, this.smoothNum),
       h("label", { class: "cb-field" }, h("span", { class: "cb-label", text: "X axis" }), this.xSelect),
       h("label", { class: "cb-field" }, this.logBox, h("span", { text: "Log-scale y axis" })),
+      h("label", { class: "cb-field", title: "Multiline charts: fit the y axis to the 5th-95th percentile of the values drawn" },
+        this.outlierBox, h("span", { text: "Ignore outliers in y range" })),
       h("div", { class: "cb-muted", text: "Multiline: every tag a regex matches (from the start of the tag). Margin: the band between lower and upper." }));
     this.syncControls();
   }
@@ -281,6 +286,7 @@ export class CustomScalarsPanel implements Panel {
     if (document.activeElement !== this.smoothNum) this.smoothNum.value = s.smoothing.toFixed(3);
     this.xSelect.value = s.x_axis;
     this.logBox.checked = s.log_y;
+    this.outlierBox.checked = this.opts.ignoreOutliers = s.ignore_outliers;
   }
 
   settingsEl() {

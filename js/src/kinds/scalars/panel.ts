@@ -17,8 +17,8 @@ export const NEAR_PX = 300;
 
 export class ScalarsPanel implements Panel {
   readonly el: HTMLElement;
-  /** Per-view options shared by this panel's charts. */
-  private readonly opts: ChartOptions = { ignoreOutliers: false };
+  /** Options shared by this panel's charts (ignoreOutliers follows the synced setting). */
+  private readonly opts: ChartOptions = { ignoreOutliers: true };
   private readonly sections: Sections;
   private readonly charts = new Map<string, ScalarChart>();
   private dirtyAll = true;
@@ -81,11 +81,7 @@ export class ScalarsPanel implements Panel {
     this.logBox = h("input", { type: "checkbox", "aria-label": "Log-scale y axis" });
     this.logBox.addEventListener("change", () => ctx.setSetting("log_y", this.logBox.checked));
     this.outlierBox = h("input", { type: "checkbox" });
-    this.outlierBox.addEventListener("change", () => {
-      this.opts.ignoreOutliers = this.outlierBox.checked;
-      this.markDirty("all");
-      ctx.requestFlush();
-    });
+    this.outlierBox.addEventListener("change", () => ctx.setSetting("ignore_outliers", this.outlierBox.checked));
     this.controls = h("div", { class: "cb-side-section cb-scalar-settings" },
       h("div", { class: "cb-side-title", text: "Scalars" }),
       h("label", { class: "cb-field", title: "TensorBoard's debiased exponential moving average (0 = off)" },
@@ -105,7 +101,7 @@ export class ScalarsPanel implements Panel {
     if (document.activeElement !== this.smoothNum) this.smoothNum.value = s.smoothing.toFixed(3);
     this.xSelect.value = s.x_axis;
     this.logBox.checked = s.log_y;
-    this.outlierBox.checked = this.opts.ignoreOutliers;
+    this.outlierBox.checked = this.opts.ignoreOutliers = s.ignore_outliers;
   }
 
   settingsEl() {
