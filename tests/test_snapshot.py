@@ -138,7 +138,7 @@ def test_png_draws_the_spike_and_one_point_series():
     ys[777_777] = 50.0
     store.append_scalars("run_a", "loss", np.arange(n), np.full(n, 1.7e9), ys)
     store.append_scalars("run_b", "one_point", [10], [1.7e9], [0.5])
-    px = png_pixels(render_png(store, smoothing=0.0))
+    px = png_pixels(render_png(store, smoothing=0.0, ignore_outliers=False))
     legend_h = 18 + 6  # one legend row
     oy = 6 + legend_h
     color = np.array(rgb(run_color("run_a")))
@@ -231,3 +231,34 @@ def test_runs_shown_together_get_distinct_colors_as_the_view_gives_them():
             assert len(set(got.values())) == len(case["runs"])  # no two runs share a colour
     # a run alone keeps its name's colour
     assert assign_colors(["lr_0.1"]) == {"lr_0.1": color_index("lr_0.1")}
+
+
+def test_png_ignores_outliers_as_the_board_does():
+    """By default (TensorBoard's, and the board's) the y axis fits the 5th-95th percentile: a
+    spike leaves the noise band the plot's height, and the lines are clipped at the plot's edges."""
+    store = Store()
+    n = 20_000
+    ys = np.random.default_rng(3).uniform(0.0, 1.0, n)
+    ys[5_000] = 1e12  # far out: clamped before drawing (a thin line to it would take Pillow minutes)
+    ys[15_000] = -50.0
+    store.append_scalars("run_a", "loss", np.arange(n), np.full(n, 1.7e9), ys)
+    oy = 6 + 18 + 6
+    color = np.array(rgb(run_color("run_a")))
+    t0 = time.perf_counter()
+    fitted = png_pixels(render_png(store, smoothing=0.0))
+    assert time.perf_counter() - t0 < 5
+    whole = png_pixels(render_png(store, smoothing=0.0, ignore_outliers=False))
+
+    def in_colour(px, rows=slice(None)):
+        plot = px[oy + snapshot.PLOT_TOP + 1 : oy + snapshot.PLOT_BOTTOM, snapshot.PLOT_LEFT + 1 : snapshot.PLOT_RIGHT]
+        return (np.abs(plot[rows].astype(int) - color).sum(axis=2) < 60).sum(axis=1)
+
+    height = snapshot.PLOT_BOTTOM - snapshot.PLOT_TOP - 1
+    # fitted: the noise band fills the plot, every row of it (the spikes run off its edges)
+    assert (in_colour(fitted) > 100).all() and in_colour(fitted).size == height
+    # the whole range: the noise is squeezed into the bottom rows; above them only the line up to
+    # the spike crosses each row
+    assert (in_colour(whole, slice(None, -6)) <= 4).all()
+    # clipped: above the plot (the chart's title row) nothing is in run_a's colour
+    above = fitted[oy : oy + snapshot.PLOT_TOP]
+    assert not (np.abs(above.astype(int) - color).sum(axis=2) < 60).any()

@@ -5,8 +5,9 @@ where widgets do not render (GitHub, nbviewer, VS Code after a reload).
 
 It draws as the live view does: the same run colours (``palette.json``, one palette for both
 sides; a run's colour is a function of its name: ``run_color``), TensorBoard's smoothing computed
-on every point, and every line reduced to first/min/max/last per pixel column, so a one-point
-spike among millions of points is still drawn.
+on every point, every line reduced to first/min/max/last per pixel column, so a one-point
+spike among millions of points is still drawn, and (``ignore_outliers``, on by default as there)
+the y axis fitted to the 5th-95th percentile of what is drawn, lines clipped at the plot's edges.
 """
 
 from __future__ import annotations
@@ -235,7 +236,7 @@ def _font(size: int = 12):
         return ImageFont.load_default()
 
 
-def render_png(store: Store, smoothing: float = 0.6, title: str = "") -> bytes:
+def render_png(store: Store, smoothing: float = 0.6, title: str = "", ignore_outliers: bool = True) -> bytes:
     charts = _series(store)
     tags = sorted(charts)[:MAX_CHARTS]
     font = _font()
@@ -271,19 +272,40 @@ def render_png(store: Store, smoothing: float = 0.6, title: str = "") -> bytes:
     for i, tag in enumerate(tags):
         ox = (i % cols) * CHART_W
         oy = top + legend_h + (i // cols) * CHART_H
-        _chart(draw, font, ox, oy, tag, charts[tag], smoothing, colors)
+        _chart(img, draw, font, (ox, oy), tag, charts[tag], smoothing, colors, ignore_outliers)
     buf = io.BytesIO()
     img.save(buf, format="PNG", compress_level=6)
     return buf.getvalue()
 
 
+def _percentile_range(values: list[np.ndarray]) -> tuple[float, float] | None:
+    """TensorBoard's "ignore outliers" extent: the 5th and 95th percentile (by index, no
+    interpolation) of the finite values, or None for two values or fewer."""
+    v = np.concatenate(values) if values else np.empty(0)
+    v = v[np.isfinite(v)]
+    n = v.size
+    if n <= 2:
+        return None
+    lo, hi = math.ceil((n - 1) * 0.05), math.floor((n - 1) * 0.95)
+    v = np.partition(v, (lo, hi))
+    return float(v[lo]), float(v[hi])
+
+
 def _chart(
-    draw: ImageDraw.ImageDraw, font, ox: int, oy: int, tag: str, series, smoothing: float, colors: dict[str, str]
+    img: Image.Image,
+    draw: ImageDraw.ImageDraw,
+    font,
+    origin: tuple[int, int],
+    tag: str,
+    series,
+    smoothing: float,
+    colors: dict[str, str],
+    ignore_outliers: bool,
 ) -> None:
+    ox, oy = origin
     left, right = ox + PLOT_LEFT, ox + PLOT_RIGHT
     top, bottom = oy + PLOT_TOP, oy + PLOT_BOTTOM
     draw.text((ox + PAD, oy + 4), _fit(draw, tag, font, CHART_W - 2 * PAD), fill="#212121", font=font)
-    draw.rectangle([left, top, right, bottom], outline="#e0e0e0")
     plot_w = right - left
     smoothing = float(smoothing) if math.isfinite(smoothing) else 0.0
 
@@ -308,27 +330,40 @@ def _chart(
         lines.append((colors.get(run) or run_color(run), raw, sm))
     if not lines:
         return
+    fitted = (
+        _percentile_range([(sm if sm is not None else raw)[1] for _c, raw, sm in lines]) if ignore_outliers else None
+    )
+    if fitted is not None:
+        y0, y1 = fitted
     if y1 == y0:
         d = abs(y0) * 0.1 or 1.0
         y0, y1 = y0 - d, y1 + d
     ky = (bottom - top) / (y1 - y0)
 
+    # the plot area is drawn on its own image, pasted in: lines beyond the y range are clipped there
+    plot = Image.new("RGB", (right - left + 1, bottom - top + 1), "white")
+    pdraw = ImageDraw.Draw(plot)
     for frac in (0.0, 0.5, 1.0):
         yv = y0 + frac * (y1 - y0)
-        yp = bottom - (yv - y0) * ky
-        draw.line([left, yp, right, yp], fill="#f0f0f0")
-        draw.text((ox + 4, yp - 5), _fmt(yv), fill="#616161", font=font)
+        yp = (y1 - yv) * ky
+        pdraw.line([0, yp, right - left, yp], fill="#f0f0f0")
+        draw.text((ox + 4, top + yp - 5), _fmt(yv), fill="#616161", font=font)
     draw.text((left, bottom + 6), _fmt(x0), fill="#616161", font=font, anchor="la")
     draw.text((right, bottom + 6), _fmt(x1), fill="#616161", font=font, anchor="ra")
 
+    h = bottom - top
+    # far outside the plot: clamped (Pillow steps a thin line pixel by pixel, even where it is
+    # clipped); ten plot heights away the slope of what shows changes by under a tenth of a pixel
+    lo, hi = -10.0 * h, 11.0 * h
+
     def line(cv, color: str, width: int, dot: float) -> None:
         cols, vals = cv
-        pts = list(zip((left + cols).tolist(), (bottom - (vals - y0) * ky).tolist()))
+        pts = list(zip(cols.tolist(), np.clip((y1 - vals) * ky, lo, hi).tolist()))
         if np.ptp(cols) >= 1 or np.ptp(vals) * ky >= 1:
-            draw.line(pts, fill=color, width=width, joint="curve" if width > 1 else None)
+            pdraw.line(pts, fill=color, width=width, joint="curve" if width > 1 else None)
         else:  # nothing to join (one point, or all within a pixel): a dot, as TensorBoard draws
             px, py = pts[0]
-            draw.ellipse([px - dot, py - dot, px + dot, py + dot], fill=color)
+            pdraw.ellipse([px - dot, py - dot, px + dot, py + dot], fill=color)
 
     for color, raw, sm in lines:
         if sm is None:
@@ -336,6 +371,8 @@ def _chart(
         else:
             line(raw, _faint(color), 1, 1.5)
             line(sm, color, 2, 2.5)
+    img.paste(plot, (left, top))
+    draw.rectangle([left, top, right, bottom], outline="#e0e0e0")
 
 
 def _faint(color: str) -> str:

@@ -184,7 +184,7 @@ class Board(anywidget.AnyWidget):
         from .snapshot import render_png
 
         self.send_pending()
-        png = render_png(self.store, smoothing=self.smoothing, title=self.title)
+        png = render_png(self.store, smoothing=self.smoothing, title=self.title, ignore_outliers=self.ignore_outliers)
         if self._handle is not None:
             import base64
 
