@@ -103,6 +103,18 @@ BAD_CALLS = [
         r"img_tensor with dataformats='HW' must have 2 dimensions",
     ),
     (
+        "multiline_str",
+        lambda w: w.add_custom_scalars_multilinechart("loss"),
+        TypeError,
+        r"tags must be a list of tags \(regexes\), got a str: 'loss'; wrap it: \['loss'\]",
+    ),
+    (
+        "margin_str",
+        lambda w: w.add_custom_scalars_marginchart("loss"),
+        TypeError,
+        r"tags must be a list of tags",
+    ),
+    (
         "image_channels",
         lambda w: w.add_image("i", np.zeros((2, 4, 5))),
         ValueError,

@@ -116,6 +116,16 @@ def test_bad_input(tmp_path):
         w.add_mesh("m", VERTS[0])
     with pytest.raises(ValueError, match=r"faces must have shape \(B, N, 3\)"):
         w.add_mesh("m", VERTS, faces=FACES[..., :2])
+    with pytest.raises(ValueError, match=r"faces must hold vertex indices, integers from 0 to 3 .* from 0 to 4"):
+        w.add_mesh("m", VERTS, faces=FACES + (FACES == 3).int())  # an index past the 4 vertices
+    with pytest.raises(ValueError, match=r"faces must hold vertex indices, .* from -1 to 3"):
+        w.add_mesh("m", VERTS, faces=FACES - (FACES == 0).int())
+    with pytest.raises(ValueError, match=r"faces must hold vertex indices, .* from 0 to 3\.5"):
+        w.add_mesh("m", VERTS, faces=FACES.float() + (FACES == 3).float() * 0.5)
+    with pytest.raises(ValueError, match=r"faces must have the batch size of vertices \(1\), got shape \(2, 4, 3\)"):
+        w.add_mesh("m", VERTS, faces=torch.cat([FACES, FACES]))
+    with pytest.raises(ValueError, match=r"colors must have a colour per vertex, shape \(1, 4, 3\) .* got \(1, 3, 3\)"):
+        w.add_mesh("m", VERTS, colors=COLORS[:, :3])
     with pytest.raises(TypeError, match="config_dict must be a dict"):
         w.add_mesh("m", VERTS, config_dict=[1])
     with pytest.raises(ValueError, match="JSON"):

@@ -778,12 +778,12 @@ class SummaryWriter:
     def add_custom_scalars_multilinechart(
         self, tags: Sequence[str], category: str = "default", title: str = "untitled"
     ) -> None:
-        self.add_custom_scalars({category: {title: ["Multiline", list(tags)]}})
+        self.add_custom_scalars({category: {title: ["Multiline", _tag_list(tags)]}})
 
     def add_custom_scalars_marginchart(
         self, tags: Sequence[str], category: str = "default", title: str = "untitled"
     ) -> None:
-        self.add_custom_scalars({category: {title: ["Margin", list(tags)]}})
+        self.add_custom_scalars({category: {title: ["Margin", _tag_list(tags)]}})
 
     # ------------------------------------------------------------------ tensors (torch's add_tensor)
     def add_tensor(self, tag: str, tensor, global_step: int | None = None, walltime: float | None = None) -> None:
@@ -1120,6 +1120,15 @@ class SummaryWriter:
 
     def __repr__(self) -> str:
         return f"<cellboard.SummaryWriter log_dir={redact(self.log_dir)!r}>"
+
+
+def _tag_list(tags) -> list:
+    """A chart's tags as a list; a lone string is an error (``list("loss")`` would chart "l", "o", ...)."""
+    if isinstance(tags, (str, bytes)):
+        raise TypeError(
+            f"tags must be a list of tags (regexes), got a {type(tags).__name__}: {tags!r}; wrap it: [{tags!r}]"
+        )
+    return list(tags)
 
 
 # ---------------------------------------------------------------------- torch's FileWriter surface

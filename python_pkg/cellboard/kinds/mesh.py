@@ -91,11 +91,27 @@ def encode(
         json_config = "{}" if config_dict is None else json.dumps(config_dict, sort_keys=True)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"config_dict must be JSON-serializable: {exc}") from None
-    parts = [(VERTEX, _array(vertices, "vertices"))]
+    verts = _array(vertices, "vertices")
+    b, n = verts.shape[:2]
+    parts = [(VERTEX, verts)]
     if faces is not None:
-        parts.append((FACE, _array(faces, "faces")))
+        f = _array(faces, "faces")
+        if f.shape[0] != b:
+            raise ValueError(f"faces must have the batch size of vertices ({b}), got shape {tuple(f.shape)}")
+        # indices past the vertices would draw nothing (or garbage) in TensorBoard and on the board
+        if f.size and not (np.isfinite(f).all() and f.min() >= 0 and f.max() < n and (f == np.rint(f)).all()):
+            raise ValueError(
+                f"faces must hold vertex indices, integers from 0 to {n - 1} (vertices has {n} a mesh), "
+                f"got values from {f.min():g} to {f.max():g}"
+            )
+        parts.append((FACE, f))
     if colors is not None:
-        parts.append((COLOR, _array(colors, "colors")))
+        c = _array(colors, "colors")
+        if c.shape[:2] != (b, n):
+            raise ValueError(
+                f"colors must have a colour per vertex, shape ({b}, {n}, 3) as vertices, got {tuple(c.shape)}"
+            )
+        parts.append((COLOR, c))
     components = 0
     for content_type, _ in parts:
         components |= 1 << content_type
