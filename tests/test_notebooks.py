@@ -102,7 +102,9 @@ def test_visdom_notebook_runs_with_only_the_import_changed(tmp_path):
         "contour",
         "quiver",
         "svg",
+        "mesh",
     } == set(wins)
+    assert logs.mesh("main", "mesh")[0].faces.shape == (1, 4, 3)
     assert len(wins["train_loss"]["traces"][0]["x"]) == 100
     assert len(logs.scalars("main", "train_loss/1")) == 100
     assert len(logs.scalars("main", "train_vs_test/test")) == 10

@@ -128,7 +128,7 @@ def test_bad_input_is_a_value_error_naming_the_argument(viz):
         viz.line(None, win="w", update="remove")
 
 
-@pytest.mark.parametrize("call", ["properties", "embeddings", "graph", "plotlyplot", "mesh", "replay_log"])
+@pytest.mark.parametrize("call", ["properties", "embeddings", "graph", "plotlyplot", "replay_log"])
 def test_not_built_raises_naming_the_closest_call(viz, call):
     with pytest.raises(NotImplementedError, match="closest working call"):
         getattr(viz, call)(None)
@@ -200,3 +200,34 @@ def test_video_from_frames_is_an_animated_gif_window(viz, tmp_path):
         viz.video(tensor=frames, dim="CxLxHxW")
     with pytest.raises(NotImplementedError, match="closest working call"):
         viz.video(videofile="clip.mp4")
+
+
+def test_mesh_is_a_mesh_summary_shown_in_its_window(viz, tmp_path):
+    """viz.mesh logs TensorBoard's mesh summary under the window's name (the Mesh tab and TensorBoard
+    show it) and a window that shows it, with the colour and opacity as the mesh's material."""
+    verts = np.array([[1, 1, 1], [-1, -1, 1], [1, -1, -1], [-1, 1, -1]], float)
+    faces = np.array([[0, 2, 3], [0, 3, 1], [0, 1, 2], [1, 3, 2]])
+    assert viz.mesh(verts, faces, win="tetra", opts={"color": "orange", "opacity": 0.5}) == "tetra"
+    viz.mesh(verts * 2, win="cloud")  # no triangles: a point cloud
+    viz.flush()
+    logs = cellboard.load(tmp_path)
+    (m,) = logs.mesh("main", "tetra")
+    np.testing.assert_allclose(m.vertices, verts[None])
+    np.testing.assert_array_equal(m.faces, faces[None])
+    assert m.config == {
+        "material": {"cls": "MeshStandardMaterial", "color": "orange", "opacity": 0.5, "transparent": True}
+    }
+    (c,) = logs.mesh("main", "cloud")
+    assert c.faces is None and c.config["material"]["cls"] == "PointsMaterial"
+    w = windows(logs, "main")
+    assert w["tetra"]["type"] == "mesh" and w["tetra"]["source"] == {"kind": "mesh", "tag": "tetra"}
+    with pytest.raises(ValueError, match=r"X should be N x 3, got shape \(4, 2\)"):
+        viz.mesh(verts[:, :2])
+    with pytest.raises(ValueError, match=r"Y should hold vertex indices, integers from 0 to 3"):
+        viz.mesh(verts, faces + 1)
+    with pytest.raises(ValueError, match=r"Y should be M x 3"):
+        viz.mesh(verts, faces[:, :2])
+    with pytest.raises(ValueError, match=r"opts\['opacity'\] should be in \[0, 1\]"):
+        viz.mesh(verts, faces, opts={"opacity": 2})
+    with pytest.raises(ValueError, match=r"opts\['color'\] should be a CSS colour string"):
+        viz.mesh(verts, faces, opts={"color": [1, 0, 0]})

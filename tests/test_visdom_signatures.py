@@ -54,12 +54,12 @@ STUB = {
     "quiver": ["X", "Y", "gridX", "gridY", "win", "env", "opts"],
     "stem": ["X", "Y", "win", "env", "opts"],
     "pie": ["X", "win", "env", "opts"],
+    "mesh": ["X", "Y", "win", "env", "opts"],
 }
 # not built: they exist (NotImplementedError naming the closest call), with Visdom's leading parameters
 NOT_BUILT = {
     "plotlyplot": ["figure"],
     "properties": ["data"],
-    "mesh": ["X", "Y"],
     "replay_log": ["log_filename"],
     "fork_env": ["prev_eid", "eid"],
     "set_window_data": ["data"],

@@ -13,10 +13,11 @@ What is written where (one format, re-openable with ``cellboard.load`` / ``%cell
   integral, otherwise the point's index in its trace: TensorBoard plots them. This mirror is an
   append-only log of the points logged; the window itself follows ``update`` (replace, remove...);
 - images (``image``, ``images``, ``matplot``) as image summaries tagged ``<win>``, text as
-  ``<win>/text_summary``, audio as ``<win>``: what the window shows is that summary.
+  ``<win>/text_summary``, audio as ``<win>``, meshes as TensorBoard's mesh summary ``<win>``: what
+  the window shows is that summary.
 
 Not built (raises ``NotImplementedError`` naming the closest call): ``video(videofile=...)``, ``properties``,
-``embeddings``, ``graph``, ``plotlyplot``, ``mesh``, ``grid``, ``sunburst``, ``dual_axis_lines``,
+``embeddings``, ``graph``, ``plotlyplot``, ``grid``, ``sunburst``, ``dual_axis_lines``,
 ``replay_log``, ``fork_env``, ``set_window_data``. Bad input raises ``ValueError`` naming the
 argument, where Visdom asserts.
 """
@@ -682,6 +683,48 @@ class Visdom:
             self._set(env, win, w)
         return win
 
+    def mesh(self, X, Y=None, win=None, env=None, opts=None) -> str:
+        """A 3D mesh: vertices ``X`` (N x 3) and triangles ``Y`` (M x 3 vertex indices; without
+        them, a point cloud); ``opts`` ``color`` (a CSS colour) and ``opacity``. Logged as
+        TensorBoard's mesh summary (so its Mesh dashboard and the board's Mesh tab show it too)
+        and drawn in the window in the same rotatable 3D view."""
+        verts = _arr(X, "X")
+        _need(
+            verts.ndim == 2 and verts.shape[1] == 3 and verts.shape[0] > 0,
+            f"X should be N x 3, got shape {verts.shape}",
+        )
+        faces = None
+        if Y is not None:
+            faces = _arr(Y, "Y")
+            _need(
+                faces.ndim == 2 and faces.shape[1] == 3, f"Y should be M x 3 (vertex indices), got shape {faces.shape}"
+            )
+            n = verts.shape[0]
+            _need(
+                faces.size == 0 or bool(((faces >= 0) & (faces < n) & (faces == np.rint(faces))).all()),
+                f"Y should hold vertex indices, integers from 0 to {n - 1}",
+            )
+        o = _opts(opts)
+        material: dict[str, Any] = {"cls": "MeshStandardMaterial" if faces is not None else "PointsMaterial"}
+        if o.get("color") is not None:
+            _need(isinstance(o["color"], str), f"opts['color'] should be a CSS colour string, got {o['color']!r}")
+            material["color"] = o["color"]
+        if o.get("opacity") is not None:
+            opacity = float(o["opacity"])
+            _need(0.0 <= opacity <= 1.0, f"opts['opacity'] should be in [0, 1], got {o['opacity']!r}")
+            material.update(opacity=opacity, transparent=opacity < 1.0)
+        env, win = self._env(env), self._win(win)
+        with self._lock:
+            self._writer(env).add_mesh(
+                win,
+                verts[None],
+                faces=None if faces is None else faces[None],
+                config_dict={"material": material},
+                global_step=self._steps.get((env, win), 0),
+            )
+            self._source_window("mesh", env, win, o, {"kind": "mesh", "tag": win})
+        return win
+
     # ------------------------------------------------------------------ windows and envs
     def close(self, win=None, env=None) -> str:
         """Close ``win`` (every window of the env when None)."""
@@ -766,9 +809,6 @@ class Visdom:
 
     def plotlyplot(self, figure, win=None, env=None):
         self._missing("plotlyplot", "viz.matplot(figure) or viz.line/scatter/bar")
-
-    def mesh(self, X, Y=None, win=None, env=None, opts=None):
-        self._missing("mesh", "viz.scatter(X) with 3 columns")
 
     def grid(self, *args, **kwargs):
         self._missing("grid", "viz.line or viz.quiver")

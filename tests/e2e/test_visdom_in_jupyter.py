@@ -17,7 +17,7 @@ from .jupyter_server import JupyterServer, open_and_run_all, page_errors, wait_k
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-WINDOWS = 19
+WINDOWS = 20
 POINTS = {
     "main/train_loss": "100",
     "main/train_vs_test": "20",
@@ -27,6 +27,7 @@ POINTS = {
     "main/notes": "2",
     "main/tone": "1",
     "main/pie": "3",
+    "main/mesh": "1",
 }
 
 
@@ -81,6 +82,13 @@ def test_visdom_windows_live_and_reopened(tmp_path, browser):
         timings = {w: _render_ms(live, w) for w in ("scatter_100k", "heatmap_500")}
         print("render ms (light):", timings)
         assert all(t < 200 for t in timings.values()), timings
+        # the mesh window: the tetrahedron in the Mesh tab's 3D view
+        mesh = live.locator('.cb-visdom-card[data-win="mesh"]')
+        mesh.scroll_into_view_if_needed()
+        expect(mesh).to_have_attribute("data-mesh-vertices", "4", timeout=20_000)
+        expect(mesh).to_have_attribute("data-mesh-faces", "4")
+        assert mesh.locator("canvas").count() == 1
+        mesh.screenshot(path=str(ARTIFACTS / "visdom-lab-mesh.png"))
         live.scroll_into_view_if_needed()
         live.screenshot(path=str(ARTIFACTS / "visdom-lab-live.png"))
 

@@ -1,7 +1,7 @@
 // The Visdom tab: cellboard.Visdom's windows, one card per (run = env, win) in a grid.
 // Lines are the Scalars tab's chart (ScalarChart, uPlot; no smoothing, x = Visdom's X); image,
-// text and audio windows show the standard summary they name (`spec.source`); the other plot
-// types are drawn on a canvas (draw.ts). Closed windows are hidden.
+// text, audio and mesh windows show the standard summary they name (`spec.source`; a mesh in the
+// Mesh tab's 3D view); the other plot types are drawn on a canvas (draw.ts). Closed windows are hidden.
 // Hooks: data-visdom-windows (open windows), data-visdom-points ("run/win:points,..."); each card
 // carries data-win, data-type, data-points and data-render-ms.
 
@@ -10,14 +10,19 @@ import type { BoardStore } from "../../store";
 import { h } from "../../ui/dom";
 import { renderMarkdown } from "../../ui/markdown";
 import { cardHead, RecordsPanel, type RecordCard } from "../../ui/records-panel";
+import { NO_WEBGL_NOTE, ThreeScene } from "../../ui/three-scene";
 import { num, str, type Obj } from "../../wire";
 import { audio } from "../audio";
 import { images } from "../images";
+import { mesh } from "../mesh";
+import { assembleMeshes, boundingSphere, meshSample, type MeshFrame } from "../mesh/data";
+import { meshObject } from "../mesh/objects";
 import { recordKind, type RecordKind, type RecordList, type RecordSlice } from "../record-kind";
 import { ScalarChart } from "../scalars/chart";
 import type { ScalarSlice } from "../scalars/series";
 import { text } from "../text";
 import { DASHBOARD_ORDER, type Dirt, type PanelContext } from "../types";
+import { Sphere, Vector3 } from "three";
 import { drawWindow, RENDERERS, traceColor } from "./draw";
 import { decodePlot, PLOTS, WindowFold, windowPoints, type PlotRecord, type WindowState } from "./model";
 
@@ -65,8 +70,17 @@ function sourcePoints(store: BoardStore, run: string, st: WindowState): number |
   if (!src) return null;
   if (src.kind === "text") return Math.max(0, (store.slice(text).get(run, src.tag)?.count ?? 0) - num(st.spec.from, 0));
   const held = src.kind === "images" ? store.slice(images).get(run, src.tag)?.count
-    : src.kind === "audio" ? store.slice(audio).get(run, src.tag)?.count : 0;
+    : src.kind === "audio" ? store.slice(audio).get(run, src.tag)?.count
+    : src.kind === "mesh" ? store.slice(mesh).get(run, `${src.tag}_VERTEX`)?.count : 0;
   return Math.min(1, held ?? 0);
+}
+
+/** The last mesh logged under a window's tag (Visdom.mesh writes add_mesh's `<win>_VERTEX`, ...). */
+function lastMesh(store: BoardStore, run: string, tag: string): MeshFrame | null {
+  const slice = store.slice(mesh);
+  const parts = (content: string) => slice.get(run, `${tag}_${content}`)?.list() ?? [];
+  const frames = assembleMeshes(parts("VERTEX"), parts("FACE"), parts("COLOR"));
+  return frames[frames.length - 1] ?? null;
 }
 
 // ------------------------------------------------------------------ cards
@@ -81,6 +95,7 @@ class WindowCard implements RecordCard<PlotRecord> {
   private kind = "";
   private state: WindowState | null = null;
   private objectUrl: string | null = null;
+  private view: ThreeScene | null = null;
   private readonly ro: ResizeObserver | null;
 
   constructor(private readonly ctx: PanelContext, private readonly list: RecordList<PlotRecord>) {
@@ -109,6 +124,8 @@ class WindowCard implements RecordCard<PlotRecord> {
     this.kind = kind;
     this.chart?.destroy();
     this.chart = null;
+    this.view?.dispose();
+    this.view = null;
     this.canvas = null;
     this.body.replaceChildren();
     this.drawnKey = "";
@@ -213,6 +230,26 @@ class WindowCard implements RecordCard<PlotRecord> {
       if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
       this.objectUrl = URL.createObjectURL(new Blob([rec.bytes as BlobPart], { type: rec.mime }));
       this.body.replaceChildren(h("audio", { controls: "", src: this.objectUrl, preload: "metadata" }));
+    } else if (src.kind === "mesh") {
+      this.setKind("mesh");
+      const frame = lastMesh(store, run, src.tag);
+      const key = frame ? `${frame.vertex.index}|${frame.face?.index ?? "-"}|${frame.color?.index ?? "-"}` : "";
+      if (!frame || key === this.drawnKey) return;
+      const sample = meshSample(frame, 0);
+      Object.assign(this.el.dataset, { meshVertices: String(sample.vertexCount), meshFaces: String(sample.faceCount) });
+      if (!this.view) {
+        this.view = ThreeScene.create(this.body);
+        if (!this.view) {
+          this.body.replaceChildren(h("div", { class: "cb-muted", text: NO_WEBGL_NOTE }));
+          this.drawnKey = key;
+          return;
+        }
+      }
+      this.drawnKey = key;
+      this.view.setContent(meshObject(sample, frame.vertex.config));
+      const b = boundingSphere(sample.positions);
+      this.view.fitTo(new Sphere(new Vector3(...b.center), b.radius));
+      this.view.requestRender();
     }
   }
 
@@ -231,6 +268,7 @@ class WindowCard implements RecordCard<PlotRecord> {
     this.ro?.disconnect();
     this.lineRo?.disconnect();
     this.chart?.destroy();
+    this.view?.dispose();
     if (this.objectUrl) URL.revokeObjectURL(this.objectUrl);
     this.el.remove();
   }
@@ -265,8 +303,8 @@ class PlotsPanel extends RecordsPanel<PlotRecord> {
 
   override markDirty(d: Dirt) {
     super.markDirty(d);
-    // image, text and audio windows show those kinds' records
-    if (d !== "all" && (changedKeys(d, "images").size || changedKeys(d, "text").size || changedKeys(d, "audio").size)) {
+    // image, text, audio and mesh windows show those kinds' records
+    if (d !== "all" && ["images", "text", "audio", "mesh"].some((k) => changedKeys(d, k).size)) {
       const keys = new Set<string>();
       for (const [k, l] of this.records.lists) {
         const st = windowOf(l);
