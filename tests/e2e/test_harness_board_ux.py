@@ -319,6 +319,21 @@ def test_images_scaled_filters_and_lightbox(site, theme):
     assert img.evaluate("(i) => i.getBoundingClientRect().width") == 28
     board.get_by_label("Show actual image size").uncheck()
 
+    # linked steps: moving one card's slider moves the other card to that step (off: it stays)
+    other = board.locator(".cb-image-card", has=page.locator(f".cb-card-run[data-run='{RUNS[1]}']"))
+    slide = "(s, v) => { s.value = v; s.dispatchEvent(new Event('input', {bubbles: true})); }"
+    card.get_by_label("Step").evaluate(slide, "1")
+    expect(card).to_have_attribute("data-step", "200")
+    expect(other).to_have_attribute("data-step", "800")
+    board.get_by_label("Link steps across cards").check()
+    card.get_by_label("Step").evaluate(slide, "2")
+    expect(card).to_have_attribute("data-step", "400")
+    expect(other).to_have_attribute("data-step", "400")
+    expect(other.locator(".cb-step")).to_have_text("step 400")
+    card.get_by_label("Step").evaluate(slide, "4")  # the end: both follow their newest again
+    expect(other).to_have_attribute("data-step", "800")
+    board.get_by_label("Link steps across cards").uncheck()
+
     # expand a card to the full width
     card.get_by_role("button", name="Expand to the full width").click()
     expect(card).to_have_class("cb-card cb-image-card cb-wide")

@@ -93,6 +93,8 @@ const URL_CACHE = 48;
 /** Per-view options of the Images tab, shared by its cards and lightbox. */
 interface ImageOptions {
   actualSize: boolean;
+  /** Moving one card's step slider moves every card to that step (TensorBoard issue #469). */
+  linkSteps: boolean;
   brightness: number;
   contrast: number;
 }
@@ -331,6 +333,8 @@ class ImageCard implements RecordCard<ImageRecord> {
       this.pos = Number(this.slider.value);
       this.follow = this.pos >= this.recs.length - 1;
       this.show();
+      const rec = this.recs[this.pos];
+      if (rec && this.panel.opts.linkSteps) this.panel.linkSteps(this, rec.step, this.follow);
     });
     this.wideBtn = iconButton("expand", "Expand to the full width");
     this.wideBtn.addEventListener("click", () => {
@@ -366,9 +370,23 @@ class ImageCard implements RecordCard<ImageRecord> {
     this.show();
   }
 
+  /** Show the last image at or before `step` (the first one if all are after it); `follow`: the
+   * newest image, as a card at its slider's end does. */
+  goToStep(step: number, follow: boolean) {
+    if (!this.recs.length) return;
+    let pos = 0;
+    if (follow) pos = this.recs.length - 1;
+    else for (let i = 0; i < this.recs.length && this.recs[i].step <= step; i++) pos = i;
+    this.pos = pos;
+    this.follow = follow || pos >= this.recs.length - 1;
+    this.slider.value = String(pos);
+    this.show();
+  }
+
   private show() {
     const rec = this.recs[this.pos];
     if (!rec) return;
+    this.el.dataset.step = String(rec.step);
     this.label.textContent = stepLabel(this.recs, this.pos);
     this.label.title = `${this.pos + 1} of ${this.recs.length} images`;
     this.info.textContent = imageInfo(rec);
@@ -435,9 +453,10 @@ class ImageCard implements RecordCard<ImageRecord> {
 }
 
 class ImagesPanel extends RecordsPanel<ImageRecord> {
-  readonly opts: ImageOptions = { actualSize: false, brightness: 1, contrast: 1 };
+  readonly opts: ImageOptions = { actualSize: false, linkSteps: false, brightness: 1, contrast: 1 };
   private readonly controls: HTMLElement;
   private readonly actualBox: HTMLInputElement;
+  private readonly linkBox: HTMLInputElement;
   private readonly brightRange: HTMLInputElement;
   private readonly contrastRange: HTMLInputElement;
   private readonly brightOut: HTMLElement;
@@ -457,6 +476,10 @@ class ImagesPanel extends RecordsPanel<ImageRecord> {
     this.actualBox.addEventListener("change", () => {
       this.opts.actualSize = this.actualBox.checked;
       for (const c of this.byBox.values()) c.applyOptions();
+    });
+    this.linkBox = h("input", { type: "checkbox" });
+    this.linkBox.addEventListener("change", () => {
+      this.opts.linkSteps = this.linkBox.checked;
     });
     this.brightRange = h("input", { type: "range", min: 0, max: 2, step: 0.01, value: 1, "aria-label": "Brightness" });
     this.contrastRange = h("input", { type: "range", min: 0, max: 5, step: 0.01, value: 1, "aria-label": "Contrast" });
@@ -482,6 +505,8 @@ class ImagesPanel extends RecordsPanel<ImageRecord> {
       h("label", { class: "cb-field" }, h("span", { class: "cb-label", text: "Contrast" }), this.contrastRange, this.contrastOut),
       h("div", { class: "cb-field" }, reset),
       h("label", { class: "cb-field" }, this.actualBox, h("span", { text: "Show actual image size" })),
+      h("label", { class: "cb-field", title: "Moving one card's step slider shows every card at that step (or the last step before it)" },
+        this.linkBox, h("span", { text: "Link steps across cards" })),
       h("div", { class: "cb-muted", text: "Click an image to enlarge it." }));
     this.applyFilter();
   }
@@ -492,6 +517,7 @@ class ImagesPanel extends RecordsPanel<ImageRecord> {
 
   override syncControls() {
     this.actualBox.checked = this.opts.actualSize;
+    this.linkBox.checked = this.opts.linkSteps;
     this.brightRange.value = String(this.opts.brightness);
     this.contrastRange.value = String(this.opts.contrast);
     this.brightOut.textContent = `${Math.round(this.opts.brightness * 100)}%`;
@@ -503,6 +529,11 @@ class ImagesPanel extends RecordsPanel<ImageRecord> {
     this.el.style.setProperty("--cb-img-filter", f);
     this.lightbox.applyFilter();
     this.syncControls();
+  }
+
+  /** Every other card to `step` (linked steps). */
+  linkSteps(from: ImageCard, step: number, follow: boolean) {
+    for (const c of this.byBox.values()) if (c !== from) c.goToStep(step, follow);
   }
 
   openLightbox(run: string, tag: string, recs: ImageRecord[], pos: number, from: HTMLElement, showBoxes: boolean) {
