@@ -412,6 +412,23 @@ def test_cell_path_every_edge_and_its_neighbours(small_cells, monkeypatch):
     assert np.array_equal(binning.tf_counts(x)[0], reference(x)[0]) and calls
 
 
+@pytest.mark.parametrize("seed", [0, 1])
+def test_float64_numpy_and_kernel_equal_reference(seed, small_cells, monkeypatch, cell_path):
+    """float64 values: numpy's chunks, or the numba kernel (``counts_f8``) when it is there."""
+    calls = _spy_cell_path(monkeypatch)
+    e = EDGES
+    edges = np.concatenate([e, np.nextafter(e, np.inf), np.nextafter(e, -np.inf), [0.0, -0.0]])
+    x = np.concatenate([adversarial(np.float64, n=60_000, seed=seed), np.tile(edges, 2)])
+    np.random.default_rng(seed).shuffle(x)
+    counts, mn, mx, num, total, sq = binning.tf_counts(x)
+    ref, f = reference(x)
+    assert np.array_equal(counts, ref) and (mn, mx, num) == (f.min(), f.max(), f.size)
+    assert calls == ([x.size] if cell_path == "numba" else [])
+    with np.errstate(over="ignore"):
+        assert total == pytest.approx(f.sum(), rel=1e-9, abs=1e-12 * np.abs(f).sum())
+        assert sq == pytest.approx(f.dot(f), rel=1e-9)
+
+
 def test_cell_path_chunks_with_nan_inf_overflow_and_underflow(small_cells):
     x = np.random.default_rng(6).standard_normal(60_000).astype(np.float32)
     x[:4096] = np.nan  # a whole chunk without a finite value

@@ -51,6 +51,26 @@ def counts_f4(flat, base, thr, counts):
     return mn, mx, num, total, sq
 
 
+@numba.njit(nogil=True, boundscheck=False, cache=True)
+def counts_f8(flat, base, thr, counts):
+    """``counts_f4`` for float64 values: a cell is the top 16 bits of the float64 (sign, the 11
+    exponent bits, 4 mantissa bits), as ``binning.tf_tables("f8")`` defines them."""
+    bits = flat.view(np.uint64)
+    mn, mx, num, total, sq = np.inf, -np.inf, 0, 0.0, 0.0
+    for i in range(flat.size):
+        v = flat[i]
+        cell = bits[i] >> np.uint64(48)
+        counts[base[cell] + (1 if v >= thr[cell] else 0)] += 1
+        if (cell & np.uint64(0x7FFF)) >= np.uint64(0x7FF0):  # inf or NaN: in no bucket and no statistic
+            continue
+        num += 1
+        total += v
+        sq += v * v
+        mn = min(mn, v)
+        mx = max(mx, v)
+    return mn, mx, num, total, sq
+
+
 # int64 arithmetic throughout: numba promotes uint32 mixed with int literals anyway, and an
 # int64 made negative by ``~`` would break the shifts
 

@@ -296,21 +296,23 @@ def _tf_counts_f4(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, floa
     return _merge_stats(results, np.rint(counts[1 : nb + 1]).astype(np.int64))
 
 
-@lru_cache(maxsize=1)
-def _kernel_base() -> np.ndarray:
-    base = tf_tables("f4")[0].astype(np.int32)  # half the cache footprint of int64
+@lru_cache(maxsize=2)
+def _kernel_base(fmt: str) -> np.ndarray:
+    base = tf_tables(fmt)[0].astype(np.int32)  # half the cache footprint of int64
     base.flags.writeable = False
     return base
 
 
 def _tf_counts_compiled(flat: np.ndarray, kernel: kernels.Kernels) -> tuple:
-    """``tf_counts`` of native, contiguous float32 values with the numba kernel: one pass."""
-    base, thr = _kernel_base(), tf_tables("f4")[1]
+    """``tf_counts`` of native, contiguous float32 or float64 values with the numba kernel: one pass."""
+    fmt = "f4" if flat.dtype == np.float32 else "f8"
+    base, thr = _kernel_base(fmt), tf_tables(fmt)[1]
+    counts_of = kernel.counts_f4 if fmt == "f4" else kernel.counts_f8
     nb = len(tensorflow_bins()) - 1
 
     def count(part: np.ndarray) -> tuple:
         counts = np.zeros(nb + 2, np.int64)
-        return (counts, *kernel.counts_f4(part, base, thr, counts))
+        return (counts, *counts_of(part, base, thr, counts))
 
     results = _in_parts(flat, count)
     counts = results[0][0]
@@ -331,7 +333,7 @@ def tf_counts(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, f
     n = flat.size
     if (
         n >= _KERNEL_MIN
-        and flat.dtype == np.float32
+        and flat.dtype in (np.float32, np.float64)
         and flat.dtype.isnative
         and flat.flags.c_contiguous
         and sys.byteorder == "little"
@@ -341,7 +343,7 @@ def tf_counts(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, f
         kernel = kernels.get() if n >= _CELL_MIN else kernels.peek()
         if kernel is not None:
             return _tf_counts_compiled(flat, kernel)
-        if n >= _CELL_MIN:
+        if n >= _CELL_MIN and flat.dtype == np.float32:
             return _tf_counts_f4(flat)
     if n == 0 or sys.byteorder != "little":  # the bit tricks assume little-endian words
         finite = flat.astype(np.float64)

@@ -2,9 +2,10 @@
 (``cellboard[fast]``): counting big float32 histograms, and reading event files (walking the
 records, splitting scalar records by template).
 
-- ``counts_f4``: the "tensorflow" histogram of float32 values with ``binning.tf_tables``'s
-  lookup, one pass instead of numpy's ~ten (key, lookup, compare, bincount, sums, min, max):
-  ~3.5x faster per core. Sums are float64 here; the numpy path sums float32 chunks.
+- ``counts_f4``, ``counts_f8``: the "tensorflow" histogram of float32 / float64 values with
+  ``binning.tf_tables``'s lookup, one pass instead of numpy's ~ten (key, lookup, compare, count,
+  sums, min, max): ~3.5x faster per core. Sums are float64 here; the numpy path sums float32
+  chunks of float32 values.
 - ``walk_records``: follows record lengths from an offset and checks both CRCs of each record
   (SSE 4.2's ``crc32`` instruction on x86-64, slicing-by-8 tables elsewhere), stopping at the
   first record it cannot accept as intact and complete;
@@ -39,6 +40,8 @@ from .tfevents.crc import _byte_table
 class Kernels:
     # (flat f4, base i4[65536], thr f4[65536], counts i8[nb + 2]) -> (min, max, num, sum, sum_squares)
     counts_f4: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple[float, float, int, float, float]]
+    # the same for float64 values (thr f8[65536])
+    counts_f8: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray], tuple[float, float, int, float, float]]
     # (buf u1, pos, crc_tables u4[8, 256], crc_max, heads i8) -> (records accepted, offset after them)
     walk_records: Callable[[np.ndarray, int, np.ndarray, int, np.ndarray], tuple[int, int]]
     # scalar records of one length by template (fastscalars): hash, verify, extract
@@ -72,13 +75,18 @@ def crc_tables() -> np.ndarray:
 def _compile() -> Kernels:
     from . import _numba_kernels as nk  # ImportError without numba
 
-    k = Kernels(nk.counts_f4, nk.walk_records, nk.hash_constant_bytes, nk.match_and_take, nk.group_by_hash)
+    k = Kernels(
+        nk.counts_f4, nk.counts_f8, nk.walk_records, nk.hash_constant_bytes, nk.match_and_take, nk.group_by_hash
+    )
     # The first calls compile (or load the disk cache). numba compiles one version per argument
     # type, and a read-only array is another type: each is warmed up with what is passed later
     # (file bytes and the cached tables are read-only; values to histogram may be either).
     base, thr, counts = _ro(np.zeros(65536, np.int32)), _ro(np.zeros(65536, np.float32)), np.zeros(4, np.int64)
     for flat in (np.zeros(1, np.float32), _ro(np.zeros(1, np.float32))):
         k.counts_f4(flat, base, thr, counts)
+    thr8 = _ro(np.zeros(65536, np.float64))
+    for flat8 in (np.zeros(1, np.float64), _ro(np.zeros(1, np.float64))):
+        k.counts_f8(flat8, base, thr8, counts)
     buf = _ro(np.zeros(16, np.uint8))
     k.walk_records(buf, 0, crc_tables(), 1024, np.zeros(1, np.int64))
     at, masks = np.zeros(1, np.int64), np.zeros(2, np.uint64)
