@@ -29,18 +29,18 @@ def _crc_instructions() -> bool:
 CRC_INSTRUCTIONS = _crc_instructions()
 
 
-@numba.njit(nogil=True, boundscheck=False, cache=True)
-def counts_f4(flat, base, thr, counts):
+@numba.njit(nogil=True, boundscheck=False, cache=True, inline="always")
+def _tf_counts(flat, bits, shift, special, base, thr, counts):
     """Adds each value's shifted bucket to ``counts`` (``base[cell] + (v >= thr[cell])``, as
-    ``binning.tf_tables`` defines them) and returns (min, max, num, sum, sum_squares) of the
-    finite values. inf and NaN cells have base 0 and a NaN threshold: slot 0, dropped later."""
-    bits = flat.view(np.uint32)
+    ``binning.tf_tables`` defines them; a cell is the value's top 16 bits, ``bits >> shift``) and
+    returns (min, max, num, sum, sum_squares) of the finite values. inf and NaN cells (from
+    ``special`` up, sign aside) have base 0 and a NaN threshold: slot 0, dropped later."""
     mn, mx, num, total, sq = np.inf, -np.inf, 0, 0.0, 0.0
     for i in range(flat.size):
         v = flat[i]
-        cell = bits[i] >> 16
+        cell = np.int64(bits[i] >> shift)  # shift has the bits' type: no float promotion of uint64
         counts[base[cell] + (1 if v >= thr[cell] else 0)] += 1
-        if (cell & 0x7FFF) >= 0x7F80:  # inf or NaN: in no bucket and no statistic
+        if (cell & 0x7FFF) >= special:  # inf or NaN: in no bucket and no statistic
             continue
         d = np.float64(v)
         num += 1
@@ -52,23 +52,16 @@ def counts_f4(flat, base, thr, counts):
 
 
 @numba.njit(nogil=True, boundscheck=False, cache=True)
+def counts_f4(flat, base, thr, counts):
+    """``_tf_counts`` of float32 values (``binning.tf_tables("f4")``)."""
+    return _tf_counts(flat, flat.view(np.uint32), np.uint32(16), 0x7F80, base, thr, counts)
+
+
+@numba.njit(nogil=True, boundscheck=False, cache=True)
 def counts_f8(flat, base, thr, counts):
-    """``counts_f4`` for float64 values: a cell is the top 16 bits of the float64 (sign, the 11
+    """``_tf_counts`` of float64 values: a cell is the top 16 bits of the float64 (sign, the 11
     exponent bits, 4 mantissa bits), as ``binning.tf_tables("f8")`` defines them."""
-    bits = flat.view(np.uint64)
-    mn, mx, num, total, sq = np.inf, -np.inf, 0, 0.0, 0.0
-    for i in range(flat.size):
-        v = flat[i]
-        cell = bits[i] >> np.uint64(48)
-        counts[base[cell] + (1 if v >= thr[cell] else 0)] += 1
-        if (cell & np.uint64(0x7FFF)) >= np.uint64(0x7FF0):  # inf or NaN: in no bucket and no statistic
-            continue
-        num += 1
-        total += v
-        sq += v * v
-        mn = min(mn, v)
-        mx = max(mx, v)
-    return mn, mx, num, total, sq
+    return _tf_counts(flat, flat.view(np.uint64), np.uint64(48), 0x7FF0, base, thr, counts)
 
 
 # int64 arithmetic throughout: numba promotes uint32 mixed with int literals anyway, and an
