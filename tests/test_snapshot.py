@@ -262,3 +262,16 @@ def test_png_ignores_outliers_as_the_board_does():
     # clipped: above the plot (the chart's title row) nothing is in run_a's colour
     above = fitted[oy : oy + snapshot.PLOT_TOP]
     assert not (np.abs(above.astype(int) - color).sum(axis=2) < 60).any()
+
+
+def test_outlier_range_matches_the_board():
+    """The snapshot's range is the board's rule (tests in js/test/scalar-chart.test.ts)."""
+    loss = 0.1 + 2.4 * np.exp(-np.arange(200) / 5)
+    lo, hi = snapshot._percentile_range([loss])
+    assert lo == loss.min() and hi < 1
+    spiked = 0.5 + 0.001 * np.arange(100)
+    spiked[60] = 40
+    assert snapshot._percentile_range([spiked])[1] == pytest.approx(0.599)
+    accuracy = 0.1 + 0.8 * np.arange(30) / 29
+    assert snapshot._percentile_range([accuracy]) == (0.1, 0.9)
+    assert snapshot._percentile_range([np.array([0.1, 0.5, 0.9])]) is None

@@ -42,6 +42,7 @@ function coerce(name: SyncedName, v: unknown): Settings[SyncedName] | undefined 
 }
 
 // ignore_outliers is on, as TensorBoard's: charts fit y to the 5th-95th percentile of what they draw
+// (and the values near it: scalars/chart.ts percentileRange)
 export const DEFAULTS: Settings = {
   smoothing: 0.6, x_axis: "step", log_y: false, ignore_outliers: true, tag_filter: "", run_filter: "", height: 600, title: "",
 };

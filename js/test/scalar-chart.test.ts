@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { budgetBuckets, CHART_POINT_BUDGET, isolatedPoints, percentileRange } from "../src/kinds/scalars/chart";
+import { budgetBuckets, CHART_POINT_BUDGET, isolatedPoints, OUTLIER_MIN_VALUES, OUTLIER_REACH, percentileRange } from "../src/kinds/scalars/chart";
 import { fillSlots, IDENTITY, SlotCache } from "../src/kinds/scalars/downsample";
 
 const id = (v: number) => v;
@@ -73,7 +73,7 @@ describe("buckets per line under the chart's point budget", () => {
   });
 });
 
-describe("ignore outliers: the 5th to 95th percentile of the values drawn", () => {
+describe("ignore outliers: the 5th to 95th percentile of the values drawn, and the values near it", () => {
   it("takes the same values as sorting them, over columns with gaps and non-finite values", () => {
     let seed = 23;
     const rnd = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
@@ -86,8 +86,27 @@ describe("ignore outliers: the 5th to 95th percentile of the values drawn", () =
       );
       const vals = cols.flat().filter((v): v is number => typeof v === "number" && Number.isFinite(v)).sort((a, b) => a - b);
       const n = vals.length;
-      const want = n <= 2 ? null : [vals[Math.ceil((n - 1) * 0.05)], vals[Math.floor((n - 1) * 0.95)]];
+      let want: number[] | null = null;
+      if (n >= OUTLIER_MIN_VALUES) {
+        const lo = vals[Math.ceil((n - 1) * 0.05)], hi = vals[Math.floor((n - 1) * 0.95)];
+        const reach = (hi - lo) * OUTLIER_REACH;
+        const kept = vals.filter((v) => v >= lo - reach && v <= hi + reach);
+        want = [kept[0], kept[kept.length - 1]];
+      }
       expect(percentileRange(cols)).toEqual(want);
     }
+  });
+
+  it("trims a spike and a loss's first steps, keeps a curve's ends and short series whole", () => {
+    const loss = Array.from({ length: 200 }, (_, i) => 0.1 + 2.4 * Math.exp(-i / 5)); // steep first steps
+    const [lo, hi] = percentileRange([loss]) as [number, number];
+    expect(lo).toBe(Math.min(...loss));
+    expect(hi).toBeLessThan(1); // the first steps (up to 2.5) are off the chart, as TensorBoard's
+    const spiked = Array.from({ length: 100 }, (_, i) => 0.5 + 0.001 * i);
+    spiked[60] = 40;
+    expect(percentileRange([spiked])?.[1]).toBeCloseTo(0.599, 6);
+    const accuracy = Array.from({ length: 30 }, (_, i) => 0.1 + (0.8 * i) / 29); // rising to its last point
+    expect(percentileRange([accuracy])).toEqual([0.1, 0.9]);
+    expect(percentileRange([[0.1, 0.5, 0.9]])).toBeNull(); // TensorBoard would show 0.5 alone
   });
 });

@@ -278,17 +278,24 @@ def render_png(store: Store, smoothing: float = 0.6, title: str = "", ignore_out
     return buf.getvalue()
 
 
+OUTLIER_MIN_VALUES, OUTLIER_REACH = 20, 0.5  # as the board's (js/src/kinds/scalars/chart.ts)
+
+
 def _percentile_range(values: list[np.ndarray]) -> tuple[float, float] | None:
-    """TensorBoard's "ignore outliers" extent: the 5th and 95th percentile (by index, no
-    interpolation) of the finite values, or None for two values or fewer."""
+    """The board's "ignore outliers" extent: TensorBoard's 5th and 95th percentile of the finite
+    values, widened to the values within ``OUTLIER_REACH`` of that range beyond it; None (the
+    whole range) under ``OUTLIER_MIN_VALUES`` values."""
     v = np.concatenate(values) if values else np.empty(0)
     v = v[np.isfinite(v)]
     n = v.size
-    if n <= 2:
+    if n < OUTLIER_MIN_VALUES:
         return None
     lo, hi = math.ceil((n - 1) * 0.05), math.floor((n - 1) * 0.95)
-    v = np.partition(v, (lo, hi))
-    return float(v[lo]), float(v[hi])
+    p = np.partition(v, (lo, hi))
+    bottom, top = float(p[lo]), float(p[hi])
+    reach = (top - bottom) * OUTLIER_REACH
+    kept = v[(v >= bottom - reach) & (v <= top + reach)]
+    return float(kept.min()), float(kept.max())
 
 
 def _chart(

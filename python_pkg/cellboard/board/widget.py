@@ -116,7 +116,7 @@ class Board(anywidget.AnyWidget):
     smoothing = traitlets.Float(0.6).tag(sync=True)
     x_axis = traitlets.Unicode("step").tag(sync=True)
     log_y = traitlets.Bool(False).tag(sync=True)
-    #: Fit scalar charts' y axis to the 5th-95th percentile of the values drawn (TensorBoard's default).
+    #: Fit scalar charts' y axis to the 5th-95th percentile of the values drawn and those near it (on, as TensorBoard).
     ignore_outliers = traitlets.Bool(True).tag(sync=True)
     tag_filter = traitlets.Unicode("").tag(sync=True)
     run_filter = traitlets.Unicode("").tag(sync=True)

@@ -274,7 +274,7 @@ export class CustomScalarsPanel implements Panel {
       h("div", { class: "cb-field" }, this.smoothRange, this.smoothNum),
       h("label", { class: "cb-field" }, h("span", { class: "cb-label", text: "X axis" }), this.xSelect),
       h("label", { class: "cb-field" }, this.logBox, h("span", { text: "Log-scale y axis" })),
-      h("label", { class: "cb-field", title: "Multiline charts: fit the y axis to the 5th-95th percentile of the values drawn" },
+      h("label", { class: "cb-field", title: "Multiline charts: fit the y axis to the 5th-95th percentile of the values drawn and the values near it" },
         this.outlierBox, h("span", { text: "Ignore outliers in y range" })),
       h("div", { class: "cb-muted", text: "Multiline: every tag a regex matches (from the start of the tag). Margin: the band between lower and upper." }));
     this.syncControls();

@@ -973,15 +973,32 @@ function axisSize(u: uPlot, values: string[] | null, axisIdx: number, cycleNum: 
   return Math.ceil(size);
 }
 
-/** TensorBoard's "ignore outliers": the 5th to 95th percentile of the finite values drawn
- * (selected, not sorted: it runs at every redraw, over every line's slots). */
+/** Fewer finite values than this are never trimmed: their 5% tails hold less than one value. */
+export const OUTLIER_MIN_VALUES = 20;
+/** Values beyond the 5th-95th percentile range by at most this fraction of it are kept. */
+export const OUTLIER_REACH = 0.5;
+
+/** "Ignore outliers": TensorBoard's 5th to 95th percentile of the finite values drawn (as its
+ * d3 quantile filter picks them), widened to the values that lie within OUTLIER_REACH of that
+ * range beyond it, and nothing trimmed under OUTLIER_MIN_VALUES values. TensorBoard trims the
+ * lowest and highest value of every series of 3 or more, so the last point of a rising 10-epoch
+ * accuracy curve fell off the chart; a spike or a loss's first steps still do (docs/decisions.md).
+ * Values are selected, not sorted: it runs at every redraw, over every line's slots. */
 export function percentileRange(cols: Slot[][]): [number, number] | null {
   const vals: number[] = [];
   for (const c of cols) for (const v of c) if (typeof v === "number" && Number.isFinite(v)) vals.push(v);
-  if (vals.length <= 2) return null;
+  if (vals.length < OUTLIER_MIN_VALUES) return null;
   const a = Float64Array.from(vals), n = a.length;
   const lo = Math.ceil((n - 1) * 0.05), hi = Math.floor((n - 1) * 0.95);
   const top = select(a, n, hi);
   // (the hi smallest are now before it: the lo-th smallest is among them)
-  return [lo < hi ? select(a, hi, lo) : top, top];
+  const bottom = lo < hi ? select(a, hi, lo) : top;
+  const reach = (top - bottom) * OUTLIER_REACH;
+  let min = bottom, max = top;
+  for (let i = 0; i < n; i++) {
+    const v = a[i];
+    if (v < min && v >= bottom - reach) min = v;
+    else if (v > max && v <= top + reach) max = v;
+  }
+  return [min, max];
 }

@@ -89,7 +89,7 @@ export class ScalarsPanel implements Panel {
       h("div", { class: "cb-field" }, this.smoothRange, this.smoothNum),
       h("label", { class: "cb-field" }, h("span", { class: "cb-label", text: "X axis" }), this.xSelect),
       h("label", { class: "cb-field" }, this.logBox, h("span", { text: "Log-scale y axis" })),
-      h("label", { class: "cb-field", title: "Fit the y axis to the 5th-95th percentile of the values drawn" },
+      h("label", { class: "cb-field", title: "Fit the y axis to the 5th-95th percentile of the values drawn and the values near it (series under 20 values whole)" },
         this.outlierBox, h("span", { text: "Ignore outliers in y range" })),
       h("div", { class: "cb-muted", text: "Drag on a chart to zoom, double-click to reset." }));
     this.syncControls();
