@@ -5,6 +5,7 @@
 // Hooks: data-visdom-windows (open windows), data-visdom-points ("run/win:points,..."); each card
 // carries data-win, data-type, data-points and data-render-ms.
 
+import { Sphere, Vector3 } from "three";
 import { changedKeys } from "../../store-change";
 import type { BoardStore } from "../../store";
 import { h } from "../../ui/dom";
@@ -22,7 +23,6 @@ import { ScalarChart } from "../scalars/chart";
 import type { ScalarSlice } from "../scalars/series";
 import { text } from "../text";
 import { DASHBOARD_ORDER, type Dirt, type PanelContext } from "../types";
-import { Sphere, Vector3 } from "three";
 import { drawWindow, RENDERERS, traceColor } from "./draw";
 import { decodePlot, PLOTS, WindowFold, windowPoints, type PlotRecord, type WindowState } from "./model";
 
