@@ -229,5 +229,7 @@ def test_mesh_is_a_mesh_summary_shown_in_its_window(viz, tmp_path):
         viz.mesh(verts, faces[:, :2])
     with pytest.raises(ValueError, match=r"opts\['opacity'\] should be in \[0, 1\]"):
         viz.mesh(verts, faces, opts={"opacity": 2})
+    with pytest.raises(ValueError, match=r"opts\['opacity'\] should be in \[0, 1\], got 'half'"):
+        viz.mesh(verts, faces, opts={"opacity": "half"})
     with pytest.raises(ValueError, match=r"opts\['color'\] should be a CSS colour string"):
         viz.mesh(verts, faces, opts={"color": [1, 0, 0]})

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import os
 import re
 import threading
@@ -710,7 +711,10 @@ class Visdom:
             _need(isinstance(o["color"], str), f"opts['color'] should be a CSS colour string, got {o['color']!r}")
             material["color"] = o["color"]
         if o.get("opacity") is not None:
-            opacity = float(o["opacity"])
+            try:
+                opacity = float(o["opacity"])
+            except (TypeError, ValueError):
+                opacity = math.nan  # refused just below, naming the option
             _need(0.0 <= opacity <= 1.0, f"opts['opacity'] should be in [0, 1], got {o['opacity']!r}")
             material.update(opacity=opacity, transparent=opacity < 1.0)
         env, win = self._env(env), self._win(win)
