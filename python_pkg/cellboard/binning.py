@@ -271,7 +271,12 @@ def _in_parts(flat: np.ndarray, count: Callable[[np.ndarray], _T]) -> list[_T]:
     return list(_thread_pool(parts).map(count, [flat[a:b] for a, b in itertools.pairwise(bounds)]))
 
 
-def _merge_stats(results: list, counts: np.ndarray) -> tuple[np.ndarray, float, float, int, float, float]:
+def _merged(results: list) -> tuple[np.ndarray, float, float, int, float, float]:
+    """The parts' ``(counts, min, max, num, sum, sum_squares)`` as one: counts summed (into the
+    first part's array), the least minimum, the greatest maximum, the rest summed."""
+    counts = results[0][0]
+    for r in results[1:]:
+        counts += r[0]
     return (
         counts,
         min(r[1] for r in results),
@@ -282,18 +287,22 @@ def _merge_stats(results: list, counts: np.ndarray) -> tuple[np.ndarray, float, 
     )
 
 
+def _bucket_counts(results: list) -> tuple[np.ndarray, float, float, int, float, float]:
+    """``_merged`` parts counted over the shifted buckets, the two outer ones (below the first
+    edge; above the last, or NaN) dropped."""
+    counts, mn, mx, num, total, sq = _merged(results)
+    return counts[1 : len(tensorflow_bins())], mn, mx, num, total, sq
+
+
 def _tf_counts_f4(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, float]:
     """``tf_counts`` of native, contiguous float32 values with numpy: one count of cell
     keys (in parallel parts for big arrays), mapped to the buckets at the end."""
-    results = _in_parts(flat, _f4_cells)
-    keys = results[0][0]
-    for r in results[1:]:
-        keys += r[0]
+    keys, mn, mx, num, total, sq = _merged(_in_parts(flat, _f4_cells))
     bucket, special = _f4_cell_tables()
     keys[special] = 0  # inf and NaN: in no bucket (np.histogram of the finite values)
     nb = len(tensorflow_bins()) - 1
     counts = np.bincount(bucket, weights=keys, minlength=nb + 2)
-    return _merge_stats(results, np.rint(counts[1 : nb + 1]).astype(np.int64))
+    return np.rint(counts[1 : nb + 1]).astype(np.int64), mn, mx, num, total, sq
 
 
 @lru_cache(maxsize=2)
@@ -314,11 +323,7 @@ def _tf_counts_compiled(flat: np.ndarray, kernel: kernels.Kernels) -> tuple:
         counts = np.zeros(nb + 2, np.int64)
         return (counts, *counts_of(part, base, thr, counts))
 
-    results = _in_parts(flat, count)
-    counts = results[0][0]
-    for r in results[1:]:
-        counts += r[0]
-    return _merge_stats(results, counts[1 : nb + 1])
+    return _bucket_counts(_in_parts(flat, count))
 
 
 _KERNEL_MIN = 256  # from here a compiled kernel (if a big histogram compiled it) beats numpy's chunks
@@ -367,11 +372,7 @@ def tf_counts(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, f
         fmt, work = "f8", np.float64  # float64 itself, ints and bools (as np.histogram casts them)
         if dt == np.float64 and dt.isnative:
             work = None
-    results = _in_parts(flat, lambda part: _chunk_counts(part, fmt, work))
-    counts = results[0][0]
-    for r in results[1:]:
-        counts += r[0]
-    return _merge_stats(results, counts[1 : nb + 1])
+    return _bucket_counts(_in_parts(flat, lambda part: _chunk_counts(part, fmt, work)))
 
 
 def _chunk_counts(flat: np.ndarray, fmt: str, work) -> tuple[np.ndarray, float, float, int, float, float]:
