@@ -77,7 +77,7 @@ def test_visdom_notebook_runs_with_only_the_import_changed(tmp_path):
     outs = outputs(nb)
     assert not [o for o in outs if o.output_type == "error"]
     text = "".join(o.get("text", "") for o in outs if o.output_type == "stream")
-    assert "LOGGED" in text and "PLOTTED" in text
+    assert "LOGGED" in text and "PLOTTED" in text and "CHARTED" in text and "PROPERTIES" in text
     # the live board and the %cellboard board
     assert len([o for o in outs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]) == 2
     logs = cellboard.load(tmp_path / "runs" / "visdom")
@@ -103,8 +103,16 @@ def test_visdom_notebook_runs_with_only_the_import_changed(tmp_path):
         "quiver",
         "svg",
         "mesh",
+        "dual_axis",
+        "sunburst",
+        "graph",
+        "embeddings",
+        "settings",
     } == set(wins)
     assert logs.mesh("main", "mesh")[0].faces.shape == (1, 4, 3)
     assert len(wins["train_loss"]["traces"][0]["x"]) == 100
     assert len(logs.scalars("main", "train_loss/1")) == 100
     assert len(logs.scalars("main", "train_vs_test/test")) == 10
+    assert len(logs.scalars("main", "dual_axis/lr")) == 50
+    assert wins["graph"]["nodes"] == 7 and [t["name"] for t in wins["embeddings"]["traces"]] == ["cat", "dog", "bird"]
+    assert logs.embeddings("main", "embeddings")[0].mat.shape == (180, 16)

@@ -128,7 +128,7 @@ def test_bad_input_is_a_value_error_naming_the_argument(viz):
         viz.line(None, win="w", update="remove")
 
 
-@pytest.mark.parametrize("call", ["properties", "embeddings", "graph", "plotlyplot", "replay_log"])
+@pytest.mark.parametrize("call", ["plotlyplot", "replay_log"])
 def test_not_built_raises_naming_the_closest_call(viz, call):
     with pytest.raises(NotImplementedError, match="closest working call"):
         getattr(viz, call)(None)

@@ -99,6 +99,7 @@ export class BoardView {
       tagShown: (tag) => this.tagFilter.test(tag),
       requestFlush: () => this.requestFlush(),
       drawBudgetMs: () => this.frameBudget.scriptMs,
+      send: (msg) => this.model.send(msg),
       setSetting: (name, value, save = true) => this.setSetting(name, value, save),
     };
     this.runList = new RunList({

@@ -9,17 +9,24 @@ What is written where (one format, re-openable with ``cellboard.load`` / ``%cell
 
 - every window's state as records of the ``cellboard_plots`` plugin (``kinds/plots.py``; TensorBoard
   skips them): line and scatter points, bar / heatmap / boxplot / pie / ... data, options, closes;
-- ``line`` traces also as standard scalars, tag ``<win>/<trace name>``, step = X when X is
+- ``line`` (and ``dual_axis_lines``) traces also as standard scalars, tag ``<win>/<trace name>``, step = X when X is
   integral, otherwise the point's index in its trace: TensorBoard plots them. This mirror is an
   append-only log of the points logged; the window itself follows ``update`` (replace, remove...);
 - images (``image``, ``images``, ``matplot``) as image summaries tagged ``<win>``, text as
   ``<win>/text_summary``, audio as ``<win>``, meshes as TensorBoard's mesh summary ``<win>``: what
   the window shows is that summary.
 
-Not built (raises ``NotImplementedError`` naming the closest call): ``video(videofile=...)``, ``properties``,
-``embeddings``, ``graph``, ``plotlyplot``, ``grid``, ``sunburst``, ``dual_axis_lines``,
-``replay_log``, ``fork_env``, ``set_window_data``. Bad input raises ``ValueError`` naming the
-argument, where Visdom asserts.
+``dual_axis_lines``, ``sunburst`` and ``graph`` windows are built by ``visdom_charts.py`` (a graph
+is laid out there, once); ``embeddings`` logs an embedding (the Projector tab) and shows its first
+two principal components as a scatter. ``fork_env`` copies an env's windows and log;
+``get_window_data`` / ``set_window_data`` read and set a window as JSON.
+
+``properties`` panes send their edits to ``register_event_handler``'s handlers through the board.
+
+Not built (raises ``NotImplementedError`` naming the closest call): ``video(videofile=...)`` (no
+codec), ``plotlyplot`` (no plotly.js is bundled), ``replay_log`` (Visdom's own log of server
+messages). Bad input raises ``ValueError``
+naming the argument, where Visdom asserts.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import os
 import re
 import threading
 import time
+import traceback
 import uuid
 import warnings
 from collections.abc import Mapping
@@ -39,8 +47,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from . import summaries as S
+from . import visdom_charts as charts
 from .kinds import plots
 from .store import Store
+from .visdom_args import as_array, clean_opts, need
 from .writer import SummaryWriter
 
 if TYPE_CHECKING:
@@ -53,57 +63,6 @@ _noted = False
 
 class VisdomNote(UserWarning):
     """Visdom's server arguments are accepted and ignored: the board lives in the cell."""
-
-
-def _arr(value, name: str) -> np.ndarray:
-    try:
-        return np.asarray(S.to_numpy(value, name), dtype=np.float64)
-    except TypeError as exc:
-        raise ValueError(str(exc)) from None
-
-
-def _need(cond: bool, msg: str) -> None:
-    if not cond:
-        raise ValueError(msg)
-
-
-def _opts(opts) -> dict[str, Any]:
-    if opts is None:
-        return {}
-    _need(isinstance(opts, Mapping), f"opts must be a dict, got {type(opts).__name__}")
-    out = {}
-    for k, v in opts.items():
-        if S.is_torch_tensor(v) or isinstance(v, np.ndarray):
-            v = np.asarray(S.to_numpy(v, f"opts[{k!r}]")).tolist()
-        elif isinstance(v, np.generic):
-            v = v.item()
-        elif isinstance(v, tuple):
-            v = list(v)
-        out[str(k)] = v
-    for key in ("legend", "rownames", "columnnames"):
-        if key in out and out[key] is not None:
-            _need(isinstance(out[key], list), f"opts[{key!r}] must be a list or tuple, got {type(out[key]).__name__}")
-            out[key] = [str(x) for x in out[key]]
-    if "title" in out and out["title"] is not None:
-        out["title"] = str(out["title"])
-    for key in (
-        "width",
-        "height",
-        "markersize",
-        "numbins",
-        "xmin",
-        "xmax",
-        "xtickmin",
-        "xtickmax",
-        "ytickmin",
-        "ytickmax",
-    ):
-        if key in out and out[key] is not None:
-            _need(
-                isinstance(out[key], (int, float)) and not isinstance(out[key], bool) and np.isfinite(out[key]),
-                f"opts[{key!r}] must be a finite number, got {out[key]!r}",
-            )
-    return json.loads(json.dumps(out, default=str, allow_nan=False))
 
 
 _TAGS = [
@@ -189,6 +148,7 @@ class Visdom:
         self._steps: dict[tuple[str, str], int] = {}
         self._lock = threading.RLock()
         self._board: Board | None = None
+        self._handlers: dict[str, list] = {}  # win -> event handlers (register_event_handler)
         self.offline = offline
         self.send = send
         self._writer(env)
@@ -271,23 +231,23 @@ class Visdom:
     def line(self, Y, X=None, win=None, env=None, opts=None, update=None, name=None) -> str:
         """Lines: ``Y`` N or NxM (M traces), ``X`` N or NxM (default: 0..1). ``update``:
         append / replace / remove / insert; ``name`` picks the trace."""
-        _need(update is None or update in LINE_UPDATES, f"update must be None or one of {LINE_UPDATES}, got {update!r}")
+        need(update is None or update in LINE_UPDATES, f"update must be None or one of {LINE_UPDATES}, got {update!r}")
         if update == "remove":
             return self._remove_trace(win, env, name, opts)
-        Y = _arr(Y, "Y")
-        _need(Y.ndim in (1, 2), f"Y should have 1 or 2 dims, got shape {Y.shape}")
-        _need(Y.shape[-1] > 0 and Y.shape[0] > 0, "Y must hold at least one point")
+        Y = as_array(Y, "Y")
+        need(Y.ndim in (1, 2), f"Y should have 1 or 2 dims, got shape {Y.shape}")
+        need(Y.shape[-1] > 0 and Y.shape[0] > 0, "Y must hold at least one point")
         if X is None:
-            _need(update is None, f"X must be given to update a line (update={update!r})")
+            need(update is None, f"X must be given to update a line (update={update!r})")
             X = np.linspace(0, 1, Y.shape[0])
         else:
-            X = _arr(X, "X")
-            _need(X.ndim in (1, 2), f"X should have 1 or 2 dims, got shape {X.shape}")
+            X = as_array(X, "X")
+            need(X.ndim in (1, 2), f"X should have 1 or 2 dims, got shape {X.shape}")
         if Y.ndim == 2 and X.ndim == 1:
-            _need(X.shape[0] == Y.shape[0], f"X and Y should be the same shape, got {X.shape} and {Y.shape}")
+            need(X.shape[0] == Y.shape[0], f"X and Y should be the same shape, got {X.shape} and {Y.shape}")
             X = np.tile(X, (Y.shape[1], 1)).T
-        _need(X.shape == Y.shape, f"X and Y should be the same shape, got {X.shape} and {Y.shape}")
-        o = _opts(opts)
+        need(X.shape == Y.shape, f"X and Y should be the same shape, got {X.shape} and {Y.shape}")
+        o = clean_opts(opts)
         xs = [X] if Y.ndim == 1 else [X[:, k] for k in range(Y.shape[1])]
         ys = [Y] if Y.ndim == 1 else [Y[:, k] for k in range(Y.shape[1])]
         names = self._trace_names(len(ys), o, name)
@@ -295,33 +255,33 @@ class Visdom:
 
     def scatter(self, X, Y=None, win=None, env=None, opts=None, update=None, name=None) -> str:
         """Points: ``X`` Nx2 or Nx3; ``Y`` N integer labels 1..K (a trace and colour each)."""
-        _need(update is None or update in LINE_UPDATES, f"update must be None or one of {LINE_UPDATES}, got {update!r}")
+        need(update is None or update in LINE_UPDATES, f"update must be None or one of {LINE_UPDATES}, got {update!r}")
         if update == "remove":
             return self._remove_trace(win, env, name, opts)
-        X = _arr(X, "X")
+        X = as_array(X, "X")
         if name is not None and update is not None and X.ndim == 1:
-            _need(Y is not None, "Y must be given with a 1-dim X")
-            Yv = _arr(Y, "Y")
-            _need(Yv.ndim == 1 and Yv.shape[0] == X.shape[0], "X and Y should have the same shape")
+            need(Y is not None, "Y must be given with a 1-dim X")
+            Yv = as_array(Y, "Y")
+            need(Yv.ndim == 1 and Yv.shape[0] == X.shape[0], "X and Y should have the same shape")
             X, Y = np.column_stack((X, Yv)), None
-        _need(X.ndim == 2, f"X should have two dims, got shape {X.shape}")
-        _need(X.shape[1] in (2, 3), f"X should have 2 or 3 cols, got shape {X.shape}")
-        o = _opts(opts)
+        need(X.ndim == 2, f"X should have two dims, got shape {X.shape}")
+        need(X.shape[1] in (2, 3), f"X should have 2 or 3 cols, got shape {X.shape}")
+        o = clean_opts(opts)
         if Y is not None:
-            labels = _arr(Y, "Y").ravel()
-            _need(
+            labels = as_array(Y, "Y").ravel()
+            need(
                 labels.shape[0] == X.shape[0], f"sizes of X and Y should match, got {X.shape[0]} and {labels.shape[0]}"
             )
-            _need(bool(np.all(np.mod(labels, 1) == 0)), "Y: labels should be integers")
-            _need(labels.size == 0 or labels.min() >= 1, "Y: labels are assumed to be at least 1")
+            need(bool(np.all(np.mod(labels, 1) == 0)), "Y: labels should be integers")
+            need(labels.size == 0 or labels.min() >= 1, "Y: labels are assumed to be at least 1")
             labels = labels.astype(int)
         else:
             labels = np.ones(X.shape[0], int)
         ks = np.unique(labels)
-        _need(len(ks) <= 1 or name is None, "name should not be specified with multiple labels")
+        need(len(ks) <= 1 or name is None, "name should not be specified with multiple labels")
         K = int(labels.max()) if labels.size else 1
         if o.get("legend"):
-            _need(K <= len(o["legend"]), "Y: largest label should not be greater than the size of opts['legend']")
+            need(K <= len(o["legend"]), "Y: largest label should not be greater than the size of opts['legend']")
         traces = {}
         for k in ks:
             ind = labels == k
@@ -338,11 +298,11 @@ class Visdom:
     @staticmethod
     def _trace_names(m: int, o: dict, name) -> list[str]:
         if o.get("legend"):
-            _need(len(o["legend"]) >= m, f"opts['legend'] names {len(o['legend'])} traces, Y has {m}")
+            need(len(o["legend"]) >= m, f"opts['legend'] names {len(o['legend'])} traces, Y has {m}")
             return list(o["legend"][:m])
         if m == 1:
             return [str(name) if name is not None else "1"]
-        _need(name is None, "name should not be specified with multiple lines")
+        need(name is None, "name should not be specified with multiple lines")
         return [str(k + 1) for k in range(m)]
 
     def _xy(self, type_: str, win, env, o: dict, update, traces: dict[str, list[np.ndarray]]) -> str:
@@ -390,9 +350,9 @@ class Visdom:
                 w.add_scalar(tag, v, s)
 
     def _remove_trace(self, win, env, name, opts) -> str:
-        _need(win is not None, "win must be given to remove a trace")
-        _need(name is not None, "name: a trace must be named for deletion")
-        _need(opts is None, "opts cannot be updated on trace deletion")
+        need(win is not None, "win must be given to remove a trace")
+        need(name is not None, "name: a trace must be named for deletion")
+        need(opts is None, "opts cannot be updated on trace deletion")
         env, win = self._env(env), self._win(win)
         with self._lock:
             cur = self._windows.get((env, win))
@@ -404,7 +364,7 @@ class Visdom:
     # ------------------------------------------------------------------ matrices and charts
     def _matrix_window(self, type_: str, X, win, env, opts, **extra) -> str:
         env, win = self._env(env), self._win(win)
-        w = _Window(type_, _opts(opts))
+        w = _Window(type_, clean_opts(opts))
         X = np.asarray(X, np.float64)
         w.extra = {"rows": int(X.shape[0]), "cols": int(X.shape[1]) if X.ndim > 1 else 1, **extra}
         w.data = X
@@ -414,75 +374,75 @@ class Visdom:
 
     def heatmap(self, X, win=None, env=None, update=None, opts=None) -> str:
         """A matrix as colours; ``opts``: ``columnnames``, ``rownames``, ``colormap``, ``xmin``, ``xmax``."""
-        _need(
+        need(
             update is None or update in HEATMAP_UPDATES,
             f"update must be None or one of {HEATMAP_UPDATES}, got {update!r}",
         )
         if update == "remove":
             return self.close(win, env) or self._win(win)
-        X = _arr(X, "X")
-        _need(X.ndim == 2, f"X should be two-dimensional, got shape {X.shape}")
-        o = _opts(opts)
+        X = as_array(X, "X")
+        need(X.ndim == 2, f"X should be two-dimensional, got shape {X.shape}")
+        o = clean_opts(opts)
         if update in ("appendRow", "appendColumn", "prependRow", "prependColumn"):
             cur = self._windows.get((self._env(env), self._win(win))) if win is not None else None
             if cur is not None and cur.type == "heatmap" and cur.data is not None:
                 axis = 0 if "Row" in update else 1
                 old = cur.data.reshape(cur.extra["rows"], cur.extra["cols"])
-                _need(
+                need(
                     old.shape[1 - axis] == X.shape[1 - axis],
                     f"X: shape {X.shape} does not fit the heatmap's {old.shape} for {update}",
                 )
                 X = np.concatenate([old, X] if update.startswith("append") else [X, old], axis=axis)
                 o = {**cur.opts, **o}
         if o.get("columnnames") is not None:
-            _need(len(o["columnnames"]) == X.shape[1], "opts['columnnames']: one name per column of X")
+            need(len(o["columnnames"]) == X.shape[1], "opts['columnnames']: one name per column of X")
         if o.get("rownames") is not None:
-            _need(len(o["rownames"]) == X.shape[0], "opts['rownames']: one name per row of X")
+            need(len(o["rownames"]) == X.shape[0], "opts['rownames']: one name per row of X")
         return self._matrix_window("heatmap", X, win, env, o)
 
     def surf(self, X, win=None, env=None, opts=None) -> str:
         """A surface, drawn heatmap-style (colour = height)."""
-        X = _arr(X, "X")
-        _need(X.ndim == 2, f"X should be two-dimensional, got shape {X.shape}")
+        X = as_array(X, "X")
+        need(X.ndim == 2, f"X should be two-dimensional, got shape {X.shape}")
         return self._matrix_window("surf", X, win, env, opts)
 
     def contour(self, X, win=None, env=None, opts=None) -> str:
         """Contours, drawn heatmap-style with banded colours."""
-        X = _arr(X, "X")
-        _need(X.ndim == 2, f"X should be two-dimensional, got shape {X.shape}")
+        X = as_array(X, "X")
+        need(X.ndim == 2, f"X should be two-dimensional, got shape {X.shape}")
         return self._matrix_window("contour", X, win, env, opts)
 
     def bar(self, X, Y=None, win=None, env=None, opts=None) -> str:
         """Bars: ``X`` N or NxM (grouped, or ``opts['stacked']``); ``Y``: the N x positions."""
-        X = np.squeeze(_arr(X, "X"))
-        _need(X.ndim in (1, 2), f"X should be one or two-dimensional, got shape {X.shape}")
-        o = _opts(opts)
+        X = np.squeeze(as_array(X, "X"))
+        need(X.ndim in (1, 2), f"X should be one or two-dimensional, got shape {X.shape}")
+        o = clean_opts(opts)
         if X.ndim == 1:
             if o.get("legend") is not None:
-                _need(o.get("rownames") is None, "opts: both rownames and legend cannot be given for a 1-dim X")
+                need(o.get("rownames") is None, "opts: both rownames and legend cannot be given for a 1-dim X")
                 X = X[None, :]
             else:
                 X = X[:, None]
         if Y is not None:
-            Yv = np.squeeze(_arr(Y, "Y")).reshape(-1)
-            _need(len(Yv) == len(X), f"sizes of X and Y should match, got {len(X)} and {len(Yv)}")
+            Yv = np.squeeze(as_array(Y, "Y")).reshape(-1)
+            need(len(Yv) == len(X), f"sizes of X and Y should match, got {len(X)} and {len(Yv)}")
             labels = [f"{v:g}" for v in Yv]
         else:
             labels = [str(i + 1) for i in range(len(X))]
         if o.get("rownames") is not None:
-            _need(len(o["rownames"]) == X.shape[0], "opts['rownames']: one name per row of X")
+            need(len(o["rownames"]) == X.shape[0], "opts['rownames']: one name per row of X")
             labels = o["rownames"]
         if o.get("legend") is not None:
-            _need(len(o["legend"]) == X.shape[1], "opts['legend']: one label per column of X")
+            need(len(o["legend"]) == X.shape[1], "opts['legend']: one label per column of X")
         return self._matrix_window("bar", X, win, env, o, labels=labels, stacked=bool(o.get("stacked", False)))
 
     def histogram(self, X, win=None, env=None, opts=None) -> str:
         """The histogram of a 1-dim ``X`` (``opts['numbins']``, default 30)."""
-        X = _arr(X, "X")
-        _need(X.ndim == 1 or X.squeeze().ndim == 1, f"X should be one-dimensional, got shape {X.shape}")
-        o = _opts(opts)
+        X = as_array(X, "X")
+        need(X.ndim == 1 or X.squeeze().ndim == 1, f"X should be one-dimensional, got shape {X.shape}")
+        o = clean_opts(opts)
         nb = int(o.get("numbins", 30))
-        _need(nb >= 1, "opts['numbins'] must be at least 1")
+        need(nb >= 1, "opts['numbins'] must be at least 1")
         x = X.ravel()
         x = x[np.isfinite(x)]
         counts, edges = np.histogram(x, bins=nb) if x.size else (np.zeros(nb), np.linspace(0, 1, nb + 1))
@@ -490,12 +450,12 @@ class Visdom:
 
     def boxplot(self, X, win=None, env=None, opts=None) -> str:
         """Box plots of the columns of ``X`` (N or NxM): quartiles, whiskers at 1.5 IQR."""
-        X = _arr(X, "X")
-        _need(X.ndim in (1, 2), f"X should be one or two-dimensional, got shape {X.shape}")
+        X = as_array(X, "X")
+        need(X.ndim in (1, 2), f"X should be one or two-dimensional, got shape {X.shape}")
         X = X[:, None] if X.ndim == 1 else X
-        o = _opts(opts)
+        o = clean_opts(opts)
         if o.get("legend") is not None:
-            _need(len(o["legend"]) == X.shape[1], "opts['legend']: one label per column of X")
+            need(len(o["legend"]) == X.shape[1], "opts['legend']: one label per column of X")
         stats = []
         for k in range(X.shape[1]):
             c = X[:, k][np.isfinite(X[:, k])]
@@ -510,39 +470,137 @@ class Visdom:
 
     def stem(self, X, Y=None, win=None, env=None, opts=None) -> str:
         """Stems: ``X`` N or NxM values at the N x positions ``Y`` (default 0..N-1)."""
-        X = np.squeeze(_arr(X, "X"))
-        _need(X.ndim in (1, 2), f"X should be one or two-dimensional, got shape {X.shape}")
+        X = np.squeeze(as_array(X, "X"))
+        need(X.ndim in (1, 2), f"X should be one or two-dimensional, got shape {X.shape}")
         X = X[:, None] if X.ndim == 1 else X
         if Y is None:
             Yv = np.arange(X.shape[0], dtype=np.float64)
         else:
-            Yv = np.squeeze(_arr(Y, "Y")).reshape(-1)
-            _need(len(Yv) == X.shape[0], f"sizes of X and Y should match, got {X.shape[0]} and {len(Yv)}")
+            Yv = np.squeeze(as_array(Y, "Y")).reshape(-1)
+            need(len(Yv) == X.shape[0], f"sizes of X and Y should match, got {X.shape[0]} and {len(Yv)}")
         return self._matrix_window("stem", np.column_stack([Yv, X]), win, env, opts)
 
     def pie(self, X, win=None, env=None, opts=None) -> str:
         """A pie of the non-negative values ``X`` (``opts['legend']`` names the slices)."""
-        X = np.squeeze(_arr(X, "X")).reshape(-1)
-        _need(bool(np.all(X >= 0)), "X cannot contain negative values")
-        o = _opts(opts)
+        X = np.squeeze(as_array(X, "X")).reshape(-1)
+        need(bool(np.all(X >= 0)), "X cannot contain negative values")
+        o = clean_opts(opts)
         if o.get("legend") is not None:
-            _need(len(o["legend"]) == len(X), "opts['legend']: one label per value of X")
+            need(len(o["legend"]) == len(X), "opts['legend']: one label per value of X")
         return self._matrix_window("pie", X, win, env, o)
 
     def quiver(self, X, Y, gridX=None, gridY=None, win=None, env=None, opts=None) -> str:
         """Arrows (X, Y) (same 2-dim shape) at gridX, gridY (default: their indices)."""
-        U, V = _arr(X, "X"), _arr(Y, "Y")
-        _need(
+        U, V = as_array(X, "X"), as_array(Y, "Y")
+        need(
             U.ndim == 2 and U.shape == V.shape, f"X and Y should be 2-dim with the same shape, got {U.shape}, {V.shape}"
         )
         gy, gx = np.mgrid[0 : U.shape[0], 0 : U.shape[1]].astype(np.float64)
         if gridX is not None:
-            gx = _arr(gridX, "gridX")
-            _need(gx.shape == U.shape, "gridX must have the same shape as X")
+            gx = as_array(gridX, "gridX")
+            need(gx.shape == U.shape, "gridX must have the same shape as X")
         if gridY is not None:
-            gy = _arr(gridY, "gridY")
-            _need(gy.shape == U.shape, "gridY must have the same shape as X")
+            gy = as_array(gridY, "gridY")
+            need(gy.shape == U.shape, "gridY must have the same shape as X")
         return self._matrix_window("quiver", np.stack([gx, gy, U, V]).reshape(4, -1), win, env, opts)
+
+    # ------------------------------------------------------------------ structured charts
+    def _window(self, type_: str, built: charts.WindowData, win, env) -> str:
+        env, win = self._env(env), self._win(win)
+        w = _Window(type_, built.opts)
+        w.extra, w.data = built.extra, built.data
+        with self._lock:
+            self._set(env, win, w)
+        return win
+
+    def dual_axis_lines(self, X=None, Y1=None, Y2=None, opts=None, win=None, env=None) -> str:
+        """``Y1`` and ``Y2`` over the same ``X`` (N each), each on its own y axis. ``opts``:
+        ``name_y1``, ``name_y2`` (axis titles and legend), ``color_title_y1`` / ``color_tick_y1``
+        (and ``_y2``), ``side`` (Y2's ticks: ``'right'`` or ``'left'``), ``showlegend``. Both
+        lines are also logged as scalars ``<win>/<name>`` (TensorBoard plots them)."""
+        built = charts.dual_axis_lines(X, Y1, Y2, opts)
+        n = built.extra["rows"]
+        x, y1, y2 = built.data[:n], built.data[n : 2 * n], built.data[2 * n :]
+        n1, n2 = built.opts["name_y1"], built.opts["name_y2"]
+        env, win = self._env(env), self._win(win)
+        with self._lock:
+            self._mirror(env, win, None, {n1: [x, y1], (n2 if n2 != n1 else f"{n2} (Y2)"): [x, y2]}, None)
+            return self._window("dual_axis_lines", built, win, env)
+
+    def sunburst(self, labels, parents, values=None, win=None, env=None, opts=None) -> str:
+        """A sunburst of the hierarchy ``labels`` / ``parents`` (the parent's label, ``""`` for a
+        root); ``values`` add to the sector sizes (as plotly's default ``branchvalues``). ``opts``:
+        ``font_size``, ``font_color``, ``opacity``, ``line_width`` (Visdom's ``size`` and
+        ``marker_width`` too)."""
+        return self._window("sunburst", charts.sunburst(labels, parents, values, opts), win, env)
+
+    def graph(self, edges, edgeLabels=None, nodeLabels=None, opts=None, env=None, win=None) -> str:
+        """A network of nodes 0..n-1 joined by ``edges`` (M x 2 node indices), laid out by force
+        direction. ``edgeLabels`` / ``nodeLabels`` name them (default ``"a-b"`` and the index);
+        ``opts``: ``directed``, ``showVertexLabels``, ``showEdgeLabels``, ``scheme`` (``'same'``
+        or ``'different'`` node colours)."""
+        return self._window("graph", charts.graph(edges, edgeLabels, nodeLabels, opts), win, env)
+
+    def embeddings(self, features, labels, data_getter=None, data_type=None, win=None, env=None, opts=None) -> str:
+        """Points with labels: ``features`` (N x D, or a list of N tensors) logged as an embedding
+        (the Projector tab: PCA, t-SNE, UMAP, search) and shown in the window as a scatter of their
+        first two principal components, a colour per label. ``data_getter`` / ``data_type``
+        (Visdom's hover previews) are checked but not shown."""
+        mat = charts.embedding_matrix(features)
+        names = charts.strings(labels, "labels")
+        need(len(names) == len(mat), f"labels should have one entry per feature row ({len(mat)}), got {len(names)}")
+        if data_getter is not None:
+            need(callable(data_getter), f"data_getter must be callable, got {type(data_getter).__name__}")
+            need(data_type == "html", f"data_type must be 'html' with a data_getter, got {data_type!r}")
+        o = clean_opts(opts)
+        env, win = self._env(env), self._win(win)
+        plane = charts.pca_plane(mat)
+        legend = {name: i for i, name in enumerate(dict.fromkeys(names))}  # in order of first appearance
+        at = np.array([legend[x] for x in names])
+        traces = {name: [plane[at == i, 0], plane[at == i, 1]] for name, i in legend.items()}
+        with self._lock:
+            self._writer(env).add_embedding(mat, metadata=names, global_step=self._steps.get((env, win), 0), tag=win)
+            return self._xy("scatter", win, env, o, None, traces)
+
+    # ------------------------------------------------------------------ properties and events
+    def properties(self, data, win=None, env=None, opts=None) -> str:
+        """A pane of editable properties: ``data`` lists ``{type, name, value}`` with type ``text``,
+        ``number``, ``button``, ``checkbox`` or ``select`` (``values``: the choices, ``value``: an
+        index). An edit calls the handlers ``register_event_handler(handler, win)`` added with
+        Visdom's ``PropertyUpdate`` event (between cells: Jupyter delivers the view's messages to
+        the kernel when it is idle). Call ``properties`` again to change the pane."""
+        props = charts.properties(data)
+        env, win = self._env(env), self._win(win)
+        w = _Window("properties", clean_opts(opts))
+        w.extra = {"properties": props}
+        with self._lock:
+            self._set(env, win, w)
+        return win
+
+    def register_event_handler(self, handler, target) -> None:
+        """Call ``handler(event)`` for the events of window ``target`` (a property edited):
+        Visdom's event dict, ``event_type``, ``propertyId``, ``value``, ``eid``, ``target`` and
+        ``pane_data`` (the window as ``get_window_data`` returns it, its properties as ``content``)."""
+        need(callable(handler), f"handler must be callable, got {type(handler).__name__}")
+        self._handlers.setdefault(target, []).append(handler)
+        self.board.on_window_event(self._window_event)
+
+    def clear_event_handlers(self, target) -> None:
+        self._handlers[target] = []
+
+    def _window_event(self, env: str, win: str, event: dict[str, Any]) -> None:
+        handlers = list(self._handlers.get(win, []))
+        if not handlers:
+            return
+        pane = json.loads(self.get_window_data(win, env)) or {}
+        if "properties" in pane:
+            pane["content"] = pane["properties"]  # Visdom's name for them
+        full = {**event, "eid": env, "target": win, "pane_data": pane}
+        for handler in handlers:
+            try:
+                handler(full)
+            except Exception:  # noqa: BLE001 - a user handler's bug must not stop the others; shown in the output
+                traceback.print_exc()
 
     # ------------------------------------------------------------------ images, text, audio, svg
     def _source_window(self, type_: str, env: str, win: str, o: dict, source: dict, **extra) -> None:
@@ -553,13 +611,13 @@ class Visdom:
     def image(self, img, win=None, env=None, opts=None) -> str:
         """An image, C x H x W (1 or 3 channels) or H x W; floats in [0, 1] or uint8."""
         arr = S.to_numpy(img, "img")
-        _need(arr.ndim in (2, 3), f"img should have 2 or 3 dims (C x H x W or H x W), got shape {arr.shape}")
+        need(arr.ndim in (2, 3), f"img should have 2 or 3 dims (C x H x W or H x W), got shape {arr.shape}")
         if arr.ndim == 3 and arr.shape[0] not in (1, 3, 4) and arr.shape[2] in (1, 3, 4):
             raise ValueError(f"img should be C x H x W (channels first), got shape {arr.shape}")
         return self._log_image(arr, "CHW" if arr.ndim == 3 else "HW", win, env, opts)
 
     def _log_image(self, arr, fmt: str, win, env, opts) -> str:
-        env, win, o = self._env(env), self._win(win), _opts(opts)
+        env, win, o = self._env(env), self._win(win), clean_opts(opts)
         if np.issubdtype(arr.dtype, np.floating) and arr.size and np.nanmax(arr) > 1.0:
             arr = arr / 255.0  # Visdom takes 0..255 floats too
         with self._lock:
@@ -570,11 +628,11 @@ class Visdom:
     def images(self, tensor, nrow=8, padding=2, win=None, env=None, opts=None) -> str:
         """A batch B x C x H x W as one grid image, ``nrow`` per row, ``padding`` pixels apart."""
         arr = S.to_numpy(tensor, "tensor")
-        _need(arr.ndim == 4, f"tensor should be B x C x H x W, got shape {arr.shape}")
-        _need(isinstance(nrow, int) and nrow >= 1, f"nrow must be a positive int, got {nrow!r}")
-        _need(isinstance(padding, int) and padding >= 0, f"padding must be a non-negative int, got {padding!r}")
+        need(arr.ndim == 4, f"tensor should be B x C x H x W, got shape {arr.shape}")
+        need(isinstance(nrow, int) and nrow >= 1, f"nrow must be a positive int, got {nrow!r}")
+        need(isinstance(padding, int) and padding >= 0, f"padding must be a non-negative int, got {padding!r}")
         b, c, h, w = arr.shape
-        _need(c in (1, 3), f"tensor should have 1 or 3 channels, got {c}")
+        need(c in (1, 3), f"tensor should have 1 or 3 channels, got {c}")
         cols = min(nrow, b)
         rows = -(-b // cols)
         grid = np.zeros((c, rows * (h + padding) + padding, cols * (w + padding) + padding), arr.dtype)
@@ -593,14 +651,14 @@ class Visdom:
                 "cellboard.Visdom.video(videofile=...) is not implemented (no video codec); "
                 "closest working call: viz.video(tensor=frames)"
             )
-        _need(tensor is not None, "tensor must be given: the frames, L x H x W x C")
-        _need(dim in ("LxHxWxC", "LxCxHxW"), f"dim must be 'LxHxWxC' or 'LxCxHxW', got {dim!r}")
+        need(tensor is not None, "tensor must be given: the frames, L x H x W x C")
+        need(dim in ("LxHxWxC", "LxCxHxW"), f"dim must be 'LxHxWxC' or 'LxCxHxW', got {dim!r}")
         arr = S.to_numpy(tensor, "tensor")
-        _need(arr.ndim == 4, f"tensor should be L x H x W x C or L x C x H x W (dim), got shape {arr.shape}")
+        need(arr.ndim == 4, f"tensor should be L x H x W x C or L x C x H x W (dim), got shape {arr.shape}")
         if dim == "LxHxWxC":
             arr = arr.transpose(0, 3, 1, 2)
-        _need(arr.shape[1] in (1, 3, 4), f"the frames should have 1, 3 or 4 channels, got shape {arr.shape} ({dim})")
-        env, win, o = self._env(env), self._win(win), _opts(opts)
+        need(arr.shape[1] in (1, 3, 4), f"the frames should have 1, 3 or 4 channels, got shape {arr.shape} ({dim})")
+        env, win, o = self._env(env), self._win(win), clean_opts(opts)
         if np.issubdtype(arr.dtype, np.floating) and arr.size and np.nanmax(arr) > 1.0:
             arr = arr / 255.0
         fps = o.get("fps", 25)
@@ -612,15 +670,15 @@ class Visdom:
     def matplot(self, plot, opts=None, env=None, win=None) -> str:
         """A matplotlib figure (or ``pyplot`` itself), as an image window."""
         fig = plot.gcf() if hasattr(plot, "gcf") else plot
-        _need(hasattr(fig, "savefig"), f"plot must be a matplotlib figure or pyplot, got {type(plot).__name__}")
+        need(hasattr(fig, "savefig"), f"plot must be a matplotlib figure or pyplot, got {type(plot).__name__}")
         hwc = S.figure_to_hwc(fig)
         return self._log_image(hwc, "HWC", win, env, opts)
 
     def text(self, text, win=None, env=None, opts=None, append=False) -> str:
         """HTML or markdown text (HTML's common tags become markdown; shown sanitized).
         ``append=True`` adds to the window's text."""
-        _need(isinstance(text, str), f"text must be a str, got {type(text).__name__}")
-        env, win, o = self._env(env), self._win(win), _opts(opts)
+        need(isinstance(text, str), f"text must be a str, got {type(text).__name__}")
+        env, win, o = self._env(env), self._win(win), clean_opts(opts)
         tag = f"{win}/text_summary"
         with self._lock:
             cur = self._windows.get((env, win))
@@ -643,7 +701,7 @@ class Visdom:
     def audio(self, tensor=None, audiofile=None, win=None, env=None, opts=None) -> str:
         """Sound in [-1, 1], N (mono) or N x 2 (averaged to mono); ``opts['sample_frequency']``
         (default 44100). ``audiofile``: a WAV file."""
-        o = _opts(opts)
+        o = clean_opts(opts)
         rate = int(o.get("sample_frequency", 44100))
         if audiofile is not None:
             import wave
@@ -651,12 +709,12 @@ class Visdom:
             with wave.open(os.fspath(audiofile), "rb") as f:
                 rate, width, ch = f.getframerate(), f.getsampwidth(), f.getnchannels()
                 raw = f.readframes(f.getnframes())
-            _need(width == 2, "audiofile: only 16-bit PCM WAV files are read")
+            need(width == 2, "audiofile: only 16-bit PCM WAV files are read")
             snd = np.frombuffer(raw, "<i2").astype(np.float64).reshape(-1, ch).mean(axis=1) / 32768.0
         else:
-            _need(tensor is not None, "tensor or audiofile must be given")
-            snd = _arr(tensor, "tensor")
-            _need(
+            need(tensor is not None, "tensor or audiofile must be given")
+            snd = as_array(tensor, "tensor")
+            need(
                 snd.ndim == 1 or (snd.ndim == 2 and snd.shape[1] == 2),
                 f"tensor should be N or N x 2, got shape {snd.shape}",
             )
@@ -673,12 +731,12 @@ class Visdom:
         if svgfile is not None:
             with open(svgfile, encoding="utf-8") as f:
                 svgstr = f.read()
-        _need(isinstance(svgstr, str), "svgstr or svgfile must be given")
+        need(isinstance(svgstr, str), "svgstr or svgfile must be given")
         m = re.search(r"<svg.*</svg>", svgstr, re.S)
         if m is None:
             raise ValueError("svgstr must contain an <svg> element")
         env, win = self._env(env), self._win(win)
-        w = _Window("svg", _opts(opts))
+        w = _Window("svg", clean_opts(opts))
         w.extra = {"svg": m.group(0)}
         with self._lock:
             self._set(env, win, w)
@@ -689,33 +747,33 @@ class Visdom:
         them, a point cloud); ``opts`` ``color`` (a CSS colour) and ``opacity``. Logged as
         TensorBoard's mesh summary (so its Mesh dashboard and the board's Mesh tab show it too)
         and drawn in the window in the same rotatable 3D view."""
-        verts = _arr(X, "X")
-        _need(
+        verts = as_array(X, "X")
+        need(
             verts.ndim == 2 and verts.shape[1] == 3 and verts.shape[0] > 0,
             f"X should be N x 3, got shape {verts.shape}",
         )
         faces = None
         if Y is not None:
-            faces = _arr(Y, "Y")
-            _need(
+            faces = as_array(Y, "Y")
+            need(
                 faces.ndim == 2 and faces.shape[1] == 3, f"Y should be M x 3 (vertex indices), got shape {faces.shape}"
             )
             n = verts.shape[0]
-            _need(
+            need(
                 faces.size == 0 or bool(((faces >= 0) & (faces < n) & (faces == np.rint(faces))).all()),
                 f"Y should hold vertex indices, integers from 0 to {n - 1}",
             )
-        o = _opts(opts)
+        o = clean_opts(opts)
         material: dict[str, Any] = {"cls": "MeshStandardMaterial" if faces is not None else "PointsMaterial"}
         if o.get("color") is not None:
-            _need(isinstance(o["color"], str), f"opts['color'] should be a CSS colour string, got {o['color']!r}")
+            need(isinstance(o["color"], str), f"opts['color'] should be a CSS colour string, got {o['color']!r}")
             material["color"] = o["color"]
         if o.get("opacity") is not None:
             try:
                 opacity = float(o["opacity"])
             except (TypeError, ValueError):
                 opacity = math.nan  # refused just below, naming the option
-            _need(0.0 <= opacity <= 1.0, f"opts['opacity'] should be in [0, 1], got {o['opacity']!r}")
+            need(0.0 <= opacity <= 1.0, f"opts['opacity'] should be in [0, 1], got {o['opacity']!r}")
             material.update(opacity=opacity, transparent=opacity < 1.0)
         env, win = self._env(env), self._win(win)
         with self._lock:
@@ -763,8 +821,8 @@ class Visdom:
 
     def update_window_opts(self, win, opts, env=None) -> str:
         env = self._env(env)
-        _need(win is not None and (env, win) in self._windows, f"win {win!r} does not exist in env {env!r}")
-        o = _opts(opts)
+        need(win is not None and (env, win) in self._windows, f"win {win!r} does not exist in env {env!r}")
+        o = clean_opts(opts)
         with self._lock:
             self._windows[(env, win)].opts.update(o)
             self._record(env, win, "opts", {"opts": o})
@@ -772,7 +830,7 @@ class Visdom:
 
     def save(self, envs) -> str:
         """Everything is saved as it is logged: this flushes the envs' event files to disk."""
-        _need(isinstance(envs, (list, tuple)), f"envs must be a list of env names, got {type(envs).__name__}")
+        need(isinstance(envs, (list, tuple)), f"envs must be a list of env names, got {type(envs).__name__}")
         for e in envs:
             if e in self._writers:
                 self._writers[e].flush()
@@ -798,39 +856,157 @@ class Visdom:
     def get_env_list(self) -> list[str]:
         return sorted(self._writers)
 
+    # ------------------------------------------------------------------ envs and window data
+    def fork_env(self, prev_eid, eid) -> str:
+        """A copy of env ``prev_eid`` named ``eid``: its windows, and its log (event files and
+        embeddings) copied to ``<log_dir>/<eid>``; the two envs go their own ways afterwards."""
+        prev, new = S.check_tag(prev_eid, "prev_eid"), S.check_tag(eid, "eid")
+        need(prev in self._writers, f"prev_eid {prev!r} is not an env of this Visdom (envs: {self.get_env_list()})")
+        need(
+            new not in self._writers and new not in self.store.runs, f"eid {new!r} already exists: fork into a new env"
+        )
+        with self._lock:
+            src = self._writers[prev]
+            src.flush()  # every event on disk and in the store: the copy is the env as it is now
+            fs, dst_dir = src._fs, src._fs.join(self.log_root, new)
+            names = list(fs.dir_event_files(src.log_dir))
+            clash = [n for n in names if fs.exists(fs.join(dst_dir, n))]
+            need(not clash, f"eid {new!r}: {dst_dir} already holds {clash[:1]}; fork into a new env")
+            fs.makedirs(dst_dir)
+            for name in names:
+                fs.write(fs.join(dst_dir, name), fs.cat(fs.join(src.log_dir, name)))
+            dst = self._writer(new)
+            for kind, tags in self.store.tags(prev).items():
+                for tag in tags:
+                    if kind == "scalars":
+                        sc = self.store.scalars(prev, tag)
+                        self.store.append_scalars(new, tag, sc.steps, sc.wall_times, sc.values)
+                    elif kind == "embeddings":  # projector files, not events: logged again (Visdom logs no sprites)
+                        for rec in self.store.records(prev, kind, tag):
+                            dst.add_embedding(rec.mat, rec.metadata, None, rec.step, tag, rec.metadata_header)
+                    else:
+                        self.store.append_records(new, kind, tag, self.store.records(prev, kind, tag))
+            for (env, win), w in list(self._windows.items()):
+                if env == prev:
+                    copy = _Window(w.type, dict(w.opts))
+                    copy.traces, copy.data, copy.extra = dict(w.traces), w.data, dict(w.extra)
+                    self._windows[(new, win)] = copy
+                    self._steps[(new, win)] = self._steps.get((prev, win), 0)
+            dst.flush()
+        return new
+
+    def set_window_data(self, data, win=None, env=None) -> str:
+        """Set a window to ``data`` as ``get_window_data`` returns it (a JSON string or its dict);
+        with ``win=None``, every window of the env from ``{win: data}`` (``None`` closes one)."""
+        if isinstance(data, (str, bytes)):
+            try:
+                data = json.loads(data)
+            except ValueError as exc:
+                raise ValueError(f"data is not JSON: {exc}") from None
+        env = self._env(env)
+        if win is None:
+            need(
+                isinstance(data, Mapping),
+                f"data must map window names to window data (win=None), got {type(data).__name__}",
+            )
+            states = {self._win(name): state for name, state in data.items()}
+        else:
+            states = {self._win(win): data}
+        made = {name: self._from_state(env, name, state) for name, state in states.items()}  # all checked first
+        with self._lock:
+            for name, w in made.items():
+                if w is None:
+                    self.close(name, env)
+                    continue
+                if w.type == "line" and w.traces:
+                    self._mirror(env, name, None, {n: tr[:2] for n, tr in w.traces.items()}, None)
+                self._set(env, name, w)
+        return "" if win is None else win
+
+    def _from_state(self, env: str, win: str, state) -> _Window | None:
+        """The window ``state`` (``get_window_data``'s form) describes; None closes it."""
+        if state is None:
+            return None
+        need(isinstance(state, Mapping), f"data for window {win!r} must be a dict, got {type(state).__name__}")
+        kind = state.get("type")
+        need(
+            isinstance(kind, str) and kind in WINDOW_TYPES,
+            f"data['type'] must be one of {sorted(WINDOW_TYPES)}, got {kind!r}",
+        )
+        w = _Window(str(kind), clean_opts(state.get("opts")))
+        w.extra = {k: v for k, v in state.items() if k not in ("type", "opts", "traces", "data")}
+        if "traces" in state:
+            need(isinstance(state["traces"], list), "data['traces'] must be a list of {name, x, y(, z)}")
+            for i, t in enumerate(state["traces"]):
+                need(isinstance(t, Mapping) and "x" in t and "y" in t, f"data['traces'][{i}] needs x and y")
+                cols = [_column(t[k], f"data['traces'][{i}][{k!r}]") for k in ("x", "y", "z") if k in t]
+                need(len({c.size for c in cols}) == 1, f"data['traces'][{i}]: x, y (and z) must have the same length")
+                w.traces[str(t.get("name", i + 1))] = cols
+        elif "data" in state:
+            w.data = _column(state["data"], "data['data']")
+        size = _data_size(str(kind), w.extra)
+        if size is not None:
+            held = 0 if w.data is None else w.data.size
+            need(held == size, f"data['data'] of this {kind} window should hold {size} numbers, got {held}")
+        source = w.extra.get("source")
+        if source is not None:
+            need(
+                isinstance(source, Mapping)
+                and isinstance(source.get("kind"), str)
+                and isinstance(source.get("tag"), str),
+                "data['source'] must be {kind, tag} (two strings)",
+            )
+            tag = source["tag"] + "_VERTEX" if source["kind"] == "mesh" else source["tag"]
+            have = self.store.tags(env).get(source["kind"], []) if env in self.store.runs else []
+            need(
+                tag in have,
+                f"data shows the {source['kind']} summary {source['tag']!r}, which env {env!r} does not hold",
+            )
+        return w
+
     # ------------------------------------------------------------------ not built
     def _missing(self, what: str, instead: str):
         raise NotImplementedError(f"cellboard.Visdom.{what} is not implemented; closest working call: {instead}")
 
-    def properties(self, data, win=None, env=None, opts=None):
-        self._missing("properties", "viz.text() to show values")
-
-    def embeddings(self, *args, **kwargs):
-        self._missing("embeddings", "viz.scatter(X_2d, labels)")
-
-    def graph(self, *args, **kwargs):
-        self._missing("graph", "viz.svg() with a drawn graph")
-
     def plotlyplot(self, figure, win=None, env=None):
         self._missing("plotlyplot", "viz.matplot(figure) or viz.line/scatter/bar")
-
-    def grid(self, *args, **kwargs):
-        self._missing("grid", "viz.line or viz.quiver")
-
-    def sunburst(self, *args, **kwargs):
-        self._missing("sunburst", "viz.pie")
-
-    def dual_axis_lines(self, *args, **kwargs):
-        self._missing("dual_axis_lines", "two viz.line windows")
 
     def replay_log(self, log_filename):
         self._missing("replay_log", "cellboard.open(log_dir) or %cellboard runs/visdom")
 
-    def fork_env(self, prev_eid, eid):
-        self._missing("fork_env", "a new Visdom(env=...)")
 
-    def set_window_data(self, data, win=None, env=None):
-        self._missing("set_window_data", "viz.line/scatter/... with the same win")
+# every window type a Visdom window can be (the renderers of js/src/kinds/plots/)
+WINDOW_TYPES = frozenset(
+    "line scatter bar histogram heatmap surf contour boxplot stem pie quiver image text audio svg mesh "
+    "dual_axis_lines sunburst graph properties".split()
+)
+
+
+def _data_size(kind: str, spec: Mapping[str, Any]) -> int | None:
+    """The numbers a window's data holds, from the layout fields of its spec (None: not fixed)."""
+    try:
+        rows, cols = int(spec.get("rows", 0)), int(spec.get("cols", 1))
+        sizes = {
+            "pie": rows,
+            "boxplot": rows * 5,
+            "histogram": 2 * int(spec.get("bins", 0)) + 1,
+            "dual_axis_lines": 3 * rows,
+            "sunburst": rows if spec.get("has_values") else 0,
+            "graph": 2 * int(spec.get("nodes", 0)) + 2 * int(spec.get("edges", 0)),
+            **dict.fromkeys(("heatmap", "surf", "contour", "bar", "stem"), rows * cols),
+        }
+    except (TypeError, ValueError):
+        raise ValueError("data: the window's layout fields (rows, cols, bins, nodes, edges) must be integers") from None
+    return sizes.get(kind)
+
+
+def _column(values, name: str) -> np.ndarray:
+    """A JSON list of numbers (``None`` for a non-finite one, as ``get_window_data`` writes) as float64."""
+    need(isinstance(values, (list, tuple)), f"{name} must be a list of numbers, got {type(values).__name__}")
+    try:
+        return np.array([math.nan if v is None else float(v) for v in values], np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a list of numbers (or None)") from None
 
 
 def _jsonable(obj):

@@ -14,10 +14,11 @@ import pytest
 
 from .frontend_harness import chromium
 from .jupyter_server import JupyterServer, open_and_run_all, page_errors, wait_kernel_ready
+from .pixel_checks import drawn_fraction, pixels
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-WINDOWS = 20
+WINDOWS = 25
 POINTS = {
     "main/train_loss": "100",
     "main/train_vs_test": "20",
@@ -28,6 +29,11 @@ POINTS = {
     "main/tone": "1",
     "main/pie": "3",
     "main/mesh": "1",
+    "main/dual_axis": "100",
+    "main/sunburst": "6",
+    "main/graph": "7",
+    "main/embeddings": "180",
+    "main/settings": "5",
 }
 
 
@@ -69,6 +75,8 @@ def test_visdom_windows_live_and_reopened(tmp_path, browser):
     try:
         page = open_and_run_all(browser, server, "visdom.ipynb", logs, height=1400)
         expect(page.locator(".jp-OutputArea-output", has_text="PLOTTED")).to_have_count(1, timeout=120_000)
+        expect(page.locator(".jp-OutputArea-output", has_text="CHARTED")).to_have_count(1, timeout=60_000)
+        expect(page.locator(".jp-OutputArea-output", has_text="PROPERTIES")).to_have_count(1, timeout=60_000)
         err = page.locator(".jp-OutputArea-output .jupyter-widgets-error-widget")
         assert err.count() == 0, err.first.inner_text()
         cells = page.locator(".jp-Cell")
@@ -89,11 +97,20 @@ def test_visdom_windows_live_and_reopened(tmp_path, browser):
         expect(mesh).to_have_attribute("data-mesh-faces", "4")
         assert mesh.locator("canvas").count() == 1
         mesh.screenshot(path=str(ARTIFACTS / "visdom-lab-mesh.png"))
+        # the structured charts draw something of their own colours (not a blank canvas)
+        for win in ("dual_axis", "sunburst", "graph", "embeddings"):
+            _render_ms(live, win)
+            card = live.locator(f'.cb-visdom-card[data-win="{win}"]')
+            img = pixels(card.locator("canvas"))
+            r, g, b = img[..., 0], img[..., 1], img[..., 2]
+            blue = ((b > r + 60) & (b > g + 20)).sum()  # the first trace colour (#1f77b4), blended or not
+            assert drawn_fraction(img) > 0.01 and blue > 30, (win, drawn_fraction(img), blue)
+            card.screenshot(path=str(ARTIFACTS / f"visdom-lab-{win}.png"))
         live.scroll_into_view_if_needed()
         live.screenshot(path=str(ARTIFACTS / "visdom-lab-live.png"))
 
         wait_kernel_ready(page)
-        magic = cells.nth(4).locator(".cellboard")
+        magic = cells.nth(6).locator(".cellboard")
         expect(magic).to_have_count(1, timeout=60_000)
         _check(magic, expect)
         magic.scroll_into_view_if_needed()
@@ -112,6 +129,24 @@ def test_visdom_windows_live_and_reopened(tmp_path, browser):
         print("render ms (dark):", timings)
         assert all(t < 200 for t in timings.values()), timings
         live.screenshot(path=str(ARTIFACTS / "visdom-lab-dark.png"))
+
+        # the properties pane: edits reach the handler in the kernel, which sets the pane again
+        pane = live.locator('.cb-visdom-card[data-win="settings"]')
+        pane.scroll_into_view_if_needed()
+        name = pane.locator('input[type="text"]').first
+        name.fill("tuned")
+        name.press("Enter")
+        edits = live.locator('.cb-visdom-card[data-win="edits"]')
+        expect(edits).to_contain_text("run name: tuned", timeout=30_000)
+        pane.locator('input[type="checkbox"]').click()
+        pane.locator("select").select_option("1")
+        expect(edits).to_contain_text("augment: False", timeout=30_000)
+        expect(edits).to_contain_text("optimizer: 1", timeout=30_000)
+        expect(pane.locator("select")).to_have_value("1")
+        pane.locator("button", has_text="save").click()
+        expect(edits).to_contain_text("checkpoint: clicked", timeout=30_000)
+        expect(name).to_have_value("tuned")
+        pane.screenshot(path=str(ARTIFACTS / "visdom-lab-properties.png"))
         assert not page_errors(logs), page_errors(logs)
     except Exception:
         print("\n".join(logs[-40:]))

@@ -71,6 +71,8 @@ export interface PanelContext {
   /** How long (ms) this frame's script may draw before the rest waits for the next frame: the
    * canvases drawn are rasterised after the script, in the same task (ui/frame-budget.ts). */
   drawBudgetMs(): number;
+  /** Send a message to the kernel's Board (`Board._on_msg`): a user event on a window. */
+  send(msg: Obj): void;
   /** Change a setting from a control: redraws, and saves it to the model unless save is false. */
   setSetting<K extends keyof Settings>(name: K, value: Settings[K], save?: boolean): void;
 }

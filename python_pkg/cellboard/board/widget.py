@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -143,6 +144,7 @@ class Board(anywidget.AnyWidget):
         self._timer: threading.Timer | None = None
         self._handle = None
         self._close_callbacks: list = []
+        self._window_events: list[Callable[[str, str, dict], None]] = []  # on_window_event listeners
         self.follower: Follower | None = None  # feeds the store, when opened from a log directory
         self.seq = 0
         self.messages_sent = 0
@@ -419,6 +421,23 @@ class Board(anywidget.AnyWidget):
             self.send_pending()
         elif kind == "range":
             self._answer_range(content)
+        elif kind == "window_event":
+            self._window_event(content)
+
+    def on_window_event(self, callback: Callable[[str, str, dict], None]) -> None:
+        """Call ``callback(run, tag, event)`` when a view reports a user event on a window (a Visdom
+        property edited); added once however often it is passed."""
+        if callback not in self._window_events:
+            self._window_events.append(callback)
+
+    def _window_event(self, content: dict) -> None:
+        run, tag, event = content.get("run"), content.get("tag"), content.get("event")
+        if not (isinstance(run, str) and isinstance(tag, str) and isinstance(event, dict)):
+            return  # not from our view: nothing to report it to
+        if not isinstance(event.get("event_type"), str):
+            return
+        for callback in list(self._window_events):
+            callback(run, tag, dict(event))
 
     def _answer_range(self, req: dict) -> None:
         try:

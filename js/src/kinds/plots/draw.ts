@@ -1,14 +1,17 @@
 // Canvas renderers of the Visdom windows that are not lines: scatter, bar, histogram, heatmap
-// (surf, contour), boxplot, stem, pie, quiver. Compact code, no charting library (see
-// docs/decisions.md): a 100k-point scatter and a 500x500 heatmap draw in a few ms.
+// (surf, contour), boxplot, stem, pie, quiver here; dual-axis lines, sunburst and network graph
+// in draw-dual.ts, draw-sunburst.ts, draw-network.ts (shared pieces: frame.ts). Compact code, no
+// charting library (see docs/decisions.md): a 100k-point scatter and a 500x500 heatmap draw in a few ms.
 
 import { num, str, type Obj } from "../../wire";
 import type { Theme } from "../../ui/theme";
+import { dualAxisLines } from "./draw-dual";
+import { graph } from "./draw-network";
+import { sunburst } from "./draw-sunburst";
+import { extent, fmtTick, frame, legend, traceColor, type Frame, type Renderer } from "./frame";
 import type { WindowState } from "./model";
 
-/** Trace colours (Visdom's plotly defaults, readable on light and dark backgrounds). */
-export const TRACE_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
-export const traceColor = (i: number) => TRACE_COLORS[((i % TRACE_COLORS.length) + TRACE_COLORS.length) % TRACE_COLORS.length];
+export { extent, fmtTick, niceTicks, TRACE_COLORS, traceColor } from "./frame";
 
 // ------------------------------------------------------------------ colour maps
 const MAPS: Record<string, [number, number, number][]> = {
@@ -32,85 +35,6 @@ export function colorLut(name: string | null): Uint32Array {
     lut[i] = (255 << 24) | (c[2] << 16) | (c[1] << 8) | c[0];
   }
   return lut;
-}
-
-// ------------------------------------------------------------------ axes
-export function niceTicks(lo: number, hi: number, count: number): number[] {
-  if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi)) return Number.isFinite(lo) ? [lo] : [];
-  const raw = (hi - lo) / Math.max(1, count);
-  const p = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
-  const out: number[] = [];
-  for (let k = Math.ceil(lo / step); k * step <= hi + step * 1e-9 && out.length < 100; k++) out.push(+(k * step).toPrecision(12));
-  return out;
-}
-
-export function fmtTick(v: number): string {
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(1);
-  return String(+v.toPrecision(4));
-}
-
-/** The finite [min, max] of arrays, padded when flat. */
-export function extent(arrays: ArrayLike<number>[], pad = 0.04): [number, number] {
-  let lo = Infinity, hi = -Infinity;
-  for (const a of arrays) for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  if (!(hi >= lo)) return [0, 1];
-  if (hi === lo) return [lo - 1, hi + 1];
-  const d = (hi - lo) * pad;
-  return [lo - d, hi + d];
-}
-
-interface Frame {
-  x0: number; y0: number; w: number; h: number; // the plot area, CSS px
-  sx: (v: number) => number;
-  sy: (v: number) => number;
-}
-
-function frame(g: CanvasRenderingContext2D, theme: Theme, W: number, H: number, xr: [number, number], yr: [number, number],
-  o: Obj, xLabels?: string[]): Frame {
-  const left = 50, bottom = str(o.xlabel) ? 34 : 22, top = 8, right = 10;
-  const f: Frame = {
-    x0: left, y0: top, w: Math.max(10, W - left - right), h: Math.max(10, H - top - bottom),
-    sx: (v) => f.x0 + ((v - xr[0]) / (xr[1] - xr[0])) * f.w,
-    sy: (v) => f.y0 + f.h - ((v - yr[0]) / (yr[1] - yr[0])) * f.h,
-  };
-  g.font = `10px ${theme.font}`;
-  g.fillStyle = theme.fg2;
-  g.strokeStyle = theme.grid;
-  g.lineWidth = 1;
-  g.textAlign = "right";
-  g.textBaseline = "middle";
-  for (const t of niceTicks(yr[0], yr[1], Math.max(2, Math.floor(f.h / 40)))) {
-    const y = Math.round(f.sy(t)) + 0.5;
-    g.beginPath(); g.moveTo(f.x0, y); g.lineTo(f.x0 + f.w, y); g.stroke();
-    g.fillText(fmtTick(t), f.x0 - 4, y);
-  }
-  g.textAlign = "center";
-  g.textBaseline = "top";
-  if (xLabels) {
-    const every = Math.max(1, Math.ceil((xLabels.length * 40) / f.w));
-    xLabels.forEach((l, i) => {
-      if (i % every === 0) g.fillText(l.length > 10 ? `${l.slice(0, 9)}…` : l, f.sx(i), f.y0 + f.h + 4);
-    });
-  } else {
-    for (const t of niceTicks(xr[0], xr[1], Math.max(2, Math.floor(f.w / 70)))) {
-      const x = Math.round(f.sx(t)) + 0.5;
-      g.beginPath(); g.moveTo(x, f.y0); g.lineTo(x, f.y0 + f.h); g.stroke();
-      g.fillText(fmtTick(t), x, f.y0 + f.h + 4);
-    }
-  }
-  if (str(o.xlabel)) g.fillText(str(o.xlabel)!, f.x0 + f.w / 2, H - 12);
-  if (str(o.ylabel)) {
-    g.save(); g.translate(10, f.y0 + f.h / 2); g.rotate(-Math.PI / 2); g.fillText(str(o.ylabel)!, 0, -6); g.restore();
-  }
-  g.strokeStyle = theme.border;
-  g.strokeRect(f.x0 + 0.5, f.y0 + 0.5, f.w - 1, f.h - 1);
-  return f;
 }
 
 const names = (o: Obj, key: string): string[] | null => (Array.isArray(o[key]) ? (o[key] as unknown[]).map(String) : null);
@@ -146,6 +70,8 @@ function scatter(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: 
     }
   });
   g.restore();
+  // several traces (labels): name them, as plotly does
+  if (st.traces.length > 1 && o.showlegend !== false) legend(g, f, theme, st.traces.map((t) => t.name), st.traces.map((_, i) => traceColor(i)), "dot");
 }
 
 /** Many points: squares written straight into pixels (fillRect per point is slow on software canvases). */
@@ -360,8 +286,9 @@ function quiver(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: n
   g.stroke();
 }
 
-export const RENDERERS: Record<string, (g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) => void> = {
+export const RENDERERS: Record<string, Renderer> = {
   scatter, bar: bars, histogram, heatmap, surf: heatmap, contour: heatmap, boxplot, stem, pie, quiver,
+  dual_axis_lines: dualAxisLines, sunburst, graph,
 };
 
 /** Draw a window on a canvas of CSS size W x H; returns the milliseconds it took. */

@@ -1,7 +1,8 @@
 // The Visdom tab: cellboard.Visdom's windows, one card per (run = env, win) in a grid.
 // Lines are the Scalars tab's chart (ScalarChart, uPlot; no smoothing, x = Visdom's X); image,
 // text, audio and mesh windows show the standard summary they name (`spec.source`; a mesh in the
-// Mesh tab's 3D view); the other plot types are drawn on a canvas (draw.ts). Closed windows are hidden.
+// Mesh tab's 3D view); properties panes are a table of controls whose edits go to the kernel
+// (properties.ts); the other plot types are drawn on a canvas (draw.ts). Closed windows are hidden.
 // Hooks: data-visdom-windows (open windows), data-visdom-points ("run/win:points,..."); each card
 // carries data-win, data-type, data-points and data-render-ms.
 
@@ -25,6 +26,7 @@ import { text } from "../text";
 import { DASHBOARD_ORDER, type Dirt, type PanelContext } from "../types";
 import { drawWindow, RENDERERS, traceColor } from "./draw";
 import { decodePlot, PLOTS, WindowFold, windowPoints, type PlotRecord, type WindowState } from "./model";
+import { PropertiesPane } from "./properties";
 
 export { applyOp, WindowFold, windowPoints, type PlotRecord, type WindowState } from "./model";
 
@@ -96,6 +98,7 @@ class WindowCard implements RecordCard<PlotRecord> {
   private state: WindowState | null = null;
   private objectUrl: string | null = null;
   private view: ThreeScene | null = null;
+  private props: PropertiesPane | null = null;
   private readonly ro: ResizeObserver | null;
 
   constructor(private readonly ctx: PanelContext, private readonly list: RecordList<PlotRecord>) {
@@ -126,6 +129,7 @@ class WindowCard implements RecordCard<PlotRecord> {
     this.chart = null;
     this.view?.dispose();
     this.view = null;
+    this.props = null;
     this.canvas = null;
     this.body.replaceChildren();
     this.drawnKey = "";
@@ -139,6 +143,7 @@ class WindowCard implements RecordCard<PlotRecord> {
     if (st.type === "line") this.drawLine(st);
     else if (src) this.drawSource(st, src);
     else if (st.type === "svg") this.drawSvg(st);
+    else if (st.type === "properties") this.drawProperties(st);
     else if (RENDERERS[st.type]) this.drawCanvas(st);
     else {
       this.setKind("unknown");
@@ -253,6 +258,20 @@ class WindowCard implements RecordCard<PlotRecord> {
     }
   }
 
+  private drawProperties(st: WindowState) {
+    this.setKind("properties");
+    if (!this.props) {
+      const { run, tag } = this.list;
+      this.props = new PropertiesPane((propertyId, value) =>
+        this.ctx.send({ type: "window_event", run, tag, event: { event_type: "PropertyUpdate", propertyId, value } }));
+      this.body.append(this.props.el);
+    }
+    const key = String(st.version);
+    if (key === this.drawnKey) return;
+    this.drawnKey = key;
+    this.props.update(st.spec.properties);
+  }
+
   private drawSvg(st: WindowState) {
     this.setKind("svg");
     const svg = str(st.spec.svg) ?? "";
@@ -280,6 +299,15 @@ const CSS = `
 .cellboard .cb-card.cb-wide .cb-visdom-body { height: 380px; }
 .cellboard .cb-visdom-body.cb-visdom-line { height: auto; overflow: visible; }
 .cellboard .cb-visdom-body.cb-visdom-text { overflow: auto; }
+.cellboard .cb-visdom-body.cb-visdom-properties { height: auto; max-height: 380px; overflow: auto; }
+.cellboard .cb-visdom-props { border-collapse: collapse; width: 100%; font-size: 12px; }
+.cellboard .cb-visdom-props td { border-bottom: 1px solid var(--cb-border); padding: 4px 6px; }
+.cellboard .cb-visdom-props td.cb-visdom-prop-name { color: var(--cb-fg2); width: 40%; overflow-wrap: anywhere; }
+.cellboard .cb-visdom-props .cb-input, .cellboard .cb-visdom-props select { width: 100%; box-sizing: border-box; }
+.cellboard .cb-visdom-props select { background: var(--cb-input); border: 1px solid var(--cb-input-border); border-radius: 4px; padding: 2px 4px; }
+.cellboard .cb-visdom-props input[type="checkbox"] { accent-color: var(--cb-accent); margin: 0; }
+.cellboard .cb-visdom-props .cb-btn { border: 1px solid var(--cb-input-border); background: var(--cb-bg2); border-radius: 4px; padding: 2px 10px; cursor: pointer; }
+.cellboard .cb-visdom-props .cb-btn:hover { border-color: var(--cb-accent); }
 .cellboard .cb-visdom-body.cb-visdom-audio { height: auto; padding: 8px 0; }
 .cellboard .cb-visdom-body.cb-visdom-audio audio { width: 100%; }
 .cellboard .cb-visdom-img { width: 100%; height: 100%; object-fit: contain; }

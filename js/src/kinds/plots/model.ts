@@ -165,8 +165,14 @@ export function windowPoints(st: WindowState): number {
       return st.data.length / 4;
     case "stem":
       return rows * (cols - 1);
-    case "pie":
+    case "pie": case "sunburst":
       return rows;
+    case "dual_axis_lines":
+      return 2 * rows;
+    case "graph":
+      return num(st.spec.nodes, 0);
+    case "properties":
+      return Array.isArray(st.spec.properties) ? st.spec.properties.length : 0;
     case "image": case "text": case "audio": case "svg":
       return 1;
     default:
