@@ -128,10 +128,9 @@ def test_bad_input_is_a_value_error_naming_the_argument(viz):
         viz.line(None, win="w", update="remove")
 
 
-@pytest.mark.parametrize("call", ["plotlyplot", "replay_log"])
-def test_not_built_raises_naming_the_closest_call(viz, call):
-    with pytest.raises(NotImplementedError, match="closest working call"):
-        getattr(viz, call)(None)
+def test_a_video_file_is_not_decoded_and_says_what_works(viz):
+    with pytest.raises(NotImplementedError, match=r"closest working call: viz.video\(tensor=frames\)"):
+        viz.video(videofile="clip.mp4")
 
 
 def test_window_management_and_legacy_update_trace(viz, tmp_path):

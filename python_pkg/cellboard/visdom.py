@@ -23,9 +23,11 @@ two principal components as a scatter. ``fork_env`` copies an env's windows and 
 
 ``properties`` panes send their edits to ``register_event_handler``'s handlers through the board.
 
-Not built (raises ``NotImplementedError`` naming the closest call): ``video(videofile=...)`` (no
-codec), ``plotlyplot`` (no plotly.js is bundled), ``replay_log`` (Visdom's own log of server
-messages). Bad input raises ``ValueError``
+``plotlyplot``, ``replay_log`` and the generic ``_send`` turn Visdom's wire messages (plotly
+traces and panes) into these calls (``visdom_messages.py``).
+
+Not built (raises ``NotImplementedError`` naming the closest call): ``video(videofile=...)``: there
+is no codec to decode a video file. Bad input raises ``ValueError``
 naming the argument, where Visdom asserts.
 """
 
@@ -48,6 +50,7 @@ import numpy as np
 
 from . import summaries as S
 from . import visdom_charts as charts
+from . import visdom_messages
 from .kinds import plots
 from .store import Store
 from .visdom_args import as_array, clean_opts, need
@@ -964,15 +967,41 @@ class Visdom:
             )
         return w
 
-    # ------------------------------------------------------------------ not built
-    def _missing(self, what: str, instead: str):
-        raise NotImplementedError(f"cellboard.Visdom.{what} is not implemented; closest working call: {instead}")
+    # ------------------------------------------------------------------ Visdom's messages
+    def _send(self, msg, endpoint="events", quiet=False, from_log=False, create=True):
+        """A message as Visdom's client posts it (``{"data": [plotly traces], "layout", "win",
+        "eid", "opts"}`` to ``events``, ...; see ``visdom_messages.py``): the generic plot call of
+        Visdom's README. Returns the window's name (or what the matching call returns)."""
+        return visdom_messages.replay(self, msg, endpoint)
 
-    def plotlyplot(self, figure, win=None, env=None):
-        self._missing("plotlyplot", "viz.matplot(figure) or viz.line/scatter/bar")
+    def plotlyplot(self, figure, win=None, env=None) -> str:
+        """A plotly ``Figure`` (or its dict): its traces drawn as the matching window (scatter /
+        line, bar, heatmap, surface, contour, pie, histogram, box, sunburst, mesh3d; one type per
+        figure), its layout's title and axis titles as options."""
+        return self._send(visdom_messages.figure_message(figure, win, env), "events")
 
-    def replay_log(self, log_filename):
-        self._missing("replay_log", "cellboard.open(log_dir) or %cellboard runs/visdom")
+    def replay_log(self, log_filename) -> str:
+        """Replay a Visdom log (``Visdom(log_to_filename=...)``, or its ``offline=True`` mode): each
+        line ``[endpoint, msg]`` becomes the matching call. Every entry is replayed; entries that
+        cannot be are reported together at the end (a ``ValueError`` naming their lines)."""
+        failed: list[str] = []
+        done = 0
+        with open(log_filename, encoding="utf-8") as f:
+            for number, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                try:
+                    endpoint, msg = json.loads(line)
+                    self._send(msg, endpoint, from_log=True)
+                    done += 1
+                except (ValueError, TypeError, KeyError) as exc:
+                    failed.append(f"line {number}: {exc}")
+        if failed:
+            shown = "; ".join(failed[:5]) + ("; ..." if len(failed) > 5 else "")
+            raise ValueError(
+                f"replay_log: replayed {done} entries of {log_filename}; {len(failed)} could not be: {shown}"
+            )
+        return ""
 
 
 # every window type a Visdom window can be (the renderers of js/src/kinds/plots/)
