@@ -128,9 +128,50 @@ def test_bad_input_is_a_value_error_naming_the_argument(viz):
         viz.line(None, win="w", update="remove")
 
 
-def test_a_video_file_is_not_decoded_and_says_what_works(viz):
-    with pytest.raises(NotImplementedError, match=r"closest working call: viz.video\(tensor=frames\)"):
-        viz.video(videofile="clip.mp4")
+def _encode_video(path, frames: np.ndarray, fps: int) -> None:
+    av = pytest.importorskip("av")
+    with av.open(str(path), "w") as c:
+        s = c.add_stream("mpeg4", rate=fps)
+        s.height, s.width = frames.shape[1:3]
+        s.pix_fmt = "yuv420p"
+        for f in frames:
+            for p in s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
+                c.mux(p)
+        for p in s.encode():
+            c.mux(p)
+
+
+def test_video_from_a_file_is_decoded_into_the_gif_window(viz, tmp_path):
+    from PIL import Image
+
+    frames = np.zeros((6, 32, 48, 3), np.uint8)
+    for i in range(6):
+        frames[i, :, : 8 * (i + 1)] = 255  # a white bar growing frame by frame
+    _encode_video(tmp_path / "clip.mp4", frames, fps=5)
+    viz.video(videofile=tmp_path / "clip.mp4", win="clip")
+    viz.flush()
+    (rec,) = viz.store.images("main", "clip")
+    gif = Image.open(io.BytesIO(rec.png))
+    assert gif.n_frames == 6 and gif.size == (48, 32)
+    assert gif.info["duration"] == 200  # the file's 5 frames a second
+    gif.seek(2)  # a bar 24 pixels wide
+    third = np.asarray(gif.convert("L"))
+    assert third[:, :20].mean() > 200 and third[:, 28:].mean() < 50
+    assert json.loads(viz.get_window_data("clip"))["source"] == {"kind": "images", "tag": "clip"}
+
+
+def test_video_file_errors(viz, tmp_path, monkeypatch):
+    pytest.importorskip("av")
+    with pytest.raises(FileNotFoundError):
+        viz.video(videofile=tmp_path / "missing.mp4")
+    (tmp_path / "notes.txt").write_text("not a video")
+    with pytest.raises(ValueError, match="cannot be decoded"):
+        viz.video(videofile=tmp_path / "notes.txt")
+    with pytest.raises(ValueError, match="not both"):
+        viz.video(np.zeros((1, 2, 2, 3)), videofile=tmp_path / "notes.txt")
+    monkeypatch.setitem(__import__("sys").modules, "av", None)
+    with pytest.raises(ImportError, match="pip install av"):
+        viz.video(videofile=tmp_path / "notes.txt")
 
 
 def test_window_management_and_legacy_update_trace(viz, tmp_path):
@@ -197,8 +238,6 @@ def test_video_from_frames_is_an_animated_gif_window(viz, tmp_path):
     assert gif.n_frames == 6 and gif.info["duration"] == 100
     with pytest.raises(ValueError, match="dim"):
         viz.video(tensor=frames, dim="CxLxHxW")
-    with pytest.raises(NotImplementedError, match="closest working call"):
-        viz.video(videofile="clip.mp4")
 
 
 def test_mesh_is_a_mesh_summary_shown_in_its_window(viz, tmp_path):

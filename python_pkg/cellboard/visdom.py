@@ -26,9 +26,8 @@ two principal components as a scatter. ``fork_env`` copies an env's windows and 
 ``plotlyplot``, ``replay_log`` and the generic ``_send`` turn Visdom's wire messages (plotly
 traces and panes) into these calls (``visdom_messages.py``).
 
-Not built (raises ``NotImplementedError`` naming the closest call): ``video(videofile=...)``: there
-is no codec to decode a video file. Bad input raises ``ValueError``
-naming the argument, where Visdom asserts.
+``video(videofile=...)`` decodes the file with PyAV when it is installed (``cellboard[video]``).
+Bad input raises ``ValueError`` naming the argument, where Visdom asserts.
 """
 
 from __future__ import annotations
@@ -647,13 +646,15 @@ class Visdom:
 
     def video(self, tensor=None, videofile=None, win=None, env=None, opts=None, dim="LxHxWxC") -> str:
         """A video from its frames, ``tensor`` L x H x W x C (``dim="LxCxHxW"`` for channels first), uint8
-        or floats in [0, 1] (0..255 floats too), shown as the animated GIF ``add_video`` writes (``opts``
-        ``fps``, default 25). ``videofile`` (an encoded file) is not decoded: there is no codec here."""
+        or floats in [0, 1] (0..255 floats too), or from ``videofile`` (any format FFmpeg reads,
+        decoded with PyAV: ``pip install av``), shown as the animated GIF ``add_video`` writes
+        (``opts`` ``fps``: default the file's rate, else 25)."""
+        o = clean_opts(opts)
         if videofile is not None:
-            raise NotImplementedError(
-                "cellboard.Visdom.video(videofile=...) is not implemented (no video codec); "
-                "closest working call: viz.video(tensor=frames)"
-            )
+            need(tensor is None, "give tensor or videofile, not both")
+            tensor, rate = _decode_video(videofile)
+            dim = "LxHxWxC"
+            o.setdefault("fps", rate)
         need(tensor is not None, "tensor must be given: the frames, L x H x W x C")
         need(dim in ("LxHxWxC", "LxCxHxW"), f"dim must be 'LxHxWxC' or 'LxCxHxW', got {dim!r}")
         arr = S.to_numpy(tensor, "tensor")
@@ -661,7 +662,7 @@ class Visdom:
         if dim == "LxHxWxC":
             arr = arr.transpose(0, 3, 1, 2)
         need(arr.shape[1] in (1, 3, 4), f"the frames should have 1, 3 or 4 channels, got shape {arr.shape} ({dim})")
-        env, win, o = self._env(env), self._win(win), clean_opts(opts)
+        env, win = self._env(env), self._win(win)
         if np.issubdtype(arr.dtype, np.floating) and arr.size and np.nanmax(arr) > 1.0:
             arr = arr / 255.0
         fps = o.get("fps", 25)
@@ -1002,6 +1003,42 @@ class Visdom:
                 f"replay_log: replayed {done} entries of {log_filename}; {len(failed)} could not be: {shown}"
             )
         return ""
+
+
+VIDEO_FILE_MAX_BYTES = 256 << 20  # decoded RGB frames of one video file (a GIF of more is no use in a cell)
+
+
+def _decode_video(path) -> tuple[np.ndarray, float]:
+    """The frames (L x H x W x 3 uint8) and frame rate of a video file, decoded with PyAV."""
+    try:
+        import av
+    except ImportError:
+        raise ImportError(
+            "video(videofile=...) decodes the file with PyAV, which is not installed: pip install av "
+            "(or cellboard[video]); or pass the frames: viz.video(tensor=frames)"
+        ) from None
+    frames: list[np.ndarray] = []
+    held = 0
+    try:
+        with av.open(os.fspath(path)) as container:
+            need(len(container.streams.video) > 0, f"videofile {os.fspath(path)!r} holds no video stream")
+            stream = container.streams.video[0]
+            rate = float(stream.average_rate or 25)
+            for frame in container.decode(stream):
+                rgb = frame.to_ndarray(format="rgb24")
+                held += rgb.nbytes
+                need(
+                    held <= VIDEO_FILE_MAX_BYTES,
+                    f"videofile {os.fspath(path)!r} decodes to more than {VIDEO_FILE_MAX_BYTES >> 20} MiB of frames "
+                    f"(frame {len(frames) + 1}, {rgb.shape[1]} x {rgb.shape[0]}); pass fewer or smaller frames as tensor",
+                )
+                frames.append(rgb)
+    except FileNotFoundError:
+        raise
+    except av.error.FFmpegError as exc:
+        raise ValueError(f"videofile {os.fspath(path)!r} cannot be decoded: {exc}") from None
+    need(len(frames) > 0, f"videofile {os.fspath(path)!r} holds no frames")
+    return np.stack(frames), rate
 
 
 # every window type a Visdom window can be (the renderers of js/src/kinds/plots/)
