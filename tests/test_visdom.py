@@ -192,7 +192,7 @@ def test_window_management_and_legacy_update_trace(viz, tmp_path):
 
 
 def test_server_arguments_are_accepted_with_one_note(tmp_path):
-    import cellboard.visdom as V
+    import cellboard.visdom.client as V
 
     V._noted = False
     with pytest.warns(V.VisdomNote, match="board lives in the notebook cell"):

@@ -13,7 +13,7 @@ import pytest
 import cellboard
 from cellboard import Visdom
 from cellboard.visdom import windows
-from cellboard.visdom_charts import pca_plane, spring_layout
+from cellboard.visdom.charts import pca_plane, spring_layout
 
 
 @pytest.fixture

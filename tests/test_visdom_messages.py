@@ -19,7 +19,7 @@ from PIL import Image
 import cellboard
 from cellboard import Visdom
 from cellboard.visdom import windows
-from cellboard.visdom_messages import values
+from cellboard.visdom.messages import values
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from . import summaries as S
+from .. import summaries as S
 
 
 def as_array(value, name: str) -> np.ndarray:

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from . import summaries as S
-from .visdom_args import as_array, clean_opts, need
+from .. import summaries as S
+from .args import as_array, clean_opts, need
 
 
 @dataclass

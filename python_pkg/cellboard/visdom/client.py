@@ -9,30 +9,26 @@ What is written where (one format, re-openable with ``cellboard.load`` / ``%cell
 
 - every window's state as records of the ``cellboard_plots`` plugin (``kinds/plots.py``; TensorBoard
   skips them): line and scatter points, bar / heatmap / boxplot / pie / ... data, options, closes;
-- ``line`` (and ``dual_axis_lines``) traces also as standard scalars, tag ``<win>/<trace name>``, step = X when X is
-  integral, otherwise the point's index in its trace: TensorBoard plots them. This mirror is an
-  append-only log of the points logged; the window itself follows ``update`` (replace, remove...);
-- images (``image``, ``images``, ``matplot``) as image summaries tagged ``<win>``, text as
-  ``<win>/text_summary``, audio as ``<win>``, meshes as TensorBoard's mesh summary ``<win>``: what
-  the window shows is that summary.
+- ``line`` (and ``dual_axis_lines``) traces also as standard scalars, tag ``<win>/<trace name>``,
+  step = X when X is integral, otherwise the point's index in its trace: TensorBoard plots them.
+  This mirror is an append-only log of the points logged; the window itself follows ``update``
+  (replace, remove...);
+- images (``image``, ``images``, ``matplot``, ``video``) as image summaries tagged ``<win>``, text
+  as ``<win>/text_summary``, audio as ``<win>``, meshes as TensorBoard's mesh summary ``<win>``,
+  embeddings as the Projector's files: what the window shows is that summary.
 
-``dual_axis_lines``, ``sunburst`` and ``graph`` windows are built by ``visdom_charts.py`` (a graph
-is laid out there, once); ``embeddings`` logs an embedding (the Projector tab) and shows its first
-two principal components as a scatter. ``fork_env`` copies an env's windows and log;
-``get_window_data`` / ``set_window_data`` read and set a window as JSON.
-
-``properties`` panes send their edits to ``register_event_handler``'s handlers through the board.
-
-``plotlyplot``, ``replay_log`` and the generic ``_send`` turn Visdom's wire messages (plotly
-traces and panes) into these calls (``visdom_messages.py``).
-
-``video(videofile=...)`` decodes the file with PyAV when it is installed (``cellboard[video]``).
-Bad input raises ``ValueError`` naming the argument, where Visdom asserts.
+``dual_axis_lines``, ``sunburst``, ``graph`` and ``properties`` windows are built by ``charts.py``
+(a graph is laid out there, once); ``embeddings`` shows the first two principal components of
+its features as a scatter. ``properties`` panes send their edits to ``register_event_handler``'s
+handlers through the board. ``fork_env`` copies an env's windows and log; ``get_window_data`` /
+``set_window_data`` read and set a window as JSON (``state.py``). ``plotlyplot``, ``replay_log``
+and the generic ``_send`` turn Visdom's wire messages into these calls (``messages.py``);
+``video(videofile=...)`` decodes the file with PyAV (``media.py``). Bad input raises
+``ValueError`` naming the argument, where Visdom asserts.
 """
 
 from __future__ import annotations
 
-import html
 import json
 import math
 import os
@@ -47,16 +43,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import summaries as S
-from . import visdom_charts as charts
-from . import visdom_messages
-from .kinds import plots
-from .store import Store
-from .visdom_args import as_array, clean_opts, need
-from .writer import SummaryWriter
+from .. import summaries as S
+from ..kinds import plots
+from ..store import Store
+from ..writer import SummaryWriter
+from . import charts, messages
+from .args import as_array, clean_opts, need
+from .media import decode_video, html_to_markdown
+from .state import window_parts
 
 if TYPE_CHECKING:
-    from .board import Board
+    from ..board import Board
 
 LINE_UPDATES = ("append", "replace", "remove", "insert")
 HEATMAP_UPDATES = ("replace", "remove", "appendRow", "appendColumn", "prependRow", "prependColumn")
@@ -65,28 +62,6 @@ _noted = False
 
 class VisdomNote(UserWarning):
     """Visdom's server arguments are accepted and ignored: the board lives in the cell."""
-
-
-_TAGS = [
-    (r"<\s*br\s*/?>", "  \n"),
-    (r"<\s*/?\s*(b|strong)\s*>", "**"),
-    (r"<\s*/?\s*(i|em)\s*>", "*"),
-    (r"<\s*h1[^>]*>", "# "),
-    (r"<\s*h2[^>]*>", "## "),
-    (r"<\s*h3[^>]*>", "### "),
-    (r"<\s*/\s*(h[1-6]|p|div)\s*>", "\n\n"),
-    (r"<\s*(p|div)[^>]*>", ""),
-    (r"<\s*/?\s*code\s*>", "`"),
-]
-
-
-def html_to_markdown(text: str) -> str:
-    """Visdom's text windows take HTML: the common tags become markdown (rendered sanitized);
-    any other tag is dropped, its text kept."""
-    for pat, rep in _TAGS:
-        text = re.sub(pat, rep, text, flags=re.I)
-    text = re.sub(r"<[^>]+>", "", text)
-    return html.unescape(text)
 
 
 class _Window:
@@ -206,7 +181,7 @@ class Visdom:
     def board(self):
         """The live board of this Visdom object's envs (a ``cellboard.Board``)."""
         if self._board is None:
-            from .board import Board
+            from ..board import Board
 
             self._board = Board(self.store, title=f"visdom · {self.env}")
         return self._board
@@ -652,7 +627,7 @@ class Visdom:
         o = clean_opts(opts)
         if videofile is not None:
             need(tensor is None, "give tensor or videofile, not both")
-            tensor, rate = _decode_video(videofile)
+            tensor, rate = decode_video(videofile)
             dim = "LxHxWxC"
             o.setdefault("fps", rate)
         need(tensor is not None, "tensor must be given: the frames, L x H x W x C")
@@ -928,38 +903,15 @@ class Visdom:
         return "" if win is None else win
 
     def _from_state(self, env: str, win: str, state) -> _Window | None:
-        """The window ``state`` (``get_window_data``'s form) describes; None closes it."""
-        if state is None:
+        """The window ``state`` (``get_window_data``'s form) describes; None closes it. A window
+        showing a summary (image, text...) needs that summary in ``env``."""
+        parts = window_parts(state, win)
+        if parts is None:
             return None
-        need(isinstance(state, Mapping), f"data for window {win!r} must be a dict, got {type(state).__name__}")
-        kind = state.get("type")
-        need(
-            isinstance(kind, str) and kind in WINDOW_TYPES,
-            f"data['type'] must be one of {sorted(WINDOW_TYPES)}, got {kind!r}",
-        )
-        w = _Window(str(kind), clean_opts(state.get("opts")))
-        w.extra = {k: v for k, v in state.items() if k not in ("type", "opts", "traces", "data")}
-        if "traces" in state:
-            need(isinstance(state["traces"], list), "data['traces'] must be a list of {name, x, y(, z)}")
-            for i, t in enumerate(state["traces"]):
-                need(isinstance(t, Mapping) and "x" in t and "y" in t, f"data['traces'][{i}] needs x and y")
-                cols = [_column(t[k], f"data['traces'][{i}][{k!r}]") for k in ("x", "y", "z") if k in t]
-                need(len({c.size for c in cols}) == 1, f"data['traces'][{i}]: x, y (and z) must have the same length")
-                w.traces[str(t.get("name", i + 1))] = cols
-        elif "data" in state:
-            w.data = _column(state["data"], "data['data']")
-        size = _data_size(str(kind), w.extra)
-        if size is not None:
-            held = 0 if w.data is None else w.data.size
-            need(held == size, f"data['data'] of this {kind} window should hold {size} numbers, got {held}")
+        w = _Window(parts.type, parts.opts)
+        w.extra, w.traces, w.data = parts.extra, parts.traces, parts.data
         source = w.extra.get("source")
         if source is not None:
-            need(
-                isinstance(source, Mapping)
-                and isinstance(source.get("kind"), str)
-                and isinstance(source.get("tag"), str),
-                "data['source'] must be {kind, tag} (two strings)",
-            )
             tag = source["tag"] + "_VERTEX" if source["kind"] == "mesh" else source["tag"]
             have = self.store.tags(env).get(source["kind"], []) if env in self.store.runs else []
             need(
@@ -973,13 +925,13 @@ class Visdom:
         """A message as Visdom's client posts it (``{"data": [plotly traces], "layout", "win",
         "eid", "opts"}`` to ``events``, ...; see ``visdom_messages.py``): the generic plot call of
         Visdom's README. Returns the window's name (or what the matching call returns)."""
-        return visdom_messages.replay(self, msg, endpoint)
+        return messages.replay(self, msg, endpoint)
 
     def plotlyplot(self, figure, win=None, env=None) -> str:
         """A plotly ``Figure`` (or its dict): its traces drawn as the matching window (scatter /
         line, bar, heatmap, surface, contour, pie, histogram, box, sunburst, mesh3d; one type per
         figure), its layout's title and axis titles as options."""
-        return self._send(visdom_messages.figure_message(figure, win, env), "events")
+        return self._send(messages.figure_message(figure, win, env), "events")
 
     def replay_log(self, log_filename) -> str:
         """Replay a Visdom log (``Visdom(log_to_filename=...)``, or its ``offline=True`` mode): each
@@ -1003,76 +955,6 @@ class Visdom:
                 f"replay_log: replayed {done} entries of {log_filename}; {len(failed)} could not be: {shown}"
             )
         return ""
-
-
-VIDEO_FILE_MAX_BYTES = 256 << 20  # decoded RGB frames of one video file (a GIF of more is no use in a cell)
-
-
-def _decode_video(path) -> tuple[np.ndarray, float]:
-    """The frames (L x H x W x 3 uint8) and frame rate of a video file, decoded with PyAV."""
-    try:
-        import av
-    except ImportError:
-        raise ImportError(
-            "video(videofile=...) decodes the file with PyAV, which is not installed: pip install av "
-            "(or cellboard[video]); or pass the frames: viz.video(tensor=frames)"
-        ) from None
-    frames: list[np.ndarray] = []
-    held = 0
-    try:
-        with av.open(os.fspath(path)) as container:
-            need(len(container.streams.video) > 0, f"videofile {os.fspath(path)!r} holds no video stream")
-            stream = container.streams.video[0]
-            rate = float(stream.average_rate or 25)
-            for frame in container.decode(stream):
-                rgb = frame.to_ndarray(format="rgb24")
-                held += rgb.nbytes
-                need(
-                    held <= VIDEO_FILE_MAX_BYTES,
-                    f"videofile {os.fspath(path)!r} decodes to more than {VIDEO_FILE_MAX_BYTES >> 20} MiB of frames "
-                    f"(frame {len(frames) + 1}, {rgb.shape[1]} x {rgb.shape[0]}); pass fewer or smaller frames as tensor",
-                )
-                frames.append(rgb)
-    except FileNotFoundError:
-        raise
-    except av.error.FFmpegError as exc:
-        raise ValueError(f"videofile {os.fspath(path)!r} cannot be decoded: {exc}") from None
-    need(len(frames) > 0, f"videofile {os.fspath(path)!r} holds no frames")
-    return np.stack(frames), rate
-
-
-# every window type a Visdom window can be (the renderers of js/src/kinds/plots/)
-WINDOW_TYPES = frozenset(
-    "line scatter bar histogram heatmap surf contour boxplot stem pie quiver image text audio svg mesh "
-    "dual_axis_lines sunburst graph properties".split()
-)
-
-
-def _data_size(kind: str, spec: Mapping[str, Any]) -> int | None:
-    """The numbers a window's data holds, from the layout fields of its spec (None: not fixed)."""
-    try:
-        rows, cols = int(spec.get("rows", 0)), int(spec.get("cols", 1))
-        sizes = {
-            "pie": rows,
-            "boxplot": rows * 5,
-            "histogram": 2 * int(spec.get("bins", 0)) + 1,
-            "dual_axis_lines": 3 * rows,
-            "sunburst": rows if spec.get("has_values") else 0,
-            "graph": 2 * int(spec.get("nodes", 0)) + 2 * int(spec.get("edges", 0)),
-            **dict.fromkeys(("heatmap", "surf", "contour", "bar", "stem"), rows * cols),
-        }
-    except (TypeError, ValueError):
-        raise ValueError("data: the window's layout fields (rows, cols, bins, nodes, edges) must be integers") from None
-    return sizes.get(kind)
-
-
-def _column(values, name: str) -> np.ndarray:
-    """A JSON list of numbers (``None`` for a non-finite one, as ``get_window_data`` writes) as float64."""
-    need(isinstance(values, (list, tuple)), f"{name} must be a list of numbers, got {type(values).__name__}")
-    try:
-        return np.array([math.nan if v is None else float(v) for v in values], np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a list of numbers (or None)") from None
 
 
 def _jsonable(obj):

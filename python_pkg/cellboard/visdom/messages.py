@@ -21,10 +21,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .visdom_args import clean_opts, need
+from .args import clean_opts, need
 
 if TYPE_CHECKING:
-    from .visdom import Visdom
+    from .client import Visdom
 
 ENDPOINTS = ("events", "update", "close", "delete_env", "fork_env", "save", "win_data")
 _SCATTER = {"scatter", "scattergl", "scatter3d"}
