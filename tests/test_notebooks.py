@@ -108,6 +108,7 @@ def test_visdom_notebook_runs_with_only_the_import_changed(tmp_path):
         "graph",
         "embeddings",
         "settings",
+        "pad",
     } == set(wins)
     assert logs.mesh("main", "mesh")[0].faces.shape == (1, 4, 3)
     assert len(wins["train_loss"]["traces"][0]["x"]) == 100

@@ -389,3 +389,25 @@ def test_properties_bad_input(viz, data, match):
         viz.properties(data)
     with pytest.raises(ValueError, match="handler must be callable"):
         viz.register_event_handler("not a function", "w")
+
+
+def test_key_presses_and_image_clicks_reach_the_handlers(viz):
+    assert viz.board.window_events is False  # the view sends key presses and clicks only when asked
+    viz.text("pad", win="pad")
+    viz.image(np.zeros((3, 4, 4)), win="img")
+    seen = []
+    viz.register_event_handler(seen.append, "pad")
+    viz.register_event_handler(seen.append, "img")
+    assert viz.board.window_events is True
+    msg = {
+        "type": "window_event",
+        "run": "main",
+        "tag": "pad",
+        "event": {"event_type": "KeyPress", "key": "a", "key_code": 65},
+    }
+    viz.board._on_msg(viz.board, msg, [])
+    click = {"event_type": "Click", "image_coord": {"x": 1, "y": 2}}
+    viz.board._on_msg(viz.board, {"type": "window_event", "run": "main", "tag": "img", "event": click}, [])
+    assert [(e["event_type"], e["target"]) for e in seen] == [("KeyPress", "pad"), ("Click", "img")]
+    assert (seen[0]["key"], seen[0]["key_code"], seen[1]["image_coord"]) == ("a", 65, {"x": 1, "y": 2})
+    assert seen[1]["pane_data"]["source"] == {"kind": "images", "tag": "img"}

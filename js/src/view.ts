@@ -100,6 +100,7 @@ export class BoardView {
       requestFlush: () => this.requestFlush(),
       drawBudgetMs: () => this.frameBudget.scriptMs,
       send: (msg) => this.model.send(msg),
+      windowEvents: () => this.model.get("window_events") === true,
       setSetting: (name, value, save = true) => this.setSetting(name, value, save),
     };
     this.runList = new RunList({

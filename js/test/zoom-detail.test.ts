@@ -58,7 +58,7 @@ function board() {
   const slice = store.slice(scalars);
   const ctx = {
     store, settings: { ...DEFAULTS, x_axis: "step" }, theme: () => { throw new Error("not drawn here"); },
-    runShown: () => true, runColor: () => "#123456", tagShown: () => true, requestFlush: () => undefined, drawBudgetMs: () => 30, send: () => undefined,
+    runShown: () => true, runColor: () => "#123456", tagShown: () => true, requestFlush: () => undefined, drawBudgetMs: () => 30, send: () => undefined, windowEvents: () => false,
     setSetting: () => undefined,
   } as unknown as PanelContext;
   // two decimated runs of tag "t": 10001 points logged over steps 0..10000, 3 held

@@ -18,7 +18,7 @@ from .pixel_checks import drawn_fraction, pixels
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-WINDOWS = 25
+WINDOWS = 26
 POINTS = {
     "main/train_loss": "100",
     "main/train_vs_test": "20",
@@ -34,6 +34,7 @@ POINTS = {
     "main/graph": "7",
     "main/embeddings": "180",
     "main/settings": "5",
+    "main/pad": "1",
 }
 
 
@@ -147,6 +148,20 @@ def test_visdom_windows_live_and_reopened(tmp_path, browser):
         expect(edits).to_contain_text("checkpoint: clicked", timeout=30_000)
         expect(name).to_have_value("tuned")
         pane.screenshot(path=str(ARTIFACTS / "visdom-lab-properties.png"))
+        # the text pad: keys typed to the window reach its handler, which sets the text again
+        typed = live.locator('.cb-visdom-card[data-win="pad"]')
+        typed.scroll_into_view_if_needed()
+        typed.click()
+        page.keyboard.type("hi!")
+        expect(typed).to_contain_text("Type here: hi!", timeout=30_000)
+        assert cells.count() == 7  # no key reached the notebook (an "a" or "b" would add a cell)
+        # a click on the image window: the handler gets the pixel of the 32 x 32 image
+        sample = live.locator('.cb-visdom-card[data-win="sample"] img')
+        sample.scroll_into_view_if_needed()
+        box = sample.bounding_box()
+        side = min(box["width"], box["height"])  # the image is drawn "contain", centred
+        sample.click(position={"x": box["width"] / 2 - side / 2 + 1, "y": box["height"] / 2 - side / 2 + 1})
+        expect(edits).to_contain_text("sample clicked at {'x': 0, 'y': 0}", timeout=30_000)
         assert not page_errors(logs), page_errors(logs)
     except Exception:
         print("\n".join(logs[-40:]))

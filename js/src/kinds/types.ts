@@ -73,6 +73,9 @@ export interface PanelContext {
   drawBudgetMs(): number;
   /** Send a message to the kernel's Board (`Board._on_msg`): a user event on a window. */
   send(msg: Obj): void;
+  /** Whether the kernel listens to window events (Visdom's register_event_handler, the Board's
+   * `window_events` trait): key presses and clicks on windows are then sent to it. */
+  windowEvents(): boolean;
   /** Change a setting from a control: redraws, and saves it to the model unless save is false. */
   setSetting<K extends keyof Settings>(name: K, value: Settings[K], save?: boolean): void;
 }

@@ -122,6 +122,9 @@ class Board(anywidget.AnyWidget):
     tag_filter = traitlets.Unicode("").tag(sync=True)
     run_filter = traitlets.Unicode("").tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
+    #: A kernel-side listener takes the views' window events (Visdom's register_event_handler):
+    #: set by on_window_event; the view then sends key presses and clicks on windows.
+    window_events = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, store: Store | None = None, *, interval: float = 0.1, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -144,7 +147,7 @@ class Board(anywidget.AnyWidget):
         self._timer: threading.Timer | None = None
         self._handle = None
         self._close_callbacks: list = []
-        self._window_events: list[Callable[[str, str, dict], None]] = []  # on_window_event listeners
+        self._window_listeners: list[Callable[[str, str, dict], None]] = []  # on_window_event listeners
         self.follower: Follower | None = None  # feeds the store, when opened from a log directory
         self.seq = 0
         self.messages_sent = 0
@@ -427,8 +430,9 @@ class Board(anywidget.AnyWidget):
     def on_window_event(self, callback: Callable[[str, str, dict], None]) -> None:
         """Call ``callback(run, tag, event)`` when a view reports a user event on a window (a Visdom
         property edited); added once however often it is passed."""
-        if callback not in self._window_events:
-            self._window_events.append(callback)
+        if callback not in self._window_listeners:
+            self._window_listeners.append(callback)
+        self.window_events = True
 
     def _window_event(self, content: dict) -> None:
         run, tag, event = content.get("run"), content.get("tag"), content.get("event")
@@ -436,7 +440,7 @@ class Board(anywidget.AnyWidget):
             return  # not from our view: nothing to report it to
         if not isinstance(event.get("event_type"), str):
             return
-        for callback in list(self._window_events):
+        for callback in list(self._window_listeners):
             callback(run, tag, dict(event))
 
     def _answer_range(self, req: dict) -> None:

@@ -104,10 +104,35 @@ class WindowCard implements RecordCard<PlotRecord> {
   constructor(private readonly ctx: PanelContext, private readonly list: RecordList<PlotRecord>) {
     this.titleEl = h("span", { class: "cb-muted cb-visdom-title" });
     this.body = h("div", { class: "cb-visdom-body" });
-    this.el = h("div", { class: "cb-card cb-visdom-card", "data-win": list.tag, "data-run": list.run },
+    this.el = h("div", { class: "cb-card cb-visdom-card", "data-win": list.tag, "data-run": list.run, tabindex: 0 },
       cardHead(ctx, list.run, list.tag, this.titleEl), this.body);
+    this.el.addEventListener("keydown", (e) => this.keyPress(e));
     this.ro = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(() => this.redraw(false));
     this.ro?.observe(this.body);
+  }
+
+  /** Visdom's window event to the kernel's handlers (only while the kernel listens). */
+  private report(event: Obj) {
+    this.ctx.send({ type: "window_event", run: this.list.run, tag: this.list.tag, event });
+  }
+
+  /** Visdom's KeyPress: a key pressed while the window (not a field in it) has the focus. */
+  private keyPress(e: KeyboardEvent) {
+    if (!this.ctx.windowEvents() || e.target !== this.el || ["Shift", "Control", "Alt", "Meta"].includes(e.key)) return;
+    e.preventDefault();
+    e.stopPropagation(); // the notebook's shortcuts do not see keys typed to a window
+    this.report({ event_type: "KeyPress", key: e.key, key_code: e.keyCode });
+  }
+
+  /** Visdom's Click on an image window, in the image's pixels (the img is drawn "contain"). */
+  private imageClick(e: MouseEvent, img: HTMLImageElement) {
+    if (!this.ctx.windowEvents() || !img.naturalWidth || !img.naturalHeight) return;
+    const r = img.getBoundingClientRect();
+    const scale = Math.min(r.width / img.naturalWidth, r.height / img.naturalHeight);
+    const x = (e.clientX - r.left - (r.width - img.naturalWidth * scale) / 2) / scale;
+    const y = (e.clientY - r.top - (r.height - img.naturalHeight * scale) / 2) / scale;
+    if (x < 0 || y < 0 || x >= img.naturalWidth || y >= img.naturalHeight) return;
+    this.report({ event_type: "Click", image_coord: { x: Math.floor(x), y: Math.floor(y) } });
   }
 
   update(list: RecordList<PlotRecord>, full: boolean) {
@@ -214,6 +239,7 @@ class WindowCard implements RecordCard<PlotRecord> {
       this.objectUrl = URL.createObjectURL(new Blob([rec.bytes as BlobPart], { type: rec.mime }));
       const img = h("img", { class: "cb-visdom-img", alt: this.list.tag, src: this.objectUrl });
       if (rec.width * 2 <= this.body.clientWidth) img.classList.add("cb-pixelated");
+      img.addEventListener("click", (e) => this.imageClick(e, img));
       this.body.replaceChildren(img);
     } else if (src.kind === "text") {
       this.setKind("text");
@@ -261,9 +287,8 @@ class WindowCard implements RecordCard<PlotRecord> {
   private drawProperties(st: WindowState) {
     this.setKind("properties");
     if (!this.props) {
-      const { run, tag } = this.list;
       this.props = new PropertiesPane((propertyId, value) =>
-        this.ctx.send({ type: "window_event", run, tag, event: { event_type: "PropertyUpdate", propertyId, value } }));
+        this.report({ event_type: "PropertyUpdate", propertyId, value }));
       this.body.append(this.props.el);
     }
     const key = String(st.version);
@@ -314,6 +339,7 @@ const CSS = `
 .cellboard .cb-visdom-img.cb-pixelated { image-rendering: pixelated; }
 .cellboard .cb-visdom-text { padding: 4px 2px; font-size: 13px; }
 .cellboard .cb-visdom-title { font-size: 12px; }
+.cellboard .cb-visdom-card:focus { outline: none; border-color: var(--cb-accent); }
 .cellboard .cb-visdom-card .cb-scalar-card { border: 0; padding: 0; margin: 0; box-shadow: none; }
 .cellboard .cb-visdom-card .cb-scalar-card > .cb-card-head { display: none; }
 `;
