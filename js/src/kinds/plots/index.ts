@@ -104,9 +104,9 @@ class WindowCard implements RecordCard<PlotRecord> {
   constructor(private readonly ctx: PanelContext, private readonly list: RecordList<PlotRecord>) {
     this.titleEl = h("span", { class: "cb-muted cb-visdom-title" });
     this.body = h("div", { class: "cb-visdom-body" });
+    // tabindex -1: focused by a click (Visdom's windows take keys once clicked), not a Tab stop
     this.el = h("div", { class: "cb-card cb-visdom-card", "data-win": list.tag, "data-run": list.run, tabindex: -1 },
       cardHead(ctx, list.run, list.tag, this.titleEl), this.body);
-    // focusable by a click (Visdom's panes take keys once clicked), not a stop of the Tab order
     this.el.addEventListener("keydown", (e) => this.keyPress(e));
     this.ro = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(() => this.redraw(false));
     this.ro?.observe(this.body);
