@@ -170,6 +170,7 @@ def test_spring_layout_separates_clusters_and_stays_in_the_unit_square():
         ({"edges": [[0, 3]], "nodeLabels": ["a", "b"]}, "nodeLabels should have one label per node"),
         ({"edges": [[0, 1]], "opts": {"scheme": "rainbow"}}, "scheme"),
         ({"edges": [[0, 1]], "opts": {"directed": 1}}, "directed"),
+        ({"edges": [[0, 1]], "nodeLabels": [str(i) for i in range(20_001)]}, "at most 20000 nodes"),
     ],
 )
 def test_graph_bad_input(viz, kwargs, match):

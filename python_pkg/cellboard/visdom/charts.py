@@ -172,16 +172,23 @@ def graph(edges, edge_labels, node_labels, opts) -> WindowData:
         o[key] = _bool_opt(o, key, default)
     scheme = o.setdefault("scheme", "same")
     need(scheme in ("same", "different"), f"opts['scheme'] must be 'same' or 'different', got {scheme!r}")
+    need(n <= MAX_GRAPH_NODES, f"graph: at most {MAX_GRAPH_NODES} nodes are laid out, got {n}")
     pos = spring_layout(n, ends[:, 0], ends[:, 1])
     data = np.concatenate([pos[:, 0], pos[:, 1], ends[:, 0], ends[:, 1]]).astype(np.float64)
     extra = {"nodes": n, "edges": m, "node_labels": nodes, "edge_labels": links}
     return WindowData(data, extra, o)
 
 
-def spring_layout(n: int, src: np.ndarray, dst: np.ndarray, iterations: int = 60) -> np.ndarray:
+MAX_GRAPH_NODES = 20_000  # the layout is O(n^2) per iteration: ~1 minute at this size
+
+
+def spring_layout(n: int, src: np.ndarray, dst: np.ndarray, iterations: int | None = None) -> np.ndarray:
     """Node positions (n x 2, within [0, 1], aspect kept) by Fruchterman-Reingold: every pair
     repels, edges attract, the step cools linearly; a small pull to the centre keeps separate
-    components in view. Deterministic: it starts from a circle with seeded jitter."""
+    components in view. Deterministic: it starts from a circle with seeded jitter. 60 iterations
+    up to 1,000 nodes (2.3 s with 3,000 edges), fewer beyond (at least 5) to bound the time."""
+    if iterations is None:
+        iterations = int(np.clip(6e7 / max(n, 1) ** 2, 5, 60))
     if n == 0:
         return np.zeros((0, 2))
     if n == 1:
