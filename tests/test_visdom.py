@@ -221,7 +221,36 @@ def test_plot_records_encode_decode_and_html():
     (v,) = M.decode_summary(M.decode_event(ev).summary)
     (back,) = plots.decode(v, plots.PLUGIN, 3, 1.0)
     assert back.op == "set" and back.spec == rec.spec and list(back.data) == [1.0, 2.0]
-    assert html_to_markdown("<h2>T</h2><p>a &amp; <i>b</i></p><script>x</script>") == "## T\n\na & *b*\n\nx"
+    assert html_to_markdown("<h2>T</h2><p>a &amp; <i>b</i></p><script>x</script>") == "## T\n\na & *b*"
+
+
+@pytest.mark.parametrize(
+    ("html", "markdown"),
+    [
+        # a metrics table, as scripts log them: a GFM table (the header row from <th>)
+        (
+            "<table><tr><th>metric</th><th>value</th></tr><tr><td>loss</td><td>0.1</td></tr></table>",
+            "| metric | value |\n| --- | --- |\n| loss | 0.1 |",
+        ),
+        # no <th>: an empty header, every row kept; ragged rows padded; "|" and newlines inside cells
+        (
+            "<table><tr><td>a|b</td></tr><tr><td>c\nd</td><td>e</td></tr></table>",
+            "|  |  |\n| --- | --- |\n| a\\|b |  |\n| c d | e |",
+        ),
+        ("<ul><li>one</li><li>two</li></ul><ol><li>x</li><li>y</li></ol>", "- one\n- two\n\n1. x\n2. y"),
+        (
+            'see <a href="https://x.org">this</a> <img src="data:image/png;base64,AA" alt="pic">',
+            "see [this](https://x.org) ![pic](data:image/png;base64,AA)",
+        ),
+        ("<pre>a*b\n  c</pre>", "```\na*b\n  c\n```"),
+        ("<code>x_y</code> loss_train 2*3*4", "`x_y` loss\\_train 2\\*3\\*4"),  # shown as typed, not emphasis
+        ("<s>old</s><hr><h4>h</h4>", "~~old~~\n\n---\n\n#### h"),
+        ("<style>p {color: red}</style><script>alert(1)</script>kept<span>text</span>", "kepttext"),
+        ("<table><tr><td>unclosed", "|  |\n| --- |\n| unclosed |"),
+    ],
+)
+def test_html_becomes_the_markdown_the_board_renders(html, markdown):
+    assert html_to_markdown(html) == markdown
 
 
 def test_video_from_frames_is_an_animated_gif_window(viz, tmp_path):

@@ -98,6 +98,11 @@ def test_visdom_windows_live_and_reopened(tmp_path, browser):
         expect(mesh).to_have_attribute("data-mesh-faces", "4")
         assert mesh.locator("canvas").count() == 1
         mesh.screenshot(path=str(ARTIFACTS / "visdom-lab-mesh.png"))
+        # HTML text: its table is a table
+        notes = live.locator('.cb-visdom-card[data-win="notes"]')
+        expect(notes.locator("table td")).to_have_count(4, timeout=20_000)
+        expect(notes.locator("table th").first).to_have_text("metric")
+        notes.screenshot(path=str(ARTIFACTS / "visdom-lab-notes.png"))
         # the structured charts draw something of their own colours (not a blank canvas)
         for win in ("dual_axis", "sunburst", "graph", "embeddings"):
             _render_ms(live, win)
