@@ -103,6 +103,14 @@ def test_visdom_windows_live_and_reopened(tmp_path, browser):
         expect(notes.locator("table td")).to_have_count(4, timeout=20_000)
         expect(notes.locator("table th").first).to_have_text("metric")
         notes.screenshot(path=str(ARTIFACTS / "visdom-lab-notes.png"))
+        loss = live.locator('.cb-visdom-card[data-win="train_loss"]')
+        loss.scroll_into_view_if_needed()
+        loss.screenshot(path=str(ARTIFACTS / "visdom-lab-line.png"))
+        # two traces: a legend names them (one trace: none)
+        expect(live.locator('.cb-visdom-card[data-win="train_vs_test"] .cb-visdom-legend span')).to_have_text(
+            ["train", "test"]
+        )
+        assert loss.locator(".cb-visdom-legend").count() == 0
         # the structured charts draw something of their own colours (not a blank canvas)
         for win in ("dual_axis", "sunburst", "graph", "embeddings"):
             _render_ms(live, win)

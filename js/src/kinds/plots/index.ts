@@ -156,6 +156,7 @@ class WindowCard implements RecordCard<PlotRecord> {
     this.view?.dispose();
     this.view = null;
     this.props = null;
+    this.legendEl = null;
     this.canvas = null;
     this.body.replaceChildren();
     this.drawnKey = "";
@@ -206,7 +207,8 @@ class WindowCard implements RecordCard<PlotRecord> {
         },
       });
       const data = { requestRange: () => undefined } as unknown as ScalarSlice;
-      this.chart = new ScalarChart(str(st.opts.title) ?? this.list.tag, chartCtx, data, { ignoreOutliers: false });
+      const axisLabels = (): [string, string] => [str(self.state?.opts.xlabel) ?? "", str(self.state?.opts.ylabel) ?? ""];
+      this.chart = new ScalarChart(str(st.opts.title) ?? this.list.tag, chartCtx, data, { ignoreOutliers: false, axisLabels });
       this.chart.el.classList.remove("cb-card");
       this.body.append(this.chart.el);
       (this.chart as unknown as { byName: Map<string, number> }).byName = byName;
@@ -223,10 +225,25 @@ class WindowCard implements RecordCard<PlotRecord> {
     const t0 = performance.now();
     this.chart.setSeries(st.traces.map((t) => t.series!).filter(Boolean));
     this.chart.draw(new Map());
+    this.drawLegend(st);
     this.el.dataset.renderMs = (performance.now() - t0).toFixed(1);
   }
 
   private lineRo: ResizeObserver | null = null;
+  private legendEl: HTMLElement | null = null;
+
+  /** Several traces: their names in their colours under the chart, as plotly's legend. */
+  private drawLegend(st: WindowState) {
+    const show = st.traces.length > 1 && st.opts.showlegend !== false;
+    const key = show ? st.traces.map((t) => t.name).join("\u0000") : "";
+    if (this.legendEl?.dataset.key === key) return;
+    this.legendEl?.remove();
+    this.legendEl = null;
+    if (!show) return;
+    this.legendEl = h("div", { class: "cb-visdom-legend", "data-key": key },
+      ...st.traces.map((t, i) => h("span", {}, h("i", { style: `background:${traceColor(i)}` }), t.name)));
+    this.body.append(this.legendEl);
+  }
 
   private drawSource(st: WindowState, src: { kind: string; tag: string }) {
     const run = this.list.run, store = this.ctx.store;
@@ -341,6 +358,8 @@ const CSS = `
 .cellboard .cb-visdom-text { padding: 4px 2px; font-size: 13px; }
 .cellboard .cb-visdom-title { font-size: 12px; }
 .cellboard .cb-visdom-card:focus { outline: none; border-color: var(--cb-accent); }
+.cellboard .cb-visdom-legend { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 11px; color: var(--cb-fg2); padding: 2px 4px 0; }
+.cellboard .cb-visdom-legend i { display: inline-block; width: 12px; height: 3px; margin: 0 4px 3px 0; vertical-align: middle; }
 .cellboard .cb-visdom-card .cb-scalar-card { border: 0; padding: 0; margin: 0; box-shadow: none; }
 .cellboard .cb-visdom-card .cb-scalar-card > .cb-card-head { display: none; }
 `;

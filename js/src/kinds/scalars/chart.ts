@@ -125,6 +125,8 @@ export function isolatedPoints(
 export interface ChartOptions {
   /** Fit the y axis to the 5th-95th percentile of the values drawn. */
   ignoreOutliers: boolean;
+  /** Axis titles [x, y] ("": none); read at each draw (Visdom's xlabel / ylabel). */
+  axisLabels?: () => [string, string];
 }
 
 const STEP_INCRS: number[] = [];
@@ -340,7 +342,8 @@ export class ScalarChart {
 
     // a redraw that would draw the same thing (a filter, a run toggle or new data elsewhere
     // marked every chart dirty) costs nothing: canvas drawing is what a busy board spends on
-    let key = `${w}|${mode}|${logY}|${theme.id}|${this.width}x${this.height}|${this.view}|${this.opts.ignoreOutliers}|${this.ctx.store.runs.length > 1}`;
+    const labels = this.opts.axisLabels?.() ?? ["", ""];
+    let key = `${w}|${mode}|${logY}|${theme.id}|${this.width}x${this.height}|${this.view}|${this.opts.ignoreOutliers}|${this.ctx.store.runs.length > 1}|${labels.join("\u0000")}`;
     this.series.forEach((s, k) => {
       key += `|${s.run}\u0000${s.version}:${s.length}:${s.epoch}:${this.ctx.runColor(s.run)}:${this.shown[k] ? 1 : 0}`;
       if (mode === "relative") key += `:${runStarts.get(s.run)}`;
@@ -492,7 +495,7 @@ export class ScalarChart {
     const data = [this.grid, ...raw, ...sm] as unknown as uPlot.AlignedData;
 
     // 3. create or update the uPlot instance
-    const sig = JSON.stringify([smoothing, mode, theme.id]);
+    const sig = JSON.stringify([smoothing, mode, theme.id, labels]);
     const width = Math.max(100, Math.floor(this.width || this.plotEl.clientWidth || 600));
     const height = Math.max(80, Math.floor(this.height || this.plotEl.clientHeight || 230));
     const many = drawn.length >= MANY_RUNS;
@@ -586,6 +589,8 @@ export class ScalarChart {
       grid: { stroke: theme.grid, width: 1 },
       ticks: { stroke: theme.grid, width: 1, size: 4 },
     };
+    const [xLabel, yLabel] = this.opts.axisLabels?.() ?? ["", ""];
+    const title = (label: string) => (label ? { label, labelSize: 16, labelFont: font, labelGap: 0 } : {});
     const per = lines.map((l) => seriesOf(l, smoothing, many, theme));
     const series: uPlot.Series[] = [{}, ...per.map((p) => p[0]), ...per.flatMap((p) => (p[1] ? [p[1]] : []))];
     this.meta = metaOf(lines, smoothing, theme);
@@ -627,11 +632,11 @@ export class ScalarChart {
       series,
       axes: [
         {
-          ...axisBase, size: 24, space: mode === "wall" ? 80 : 64, values: xValues,
+          ...axisBase, ...title(xLabel), size: 24, space: mode === "wall" ? 80 : 64, values: xValues,
           incrs: mode === "relative" ? SECOND_INCRS : mode === "step" ? STEP_INCRS : undefined,
         } as uPlot.Axis,
         {
-          ...axisBase, space: 28, values: yValues, size: axisSize, incrs: Y_INCRS, splits: ySplits,
+          ...axisBase, ...title(yLabel), space: 28, values: yValues, size: axisSize, incrs: Y_INCRS, splits: ySplits,
           filter: (_u: uPlot, sp: number[]) => (this.logY ? logKeep(sp) : sp),
         } as uPlot.Axis,
       ],
