@@ -273,6 +273,7 @@ def test_set_window_data_round_trips_every_window_type(viz, tmp_path):
     viz.dual_axis_lines([0, 1], [1, 2], [3, 4], win="dual")
     viz.sunburst(["a", "b"], ["", "a"], [1, 2], win="sun")
     viz.graph([[0, 1]], win="graph")
+    viz.properties([{"type": "checkbox", "name": "c", "value": True}], win="props")
     every = json.loads(viz.get_window_data())
     for name, state in every.items():
         viz.set_window_data(json.dumps(state), win=f"{name}_copy")
@@ -300,6 +301,7 @@ def test_set_window_data_refuses_bad_data_and_changes_nothing(viz):
         ({**every["pie"], "data": ["x", 1]}, "list of numbers"),
         ({"type": "line", "traces": [{"x": [1], "y": [1, 2]}]}, "same length"),
         ({"type": "bar", "rows": "two", "data": []}, "must be integers"),
+        ({"type": "properties", "properties": [{"type": "slider"}]}, r"data\[0\]\['type'\] must be one of"),
     ]
     for data, match in bad:
         with pytest.raises(ValueError, match=match):

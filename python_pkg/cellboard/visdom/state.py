@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from . import charts
 from .args import clean_opts, need
 
 
@@ -90,4 +91,6 @@ def window_parts(state, win: str) -> WindowParts | None:
             isinstance(source, Mapping) and isinstance(source.get("kind"), str) and isinstance(source.get("tag"), str),
             "data['source'] must be {kind, tag} (two strings)",
         )
+    if w.type == "properties":
+        w.extra["properties"] = charts.properties(w.extra.get("properties", []))
     return w
