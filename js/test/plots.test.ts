@@ -97,6 +97,9 @@ class Recorder {
   fillText(text: string, x: number, y: number) {
     this.texts.push({ text, x: x + this.tx, y: y + this.ty, style: this.fillStyle, align: this.textAlign, font: this.font, rotated: this.rot !== 0 });
   }
+  /** A text's halo (drawn under its fill): counted, not a text of its own. */
+  halos = 0;
+  strokeText() { this.halos++; }
   measureText(text: string) { return { width: text.length * (parseFloat(this.font) || 10) * 0.6 }; }
   get ctx() { return this as unknown as CanvasRenderingContext2D; }
 }
@@ -329,6 +332,7 @@ describe("graph", () => {
     const c = arcs(nodes[0])[0], d = arcs(nodes[1])[0];
     expect([e.x, e.y]).toEqual([(c[1] + d[1]) / 2, (c[2] + d[2]) / 2]);
     expect(net(x, y, [0], [1], { showVertexLabels: true }).texts.map((t) => t.text)).toEqual(["n0", "n1", "n2", "n3"]);
+    expect(g.halos).toBe(g.texts.length); // each label on a halo: readable over the edges
   });
 
   it("skips bad nodes and edges, and survives empty input", () => {

@@ -65,16 +65,18 @@ export const graph: Renderer = (g, st, theme, W, H) => {
     g.fill(); g.stroke();
   }
 
-  g.font = `10px ${theme.font}`; g.textBaseline = "middle";
+  // labels on a halo of the background: readable where an edge passes under them
+  g.font = `10px ${theme.font}`; g.textBaseline = "middle"; g.lineJoin = "round"; g.lineWidth = 3; g.strokeStyle = theme.bg;
+  const label = (text: string, x: number, y: number) => { g.strokeText(text, x, y); g.fillText(text, x, y); };
   if (o.showEdgeLabels === true) {
     g.fillStyle = theme.fg2; g.textAlign = "center";
     for (let e = 0; e < m; e++) {
       const a = d[2 * n + e], b = d[2 * n + m + e];
-      if (ok(a) && ok(b) && edgeLabels[e]) g.fillText(edgeLabels[e], (px[a] + px[b]) / 2, a === b ? py[a] - 2 * r : (py[a] + py[b]) / 2);
+      if (ok(a) && ok(b) && edgeLabels[e]) label(edgeLabels[e], (px[a] + px[b]) / 2, a === b ? py[a] - 2 * r : (py[a] + py[b]) / 2);
     }
   }
   if (o.showVertexLabels === true) {
     g.fillStyle = theme.fg; g.textAlign = "left";
-    for (let i = 0; i < n; i++) if (ok(i)) g.fillText(nodeLabels[i] ?? String(i), px[i] + r + 3, py[i]);
+    for (let i = 0; i < n; i++) if (ok(i)) label(nodeLabels[i] ?? String(i), px[i] + r + 3, py[i]);
   }
 };
