@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from _video import encode_video
 
 import cellboard
 from cellboard import Visdom
@@ -128,26 +129,13 @@ def test_bad_input_is_a_value_error_naming_the_argument(viz):
         viz.line(None, win="w", update="remove")
 
 
-def _encode_video(path, frames: np.ndarray, fps: int) -> None:
-    av = pytest.importorskip("av")
-    with av.open(str(path), "w") as c:
-        s = c.add_stream("mpeg4", rate=fps)
-        s.height, s.width = frames.shape[1:3]
-        s.pix_fmt = "yuv420p"
-        for f in frames:
-            for p in s.encode(av.VideoFrame.from_ndarray(f, format="rgb24")):
-                c.mux(p)
-        for p in s.encode():
-            c.mux(p)
-
-
 def test_video_from_a_file_is_decoded_into_the_gif_window(viz, tmp_path):
     from PIL import Image
 
     frames = np.zeros((6, 32, 48, 3), np.uint8)
     for i in range(6):
         frames[i, :, : 8 * (i + 1)] = 255  # a white bar growing frame by frame
-    _encode_video(tmp_path / "clip.mp4", frames, fps=5)
+    encode_video(tmp_path / "clip.mp4", frames, fps=5)
     viz.video(videofile=tmp_path / "clip.mp4", win="clip")
     viz.flush()
     (rec,) = viz.store.images("main", "clip")

@@ -14,6 +14,7 @@ import wave
 
 import numpy as np
 import pytest
+from _video import encode_video
 from PIL import Image
 
 import cellboard
@@ -61,7 +62,9 @@ def visdom_log(tmp_path) -> str:
     sends every append as an update), a bar chart, a heatmap, text, an image, audio and a close."""
     entries = []
     for step in range(5):
-        entries.append(["update", {**line_msg("loss", [step], [1.0 / (step + 1)]), "name": None, "append": True}])
+        msg = line_msg("loss", [step], [1.0 / (step + 1)])
+        msg["opts"]["title"] = "training loss"
+        entries.append(["update", {**msg, "name": None, "append": True}])
     entries.append(
         [
             "events",
@@ -132,7 +135,7 @@ def test_replay_log_restores_every_window_and_logs_it(viz, tmp_path):
     w = windows(logs, "main")
     assert sorted(w) == ["bars", "heat", "img", "loss", "notes", "tone"]
     loss = w["loss"]
-    assert loss["type"] == "line"
+    assert loss["type"] == "line" and loss["opts"]["title"] == "training loss"  # from the first append
     np.testing.assert_allclose(loss["traces"][0]["y"], [1, 1 / 2, 1 / 3, 1 / 4, 1 / 5])
     np.testing.assert_allclose(logs.scalars("main", "loss/1").values, [1, 1 / 2, 1 / 3, 1 / 4, 1 / 5])
     bars = w["bars"]
@@ -218,10 +221,25 @@ def test_panes_and_env_endpoints(viz):
     assert not viz.win_exists("p", env="copy")
     viz._send({"eid": "copy"}, "delete_env")
     assert "copy" not in viz.get_env_list()
-    with pytest.raises(ValueError, match="video"):
+    pytest.importorskip("av")
+    with pytest.raises(ValueError, match="cannot be decoded"):
         viz._send(
             {"data": [{"content": '<video src="data:video/mp4;base64,AAAA"></video>', "type": "text"}], "win": "v"}
         )
+
+
+def test_a_video_pane_is_decoded_into_the_gif_window(viz, tmp_path):
+    """Visdom's video(tensor) posts the encoded file as a data URL in an HTML pane."""
+    frames = np.zeros((4, 16, 16, 3), np.uint8)
+    frames[:, :8] = 255
+    encode_video(tmp_path / "v.mp4", frames, fps=4)
+    url = "data:video/mp4;base64," + base64.b64encode((tmp_path / "v.mp4").read_bytes()).decode()
+    html = f'<video controls><source type="video/mp4" src="{url}"></video>'
+    viz._send({"data": [{"content": html, "type": "text"}], "win": "clip", "eid": "main", "opts": {}})
+    viz.flush()
+    (rec,) = viz.store.images("main", "clip")
+    gif = Image.open(io.BytesIO(rec.png))
+    assert gif.n_frames == 4 and gif.size == (16, 16) and gif.info["duration"] == 250
 
 
 def test_plotlyplot_of_real_figures(viz):

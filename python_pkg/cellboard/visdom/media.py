@@ -151,7 +151,8 @@ VIDEO_FILE_MAX_BYTES = 256 << 20  # decoded RGB frames of one video file (a GIF 
 
 
 def decode_video(path) -> tuple[np.ndarray, float]:
-    """The frames (L x H x W x 3 uint8) and frame rate of a video file, decoded with PyAV."""
+    """The frames (L x H x W x 3 uint8) and frame rate of a video file (a path, or a binary file
+    object such as the ``BytesIO`` of a data URL), decoded with PyAV."""
     try:
         import av
     except ImportError:
@@ -159,11 +160,13 @@ def decode_video(path) -> tuple[np.ndarray, float]:
             "video(videofile=...) decodes the file with PyAV, which is not installed: pip install av "
             "(or cellboard[video]); or pass the frames: viz.video(tensor=frames)"
         ) from None
+    source = path if hasattr(path, "read") else os.fspath(path)
+    name = repr(source) if isinstance(source, str) else "(a file object)"
     frames: list[np.ndarray] = []
     held = 0
     try:
-        with av.open(os.fspath(path)) as container:
-            need(len(container.streams.video) > 0, f"videofile {os.fspath(path)!r} holds no video stream")
+        with av.open(source) as container:
+            need(len(container.streams.video) > 0, f"videofile {name} holds no video stream")
             stream = container.streams.video[0]
             rate = float(stream.average_rate or 25)
             for frame in container.decode(stream):
@@ -171,13 +174,13 @@ def decode_video(path) -> tuple[np.ndarray, float]:
                 held += rgb.nbytes
                 need(
                     held <= VIDEO_FILE_MAX_BYTES,
-                    f"videofile {os.fspath(path)!r} decodes to more than {VIDEO_FILE_MAX_BYTES >> 20} MiB of frames "
+                    f"videofile {name} decodes to more than {VIDEO_FILE_MAX_BYTES >> 20} MiB of frames "
                     f"(frame {len(frames) + 1}, {rgb.shape[1]} x {rgb.shape[0]}); pass fewer or smaller frames as tensor",
                 )
                 frames.append(rgb)
     except FileNotFoundError:
         raise
     except av.error.FFmpegError as exc:
-        raise ValueError(f"videofile {os.fspath(path)!r} cannot be decoded: {exc}") from None
-    need(len(frames) > 0, f"videofile {os.fspath(path)!r} holds no frames")
+        raise ValueError(f"videofile {name} cannot be decoded: {exc}") from None
+    need(len(frames) > 0, f"videofile {name} holds no frames")
     return np.stack(frames), rate

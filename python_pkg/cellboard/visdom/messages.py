@@ -240,12 +240,11 @@ def _update(viz: Visdom, msg: Mapping, env):
     types = {str(t.get("type", "scatter")) for t in data}
     need(types <= _SCATTER, f"msg['data']: only scatter traces and text are updated, got {sorted(types)}")
     cur = viz._windows.get((viz._env(env), viz._win(win)))
-    kind = (
-        cur.type
-        if cur is not None and cur.type in ("line", "scatter")
-        else ("line" if _is_line(msg, data) else "scatter")
-    )
-    return viz._xy(kind, win, env, {}, "append" if msg.get("append") else "replace", _traces(data))
+    if cur is not None and cur.type in ("line", "scatter"):
+        kind, o = cur.type, {}  # Visdom's updates leave the options as they are
+    else:  # the first append creates the window (Visdom's offline logs start so): with its options
+        kind, o = ("line" if _is_line(msg, data) else "scatter"), clean_opts(_opts(msg))
+    return viz._xy(kind, win, env, o, "append" if msg.get("append") else "replace", _traces(data))
 
 
 # ------------------------------------------------------------------ panes
@@ -283,8 +282,9 @@ def _text(viz: Visdom, content: str, win, env, o: dict):
         need(width == 2, "audio: only 16-bit PCM WAV is read")
         snd = np.frombuffer(raw, "<i2").astype(np.float64).reshape(-1, ch).mean(axis=1) / 32768.0
         return viz.audio(snd, win=win, env=env, opts={**o, "sample_frequency": rate})
-    if re.search(r"<video[\s>]", content):
-        raise ValueError("a video pane holds an encoded video: cellboard has no codec to decode it")
+    video = re.search(r"<video.*?src=[\"'](data:[^\"']+)[\"']", content, re.S)
+    if video:  # decoded with PyAV, as video(videofile=...)
+        return viz.video(videofile=io.BytesIO(_data_url(video.group(1), "the video's src")), win=win, env=env, opts=o)
     return viz.text(content, win, env, o)
 
 
