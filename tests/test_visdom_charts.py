@@ -414,3 +414,22 @@ def test_key_presses_and_image_clicks_reach_the_handlers(viz):
     assert [(e["event_type"], e["target"]) for e in seen] == [("KeyPress", "pad"), ("Click", "img")]
     assert (seen[0]["key"], seen[0]["key_code"], seen[1]["image_coord"]) == ("a", 65, {"x": 1, "y": 2})
     assert seen[1]["pane_data"]["source"] == {"kind": "images", "tag": "img"}
+
+
+def test_a_window_closed_in_the_view_is_closed_in_the_log(viz, tmp_path):
+    viz.text("bye", win="t")
+    viz.pie(np.array([1.0, 2.0]), win="p")
+    seen = []
+    viz.register_event_handler(seen.append, "t")
+    for win in ("t", "p"):  # with a handler, and without one
+        msg = {"type": "window_event", "run": "main", "tag": win, "event": {"event_type": "Close"}}
+        viz.board._on_msg(viz.board, msg, [])
+    assert not viz.win_exists("t") and not viz.win_exists("p")
+    (e,) = seen
+    assert e["event_type"] == "Close" and e["pane_data"]["type"] == "text"  # the window as it was
+    assert "t" not in reopened(viz, tmp_path)
+    # an env this object does not have: nothing happens
+    viz.board._on_msg(
+        viz.board, {"type": "window_event", "run": "other", "tag": "x", "event": {"event_type": "Close"}}, []
+    )
+    assert "other" not in viz.get_env_list()

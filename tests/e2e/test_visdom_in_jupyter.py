@@ -175,6 +175,14 @@ def test_visdom_windows_live_and_reopened(tmp_path, browser):
         side = min(box["width"], box["height"])  # the image is drawn "contain", centred
         sample.click(position={"x": box["width"] / 2 - side / 2 + 1, "y": box["height"] / 2 - side / 2 + 1})
         expect(edits).to_contain_text("sample clicked at {'x': 0, 'y': 0}", timeout=30_000)
+        # the close button: the window goes, and the kernel's Visdom closes it in the log
+        before = int(live.get_attribute("data-visdom-windows"))
+        svg = live.locator('.cb-visdom-card[data-win="svg"]')
+        svg.scroll_into_view_if_needed()
+        svg.locator(".cb-visdom-close").click()
+        expect(svg).to_be_hidden()
+        expect(live).to_have_attribute("data-visdom-windows", str(before - 1), timeout=30_000)
+        live.screenshot(path=str(ARTIFACTS / "visdom-lab-after-edits.png"))
         assert not page_errors(logs), page_errors(logs)
     except Exception:
         print("\n".join(logs[-40:]))

@@ -37,6 +37,7 @@ export const ICONS = {
   expand: ["M9.5 2.5h4v4", "M13.5 2.5 9 7", "M6.5 13.5h-4v-4", "M2.5 13.5 7 9"],
   collapse: ["M13 3 9.5 6.5", "M9.5 3v3.5H13", "M3 13l3.5-3.5", "M3 9.5h3.5V13"],
   reset: ["M2.5 8a5.5 5.5 0 1 0 1.7-4", "M2.5 2.5v3h3"],
+  close: ["M4 4l8 8", "M12 4l-8 8"],
 };
 
 export function iconButton(name: keyof typeof ICONS, title: string): HTMLButtonElement {

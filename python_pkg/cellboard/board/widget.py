@@ -122,8 +122,9 @@ class Board(anywidget.AnyWidget):
     tag_filter = traitlets.Unicode("").tag(sync=True)
     run_filter = traitlets.Unicode("").tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
-    #: A kernel-side listener takes the views' window events (Visdom's register_event_handler):
-    #: set by on_window_event; the view then sends key presses and clicks on windows.
+    #: Someone in the kernel wants key presses and clicks on windows (Visdom's
+    #: register_event_handler sets it): the view then sends them, and keeps keys typed to a
+    #: window from the notebook's shortcuts.
     window_events = traitlets.Bool(False).tag(sync=True)
 
     def __init__(self, store: Store | None = None, *, interval: float = 0.1, **kwargs) -> None:
@@ -429,10 +430,10 @@ class Board(anywidget.AnyWidget):
 
     def on_window_event(self, callback: Callable[[str, str, dict], None]) -> None:
         """Call ``callback(run, tag, event)`` when a view reports a user event on a window (a Visdom
-        property edited); added once however often it is passed."""
+        property edited, a window closed; key presses and clicks once ``window_events`` is set);
+        added once however often it is passed."""
         if callback not in self._window_listeners:
             self._window_listeners.append(callback)
-        self.window_events = True
 
     def _window_event(self, content: dict) -> None:
         run, tag, event = content.get("run"), content.get("tag"), content.get("event")

@@ -184,6 +184,7 @@ class Visdom:
             from ..board import Board
 
             self._board = Board(self.store, title=f"visdom · {self.env}")
+            self._board.on_window_event(self._window_event)  # a window closed in the view, edits
         return self._board
 
     def show(self, **board_options) -> None:
@@ -560,24 +561,29 @@ class Visdom:
         ``pane_data`` (the window as ``get_window_data`` returns it, its properties as ``content``)."""
         need(callable(handler), f"handler must be callable, got {type(handler).__name__}")
         self._handlers.setdefault(target, []).append(handler)
-        self.board.on_window_event(self._window_event)
+        self.board.window_events = True  # the views now send key presses and clicks too
 
     def clear_event_handlers(self, target) -> None:
         self._handlers[target] = []
 
     def _window_event(self, env: str, win: str, event: dict[str, Any]) -> None:
+        """A view's event on window ``win`` of ``env``: the handlers are called (with the window as
+        it is), and a ``Close`` closes the window, in the log and so in every view."""
+        if env not in self._writers:
+            return  # not one of this object's envs
         handlers = list(self._handlers.get(win, []))
-        if not handlers:
-            return
-        pane = json.loads(self.get_window_data(win, env)) or {}
-        if "properties" in pane:
-            pane["content"] = pane["properties"]  # Visdom's name for them
-        full = {**event, "eid": env, "target": win, "pane_data": pane}
-        for handler in handlers:
-            try:
-                handler(full)
-            except Exception:  # noqa: BLE001 - a user handler's bug must not stop the others; shown in the output
-                traceback.print_exc()
+        if handlers:
+            pane = json.loads(self.get_window_data(win, env)) or {}
+            if "properties" in pane:
+                pane["content"] = pane["properties"]  # Visdom's name for them
+            full = {**event, "eid": env, "target": win, "pane_data": pane}
+            for handler in handlers:
+                try:
+                    handler(full)
+                except Exception:  # noqa: BLE001 - a user handler's bug must not stop the others; shown in the output
+                    traceback.print_exc()
+        if event.get("event_type") == "Close":
+            self.close(win, env)
 
     # ------------------------------------------------------------------ images, text, audio, svg
     def _source_window(self, type_: str, env: str, win: str, o: dict, source: dict, **extra) -> None:

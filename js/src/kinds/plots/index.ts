@@ -9,7 +9,7 @@
 import { Sphere, Vector3 } from "three";
 import { changedKeys } from "../../store-change";
 import type { BoardStore } from "../../store";
-import { h } from "../../ui/dom";
+import { h, iconButton } from "../../ui/dom";
 import { renderMarkdown } from "../../ui/markdown";
 import { cardHead, RecordsPanel, type RecordCard } from "../../ui/records-panel";
 import { NO_WEBGL_NOTE, ThreeScene } from "../../ui/three-scene";
@@ -99,14 +99,19 @@ class WindowCard implements RecordCard<PlotRecord> {
   private objectUrl: string | null = null;
   private view: ThreeScene | null = null;
   private props: PropertiesPane | null = null;
+  /** The window as the user closed it here: hidden until it is set again (a new state). */
+  private closed: WindowState | null = null;
   private readonly ro: ResizeObserver | null;
 
   constructor(private readonly ctx: PanelContext, private readonly list: RecordList<PlotRecord>) {
     this.titleEl = h("span", { class: "cb-muted cb-visdom-title" });
     this.body = h("div", { class: "cb-visdom-body" });
     // tabindex -1: focused by a click (Visdom's windows take keys once clicked), not a Tab stop
+    const close = iconButton("close", "Close this window");
+    close.classList.add("cb-visdom-close");
+    close.addEventListener("click", () => this.close());
     this.el = h("div", { class: "cb-card cb-visdom-card", "data-win": list.tag, "data-run": list.run, tabindex: -1 },
-      cardHead(ctx, list.run, list.tag, this.titleEl), this.body);
+      cardHead(ctx, list.run, list.tag, this.titleEl, close), this.body);
     this.el.addEventListener("keydown", (e) => this.keyPress(e));
     this.ro = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(() => this.redraw(false));
     this.ro?.observe(this.body);
@@ -115,6 +120,14 @@ class WindowCard implements RecordCard<PlotRecord> {
   /** Visdom's window event to the kernel's handlers (only while the kernel listens). */
   private report(event: Obj) {
     this.ctx.send({ type: "window_event", run: this.list.run, tag: this.list.tag, event });
+  }
+
+  /** Visdom's Close: the window goes here at once; the kernel's Visdom (if any) closes it in the
+   * log, for every view, and calls the handlers. A later set shows it again, as in Visdom. */
+  private close() {
+    this.closed = this.state;
+    this.el.hidden = true;
+    this.report({ event_type: "Close" });
   }
 
   /** Visdom's KeyPress: a key pressed while the window (not a field in it) has the focus. */
@@ -139,7 +152,7 @@ class WindowCard implements RecordCard<PlotRecord> {
   update(list: RecordList<PlotRecord>, full: boolean) {
     const st = windowOf(list);
     this.state = st;
-    this.el.hidden = !st;
+    this.el.hidden = !st || st === this.closed;
     if (!st) return;
     this.el.dataset.type = st.type;
     const title = str(st.opts.title);
@@ -358,6 +371,8 @@ const CSS = `
 .cellboard .cb-visdom-text { padding: 4px 2px; font-size: 13px; }
 .cellboard .cb-visdom-title { font-size: 12px; }
 .cellboard .cb-visdom-card:focus { outline: none; border-color: var(--cb-accent); }
+.cellboard .cb-visdom-card .cb-visdom-close { margin-left: auto; opacity: 0.5; }
+.cellboard .cb-visdom-card .cb-visdom-close:hover, .cellboard .cb-visdom-card:focus-within .cb-visdom-close { opacity: 1; }
 .cellboard .cb-visdom-legend { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 11px; color: var(--cb-fg2); padding: 2px 4px 0; }
 .cellboard .cb-visdom-legend i { display: inline-block; width: 12px; height: 3px; margin: 0 4px 3px 0; vertical-align: middle; }
 .cellboard .cb-visdom-card .cb-scalar-card { border: 0; padding: 0; margin: 0; box-shadow: none; }
