@@ -175,6 +175,16 @@ def test_replay_log_replays_the_good_entries_and_names_the_bad(viz, tmp_path):
     assert viz.win_exists("ok") and viz.win_exists("ok2") and not viz.win_exists("v")
 
 
+def test_replay_log_goes_on_past_a_video_it_cannot_decode(viz, tmp_path, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "av", None)  # no PyAV
+    video = {"data": [{"content": '<video src="data:video/mp4;base64,AAAA"></video>', "type": "text"}], "win": "v"}
+    path = tmp_path / "v.log"
+    path.write_text(json.dumps(["events", video]) + "\n" + json.dumps(["events", line_msg("after", [0], [1])]) + "\n")
+    with pytest.raises(ValueError, match=r"replayed 1 entries .* line 1: .*pip install av"):
+        viz.replay_log(path)
+    assert viz.win_exists("after")
+
+
 def test_generic_send_of_visdoms_readme(viz):
     trace = dict(
         x=[1, 2, 3], y=[4, 5, 6], mode="markers+lines", type="custom", marker={"color": "red"}, name="1st Trace"

@@ -953,7 +953,7 @@ class Visdom:
                     endpoint, msg = json.loads(line)
                     self._send(msg, endpoint, from_log=True)
                     done += 1
-                except (ValueError, TypeError, KeyError) as exc:
+                except (ValueError, TypeError, KeyError, ImportError) as exc:  # ImportError: a video pane without PyAV
                     failed.append(f"line {number}: {exc}")
         if failed:
             shown = "; ".join(failed[:5]) + ("; ..." if len(failed) > 5 else "")
