@@ -109,6 +109,7 @@ def test_visdom_notebook_runs_with_only_the_import_changed(tmp_path):
         "embeddings",
         "settings",
         "pad",
+        "scatter3d",
     } == set(wins)
     assert logs.mesh("main", "mesh")[0].faces.shape == (1, 4, 3)
     assert len(wins["train_loss"]["traces"][0]["x"]) == 100

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mesh } from "../src/kinds";
 import { assembleMeshes, boundingSphere, decodeMeshPart, type MeshPart, meshSample, meshSummary } from "../src/kinds/mesh/data";
 import { meshGroups } from "../src/kinds/mesh/panel";
-import { DEFAULT_POINT_PX, lightsOf, materialParams, meshObject } from "../src/kinds/mesh/objects";
+import { DEFAULT_POINT_PX, lightsOf, linearColors, materialParams, meshObject } from "../src/kinds/mesh/objects";
 import { RecordList } from "../src/kinds/record-kind";
 import { canvasPixelRatio, fitDistance } from "../src/ui/three-scene";
 import { Buffers } from "../src/wire";
@@ -111,6 +111,14 @@ describe("camera fit", () => {
 });
 
 describe("mesh objects", () => {
+  it("uploads logged sRGB colours as the linear values three.js expects (shown as logged)", () => {
+    const lin = linearColors(new Uint8Array([0, 255, 31, 128]));
+    expect(lin[0]).toBe(0);
+    expect(lin[1]).toBe(1);
+    expect(lin[2]).toBeCloseTo(0.0137, 3); // 0x1f stays dark (uploaded as it is, it showed as about 0x62)
+    expect(lin[3]).toBeCloseTo(0.2159, 3);
+  });
+
   const frame = (face: MeshPart | null, color: MeshPart | null) => ({ step: 0, wall: 1, vertex: part("VERTEX", VERTS), face, color });
 
   it("draws faces as a lit mesh with vertex colours, or points when there are none", () => {
@@ -120,7 +128,7 @@ describe("mesh objects", () => {
       material: { vertexColors: boolean; type: string };
     };
     expect(m.geometry.index.count).toBe(12);
-    expect(m.geometry.attributes.color).toMatchObject({ count: 4, normalized: true });
+    expect(m.geometry.attributes.color).toMatchObject({ count: 4, normalized: false });
     expect(m.geometry.attributes.normal.count).toBe(4);
     expect(m.material).toMatchObject({ vertexColors: true, type: "MeshStandardMaterial" });
     expect(withFaces.children.filter((o) => (o as { isLight?: boolean }).isLight).length).toBe(2); // default lights

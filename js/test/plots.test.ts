@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyOp, decodePlot, WindowFold, windowPoints, type PlotRecord } from "../src/kinds/plots/model";
 import { colorLut, extent, niceTicks, RENDERERS, traceColor } from "../src/kinds/plots/draw";
+import { isScatter3d, scatterCloud } from "../src/kinds/plots/scatter3d";
 import { RecordList } from "../src/kinds/record-kind";
 import type { Theme } from "../src/ui/theme";
 import { Buffers } from "../src/wire";
@@ -370,5 +371,24 @@ describe("windowPoints of the new types", () => {
     expect(windowPoints(applyOp(null, rec(0, "set", { type: "dual_axis_lines", rows: 7 }))!)).toBe(14);
     expect(windowPoints(applyOp(null, rec(0, "set", { type: "sunburst", rows: 5 }))!)).toBe(5);
     expect(windowPoints(applyOp(null, rec(0, "set", { type: "graph", nodes: 9, edges: 20 }))!)).toBe(9);
+  });
+});
+
+describe("3-D scatter", () => {
+  it("is every trace's finite points as one cloud, a colour per trace", () => {
+    const st = applyOp(null, rec(0, "set", { type: "scatter", opts: {}, traces: [{ name: "a", n: 2, dims: 3 }, { name: "b", n: 2, dims: 3 }] },
+      [0, 1, 2, 3, 4, 5, /* b */ 6, NaN, 8, 9, 10, 11]))!;
+    expect(isScatter3d(st)).toBe(true);
+    const c = scatterCloud(st);
+    expect(c.vertexCount).toBe(3); // b's second point has a NaN y
+    expect([...c.positions]).toEqual([0, 2, 4, 1, 3, 5, 6, 8, 10]);
+    expect([...c.colors!.subarray(0, 3)]).toEqual([0x1f, 0x77, 0xb4]);
+    expect([...c.colors!.subarray(6, 9)]).toEqual([0xff, 0x7f, 0x0e]);
+    expect(c.indices).toBeNull();
+  });
+
+  it("leaves 2-D scatters on the canvas", () => {
+    const st = applyOp(null, rec(0, "set", { type: "scatter", opts: {}, traces: [{ name: "a", n: 1, dims: 2 }] }, [0, 1]))!;
+    expect(isScatter3d(st)).toBe(false);
   });
 });

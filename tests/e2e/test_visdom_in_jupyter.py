@@ -18,7 +18,7 @@ from .pixel_checks import drawn_fraction, pixels
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-WINDOWS = 26
+WINDOWS = 27
 POINTS = {
     "main/train_loss": "100",
     "main/train_vs_test": "20",
@@ -35,6 +35,7 @@ POINTS = {
     "main/embeddings": "180",
     "main/settings": "5",
     "main/pad": "1",
+    "main/scatter3d": "300",
 }
 
 
@@ -98,6 +99,16 @@ def test_visdom_windows_live_and_reopened(tmp_path, browser):
         expect(mesh).to_have_attribute("data-mesh-faces", "4")
         assert mesh.locator("canvas").count() == 1
         mesh.screenshot(path=str(ARTIFACTS / "visdom-lab-mesh.png"))
+        # a 3-D scatter: the Mesh tab's 3D view, a legend for its two traces
+        s3 = live.locator('.cb-visdom-card[data-win="scatter3d"]')
+        s3.scroll_into_view_if_needed()
+        expect(s3.locator("canvas")).to_have_count(1, timeout=20_000)
+        expect(s3.locator(".cb-visdom-legend span")).to_have_text(["first turns", "last turns"])
+        page.wait_for_timeout(500)
+        img = pixels(s3.locator("canvas"))
+        r, g, b = img[..., 0], img[..., 1], img[..., 2]
+        assert ((b > r + 60) & (b > g + 20)).sum() > 30 and ((r > b + 100) & (g > b + 40)).sum() > 30  # blue, orange
+        s3.screenshot(path=str(ARTIFACTS / "visdom-lab-scatter3d.png"))
         # HTML text: its table is a table
         notes = live.locator('.cb-visdom-card[data-win="notes"]')
         expect(notes.locator("table td")).to_have_count(4, timeout=20_000)

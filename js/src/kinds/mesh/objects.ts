@@ -60,10 +60,23 @@ function applyParams(m: Material, params: Record<string, number | boolean | stri
   m.needsUpdate = true;
 }
 
+/** sRGB byte -> linear 0..1: three.js treats vertex colours as linear and encodes its output as
+ * sRGB, so logged colours uploaded as they are would show lighter than they were logged. */
+const SRGB_TO_LINEAR = Float32Array.from({ length: 256 }, (_, i) => {
+  const c = i / 255;
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+});
+
+export function linearColors(rgb: Uint8Array): Float32Array {
+  const out = new Float32Array(rgb.length);
+  for (let i = 0; i < rgb.length; i++) out[i] = SRGB_TO_LINEAR[rgb[i]];
+  return out;
+}
+
 function geometryOf(s: MeshSample): BufferGeometry {
   const g = new BufferGeometry();
   g.setAttribute("position", new BufferAttribute(s.positions, 3));
-  if (s.colors) g.setAttribute("color", new BufferAttribute(s.colors, 3, true)); // 0..255 -> 0..1
+  if (s.colors) g.setAttribute("color", new BufferAttribute(linearColors(s.colors), 3));
   if (s.indices) {
     g.setIndex(new BufferAttribute(s.indices, 1));
     g.computeVertexNormals();

@@ -27,6 +27,7 @@ import { DASHBOARD_ORDER, type Dirt, type PanelContext } from "../types";
 import { drawWindow, RENDERERS, traceColor } from "./draw";
 import { decodePlot, PLOTS, WindowFold, windowPoints, type PlotRecord, type WindowState } from "./model";
 import { PropertiesPane } from "./properties";
+import { isScatter3d, scatterCloud } from "./scatter3d";
 
 export { applyOp, WindowFold, windowPoints, type PlotRecord, type WindowState } from "./model";
 
@@ -184,6 +185,7 @@ class WindowCard implements RecordCard<PlotRecord> {
     else if (src) this.drawSource(st, src);
     else if (st.type === "svg") this.drawSvg(st);
     else if (st.type === "properties") this.drawProperties(st);
+    else if (isScatter3d(st)) this.drawScatter3d(st);
     else if (RENDERERS[st.type]) this.drawCanvas(st);
     else {
       this.setKind("unknown");
@@ -315,6 +317,28 @@ class WindowCard implements RecordCard<PlotRecord> {
     }
   }
 
+  private drawScatter3d(st: WindowState) {
+    this.setKind("scatter3d");
+    const key = String(st.version);
+    if (key === this.drawnKey) return;
+    this.drawnKey = key;
+    if (!this.view) {
+      this.view = ThreeScene.create(this.body);
+      if (!this.view) {
+        this.body.replaceChildren(h("div", { class: "cb-muted", text: NO_WEBGL_NOTE }));
+        return;
+      }
+    }
+    const t0 = performance.now();
+    const cloud = scatterCloud(st);
+    this.view.setContent(meshObject(cloud, {}));
+    const b = boundingSphere(cloud.positions);
+    this.view.fitTo(new Sphere(new Vector3(...b.center), b.radius));
+    this.view.requestRender();
+    this.drawLegend(st);
+    this.el.dataset.renderMs = (performance.now() - t0).toFixed(1);
+  }
+
   private drawProperties(st: WindowState) {
     this.setKind("properties");
     if (!this.props) {
@@ -374,6 +398,7 @@ const CSS = `
 .cellboard .cb-visdom-card .cb-visdom-close { margin-left: auto; opacity: 0.5; }
 .cellboard .cb-visdom-card .cb-visdom-close:hover, .cellboard .cb-visdom-card:focus-within .cb-visdom-close { opacity: 1; }
 .cellboard .cb-visdom-legend { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 11px; color: var(--cb-fg2); padding: 2px 4px 0; }
+.cellboard .cb-visdom-scatter3d .cb-visdom-legend { position: absolute; top: 4px; left: 4px; background: var(--cb-bg); opacity: 0.85; border-radius: 3px; }
 .cellboard .cb-visdom-legend i { display: inline-block; width: 12px; height: 3px; margin: 0 4px 3px 0; vertical-align: middle; }
 .cellboard .cb-visdom-card .cb-scalar-card { border: 0; padding: 0; margin: 0; box-shadow: none; }
 .cellboard .cb-visdom-card .cb-scalar-card > .cb-card-head { display: none; }
