@@ -392,3 +392,72 @@ describe("3-D scatter", () => {
     expect(isScatter3d(st)).toBe(false);
   });
 });
+
+describe("hover (hit tests)", () => {
+  // the frame of a 400 x 300 window without axis titles: plot x 50..390, y 8..278
+  const hit = (spec: Record<string, unknown>, data: number[], W = 400, H = 300) => {
+    const st = applyOp(null, rec(0, "set", spec, data))!;
+    return RENDERERS[st.type](new Recorder().ctx, st, THEME, W, H)!;
+  };
+  const colX = (i: number, n: number) => 50 + ((i + 0.5) / n) * 340;
+
+  it("bar: the row under the pointer, every column's value", () => {
+    const h = hit({ type: "bar", opts: { legend: ["x", "y"] }, rows: 3, cols: 2, labels: ["a", "b", "c"] }, [1, 4, 2, 5, 3, 6]);
+    expect(h(colX(1, 3), 150)).toBe("b: x 2, y 5");
+    expect(h(10, 150)).toBeNull(); // left of the plot
+    const g = new Recorder();
+    const st = applyOp(null, rec(0, "set", { type: "bar", opts: { legend: ["x", "y"] }, rows: 1, cols: 2, labels: ["a"] }, [1, 2]))!;
+    RENDERERS.bar(g.ctx, st, THEME, 400, 300);
+    expect(g.texts.filter((t) => t.text === "x" || t.text === "y")).toHaveLength(2); // a legend names the columns
+  });
+
+  it("histogram: the bin and its count", () => {
+    const h = hit({ type: "histogram", opts: {}, bins: 4 }, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(h(colX(2, 4), 270)).toBe("[2, 3): 7");
+  });
+
+  it("scatter: the nearest point within 8 px, named by its trace", () => {
+    const h = hit({ type: "scatter", opts: {}, traces: [{ name: "a", n: 2, dims: 2 }, { name: "b", n: 1, dims: 2 }] }, [0, 1, 0, 1, 0.5, 0.5]);
+    const st = applyOp(null, rec(0, "set", { type: "scatter", opts: {}, traces: [{ name: "a", n: 1, dims: 2 }] }, [0, 0]))!;
+    expect(RENDERERS.scatter(new Recorder().ctx, st, THEME, 400, 300)!(0, 0)).toBeNull();
+    // x and y span [0, 1] padded 4%: 0.5 is the middle of the plot
+    expect(h(220, 143)).toBe("b: (0.5, 0.5)");
+    expect(h(100, 60)).toBeNull();
+  });
+
+  it("pie: the slice at the pointer's angle, with its share", () => {
+    const h = hit({ type: "pie", opts: { legend: ["p", "q"] }, rows: 2 }, [1, 3]);
+    const r = Math.min(400 * 0.6, 300) / 2 - 12, cx = r + 14, cy = 150;
+    expect(h(cx + r / 2, cy - r / 2)).toBe("p: 1 (25.0%)"); // upper right: the first quarter, clockwise from 12
+    expect(h(cx - r / 2, cy)).toBe("q: 3 (75.0%)");
+    expect(h(cx + r + 5, cy)).toBeNull();
+  });
+
+  it("boxplot: the column's five numbers", () => {
+    const h = hit({ type: "boxplot", opts: { legend: ["m"] }, rows: 1 }, [0, 1, 2, 3, 4]);
+    expect(h(colX(0, 1), 150)).toBe("m: min 0, q1 1, median 2, q3 3, max 4");
+  });
+
+  it("dual axis: both values at the nearest x", () => {
+    const h = hit({ type: "dual_axis_lines", opts: { name_y1: "loss", name_y2: "lr" }, rows: 3 }, [0, 1, 2, 5, 6, 7, 0.1, 0.2, 0.3]);
+    // plot x 50..346 (Y2's axis block on the right), x = 1 in its middle
+    expect(h(50 + 296 / 2, 150)).toBe("x 1: loss 6, lr 0.2");
+    expect(h(50 + 296 / 2, 295)).toBeNull(); // under the plot
+  });
+
+  it("sunburst: the sector under the pointer, with its total", () => {
+    const h = hit({ type: "sunburst", opts: {}, rows: 3, labels: ["r", "a", "b"], parents: ["", "r", "r"], has_values: true }, [1, 2, 3]);
+    expect(h(200, 150)).toBe("r: 6 (own 1)"); // the centre disc
+    // the ring 72..144 px from the centre: a from 12 o'clock to 4 o'clock (2/6 of the turn), then b
+    expect(h(200 + 100, 150 - 5)).toBe("a: 2");
+    expect(h(200 - 100, 150)).toBe("b: 3");
+    expect(h(200 - 50, 150 - 90)).toBeNull(); // 11 o'clock: the root's own value, a gap
+  });
+
+  it("graph: the node under the pointer and its edges", () => {
+    const h = hit({ type: "graph", opts: {}, nodes: 2, edges: 1, node_labels: ["in", "out"], edge_labels: ["e"] }, [0, 1, 0, 1, 0, 1]);
+    // the unit square in a 260 px square centred in 400 x 300: node 0 at (70, 280)
+    expect(h(70, 280)).toBe("in: 1 edge");
+    expect(h(200, 150)).toBeNull();
+  });
+});

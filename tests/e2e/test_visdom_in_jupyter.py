@@ -7,6 +7,7 @@ cards), light and dark, with no page error. Screenshots in test-artifacts/visdom
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -48,9 +49,7 @@ def browser():
 def _check(board, expect) -> dict[str, str]:
     expect(board).to_have_attribute("data-cellboard-ready", "1", timeout=60_000)
     expect(board).to_have_attribute("data-visdom-windows", str(WINDOWS), timeout=60_000)
-    expect(board).to_have_attribute(
-        "data-visdom-points", __import__("re").compile("heatmap_500:250000"), timeout=30_000
-    )
+    expect(board).to_have_attribute("data-visdom-points", re.compile("heatmap_500:250000"), timeout=30_000)
     pts = dict(p.split(":") for p in board.get_attribute("data-visdom-points").split(","))
     for win, n in POINTS.items():
         assert pts.get(win) == n, (win, pts.get(win))
@@ -109,6 +108,15 @@ def test_visdom_windows_live_and_reopened(tmp_path, browser):
         r, g, b = img[..., 0], img[..., 1], img[..., 2]
         assert ((b > r + 60) & (b > g + 20)).sum() > 30 and ((r > b + 100) & (g > b + 40)).sum() > 30  # blue, orange
         s3.screenshot(path=str(ARTIFACTS / "visdom-lab-scatter3d.png"))
+        # hovering a canvas window: a tooltip with the values under the pointer (the stacked bar's first row)
+        bar = live.locator('.cb-visdom-card[data-win="bar"] canvas')
+        bar.scroll_into_view_if_needed()
+        box = bar.bounding_box()
+        bar.hover(position={"x": 50 + (box["width"] - 60) / 10, "y": box["height"] / 2})
+        tip = live.locator('.cb-visdom-card[data-win="bar"] .cb-visdom-tip')
+        expect(tip).to_be_visible()
+        expect(tip).to_have_text(re.compile(r"^a: x [0-9.e-]+, y [0-9.e-]+, z [0-9.e-]+$"))
+        live.locator('.cb-visdom-card[data-win="bar"]').screenshot(path=str(ARTIFACTS / "visdom-lab-hover.png"))
         # HTML text: its table is a table
         notes = live.locator('.cb-visdom-card[data-win="notes"]')
         expect(notes.locator("table td")).to_have_count(4, timeout=20_000)

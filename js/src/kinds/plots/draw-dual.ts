@@ -2,7 +2,7 @@
 // the grid), Y2 on its own axis, right of the plot or left of Y1's ("side"). Data: X, Y1, Y2 (n each).
 
 import { num, str } from "../../wire";
-import { axisTitle, extent, fmtTick, frame, legend, traceColor, yTicks, type Renderer } from "./frame";
+import { axisTitle, extent, fmtTick, fmtValue, frame, inside, legend, traceColor, yTicks, type Renderer } from "./frame";
 
 const AXIS = 50; // width of one y axis block (title + tick labels), as frame()'s default left margin
 const Y2_COLOR = "#9467bd"; // Visdom's default for Y2's title and ticks
@@ -97,4 +97,14 @@ export const dualAxisLines: Renderer = (g, st, theme, W, H) => {
   g.restore();
 
   if (o.showlegend !== false) legend(g, f, theme, [name1, name2], [traceColor(0), traceColor(1)], "line");
+  // the point nearest the pointer along x: X and both values
+  return (px, py) => {
+    if (!inside(f, px, py)) return null;
+    let best = Infinity, k = -1;
+    for (let i = 0; i < n; i++) {
+      const d = Math.abs(bx + xs[i] * kx - px);
+      if (d < best) { best = d; k = i; }
+    }
+    return k < 0 || best > 20 ? null : `x ${fmtValue(xs[k])}: ${name1} ${fmtValue(y1[k])}, ${name2} ${fmtValue(y2[k])}`;
+  };
 };

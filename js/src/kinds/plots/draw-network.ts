@@ -79,4 +79,16 @@ export const graph: Renderer = (g, st, theme, W, H) => {
     g.fillStyle = theme.fg; g.textAlign = "left";
     for (let i = 0; i < n; i++) if (ok(i)) label(nodeLabels[i] ?? String(i), px[i] + r + 3, py[i]);
   }
+  // the node under the pointer: its label and its edges
+  return (x, y) => {
+    let best = (r + 4) ** 2, k = -1;
+    for (let i = 0; i < n; i++) {
+      const d2 = (px[i] - x) ** 2 + (py[i] - y) ** 2;
+      if (d2 < best) { best = d2; k = i; }
+    }
+    if (k < 0) return null;
+    let degree = 0;
+    for (let e = 0; e < m; e++) if (d[2 * n + e] === k || d[2 * n + m + e] === k) degree++;
+    return `${nodeLabels[k] ?? k}: ${degree} edge${degree === 1 ? "" : "s"}`;
+  };
 };

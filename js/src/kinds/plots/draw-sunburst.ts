@@ -5,7 +5,7 @@
 
 import { mix, parseColor } from "../../ui/theme";
 import { num, str } from "../../wire";
-import { traceColor, type Renderer } from "./frame";
+import { fmtValue, traceColor, type Renderer } from "./frame";
 
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
 
@@ -56,7 +56,7 @@ export const sunburst: Renderer = (g, st, theme, W, H) => {
   const single = roots.length === 1, a0 = new Float64Array(n), a1 = new Float64Array(n);
   let sum = 0;
   for (const r of roots) sum += total[r];
-  if (!(sum > 0)) return;
+  if (!(sum > 0)) return undefined;
   let at = -Math.PI / 2;
   for (const r of roots) { a0[r] = at; a1[r] = at += (2 * Math.PI * total[r]) / sum; }
   let levels = 0;
@@ -110,6 +110,19 @@ export const sunburst: Renderer = (g, st, theme, W, H) => {
       g.save(); g.translate(x, y); g.rotate(rot); g.fillText(labels[i], 0, 0); g.restore();
     }
   }
+  // the sector under the pointer: its ring from the radius, then the angle (from 12 o'clock)
+  return (x, y) => {
+    const ring = Math.floor(Math.hypot(x - cx, y - cy) / rw) - off;
+    let a = Math.atan2(y - cy, x - cx);
+    if (a < -Math.PI / 2) a += 2 * Math.PI;
+    for (const i of order) {
+      if (depth[i] === ring && total[i] > 0 && a >= a0[i] && a < a1[i]) {
+        const own = hasValues && kids[i].length ? ` (own ${fmtValue(d[i])})` : "";
+        return `${labels[i]}: ${fmtValue(total[i])}${own}`;
+      }
+    }
+    return null;
+  };
 };
 
 /** An angle of text turned so that it never reads upside down: within (-pi/2, pi/2]. */

@@ -8,7 +8,7 @@ import type { Theme } from "../../ui/theme";
 import { dualAxisLines } from "./draw-dual";
 import { graph } from "./draw-network";
 import { sunburst } from "./draw-sunburst";
-import { extent, fmtTick, frame, legend, traceColor, type Frame, type Renderer } from "./frame";
+import { atX, atY, extent, fmtTick, fmtValue, frame, inside, legend, traceColor, type Frame, type Hit, type Renderer } from "./frame";
 import type { WindowState } from "./model";
 
 export { extent, fmtTick, niceTicks, TRACE_COLORS, traceColor } from "./frame";
@@ -42,7 +42,7 @@ const range = (o: Obj, lo: string, hi: string, r: [number, number]): [number, nu
   [Number.isFinite(num(o[lo])) ? num(o[lo]) : r[0], Number.isFinite(num(o[hi])) ? num(o[hi]) : r[1]];
 
 // ------------------------------------------------------------------ the renderers
-function scatter(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+function scatter(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number): Hit {
   const o = st.opts;
   const xr = range(o, "xtickmin", "xtickmax", extent(st.traces.map((t) => t.cols[0].values)));
   const yr = range(o, "ytickmin", "ytickmax", extent(st.traces.map((t) => t.cols[1].values)));
@@ -72,6 +72,21 @@ function scatter(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: 
   g.restore();
   // several traces (labels): name them, as plotly does
   if (st.traces.length > 1 && o.showlegend !== false) legend(g, f, theme, st.traces.map((t) => t.name), st.traces.map((_, i) => traceColor(i)), "dot");
+  // the nearest point within 8 px
+  return (px, py) => {
+    let best = 64, hit: string | null = null;
+    st.traces.forEach((t) => {
+      const xs = t.cols[0].values, ys = t.cols[1].values;
+      for (let k = 0; k < xs.length; k++) {
+        const dx = bx + xs[k] * kx - px, dy = by - ys[k] * ky - py, d2 = dx * dx + dy * dy;
+        if (d2 < best) {
+          best = d2;
+          hit = `${st.traces.length > 1 ? `${t.name}: ` : ""}(${fmtValue(xs[k])}, ${fmtValue(ys[k])})`;
+        }
+      }
+    });
+    return hit;
+  };
 }
 
 /** Many points: squares written straight into pixels (fillRect per point is slow on software canvases). */
@@ -99,7 +114,7 @@ function rasterPoints(g: CanvasRenderingContext2D, f: Frame, xs: Float64Array, y
   g.globalAlpha = 1;
 }
 
-function bars(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+function bars(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number): Hit {
   const o = st.opts;
   const rows = num(st.spec.rows, 0), cols = num(st.spec.cols, 1), stacked = st.spec.stacked === true;
   const d = st.data;
@@ -130,9 +145,18 @@ function bars(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: num
       if (stacked) { if (v >= 0) pos += v; else neg += v; }
     }
   }
+  const series = names(o, "legend");
+  if (cols > 1 && series && o.showlegend !== false) legend(g, f, theme, series, series.map((_, c) => traceColor(c)), "dot");
+  // the row under the pointer: its label and every column's value
+  return (px, py) => {
+    const r = Math.round(atX(f, [-0.5, rows - 0.5], px));
+    if (!inside(f, px, py) || r < 0 || r >= rows) return null;
+    const vals = Array.from({ length: cols }, (_, c) => (cols > 1 ? `${series?.[c] ?? c + 1} ` : "") + fmtValue(d[r * cols + c]));
+    return `${labels[r]}: ${vals.join(", ")}`;
+  };
 }
 
-function histogram(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+function histogram(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number): Hit {
   const nb = num(st.spec.bins, 0), d = st.data;
   const edges = d.subarray(0, nb + 1), counts = d.subarray(nb + 1, 2 * nb + 1);
   const f = frame(g, theme, W, H, [edges[0], edges[nb]], [0, Math.max(1, ...counts) * 1.04], st.opts);
@@ -141,12 +165,18 @@ function histogram(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W
     const x1 = f.sx(edges[i]), x2 = f.sx(edges[i + 1]), y = f.sy(counts[i]);
     g.fillRect(x1, y, Math.max(1, x2 - x1 - 1), f.sy(0) - y);
   }
+  return (px, py) => {
+    const v = atX(f, [edges[0], edges[nb]], px);
+    let i = 0;
+    while (i < nb - 1 && v >= edges[i + 1]) i++;
+    return inside(f, px, py) && nb > 0 ? `[${fmtValue(edges[i])}, ${fmtValue(edges[i + 1])}): ${fmtValue(counts[i])}` : null;
+  };
 }
 
 /** Heatmap, surf and contour: one pixel per cell scaled up (contour: colours in 10 bands). */
-function heatmap(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+function heatmap(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number): Hit | undefined {
   const o = st.opts, rows = num(st.spec.rows, 0), cols = num(st.spec.cols, 1), d = st.data;
-  if (!rows || !cols || typeof document === "undefined") return;
+  if (!rows || !cols || typeof document === "undefined") return undefined;
   let lo = num(o.xmin), hi = num(o.xmax);
   if (!Number.isFinite(lo) || !Number.isFinite(hi)) {
     const [a, b] = extent([d], 0);
@@ -192,9 +222,15 @@ function heatmap(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: 
   g.fillText(fmtTick(hi), bx - 8, Math.max(0, f.y0 - 10));
   g.textBaseline = "bottom";
   g.fillText(fmtTick(lo), bx - 8, f.y0 + bh + 12);
+  // the cell under the pointer (row 0 at the bottom)
+  return (px, py) => {
+    const c = Math.round(atX(f, [-0.5, cols - 0.5], px)), r = Math.round(atY(f, [-0.5, rows - 0.5], py));
+    if (!inside(f, px, py) || c < 0 || c >= cols || r < 0 || r >= rows) return null;
+    return `${rn?.[r] ?? `row ${r}`}, ${cn?.[c] ?? `column ${c}`}: ${fmtValue(d[r * cols + c])}`;
+  };
 }
 
-function boxplot(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+function boxplot(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number): Hit {
   const rows = num(st.spec.rows, 0), d = st.data;
   const labels = names(st.opts, "legend") ?? Array.from({ length: rows }, (_, i) => String(i + 1));
   const f = frame(g, theme, W, H, [-0.5, rows - 0.5], extent([d], 0.06), st.opts, labels);
@@ -214,9 +250,15 @@ function boxplot(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: 
     g.strokeRect(x - bw / 2, f.sy(q3), bw, f.sy(q1) - f.sy(q3));
     g.beginPath(); g.moveTo(x - bw / 2, f.sy(med)); g.lineTo(x + bw / 2, f.sy(med)); g.lineWidth = 2.5; g.stroke();
   }
+  return (px, py) => {
+    const i = Math.round(atX(f, [-0.5, rows - 0.5], px));
+    if (!inside(f, px, py) || i < 0 || i >= rows) return null;
+    const [lo, q1, med, q3, hi] = Array.from(d.subarray(i * 5, i * 5 + 5), fmtValue);
+    return `${labels[i]}: min ${lo}, q1 ${q1}, median ${med}, q3 ${q3}, max ${hi}`;
+  };
 }
 
-function stem(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+function stem(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number): undefined {
   const rows = num(st.spec.rows, 0), cols = num(st.spec.cols, 2), d = st.data;
   const xs = new Float64Array(rows), ys: number[] = [0];
   for (let r = 0; r < rows; r++) {
@@ -239,13 +281,14 @@ function stem(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: num
     }
     g.fill();
   }
+  return undefined;
 }
 
-function pie(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+function pie(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number): Hit | undefined {
   const d = st.data, legend = names(st.opts, "legend");
   let total = 0;
   for (const v of d) if (v > 0) total += v;
-  if (!(total > 0)) return;
+  if (!(total > 0)) return undefined;
   const r = Math.max(10, Math.min(W * 0.6, H) / 2 - 12), cx = r + 14, cy = H / 2;
   let a = -Math.PI / 2;
   g.font = `11px ${theme.font}`; g.textBaseline = "middle"; g.textAlign = "left";
@@ -264,9 +307,21 @@ function pie(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: numb
     g.fillStyle = theme.fg;
     g.fillText(`${legend?.[i] ?? i + 1}  ${((100 * Math.max(0, v)) / total).toFixed(1)}%`, cx + r + 30, y);
   });
+  // the slice under the pointer: angles from 12 o'clock, clockwise
+  return (px, py) => {
+    if (Math.hypot(px - cx, py - cy) > r) return null;
+    const turn = (((Math.atan2(py - cy, px - cx) + Math.PI / 2) / (2 * Math.PI)) % 1 + 1) % 1;
+    let at = 0;
+    for (let i = 0; i < d.length; i++) {
+      if (!(d[i] > 0)) continue;
+      at += d[i] / total;
+      if (turn < at) return `${legend?.[i] ?? i + 1}: ${fmtValue(d[i])} (${((100 * d[i]) / total).toFixed(1)}%)`;
+    }
+    return null;
+  };
 }
 
-function quiver(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) {
+function quiver(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number): undefined {
   const n = st.data.length / 4, d = st.data;
   const gx = d.subarray(0, n), gy = d.subarray(n, 2 * n), u = d.subarray(2 * n, 3 * n), v = d.subarray(3 * n, 4 * n);
   const f = frame(g, theme, W, H, extent([gx], 0.08), extent([gy], 0.08), st.opts);
@@ -284,6 +339,7 @@ function quiver(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: n
     g.moveTo(x2, y2); g.lineTo(x2 - hl * Math.cos(ang + 0.45), y2 - hl * Math.sin(ang + 0.45));
   }
   g.stroke();
+  return undefined;
 }
 
 export const RENDERERS: Record<string, Renderer> = {
@@ -291,8 +347,8 @@ export const RENDERERS: Record<string, Renderer> = {
   dual_axis_lines: dualAxisLines, sunburst, graph,
 };
 
-/** Draw a window on a canvas of CSS size W x H; returns the milliseconds it took. */
-export function drawWindow(canvas: HTMLCanvasElement, st: WindowState, theme: Theme, W: number, H: number): number {
+/** Draw a window on a canvas of CSS size W x H; returns the milliseconds it took and its hit test. */
+export function drawWindow(canvas: HTMLCanvasElement, st: WindowState, theme: Theme, W: number, H: number): { ms: number; hit: Hit | undefined } {
   const t0 = performance.now();
   const dpr = (typeof window !== "undefined" && window.devicePixelRatio) || 1;
   canvas.width = Math.round(W * dpr);
@@ -300,9 +356,9 @@ export function drawWindow(canvas: HTMLCanvasElement, st: WindowState, theme: Th
   canvas.style.width = `${W}px`;
   canvas.style.height = `${H}px`;
   const g = canvas.getContext("2d");
-  if (!g) return 0;
+  if (!g) return { ms: 0, hit: undefined };
   g.setTransform(dpr, 0, 0, dpr, 0, 0);
   g.clearRect(0, 0, W, H);
-  RENDERERS[st.type]?.(g, st, theme, W, H);
-  return performance.now() - t0;
+  const hit = RENDERERS[st.type]?.(g, st, theme, W, H);
+  return { ms: performance.now() - t0, hit };
 }

@@ -5,8 +5,19 @@ import { str, type Obj } from "../../wire";
 import type { Theme } from "../../ui/theme";
 import type { WindowState } from "./model";
 
-/** Draws one window on a context already scaled to CSS px, W x H. */
-export type Renderer = (g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) => void;
+/** What the pointer at (x, y) (CSS px in the canvas) is over, as a tooltip's text; null: nothing. */
+export type Hit = (x: number, y: number) => string | null;
+
+/** Draws one window on a context already scaled to CSS px, W x H; returns its hit test (if any). */
+export type Renderer = (g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: number, H: number) => Hit | undefined;
+
+/** A value in a tooltip: up to 6 significant digits. */
+export const fmtValue = (v: number): string => (Number.isFinite(v) ? String(+v.toPrecision(6)) : String(v));
+
+/** The data value at a pixel of a frame's axis (its inverse of sx / sy). */
+export const atX = (f: Frame, xr: [number, number], px: number) => xr[0] + ((px - f.x0) / f.w) * (xr[1] - xr[0]);
+export const atY = (f: Frame, yr: [number, number], py: number) => yr[0] + ((f.y0 + f.h - py) / f.h) * (yr[1] - yr[0]);
+export const inside = (f: Frame, px: number, py: number) => px >= f.x0 && px <= f.x0 + f.w && py >= f.y0 && py <= f.y0 + f.h;
 
 /** Trace colours (Visdom's plotly defaults, readable on light and dark backgrounds). */
 export const TRACE_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];

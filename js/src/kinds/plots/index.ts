@@ -25,6 +25,7 @@ import type { ScalarSlice } from "../scalars/series";
 import { text } from "../text";
 import { DASHBOARD_ORDER, type Dirt, type PanelContext } from "../types";
 import { drawWindow, RENDERERS, traceColor } from "./draw";
+import type { Hit } from "./frame";
 import { decodePlot, PLOTS, WindowFold, windowPoints, type PlotRecord, type WindowState } from "./model";
 import { PropertiesPane } from "./properties";
 import { isScatter3d, scatterCloud } from "./scatter3d";
@@ -100,6 +101,8 @@ class WindowCard implements RecordCard<PlotRecord> {
   private objectUrl: string | null = null;
   private view: ThreeScene | null = null;
   private props: PropertiesPane | null = null;
+  /** What the pointer is over on a canvas window (the renderer's hit test), for the tooltip. */
+  private hit: Hit | undefined = undefined;
   /** The window as the user closed it here: hidden until it is set again (a new state). */
   private closed: WindowState | null = null;
   private readonly ro: ResizeObserver | null;
@@ -195,14 +198,32 @@ class WindowCard implements RecordCard<PlotRecord> {
 
   private drawCanvas(st: WindowState) {
     this.setKind("canvas");
-    if (!this.canvas) this.body.append((this.canvas = h("canvas", {})));
+    if (!this.canvas) {
+      const canvas = (this.canvas = h("canvas", {}));
+      const tip = h("div", { class: "cb-visdom-tip", hidden: true });
+      canvas.addEventListener("mousemove", (e) => {
+        const r = canvas.getBoundingClientRect();
+        const x = e.clientX - r.left, y = e.clientY - r.top;
+        const text = this.hit?.(x, y) ?? null;
+        tip.hidden = text === null;
+        if (text === null) return;
+        tip.textContent = text;
+        // beside the pointer, flipped to its left near the right edge
+        const flip = x + 16 + tip.offsetWidth > r.width;
+        tip.style.left = `${flip ? Math.max(0, x - 12 - tip.offsetWidth) : x + 12}px`;
+        tip.style.top = `${Math.max(0, y - 28)}px`;
+      });
+      canvas.addEventListener("mouseleave", () => void (tip.hidden = true));
+      this.body.append(canvas, tip);
+    }
     const W = Math.floor(this.body.clientWidth), H = Math.floor(this.body.clientHeight);
     if (W <= 0 || H <= 0) return;
     const theme = this.ctx.theme();
     const key = `${st.version}|${W}|${H}|${theme.id}`;
     if (key === this.drawnKey) return;
     this.drawnKey = key;
-    const ms = drawWindow(this.canvas, st, theme, W, H);
+    const { ms, hit } = drawWindow(this.canvas, st, theme, W, H);
+    this.hit = hit;
     this.el.dataset.renderMs = ms.toFixed(1);
   }
 
@@ -395,6 +416,9 @@ const CSS = `
 .cellboard .cb-visdom-text { padding: 4px 2px; font-size: 13px; }
 .cellboard .cb-visdom-title { font-size: 12px; }
 .cellboard .cb-visdom-card:focus { outline: none; border-color: var(--cb-accent); }
+.cellboard .cb-visdom-tip { position: absolute; pointer-events: none; z-index: 2; white-space: nowrap; font-size: 11px;
+  padding: 2px 6px; border-radius: 3px; background: var(--cb-bg); color: var(--cb-fg); border: 1px solid var(--cb-border);
+  box-shadow: 0 1px 4px rgba(0, 0, 0, 0.15); }
 .cellboard .cb-visdom-card .cb-visdom-close { margin-left: auto; opacity: 0.5; }
 .cellboard .cb-visdom-card .cb-visdom-close:hover, .cellboard .cb-visdom-card:focus-within .cb-visdom-close { opacity: 1; }
 .cellboard .cb-visdom-legend { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 11px; color: var(--cb-fg2); padding: 2px 4px 0; }
