@@ -218,10 +218,11 @@ function heatmap(g: CanvasRenderingContext2D, st: WindowState, theme: Theme, W: 
   bcv.width = 1; bcv.height = 256;
   bcv.getContext("2d")!.putImageData(bar, 0, 0);
   g.drawImage(bcv, bx, f.y0, 10, bh);
-  g.fillStyle = theme.fg2; g.textAlign = "left"; g.textBaseline = "top";
-  g.fillText(fmtTick(hi), bx - 8, Math.max(0, f.y0 - 10));
+  // the range's ends above and below the bar, right-aligned to the window's edge (never clipped)
+  g.fillStyle = theme.fg2; g.textAlign = "right"; g.textBaseline = "top";
+  g.fillText(fmtTick(hi), W - 2, Math.max(0, f.y0 - 10));
   g.textBaseline = "bottom";
-  g.fillText(fmtTick(lo), bx - 8, f.y0 + bh + 12);
+  g.fillText(fmtTick(lo), W - 2, f.y0 + bh + 12);
   // the cell under the pointer (row 0 at the bottom)
   return (px, py) => {
     const c = Math.round(atX(f, [-0.5, cols - 0.5], px)), r = Math.round(atY(f, [-0.5, rows - 0.5], py));
