@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { applyOp, decodePlot, WindowFold, windowPoints, type PlotRecord } from "../src/kinds/plots/model";
 import { colorLut, extent, niceTicks, RENDERERS, traceColor } from "../src/kinds/plots/draw";
 import { isScatter3d, scatterCloud } from "../src/kinds/plots/scatter3d";
+import { lineColor } from "../src/kinds/plots/frame";
 import { RecordList } from "../src/kinds/record-kind";
 import type { Theme } from "../src/ui/theme";
 import { Buffers } from "../src/wire";
@@ -459,5 +460,15 @@ describe("hover (hit tests)", () => {
     // the unit square in a 260 px square centred in 400 x 300: node 0 at (70, 280)
     expect(h(70, 280)).toBe("in: 1 edge");
     expect(h(200, 150)).toBeNull();
+  });
+});
+
+describe("line colours", () => {
+  it("takes Visdom's linecolor (K x 3, 0..255) where it names one, else the trace colour", () => {
+    expect(lineColor([[214, 39, 40], [0, 0, 300]], 0)).toBe("rgb(214, 39, 40)");
+    expect(lineColor([[214, 39, 40], [0, 0, 300]], 1)).toBe("rgb(0, 0, 255)");
+    expect(lineColor([[214, 39, 40]], 1)).toBe(traceColor(1));
+    expect(lineColor("red", 0)).toBe(traceColor(0));
+    expect(lineColor([[NaN, 0, 0]], 0)).toBe(traceColor(0));
   });
 });

@@ -130,6 +130,12 @@ def test_visdom_windows_live_and_reopened(tmp_path, browser):
             ["train", "test"]
         )
         assert loss.locator(".cb-visdom-legend").count() == 0
+        # opts linecolor: the traces (and their legend) in the given colours
+        swatch = live.locator('.cb-visdom-card[data-win="train_vs_test"] .cb-visdom-legend i').nth(1)
+        assert swatch.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(214, 39, 40)"
+        vs = pixels(live.locator('.cb-visdom-card[data-win="train_vs_test"] canvas').first)
+        red = (vs[..., 0] > 180) & (vs[..., 1] < 80) & (vs[..., 2] < 80)
+        assert red.sum() > 50, red.sum()
         # the structured charts draw something of their own colours (not a blank canvas)
         for win in ("dual_axis", "sunburst", "graph", "embeddings"):
             _render_ms(live, win)

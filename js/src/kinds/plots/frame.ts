@@ -23,6 +23,16 @@ export const inside = (f: Frame, px: number, py: number) => px >= f.x0 && px <= 
 export const TRACE_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 export const traceColor = (i: number) => TRACE_COLORS[((i % TRACE_COLORS.length) + TRACE_COLORS.length) % TRACE_COLORS.length];
 
+/** Trace i's colour: Visdom's `linecolor` (K x 3 RGB, 0..255) when it names one, else traceColor(i). */
+export function lineColor(linecolor: unknown, i: number): string {
+  const c = Array.isArray(linecolor) ? linecolor[i] : undefined;
+  if (Array.isArray(c) && c.length >= 3 && c.slice(0, 3).every((v) => typeof v === "number" && Number.isFinite(v))) {
+    const [r, g, b] = c.slice(0, 3).map((v: number) => Math.max(0, Math.min(255, Math.round(v))));
+    return `rgb(${r}, ${g}, ${b})`;
+  }
+  return traceColor(i);
+}
+
 // ------------------------------------------------------------------ axes
 export function niceTicks(lo: number, hi: number, count: number): number[] {
   if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi)) return Number.isFinite(lo) ? [lo] : [];

@@ -24,8 +24,8 @@ import { ScalarChart } from "../scalars/chart";
 import type { ScalarSlice } from "../scalars/series";
 import { text } from "../text";
 import { DASHBOARD_ORDER, type Dirt, type PanelContext } from "../types";
-import { drawWindow, RENDERERS, traceColor } from "./draw";
-import type { Hit } from "./frame";
+import { drawWindow, RENDERERS } from "./draw";
+import { lineColor, type Hit } from "./frame";
 import { decodePlot, PLOTS, WindowFold, windowPoints, type PlotRecord, type WindowState } from "./model";
 import { PropertiesPane } from "./properties";
 import { isScatter3d, scatterCloud } from "./scatter3d";
@@ -234,7 +234,7 @@ class WindowCard implements RecordCard<PlotRecord> {
       const ctx = this.ctx;
       const self = this;
       const chartCtx: PanelContext = Object.create(ctx, {
-        runColor: { value: (name: string) => traceColor(byName.get(name) ?? 0) },
+        runColor: { value: (name: string) => lineColor(self.state?.opts.linecolor, byName.get(name) ?? 0) },
         settings: {
           get() {
             const o = self.state?.opts ?? {};
@@ -244,7 +244,13 @@ class WindowCard implements RecordCard<PlotRecord> {
       });
       const data = { requestRange: () => undefined } as unknown as ScalarSlice;
       const axisLabels = (): [string, string] => [str(self.state?.opts.xlabel) ?? "", str(self.state?.opts.ylabel) ?? ""];
-      this.chart = new ScalarChart(str(st.opts.title) ?? this.list.tag, chartCtx, data, { ignoreOutliers: false, axisLabels });
+      // Visdom's ytickmin / ytickmax fix the y axis (both needed, as plotly's range)
+      const yLimits = (): [number | null, number | null] => {
+        const o = self.state?.opts ?? {};
+        const lo = num(o.ytickmin, NaN), hi = num(o.ytickmax, NaN);
+        return Number.isFinite(lo) && Number.isFinite(hi) ? [lo, hi] : [null, null];
+      };
+      this.chart = new ScalarChart(str(st.opts.title) ?? this.list.tag, chartCtx, data, { ignoreOutliers: false, axisLabels, yLimits });
       this.chart.el.classList.remove("cb-card");
       this.body.append(this.chart.el);
       (this.chart as unknown as { byName: Map<string, number> }).byName = byName;
@@ -271,13 +277,14 @@ class WindowCard implements RecordCard<PlotRecord> {
   /** Several traces: their names in their colours under the chart, as plotly's legend. */
   private drawLegend(st: WindowState) {
     const show = st.traces.length > 1 && st.opts.showlegend !== false;
-    const key = show ? st.traces.map((t) => t.name).join("\u0000") : "";
+    const colors = st.traces.map((_, i) => lineColor(st.type === "line" ? st.opts.linecolor : null, i));
+    const key = show ? [...st.traces.map((t) => t.name), ...colors].join("\u0000") : "";
     if (this.legendEl?.dataset.key === key) return;
     this.legendEl?.remove();
     this.legendEl = null;
     if (!show) return;
     this.legendEl = h("div", { class: "cb-visdom-legend", "data-key": key },
-      ...st.traces.map((t, i) => h("span", {}, h("i", { style: `background:${traceColor(i)}` }), t.name)));
+      ...st.traces.map((t, i) => h("span", {}, h("i", { style: `background:${colors[i]}` }), t.name)));
     this.body.append(this.legendEl);
   }
 

@@ -127,6 +127,8 @@ export interface ChartOptions {
   ignoreOutliers: boolean;
   /** Axis titles [x, y] ("": none); read at each draw (Visdom's xlabel / ylabel). */
   axisLabels?: () => [string, string];
+  /** Fixed ends of the y axis (null: from the data), read at each draw (Visdom's ytickmin / ytickmax). */
+  yLimits?: () => [number | null, number | null];
 }
 
 const STEP_INCRS: number[] = [];
@@ -301,6 +303,8 @@ export class ScalarChart {
   }
 
   private yRange(min: number | null, max: number | null, log: boolean): [number, number] {
+    const [lo, hi] = this.opts.yLimits?.() ?? [null, null];
+    if (lo !== null && hi !== null && hi > lo && (!log || lo > 0)) return [lo, hi];
     if (this.yPct) [min, max] = this.yPct;
     if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return log ? [0.1, 10] : [0, 1];
     if (log) {
@@ -342,8 +346,9 @@ export class ScalarChart {
 
     // a redraw that would draw the same thing (a filter, a run toggle or new data elsewhere
     // marked every chart dirty) costs nothing: canvas drawing is what a busy board spends on
-    const labels = this.opts.axisLabels?.() ?? ["", ""];
-    let key = `${w}|${mode}|${logY}|${theme.id}|${this.width}x${this.height}|${this.view}|${this.opts.ignoreOutliers}|${this.ctx.store.runs.length > 1}|${labels.join("\u0000")}`;
+    // the options a window sets (Visdom's axis titles and y limits): a change redraws
+    const owned = [...(this.opts.axisLabels?.() ?? ["", ""]), ...(this.opts.yLimits?.() ?? [])];
+    let key = `${w}|${mode}|${logY}|${theme.id}|${this.width}x${this.height}|${this.view}|${this.opts.ignoreOutliers}|${this.ctx.store.runs.length > 1}|${owned.join("\u0000")}`;
     this.series.forEach((s, k) => {
       key += `|${s.run}\u0000${s.version}:${s.length}:${s.epoch}:${this.ctx.runColor(s.run)}:${this.shown[k] ? 1 : 0}`;
       if (mode === "relative") key += `:${runStarts.get(s.run)}`;
@@ -495,7 +500,7 @@ export class ScalarChart {
     const data = [this.grid, ...raw, ...sm] as unknown as uPlot.AlignedData;
 
     // 3. create or update the uPlot instance
-    const sig = JSON.stringify([smoothing, mode, theme.id, labels]);
+    const sig = JSON.stringify([smoothing, mode, theme.id, owned]);
     const width = Math.max(100, Math.floor(this.width || this.plotEl.clientWidth || 600));
     const height = Math.max(80, Math.floor(this.height || this.plotEl.clientHeight || 230));
     const many = drawn.length >= MANY_RUNS;
