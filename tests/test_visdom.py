@@ -278,7 +278,7 @@ def test_mesh_is_a_mesh_summary_shown_in_its_window(viz, tmp_path):
     assert w["tetra"]["type"] == "mesh" and w["tetra"]["source"] == {"kind": "mesh", "tag": "tetra"}
     with pytest.raises(ValueError, match=r"X should be N x 3, got shape \(4, 2\)"):
         viz.mesh(verts[:, :2])
-    with pytest.raises(ValueError, match=r"Y should hold vertex indices, integers from 0 to 3"):
+    with pytest.raises(ValueError, match=r"Y must hold vertex indices, integers from 0 to 3 .* from 1 to 4"):
         viz.mesh(verts, faces + 1)
     with pytest.raises(ValueError, match=r"Y should be M x 3"):
         viz.mesh(verts, faces[:, :2])

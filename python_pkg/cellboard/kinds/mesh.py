@@ -81,6 +81,16 @@ def _array(value: Any, name: str) -> np.ndarray:
     return arr.astype(np.float32)
 
 
+def check_vertex_indices(f: np.ndarray, n: int, name: str) -> None:
+    """``f`` holds vertex indices of a mesh of ``n`` vertices, else a ``ValueError`` naming ``name``:
+    indices past the vertices would draw nothing (or garbage) in TensorBoard and on the board."""
+    if f.size and not (np.isfinite(f).all() and f.min() >= 0 and f.max() < n and (f == np.rint(f)).all()):
+        raise ValueError(
+            f"{name} must hold vertex indices, integers from 0 to {n - 1} (a mesh of {n} vertices), "
+            f"got values from {f.min():g} to {f.max():g}"
+        )
+
+
 def encode(
     tag: str, vertices: Any, colors: Any = None, faces: Any = None, config_dict: dict[str, Any] | None = None
 ) -> bytes:
@@ -98,12 +108,7 @@ def encode(
         f = _array(faces, "faces")
         if f.shape[0] != b:
             raise ValueError(f"faces must have the batch size of vertices ({b}), got shape {tuple(f.shape)}")
-        # indices past the vertices would draw nothing (or garbage) in TensorBoard and on the board
-        if f.size and not (np.isfinite(f).all() and f.min() >= 0 and f.max() < n and (f == np.rint(f)).all()):
-            raise ValueError(
-                f"faces must hold vertex indices, integers from 0 to {n - 1} (vertices has {n} a mesh), "
-                f"got values from {f.min():g} to {f.max():g}"
-            )
+        check_vertex_indices(f, n, "faces")
         parts.append((FACE, f))
     if colors is not None:
         c = _array(colors, "colors")

@@ -45,6 +45,7 @@ import numpy as np
 
 from .. import summaries as S
 from ..kinds import plots
+from ..kinds.mesh import check_vertex_indices
 from ..store import Store
 from ..writer import SummaryWriter
 from . import charts, messages
@@ -743,11 +744,7 @@ class Visdom:
             need(
                 faces.ndim == 2 and faces.shape[1] == 3, f"Y should be M x 3 (vertex indices), got shape {faces.shape}"
             )
-            n = verts.shape[0]
-            need(
-                faces.size == 0 or bool(((faces >= 0) & (faces < n) & (faces == np.rint(faces))).all()),
-                f"Y should hold vertex indices, integers from 0 to {n - 1}",
-            )
+            check_vertex_indices(faces, verts.shape[0], "Y")
         o = clean_opts(opts)
         material: dict[str, Any] = {"cls": "MeshStandardMaterial" if faces is not None else "PointsMaterial"}
         if o.get("color") is not None:
