@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 import wave
 from collections.abc import Mapping
@@ -63,8 +64,6 @@ def figure_message(figure, win, env) -> dict[str, Any]:
             raise ValueError(
                 f"figure must be a plotly Figure (plotly is not installed) or its dict, got {type(figure).__name__}"
             ) from None
-        import json
-
         fig = json.loads(json.dumps(figure, cls=plotly.utils.PlotlyJSONEncoder))
     need(
         isinstance(fig, Mapping) and isinstance(fig.get("data"), (list, tuple)),
