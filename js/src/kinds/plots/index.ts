@@ -17,7 +17,7 @@ import { num, str, type Obj } from "../../wire";
 import { audio } from "../audio";
 import { images } from "../images";
 import { mesh } from "../mesh";
-import { assembleMeshes, boundingSphere, meshSample, type MeshFrame } from "../mesh/data";
+import { assembleMeshes, boundingSphere, meshSample, type MeshConfig, type MeshFrame, type MeshSample } from "../mesh/data";
 import { meshObject } from "../mesh/objects";
 import { recordKind, type RecordKind, type RecordList, type RecordSlice } from "../record-kind";
 import { ScalarChart } from "../scalars/chart";
@@ -329,20 +329,25 @@ class WindowCard implements RecordCard<PlotRecord> {
       if (!frame || key === this.drawnKey) return;
       const sample = meshSample(frame, 0);
       Object.assign(this.el.dataset, { meshVertices: String(sample.vertexCount), meshFaces: String(sample.faceCount) });
-      if (!this.view) {
-        this.view = ThreeScene.create(this.body);
-        if (!this.view) {
-          this.body.replaceChildren(h("div", { class: "cb-muted", text: NO_WEBGL_NOTE }));
-          this.drawnKey = key;
-          return;
-        }
-      }
       this.drawnKey = key;
-      this.view.setContent(meshObject(sample, frame.vertex.config));
-      const b = boundingSphere(sample.positions);
-      this.view.fitTo(new Sphere(new Vector3(...b.center), b.radius));
-      this.view.requestRender();
+      this.show3d(sample, frame.vertex.config);
     }
+  }
+
+  /** A mesh or point cloud in the Mesh tab's 3D view, framed; false (and a note) without WebGL. */
+  private show3d(sample: MeshSample, config: MeshConfig): boolean {
+    if (!this.view) {
+      this.view = ThreeScene.create(this.body);
+      if (!this.view) {
+        this.body.replaceChildren(h("div", { class: "cb-muted", text: NO_WEBGL_NOTE }));
+        return false;
+      }
+    }
+    this.view.setContent(meshObject(sample, config));
+    const b = boundingSphere(sample.positions);
+    this.view.fitTo(new Sphere(new Vector3(...b.center), b.radius));
+    this.view.requestRender();
+    return true;
   }
 
   private drawScatter3d(st: WindowState) {
@@ -350,19 +355,8 @@ class WindowCard implements RecordCard<PlotRecord> {
     const key = String(st.version);
     if (key === this.drawnKey) return;
     this.drawnKey = key;
-    if (!this.view) {
-      this.view = ThreeScene.create(this.body);
-      if (!this.view) {
-        this.body.replaceChildren(h("div", { class: "cb-muted", text: NO_WEBGL_NOTE }));
-        return;
-      }
-    }
     const t0 = performance.now();
-    const cloud = scatterCloud(st);
-    this.view.setContent(meshObject(cloud, {}));
-    const b = boundingSphere(cloud.positions);
-    this.view.fitTo(new Sphere(new Vector3(...b.center), b.radius));
-    this.view.requestRender();
+    if (!this.show3d(scatterCloud(st), {})) return;
     this.drawLegend(st);
     this.el.dataset.renderMs = (performance.now() - t0).toFixed(1);
   }
