@@ -61,3 +61,26 @@ def clean_opts(opts) -> dict[str, Any]:
                 f"opts[{key!r}] must be a finite number, got {out[key]!r}",
             )
     return json.loads(json.dumps(out, default=str, allow_nan=False))
+
+
+def bool_opt(o: dict[str, Any], key: str, default: bool) -> bool:
+    """``opts[key]`` (``default`` when absent), which must be a bool."""
+    v = o.get(key, default)
+    need(isinstance(v, (bool, np.bool_)), f"opts[{key!r}] must be True or False, got {v!r}")
+    return bool(v)
+
+
+def color_opt(o: dict[str, Any], key: str) -> None:
+    """``opts[key]``, when given, must be a CSS colour string."""
+    if o.get(key) is not None:
+        need(isinstance(o[key], str), f"opts[{key!r}] should be a CSS colour string, got {o[key]!r}")
+
+
+def unit_opt(o: dict[str, Any], key: str) -> None:
+    """``opts[key]``, when given, must be a number in [0, 1]."""
+    if o.get(key) is not None:
+        v = o[key]
+        need(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and 0.0 <= v <= 1.0,
+            f"opts[{key!r}] should be in [0, 1], got {v!r}",
+        )

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import summaries as S
-from .args import as_array, clean_opts, need
+from .args import as_array, bool_opt, clean_opts, color_opt, need, unit_opt
 
 
 @dataclass
@@ -38,26 +38,6 @@ def strings(value, name: str) -> list[str]:
     return [str(v) for v in value]
 
 
-def _bool_opt(o: dict[str, Any], key: str, default: bool) -> bool:
-    v = o.get(key, default)
-    need(isinstance(v, (bool, np.bool_)), f"opts[{key!r}] must be True or False, got {v!r}")
-    return bool(v)
-
-
-def _color_opt(o: dict[str, Any], key: str) -> None:
-    if o.get(key) is not None:
-        need(isinstance(o[key], str), f"opts[{key!r}] should be a CSS colour string, got {o[key]!r}")
-
-
-def _unit_opt(o: dict[str, Any], key: str) -> None:
-    if o.get(key) is not None:
-        v = o[key]
-        need(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and 0.0 <= v <= 1.0,
-            f"opts[{key!r}] should be in [0, 1], got {v!r}",
-        )
-
-
 # ------------------------------------------------------------------ dual-axis lines
 
 
@@ -75,10 +55,10 @@ def dual_axis_lines(X, Y1, Y2, opts) -> WindowData:
     for key in ("name_y1", "name_y2"):
         o[key] = str(o[key])
     for key in ("color_title_y1", "color_tick_y1", "color_title_y2", "color_tick_y2"):
-        _color_opt(o, key)
+        color_opt(o, key)
     side = o.setdefault("side", "right")
     need(side in ("right", "left"), f"opts['side'] must be 'right' or 'left', got {side!r}")
-    o["showlegend"] = _bool_opt(o, "showlegend", True)
+    o["showlegend"] = bool_opt(o, "showlegend", True)
     return WindowData(np.concatenate([x, y1, y2]), {"rows": int(x.size)}, o)
 
 
@@ -130,8 +110,8 @@ def sunburst(labels, parents, values, opts) -> WindowData:
                 isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 100,
                 f"opts[{key!r}] should be a number of pixels, got {v!r}",
             )
-    _color_opt(o, "font_color")
-    _unit_opt(o, "opacity")
+    color_opt(o, "font_color")
+    unit_opt(o, "opacity")
     extra = {"rows": len(names), "labels": names, "parents": ups, "has_values": values is not None}
     return WindowData(data, extra, o)
 
@@ -169,7 +149,7 @@ def graph(edges, edge_labels, node_labels, opts) -> WindowData:
         links = [f"{a}-{b}" for a, b in ends.tolist()]
     o = clean_opts(opts)
     for key, default in (("directed", False), ("showVertexLabels", False), ("showEdgeLabels", False)):
-        o[key] = _bool_opt(o, key, default)
+        o[key] = bool_opt(o, key, default)
     scheme = o.setdefault("scheme", "same")
     need(scheme in ("same", "different"), f"opts['scheme'] must be 'same' or 'different', got {scheme!r}")
     need(n <= MAX_GRAPH_NODES, f"graph: at most {MAX_GRAPH_NODES} nodes are laid out, got {n}")

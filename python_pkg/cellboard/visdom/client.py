@@ -49,7 +49,7 @@ from ..kinds.mesh import check_vertex_indices
 from ..store import Store
 from ..writer import SummaryWriter
 from . import charts, messages
-from .args import as_array, clean_opts, need
+from .args import as_array, clean_opts, color_opt, need
 from .media import decode_video, html_to_markdown
 from .state import window_parts
 
@@ -686,13 +686,13 @@ class Visdom:
 
     def audio(self, tensor=None, audiofile=None, win=None, env=None, opts=None) -> str:
         """Sound in [-1, 1], N (mono) or N x 2 (averaged to mono); ``opts['sample_frequency']``
-        (default 44100). ``audiofile``: a WAV file."""
+        (default 44100). ``audiofile``: a WAV file (a path, or a binary file object)."""
         o = clean_opts(opts)
         rate = int(o.get("sample_frequency", 44100))
         if audiofile is not None:
             import wave
 
-            with wave.open(os.fspath(audiofile), "rb") as f:
+            with wave.open(audiofile if hasattr(audiofile, "read") else os.fspath(audiofile), "rb") as f:
                 rate, width, ch = f.getframerate(), f.getsampwidth(), f.getnchannels()
                 raw = f.readframes(f.getnframes())
             need(width == 2, "audiofile: only 16-bit PCM WAV files are read")
@@ -747,8 +747,8 @@ class Visdom:
             check_vertex_indices(faces, verts.shape[0], "Y")
         o = clean_opts(opts)
         material: dict[str, Any] = {"cls": "MeshStandardMaterial" if faces is not None else "PointsMaterial"}
+        color_opt(o, "color")
         if o.get("color") is not None:
-            need(isinstance(o["color"], str), f"opts['color'] should be a CSS colour string, got {o['color']!r}")
             material["color"] = o["color"]
         if o.get("opacity") is not None:
             try:
@@ -926,7 +926,7 @@ class Visdom:
     # ------------------------------------------------------------------ Visdom's messages
     def _send(self, msg, endpoint="events", quiet=False, from_log=False, create=True):
         """A message as Visdom's client posts it (``{"data": [plotly traces], "layout", "win",
-        "eid", "opts"}`` to ``events``, ...; see ``visdom_messages.py``): the generic plot call of
+        "eid", "opts"}`` to ``events``, ...; see ``messages.py``): the generic plot call of
         Visdom's README. Returns the window's name (or what the matching call returns)."""
         return messages.replay(self, msg, endpoint)
 

@@ -16,7 +16,6 @@ import base64
 import io
 import json
 import re
-import wave
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -274,13 +273,8 @@ def _text(viz: Visdom, content: str, win, env, o: dict):
     if re.search(r"<svg[\s>]", content):
         return viz.svg(svgstr=content, win=win, env=env, opts=o)
     audio = re.search(r"<audio.*?src=[\"'](data:[^\"']+)[\"']", content, re.S)
-    if audio:
-        with wave.open(io.BytesIO(_data_url(audio.group(1), "the audio's src")), "rb") as f:
-            rate, width, ch = f.getframerate(), f.getsampwidth(), f.getnchannels()
-            raw = f.readframes(f.getnframes())
-        need(width == 2, "audio: only 16-bit PCM WAV is read")
-        snd = np.frombuffer(raw, "<i2").astype(np.float64).reshape(-1, ch).mean(axis=1) / 32768.0
-        return viz.audio(snd, win=win, env=env, opts={**o, "sample_frequency": rate})
+    if audio:  # a WAV file, as audio(audiofile=...)
+        return viz.audio(audiofile=io.BytesIO(_data_url(audio.group(1), "the audio's src")), win=win, env=env, opts=o)
     video = re.search(r"<video.*?src=[\"'](data:[^\"']+)[\"']", content, re.S)
     if video:  # decoded with PyAV, as video(videofile=...)
         return viz.video(videofile=io.BytesIO(_data_url(video.group(1), "the video's src")), win=win, env=env, opts=o)
