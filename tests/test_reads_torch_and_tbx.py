@@ -427,3 +427,32 @@ def test_tf1_events_with_several_values_per_summary(tmp_path):
     hists = logs.histograms(".", "m_hist")
     assert [h.step for h in hists] == list(range(5))
     assert hists[0].edges.tolist() == [0.0, 1.0, 2.0] and hists[0].counts.tolist() == [1.0, 2.0]
+
+
+def test_wav_headers_of_plugin_audio_clips():
+    """The audio plugin's tensors carry no sample rate: it comes from each clip's WAV header, and
+    a damaged or foreign header gives zeros (the clip is still kept) instead of an error."""
+    import io
+    import random
+    import wave
+
+    from cellboard.kinds.audio import _wav_format
+
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as f:
+        f.setnchannels(2)
+        f.setsampwidth(2)
+        f.setframerate(22050)
+        f.writeframes(np.zeros(2 * 300, np.int16).tobytes())
+    clip = buf.getvalue()
+    assert _wav_format(clip) == (22050.0, "audio/wav", 2, 300)
+    assert _wav_format(clip[:-40]) == (22050.0, "audio/wav", 2, 290)  # a cut clip: the frames present
+    assert _wav_format(b"OggS\0\2") == (0.0, "audio/wav", 0, 0)
+    rng = random.Random(0)
+    for _ in range(2000):  # damaged headers never raise
+        d = bytearray(clip[: rng.randint(0, 60)])
+        for _ in range(rng.randint(0, 3)):
+            if d:
+                d[rng.randrange(len(d))] = rng.randrange(256)
+        rate, _, channels, frames = _wav_format(bytes(d))
+        assert rate >= 0 and channels >= 0 and frames >= 0

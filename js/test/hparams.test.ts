@@ -5,8 +5,8 @@ import {
   linearScale, logScale, nearestLine, niceTicks, sequentialColor, type Brush,
 } from "../src/kinds/hparams/geometry";
 import {
-  buildModel, cellValue, columnFilter, compareCells, fmtCell, inferColumns, rowFilter, sortSessions,
-  type Column, type Session,
+  buildModel, cellValue, columnFilter, compareCells, fmtCell, inferColumns, inferMetricNames, metricNameOf,
+  metricSeriesKeys, rowFilter, sessionOf, sortSessions, type Column, type Session,
 } from "../src/kinds/hparams/model";
 import { EXPERIMENT_TAG, gather, SESSION_TAG, sessionCount } from "../src/kinds/hparams/record";
 import { jitter } from "../src/kinds/hparams/scatter";
@@ -76,6 +76,51 @@ describe("model", () => {
     ], [{ metrics: ["m0", "m1"], domains: {} }], () => undefined);
     expect(m.sessions.map((s) => [s.run, s.hparams.x])).toEqual([["a", 3], ["b", 1]]);
     expect(m.columns.map((c) => c.key)).toEqual(["h:x", "h:y", "m:m0", "m:m1", "m:m2"]);
+  });
+
+  it("looks a grouped metric up in the session's sub-run (TensorFlow's hp.Metric(tag, group))", () => {
+    expect(metricSeriesKeys("lr_0.1", "hparam/acc")).toEqual([["lr_0.1", "hparam/acc"], ["lr_0.1/hparam", "acc"]]);
+    expect(metricSeriesKeys("s", "eval/top/k")).toEqual([["s", "eval/top/k"], ["s/eval", "top/k"], ["s/eval/top", "k"]]);
+    expect(metricSeriesKeys(".", "validation/acc")).toEqual([[".", "validation/acc"], ["validation", "acc"]]);
+    expect(metricSeriesKeys("s", "acc")).toEqual([["s", "acc"]]);
+    const held = new Map([["s/validation\u0000epoch_accuracy", 0.75], ["t\u0000hparam/acc", 0.5]]);
+    const value = (run: string, name: string) => {
+      for (const [r, tag] of metricSeriesKeys(run, name)) {
+        const v = held.get(`${r}\u0000${tag}`);
+        if (v !== undefined) return { value: v, step: 1 };
+      }
+      return undefined;
+    };
+    const m = buildModel([
+      { run: "s", step: 0, index: 0, hparams: { lr: 0.1 }, metrics: [] },
+      { run: "t", step: 0, index: 0, hparams: { lr: 0.2 }, metrics: [] },
+    ], [{ metrics: ["validation/epoch_accuracy", "hparam/acc"], domains: {} }], value);
+    expect(m.sessions.map((s) => [s.run, s.metrics["validation/epoch_accuracy"]?.value, s.metrics["hparam/acc"]?.value]))
+      .toEqual([["s", 0.75, undefined], ["t", undefined, 0.5]]);
+  });
+
+  it("infers the metrics as TensorBoard does when no record names one (Keras' hp.KerasCallback)", () => {
+    const sessions = new Set(["lr_0.01", "lr_0.1"]);
+    expect(sessionOf("lr_0.01/train", sessions)).toBe("lr_0.01");
+    expect(sessionOf("lr_0.01", sessions)).toBe("lr_0.01");
+    expect(sessionOf("lr_0.010/train", sessions)).toBeNull(); // a prefix of the name, not of the path
+    expect(sessionOf("other", sessions)).toBeNull();
+    expect(sessionOf("a/b", new Set(["."]))).toBe(".");
+    expect(metricNameOf("lr_0.1/validation", "epoch_loss", sessions)).toBe("validation/epoch_loss");
+    expect(metricNameOf("lr_0.1", "final", sessions)).toBe("final");
+    expect(metricNameOf("x/validation", "epoch_loss", new Set(["."]))).toBe("x/validation/epoch_loss");
+    const series: [string, string][] = [
+      ["lr_0.01/train", "epoch_loss"], ["lr_0.01/validation", "epoch_loss"], ["lr_0.1/train", "epoch_loss"],
+      ["lr_0.1/validation", "epoch_accuracy"], ["lr_0.1", "final"], ["unrelated", "loss"],
+    ];
+    expect(inferMetricNames(sessions, series)).toEqual(["final", "train/epoch_loss", "validation/epoch_accuracy", "validation/epoch_loss"]);
+    // inferred only when no record names a metric
+    const rec = (run: string, metrics: string[]) => ({ run, step: 0, index: 0, hparams: { lr: 1 }, metrics });
+    const infer = (runs: ReadonlySet<string>) => inferMetricNames(runs, series);
+    expect(buildModel([rec("lr_0.01", []), rec("lr_0.1", [])], [], () => undefined, infer).columns.map((c) => c.key))
+      .toEqual(["h:lr", "m:final", "m:train/epoch_loss", "m:validation/epoch_accuracy", "m:validation/epoch_loss"]);
+    expect(buildModel([rec("lr_0.01", ["acc"]), rec("lr_0.1", [])], [], () => undefined, infer).columns.map((c) => c.key))
+      .toEqual(["h:lr", "m:acc"]);
   });
 
   it("infers number and category columns", () => {

@@ -274,15 +274,31 @@ class Store:
 
     def hparams(self, run: str) -> list[HParamsRecord]:
         """The run's sessions; metric names come from the experiment record when the session's
-        own list is empty (torch and tensorboardX write them only there)."""
+        own list is empty (torch and tensorboardX write them only there). With no experiment
+        (Keras' ``hp.KerasCallback``), they are TensorBoard's inferred ones: every scalar of a
+        session's run (``tag``) or its sub-runs (``sub/run/tag``), the board's metric columns."""
         with self._lock:
             tags = self._data(run).records["hparams"]
             sessions = list(tags.get(SESSION_START_TAG, []))
             experiments = list(tags.get(EXPERIMENT_TAG, [])) or [
                 r for d in self._runs.values() for r in d.records["hparams"].get(EXPERIMENT_TAG, [])
             ]
-        metrics = list(dict.fromkeys(m for e in experiments for m in e.metrics))
+            metrics = list(dict.fromkeys(m for e in experiments for m in e.metrics))
+            if not metrics and sessions:
+                metrics = self._inferred_metrics()
         return [r if r.metrics else HParamsRecord(r.step, r.wall_time, r.hparams, metrics, r.domains) for r in sessions]
+
+    def _inferred_metrics(self) -> list[str]:
+        """Scalar series under session runs, named from their session (held lock)."""
+        session_runs = {r for r, d in self._runs.items() if d.records["hparams"].get(SESSION_START_TAG)}
+        names: set[str] = set()
+        for run, data in self._runs.items():
+            session = next((s for s in _run_and_parents(run) if s in session_runs), None)
+            if session is None:
+                continue
+            sub = run if session == "." else run[len(session) + 1 :]
+            names.update(t if run == session else f"{sub}/{t}" for t, c in data.scalars.items() if c.n)
+        return sorted(names)
 
     def mesh(self, run: str, tag: str) -> list[Mesh]:
         """The meshes / point clouds logged with ``add_mesh(tag, ...)``, one per logged step (vertices,
@@ -384,3 +400,9 @@ __all__ = [
     "Store",
     "TextRecord",
 ]
+
+
+def _run_and_parents(run: str) -> list[str]:
+    """``a/b/c``, ``a/b``, ``a``, ``.``: where a run's session may be, nearest first."""
+    parts = run.split("/") if run != "." else []
+    return ["/".join(parts[:i]) for i in range(len(parts), 0, -1)] + ["."]

@@ -29,6 +29,11 @@ export interface RecordEntry extends Entry {
 
 /** The key of one (run, tag) in slices and in StoreChange. */
 export const seriesKey = (run: string, tag: string) => `${run}\u0000${tag}`;
+/** `seriesKey`'s inverse: `[run, tag]`. */
+export function splitKey(key: string): [run: string, tag: string] {
+  const i = key.indexOf("\u0000");
+  return [key.slice(0, i), key.slice(i + 1)];
+}
 
 /** What a store slice may ask of the store. */
 export interface SliceHost {

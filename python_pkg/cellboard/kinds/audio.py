@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,8 +46,26 @@ def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[AudioRecor
         return [AudioRecord(step, wall, data, rate, ctype, channels, frames)]
     if val.kind != "tensor":
         return []
-    # the plugin's metadata carries no sample rate; WAV headers do (read by the browser)
-    return [AudioRecord(step, wall, s, 0.0) for s in M.decode_tensor(val.payload).string_val[::2]]
+    # the plugin's metadata carries no sample rate: the WAV header does (TensorFlow's clips)
+    return [AudioRecord(step, wall, s, *_wav_format(s)) for s in M.decode_tensor(val.payload).string_val[::2]]
+
+
+def _wav_format(data: bytes) -> tuple[float, str, int, int]:
+    """``(sample_rate, content type, channels, frames)`` from a RIFF/WAVE header; 0s where the
+    clip is not a WAV or its header is damaged (the browser may still play it)."""
+    rate, channels, block, frames = 0, 0, 0, 0
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        pos = 12
+        while pos + 8 <= len(data):
+            cid, size = data[pos : pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
+            if cid == b"fmt " and size >= 16 and pos + 24 <= len(data):
+                channels, rate, _, block = struct.unpack_from("<HIIH", data, pos + 10)
+            elif cid == b"data":
+                # the bytes present: a streamed WAV may declare 0 or 0xFFFFFFFF
+                frames = min(size, len(data) - pos - 8) // block if block else 0
+                break
+            pos += 8 + size + (size & 1)  # chunks are padded to an even size
+    return float(rate), "audio/wav", channels, frames
 
 
 def encode(tag: str, snd: Any, sample_rate: int, step: int, wall: float) -> tuple[bytes, AudioRecord]:

@@ -2,7 +2,11 @@
 
 ``add_hparams`` writes TensorBoard's HPARAMS plugin messages as torch does: an experiment, a
 session start and a session end in a sub-run, plus each metric as a scalar of that sub-run.
-The values of a session's metrics are that run's scalar series of the metric tags.
+The values of a session's metrics are that run's scalar series of the metric tags; a metric
+with a group (TensorFlow's ``hp.Metric(tag, group=...)``) is the scalar ``tag`` of the
+session's sub-run ``group``, named ``group/tag``. Sessions whose experiment names no metrics
+(Keras' ``hp.KerasCallback`` alone) get TensorBoard's inferred ones on the board: every scalar
+logged in the session's run or its sub-runs.
 """
 
 from __future__ import annotations
@@ -85,8 +89,22 @@ def _experiment(content: memoryview, step: int, wall: float) -> HParamsRecord:
                 domains[name] = values
         elif f == 5:  # MetricInfo{name: MetricName{group, tag}}
             for v2 in iter_len(v, 1):
-                metrics.extend(bytes(x).decode("utf-8", "replace") for x in iter_len(v2, 2))
+                metrics.append(_metric_name(v2))
     return HParamsRecord(step, wall, {}, metrics, domains)
+
+
+def _metric_name(buf: memoryview) -> str:
+    """A ``MetricName`` as the path of its scalar from the session's run: ``tag``, or
+    ``group/tag`` for a metric logged in the session's sub-run ``group`` (TensorFlow's
+    ``hp.Metric("accuracy", group="validation")``: ``validation/accuracy``)."""
+    group, tag = "", ""
+    for f, wt, v in iter_fields(buf):
+        if wt == LEN and not isinstance(v, int):
+            if f == 1:
+                group = bytes(v).decode("utf-8", "replace").strip("/")
+            elif f == 2:
+                tag = bytes(v).decode("utf-8", "replace")
+    return f"{group}/{tag}" if group else tag
 
 
 def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[HParamsRecord]:

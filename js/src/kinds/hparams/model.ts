@@ -113,13 +113,62 @@ function finiteRange(vals: readonly number[]): [number, number] {
 }
 
 /**
+ * Where a session's metric may be logged, in the order looked up: the session's own run with the
+ * whole name as its tag (torch's "hparam/accuracy"), then each split of the name into a sub-run
+ * and a tag ("validation/epoch_loss": tag "epoch_loss" of run "<session>/validation"), as
+ * TensorFlow's metric groups name them.
+ */
+export function metricSeriesKeys(run: string, name: string): [run: string, tag: string][] {
+  const out: [string, string][] = [[run, name]];
+  for (let i = name.indexOf("/"); i > 0 && i < name.length - 1; i = name.indexOf("/", i + 1)) {
+    out.push([run === "." ? name.slice(0, i) : `${run}/${name.slice(0, i)}`, name.slice(i + 1)]);
+  }
+  return out;
+}
+
+/** The session run a run belongs to (itself, or the longest session run it is under), or null. */
+export function sessionOf(run: string, sessionRuns: ReadonlySet<string>): string | null {
+  if (sessionRuns.has(run)) return run;
+  for (let i = run.lastIndexOf("/"); i > 0; i = run.lastIndexOf("/", i - 1)) {
+    if (sessionRuns.has(run.slice(0, i))) return run.slice(0, i);
+  }
+  return sessionRuns.has(".") && run !== "." ? "." : null;
+}
+
+/**
+ * A scalar series as a metric name of its session (`metricSeriesKeys`' inverse): its tag in the
+ * session's run, `sub/run/tag` in a sub-run; null outside every session.
+ */
+export function metricNameOf(run: string, tag: string, sessionRuns: ReadonlySet<string>): string | null {
+  const s = sessionOf(run, sessionRuns);
+  if (s === null) return null;
+  if (s === run) return tag;
+  return `${s === "." ? run : run.slice(s.length + 1)}/${tag}`;
+}
+
+/**
+ * TensorBoard's metrics when no record names any (Keras' `hp.KerasCallback` writes sessions
+ * only): every scalar series of a session's run or its sub-runs, sorted by name.
+ */
+export function inferMetricNames(sessionRuns: ReadonlySet<string>, series: Iterable<readonly [string, string]>): string[] {
+  const names = new Set<string>();
+  for (const [run, tag] of series) {
+    const m = metricNameOf(run, tag, sessionRuns);
+    if (m !== null) names.add(m);
+  }
+  return [...names].sort(collator.compare);
+}
+
+/**
  * Sessions from the hparams records: one per run that has a session record (its latest one),
- * metric tags = the union of every record's `metrics` (sessions' and experiments'), in order.
+ * metric tags = the union of every record's `metrics` (sessions' and experiments'), in order;
+ * `inferred()` when no record names one.
  */
 export function buildModel(
   sessionRecords: readonly SessionRecord[],
   experiments: readonly ExperimentRecord[],
   metricValue: (run: string, tag: string) => MetricValue | undefined,
+  inferred: (sessionRuns: ReadonlySet<string>) => readonly string[] = () => [],
 ): Model {
   const latest = new Map<string, SessionRecord>();
   for (const r of sessionRecords) {
@@ -131,6 +180,7 @@ export function buildModel(
   const add = (t: string) => { if (!seen.has(t)) { seen.add(t); tags.push(t); } };
   for (const e of experiments) e.metrics.forEach(add);
   for (const r of sessionRecords) r.metrics.forEach(add);
+  if (tags.length === 0) inferred(new Set(latest.keys())).forEach(add);
   const domains: Record<string, readonly HValue[]> = {};
   for (const e of experiments) for (const [k, d] of Object.entries(e.domains)) if (!(k in domains)) domains[k] = d;
   const sessions: Session[] = [...latest.values()]

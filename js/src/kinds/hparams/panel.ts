@@ -2,19 +2,20 @@
 // sessions (model.ts). Filters (the row filter, per-column filters, the run filter/checkboxes)
 // decide which sessions are drawn; brushes on the parallel coordinates decide which are lit: the
 // table lists the lit ones, the plots fade the others. Hovering a row, line or point highlights
-// the session everywhere. Live: any change of the hparams records, or of a session run's scalar
-// series of a metric tag, rebuilds the model on the next frame.
+// the session everywhere. Live: any change of the hparams records, or of a scalar series of a
+// session's metric (any series of a session run or its sub-runs while the metrics are inferred),
+// rebuilds the model on the next frame.
 
 import { changedKeys } from "../../store-change";
 import { h, makeFilter } from "../../ui/dom";
 import { scalars } from "../scalars";
 import type { RecordSlice } from "../record-kind";
-import type { Dirt, Panel, PanelContext } from "../types";
+import { splitKey, type Dirt, type Panel, type PanelContext } from "../types";
 import {
   axisScale, brushed, canLog, colorScale, sequentialGradient, type AxisScale, type Brush,
 } from "./geometry";
 import {
-  buildModel, cellValue, columnFilter, fmtCell, fmtExact, rowFilter, sortSessions,
+  buildModel, cellValue, columnFilter, fmtCell, fmtExact, inferMetricNames, metricNameOf, metricSeriesKeys, rowFilter, sortSessions,
   type Column, type MetricValue, type Model, type Session, type SortDir,
 } from "./model";
 import { ParallelCoords } from "./parcoords";
@@ -132,7 +133,7 @@ export class HParamsPanel implements Panel {
     this.controls = h("div", { class: "cb-side-section" },
       h("div", { class: "cb-side-title", text: "HParams columns" }),
       this.colList,
-      h("div", { class: "cb-muted", style: "margin-top:8px", text: "Metrics are the last value of each run's scalar series of the metric tag. Drag along an axis to filter sessions; click the axis to clear." }));
+      h("div", { class: "cb-muted", style: "margin-top:8px", text: "Metrics are the last value of each session's scalar series of the metric tag (a/tag: of its sub-run a). Drag along an axis to filter sessions; click the axis to clear." }));
 
     this.ro = typeof ResizeObserver === "undefined" ? null : new ResizeObserver((entries) => {
       let changed = false;
@@ -168,8 +169,9 @@ export class HParamsPanel implements Panel {
       return;
     }
     for (const k of changedKeys(d, scalars)) {
-      const i = k.indexOf("\u0000");
-      if (this.sessionRuns.has(k.slice(0, i)) && this.metricTags.has(k.slice(i + 1))) {
+      const [run, tag] = splitKey(k);
+      const name = metricNameOf(run, tag, this.sessionRuns);
+      if (name !== null && (this.metricTags.size === 0 || this.metricTags.has(name))) {
         this.dataDirty = true;
         return;
       }
@@ -201,10 +203,17 @@ export class HParamsPanel implements Panel {
     this.ctx.requestFlush();
   }
 
-  private metricValue = (run: string, tag: string): MetricValue | undefined => {
-    const s = this.ctx.store.slice(scalars).get(run, tag);
-    if (!s || s.length === 0) return undefined;
-    return { value: s.values[s.length - 1], step: s.steps[s.length - 1] };
+  private metricValue = (run: string, name: string): MetricValue | undefined => {
+    const slice = this.ctx.store.slice(scalars);
+    for (const [r, tag] of metricSeriesKeys(run, name)) {
+      const s = slice.get(r, tag);
+      if (s && s.length > 0) return { value: s.values[s.length - 1], step: s.steps[s.length - 1] };
+    }
+    return undefined;
+  };
+
+  private inferredMetrics = (sessionRuns: ReadonlySet<string>): string[] => {
+    return inferMetricNames(sessionRuns, [...this.ctx.store.slice(scalars).series.keys()].map(splitKey));
   };
 
   private rebuild() {
@@ -213,8 +222,9 @@ export class HParamsPanel implements Panel {
     const { sessions, experiments } = gather(this.records);
     this.sessionRuns = new Set(sessions.map((r) => r.run));
     this.totalSessions = this.sessionRuns.size;
-    this.model = buildModel(sessions.filter((r) => this.ctx.runShown(r.run)), experiments, this.metricValue);
-    // metric tags of every record (also of runs hidden now): their scalars matter when shown again
+    this.model = buildModel(sessions.filter((r) => this.ctx.runShown(r.run)), experiments, this.metricValue, this.inferredMetrics);
+    // metric names of every record (also of runs hidden now): their scalars matter when shown
+    // again; none named: every scalar of a session matters (the metrics are inferred from them)
     this.metricTags = new Set([...experiments, ...sessions].flatMap((r) => [...r.metrics]));
   }
 

@@ -1,0 +1,131 @@
+"""A Keras user's logs in a real JupyterLab, next to TensorBoard.
+
+A notebook trains two small Keras models as TensorFlow's hparams tutorial does: Keras'
+TensorBoard callback (``train``/``validation`` sub-runs, weight histograms, the model) and
+``hp.KerasCallback`` (a session per model, no metric names). ``%cellboard`` opens the directory:
+the Scalars tab shows both sub-runs' curves; the HParams tab lists both sessions with the
+metrics TensorBoard infers (every scalar of a session's sub-runs) filled in; the Histograms tab
+shows the weights. TensorBoard's HPARAMS dashboard on the same directory is screenshotted for
+comparison. Screenshots (look at them): test-artifacts/keras-*.png, tensorboard-keras-hparams.png.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from .frontend_harness import chromium
+from .jupyter_server import JupyterServer, open_and_run_all, page_errors, write_notebook
+from .tensorboard_server import tensorboard
+
+pytest.importorskip("tensorflow", reason="the notebook trains with Keras")
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+
+TRAIN = """\
+import os
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+import numpy as np, keras
+from tensorboard.plugins.hparams import api as hp
+
+rng = np.random.default_rng(0)
+x = rng.standard_normal((256, 8)).astype("float32")
+y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype("int32")
+for units, lr in ((8, 0.05), (32, 0.2)):
+    logdir = f"logs/units_{units}"
+    keras.utils.set_random_seed(units)
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(units, activation="relu"),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile(keras.optimizers.SGD(lr), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=6, batch_size=32, validation_split=0.25, verbose=0,
+              callbacks=[keras.callbacks.TensorBoard(logdir, histogram_freq=1),
+                         hp.KerasCallback(logdir, {"units": units, "lr": lr})])
+print("KERAS DONE")
+"""
+
+SHOW = "%load_ext cellboard\n%cellboard logs --height 760"
+
+METRICS = ["validation/epoch_accuracy", "validation/epoch_loss", "train/epoch_accuracy", "train/epoch_loss"]
+
+
+@pytest.fixture
+def browser():
+    with chromium() as b:
+        yield b
+
+
+def _column(board, name: str) -> list[str]:
+    idx = board.locator(".cb-hp-table thead tr:first-child th").evaluate_all(
+        f"(ths) => ths.findIndex((th) => th.textContent.replace(/[▲▼]/g, '') === {name!r})"
+    )
+    assert idx >= 0, name
+    return board.locator(f".cb-hp-table tbody tr td:nth-child({idx + 1})").all_inner_texts()
+
+
+def _shot(board, tmp_path: Path, name: str) -> None:
+    board.scroll_into_view_if_needed()
+    board.page.wait_for_timeout(400)
+    board.screenshot(path=str(tmp_path / name))
+    shutil.copy(tmp_path / name, ARTIFACTS / name)
+
+
+def test_keras_logs_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
+    from playwright.sync_api import expect
+
+    root = tmp_path / "root"
+    root.mkdir()
+    name = write_notebook(root, "keras.ipynb", TRAIN, SHOW)
+    ARTIFACTS.mkdir(exist_ok=True)
+    server = JupyterServer("lab", root, tmp_path).start()
+    logs: list[str] = []
+    try:
+        page = open_and_run_all(browser, server, name, logs, height=1100)
+        expect(page.locator(".jp-OutputArea-output", has_text="KERAS DONE")).to_have_count(1, timeout=180_000)
+        board = page.locator(".jp-OutputArea-output .cellboard")
+        err = page.locator(".jp-OutputArea-output .jupyter-widgets-error-widget")
+        expect(board.or_(err).first).to_be_visible(timeout=60_000)
+        assert err.count() == 0, err.first.inner_text()
+
+        # Scalars: Keras' epoch curves of both sub-runs of both models
+        expect(board.locator('[role="tab"][data-kind="scalars"]')).to_have_attribute("aria-selected", "true")
+        card = board.locator('.cb-card[data-tag="epoch_loss"]')
+        expect(card).to_have_count(1, timeout=30_000)
+        runs = [r.replace("\u200b", "") for r in board.locator(".cb-run-name").all_text_contents()]
+        assert {"units_8/train", "units_8/validation", "units_32/train", "units_32/validation"} <= set(runs), runs
+        _shot(board, tmp_path, "keras-scalars.png")
+
+        # HParams: both sessions, the inferred metrics filled in with each run's last value
+        board.locator('[role="tab"][data-kind="hparams"]').click()
+        expect(board).to_have_attribute("data-hparams-sessions", "2", timeout=30_000)
+        expect(board.locator(".cb-hp-table tbody tr")).to_have_count(2)
+        heads = board.locator(".cb-hp-table thead tr:first-child th").all_inner_texts()
+        heads = [h.replace("▲", "").replace("▼", "") for h in heads]
+        assert set(METRICS) <= set(heads), heads
+        for metric in METRICS:
+            cells = _column(board, metric)
+            assert len(cells) == 2 and all(c and float(c) >= 0 for c in cells), (metric, cells)
+        accuracy = [float(c) for c in _column(board, "validation/epoch_accuracy")]
+        assert all(0.4 <= a <= 1 for a in accuracy), accuracy
+        expect(board.locator("path.cb-hp-line")).to_have_count(2)
+        _shot(board, tmp_path, "keras-hparams.png")
+
+        # Histograms: the dense layers' kernels and biases (Keras names each model's layers apart)
+        board.locator('[role="tab"][data-kind="histograms"]').click()
+        kernels = board.locator(".cb-card", has_text="kernel/histogram")
+        expect(kernels).to_have_count(4, timeout=20_000)  # two layers per model
+        _shot(board, tmp_path, "keras-histograms.png")
+        assert page_errors(logs) == []
+    finally:
+        server.stop()
+
+    with tensorboard(root / "logs") as url:
+        tb = browser.new_page(viewport={"width": 1280, "height": 900})
+        tb.goto(f"{url}/#hparams")
+        # TensorBoard names an inferred metric "<sub-run>.<tag>"; cellboard "<sub-run>/<tag>", as its runs
+        tb.get_by_text("validation.epoch_accuracy").first.wait_for(timeout=60_000)
+        tb.wait_for_timeout(1500)
+        tb.screenshot(path=str(tmp_path / "tensorboard-keras-hparams.png"))
+        shutil.copy(tmp_path / "tensorboard-keras-hparams.png", ARTIFACTS / "tensorboard-keras-hparams.png")

@@ -1,0 +1,204 @@
+"""``cellboard.load`` (and so ``%cellboard``) reads what TensorFlow and Keras write.
+
+The logs are written by the real TensorFlow in a subprocess (TensorFlow is heavy and starts
+threads): ``tf.summary`` scalars, histograms, images, text and audio; Keras' TensorBoard callback
+with ``hp.KerasCallback`` (sessions without metric names, as Keras users log them); an
+``hp.hparams_config`` experiment whose metrics have groups; a PR curve. TensorBoard's own reader
+is the oracle where values are not known up front. flax's and clu's writers log through
+``tf.summary``, so their files are these.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+import wave
+
+import numpy as np
+import pytest
+
+import cellboard
+from cellboard.kinds import hparams as hparams_kind
+
+pytest.importorskip("tensorflow", reason="TensorFlow writes the logs these tests read")
+
+WRITE = textwrap.dedent(
+    """
+    import os, sys
+    import numpy as np, tensorflow as tf, keras
+    from tensorboard.plugins.hparams import api as hp
+    from tensorboard.plugins.pr_curve import summary as pr_summary
+
+    root = sys.argv[1]
+    rng = np.random.default_rng(0)
+    w = tf.summary.create_file_writer(os.path.join(root, "summaries"))
+    with w.as_default():
+        for s in range(3):
+            tf.summary.scalar("loss", 1.0 / (s + 1), step=s)
+            tf.summary.scalar("lr", tf.constant(0.5 ** s, tf.float64), step=s)
+            tf.summary.histogram("w", np.arange(100, dtype=np.float32) / 10 + s, step=s, buckets=20)
+            tf.summary.image("img", np.full((2, 4, 6, 3), 40 * s, np.uint8), step=s, max_outputs=2)
+            tf.summary.text("notes", f"step **{s}**", step=s)
+            tone = np.sin(np.arange(800) / 8)[None, :, None].repeat(2, axis=2).astype(np.float32) * 0.5
+            tf.summary.audio("tone", tone, 8000, step=s)
+        labels = np.array([True, False, True, True, False, False])
+        preds = np.array([0.9, 0.1, 0.6, 0.4, 0.7, 0.2], np.float32)
+        v = pr_summary.pb("pr", labels, preds, num_thresholds=11).value[0]
+        tf.summary.write("pr", tf.make_ndarray(v.tensor), step=0, metadata=v.metadata)
+    w.flush()
+
+    # an experiment naming grouped metrics, then Keras runs as the hparams tutorial logs them
+    with tf.summary.create_file_writer(os.path.join(root, "keras")).as_default():
+        hp.hparams_config(
+            hparams=[hp.HParam("units", hp.Discrete([4, 8])), hp.HParam("opt", hp.Discrete(["sgd", "adam"]))],
+            metrics=[hp.Metric("epoch_accuracy", group="validation"), hp.Metric("epoch_loss", group="train")],
+        )
+    x = rng.standard_normal((64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32")
+    for units, opt in ((4, "sgd"), (8, "adam")):
+        d = os.path.join(root, "keras", f"units_{units}")
+        keras.utils.set_random_seed(units)
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, activation="relu"),
+                                  keras.layers.Dense(2, activation="softmax")])
+        model.compile(opt, "sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.fit(x, y, epochs=2, batch_size=32, validation_split=0.25, verbose=0,
+                  callbacks=[keras.callbacks.TensorBoard(d, histogram_freq=1),
+                             hp.KerasCallback(d, {"units": units, "opt": opt})])
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def tf_logs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tf-logs")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    done = subprocess.run(
+        [sys.executable, "-c", WRITE, str(root)], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return root
+
+
+def _accumulator(path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(path), size_guidance={"tensors": 0})
+    acc.Reload()
+    return acc
+
+
+def test_tf_summary_kinds_read_as_tensorflow_wrote_them(tf_logs):
+    logs = cellboard.load(tf_logs / "summaries", progress=False)
+    assert logs.notices == {}
+    tags = logs.tags(".")
+    assert (tags["scalars"], tags["histograms"], tags["images"]) == (["loss", "lr"], ["w"], ["img"])
+    assert (tags["text"], tags["audio"], tags["pr_curves"]) == (["notes"], ["tone"], ["pr"])
+
+    loss, lr = logs.scalars(".", "loss"), logs.scalars(".", "lr")
+    assert loss.steps.tolist() == [0, 1, 2]
+    np.testing.assert_allclose(loss.values, [1.0, 0.5, 1 / 3], rtol=1e-7)  # float32 as written
+    assert lr.values.tolist() == [1.0, 0.5, 0.25]  # float64 tensors stay exact
+
+    # TF2 histograms are [k, 3] (left, right, count) tensors: every value counted, edges as written
+    acc = _accumulator(tf_logs / "summaries")
+    for rec, ev in zip(logs.histograms(".", "w"), acc.Tensors("w"), strict=True):
+        import tensorflow as tf
+
+        k3 = tf.make_ndarray(ev.tensor_proto)
+        assert rec.counts.sum() == 100
+        np.testing.assert_allclose(rec.counts[-len(k3) :], k3[:, 2])
+        np.testing.assert_allclose(rec.edges[-1], k3[-1, 1])
+
+    images = logs.images(".", "img")
+    assert [(i.step, i.width, i.height) for i in images] == [(s, 6, 4) for s in range(3) for _ in range(2)]
+    from PIL import Image
+
+    assert np.asarray(Image.open(io.BytesIO(images[-1].png))).tolist() == np.full((4, 6, 3), 80).tolist()
+
+    assert [t.text for t in logs.text(".", "notes")] == [f"step **{s}**" for s in range(3)]
+
+    # TF's audio plugin stores no sample rate: it is read from each clip's WAV header
+    clips = logs.audio(".", "tone")
+    assert [(c.sample_rate, c.channels, c.frames) for c in clips] == [(8000.0, 2, 800)] * 3
+    with wave.open(io.BytesIO(clips[0].wav)) as f:
+        assert (f.getframerate(), f.getnchannels(), f.getnframes()) == (8000, 2, 800)
+
+    pr = logs.pr_curves(".", "pr")[0]
+    assert pr.data.shape == (6, 11)
+    assert pr.data[0, 0] == 3 and pr.data[1, 0] == 3  # every positive and negative above threshold 0
+
+
+def test_keras_callback_runs_and_hparams(tf_logs, tmp_path):
+    logs = cellboard.load(tf_logs / "keras", progress=False)
+    assert logs.notices == {}
+    for units in (4, 8):
+        run = f"units_{units}"
+        assert {"epoch_loss", "epoch_accuracy", "epoch_learning_rate"} <= set(logs.tags(f"{run}/train")["scalars"])
+        assert {"epoch_loss", "epoch_accuracy"} <= set(logs.tags(f"{run}/validation")["scalars"])
+        assert len(logs.tags(f"{run}/train")["histograms"]) == 4  # kernel and bias of both layers
+        # the same values TensorBoard's reader gives
+        import tensorflow as tf
+
+        acc = _accumulator(tf_logs / "keras" / run / "validation")
+        expected = [float(tf.make_ndarray(e.tensor_proto)) for e in acc.Tensors("epoch_accuracy")]
+        assert logs.scalars(f"{run}/validation", "epoch_accuracy").values.tolist() == expected
+        (session,) = logs.hparams(run)
+        assert session.hparams == {"units": units, "opt": {4: "sgd", 8: "adam"}[units]}
+        # the experiment's metrics; a metric's group is the session's sub-run that logs it
+        assert session.metrics == ["validation/epoch_accuracy", "train/epoch_loss"]
+    (experiment,) = logs.records(".", "hparams", hparams_kind.EXPERIMENT_TAG)
+    assert experiment.domains == {"units": [4, 8], "opt": ["adam", "sgd"]}  # hp.Discrete sorts them
+
+    # without hp.hparams_config (Keras' callback alone) the metrics are inferred, as TensorBoard
+    # does: every scalar of the sessions' runs and sub-runs
+    shutil.copytree(tf_logs / "keras" / "units_4", tmp_path / "units_4")
+    shutil.copytree(tf_logs / "keras" / "units_8", tmp_path / "units_8")
+    (session,) = cellboard.load(tmp_path, progress=False).hparams("units_8")
+    assert session.metrics == [
+        "train/epoch_accuracy",
+        "train/epoch_learning_rate",
+        "train/epoch_loss",
+        "validation/epoch_accuracy",
+        "validation/epoch_loss",
+        "validation/evaluation_accuracy_vs_iterations",
+        "validation/evaluation_loss_vs_iterations",
+    ]
+
+
+def test_the_board_sends_tensorflow_logs(tf_logs):
+    """What ``%cellboard`` sends the view: every kind, the audio's rate, the grouped metrics."""
+    from cellboard.logdir import open_logdir
+
+    board = open_logdir(tf_logs, follow=False)
+    sent: list[dict] = []
+    board.send = lambda content, buffers=None: sent.append(content)  # type: ignore[method-assign]
+    try:
+        assert board.follower.wait(60)
+        board._on_msg(board, {"type": "hello"}, [])  # a view asks for everything
+        board.send_pending()
+        entries: dict[str, list[dict]] = {}
+        for content in sent:
+            for kind, es in content.get("entries", {}).items():
+                entries.setdefault(kind, []).extend(es)
+        runs = {e["run"] for es in entries.values() for e in es}
+        assert {"summaries", "keras", "keras/units_4", "keras/units_4/train", "keras/units_8/validation"} <= runs
+        assert {kind for kind, es in entries.items() if es} >= {
+            "scalars",
+            "histograms",
+            "images",
+            "text",
+            "audio",
+            "pr_curves",
+            "hparams",
+        }
+        assert {e["sample_rate"] for e in entries["audio"]} == {8000.0}
+        experiment = [e for e in entries["hparams"] if e["run"] == "keras" and e["metrics"]]
+        assert experiment[0]["metrics"] == ["validation/epoch_accuracy", "train/epoch_loss"]
+        sessions = {e["run"]: e["hparams"] for e in entries["hparams"] if e["hparams"]}
+        assert sessions == {"keras/units_4": {"units": 4, "opt": "sgd"}, "keras/units_8": {"units": 8, "opt": "adam"}}
+    finally:
+        board.close()
