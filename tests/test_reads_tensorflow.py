@@ -45,6 +45,9 @@ WRITE = textwrap.dedent(
             tf.summary.text("notes", f"step **{s}**", step=s)
             tone = np.sin(np.arange(800) / 8)[None, :, None].repeat(2, axis=2).astype(np.float32) * 0.5
             tf.summary.audio("tone", tone, 8000, step=s)
+        tf.summary.text("table", tf.constant([["**a**", "b"], ["c", "d"]]), step=0)
+        tf.summary.text("column", tf.constant(["x", "y", "z"]), step=0)
+        tf.summary.text("cube", tf.constant([[["p", "q"]], [["r", "s"]]]), step=0)
         labels = np.array([True, False, True, True, False, False])
         preds = np.array([0.9, 0.1, 0.6, 0.4, 0.7, 0.2], np.float32)
         v = pr_summary.pb("pr", labels, preds, num_thresholds=11).value[0]
@@ -96,7 +99,7 @@ def test_tf_summary_kinds_read_as_tensorflow_wrote_them(tf_logs):
     assert logs.notices == {}
     tags = logs.tags(".")
     assert (tags["scalars"], tags["histograms"], tags["images"]) == (["loss", "lr"], ["w"], ["img"])
-    assert (tags["text"], tags["audio"], tags["pr_curves"]) == (["notes"], ["tone"], ["pr"])
+    assert (tags["text"], tags["audio"], tags["pr_curves"]) == (["column", "cube", "notes", "table"], ["tone"], ["pr"])
 
     loss, lr = logs.scalars(".", "loss"), logs.scalars(".", "lr")
     assert loss.steps.tolist() == [0, 1, 2]
@@ -120,6 +123,13 @@ def test_tf_summary_kinds_read_as_tensorflow_wrote_them(tf_logs):
     assert np.asarray(Image.open(io.BytesIO(images[-1].png))).tolist() == np.full((4, 6, 3), 80).tolist()
 
     assert [t.text for t in logs.text(".", "notes")] == [f"step **{s}**" for s in range(3)]
+    assert all(t.table is None for t in logs.text(".", "notes"))
+    # string tensors of rank 1+ are tables (TensorBoard's, without a header); rank 3: the first 2-D block
+    (table,) = logs.text(".", "table")
+    assert (table.table, table.text, table.note) == ((("**a**", "b"), ("c", "d")), "**a**\tb\nc\td", "")
+    assert logs.text(".", "column")[0].table == (("x",), ("y",), ("z",))
+    (cube,) = logs.text(".", "cube")
+    assert cube.table == (("p", "q"),) and "3 dimensions (2, 1, 2)" in cube.note
 
     # TF's audio plugin stores no sample rate: it is read from each clip's WAV header
     clips = logs.audio(".", "tone")
@@ -196,6 +206,8 @@ def test_the_board_sends_tensorflow_logs(tf_logs):
             "hparams",
         }
         assert {e["sample_rate"] for e in entries["audio"]} == {8000.0}
+        (table,) = [e for e in entries["text"] if e["tag"] == "table"]
+        assert (table["table"], table["note"]) == ([["**a**", "b"], ["c", "d"]], "")
         experiment = [e for e in entries["hparams"] if e["run"] == "keras" and e["metrics"]]
         assert experiment[0]["metrics"] == ["validation/epoch_accuracy", "train/epoch_loss"]
         sessions = {e["run"]: e["hparams"] for e in entries["hparams"] if e["hparams"]}

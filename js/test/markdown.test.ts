@@ -1,7 +1,9 @@
 // @vitest-environment jsdom
 // DOMPurify needs a DOM: this file runs in jsdom (happy-dom mangles DOMPurify's output), the rest of the suite in node.
 import { describe, expect, it } from "vitest";
+import { renderText, text } from "../src/kinds/text";
 import { MAX_MARKDOWN, markdownItHtml, renderMarkdown, safeUrl } from "../src/ui/markdown";
+import { Buffers } from "../src/wire";
 
 // No element may carry an event handler, and no tag other than the renderer's own may appear.
 const ALLOWED = new Set(["p", "br", "strong", "em", "s", "del", "span", "code", "pre", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
@@ -167,5 +169,26 @@ describe("markdown: bounded time", () => {
     assertSafe(out);
     expect(out).not.toContain("<img");
     expect(out).not.toContain("<strong>");
+  });
+});
+
+describe("text tables (a rank 1+ string tensor, as TensorBoard shows it)", () => {
+  it("renders each cell as markdown in a table without a header, with the note escaped", () => {
+    const html = renderText({ text: "", table: [["**a**", "b|c"], ["<script>x</script>", "`d`"]], note: "only <2-D>" });
+    const div = document.createElement("div");
+    div.innerHTML = html;
+    expect(div.querySelector("thead")).toBeNull();
+    const cells = [...div.querySelectorAll("tbody tr")].map((tr) => [...tr.querySelectorAll("td")].map((td) => td.innerHTML.trim()));
+    expect(cells).toEqual([["<p><strong>a</strong></p>", "<p>b|c</p>"], ["<p>&lt;script&gt;x&lt;/script&gt;</p>", "<p><code>d</code></p>"]]);
+    expect(div.querySelector(".cb-md-note")?.textContent).toBe("only <2-D>");
+    expect(div.querySelector("script")).toBeNull();
+  });
+
+  it("decodes tables from the wire; plain texts have none", () => {
+    const base = { run: "r", tag: "t", index: 0, step: 0, wall: 1 };
+    expect(text.decode({ ...base, text: "a\tb", table: [["a", "b"]], note: "" }, new Buffers()).table).toEqual([["a", "b"]]);
+    expect(text.decode({ ...base, text: "x", table: ["x", 3] }, new Buffers()).table).toEqual([["x"], [""]]);
+    expect(text.decode({ ...base, text: "**hi**" }, new Buffers()).table).toBeNull();
+    expect(renderText({ text: "**hi**", table: null, note: "" })).toContain("<strong>hi</strong>");
   });
 });

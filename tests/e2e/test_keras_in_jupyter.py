@@ -43,6 +43,10 @@ for units, lr in ((8, 0.05), (32, 0.2)):
     model.fit(x, y, epochs=6, batch_size=32, validation_split=0.25, verbose=0,
               callbacks=[keras.callbacks.TensorBoard(logdir, histogram_freq=1),
                          hp.KerasCallback(logdir, {"units": units, "lr": lr})])
+import tensorflow as tf
+with tf.summary.create_file_writer("logs/units_32/validation").as_default():
+    report = [["class", "precision", "recall"], ["0", "**0.91**", "0.88"], ["1", "0.86", "`0.90`"]]
+    tf.summary.text("report", tf.constant(report), step=5)
 print("KERAS DONE")
 """
 
@@ -117,6 +121,15 @@ def test_keras_logs_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         kernels = board.locator(".cb-card", has_text="kernel/histogram")
         expect(kernels).to_have_count(4, timeout=20_000)  # two layers per model
         _shot(board, tmp_path, "keras-histograms.png")
+
+        # Text: a string matrix is a table without a header, its cells rendered as markdown
+        board.locator('[role="tab"][data-kind="text"]').click()
+        table = board.locator(".cb-text-card table.cb-text-table")
+        expect(table).to_have_count(1, timeout=20_000)
+        assert table.locator("thead").count() == 0
+        assert table.locator("tbody tr").count() == 3 and table.locator("td").count() == 9
+        assert table.locator("td strong").inner_text() == "0.91" and table.locator("td code").inner_text() == "0.90"
+        _shot(board, tmp_path, "keras-text-table.png")
         assert page_errors(logs) == []
     finally:
         server.stop()

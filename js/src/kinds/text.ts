@@ -1,11 +1,13 @@
 // Text: a card per (run, tag) listing its records newest first, each rendered from Markdown to
 // sanitized HTML (ui/markdown.ts: markdown-it with raw HTML off, then DOMPurify; remote images are
-// placeholders, long texts plain text). Rendered once per record, when first shown.
-// Wire: `{..., text}` (markdown source), no buffer.
+// placeholders, long texts plain text). Rendered once per record, when first shown. A string
+// tensor of rank 1 or 2 arrives as `table` (rows of markdown cells): a table without a header,
+// each cell rendered on its own, as TensorBoard shows it; `note` says what a higher rank left out.
+// Wire: `{..., text, table?, note?}` (markdown source), no buffer.
 
 import { h } from "../ui/dom";
 import { fmtWall } from "../ui/format";
-import { renderMarkdown } from "../ui/markdown";
+import { escapeHtml, renderMarkdown } from "../ui/markdown";
 import { cardHead, RecordsPanel, type RecordCard } from "../ui/records-panel";
 import { str } from "../wire";
 import { recordCount, recordKind, type RecordKind, type RecordList, type RecordSlice } from "./record-kind";
@@ -13,13 +15,21 @@ import { DASHBOARD_ORDER, type PanelContext, type RecordEntry } from "./types";
 
 export interface TextRecord extends RecordEntry {
   text: string;
+  /** Rows of markdown cells (a rank 1+ string tensor), or null. */
+  table: string[][] | null;
+  note: string;
+}
+
+function decodeTable(v: unknown): string[][] | null {
+  if (!Array.isArray(v)) return null;
+  return v.map((row) => (Array.isArray(row) ? row.map((c) => str(c) ?? "") : [str(row) ?? ""]));
 }
 
 export const text: RecordKind<TextRecord> = recordKind<TextRecord>({
   name: "text",
   label: "Text",
   order: DASHBOARD_ORDER.text,
-  decode: (e, _buffers, base) => ({ ...base, text: str(e.text) ?? "" }),
+  decode: (e, _buffers, base) => ({ ...base, text: str(e.text) ?? "", table: decodeTable(e.table), note: str(e.note) ?? "" }),
   createPanel: (ctx, records) => new TextPanel(ctx, records),
   hooks: (store) => ({ textCount: String(recordCount(store, text)) }),
 });
@@ -27,9 +37,17 @@ export const text: RecordKind<TextRecord> = recordKind<TextRecord>({
 const PAGE = 20;
 const html = new WeakMap<TextRecord, string>();
 
+/** The record's HTML: its markdown, or its table of separately rendered (sanitized) cells. */
+export function renderText(rec: Pick<TextRecord, "text" | "table" | "note">): string {
+  if (rec.table === null) return renderMarkdown(rec.text);
+  const rows = rec.table.map((row) => `<tr>${row.map((c) => `<td>${renderMarkdown(c)}</td>`).join("")}</tr>`);
+  const note = rec.note ? `<p class="cb-md-note">${escapeHtml(rec.note)}</p>` : "";
+  return `${note}<table class="cb-text-table"><tbody>${rows.join("")}</tbody></table>`;
+}
+
 function rendered(rec: TextRecord): string {
   let s = html.get(rec);
-  if (s === undefined) html.set(rec, (s = renderMarkdown(rec.text)));
+  if (s === undefined) html.set(rec, (s = renderText(rec)));
   return s;
 }
 

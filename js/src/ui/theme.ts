@@ -341,6 +341,7 @@ export const CSS = /* css */ `
 .cellboard .cb-md table { border-collapse: collapse; font-size: 12px; }
 .cellboard .cb-md th, .cellboard .cb-md td { border: 1px solid var(--cb-border); padding: 3px 8px; }
 .cellboard .cb-md th { background: var(--cb-bg2); font-weight: 600; }
+.cellboard .cb-md .cb-text-table td > :first-child { margin-top: 0; } .cellboard .cb-md .cb-text-table td > :last-child { margin-bottom: 0; }
 .cellboard .cb-md img { max-width: 100%; }
 .cellboard .cb-md a { color: var(--jp-content-link-color, #1a73e8); }
 .cellboard .cb-md hr { border: 0; border-top: 1px solid var(--cb-border); }
