@@ -417,3 +417,25 @@ def test_a_model_summary_cannot_follow_logs_its_graph_and_says_why(tmp_path):
     w.close()
     (rec,) = cellboard.load(tmp_path).graph("r")
     assert rec.summary is None and len(rec.nodes) > 3
+
+
+def test_traced_run_metadata_graphs_are_merged_as_tensorboard_merges_them():
+    """tf.summary.trace_export's RunMetadata: each function graph's pre-optimisation GraphDef;
+    several are put under graph_<i>/ (names repeat across them), inputs included."""
+    from cellboard.tfevents.wire import f_bytes
+
+    g1 = graph_kind.graph_def([graph_kind.node_def("x", "_Arg"), graph_kind.node_def("y", "Relu", ["x:0", "^x"])])
+    g2 = graph_kind.graph_def([graph_kind.node_def("x", "_Arg")])
+
+    def function_graphs(g: bytes) -> bytes:  # RunMetadata.function_graphs { pre_optimization_graph }
+        return f_bytes(4, f_bytes(1, b"") + f_bytes(2, g))
+
+    nodes = graph_kind.run_metadata_nodes(function_graphs(g1) + function_graphs(g2))
+    assert [(n.name, n.op, n.inputs) for n in nodes] == [
+        ("graph_1/x", "_Arg", ()),
+        ("graph_1/y", "Relu", ("graph_1/x:0", "^graph_1/x")),
+        ("graph_2/x", "_Arg", ()),
+    ]
+    assert [n[2] for n in graph_kind.compact_nodes(nodes)] == [[], [0], []]  # ports and ^ stripped
+    assert graph_kind.run_metadata_nodes(function_graphs(g1)) == graph_kind.decode_graph_def(g1)
+    assert graph_kind.run_metadata_nodes(f_bytes(1, b"\x0a\x00")) == ()  # step stats only: no graph

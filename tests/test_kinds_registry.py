@@ -42,7 +42,9 @@ def test_values_are_routed_by_legacy_field_then_plugin():
     assert kinds.for_value("tensor", "cellboard_plots").name == "plots"
     assert kinds.for_value("tensor", "mesh").name == "mesh"
     assert kinds.BY_NAME["embeddings"].plugins == ()  # projector files, never an event value
-    assert kinds.for_value("tensor", "graph_run_metadata") is None  # not a kind (yet): skipped, not an error
+    for plugin in ("graph_keras_model", "graph_run_metadata_graph", "graph_run_metadata"):  # Keras', traces
+        assert kinds.for_value("tensor", plugin).name == "graph"
+    assert kinds.for_value("tensor", "some_other_plugin") is None  # no kind: skipped, not an error
 
 
 def test_each_kind_decodes_what_it_encodes():

@@ -3,7 +3,8 @@
 The logs are written by the real TensorFlow in a subprocess (TensorFlow is heavy and starts
 threads): ``tf.summary`` scalars, histograms, images, text and audio; Keras' TensorBoard callback
 with ``hp.KerasCallback`` (sessions without metric names, as Keras users log them); an
-``hp.hparams_config`` experiment whose metrics have groups; a PR curve. TensorBoard's own reader
+``hp.hparams_config`` experiment whose metrics have groups; a PR curve; a ``tf.function`` traced
+with ``tf.summary.trace_export``. TensorBoard's own reader
 is the oracle where values are not known up front. flax's and clu's writers log through
 ``tf.summary``, so their files are these.
 """
@@ -48,6 +49,14 @@ WRITE = textwrap.dedent(
         tf.summary.text("table", tf.constant([["**a**", "b"], ["c", "d"]]), step=0)
         tf.summary.text("column", tf.constant(["x", "y", "z"]), step=0)
         tf.summary.text("cube", tf.constant([[["p", "q"]], [["r", "s"]]]), step=0)
+        # the TensorBoard graph tutorial's way: trace a tf.function
+        @tf.function
+        def layer(x):
+            return tf.nn.relu(tf.matmul(x, tf.ones((3, 2)))) + 1.0
+
+        tf.summary.trace_on(graph=True)
+        layer(tf.ones((4, 3)))
+        tf.summary.trace_export("trace", step=0)
         labels = np.array([True, False, True, True, False, False])
         preds = np.array([0.9, 0.1, 0.6, 0.4, 0.7, 0.2], np.float32)
         v = pr_summary.pb("pr", labels, preds, num_thresholds=11).value[0]
@@ -137,6 +146,15 @@ def test_tf_summary_kinds_read_as_tensorflow_wrote_them(tf_logs):
     with wave.open(io.BytesIO(clips[0].wav)) as f:
         assert (f.getframerate(), f.getnchannels(), f.getnframes()) == (8000, 2, 800)
 
+    # tf.summary.trace_export: the traced function's ops, as TensorBoard's Graphs dashboard shows them
+    (graph,) = logs.graph(".")
+    assert graph.source == "trace"
+    by_op = {n.op: n for n in graph.nodes}
+    assert {"MatMul", "Relu", "AddV2"} <= set(by_op)
+    scope = by_op["MatMul"].name.rsplit("/", 1)[0] + "/"  # graph_<i>/: one of several function graphs
+    assert by_op["Relu"].inputs == (scope + "MatMul",) and by_op["AddV2"].inputs[0] == scope + "Relu"
+    assert {"_Arg", "_Retval"} <= set(by_op)
+
     pr = logs.pr_curves(".", "pr")[0]
     assert pr.data.shape == (6, 11)
     assert pr.data[0, 0] == 3 and pr.data[1, 0] == 3  # every positive and negative above threshold 0
@@ -206,6 +224,7 @@ def test_the_board_sends_tensorflow_logs(tf_logs):
             "hparams",
         }
         assert {e["sample_rate"] for e in entries["audio"]} == {8000.0}
+        assert [e["source"] for e in entries["graph"] if e["run"] == "summaries"] == ["trace"]
         (table,) = [e for e in entries["text"] if e["tag"] == "table"]
         assert (table["table"], table["note"]) == ([["**a**", "b"], ["c", "d"]], "")
         experiment = [e for e in entries["hparams"] if e["run"] == "keras" and e["metrics"]]

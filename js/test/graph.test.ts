@@ -120,6 +120,9 @@ describe("graph records", () => {
   it("decodes a graph and a summary table from their JSON buffers", () => {
     const g = decodeGraph({ what: "graph", nodes: 2, buffer: 0 }, new Buffers([enc({ nodes: [["a", "Op", [], [[2, 3]], ""], ["b", "Op", [0], null, "k: v"]] })]), base);
     expect(g).toMatchObject({ what: "graph", run: "r", nodes: [{ name: "a", shapes: [[2, 3]] }, { name: "b", inputs: [0], attr: "k: v" }] });
+    expect(g.what === "graph" && g.source).toBe("graph_def");
+    const k = decodeGraph({ what: "graph", nodes: 1, source: "keras", buffer: 0 }, new Buffers([enc({ nodes: [["x", "InputLayer", [], [[-1, 8]], ""]] })]), base);
+    expect(k).toMatchObject({ what: "graph", source: "keras", nodes: [{ name: "x", op: "InputLayer" }] });
     const s = decodeGraph({ what: "summary", buffer: 0 }, new Buffers([enc(CNN_TABLE)]), { ...base, tag: "_cellboard_/model_summary" });
     expect(s.what === "summary" && s.table.rows.length).toBe(8);
   });

@@ -261,7 +261,7 @@ class RunReader:
                 for val in M.decode_summary(ev.summary):
                     out = self._decode_value(val, ev.step, ev.wall_time)
                     if out is not None and out[1]:
-                        decoded.append((val.tag, *out))
+                        decoded.append((out[0].tag_for(val.tag, self._plugins.get(val.tag, "")), *out))
             except Exception as exc:  # noqa: BLE001 - any undecodable record is skipped, never fatal
                 off = state.offset + start - 12
                 if off not in state.warned:

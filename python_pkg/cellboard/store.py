@@ -329,9 +329,11 @@ class Store:
 
     def graph(self, run: str) -> list[GraphRecord]:
         """The model graphs of this run (``add_graph``, ``add_onnx_graph``; also torch's, tensorboardX's and
-        TensorFlow's ``graph_def`` events), in logged order: each has ``graph_def`` (the serialized
-        ``GraphDef``), ``nodes`` (name, op, inputs, output shapes, attributes) and ``summary`` (the
-        per-module ``cellboard.summary`` table cellboard's ``add_graph`` logs with it, else None)."""
+        TensorFlow's ``graph_def`` events and ``tf.summary.trace_export`` graphs, and the Keras TensorBoard
+        callback's model config), in logged order: each has ``graph_def`` (the serialized ``GraphDef``;
+        b"" for a Keras model, ``source`` "keras", and a trace, ``source`` "trace"), ``nodes`` (name, op,
+        inputs, output shapes, attributes; a Keras model's layers) and
+        ``summary`` (the per-module ``cellboard.summary`` table cellboard's ``add_graph`` logs with it, else None)."""
         with self._lock:
             recs = self._data(run).records["graph"]
             graphs, tables = list(recs.get(GRAPH_TAG, [])), list(recs.get(GRAPH_SUMMARY_TAG, []))

@@ -857,7 +857,8 @@ class SummaryWriter:
                 plugin = plugins.get((sub, val.tag), "")
                 kind = kinds.for_value(val.kind, plugin)
                 if kind is not None:
-                    decoded.append((kind, val.tag, kind.decode(val, plugin, ev.step, ev.wall_time)))
+                    tag = kind.tag_for(val.tag, plugin)  # a Keras model config or a trace joins the graphs
+                    decoded.append((kind, tag, kind.decode(val, plugin, ev.step, ev.wall_time)))
         run = self._run_name(sub)
         with self._io_lock:  # the store gets the records right after the event is queued, in order
             try:

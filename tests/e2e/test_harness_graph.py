@@ -326,3 +326,57 @@ def test_a_tensorflow_graph_opens_in_the_same_tab(site, tmp_path):
     page.wait_for_timeout(150)
     board.screenshot(path=str(ARTIFACTS / "harness-graph-tensorflow.png"))
     assert real_errors(errors) == []
+
+
+def test_a_keras_model_opens_as_its_layers(site, tmp_path):
+    """The config Keras' TensorBoard callback writes (real Keras, in a subprocess): layers as boxes, the
+    nested Sequential as a module that expands; a run with an op graph too shows that first."""
+    import cellboard
+
+    _load_test_module("test_keras_graph").write_keras_logs(tmp_path)
+    page, errors, board, expect = open_graph(site)
+    page.evaluate(EMIT_JS, _board_messages(tmp_path))
+    expect(board).to_have_attribute("data-graph-count", "2", timeout=15_000)
+    board.get_by_role("tab", name="Graph").click()
+    panel = board.locator(".cb-panel-graph")
+    expect(panel).to_have_attribute("data-graph-run", "func/train")
+    # x, left, right, merge and the nested Sequential "head", collapsed
+    expect(panel).to_have_attribute("data-graph-nodes", "5")
+    drawn = lambda: sorted(panel.locator(".cb-graph-node").evaluate_all("els => els.map(e => e.dataset.name)"))  # noqa: E731
+    assert drawn() == ["head", "left", "merge", "right", "x"]
+    assert "Concatenate" in (panel.locator('[data-name="merge"]').text_content() or "")
+    assert "[?, 8]" in (panel.locator('[data-name="x"]').text_content() or "")
+    # x -> left, x -> right, left -> merge, right -> merge, merge -> head
+    expect(panel).to_have_attribute("data-graph-edges", "5")
+    page.wait_for_timeout(150)
+    board.screenshot(path=str(ARTIFACTS / "harness-graph-keras.png"))
+    panel.locator('[data-name="head"]').click()
+    expect(panel).to_have_attribute("data-graph-nodes", "7")
+    assert drawn() == ["head/h1", "head/h2", "head/input_layer", "left", "merge", "right", "x"]
+    assert panel.locator('.cb-graph-cluster[data-path="head"]').count() == 1
+    panel.get_by_role("button", name="Fit").click()
+    page.wait_for_timeout(150)
+    board.screenshot(path=str(ARTIFACTS / "harness-graph-keras-expanded.png"))
+    assert real_errors(errors) == []
+    page.close()
+
+    # an op graph in the same run (as tf.keras 2 writes one): shown first, the Keras model one pick away
+    pytest.importorskip("tensorboard")
+    from tensorboard.compat.proto import config_pb2
+
+    tensorflow_graph_def = _load_test_module("test_graph").tensorflow_graph_def
+    with cellboard.SummaryWriter(str(tmp_path / "func" / "train")) as w:
+        w._get_file_writer().add_graph((tensorflow_graph_def(), config_pb2.RunMetadata()))
+    page, errors, board, expect = open_graph(site)
+    page.evaluate(EMIT_JS, _board_messages(tmp_path))
+    expect(board).to_have_attribute("data-graph-count", "3", timeout=15_000)
+    board.get_by_role("tab", name="Graph").click()
+    panel = board.locator(".cb-panel-graph")
+    expect(panel).to_have_attribute("data-graph-nodes", "3")  # TensorFlow's scopes: x, dense, loss
+    picker = panel.get_by_role("combobox", name="Graph")
+    expect(picker).to_be_visible()
+    options = picker.locator("option").all_text_contents()
+    assert [o.split(" (")[0] for o in options] == ["Keras model", "graph 2 of 2"], options
+    picker.select_option(index=0)
+    expect(panel).to_have_attribute("data-graph-nodes", "5")
+    assert real_errors(errors) == []

@@ -47,6 +47,17 @@ import tensorflow as tf
 with tf.summary.create_file_writer("logs/units_32/validation").as_default():
     report = [["class", "precision", "recall"], ["0", "**0.91**", "0.88"], ["1", "0.86", "`0.90`"]]
     tf.summary.text("report", tf.constant(report), step=5)
+
+
+@tf.function
+def layer(x):
+    return tf.nn.relu(tf.matmul(x, tf.ones((3, 2)))) + 1.0
+
+
+with tf.summary.create_file_writer("logs/trace").as_default():  # TensorBoard's graph tutorial's way
+    tf.summary.trace_on(graph=True)
+    layer(tf.ones((4, 3)))
+    tf.summary.trace_export("layer", step=0)
 print("KERAS DONE")
 """
 
@@ -121,6 +132,23 @@ def test_keras_logs_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         kernels = board.locator(".cb-card", has_text="kernel/histogram")
         expect(kernels).to_have_count(4, timeout=20_000)  # two layers per model
         _shot(board, tmp_path, "keras-histograms.png")
+
+        # Graph: each model's layers (Keras' conceptual graph); the traced function's ops
+        board.locator('[role="tab"][data-kind="graph"]').click()
+        panel = board.locator(".cb-panel-graph")
+        panel.get_by_label("Run").select_option("units_32/train")
+        dense = panel.locator(
+            '.cb-graph-node[data-name^="dense"]'
+        )  # dense_2, dense_3: Keras numbers layers per process
+        expect(dense).to_have_count(2, timeout=20_000)
+        assert all("Dense" in t for t in dense.all_text_contents())
+        expect(panel.locator('.cb-graph-node[data-name="input_layer_1"]')).to_have_count(1)
+        _shot(board, tmp_path, "keras-graph.png")
+        panel.get_by_label("Run").select_option("trace")
+        panel.get_by_role("button", name="expand all").click()
+        matmul = panel.locator(".cb-graph-node", has_text="MatMul")
+        expect(matmul.first).to_be_visible(timeout=20_000)
+        _shot(board, tmp_path, "keras-trace-graph.png")
 
         # Text: a string matrix is a table without a header, its cells rendered as markdown
         board.locator('[role="tab"][data-kind="text"]').click()

@@ -32,3 +32,10 @@ class Kind:
     legacy: tuple[str, ...] = ()  # Value oneof fields read without a plugin: image, histo, audio, simple_value
     columnar: bool = False  # scalars: numpy columns instead of record lists
     board: bool = True  # False: read and stored (``cellboard.load``), not sent to the board (no tab yet)
+    # (value tag, plugin) -> the store tag of its records, when not the value's own tag (graph: a
+    # Keras model config, tag "keras", is stored with the run's GraphDefs under "__graph__")
+    store_tag: Callable[[str, str], str] | None = None
+
+    def tag_for(self, tag: str, plugin: str) -> str:
+        """The store tag of the records of a value with this tag and plugin."""
+        return tag if self.store_tag is None else self.store_tag(tag, plugin)

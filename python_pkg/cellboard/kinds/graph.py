@@ -7,6 +7,18 @@ Unlike the other kinds a graph is not a ``Summary.Value``: it is an event of its
 ``graph_def`` events here (``decode_graph_event``); the record keeps the serialized
 ``GraphDef`` and its decoded node list (store tag ``__graph__``).
 
+Two more sources are ``Summary.Value``s, decoded by ``decode`` and stored with the run's other
+graphs (``KIND.store_tag``: tag ``__graph__``):
+
+- Keras' ``TensorBoard(write_graph=True)`` callback writes the model's config (``model.to_json()``,
+  one string tensor, plugin ``graph_keras_model``, tag ``keras``): TensorBoard's "conceptual
+  graph", and with Keras 3 the only graph written; one node per layer (``graph_keras.py``).
+- TensorFlow 2's ``tf.summary.trace_export`` writes a ``RunMetadata`` (one string tensor, plugin
+  ``graph_run_metadata_graph``, or ``graph_run_metadata`` with profiling on) whose function graphs
+  hold the traced ops: their pre-optimisation ``GraphDef``s, several put under ``graph_1/``,
+  ``graph_2/``... as TensorBoard merges them. A ``RunMetadata`` without function graphs (TF1's
+  step statistics) has no graph to show: it gives no record.
+
 cellboard's ``add_graph`` also writes ``cellboard.summary``'s table (``ModelSummary.to_dict`` as
 JSON in a one-string tensor, plugin ``cellboard_model_summary``, tag ``_cellboard_/model_summary``)
 with the graph's wall time: TensorBoard keeps such a value among its tensors and no dashboard
@@ -28,6 +40,7 @@ from ..summary import ModelSummary
 from ..tfevents import messages as M
 from ..tfevents.wire import LEN, VARINT, f_bytes, f_str, f_varint, iter_fields, to_int64
 from .base import Kind
+from .graph_keras import keras_layers
 
 TAG = "__graph__"  # the store's tag for a run's graphs (events carry no tag)
 PRODUCER = 22  # GraphDef.versions.producer, as torch writes it
@@ -35,6 +48,9 @@ RUN_METADATA_TAG = "step1"  # torch's TaggedRunMetadata tag
 SUMMARY_PLUGIN = "cellboard_model_summary"  # the summary table's plugin name (no TensorBoard plugin reads it)
 SUMMARY_TAG = "_cellboard_/model_summary"
 ATTR_MAX = 160  # characters of a node's attributes sent to the board
+KERAS_PLUGIN = "graph_keras_model"  # the Keras TensorBoard callback's model config (tag "keras")
+# tf.summary.trace_export's RunMetadata (with function graphs; "graph_run_metadata": profiled too)
+RUN_METADATA_PLUGINS = ("graph_run_metadata_graph", "graph_run_metadata")
 
 
 @dataclass(frozen=True)
@@ -48,11 +64,17 @@ class GraphNode:
 
 @dataclass(frozen=True)
 class GraphRecord:
+    """A model graph: a ``GraphDef`` (``graph_def`` its bytes, ``nodes`` decoded from them), a Keras
+    model's config (``source`` "keras": ``graph_def`` is b"", ``nodes`` are its layers) or a traced
+    ``RunMetadata``'s function graphs (``source`` "trace": ``graph_def`` is b"", ``nodes`` their ops)."""
+
     step: int
     wall_time: float
     graph_def: bytes
     nodes: tuple[GraphNode, ...]
     summary: ModelSummary | None = None  # add_graph's per-module table, when one was logged with it
+    # "graph_def", "keras" (the TensorBoard callback's model config) or "trace" (tf.summary.trace_export)
+    source: str = "graph_def"
 
 
 @dataclass(frozen=True)
@@ -216,16 +238,61 @@ def decode_graph_event(graph: bytes | memoryview, step: int, wall: float) -> lis
     return [GraphRecord(step, wall, bytes(graph), decode_graph_def(graph))]
 
 
-def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[SummaryRecord]:
-    """The summary table ``add_graph`` logs (plugin ``cellboard_model_summary``); graphs come from
-    ``decode_graph_event``, never from a ``Summary.Value``."""
-    if plugin != SUMMARY_PLUGIN or val.kind != "tensor" or val.payload is None:
-        return []
+def _one_string(val: M.Value) -> bytes | None:
+    """The one string a value's tensor holds (None for a value without a tensor)."""
+    if val.kind != "tensor" or val.payload is None:
+        return None
     t = M.decode_tensor(val.payload)
     if len(t.string_val) != 1:
-        raise ValueError(f"{SUMMARY_TAG}: expected one JSON string, got {len(t.string_val)}")
-    text = t.string_val[0].decode("utf-8")
+        raise ValueError(f"{val.tag}: expected one string, got {len(t.string_val)}")
+    return t.string_val[0]
+
+
+def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[SummaryRecord] | list[GraphRecord]:
+    """The summary table ``add_graph`` logs (plugin ``cellboard_model_summary``), a Keras model's
+    config (``graph_keras_model``; raises on bad JSON or a config that is no model) or a traced
+    ``RunMetadata``'s function graphs. GraphDefs come from ``decode_graph_event``."""
+    if plugin not in (SUMMARY_PLUGIN, KERAS_PLUGIN, *RUN_METADATA_PLUGINS):
+        return []
+    data = _one_string(val)
+    if data is None:
+        return []
+    if plugin in RUN_METADATA_PLUGINS:
+        nodes = run_metadata_nodes(data)
+        return [GraphRecord(step, wall, b"", nodes, source="trace")] if nodes else []
+    text = data.decode("utf-8")
+    if plugin == KERAS_PLUGIN:
+        return [GraphRecord(step, wall, b"", keras_nodes(json.loads(text)), source="keras")]
     return [SummaryRecord(step, wall, ModelSummary.from_dict(json.loads(text)), text)]
+
+
+def run_metadata_nodes(run_metadata: Buffer) -> tuple[GraphNode, ...]:
+    """The ops of a ``RunMetadata``'s function graphs (field 4; each ``FunctionGraphs``' field 2,
+    its pre-optimisation ``GraphDef``); several are put under ``graph_<i>/``, as TensorBoard does:
+    their node names need not be unique across graphs."""
+    graphs = [
+        decode_graph_def(g) for f, fg in _len_fields(run_metadata) if f == 4 for f2, g in _len_fields(fg) if f2 == 2
+    ]
+    if len(graphs) == 1:
+        return graphs[0]
+    return tuple(_scoped(n, f"graph_{i}/") for i, nodes in enumerate(graphs, 1) for n in nodes)
+
+
+def _scoped(n: GraphNode, scope: str) -> GraphNode:
+    """``n`` with its name and inputs (``^control`` and ``op:port`` ones too) under ``scope``."""
+    inputs = tuple(f"^{scope}{i[1:]}" if i.startswith("^") else scope + i for i in n.inputs)
+    return GraphNode(scope + n.name, n.op, inputs, n.output_shapes, n.attr)
+
+
+def keras_nodes(model: Any) -> tuple[GraphNode, ...]:
+    """The layers of a Keras model config (``graph_keras.keras_layers``) as graph nodes."""
+    return tuple(GraphNode(*layer) for layer in keras_layers(model))
+
+
+def store_tag(tag: str, plugin: str) -> str:
+    """Keras' model config and traced graphs join the run's graphs (the store's ``__graph__``),
+    whatever their tag."""
+    return TAG if plugin == KERAS_PLUGIN or plugin in RUN_METADATA_PLUGINS else tag
 
 
 def with_summaries(graphs: Sequence[GraphRecord], tables: Sequence[SummaryRecord]) -> list[GraphRecord]:
@@ -235,7 +302,7 @@ def with_summaries(graphs: Sequence[GraphRecord], tables: Sequence[SummaryRecord
 
 
 def _replace_summary(g: GraphRecord, table: ModelSummary) -> GraphRecord:
-    return GraphRecord(g.step, g.wall_time, g.graph_def, g.nodes, table)
+    return GraphRecord(g.step, g.wall_time, g.graph_def, g.nodes, table, g.source)
 
 
 # --------------------------------------------------------------------------- the board's entry
@@ -273,12 +340,16 @@ def compact_nodes(nodes: Sequence[GraphNode]) -> list[list[Any]]:
 
 
 def entry(r: GraphRecord | SummaryRecord) -> tuple[dict[str, Any], bytes | None]:
-    """A graph: ``{"what": "graph", "nodes": n}`` + its compact node list as a UTF-8 JSON buffer; a
-    summary table: ``{"what": "summary"}`` + ``ModelSummary.to_dict()`` as a UTF-8 JSON buffer."""
+    """A graph: ``{"what": "graph", "nodes": n}`` (and ``"source": "keras"`` for a Keras model) + its
+    compact node list as a UTF-8 JSON buffer; a summary table: ``{"what": "summary"}`` +
+    ``ModelSummary.to_dict()`` as a UTF-8 JSON buffer."""
     if isinstance(r, SummaryRecord):
         return {"what": "summary"}, r.json.encode("utf-8")
     body = json.dumps({"nodes": compact_nodes(r.nodes)}, separators=(",", ":"))
-    return {"what": "graph", "nodes": len(r.nodes)}, body.encode("utf-8")
+    fields: dict[str, Any] = {"what": "graph", "nodes": len(r.nodes)}
+    if r.source != "graph_def":  # a Keras model: the view labels it and prefers a run's op graph
+        fields["source"] = r.source
+    return fields, body.encode("utf-8")
 
 
-KIND = Kind("graph", decode, entry, plugins=(SUMMARY_PLUGIN,))
+KIND = Kind("graph", decode, entry, plugins=(SUMMARY_PLUGIN, KERAS_PLUGIN, *RUN_METADATA_PLUGINS), store_tag=store_tag)

@@ -1,7 +1,8 @@
 // The GRAPH tab: one model graph at a time (a run picker when several runs have graphs, a graph
-// picker when a run logged several), drawn as its module tree (model.ts), laid out with dagre
-// (layout.ts) and drawn in SVG: boxes show name, type, parameters and output shape; edges carry
-// tensor shapes. Click a module to expand it (or its title to collapse it); search expands to the
+// picker when a run logged several: its latest op graph first; a Keras model's layers, TensorBoard's
+// conceptual graph, when the run has no op graph or when picked), drawn as its module tree
+// (model.ts), laid out with dagre (layout.ts) and drawn in SVG: boxes show name, type, parameters
+// and output shape; edges carry tensor shapes. Click a module to expand it (or its title to collapse it); search expands to the
 // matches and lights them; drag pans, the wheel zooms, "Fit" shows everything. The Table view is
 // the summary table add_graph logs next to the graph (table.ts).
 //
@@ -53,6 +54,17 @@ function midpoint(pts: readonly Point[]): Point | null {
   if (pts.length % 2 === 1) return pts[(pts.length - 1) / 2];
   const a = pts[pts.length / 2 - 1], b = pts[pts.length / 2];
   return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+}
+
+/** A graph picker option: "graph 2 of 3 (time)", or "Keras model (time)" for a Keras config. */
+function graphLabel(g: GraphDefRecord, i: number, n: number): string {
+  return `${g.source === "keras" ? "Keras model" : `graph ${i + 1} of ${n}`} (${fmtWall(g.wall)})`;
+}
+
+/** The graph shown first: the latest op graph (TensorBoard's default), else the latest graph. */
+function defaultGraph(graphs: readonly GraphDefRecord[]): number {
+  for (let i = graphs.length - 1; i >= 0; i--) if (graphs[i].source !== "keras") return i;
+  return graphs.length - 1;
 }
 
 export class GraphPanel implements Panel {
@@ -112,8 +124,9 @@ export class GraphPanel implements Panel {
     this.tableView.el.hidden = true;
     this.empty.hidden = true;
 
-    this.runSelect.addEventListener("change", () => { this.run = this.runSelect.value; this.graphIndex = -1; this.reload(); });
-    this.graphSelect.addEventListener("change", () => { this.graphIndex = Number(this.graphSelect.value); this.reload(); });
+    // a picked graph is drawn on the next flush (reload only marks its layout dirty)
+    this.runSelect.addEventListener("change", () => { this.run = this.runSelect.value; this.graphIndex = -1; this.reload(); ctx.requestFlush(); });
+    this.graphSelect.addEventListener("change", () => { this.graphIndex = Number(this.graphSelect.value); this.reload(); ctx.requestFlush(); });
     this.searchInput.addEventListener("input", () => {
       window.clearTimeout(this.searchTimer);
       this.searchTimer = window.setTimeout(() => this.setQuery(this.searchInput.value), 200);
@@ -196,9 +209,9 @@ export class GraphPanel implements Panel {
     this.runSelect.value = this.run ?? "";
     this.runSelect.hidden = runs.length < 2;
     const graphs = this.run === null ? [] : this.graphsOf(this.run);
-    this.graphSelect.replaceChildren(...graphs.map((g, i) => h("option", { value: String(i), text: `graph ${i + 1} of ${graphs.length} (${fmtWall(g.wall)})` })));
+    this.graphSelect.replaceChildren(...graphs.map((g, i) => h("option", { value: String(i), text: graphLabel(g, i, graphs.length) })));
     this.graphSelect.hidden = graphs.length < 2;
-    const index = this.graphIndex >= 0 && this.graphIndex < graphs.length ? this.graphIndex : graphs.length - 1;
+    const index = this.graphIndex >= 0 && this.graphIndex < graphs.length ? this.graphIndex : defaultGraph(graphs);
     this.graphSelect.value = String(index);
     const rec = graphs[index] ?? null;
     this.empty.hidden = rec !== null;

@@ -1,8 +1,9 @@
 // The graph kind's records (docs/protocol.md, `graph`): a model graph (tag `__graph__`: its nodes,
-// compact) or the per-module summary table cellboard's add_graph logs with it (tag
-// `_cellboard_/model_summary`, same wall time). Both arrive as UTF-8 JSON buffers.
+// compact; a GraphDef's ops, or a Keras model's layers: `source` "keras") or the per-module summary
+// table cellboard's add_graph logs with it (tag `_cellboard_/model_summary`, same wall time). Both
+// arrive as UTF-8 JSON buffers.
 
-import { toBytes, type Buffers, type Obj } from "../../wire";
+import { str, toBytes, type Buffers, type Obj } from "../../wire";
 import type { RecordEntry } from "../types";
 
 export const GRAPH_TAG = "__graph__";
@@ -47,8 +48,12 @@ export interface SummaryTable {
   input_bytes: number;
 }
 
+/** Where a graph's nodes come from: a GraphDef (ops) or a Keras model's config (layers: TensorBoard's conceptual graph). */
+export type GraphSource = "graph_def" | "keras";
+
 export interface GraphDefRecord extends RecordEntry {
   what: "graph";
+  source: GraphSource;
   nodes: RawNode[];
 }
 
@@ -95,5 +100,6 @@ export function decodeGraph(e: Obj, buffers: Buffers, base: RecordEntry): GraphR
   if (e.what === "summary") return { ...base, what: "summary", table: summaryTable(body) };
   const nodes = (body as { nodes?: unknown })?.nodes;
   if (!Array.isArray(nodes)) throw new TypeError("graph entry without nodes");
-  return { ...base, what: "graph", nodes: nodes.map((x) => rawNode(x, nodes.length)) };
+  const source: GraphSource = str(e.source) === "keras" ? "keras" : "graph_def";
+  return { ...base, what: "graph", source, nodes: nodes.map((x) => rawNode(x, nodes.length)) };
 }
