@@ -21,13 +21,17 @@ import os
 import re
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import _environment
 from .fs import filesystem, is_event_file, redact, resolve_dir
+from .kinds.embeddings import CHECKPOINT_STATE
 from .kinds.embeddings import CONFIG as PROJECTOR_CONFIG
-from .reader import RunReader, default_workers, discover_runs, read_runs
+from .reader import RunReader, default_workers, discover_runs, read_runs, root_projector
 from .store import Store
+
+if TYPE_CHECKING:
+    from .kinds.embeddings import Seen
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,13 @@ def _watched_events() -> list:
         e.DirDeletedEvent,
         e.DirMovedEvent,
     ]
+
+
+def _projector_file(name: str) -> bool:
+    """A file the projector reads: its config (``add_embedding`` writes it last), or TensorFlow's
+    ``checkpoint`` file (``tf.train.Checkpoint.save`` writes it last) or a checkpoint index, which a
+    config may have named before they were saved."""
+    return name in (PROJECTOR_CONFIG, CHECKPOINT_STATE) or name.endswith(".index")
 
 
 class _Watch:
@@ -95,7 +106,7 @@ class _Watch:
                                 watch._dirs.add(os.path.dirname(path))
                             else:
                                 watch._structure = True
-                        elif os.path.basename(path) == PROJECTOR_CONFIG:  # add_embedding: a full poll reads it
+                        elif _projector_file(os.path.basename(path)):  # embeddings: a full poll reads them
                             watch._structure = relevant = True
                 if relevant:
                     watch.wake.set()
@@ -139,7 +150,7 @@ def check_logdir(logdir: str | os.PathLike, *, require_events: bool = True, stor
         fs, path = resolve_dir(logdir, storage_options)
     except OSError as exc:
         raise LogdirError(str(exc)) from None
-    if require_events and not discover_runs(path, fs):
+    if require_events and not discover_runs(path, fs) and not root_projector(fs, path, ()):
         raise LogdirError(f"log directory {path!r} holds no event files (events.out.tfevents.*) yet")
     return path
 
@@ -175,8 +186,9 @@ class LogdirFollower:
         self._once = False
         self._lock = threading.Lock()
         self._failing: set[str] = set()  # sources with a notice set by this follower
-        self._projector: dict[str, bytes | None] = {}  # run -> its projector config as last read (embeddings)
+        self._projector: dict[str, Seen | None] = {}  # run -> what was read of its projector config (embeddings)
         self._projector_failed: dict[str, bytes | None] = {}  # run -> the config that failed to read last poll
+        self._projector_problems: dict[str, dict[str, str]] = {}  # run -> its unreadable embeddings, last poll
         self._wake = threading.Event()  # set by file-system notifications (and by stop())
         self._notifications = notifications
         self.watching = False  # True while file-system notifications drive the follower
@@ -281,7 +293,9 @@ class LogdirFollower:
             for reader, _ in jobs:
                 if reader.path not in failed:
                     self._recovered(reader.path)
-                self._read_embeddings(reader)
+                self._read_embeddings(reader.run, reader.path)
+            if (self._runs_re is None or self._runs_re.search(".")) and root_projector(self.fs, self.logdir, listing):
+                self._read_embeddings(self._store_run("."), self.logdir)
             tick()
             progress["loading"] = False
             if first_pass:
@@ -290,42 +304,50 @@ class LogdirFollower:
             self.loaded.set()
             return total
 
-    def _read_embeddings(self, reader: RunReader) -> None:
+    def _read_embeddings(self, run: str, directory: str) -> None:
         """The embeddings another process added to this run's ``projector_config.pbtxt`` since the last poll
-        (``add_embedding`` writes the tensors first and the config last). A config that does not parse
-        may be half written: it becomes a notice only when it is still the same at the next poll."""
+        (``add_embedding`` writes the tensors first and the config last), and its checkpoint embeddings that
+        did not read before. A config that does not parse may be half written, and a checkpoint embedding
+        may be read before its checkpoint is saved: each is a notice only when it is the same at the next poll
+        (a checkpoint embedding at once on the first pass, which may be the only one: ``follow=False``)."""
         from .kinds import embeddings
 
-        source = self.fs.join(reader.path, PROJECTOR_CONFIG)
-        seen = self._projector.get(reader.run)
+        source = self.fs.join(directory, PROJECTOR_CONFIG)
+        seen = self._projector.get(run)
         try:
-            data, records = embeddings.read_new(self.fs, reader.path, seen)
+            seen, records, problems = embeddings.read_new(self.fs, directory, seen)
         except Exception as exc:  # noqa: BLE001 - a bad config or a missing file: retried on every poll
             try:
                 now = self.fs.cat(source)
             except Exception:  # noqa: BLE001
                 now = None
-            if self._projector_failed.get(reader.run) == now:
+            if self._projector_failed.get(run) == now:
                 self._failed(source, "cannot read the embeddings", exc)
-            self._projector_failed[reader.run] = now
+            self._projector_failed[run] = now
             return
-        self._projector_failed.pop(reader.run, None)
+        self._projector_failed.pop(run, None)
         self._recovered(source)
-        self._projector[reader.run] = data
+        self._projector[run] = seen
+        before, failing = self._projector_problems.get(run, {}), embeddings.notices(problems, run)
+        for file, message in failing.items():
+            if before.get(file) == message or self._polls == 0:
+                self._fail(file, f"cannot read {message}")
+        for file in before.keys() - failing.keys():
+            self._recovered(file)
+        self._projector_problems[run] = failing
         for r in records:
-            self.store.append_records(reader.run, "embeddings", r.tag, [r])
+            self.store.append_records(run, "embeddings", r.tag, [r])
 
     def _failed(self, source: str, what: str, exc: BaseException) -> None:
-        message = f"{what}: {type(exc).__name__}: {exc}"
+        # a traceback only for what looks like a bug
+        self._fail(source, f"{what}: {type(exc).__name__}: {exc}", exc_info=not isinstance(exc, OSError))
+
+    def _fail(self, source: str, message: str, exc_info: bool = False) -> None:
         if source not in self._failing:
             self._failing.add(source)
             log.warning(
-                "cellboard: %s (%s); retrying every %gs",
-                message,
-                source,
-                self.reload_interval,
-                exc_info=not isinstance(exc, OSError),
-            )  # a traceback only for what looks like a bug
+                "cellboard: %s (%s); retrying every %gs", message, source, self.reload_interval, exc_info=exc_info
+            )
         else:
             log.debug("cellboard: still failing: %s (%s)", message, source)
         self.store.set_notice(source, message)

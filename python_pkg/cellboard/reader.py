@@ -517,28 +517,45 @@ def load(
 
     read_runs(jobs, workers=workers, on_error=failed, tick=tick, compact=True)
     for reader, _ in jobs:
-        _read_embeddings(store, fs, reader)
+        _read_embeddings(store, fs, reader.run, reader.path)
+    if root_projector(fs, path, listing):
+        _read_embeddings(store, fs, ".", path)
     bar.update(sum(r.bytes_read for r, _ in jobs), len(jobs), final=True)
     return store
 
 
-def _read_embeddings(store: Store, fs, reader: RunReader) -> None:
-    """The projector files of a run directory (``add_embedding``), listed in its ``projector_config.pbtxt``."""
+def root_projector(fs, logdir: str, runs: Iterable[str]) -> bool:
+    """Whether the log directory, no run (no event file: not among the directories ``runs``), has a
+    projector config: it is read as run ``"."``, as TensorBoard's projector does (TensorFlow's projector
+    tutorial writes the checkpoint and the config there, and no event file)."""
+    from .kinds.embeddings import CONFIG
+
+    return all(fs.relpath(d, logdir) != "." for d in runs) and fs.exists(fs.join(logdir, CONFIG))
+
+
+def _read_embeddings(store: Store, fs, run: str, directory: str) -> None:
+    """The embeddings of a run directory, listed in its ``projector_config.pbtxt``: torch's and cellboard's
+    ``add_embedding`` files, and tensors of TensorFlow checkpoints. A checkpoint embedding that cannot be
+    read is one warning and a notice naming the file; the run's other embeddings still load."""
     from .kinds import embeddings
 
     try:
-        records = embeddings.read(fs, reader.path)
+        records, problems = embeddings.read(fs, directory)
     except Exception as exc:  # noqa: BLE001 - a bad config or a missing file: the rest still loads
         message = f"{type(exc).__name__}: {exc}"
         warnings.warn(
-            f"cellboard: cannot read the embeddings of run {reader.run!r} ({message}); skipped",
+            f"cellboard: cannot read the embeddings of run {run!r} ({message}); skipped",
             UnreadableFileWarning,
             stacklevel=3,
         )
-        store.set_notice(fs.join(reader.path, embeddings.CONFIG), message)
+        store.set_notice(fs.join(directory, embeddings.CONFIG), message)
         return
+    for p in problems:
+        warnings.warn(f"cellboard: cannot read {p.message(run)}; skipped", UnreadableFileWarning, stacklevel=3)
+    for source, message in embeddings.notices(problems, run).items():
+        store.set_notice(source, message)
     for r in records:
-        store.append_records(reader.run, "embeddings", r.tag, [r])
+        store.append_records(run, "embeddings", r.tag, [r])
 
 
-__all__ = ["RunReader", "UnreadableFileWarning", "discover_runs", "load", "read_runs"]
+__all__ = ["RunReader", "UnreadableFileWarning", "discover_runs", "load", "read_runs", "root_projector"]

@@ -58,6 +58,19 @@ with tf.summary.create_file_writer("logs/trace").as_default():  # TensorBoard's 
     tf.summary.trace_on(graph=True)
     layer(tf.ones((4, 3)))
     tf.summary.trace_export("layer", step=0)
+
+# TensorFlow's projector tutorial: the embedding in a checkpoint, the config next to it
+from tensorboard.plugins import projector
+
+words = tf.Variable(rng.standard_normal((60, 8)).astype("float32"))
+tf.train.Checkpoint(embedding=words).save("logs/embedding.ckpt")
+with open("logs/metadata.tsv", "w") as f:
+    f.write("".join(f"word_{i % 3}\\n" for i in range(60)))
+config = projector.ProjectorConfig()
+emb = config.embeddings.add()
+emb.tensor_name = "embedding/.ATTRIBUTES/VARIABLE_VALUE"
+emb.metadata_path = "metadata.tsv"
+projector.visualize_embeddings("logs", config)
 print("KERAS DONE")
 """
 
@@ -149,6 +162,13 @@ def test_keras_logs_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         matmul = panel.locator(".cb-graph-node", has_text="MatMul")
         expect(matmul.first).to_be_visible(timeout=20_000)
         _shot(board, tmp_path, "keras-trace-graph.png")
+
+        # Projector: the checkpoint's embedding, read without TensorFlow, coloured by its labels
+        board.locator('[role="tab"][data-kind="embeddings"]').click()
+        pj = board.locator(".cb-projector")
+        expect(pj).to_have_attribute("data-projector-points", "60", timeout=30_000)
+        expect(pj.locator(".cb-pj-status")).to_contain_text("60 points × 8 dims")
+        _shot(board, tmp_path, "keras-projector.png")
 
         # Text: a string matrix is a table without a header, its cells rendered as markdown
         board.locator('[role="tab"][data-kind="text"]').click()

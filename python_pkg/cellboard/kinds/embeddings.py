@@ -7,6 +7,12 @@ config of every run directory (torch's and tensorboardX's included), and a follo
 picks up the embeddings another process writes (``logdir.LogdirFollower``). Registered as a kind
 so the store keeps its records per (run, tag); no event holds one (no plugin, no decoder).
 
+An entry without ``tensor_path`` names a tensor of a TensorFlow checkpoint (TensorFlow's projector
+tutorial: ``tf.train.Checkpoint.save`` + ``projector.visualize_embeddings``; TF1's ``Saver``): the
+config's ``model_checkpoint_path``, else the latest checkpoint in the run's ``checkpoint`` file, read
+without TensorFlow (``tfcheckpoint.py``). Such an entry that cannot be read is a ``Problem``, reported
+by the caller (a warning and a notice naming the file); the config's other embeddings still load.
+
 The board's entry (``entry``; docs/protocol.md, docs/decisions.md): the kernel computes the PCA
 (the view shows its first 2 or 3 components at once and runs UMAP/t-SNE on up to 50 of them) and
 pushes it with the metadata, the sprite and, within a byte budget, the original matrix (float32,
@@ -22,17 +28,20 @@ import re
 import threading
 import warnings
 import weakref
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from .. import summaries as S
+from .. import tfcheckpoint
 from ..tfevents import messages as M
 from .base import Kind
 
 CONFIG = "projector_config.pbtxt"
+# next to TensorFlow's checkpoints: which one is the latest (a text-format CheckpointState)
+CHECKPOINT_STATE = "checkpoint"
 
 
 class EmbeddingError(ValueError, AssertionError):
@@ -51,6 +60,7 @@ class EmbeddingRecord:
     sprite: bytes | None = None  # sprite.png: the label images in a square grid
     sprite_dim: tuple[int, int] | None = None  # (width, height) of one image in the sprite
     tensor_path: str = ""  # relative to the run directory, as in projector_config.pbtxt
+    checkpoint: str = ""  # the TensorFlow checkpoint (prefix) the matrix was read from, if it was
 
 
 def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[EmbeddingRecord]:
@@ -362,6 +372,11 @@ def _unquote(lit: str) -> str:
 
 def parse_config(text: str) -> list[dict[str, Any]]:
     """The ``embeddings`` blocks of a text-format ``ProjectorConfig`` as dicts (repeated fields: lists)."""
+    return parse_text(text).get("embeddings", [])
+
+
+def parse_text(text: str) -> dict[str, Any]:
+    """A text-format message as a dict (repeated fields: lists; nested messages: dicts)."""
     tokens = []
     pos = 0
     while pos < len(text):
@@ -401,10 +416,9 @@ def parse_config(text: str) -> list[dict[str, Any]]:
         return out
 
     try:
-        root = message(None)
+        return message(None)
     except IndexError:
         raise ValueError(f"{CONFIG}: truncated") from None
-    return root.get("embeddings", [])
 
 
 def _first(d: dict[str, Any], key: str, default: Any = None) -> Any:
@@ -442,54 +456,181 @@ def _read_metadata(data: bytes) -> tuple[list[str] | list[list[str]], list[str] 
     return rows[1:], rows[0]
 
 
-def read(fs: Any, run_dir: str, wall_time: float = 0.0) -> list[EmbeddingRecord]:
-    """The embeddings listed in ``run_dir``'s ``projector_config.pbtxt`` (none when there is no config)."""
+@dataclass(frozen=True)
+class Problem:
+    """A checkpoint embedding that could not be read: the caller reports it (the others still load)."""
+
+    source: str  # the file at fault (a notice's source)
+    tensor: str  # the entry's tensor_name
+    error: Exception
+
+    def message(self, run: str) -> str:
+        return f"embedding {self.tensor!r} of run {run!r}: {type(self.error).__name__}: {self.error}"
+
+
+def notices(problems: list[Problem], run: str) -> dict[str, str]:
+    """``{file: message}``: one notice per file at fault, naming every embedding it failed."""
+    out: dict[str, str] = {}
+    for p in problems:
+        out[p.source] = f"{out[p.source]}; {p.message(run)}" if p.source in out else p.message(run)
+    return out
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What a follower has read of a run's projector config (``read_new``)."""
+
+    config: bytes
+    count: int  # its entries
+    pending: tuple[int, ...] = ()  # its checkpoint entries not read yet: retried on every poll
+
+
+def read(fs: Any, run_dir: str, wall_time: float = 0.0) -> tuple[list[EmbeddingRecord], list[Problem]]:
+    """The embeddings listed in ``run_dir``'s ``projector_config.pbtxt`` (none when there is no config),
+    and the checkpoint embeddings that could not be read."""
     path = fs.join(run_dir, CONFIG)
     if not fs.exists(path):
-        return []
-    return _read_entries(fs, run_dir, parse_config(fs.cat(path).decode("utf-8")), wall_time)
+        return [], []
+    root = parse_text(fs.cat(path).decode("utf-8"))
+    entries = root.get("embeddings", [])
+    records, problems, _ = _read_entries(fs, run_dir, root, range(len(entries)), wall_time)
+    return records, problems
 
 
-def read_new(fs: Any, run_dir: str, seen: bytes | None, wall_time: float = 0.0) -> tuple[bytes | None, list]:
-    """For a follower: ``(the config's bytes now, the embeddings it lists that were not in ``seen``)``.
+def read_new(
+    fs: Any, run_dir: str, seen: Seen | None, wall_time: float = 0.0
+) -> tuple[Seen | None, list[EmbeddingRecord], list[Problem]]:
+    """For a follower: ``(what it has read now, the embeddings not read before, the problems)``.
 
     torch and cellboard rewrite the whole config on each ``add_embedding`` (the writer's entries so far),
     so a config that extends ``seen`` adds its new entries; one that does not is a new writer's (a new
-    process on the same directory): all its entries are new (their files were written again).
+    process on the same directory): all its entries are new (their files were written again). A
+    checkpoint entry that could not be read (its checkpoint may be saved after the config) is tried
+    again on every poll until it reads.
     """
     path = fs.join(run_dir, CONFIG)
     if not fs.exists(path):
-        return seen, []
+        return seen, [], []
     data = fs.cat(path)
-    if data == seen:
-        return seen, []
-    entries = parse_config(data.decode("utf-8"))
-    skip = len(parse_config(seen.decode("utf-8"))) if seen is not None and data.startswith(seen) else 0
-    return data, _read_entries(fs, run_dir, entries[skip:], wall_time)
+    if seen is not None and data == seen.config and not seen.pending:
+        return seen, [], []
+    root = parse_text(data.decode("utf-8"))
+    entries = root.get("embeddings", [])
+    extends = seen is not None and data.startswith(seen.config)
+    todo = [*seen.pending, *range(seen.count, len(entries))] if seen is not None and extends else range(len(entries))
+    records, problems, failed = _read_entries(fs, run_dir, root, todo, wall_time)
+    return Seen(data, len(entries), tuple(failed)), records, problems
 
 
-def _read_entries(fs: Any, run_dir: str, entries: list[dict[str, Any]], wall_time: float) -> list[EmbeddingRecord]:
-    out = []
-    for e in entries:
-        name = str(_first(e, "tensor_name", ""))
-        tag, sep, step_s = name.rpartition(":")
+def checkpoint_prefix(fs: Any, run_dir: str, model_checkpoint_path: str = "") -> str:
+    """The checkpoint a run's projector reads tensors from: the config's ``model_checkpoint_path``, else
+    the latest one in the run's ``checkpoint`` file (as ``tf.train.latest_checkpoint``); a relative
+    path is relative to the run directory."""
+    path = model_checkpoint_path
+    if not path:
+        state = fs.join(run_dir, CHECKPOINT_STATE)
         try:
-            step = int(step_s) if sep else 0
+            text = fs.cat(state).decode("utf-8", "replace")
+        except FileNotFoundError:
+            raise tfcheckpoint.CheckpointError(
+                state, "no such file, and the projector config names no model_checkpoint_path: no checkpoint to read"
+            ) from None
+        try:
+            path = str(_first(parse_text(text), "model_checkpoint_path", ""))
         except ValueError:
-            tag, step = name, 0
+            raise tfcheckpoint.CheckpointError(state, "not a text-format CheckpointState") from None
+        if not path:
+            raise tfcheckpoint.CheckpointError(state, "names no model_checkpoint_path")
+    return path if "://" in path else fs.join(run_dir, path)  # (an absolute path stays as it is)
+
+
+def _read_checkpoint_tensor(fs: Any, prefix: str, bundle: tfcheckpoint.Bundle, name: str) -> np.ndarray:
+    """A checkpoint tensor as the projector shows it: rank 2 (points x dimensions), as TensorBoard
+    requires; float as stored (bfloat16: float32), other numbers as float32 (as TensorBoard serves them)."""
+    e = bundle.entries.get(name)
+    if e is not None and len(e.shape) != 2:
+        raise tfcheckpoint.CheckpointError(
+            prefix + ".index",
+            f"tensor {name!r} has shape {list(e.shape)}; the projector needs a 2-D (points x dimensions) tensor",
+        )
+    mat = tfcheckpoint.read_tensor(fs, prefix, name, bundle)
+    if mat.dtype.kind == "c":
+        raise tfcheckpoint.CheckpointError(
+            prefix + ".index", f"tensor {name!r} is complex; the projector needs real numbers"
+        )
+    return mat if mat.dtype.kind == "f" else mat.astype(np.float32)
+
+
+def _problem_source(exc: Exception, fallback: str) -> str:
+    """The file an error is about: the checkpoint file, the file that could not be opened, else ``fallback``."""
+    if isinstance(exc, tfcheckpoint.CheckpointError):
+        return exc.path
+    filename = getattr(exc, "filename", None)
+    if filename is None and isinstance(exc, FileNotFoundError) and len(exc.args) == 1:
+        filename = exc.args[0]  # fsspec raises FileNotFoundError(path)
+    return filename if isinstance(filename, str) and filename else fallback
+
+
+def _read_entries(
+    fs: Any, run_dir: str, root: dict[str, Any], which: Iterable[int], wall_time: float
+) -> tuple[list[EmbeddingRecord], list[Problem], list[int]]:
+    """``(records, problems, the indices of the checkpoint entries that failed)`` of the config's
+    ``embeddings`` entries ``which``. A tensors file that cannot be read raises (the whole config
+    fails: torch's and cellboard's writers write the config last); a checkpoint entry is a ``Problem``."""
+    entries = root.get("embeddings", [])
+    out, problems, failed = [], [], []
+    checkpoint: tuple[str, tfcheckpoint.Bundle] | Exception | None = None  # read once for all its entries
+    for i in which:
+        e = entries[i]
+        name = str(_first(e, "tensor_name", ""))
         tensor_path = str(_first(e, "tensor_path", ""))
-        if not tensor_path:
-            continue  # a checkpoint tensor (TF1), not a file: nothing to read
-        mat = _read_tsv_matrix(fs.cat(fs.join(run_dir, tensor_path)))
-        metadata = header = None
-        meta_path = _first(e, "metadata_path")
-        if meta_path:
-            metadata, header = _read_metadata(fs.cat(fs.join(run_dir, str(meta_path))))
-        sprite = dim = None
-        sp = _first(e, "sprite")
-        if sp and _first(sp, "image_path"):
-            sprite = fs.cat(fs.join(run_dir, str(_first(sp, "image_path"))))
-            dims = [int(d) for d in sp.get("single_image_dim", [])]
-            dim = (dims[0], dims[1]) if len(dims) == 2 else None
-        out.append(EmbeddingRecord(step, wall_time, tag or name, mat, metadata, header, sprite, dim, tensor_path))
-    return out
+        if tensor_path:
+            tag, sep, step_s = name.rpartition(":")
+            try:
+                step = int(step_s) if sep else 0
+            except ValueError:
+                tag, step = name, 0
+            mat = _read_tsv_matrix(fs.cat(fs.join(run_dir, tensor_path)))
+            out.append(EmbeddingRecord(step, wall_time, tag or name, mat, *_read_extras(fs, run_dir, e), tensor_path))
+            continue
+        tensor = name[:-2] if name.endswith(":0") else name  # TensorBoard drops a tensor's output index
+        try:
+            if checkpoint is None:
+                checkpoint = _open_checkpoint(fs, run_dir, str(_first(root, "model_checkpoint_path", "")))
+            if isinstance(checkpoint, Exception):
+                raise checkpoint
+            prefix, bundle = checkpoint
+            mat = _read_checkpoint_tensor(fs, prefix, bundle, tensor)
+            extras = _read_extras(fs, run_dir, e)
+        except Exception as exc:  # noqa: BLE001 - one unreadable checkpoint embedding never hides the others
+            problems.append(Problem(_problem_source(exc, fs.join(run_dir, CONFIG)), name, exc))
+            failed.append(i)
+            continue
+        out.append(EmbeddingRecord(0, wall_time, tensor, mat, *extras, checkpoint=prefix))
+    return out, problems, failed
+
+
+def _open_checkpoint(fs: Any, run_dir: str, model_checkpoint_path: str) -> tuple[str, tfcheckpoint.Bundle] | Exception:
+    """``(prefix, its index)`` of the run's checkpoint, or the error reading it (the same for each entry)."""
+    try:
+        prefix = checkpoint_prefix(fs, run_dir, model_checkpoint_path)
+        return prefix, tfcheckpoint.read_index(fs, prefix)
+    except Exception as exc:  # noqa: BLE001 - reported for each checkpoint entry by the caller
+        return exc
+
+
+def _read_extras(
+    fs: Any, run_dir: str, e: dict[str, Any]
+) -> tuple[list[str] | list[list[str]] | None, list[str] | None, bytes | None, tuple[int, int] | None]:
+    """``(metadata, metadata header, sprite, sprite image size)`` of a config entry."""
+    metadata = header = None
+    meta_path = _first(e, "metadata_path")
+    if meta_path:
+        metadata, header = _read_metadata(fs.cat(fs.join(run_dir, str(meta_path))))
+    sprite = dim = None
+    sp = _first(e, "sprite")
+    if sp and _first(sp, "image_path"):
+        sprite = fs.cat(fs.join(run_dir, str(_first(sp, "image_path"))))
+        dims = [int(d) for d in sp.get("single_image_dim", [])]
+        dim = (dims[0], dims[1]) if len(dims) == 2 else None
+    return metadata, header, sprite, dim

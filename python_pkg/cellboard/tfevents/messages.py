@@ -456,6 +456,23 @@ def _packed_varints(v: memoryview) -> np.ndarray:
     return out.view(np.int64)
 
 
+def decode_shape(buf: bytes | memoryview) -> tuple[int, ...]:
+    """The dimensions of a ``TensorShapeProto`` (-1: unknown, as TensorFlow writes it)."""
+    dims = []
+    for dim in iter_len(buf, 2):
+        size = 0
+        for f, _, v in iter_fields(dim):
+            if f == 1 and isinstance(v, int):  # VARINT
+                size = to_int64(v)
+        dims.append(size)
+    return tuple(dims)
+
+
+def numpy_dtype(dtype: int) -> str | None:
+    """The numpy dtype (little-endian) of a numeric ``DataType``; None for the others (string, bfloat16...)."""
+    return _NUMPY_DTYPES.get(dtype)
+
+
 def decode_tensor(buf: bytes | memoryview) -> Tensor:
     t = Tensor()
     for f, wt, v in iter_fields(buf):
@@ -469,16 +486,9 @@ def decode_tensor(buf: bytes | memoryview) -> Tensor:
             if f == 1:
                 t.dtype = v
         elif f == 2 and wt == LEN:
-            dims = []
-            for dim in iter_len(v, 2):
-                size = 0
-                for f3, _, v3 in iter_fields(dim):
-                    if f3 == 1 and isinstance(v3, int):  # VARINT
-                        size = to_int64(v3)
-                if size < 0:
-                    raise WireError(f"tensor dimension {size} (a TensorProto's shape is fully defined)")
-                dims.append(size)
-            t.shape = tuple(dims)
+            t.shape = decode_shape(v)
+            if any(size < 0 for size in t.shape):
+                raise WireError(f"tensor shape {list(t.shape)} (a TensorProto's shape is fully defined)")
         elif f == 4 and wt == LEN:
             t.content = bytes(v)
         elif f == 8 and wt == LEN:

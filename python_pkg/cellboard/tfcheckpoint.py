@@ -1,0 +1,249 @@
+"""TensorFlow checkpoints (tensor bundles) read with numpy: the Projector's embeddings saved with
+``tf.train.Checkpoint.save`` or ``tf.compat.v1.train.Saver`` (``kinds/embeddings.py``), without TensorFlow.
+
+A checkpoint ``<prefix>`` is two kinds of file. ``<prefix>.index`` is an immutable sorted table (the
+LevelDB table format): data blocks of prefix-compressed ``key, value`` entries, an index block pointing
+at them, and a 48-byte footer pointing at the index block. Its keys are tensor names and its values
+``BundleEntryProto`` messages saying where each tensor's bytes lie; the empty key holds the
+``BundleHeaderProto`` (number of shards, byte order). ``<prefix>.data-<i:05d>-of-<n:05d>`` (the shards)
+hold the tensors' raw bytes. Every block and every tensor carries a masked CRC32C, checked here.
+All I/O goes through a cellboard ``fs`` (``fs.py``): local directories and fsspec URLs alike.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .tfevents import messages as M
+from .tfevents.crc import masked_crc32c
+from .tfevents.wire import I32, LEN, WireError, iter_fields, read_varint
+
+_MAGIC = 0xDB4775248B80FB57  # the table footer's last 8 bytes (little-endian)
+_FOOTER = 48  # two block handles (varints), zero padding to 40 bytes, the magic
+_TRAILER = 5  # after each block: compression type (0: none), masked CRC32C of block + type byte
+_u32 = struct.Struct("<I").unpack_from
+
+DT_STRING, DT_BFLOAT16 = M.DT_STRING, M.DT_BFLOAT16
+# types.proto DataType -> the name TensorFlow gives it (``tf.as_dtype(n).name``)
+DTYPE_NAMES = {
+    1: "float32",
+    2: "float64",
+    3: "int32",
+    4: "uint8",
+    5: "int16",
+    6: "int8",
+    7: "string",
+    8: "complex64",
+    9: "int64",
+    10: "bool",
+    14: "bfloat16",
+    17: "uint16",
+    18: "complex128",
+    19: "float16",
+    20: "resource",
+    21: "variant",
+    22: "uint32",
+    23: "uint64",
+}
+_COMPLEX = {8: "<c8", 18: "<c16"}  # not among the event tensors' dtypes (messages.numpy_dtype)
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file that is damaged, or holds something this reader does not read; ``path`` is the file."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Where one tensor's bytes lie (a ``BundleEntryProto``)."""
+
+    dtype: int
+    shape: tuple[int, ...]
+    shard: int = 0
+    offset: int = 0
+    size: int = 0
+    crc: int | None = None  # masked CRC32C of the bytes
+    sliced: bool = False  # a partitioned variable: its slices are stored under other keys
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The index of a checkpoint: its tensors, and how many shards hold their bytes."""
+
+    prefix: str
+    num_shards: int
+    big_endian: bool
+    entries: dict[str, Entry]
+
+    def data_path(self, shard: int) -> str:
+        return f"{self.prefix}.data-{shard:05d}-of-{self.num_shards:05d}"
+
+
+# --------------------------------------------------------------------------- the .index table
+
+
+def _handle(buf: bytes | memoryview, pos: int) -> tuple[int, int, int]:
+    """``(offset, size, next position)`` of a ``BlockHandle`` (two varints)."""
+    offset, pos = read_varint(buf, pos)
+    size, pos = read_varint(buf, pos)
+    return offset, size, pos
+
+
+def _block(data: bytes, offset: int, size: int, path: str) -> memoryview:
+    """The contents of the block at ``offset`` (``size`` bytes, trailer not counted), its CRC checked."""
+    end = offset + size
+    if end + _TRAILER > len(data):
+        raise CheckpointError(path, f"truncated: a block at byte {offset} ends past the end of the file")
+    if masked_crc32c(data[offset : end + 1]) != _u32(data, end + 1)[0]:  # the CRC covers the type byte too
+        raise CheckpointError(path, f"checksum mismatch in the block at byte {offset}: the file is damaged")
+    if data[end] != 0:
+        raise CheckpointError(
+            path, f"compressed block (type {data[end]}); TensorFlow writes its checkpoint index uncompressed"
+        )
+    return memoryview(data)[offset:end]
+
+
+def _block_entries(block: memoryview, path: str) -> Iterator[tuple[bytes, memoryview]]:
+    """The ``(key, value)`` entries of a block: each key shares a prefix with the one before it.
+
+    A block ends with the offsets of its restart points (where a key is stored whole, for binary
+    search) and their count; reading every entry in order needs neither.
+    """
+    if len(block) < 4:
+        raise CheckpointError(path, "a block too short for its restart count")
+    limit = len(block) - 4 - 4 * _u32(block, len(block) - 4)[0]
+    if limit < 0:
+        raise CheckpointError(path, "a block's restart array is longer than the block")
+    pos, key = 0, b""
+    while pos < limit:
+        shared, pos = read_varint(block, pos)
+        unshared, pos = read_varint(block, pos)
+        value_len, pos = read_varint(block, pos)
+        if shared > len(key) or pos + unshared + value_len > limit:
+            raise CheckpointError(path, f"a corrupted entry at byte {pos} of a block")
+        key = key[:shared] + bytes(block[pos : pos + unshared])
+        pos += unshared
+        yield key, block[pos : pos + value_len]
+        pos += value_len
+
+
+def _table(data: bytes, path: str) -> Iterator[tuple[bytes, memoryview]]:
+    """Every ``(key, value)`` of a table, in key order."""
+    if len(data) < _FOOTER or struct.unpack_from("<Q", data, len(data) - 8)[0] != _MAGIC:
+        raise CheckpointError(path, f"not a checkpoint index ({len(data)} bytes, no table footer): truncated?")
+    footer = memoryview(data)[len(data) - _FOOTER :]
+    _, _, pos = _handle(footer, 0)  # the metaindex block (filters): nothing a reader needs
+    index_offset, index_size, _ = _handle(footer, pos)
+    for _, handle in _block_entries(_block(data, index_offset, index_size, path), path):
+        offset, size, _ = _handle(handle, 0)
+        yield from _block_entries(_block(data, offset, size, path), path)
+
+
+def _entry(value: memoryview) -> Entry:
+    dtype, shard, offset, size, crc, sliced = 0, 0, 0, 0, None, False
+    shape: tuple[int, ...] = ()
+    for f, wt, v in iter_fields(value):
+        if isinstance(v, int):  # VARINT
+            if f == 1:
+                dtype = v
+            elif f == 3:
+                shard = v
+            elif f == 4:
+                offset = v
+            elif f == 5:
+                size = v
+        elif f == 2 and wt == LEN:
+            shape = M.decode_shape(v)
+        elif f == 6 and wt == I32:  # fixed32
+            crc = _u32(v)[0]
+        elif f == 7 and wt == LEN:
+            sliced = True
+    return Entry(dtype, shape, shard, offset, size, crc, sliced)
+
+
+def read_index(fs, prefix: str) -> Bundle:
+    """The tensors a checkpoint holds, from ``<prefix>.index``: ``CheckpointError`` when it is damaged,
+    ``OSError`` (``FileNotFoundError``...) when it cannot be read."""
+    path = prefix + ".index"
+    data = fs.cat(path)
+    num_shards, big_endian, entries = 1, False, {}
+    try:
+        for key, value in _table(data, path):
+            if key == b"":  # BundleHeaderProto
+                for f, _, v in iter_fields(value):
+                    if f == 1 and isinstance(v, int):
+                        num_shards = v
+                    elif f == 2 and isinstance(v, int):
+                        big_endian = v == 1  # Endianness: LITTLE = 0, BIG = 1
+            elif not key.startswith(b"\x00"):  # a slice of a partitioned variable (keys start with a 0 byte)
+                entries[key.decode("utf-8", "replace")] = _entry(value)
+    except WireError as exc:
+        raise CheckpointError(path, f"a corrupted entry ({exc})") from None
+    return Bundle(prefix, max(1, num_shards), big_endian, entries)
+
+
+def list_tensors(fs, prefix: str) -> dict[str, tuple[str, tuple[int, ...]]]:
+    """``{tensor name: (dtype name, shape)}`` of a checkpoint, as ``tf.train.load_checkpoint(prefix)``'s
+    ``get_variable_to_dtype_map``/``get_variable_to_shape_map`` say (``"float32"``, ``"string"``...)."""
+    return {
+        name: (DTYPE_NAMES.get(e.dtype, f"DataType {e.dtype}"), e.shape)
+        for name, e in read_index(fs, prefix).entries.items()
+    }
+
+
+# --------------------------------------------------------------------------- the tensors
+
+
+def read_tensor(fs, prefix: str, name: str, bundle: Bundle | None = None) -> np.ndarray:
+    """One tensor of a checkpoint as a numpy array of its dtype (bfloat16 as float32: numpy has none).
+
+    ``CheckpointError`` (a ``ValueError`` naming the file) for a damaged file, a tensor that is not
+    there, a string tensor or a partitioned variable; ``OSError`` when a file cannot be read.
+    ``bundle``: the index already read (``read_index``), for several tensors of one checkpoint.
+    """
+    if bundle is None:
+        bundle = read_index(fs, prefix)
+    index = prefix + ".index"
+    e = bundle.entries.get(name)
+    if e is None:
+        names = sorted(bundle.entries)
+        shown = ", ".join(repr(n) for n in names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+        raise CheckpointError(index, f"no tensor {name!r} in this checkpoint (it holds {shown or 'none'})")
+    what = f"tensor {name!r}"
+    if e.sliced:
+        raise CheckpointError(index, f"{what} is a partitioned (sliced) variable; only whole tensors are read")
+    if e.dtype == DT_STRING:
+        raise CheckpointError(index, f"{what} is a string tensor; only numeric tensors are read")
+    stored = "<u2" if e.dtype == DT_BFLOAT16 else M.numpy_dtype(e.dtype) or _COMPLEX.get(e.dtype)
+    if stored is None:
+        kind = DTYPE_NAMES.get(e.dtype, f"DataType {e.dtype}")
+        raise CheckpointError(index, f"{what} has dtype {kind}; only numeric tensors are read")
+    dtype = np.dtype(stored)
+    if bundle.big_endian:
+        dtype = dtype.newbyteorder(">")
+    if min(e.shape, default=0) < 0 or math.prod(e.shape) * dtype.itemsize != e.size:
+        raise CheckpointError(index, f"{what}: {e.size} bytes for shape {list(e.shape)} of {dtype.name}")
+    if e.shard >= bundle.num_shards:
+        raise CheckpointError(index, f"{what} is in shard {e.shard} of {bundle.num_shards}")
+    path = bundle.data_path(e.shard)
+    raw = fs.read(path, e.offset, e.offset + e.size)
+    if len(raw) != e.size:
+        raise CheckpointError(
+            path, f"truncated: {what} needs bytes {e.offset}..{e.offset + e.size}, the file ends first"
+        )
+    if e.crc is not None and masked_crc32c(raw) != e.crc:
+        raise CheckpointError(
+            path, f"checksum mismatch in {what} (bytes {e.offset}..{e.offset + e.size}): the file is damaged"
+        )
+    flat = np.frombuffer(raw, dtype)
+    if e.dtype == DT_BFLOAT16:  # the upper half of a float32
+        return (flat.astype(np.uint32) << np.uint32(16)).view(np.float32).reshape(e.shape)
+    return flat.astype(dtype.newbyteorder("=")).reshape(e.shape)  # a copy: writable, native byte order
