@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 import pytest
+from _watching import require_notifications
 
 import cellboard
 from cellboard.board import Board
@@ -225,11 +226,7 @@ def test_a_following_board_gets_embeddings_through_notifications(tmp_path):
     follower.start()
     try:
         assert follower.wait(10)
-        deadline = time.monotonic() + 5
-        while not follower.watching and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if not follower.watching:
-            pytest.skip("no file-system notifications here")
+        require_notifications(follower)
         w.add_embedding(np.arange(12.0).reshape(4, 3), metadata=list("abcd"), global_step=3)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from _watching import require_notifications
 
 import cellboard
 from cellboard import tfcheckpoint as T
@@ -632,11 +633,7 @@ def test_a_watched_directory_reads_the_checkpoint_when_it_is_saved(tmp_path):
     follower.start()
     try:
         assert follower.wait(10)
-        deadline = time.monotonic() + 5
-        while not follower.watching and time.monotonic() < deadline:
-            time.sleep(0.02)
-        if not follower.watching:
-            pytest.skip("no file-system notifications here")
+        require_notifications(follower)
         (tmp_path / E.CONFIG).write_text('embeddings { tensor_name: "emb/a" }\n')
         time.sleep(0.3)  # read: no checkpoint yet
         _write_bundle(tmp_path / "emb.ckpt-1", _hand_tensors())
