@@ -66,8 +66,14 @@ WRITE = textwrap.dedent(
     # an experiment naming grouped metrics, then Keras runs as the hparams tutorial logs them
     with tf.summary.create_file_writer(os.path.join(root, "keras")).as_default():
         hp.hparams_config(
-            hparams=[hp.HParam("units", hp.Discrete([4, 8])), hp.HParam("opt", hp.Discrete(["sgd", "adam"]))],
-            metrics=[hp.Metric("epoch_accuracy", group="validation"), hp.Metric("epoch_loss", group="train")],
+            hparams=[
+                hp.HParam("units", hp.Discrete([4, 8]), display_name="Units"),
+                hp.HParam("opt", hp.Discrete(["sgd", "adam"])),
+            ],
+            metrics=[
+                hp.Metric("epoch_accuracy", group="validation", display_name="Accuracy (val.)"),
+                hp.Metric("epoch_loss", group="train"),
+            ],
         )
     x = rng.standard_normal((64, 4)).astype("float32")
     y = (x[:, 0] > 0).astype("int32")
@@ -180,6 +186,10 @@ def test_keras_callback_runs_and_hparams(tf_logs, tmp_path):
         assert session.metrics == ["validation/epoch_accuracy", "train/epoch_loss"]
     (experiment,) = logs.records(".", "hparams", hparams_kind.EXPERIMENT_TAG)
     assert experiment.domains == {"units": [4, 8], "opt": ["adam", "sgd"]}  # hp.Discrete sorts them
+    assert (experiment.hparam_labels, experiment.metric_labels) == (
+        {"units": "Units"},
+        {"validation/epoch_accuracy": "Accuracy (val.)"},
+    )
 
     # without hp.hparams_config (Keras' callback alone) the metrics are inferred, as TensorBoard
     # does: every scalar of the sessions' runs and sub-runs
@@ -229,6 +239,10 @@ def test_the_board_sends_tensorflow_logs(tf_logs):
         assert (table["table"], table["note"]) == ([["**a**", "b"], ["c", "d"]], "")
         experiment = [e for e in entries["hparams"] if e["run"] == "keras" and e["metrics"]]
         assert experiment[0]["metrics"] == ["validation/epoch_accuracy", "train/epoch_loss"]
+        assert experiment[0]["labels"] == {
+            "hparams": {"units": "Units"},
+            "metrics": {"validation/epoch_accuracy": "Accuracy (val.)"},
+        }
         sessions = {e["run"]: e["hparams"] for e in entries["hparams"] if e["hparams"]}
         assert sessions == {"keras/units_4": {"units": 4, "opt": "sgd"}, "keras/units_8": {"units": 8, "opt": "adam"}}
     finally:

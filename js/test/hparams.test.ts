@@ -99,6 +99,20 @@ describe("model", () => {
       .toEqual([["s", 0.75, undefined], ["t", undefined, 0.5]]);
   });
 
+  it("titles columns with the experiment's display names (TensorFlow's display_name)", () => {
+    const rec = hparams.decode({
+      ...base, tag: EXPERIMENT_TAG, hparams: {}, metrics: ["accuracy"], domains: {},
+      labels: { hparams: { units: "Units", bad: 3 }, metrics: { accuracy: "Accuracy" } },
+    }, new Buffers());
+    expect(rec.labels).toEqual({ hparams: { units: "Units" }, metrics: { accuracy: "Accuracy" } });
+    expect(hparams.decode({ ...base, hparams: {}, metrics: [] }, new Buffers()).labels).toEqual({ hparams: {}, metrics: {} });
+    const m = buildModel([{ run: "s", step: 0, index: 0, hparams: { units: 8, lr: 0.1 }, metrics: [] }], [
+      { metrics: ["accuracy"], domains: {}, labels: rec.labels },
+      { metrics: [], domains: {}, labels: { hparams: { units: "later" }, metrics: {} } }, // the first experiment's wins
+    ], () => undefined);
+    expect(m.columns.map((c) => [c.name, c.label])).toEqual([["units", "Units"], ["lr", "lr"], ["accuracy", "Accuracy"]]);
+  });
+
   it("infers the metrics as TensorBoard does when no record names one (Keras' hp.KerasCallback)", () => {
     const sessions = new Set(["lr_0.01", "lr_0.1"]);
     expect(sessionOf("lr_0.01/train", sessions)).toBe("lr_0.01");

@@ -35,6 +35,10 @@ class HParamsRecord:
     hparams: dict[str, Any]
     metrics: list[str]
     domains: dict[str, list[Any]] = field(default_factory=dict)
+    # an experiment's display names (TensorFlow's ``hp.HParam(..., display_name=)``, ``hp.Metric``'s),
+    # by hyperparameter name and by metric name; the board titles their columns with them
+    hparam_labels: dict[str, str] = field(default_factory=dict)
+    metric_labels: dict[str, str] = field(default_factory=dict)
 
 
 def _pb_value(buf: memoryview) -> Any:
@@ -73,24 +77,38 @@ def _session(content: memoryview, step: int, wall: float) -> HParamsRecord:
 def _experiment(content: memoryview, step: int, wall: float) -> HParamsRecord:
     metrics: list[str] = []
     domains: dict[str, list[Any]] = {}
+    hparam_labels: dict[str, str] = {}
+    metric_labels: dict[str, str] = {}
     for f, wt, v in iter_fields(content):
         if isinstance(v, int) or wt != LEN:
             continue
-        if f == 4:  # HParamInfo
-            name, values = "", None
+        if f == 4:  # HParamInfo{name = 1, display_name = 2, domain_discrete = 5}
+            name, label, values = "", "", None
             for f2, wt2, v2 in iter_fields(v):
                 if isinstance(v2, int) or wt2 != LEN:
                     continue
                 if f2 == 1:
                     name = bytes(v2).decode("utf-8", "replace")
+                elif f2 == 2:
+                    label = bytes(v2).decode("utf-8", "replace")
                 elif f2 == 5:  # domain_discrete: ListValue
                     values = [_pb_value(x) for x in iter_len(v2, 1)]
             if values is not None:
                 domains[name] = values
-        elif f == 5:  # MetricInfo{name: MetricName{group, tag}}
-            for v2 in iter_len(v, 1):
-                metrics.append(_metric_name(v2))
-    return HParamsRecord(step, wall, {}, metrics, domains)
+            if label and label != name:
+                hparam_labels[name] = label
+        elif f == 5:  # MetricInfo{name = 1: MetricName{group, tag}, display_name = 3}
+            name, label = "", ""
+            for f2, wt2, v2 in iter_fields(v):
+                if wt2 == LEN and not isinstance(v2, int):
+                    if f2 == 1:
+                        name = _metric_name(v2)
+                    elif f2 == 3:
+                        label = bytes(v2).decode("utf-8", "replace")
+            metrics.append(name)
+            if label and label != name:
+                metric_labels[name] = label
+    return HParamsRecord(step, wall, {}, metrics, domains, hparam_labels, metric_labels)
 
 
 def _metric_name(buf: memoryview) -> str:
@@ -174,7 +192,10 @@ def _contents(
 
 def entry(r: HParamsRecord) -> tuple[dict[str, Any], bytes | None]:
     hp = {k: (v if not isinstance(v, float) or math.isfinite(v) else str(v)) for k, v in r.hparams.items()}
-    return {"hparams": hp, "metrics": list(r.metrics), "domains": r.domains}, None
+    out: dict[str, Any] = {"hparams": hp, "metrics": list(r.metrics), "domains": r.domains}
+    if r.hparam_labels or r.metric_labels:
+        out["labels"] = {"hparams": r.hparam_labels, "metrics": r.metric_labels}
+    return out, None
 
 
 KIND = Kind("hparams", decode, entry, plugins=("hparams",))

@@ -19,7 +19,15 @@ export interface SessionRecord {
 export interface ExperimentRecord {
   metrics: readonly string[];
   domains: Record<string, readonly HValue[]>;
+  labels?: Labels;
 }
+
+/** Display names of columns, by hyperparameter name and by metric name. */
+export interface Labels {
+  hparams: Readonly<Record<string, string>>;
+  metrics: Readonly<Record<string, string>>;
+}
+export const NO_LABELS: Labels = { hparams: {}, metrics: {} };
 
 /** The last point of a metric's scalar series in a run. */
 export interface MetricValue {
@@ -31,6 +39,8 @@ export interface Column {
   /** Unique among columns: `h:<name>` for a hyperparameter, `m:<tag>` for a metric. */
   key: string;
   name: string;
+  /** What the column is titled: the experiment's display name, else `name`. */
+  label: string;
   group: "hparam" | "metric";
   /** Numbers on a linear/log axis, or categories (strings, bools, mixed) evenly spaced. */
   type: "number" | "category";
@@ -83,25 +93,27 @@ const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "bas
 /** The columns for these sessions: hyperparameters in first-seen order, then metric tags. */
 export function inferColumns(
   sessions: readonly Session[], metricTags: readonly string[], domains: Record<string, readonly HValue[]>,
+  labels: Labels = NO_LABELS,
 ): Column[] {
   const names: string[] = [];
   const seen = new Set<string>();
   for (const s of sessions) for (const k of Object.keys(s.hparams)) if (!seen.has(k)) { seen.add(k); names.push(k); }
   const cols: Column[] = names.map((name) => {
+    const label = labels.hparams[name] ?? name;
     const vals = sessions.map((s) => s.hparams[name]).filter((v): v is Exclude<HValue, null> => v !== null && v !== undefined);
     const numeric = vals.length > 0 && vals.every((v) => asNumber(v) !== undefined);
     if (numeric) {
       const nums = [...vals.map((v) => asNumber(v)!), ...(domains[name] ?? []).map((d) => asNumber(d as HValue) ?? NaN)];
       const [min, max] = finiteRange(nums);
-      return { key: hparamKey(name), name, group: "hparam", type: "number", categories: [], min, max };
+      return { key: hparamKey(name), name, label, group: "hparam", type: "number", categories: [], min, max };
     }
     const dom = (domains[name] ?? []).filter((d) => d !== null).map((d) => categoryOf(d as string));
     const rest = [...new Set(vals.map(categoryOf))].filter((c) => !dom.includes(c)).sort(collator.compare);
-    return { key: hparamKey(name), name, group: "hparam", type: "category", categories: [...dom, ...rest], min: NaN, max: NaN };
+    return { key: hparamKey(name), name, label, group: "hparam", type: "category", categories: [...dom, ...rest], min: NaN, max: NaN };
   });
   for (const tag of metricTags) {
     const [min, max] = finiteRange(sessions.map((s) => s.metrics[tag]?.value ?? NaN));
-    cols.push({ key: metricKey(tag), name: tag, group: "metric", type: "number", categories: [], min, max });
+    cols.push({ key: metricKey(tag), name: tag, label: labels.metrics[tag] ?? tag, group: "metric", type: "number", categories: [], min, max });
   }
   return cols;
 }
@@ -183,6 +195,10 @@ export function buildModel(
   if (tags.length === 0) inferred(new Set(latest.keys())).forEach(add);
   const domains: Record<string, readonly HValue[]> = {};
   for (const e of experiments) for (const [k, d] of Object.entries(e.domains)) if (!(k in domains)) domains[k] = d;
+  const labels: Labels = {
+    hparams: Object.assign({}, ...experiments.map((e) => e.labels?.hparams ?? {}).reverse()),
+    metrics: Object.assign({}, ...experiments.map((e) => e.labels?.metrics ?? {}).reverse()),
+  };
   const sessions: Session[] = [...latest.values()]
     .sort((a, b) => collator.compare(a.run, b.run))
     .map((r) => {
@@ -190,7 +206,7 @@ export function buildModel(
       for (const t of tags) metrics[t] = metricValue(r.run, t);
       return { run: r.run, hparams: r.hparams, metrics };
     });
-  return { columns: inferColumns(sessions, tags, domains), sessions };
+  return { columns: inferColumns(sessions, tags, domains, labels), sessions };
 }
 
 // ------------------------------------------------------------------ formatting

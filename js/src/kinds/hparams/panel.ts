@@ -268,7 +268,7 @@ export class HParamsPanel implements Panel {
       this.legendLo.textContent = fmtCell(colorCol.min);
       this.legendHi.textContent = fmtCell(colorCol.max);
       this.legend.hidden = !Number.isFinite(colorCol.min);
-      this.legend.title = `${colorCol.name}: low to high${this.logKeys.has(colorCol.key) && canLog(colorCol) ? " (log scale)" : ""}`;
+      this.legend.title = `${colorCol.label}: low to high${this.logKeys.has(colorCol.key) && canLog(colorCol) ? " (log scale)" : ""}`;
     } else {
       color = (s) => this.ctx.runColor(s.run);
       this.legend.hidden = true;
@@ -355,13 +355,13 @@ export class HParamsPanel implements Panel {
     const metrics = columns.filter((c) => c.group === "metric");
     const numHp = columns.filter((c) => c.group === "hparam" && c.type === "number");
     fill(this.colorSelect, [
-      ...metrics.map((c) => ({ value: c.key, label: c.name })),
-      ...numHp.map((c) => ({ value: c.key, label: c.name })),
+      ...metrics.map((c) => ({ value: c.key, label: c.label })),
+      ...numHp.map((c) => ({ value: c.key, label: c.label })),
       { value: RUN_COLOUR, label: "run colour" },
     ], colorCol?.key ?? RUN_COLOUR);
     const hps = columns.filter((c) => c.group === "hparam");
-    fill(this.xSelect, hps.map((c) => ({ value: c.key, label: c.name })), this.pick(this.scatterX, hps)?.key ?? "");
-    fill(this.ySelect, metrics.map((c) => ({ value: c.key, label: c.name })), this.pick(this.scatterY, metrics)?.key ?? "");
+    fill(this.xSelect, hps.map((c) => ({ value: c.key, label: c.label })), this.pick(this.scatterX, hps)?.key ?? "");
+    fill(this.ySelect, metrics.map((c) => ({ value: c.key, label: c.label })), this.pick(this.scatterY, metrics)?.key ?? "");
   }
 
   /** Sidebar: a checkbox per column (shown in the plots and table) and a log toggle for positive number columns. */
@@ -382,7 +382,7 @@ export class HParamsPanel implements Panel {
           else this.hidden.add(c.key);
           this.invalidate();
         });
-        const li = h("li", {}, h("label", { title: c.name }, box, h("span", { text: c.name })));
+        const li = h("li", {}, h("label", { title: c.label === c.name ? c.name : `${c.label} (${c.name})` }, box, h("span", { text: c.label })));
         if (canLog(c)) {
           const log = h("input", { type: "checkbox", "data-log": c.key });
           log.addEventListener("change", () => this.toggleLog(c.key));
@@ -408,7 +408,7 @@ export class HParamsPanel implements Panel {
       const v = cellValue(s, c);
       const m = c.group === "metric" ? s.metrics[c.name] : undefined;
       return h("tr", {},
-        h("td", { text: c.name }),
+        h("td", { text: c.label }),
         h("td", { text: v === undefined ? "–" : fmtCell(v), title: fmtExact(v) }),
         h("td", { class: "cb-muted", text: m ? `step ${m.step}` : "" }));
     });

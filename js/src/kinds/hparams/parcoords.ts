@@ -135,8 +135,8 @@ export class ParallelCoords {
         g.append(label);
       }
       const name = svg("text", { class: "cb-hp-axis-label", x, y: M.top - 22, "text-anchor": "middle" },
-        fitLabel(c.name, Math.min(spacing - 8, 2 * Math.min(x, w - x) - 8), 6.8));
-      name.append(svg("title", {}, `${c.name}${c.group === "metric" ? " (metric)" : ""}`));
+        fitLabel(c.label, Math.min(spacing - 8, 2 * Math.min(x, w - x) - 8), 6.8));
+      name.append(svg("title", {}, `${c.label}${c.label === c.name ? "" : ` (${c.name})`}${c.group === "metric" ? " (metric)" : ""}`));
       g.append(name);
       if (canLog(c)) {
         const isLog = input.logKeys.has(c.key);

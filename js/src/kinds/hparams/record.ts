@@ -5,7 +5,7 @@
 import { isObj, str, type Buffers, type Obj } from "../../wire";
 import type { RecordSlice } from "../record-kind";
 import type { RecordEntry } from "../types";
-import type { ExperimentRecord, HValue, SessionRecord } from "./model";
+import { NO_LABELS, type ExperimentRecord, type HValue, type Labels, type SessionRecord } from "./model";
 
 export const SESSION_TAG = "_hparams_/session_start_info";
 export const EXPERIMENT_TAG = "_hparams_/experiment";
@@ -14,6 +14,14 @@ export interface HParamsRecord extends RecordEntry {
   hparams: Record<string, HValue>;
   metrics: string[];
   domains: Record<string, HValue[]>;
+  /** An experiment's display names, by hyperparameter and by metric name (TensorFlow's `display_name`). */
+  labels: Labels;
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (isObj(v)) for (const [k, x] of Object.entries(v)) if (typeof x === "string" && x !== "") out[k] = x;
+  return out;
 }
 
 function hvalue(v: unknown): HValue {
@@ -31,7 +39,8 @@ export function decodeHParams(e: Obj, _buffers: Buffers, base: RecordEntry): HPa
   if (isObj(e.domains)) {
     for (const [k, d] of Object.entries(e.domains)) if (Array.isArray(d)) domains[k] = d.map(hvalue);
   }
-  return { ...base, hparams, metrics, domains };
+  const labels = isObj(e.labels) ? { hparams: stringMap(e.labels.hparams), metrics: stringMap(e.labels.metrics) } : NO_LABELS;
+  return { ...base, hparams, metrics, domains, labels };
 }
 
 /** The session records and experiment records held. */

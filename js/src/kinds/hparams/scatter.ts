@@ -87,10 +87,10 @@ export class Scatter {
       kids.push(svg("text", { class: "cb-hp-tick", x: xx, y: M.top + ph + 14, "text-anchor": "middle" }, fitLabel(t.label, tickW, 5.6)));
     }
     kids.push(svg("text", { class: "cb-hp-axis-label", x: M.left + pw / 2, y: HEIGHT - 6, "text-anchor": "middle" },
-      `${x.name}${xScale.kind === "log" ? " (log)" : ""}`));
+      `${x.label}${xScale.kind === "log" ? " (log)" : ""}`));
     kids.push(svg("text", {
       class: "cb-hp-axis-label", x: 14, y: M.top + ph / 2, "text-anchor": "middle", transform: `rotate(-90 14 ${M.top + ph / 2})`,
-    }, fitLabel(`${y.name}${yScale.kind === "log" ? " (log)" : ""}`, ph, 6.8)));
+    }, fitLabel(`${y.label}${yScale.kind === "log" ? " (log)" : ""}`, ph, 6.8)));
     const band = cat ? 1 / Math.max(1, xScale.categories.length) : 0;
     const dim: SVGCircleElement[] = [], on: SVGCircleElement[] = [];
     for (const s of input.sessions) {

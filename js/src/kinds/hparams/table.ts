@@ -99,7 +99,7 @@ export class SessionsTable {
         if (firstMetric) cls += " cb-hp-first-metric";
         firstMetric = false;
       }
-      head(c.key, c.name, c, cls.trim());
+      head(c.key, c.label, c, cls.trim());
     }
     this.thead.replaceChildren(names, inputs);
   }
