@@ -84,7 +84,8 @@ def test_a_keras_sequential_model_is_its_layers(keras_logdir):
     ]
     nodes = by_name(rec)
     assert nodes["features"].output_shapes == ((-1, 8),)
-    assert nodes["hidden"].output_shapes is None
+    # Keras 3 records each layer's built input shape: the output shape of the layer before it
+    assert nodes["hidden"].output_shapes == ((-1, 16),) and nodes["out"].output_shapes is None
     assert nodes["hidden"].attr.startswith("units: 16, activation: relu")
     assert "initializer" not in nodes["hidden"].attr and "dtype" not in nodes["hidden"].attr
 
@@ -101,6 +102,9 @@ def test_a_keras_functional_model_with_a_branch_and_a_nested_model(keras_logdir)
     assert nodes["x"].output_shapes == ((-1, 8),)
     assert nodes["left"].inputs == nodes["right"].inputs == ("x",)
     assert nodes["merge"].inputs == ("left", "right")
+    # shapes as the layers reading them saw them (Keras 3's tensors carry theirs)
+    assert nodes["left"].output_shapes == nodes["right"].output_shapes == ((-1, 4),)
+    assert nodes["merge"].output_shapes == ((-1, 8),)
     # the nested Sequential's layers sit in its scope, fed by the merge; Keras 3 adds its InputLayer
     nested = [n for n in rec.nodes if n.name.startswith("head/")]
     assert [n.name for n in nested][-2:] == ["head/h1", "head/h2"] and "head" not in nodes

@@ -19,7 +19,8 @@ from typing import Any, NamedTuple
 
 class Layer(NamedTuple):
     """A layer as a graph node: ``name`` (``inner/dense`` in a nested model), ``op`` (its class),
-    the names of the layers feeding it, its shape (InputLayers only) and its settings."""
+    the names of the layers feeding it, its output shapes where the config records them (an
+    InputLayer's; Keras 3's, as the next layers saw them) and its settings."""
 
     name: str
     op: str
@@ -29,6 +30,7 @@ class Layer(NamedTuple):
 
 
 Feeds = list[list[str]]  # per input tensor: the node names it comes from
+Shapes = tuple[tuple[int, ...], ...] | None  # a layer's output shapes (-1: any size), None when unknown
 # config keys that say nothing about what a layer computes (or are shown elsewhere: the shape, the layers)
 _QUIET_KEYS = frozenset(
     "name trainable dtype batch_shape batch_input_shape sparse ragged optional seed"
@@ -104,6 +106,44 @@ def _refs(x: Any, names: Container[str]) -> list[tuple[str, int]]:
     return out
 
 
+def _shape(x: Any) -> tuple[int, ...] | None:
+    """A shape as a config writes it (``[null, 8]``; None dims -> -1), or None when ``x`` is none."""
+    if not isinstance(x, list) or not all(d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in x):
+        return None
+    return tuple(-1 if d is None else d for d in x)
+
+
+def _tensor_shapes(x: Any, out: dict[tuple[str, int], tuple[int, ...]]) -> None:
+    """The shapes of the tensors ``x`` names, where the config says them (Keras 3's ``__keras_tensor__``
+    dicts carry theirs), into ``out`` by ``(layer, tensor index)``."""
+    if isinstance(x, dict):
+        if x.get("class_name") == "__keras_tensor__":
+            history, shape = _config(x).get("keras_history"), _shape(_config(x).get("shape"))
+            if isinstance(history, list) and _is_history(history) and shape is not None:
+                out[(history[0], history[2])] = shape
+            return
+        for v in x.values():
+            _tensor_shapes(v, out)
+    elif isinstance(x, list):
+        for v in x:
+            _tensor_shapes(v, out)
+
+
+def _sequential_shapes(layers: list[dict[str, Any]]) -> list[Shapes]:
+    """Each layer's output shape in a Sequential model: the next layer's built input shape (Keras 3's
+    ``build_config``), None for the last one and where none was recorded."""
+    out: list[Shapes] = []
+    for x in layers[1:]:
+        shape = _shape(_config_of(x, "build_config").get("input_shape"))
+        out.append(None if shape is None else (shape,))
+    return [*out, None]
+
+
+def _config_of(layer: dict[str, Any], key: str) -> dict[str, Any]:
+    value = layer.get(key)
+    return value if isinstance(value, dict) else {}
+
+
 def _pick(outputs: list[str], index: int) -> list[str]:
     """Output ``index`` of a layer (all of them when the index is out of range)."""
     return [outputs[index]] if 0 <= index < len(outputs) else outputs
@@ -122,8 +162,11 @@ def _outputs(layer: dict[str, Any], path: str) -> list[str]:
     return [o for out in outs for o in out]
 
 
-def _add_layer(layer: dict[str, Any], name: str, scope: str, feeds: Feeds, nodes: list[Layer]) -> None:
-    """A layer's node (fed by ``feeds``), or a nested model's nodes under its name."""
+def _add_layer(
+    layer: dict[str, Any], name: str, scope: str, feeds: Feeds, nodes: list[Layer], shapes: Shapes = None
+) -> None:
+    """A layer's node (fed by ``feeds``; ``shapes``: its outputs', where known), or a nested model's
+    nodes under its name."""
     layers = _sublayers(layer)
     if layers:
         _add_model(_config(layer), layers, f"{scope}{name}/", feeds, nodes)
@@ -131,33 +174,36 @@ def _add_layer(layer: dict[str, Any], name: str, scope: str, feeds: Feeds, nodes
     inputs = tuple(dict.fromkeys(n for feed in feeds for n in feed))
     cls = str(layer.get("class_name", ""))
     cfg = _config(layer)
-    shapes = _input_shape(cfg) if cls == "InputLayer" else None
+    if cls == "InputLayer":
+        shapes = _input_shape(cfg)
     nodes.append(Layer(f"{scope}{name}", cls, inputs, shapes, _keras_attr(cfg)))
 
 
 def _add_model(cfg: dict[str, Any], layers: list[dict[str, Any]], scope: str, feeds: Feeds, nodes: list[Layer]) -> None:
     """A model's layers, names prefixed with ``scope``; ``feeds``: what its inputs come from, when nested."""
     if not _is_functional(cfg):  # Sequential: each layer reads the one before it
-        for i, layer in enumerate(layers):
+        for i, (layer, shapes) in enumerate(zip(layers, _sequential_shapes(layers), strict=True)):
             name = _layer_name(layer, i)
-            _add_layer(layer, name, scope, feeds, nodes)
+            _add_layer(layer, name, scope, feeds, nodes, shapes)
             feeds = [_outputs(layer, scope + name)]
         return
     named = _named(layers)
     entry = {name: i for i, (name, _) in enumerate(_refs(cfg.get("input_layers"), named))}
+    tensors: dict[tuple[str, int], tuple[int, ...]] = {}  # (layer, output index) -> shape, as its readers saw it
+    for layer in named.values():
+        _tensor_shapes(layer.get("inbound_nodes"), tensors)
     for name, layer in named.items():
         inbound = [_pick(_outputs(named[n], scope + n), t) for n, t in _refs(layer.get("inbound_nodes"), named)]
         if name in entry and feeds:  # a nested model's input: fed from outside, by position when they match
             inbound += [feeds[entry[name]]] if len(feeds) == len(entry) else feeds
-        _add_layer(layer, name, scope, inbound, nodes)
+        outs = sorted((t, shape) for (n, t), shape in tensors.items() if n == name)
+        _add_layer(layer, name, scope, inbound, nodes, tuple(shape for _, shape in outs) or None)
 
 
-def _input_shape(cfg: dict[str, Any]) -> tuple[tuple[int, ...], ...] | None:
+def _input_shape(cfg: dict[str, Any]) -> Shapes:
     """An InputLayer's shape (Keras 3 ``batch_shape``, Keras 2 ``batch_input_shape``); None dims -> -1."""
-    shape = cfg.get("batch_shape", cfg.get("batch_input_shape"))
-    if not isinstance(shape, list):
-        return None
-    return (tuple(d if isinstance(d, int) and not isinstance(d, bool) else -1 for d in shape),)
+    shape = _shape(cfg.get("batch_shape", cfg.get("batch_input_shape")))
+    return None if shape is None else (shape,)
 
 
 def _attr_value(v: Any) -> str | None:
