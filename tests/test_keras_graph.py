@@ -111,6 +111,7 @@ def test_a_keras_functional_model_with_a_branch_and_a_nested_model(keras_logdir)
     assert nested[0].inputs == ("merge",)
     assert nodes["head/h2"].inputs == ("head/h1",) and nodes["head/h1"].attr.startswith("units: 6")
     assert len(rec.nodes) == 4 + len(nested)
+    assert rec.groups == {"head": "Sequential"}  # the board titles the group with it
 
 
 def test_the_board_is_sent_the_keras_graph(keras_logdir):
@@ -137,6 +138,8 @@ def test_the_board_is_sent_the_keras_graph(keras_logdir):
     merge = nodes[names.index("merge")]
     assert merge[1] == "Concatenate" and sorted(names[i] for i in merge[2]) == ["left", "right"]
     assert nodes[names.index("x")][3] == [[-1, 8]]
+    assert json.loads(buf)["groups"] == {"head": "Sequential"}
+    assert "groups" not in json.loads(entries["seq/train"][1])  # nothing nested
     board.close()
 
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { layout } from "../src/kinds/graph/layout";
+import { boxLines, layout } from "../src/kinds/graph/layout";
 import {
   allExpanded, buildModel, expandTo, fmtCount, fmtShapeTree, initialExpanded, search, visible,
   type GraphModel, type Group,
@@ -122,7 +122,16 @@ describe("graph records", () => {
     expect(g).toMatchObject({ what: "graph", run: "r", nodes: [{ name: "a", shapes: [[2, 3]] }, { name: "b", inputs: [0], attr: "k: v" }] });
     expect(g.what === "graph" && g.source).toBe("graph_def");
     const k = decodeGraph({ what: "graph", nodes: 1, source: "keras", buffer: 0 }, new Buffers([enc({ nodes: [["x", "InputLayer", [], [[-1, 8]], ""]] })]), base);
-    expect(k).toMatchObject({ what: "graph", source: "keras", nodes: [{ name: "x", op: "InputLayer" }] });
+    expect(k).toMatchObject({ what: "graph", source: "keras", nodes: [{ name: "x", op: "InputLayer" }], groups: {} });
+    const nested = decodeGraph({ what: "graph", nodes: 2, source: "keras", buffer: 0 }, new Buffers([enc({
+      nodes: [["x", "InputLayer", [], null, ""], ["head/h1", "Dense", [0], null, "units: 6"]], groups: { head: "Sequential", bad: 1 },
+    })]), base);
+    expect(nested.what === "graph" && nested.groups).toEqual({ head: "Sequential" });
+    // a Keras nested model's group is titled with its class (torch's come from `Type[name]` scopes)
+    const m = buildModel(nested.what === "graph" ? nested.nodes : [], null, { head: "Sequential", gone: "Functional" });
+    expect(group(m, "head").type).toBe("Sequential");
+    expect(boxLines(group(m, "head"))[0]).toBe("head");
+    expect(boxLines(group(m, "head"))[1]).toBe("Sequential");
     const s = decodeGraph({ what: "summary", buffer: 0 }, new Buffers([enc(CNN_TABLE)]), { ...base, tag: "_cellboard_/model_summary" });
     expect(s.what === "summary" && s.table.rows.length).toBe(8);
   });

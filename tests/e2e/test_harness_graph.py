@@ -346,6 +346,7 @@ def test_a_keras_model_opens_as_its_layers(site, tmp_path):
     assert drawn() == ["head", "left", "merge", "right", "x"]
     assert "Concatenate" in (panel.locator('[data-name="merge"]').text_content() or "")
     assert "[?, 8]" in (panel.locator('[data-name="x"]').text_content() or "")
+    assert "Sequential" in (panel.locator('[data-name="head"]').text_content() or "")  # the nested model's class
     # x -> left, x -> right, left -> merge, right -> merge, merge -> head
     expect(panel).to_have_attribute("data-graph-edges", "5")
     page.wait_for_timeout(150)

@@ -33,14 +33,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..summary import ModelSummary
 from ..tfevents import messages as M
 from ..tfevents.wire import LEN, VARINT, f_bytes, f_str, f_varint, iter_fields, to_int64
 from .base import Kind
-from .graph_keras import keras_layers
+from .graph_keras import keras_groups, keras_layers
 
 TAG = "__graph__"  # the store's tag for a run's graphs (events carry no tag)
 PRODUCER = 22  # GraphDef.versions.producer, as torch writes it
@@ -75,6 +75,8 @@ class GraphRecord:
     summary: ModelSummary | None = None  # add_graph's per-module table, when one was logged with it
     # "graph_def", "keras" (the TensorBoard callback's model config) or "trace" (tf.summary.trace_export)
     source: str = "graph_def"
+    # the class of each node scope that is a model (a Keras model's nested models: {"head": "Sequential"})
+    groups: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,8 @@ def decode(val: M.Value, plugin: str, step: int, wall: float) -> list[SummaryRec
         return [GraphRecord(step, wall, b"", nodes, source="trace")] if nodes else []
     text = data.decode("utf-8")
     if plugin == KERAS_PLUGIN:
-        return [GraphRecord(step, wall, b"", keras_nodes(json.loads(text)), source="keras")]
+        model = json.loads(text)
+        return [GraphRecord(step, wall, b"", keras_nodes(model), source="keras", groups=keras_groups(model))]
     return [SummaryRecord(step, wall, ModelSummary.from_dict(json.loads(text)), text)]
 
 
@@ -302,7 +305,7 @@ def with_summaries(graphs: Sequence[GraphRecord], tables: Sequence[SummaryRecord
 
 
 def _replace_summary(g: GraphRecord, table: ModelSummary) -> GraphRecord:
-    return GraphRecord(g.step, g.wall_time, g.graph_def, g.nodes, table, g.source)
+    return GraphRecord(g.step, g.wall_time, g.graph_def, g.nodes, table, g.source, g.groups)
 
 
 # --------------------------------------------------------------------------- the board's entry
@@ -340,12 +343,15 @@ def compact_nodes(nodes: Sequence[GraphNode]) -> list[list[Any]]:
 
 
 def entry(r: GraphRecord | SummaryRecord) -> tuple[dict[str, Any], bytes | None]:
-    """A graph: ``{"what": "graph", "nodes": n}`` (and ``"source": "keras"`` for a Keras model) + its
-    compact node list as a UTF-8 JSON buffer; a summary table: ``{"what": "summary"}`` +
-    ``ModelSummary.to_dict()`` as a UTF-8 JSON buffer."""
+    """A graph: ``{"what": "graph", "nodes": n}`` (and ``"source"`` for a Keras model or a trace) + its
+    compact node list (and the ``groups`` that are models, when known) as a UTF-8 JSON buffer; a
+    summary table: ``{"what": "summary"}`` + ``ModelSummary.to_dict()`` as a UTF-8 JSON buffer."""
     if isinstance(r, SummaryRecord):
         return {"what": "summary"}, r.json.encode("utf-8")
-    body = json.dumps({"nodes": compact_nodes(r.nodes)}, separators=(",", ":"))
+    graph: dict[str, Any] = {"nodes": compact_nodes(r.nodes)}
+    if r.groups:
+        graph["groups"] = r.groups
+    body = json.dumps(graph, separators=(",", ":"))
     fields: dict[str, Any] = {"what": "graph", "nodes": len(r.nodes)}
     if r.source != "graph_def":  # a Keras model: the view labels it and prefers a run's op graph
         fields["source"] = r.source

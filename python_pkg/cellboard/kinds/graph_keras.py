@@ -53,6 +53,24 @@ def keras_layers(model: Any) -> tuple[Layer, ...]:
     return tuple(nodes)
 
 
+def keras_groups(model: Any) -> dict[str, str]:
+    """``{nested model's scope: its class}`` (``head``: ``Sequential``), for the groups
+    ``keras_layers`` puts their layers in; {} for a model nesting none."""
+    out: dict[str, str] = {}
+
+    def walk(layers: list[dict[str, Any]], scope: str) -> None:
+        for i, layer in enumerate(layers):
+            inner = _sublayers(layer)
+            if inner:
+                path = scope + _layer_name(layer, i)
+                out[path] = str(layer.get("class_name", "Model"))
+                walk(inner, path + "/")
+
+    if isinstance(model, dict):
+        walk(_sublayers(model), "")
+    return out
+
+
 def _config(layer: dict[str, Any]) -> dict[str, Any]:
     cfg = layer.get("config")
     return cfg if isinstance(cfg, dict) else {}

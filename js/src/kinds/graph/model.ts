@@ -94,7 +94,10 @@ function constantNodes(nodes: RawNode[]): boolean[] {
   return out;
 }
 
-export function buildModel(nodes: readonly RawNode[], summary: SummaryTable | null = null): GraphModel {
+/** `groupTypes`: the class of scopes that are models but not torch `Type[name]` scopes (Keras' nested models). */
+export function buildModel(
+  nodes: readonly RawNode[], summary: SummaryTable | null = null, groupTypes: Readonly<Record<string, string>> = {},
+): GraphModel {
   const raw = nodes as RawNode[];
   const isConst = constantNodes(raw);
   const root = newGroup("", "", null);
@@ -120,6 +123,10 @@ export function buildModel(nodes: readonly RawNode[], summary: SummaryTable | nu
     parent.ops.push(op);
     return op;
   });
+  for (const [path, type] of Object.entries(groupTypes)) {
+    const g = groups.get(path);
+    if (g && !g.type) g.type = type;
+  }
   foldSingletons(root, groups);
   let drawn = 0;
   const count = (g: Group): number => {

@@ -221,7 +221,7 @@ export class GraphPanel implements Panel {
     if (rec !== this.record) {
       this.record = rec;
       this.table = table;
-      this.model = rec ? buildModel(rec.nodes, table?.table ?? null) : null;
+      this.model = rec ? buildModel(rec.nodes, table?.table ?? null, rec.groups) : null;
       this.expanded = this.model ? initialExpanded(this.model) : new Set();
       this.matches = this.model ? search(this.model, this.query) : [];
       this.fitPending = true;
@@ -229,7 +229,7 @@ export class GraphPanel implements Panel {
     } else if (rec && table !== this.table) {
       // the table arrived after its graph (a later message): the modules' parameters are known now
       this.table = table;
-      this.model = buildModel(rec.nodes, table?.table ?? null);
+      this.model = buildModel(rec.nodes, table?.table ?? null, rec.groups);
       this.matches = search(this.model, this.query);
       this.layoutDirty = true;
     }

@@ -3,7 +3,7 @@
 // table cellboard's add_graph logs with it (tag `_cellboard_/model_summary`, same wall time). Both
 // arrive as UTF-8 JSON buffers.
 
-import { str, toBytes, type Buffers, type Obj } from "../../wire";
+import { isObj, str, toBytes, type Buffers, type Obj } from "../../wire";
 import type { RecordEntry } from "../types";
 
 export const GRAPH_TAG = "__graph__";
@@ -55,6 +55,8 @@ export interface GraphDefRecord extends RecordEntry {
   what: "graph";
   source: GraphSource;
   nodes: RawNode[];
+  /** The class of each node scope that is a model (a Keras model's nested models), when known. */
+  groups: Record<string, string>;
 }
 
 export interface SummaryRecord extends RecordEntry {
@@ -101,5 +103,8 @@ export function decodeGraph(e: Obj, buffers: Buffers, base: RecordEntry): GraphR
   const nodes = (body as { nodes?: unknown })?.nodes;
   if (!Array.isArray(nodes)) throw new TypeError("graph entry without nodes");
   const source: GraphSource = str(e.source) === "keras" ? "keras" : "graph_def";
-  return { ...base, what: "graph", source, nodes: nodes.map((x) => rawNode(x, nodes.length)) };
+  const groups: Record<string, string> = {};
+  const g = (body as { groups?: unknown }).groups;
+  if (isObj(g)) for (const [path, type] of Object.entries(g)) if (typeof type === "string") groups[path] = type;
+  return { ...base, what: "graph", source, nodes: nodes.map((x) => rawNode(x, nodes.length)), groups };
 }
