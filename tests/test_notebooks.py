@@ -118,3 +118,26 @@ def test_visdom_notebook_runs_with_only_the_import_changed(tmp_path):
     assert len(logs.scalars("main", "dual_axis/lr")) == 50
     assert wins["graph"]["nodes"] == 7 and [t["name"] for t in wins["embeddings"]["traces"]] == ["cat", "dog", "bird"]
     assert logs.embeddings("main", "embeddings")[0].mat.shape == (180, 16)
+
+
+def test_keras_notebook_trains_and_its_logs_read_back(tmp_path):
+    pytest.importorskip("tensorflow", reason="the notebook trains with Keras")
+    nb = run_notebook("keras.ipynb", tmp_path)
+    outs = outputs(nb)
+    errors = [o for o in outs if o.output_type == "error"]
+    assert not errors, errors
+    text = "".join(o.get("text", "") for o in outs if o.output_type == "stream")
+    accuracies = [float(a) for a in re.findall(r"final validation accuracy ([\d.]+)%", text)]
+    assert len(accuracies) == 2 and max(accuracies) > 90.0, text
+    boards = [o for o in outs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(boards) == 1  # the %cellboard board, shown before training
+    logs = cellboard.load(tmp_path / "logs" / "keras", progress=False)
+    assert logs.notices == {}
+    assert {"lr_0.003", "lr_0.003/train", "lr_0.03/validation"} <= set(logs.runs)
+    assert len(logs.scalars("lr_0.03/validation", "epoch_accuracy")) == 8
+    assert len(logs.tags("lr_0.03/train")["histograms"]) == 6  # conv, hidden, classes: kernel and bias
+    (graph,) = logs.graph("lr_0.03/train")
+    assert [n.op for n in graph.nodes] == ["InputLayer", "Conv2D", "Flatten", "Dense", "Dense"]
+    (session,) = logs.hparams("lr_0.03")
+    assert session.hparams == {"learning_rate": 0.03, "optimizer": "adam"}
+    assert "validation/epoch_accuracy" in session.metrics  # TensorBoard's inferred metrics
