@@ -115,3 +115,14 @@ def run_benchmark(browser, base: str) -> dict:
 def real_errors(errors: list[str]) -> list[str]:
     """Page errors that matter (the harness page has no favicon)."""
     return [e for e in errors if "favicon" not in e and "Failed to load resource" not in e]
+
+
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def save_screenshot(target, tmp_path: Path, name: str) -> None:
+    """A screenshot of ``target`` (a page or a locator) into the test's ``tmp_path`` and, to look at
+    after the run, into test-artifacts/."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    target.screenshot(path=str(tmp_path / name))
+    shutil.copy(tmp_path / name, ARTIFACTS / name)

@@ -10,17 +10,13 @@ dashboard screenshotted. Screenshots (look at them): the test's tmp dir and test
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from .frontend_harness import chromium
+from .frontend_harness import chromium, save_screenshot
 from .jupyter_server import JupyterServer, open_and_run_all, page_errors, write_notebook
 from .tensorboard_server import tensorboard
-
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 
 LOG = """\
 import torch
@@ -79,7 +75,6 @@ def test_graph_tab_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
     root = tmp_path / "root"
     root.mkdir()
     name = _notebook(root)
-    ARTIFACTS.mkdir(exist_ok=True)
     server = JupyterServer("lab", root, tmp_path).start()
     logs: list[str] = []
     try:
@@ -101,8 +96,7 @@ def test_graph_tab_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         assert "30.8K params" in (fc1.text_content() or "") and "[4, 120]" in (fc1.text_content() or "")
         board.scroll_into_view_if_needed()
         page.wait_for_timeout(300)
-        board.screenshot(path=str(tmp_path / "jupyter-graph.png"))
-        shutil.copy(tmp_path / "jupyter-graph.png", ARTIFACTS / "jupyter-graph.png")
+        save_screenshot(board, tmp_path, "jupyter-graph.png")
 
         # expand conv2 down to its ops (weight, bias, convolution), then collapse it
         panel.locator('[data-name="Net/Conv2d[conv2]"]').click()
@@ -110,8 +104,7 @@ def test_graph_tab_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         ops = panel.locator('.cb-graph-cluster[data-path="Net/Conv2d[conv2]"]')
         expect(ops).to_have_count(1)
         page.wait_for_timeout(300)
-        board.screenshot(path=str(tmp_path / "jupyter-graph-expanded.png"))
-        shutil.copy(tmp_path / "jupyter-graph-expanded.png", ARTIFACTS / "jupyter-graph-expanded.png")
+        save_screenshot(board, tmp_path, "jupyter-graph-expanded.png")
         ops.locator(".cb-graph-cluster-title").click()
         expect(panel).to_have_attribute("data-graph-nodes", str(FIRST_NODES))
 
@@ -129,8 +122,7 @@ def test_graph_tab_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         assert first.nth(0).inner_text() == "fc1" and first.nth(5).inner_text() == "30,840"
         assert "44,426" in table.inner_text()  # total params, as cellboard.summary / torchinfo
         page.wait_for_timeout(200)
-        board.screenshot(path=str(tmp_path / "jupyter-graph-table.png"))
-        shutil.copy(tmp_path / "jupyter-graph-table.png", ARTIFACTS / "jupyter-graph-table.png")
+        save_screenshot(board, tmp_path, "jupyter-graph-table.png")
         assert page_errors(logs) == []
     finally:
         server.stop()
@@ -142,7 +134,6 @@ def test_graph_tab_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         # TensorBoard draws its graph as SVG groups of class "node" (inside its web components)
         tb.locator("g.node").first.wait_for(timeout=60_000)
         tb.wait_for_timeout(1500)
-        tb.screenshot(path=str(tmp_path / "tensorboard-graphs.png"))
-        shutil.copy(tmp_path / "tensorboard-graphs.png", ARTIFACTS / "tensorboard-graphs.png")
+        save_screenshot(tb, tmp_path, "tensorboard-graphs.png")
         node_names = tb.locator("g.node").evaluate_all("els => els.map(e => e.getAttribute('data-name'))")
         assert "Net" in node_names, node_names

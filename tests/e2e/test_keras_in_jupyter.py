@@ -11,19 +11,15 @@ comparison. Screenshots (look at them): test-artifacts/keras-*.png, tensorboard-
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from .frontend_harness import chromium
+from .frontend_harness import chromium, save_screenshot
 from .jupyter_server import JupyterServer, open_and_run_all, page_errors, write_notebook
 from .tensorboard_server import tensorboard
 
 pytest.importorskip("tensorflow", reason="the notebook trains with Keras")
-
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 
 TRAIN = """\
 import os
@@ -96,8 +92,7 @@ def _column(board, name: str) -> list[str]:
 def _shot(board, tmp_path: Path, name: str) -> None:
     board.scroll_into_view_if_needed()
     board.page.wait_for_timeout(400)
-    board.screenshot(path=str(tmp_path / name))
-    shutil.copy(tmp_path / name, ARTIFACTS / name)
+    save_screenshot(board, tmp_path, name)
 
 
 def test_keras_logs_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
@@ -106,7 +101,6 @@ def test_keras_logs_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
     root = tmp_path / "root"
     root.mkdir()
     name = write_notebook(root, "keras.ipynb", TRAIN, SHOW)
-    ARTIFACTS.mkdir(exist_ok=True)
     server = JupyterServer("lab", root, tmp_path).start()
     logs: list[str] = []
     try:
@@ -188,5 +182,4 @@ def test_keras_logs_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         # TensorBoard names an inferred metric "<sub-run>.<tag>"; cellboard "<sub-run>/<tag>", as its runs
         tb.get_by_text("validation.epoch_accuracy").first.wait_for(timeout=60_000)
         tb.wait_for_timeout(1500)
-        tb.screenshot(path=str(tmp_path / "tensorboard-keras-hparams.png"))
-        shutil.copy(tmp_path / "tensorboard-keras-hparams.png", ARTIFACTS / "tensorboard-keras-hparams.png")
+        save_screenshot(tb, tmp_path, "tensorboard-keras-hparams.png")
