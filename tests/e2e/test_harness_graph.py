@@ -47,6 +47,16 @@ def open_graph(site, query: str = "?auto=0"):
     return page, errors, board, expect
 
 
+def graph_tab_of(site, messages: list, graphs: int):
+    """A harness board fed a real Board's ``messages``, on its Graph tab once ``graphs`` graphs arrived:
+    ``(page, errors, board, panel, expect)``."""
+    page, errors, board, expect = open_graph(site)
+    page.evaluate(EMIT_JS, messages)
+    expect(board).to_have_attribute("data-graph-count", str(graphs), timeout=15_000)
+    board.get_by_role("tab", name="Graph").click()
+    return page, errors, board, board.locator(".cb-panel-graph"), expect
+
+
 def test_graph_tab_from_the_fake_kernel(site, tmp_path):
     page, errors, board, expect = open_graph(site)
     page.evaluate("() => window.cellboardHarness.sendGraph()")
@@ -234,11 +244,7 @@ def test_resnet_lays_out_fully_expanded_under_2s(site, tmp_path, name, blocks):
     (rec,) = cellboard.load(str(tmp_path)).graph(name)
     assert rec.summary is not None and rec.summary.total_params == sum(p.numel() for p in model.parameters())
     msgs = _board_messages(tmp_path)
-    page, errors, board, expect = open_graph(site)
-    page.evaluate(EMIT_JS, msgs)
-    expect(board).to_have_attribute("data-graph-count", "1", timeout=15_000)
-    board.get_by_role("tab", name="Graph").click()
-    panel = board.locator(".cb-panel-graph")
+    page, errors, board, panel, expect = graph_tab_of(site, msgs, 1)
     expect(panel).to_have_attribute("data-graph-view", "graph")
     first_ms = float(panel.get_attribute("data-graph-layout-ms") or "nan")
     total = int(panel.get_attribute("data-graph-total") or "0")
@@ -304,11 +310,7 @@ def test_a_tensorflow_graph_opens_in_the_same_tab(site, tmp_path):
     tensorflow_graph_def = _load_test_module("test_graph").tensorflow_graph_def
     with cellboard.SummaryWriter(str(tmp_path / "tf")) as w:
         w._get_file_writer().add_graph((tensorflow_graph_def(), config_pb2.RunMetadata()))
-    page, errors, board, expect = open_graph(site)
-    page.evaluate(EMIT_JS, _board_messages(tmp_path))
-    expect(board).to_have_attribute("data-graph-count", "1", timeout=15_000)
-    board.get_by_role("tab", name="Graph").click()
-    panel = board.locator(".cb-panel-graph")
+    page, errors, board, panel, expect = graph_tab_of(site, _board_messages(tmp_path), 1)
     # TensorFlow's top-level scopes, collapsed: x, dense, loss
     expect(panel).to_have_attribute("data-graph-nodes", "3")
     expect(panel).to_have_attribute("data-graph-edges", "3")  # x -> dense -> loss, and ^x -> loss
@@ -334,11 +336,7 @@ def test_a_keras_model_opens_as_its_layers(site, tmp_path):
     import cellboard
 
     _load_test_module("test_keras_graph").write_keras_logs(tmp_path)
-    page, errors, board, expect = open_graph(site)
-    page.evaluate(EMIT_JS, _board_messages(tmp_path))
-    expect(board).to_have_attribute("data-graph-count", "2", timeout=15_000)
-    board.get_by_role("tab", name="Graph").click()
-    panel = board.locator(".cb-panel-graph")
+    page, errors, board, panel, expect = graph_tab_of(site, _board_messages(tmp_path), 2)
     expect(panel).to_have_attribute("data-graph-run", "func/train")
     # x, left, right, merge and the nested Sequential "head", collapsed
     expect(panel).to_have_attribute("data-graph-nodes", "5")
@@ -368,11 +366,7 @@ def test_a_keras_model_opens_as_its_layers(site, tmp_path):
     tensorflow_graph_def = _load_test_module("test_graph").tensorflow_graph_def
     with cellboard.SummaryWriter(str(tmp_path / "func" / "train")) as w:
         w._get_file_writer().add_graph((tensorflow_graph_def(), config_pb2.RunMetadata()))
-    page, errors, board, expect = open_graph(site)
-    page.evaluate(EMIT_JS, _board_messages(tmp_path))
-    expect(board).to_have_attribute("data-graph-count", "3", timeout=15_000)
-    board.get_by_role("tab", name="Graph").click()
-    panel = board.locator(".cb-panel-graph")
+    page, errors, board, panel, expect = graph_tab_of(site, _board_messages(tmp_path), 3)
     expect(panel).to_have_attribute("data-graph-nodes", "3")  # TensorFlow's scopes: x, dense, loss
     picker = panel.get_by_role("combobox", name="Graph")
     expect(picker).to_be_visible()
