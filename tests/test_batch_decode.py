@@ -358,6 +358,11 @@ def _write_tensor_histograms(path: str) -> None:
             events.append(M.event(1e9 + step, step, summary=M.summary(value)))
         empty = M.value("t/empty", tensor=M.tensor(M.DT_DOUBLE, (0, 3)), metadata=meta)
         events.append(M.event(1e9 + step, step, summary=M.summary(empty)))
+        # a tag whose first records carry no metadata: until one does, its plugin is unknown
+        # (record by record they are skipped), so the batch decoder must not take them either
+        late = M.array_tensor(np.array([[0.0, 1.0, float(step)]]))
+        late_meta = meta if step >= 3 else None
+        events.append(M.event(1e9 + step, step, summary=M.summary(M.value("t/late", tensor=late, metadata=late_meta))))
         if step % 20 == 7:  # content one value short: reported by the record-by-record decoder
             short = M.tensor(M.DT_DOUBLE, (2, 3), content=bytes(40))
             events.append(M.event(1e9 + step, step, summary=M.summary(M.value("t/double", tensor=short))))
@@ -370,6 +375,11 @@ def test_tensor_histograms(tmp_path, monkeypatch):
     taken = _count_batched(monkeypatch)
     whole_fast, whole_slow = _load(str(tmp_path), True), _load(str(tmp_path), False)
     _assert_same_store(whole_fast, whole_slow)
+    # one chunk: a tag's plugin is learned from its first record there (which goes record by
+    # record), so the rest of its records are batched: t/double, t/float and t/one 59 each, t/late
+    # from the record after its first metadata (56); empty tensors and short ones go one by one
+    assert sum(taken) == 3 * 59 + 56
+    assert [r[0] for r in whole_slow[0][("tf2", "histograms", "t/late")]] == list(range(3, 60))  # steps
     monkeypatch.setattr(reader, "READ_CHUNK", 4096)  # the plugin is known after the first chunk
     taken.clear()
     chunked = _load(str(tmp_path), True)

@@ -136,7 +136,7 @@ class Decoder:
 
     def __init__(self) -> None:
         self._tags: dict[bytes, str] = {}
-        self._metadata_ok: dict[bytes, bool] = {}
+        self._metadata_plugins: dict[bytes, str | None] = {}
         histograms, images = kinds.for_value("histo", ""), kinds.for_value("image", "")
         self._histograms = histograms.name if histograms else "histograms"
         self._images = images.name if images else "images"
@@ -205,13 +205,35 @@ class Decoder:
         view = _bytes_of(data)
         tags = self._tag_names(view, tag_s[rows], tag_e[rows])
         keep = np.ones(rows.size, bool)
+        # a tag's plugin: the reader's, else the one the first record of the tag in this chunk
+        # declares (TensorFlow 2 writes metadata with every record); that first record itself goes
+        # record by record, which teaches the reader the plugin, so it sees the same records in order
+        learned: dict[str, tuple[int, str]] = {}  # tag -> (the record teaching it, its plugin)
+        meta_rows = np.flatnonzero(has_meta[rows]).tolist()
+        for j in meta_rows:
+            if tags[j] not in plugins and tags[j] not in learned:
+                r = rows[j]
+                plugin = self._metadata_plugin(bytes(view[int(meta_s[r]) : int(meta_e[r])]))
+                if plugin is not None:
+                    learned[tags[j]] = (j, plugin)
+
+        def plugin_before(j: int) -> str | None:
+            """The plugin of record j's tag as the reader knows it when it reaches record j."""
+            tag = tags[j]
+            if tag in plugins:
+                return plugins[tag]
+            first = learned.get(tag)
+            return first[1] if first is not None and first[0] < j else None
+
         tensor = payload_key[rows] == _TENSOR_KEY
-        for j in np.flatnonzero(tensor).tolist():  # tensors: histograms only, their plugin known already
-            keep[j] = plugins.get(tags[j]) == "histograms"
-        for j in np.flatnonzero(has_meta[rows]).tolist():  # metadata: valid, of a tag whose plugin is known
+        for j in np.flatnonzero(tensor).tolist():  # tensors: histograms only
+            keep[j] = plugin_before(j) == "histograms"
+        for j in meta_rows:  # metadata: valid, of a tag whose plugin is known before the record
             r = rows[j]
             keep[j] = (
-                keep[j] and tags[j] in plugins and self._metadata_valid(bytes(view[int(meta_s[r]) : int(meta_e[r])]))
+                keep[j]
+                and plugin_before(j) is not None
+                and self._metadata_plugin(bytes(view[int(meta_s[r]) : int(meta_e[r])])) is not None
             )
         rows, tags = rows[keep], [t for t, k in zip(tags, keep.tolist()) if k]
         key = payload_key[rows]
@@ -244,18 +266,18 @@ class Decoder:
             out.append(name)
         return out
 
-    def _metadata_valid(self, raw: bytes) -> bool:
-        ok = self._metadata_ok.get(raw)
-        if ok is None:
-            if len(self._metadata_ok) >= _CACHE_MAX:  # metadata differing record to record: stay bounded
-                self._metadata_ok.clear()
-            try:
-                M.decode_metadata(raw)
-                ok = True
-            except Exception:  # noqa: BLE001 - the record-by-record decoder reports it
-                ok = False
-            self._metadata_ok[raw] = ok
-        return ok
+    def _metadata_plugin(self, raw: bytes) -> str | None:
+        """The plugin a serialized ``SummaryMetadata`` names ("" for none), None when it does not decode."""
+        if raw in self._metadata_plugins:
+            return self._metadata_plugins[raw]
+        if len(self._metadata_plugins) >= _CACHE_MAX:  # metadata differing record to record: stay bounded
+            self._metadata_plugins.clear()
+        try:
+            plugin: str | None = M.decode_metadata(raw).plugin_name
+        except Exception:  # noqa: BLE001 - the record-by-record decoder reports it
+            plugin = None
+        self._metadata_plugins[raw] = plugin
+        return plugin
 
 
 def _histograms(rows: _Payloads) -> tuple[np.ndarray, list[HistogramRecord]]:
