@@ -167,7 +167,8 @@ def test_load_reads_checkpoint_embeddings_of_the_log_directory(hand_dir):
     tensors = _hand_tensors()
     assert np.array_equal(a.mat, tensors["emb/a"]) and a.mat.dtype == np.float32
     assert np.array_equal(b.mat, tensors["emb/b"]) and b.mat.dtype == np.float64
-    assert (a.step, a.metadata, a.checkpoint) == (0, [f"p{i}" for i in range(12)], str(hand_dir / "emb.ckpt-1"))
+    # the step: the checkpoint's number (the save counter)
+    assert (a.step, a.metadata, a.checkpoint) == (1, [f"p{i}" for i in range(12)], str(hand_dir / "emb.ckpt-1"))
     assert b.metadata is None and recs["t"].mat.tolist() == [[1, 2], [3, 4]]
 
 
@@ -301,6 +302,31 @@ def test_follower_picks_up_a_checkpoint_saved_after_the_config(tmp_path):
     assert [r.tag for r in follower.store.embeddings(".")] == ["emb/a", "emb/b"]
 
 
+def test_follower_reads_each_newer_checkpoint_at_its_step(tmp_path):
+    """A script saving its embedding as it trains (``Checkpoint.save`` each epoch): each newer
+    checkpoint's tensors arrive at its number; an unchanged one is not read again."""
+    (tmp_path / "events.out.tfevents.0.host").write_bytes(b"")
+    (tmp_path / E.CONFIG).write_text('embeddings { tensor_name: "emb/a" }\n')
+    tensors = _hand_tensors()
+    _write_bundle(tmp_path / "emb.ckpt-1", tensors)
+    (tmp_path / "checkpoint").write_text('model_checkpoint_path: "emb.ckpt-1"\n')
+    follower = LogdirFollower(str(tmp_path), notifications=False)
+    follower.poll()
+    follower.poll()
+    assert [r.step for r in follower.store.embeddings(".")] == [1]
+    later = {**tensors, "emb/a": tensors["emb/a"] * 2}
+    _write_bundle(tmp_path / "emb.ckpt-2", later)
+    (tmp_path / "checkpoint").write_text('model_checkpoint_path: "emb.ckpt-2"\n')
+    follower.poll()
+    follower.poll()
+    recs = follower.store.embeddings(".")
+    assert [(r.tag, r.step, r.checkpoint) for r in recs] == [
+        ("emb/a", 1, str(tmp_path / "emb.ckpt-1")),
+        ("emb/a", 2, str(tmp_path / "emb.ckpt-2")),
+    ]
+    assert np.array_equal(recs[1].mat, later["emb/a"]) and follower.store.notices == {}
+
+
 def test_follower_saved_before_its_second_poll_shows_no_notice(tmp_path):
     """The other order of the tutorial's two calls: a config, then the checkpoint before the next poll."""
     (tmp_path / "events.out.tfevents.0.host").write_bytes(b"")
@@ -344,7 +370,7 @@ def test_board_receives_the_checkpoint_embedding(hand_dir):
         board._on_msg(board, {"type": "hello"}, [])
         entries = {e["tag"]: (e, b) for c, b in sent for e in c.get("entries", {}).get("embeddings", [])}
         e, buffers = entries["emb/a"]
-        assert (e["run"], e["step"], e["n"], e["dim"], e["matrix"]) == (".", 0, 12, 5, "float32")
+        assert (e["run"], e["step"], e["n"], e["dim"], e["matrix"]) == (".", 1, 12, 5, "float32")
         assert e["metadata"] == [[f"p{i}" for i in range(12)]]
         at = 8 * e["components"] + 4 * e["n"] * e["components"]  # variances, PCA coordinates, then the matrix
         matrix = np.frombuffer(bytes(buffers[e["buffer"]]), "<f4", e["n"] * e["dim"], at).reshape(e["n"], e["dim"])
@@ -489,7 +515,7 @@ def test_the_projector_tutorial(tf_logs):
     store, caught = _load(tf_logs / "tutorial")
     assert caught == [] and store.notices == {}
     (rec,) = store.embeddings(".")
-    assert (rec.tag, rec.step) == (TUTORIAL_TENSOR, 0)
+    assert (rec.tag, rec.step) == (TUTORIAL_TENSOR, 1)  # embedding.ckpt-1
     assert rec.mat.dtype == np.float32 and np.array_equal(rec.mat, np.load(tf_logs / "tutorial.npy"))
     assert rec.metadata == [f"word{i}" for i in range(50)] and rec.metadata_header is None
 

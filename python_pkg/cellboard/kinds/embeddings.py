@@ -483,6 +483,7 @@ class Seen:
     config: bytes
     count: int  # its entries
     pending: tuple[int, ...] = ()  # its checkpoint entries not read yet: retried on every poll
+    checkpoint: str = ""  # the checkpoint its checkpoint entries were last read from ("" for none)
 
 
 def read(fs: Any, run_dir: str, wall_time: float = 0.0) -> tuple[list[EmbeddingRecord], list[Problem]]:
@@ -493,7 +494,7 @@ def read(fs: Any, run_dir: str, wall_time: float = 0.0) -> tuple[list[EmbeddingR
         return [], []
     root = parse_text(fs.cat(path).decode("utf-8"))
     entries = root.get("embeddings", [])
-    records, problems, _ = _read_entries(fs, run_dir, root, range(len(entries)), wall_time)
+    records, problems, _, _ = _read_entries(fs, run_dir, root, range(len(entries)), wall_time)
     return records, problems
 
 
@@ -506,20 +507,43 @@ def read_new(
     so a config that extends ``seen`` adds its new entries; one that does not is a new writer's (a new
     process on the same directory): all its entries are new (their files were written again). A
     checkpoint entry that could not be read (its checkpoint may be saved after the config) is tried
-    again on every poll until it reads.
+    again on every poll until it reads; when a newer checkpoint is saved (the ``checkpoint`` file
+    names another one), the checkpoint entries are read again from it, at its number.
     """
     path = fs.join(run_dir, CONFIG)
     if not fs.exists(path):
         return seen, [], []
     data = fs.cat(path)
     if seen is not None and data == seen.config and not seen.pending:
-        return seen, [], []
+        if not seen.checkpoint or _latest_checkpoint(fs, run_dir, data) in ("", seen.checkpoint):
+            return seen, [], []
+        # a newer checkpoint (a training script saving as it goes): its tensors, at its step
+        root = parse_text(data.decode("utf-8"))
+        again = [i for i, e in enumerate(root.get("embeddings", [])) if not _first(e, "tensor_path")]
+        records, problems, failed, prefix = _read_entries(fs, run_dir, root, again, wall_time)
+        return Seen(data, seen.count, tuple(failed), prefix or seen.checkpoint), records, problems
     root = parse_text(data.decode("utf-8"))
     entries = root.get("embeddings", [])
     extends = seen is not None and data.startswith(seen.config)
     todo = [*seen.pending, *range(seen.count, len(entries))] if seen is not None and extends else range(len(entries))
-    records, problems, failed = _read_entries(fs, run_dir, root, todo, wall_time)
-    return Seen(data, len(entries), tuple(failed)), records, problems
+    records, problems, failed, prefix = _read_entries(fs, run_dir, root, todo, wall_time)
+    return Seen(data, len(entries), tuple(failed), prefix or (seen.checkpoint if seen else "")), records, problems
+
+
+def _latest_checkpoint(fs: Any, run_dir: str, config: bytes) -> str:
+    """The checkpoint a run's checkpoint entries read now, or "" when there is none to read."""
+    try:
+        return checkpoint_prefix(
+            fs, run_dir, str(_first(parse_text(config.decode("utf-8")), "model_checkpoint_path", ""))
+        )
+    except Exception:  # noqa: BLE001 - no checkpoint (yet): nothing newer to read
+        return ""
+
+
+def checkpoint_step(prefix: str) -> int:
+    """The save counter TensorFlow numbers a checkpoint with (``embedding.ckpt-3``: 3), else 0."""
+    m = re.search(r"-(\d+)$", prefix)
+    return int(m.group(1)) if m else 0
 
 
 def checkpoint_prefix(fs: Any, run_dir: str, model_checkpoint_path: str = "") -> str:
@@ -573,10 +597,11 @@ def _problem_source(exc: Exception, fallback: str) -> str:
 
 def _read_entries(
     fs: Any, run_dir: str, root: dict[str, Any], which: Iterable[int], wall_time: float
-) -> tuple[list[EmbeddingRecord], list[Problem], list[int]]:
-    """``(records, problems, the indices of the checkpoint entries that failed)`` of the config's
-    ``embeddings`` entries ``which``. A tensors file that cannot be read raises (the whole config
-    fails: torch's and cellboard's writers write the config last); a checkpoint entry is a ``Problem``."""
+) -> tuple[list[EmbeddingRecord], list[Problem], list[int], str]:
+    """``(records, problems, the indices of the checkpoint entries that failed, the checkpoint read
+    from or "")`` of the config's ``embeddings`` entries ``which``. A tensors file that cannot be read
+    raises (the whole config fails: torch's and cellboard's writers write the config last); a
+    checkpoint entry is a ``Problem``. A checkpoint entry's step is the checkpoint's number."""
     entries = root.get("embeddings", [])
     out, problems, failed = [], [], []
     checkpoint: tuple[str, tfcheckpoint.Bundle] | Exception | None = None  # read once for all its entries
@@ -606,8 +631,8 @@ def _read_entries(
             problems.append(Problem(_problem_source(exc, fs.join(run_dir, CONFIG)), name, exc))
             failed.append(i)
             continue
-        out.append(EmbeddingRecord(0, wall_time, tensor, mat, *extras, checkpoint=prefix))
-    return out, problems, failed
+        out.append(EmbeddingRecord(checkpoint_step(prefix), wall_time, tensor, mat, *extras, checkpoint=prefix))
+    return out, problems, failed, checkpoint[0] if isinstance(checkpoint, tuple) else ""
 
 
 def _open_checkpoint(fs: Any, run_dir: str, model_checkpoint_path: str) -> tuple[str, tfcheckpoint.Bundle] | Exception:
