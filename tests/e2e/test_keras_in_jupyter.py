@@ -133,6 +133,16 @@ def test_keras_logs_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         assert all(0.4 <= a <= 1 for a in accuracy), accuracy
         expect(board.locator("path.cb-hp-line")).to_have_count(2)
         _shot(board, tmp_path, "keras-hparams.png")
+        # hiding a session's run hides its row; the inferred metrics stay (they are every session's)
+        box = board.locator('.cb-run[data-run="units_8"] input')
+        box.uncheck()
+        expect(board.locator(".cb-hp-table tbody tr")).to_have_count(1)
+        assert set(METRICS) <= {
+            h.replace("▲", "").replace("▼", "")
+            for h in board.locator(".cb-hp-table thead tr:first-child th").all_inner_texts()
+        }
+        box.check()
+        expect(board.locator(".cb-hp-table tbody tr")).to_have_count(2)
 
         # Histograms: the dense layers' kernels and biases (Keras names each model's layers apart)
         board.locator('[role="tab"][data-kind="histograms"]').click()

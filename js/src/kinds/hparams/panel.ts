@@ -212,9 +212,10 @@ export class HParamsPanel implements Panel {
     return undefined;
   };
 
-  private inferredMetrics = (sessionRuns: ReadonlySet<string>): string[] => {
-    return inferMetricNames(sessionRuns, [...this.ctx.store.slice(scalars).series.keys()].map(splitKey));
-  };
+  // over every session, also of runs hidden now (as TensorBoard, and cellboard.load): hiding a run
+  // keeps the columns
+  private inferredMetrics = (): string[] =>
+    inferMetricNames(this.sessionRuns, [...this.ctx.store.slice(scalars).series.keys()].map(splitKey));
 
   private rebuild() {
     this.dataDirty = false;
