@@ -515,10 +515,12 @@ def read_new(
         return seen, [], []
     data = fs.cat(path)
     if seen is not None and data == seen.config and not seen.pending:
-        if not seen.checkpoint or _latest_checkpoint(fs, run_dir, data) in ("", seen.checkpoint):
+        if not seen.checkpoint:
+            return seen, [], []
+        root = parse_text(data.decode("utf-8"))  # it parsed when it was read: it parses again
+        if _latest_checkpoint(fs, run_dir, root) in ("", seen.checkpoint):
             return seen, [], []
         # a newer checkpoint (a training script saving as it goes): its tensors, at its step
-        root = parse_text(data.decode("utf-8"))
         again = [i for i, e in enumerate(root.get("embeddings", [])) if not _first(e, "tensor_path")]
         records, problems, failed, prefix = _read_entries(fs, run_dir, root, again, wall_time)
         return Seen(data, seen.count, tuple(failed), prefix or seen.checkpoint), records, problems
@@ -530,13 +532,12 @@ def read_new(
     return Seen(data, len(entries), tuple(failed), prefix or (seen.checkpoint if seen else "")), records, problems
 
 
-def _latest_checkpoint(fs: Any, run_dir: str, config: bytes) -> str:
-    """The checkpoint a run's checkpoint entries read now, or "" when there is none to read."""
+def _latest_checkpoint(fs: Any, run_dir: str, root: dict[str, Any]) -> str:
+    """The checkpoint a run's checkpoint entries read now (``root``: its parsed config), or "" when
+    the ``checkpoint`` file names none or cannot be read: what was read stays, nothing newer is read."""
     try:
-        return checkpoint_prefix(
-            fs, run_dir, str(_first(parse_text(config.decode("utf-8")), "model_checkpoint_path", ""))
-        )
-    except Exception:  # noqa: BLE001 - no checkpoint (yet): nothing newer to read
+        return checkpoint_prefix(fs, run_dir, str(_first(root, "model_checkpoint_path", "")))
+    except (ValueError, OSError):  # CheckpointError is a ValueError
         return ""
 
 
