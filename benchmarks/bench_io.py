@@ -392,7 +392,7 @@ def bench_big_histograms(counts: list[int], reps: int, out) -> dict:
     import numpy as np
     import torch
 
-    from cellboard import kernels
+    from cellboard import binning, kernels
 
     # numba compiles on a background thread at the first big histogram; here it is warmed up front,
     # like every writer's first call below
@@ -403,14 +403,24 @@ def bench_big_histograms(counts: list[int], reps: int, out) -> dict:
         file=out,
         flush=True,
     )
+    if kernel is None:
+        print(
+            "  (numpy: counting with torch's scatter_add_, as torch is imported; numpy-alone: with "
+            "numpy's add.at, as in a process that never imported torch)",
+            file=out,
+            flush=True,
+        )
     classes = writer_classes()
     libs = list(classes)
     res = {}
     root = tempfile.mkdtemp(prefix="cb_bench_h_")
+    kinds = ["numpy", "torch"] + ([] if kernel else ["numpy-alone"])
     try:
         for n in counts:
             x = np.random.default_rng(0).standard_normal(n, dtype=np.float32)
-            for kind, values in (("numpy", x), ("torch", torch.from_numpy(x))):
+            for kind in kinds:
+                values = torch.from_numpy(x) if kind == "torch" else x
+                binning._TORCH_COUNTS = kind != "numpy-alone"
                 writers = {lib: classes[lib](tempfile.mkdtemp(dir=root)) for lib in libs}
                 for w in writers.values():
                     w.add_histogram("warm", values[:1000], 0)
@@ -420,6 +430,9 @@ def bench_big_histograms(counts: list[int], reps: int, out) -> dict:
                 for r in range(reps):
                     for lib in libs[r % len(libs) :] + libs[: r % len(libs)]:
                         gc.collect()
+                        # torch's and tensorboardX's writers take sum_squares with numpy's dot, whose
+                        # OpenBLAS threads then spin for ~0.1 s: the next call would find its cores taken
+                        time.sleep(_SETTLE_S)
                         t0 = time.perf_counter()
                         writers[lib].add_histogram("weights", values, r)
                         writers[lib].flush()
@@ -436,7 +449,7 @@ def bench_big_histograms(counts: list[int], reps: int, out) -> dict:
                     w.close()
                 res[(n, kind)] = dict(times=times, peaks=peaks)
                 print(
-                    f"  histogram n={n:.0e} {kind:<5}: "
+                    f"  histogram n={n:.0e} {kind:<11}: "
                     + "  ".join(
                         f"{lib} {statistics.median(times[lib]):.3f}s +{peaks[lib] / 2**20:.0f} MiB" for lib in libs
                     ),
@@ -445,6 +458,7 @@ def bench_big_histograms(counts: list[int], reps: int, out) -> dict:
                 )
             del x
     finally:
+        binning._TORCH_COUNTS = True
         shutil.rmtree(root, ignore_errors=True)
     return res
 
@@ -458,7 +472,7 @@ def report_big_histograms(res: dict) -> None:
         t, p = r["times"], r["peaks"]
         mem = "/".join(f"{p[lib] / 2**20:.0f}" for lib in ("cellboard", "torch", "tbx"))
         print(
-            f"n={n:.0e} {kind:<5}: cellboard {statistics.median(t['cellboard']):.3f}s | torch/cellboard "
+            f"n={n:.0e} {kind:<11}: cellboard {statistics.median(t['cellboard']):.3f}s | torch/cellboard "
             f"{_fmt_ratio(_ratio_stats(t['torch'], t['cellboard']))} | tbx/cellboard "
             f"{_fmt_ratio(_ratio_stats(t['tbx'], t['cellboard']))} | peak MiB cb/torch/tbx {mem} "
             f"(target: >= {HIST_BIG_TARGET:g}x torch, memory <= torch's)"
@@ -466,6 +480,7 @@ def report_big_histograms(res: dict) -> None:
 
 
 HIST_BIG_TARGET = 5.0
+_SETTLE_S = 0.25  # idle time before each timed big histogram (longer than OpenBLAS's ~0.1 s of spinning)
 
 
 # --------------------------------------------------------------------------- reader

@@ -13,8 +13,8 @@ import pytest
 BENCH = Path(__file__).resolve().parents[1] / "benchmarks"
 
 
-@pytest.mark.parametrize("part", ["writers", "big-histograms"])
-def test_bench_io_quick_runs(part):
+@pytest.mark.parametrize(("part", "numba"), [("writers", "1"), ("big-histograms", "1"), ("big-histograms", "0")])
+def test_bench_io_quick_runs(part, numba):
     pytest.importorskip("torch")
     pytest.importorskip("tensorboardX")
     out = subprocess.run(
@@ -22,7 +22,9 @@ def test_bench_io_quick_runs(part):
         capture_output=True,
         text=True,
         timeout=600,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        env={**os.environ, "PYTHONWARNINGS": "ignore", "CELLBOARD_NUMBA": numba},
     )
     assert out.returncode == 0, out.stderr[-3000:]
     assert "cellboard" in out.stdout and "x" in out.stdout
+    if part == "big-histograms" and numba == "0":  # numpy's count, also as in a process without torch
+        assert "numpy-alone:" in out.stdout

@@ -345,12 +345,14 @@ def test_bench_gpu_skips_cleanly_without_a_gpu_and_runs_on_the_cpu(capsys):
 # ------------------------------------------------------------------ float32: the cell-count path
 
 
-@pytest.fixture(autouse=True, params=["add.at", "bincount"])
+@pytest.fixture(autouse=True, params=["add.at", "bincount", "torch"])
 def numpy_counts(request, monkeypatch):
     """numpy counts every test's histograms unless it asks for the compiled kernel (``cell_path``):
-    with ``np.add.at`` (numpy >= 1.25) and with ``bincount`` (numpy 1.24), each test both ways."""
+    with ``np.add.at`` (numpy >= 1.25), with ``bincount`` (numpy 1.24), and with torch's
+    ``scatter_add_`` (the count of big float32 arrays once torch is imported), each test each way."""
     use_kernels(monkeypatch, False)
     monkeypatch.setattr(binning, "_ADD_AT", request.param == "add.at")
+    monkeypatch.setattr(binning, "_TORCH_COUNTS", request.param == "torch")
 
 
 @pytest.fixture(params=["numpy", "numba"])
@@ -410,6 +412,24 @@ def test_cell_path_every_edge_and_its_neighbours(small_cells, monkeypatch):
     x = np.tile(np.concatenate([near, np.float32([0.0, -0.0])]), 8)
     np.random.default_rng(4).shuffle(x)
     assert np.array_equal(binning.tf_counts(x)[0], reference(x)[0]) and calls
+
+
+def test_cell_path_keys_of_finite_chunks_are_exact(small_cells, monkeypatch):
+    """Chunks without NaN or inf are counted by their keys (no chunk goes the general way): every
+    edge whose square float32 holds, its neighbours, +-0 (-0.0 is the one value moved into another
+    cell's key) and subnormals."""
+    general = []
+    real = binning._chunk_counts
+    monkeypatch.setattr(binning, "_chunk_counts", lambda *a: general.append(a[0].size) or real(*a))
+    calls = _spy_cell_path(monkeypatch)
+    e32 = EDGES[np.abs(EDGES) <= 1e15].astype(np.float32)
+    near = np.concatenate([e32, np.nextafter(e32, np.float32(np.inf)), np.nextafter(e32, np.float32(-np.inf))])
+    info = np.finfo(np.float32)
+    tiny = [info.tiny, -info.tiny, info.smallest_subnormal, -info.smallest_subnormal, 0.0, -0.0, -0.0]
+    x = np.tile(np.concatenate([near, np.float32(tiny)]), 6)
+    np.random.default_rng(14).shuffle(x)
+    _assert_like_reference(x, binning.tf_counts(x))
+    assert calls == [x.size] and general == []
 
 
 @pytest.mark.parametrize("seed", [0, 1])

@@ -175,72 +175,117 @@ def tf_tables(fmt: str) -> tuple[np.ndarray, np.ndarray]:
     return base, threshold
 
 
+# Big float32 arrays count a key per value: its cell, moved to the neighbouring cell when the value
+# lies past the edge that cuts its cell, in uint32 arithmetic: ``key = (bits + carry[cell]) >> 16``.
+# For a positive cell cut at low bits t, carry = 65536 - t: values at or above the edge (low >= t)
+# carry into the next cell, whose values are in the same bucket. Negative values' bits grow away
+# from zero, so there carry = -(t + 1) mod 2**32: values at or above the edge (low <= t) move into
+# the cell before, nearer zero, again the same bucket. One count over the 65,536 keys and a table
+# from key to bucket follow. Only -0.0 (in cell 0x8000, cut at -0.0) moves into a cell holding
+# other values: 0x7FFF, of NaNs. A chunk holding NaN or inf (its float32 sums are not finite) is
+# therefore counted the general way (``_chunk_counts``), and elsewhere key 0x7FFF is -0.0.
+_KEYS = 1 << 16
+
+
 @lru_cache(maxsize=1)
-def _f4_cell_tables() -> tuple[np.ndarray, np.ndarray]:
-    """For ``_f4_cells``: the bucket (shifted, as ``tf_tables``) of each ``2 * cell + above``
-    key, and a mask of those keys that hold inf and NaN."""
-    base = tf_tables("f4")[0]
-    bucket = (np.repeat(base, 2) + np.tile([0, 1], 65536)).astype(np.intp)
-    special = (np.repeat(np.arange(65536), 2) & 0x7FFF) >= 0x7F80
-    bucket.flags.writeable = special.flags.writeable = False
-    return bucket, special
+def _f4_key_tables() -> tuple[np.ndarray, np.ndarray]:
+    """For ``_f4_cells``: each cell's carry (uint32), and each key's bucket (shifted, as
+    ``tf_tables``: 0 and nb + 1 are dropped) for chunks without NaN or inf."""
+    base, threshold = tf_tables("f4")
+    cut = np.flatnonzero(~np.isnan(threshold))
+    low = threshold[cut].view(np.uint32).astype(np.int64) & 0xFFFF
+    neg = cut >= 0x8000
+    carry = np.zeros(_KEYS, np.uint32)
+    carry[cut] = np.where(neg, (1 << 32) - (low + 1), _KEYS - low).astype(np.uint32)
+    bucket = base.astype(np.intp)
+    bucket[0x7FFF] = base[0]  # -0.0, moved out of cell 0x8000 (the cells of NaN hold none here)
+    # the carried values' bucket is the one of the cell they move into
+    into = np.where(neg, cut - 1, cut + 1)
+    if not np.array_equal(bucket[into], base[cut] + 1):  # pragma: no cover - a property of the edges
+        raise AssertionError("a carried value would change bucket")
+    carry.flags.writeable = bucket.flags.writeable = False
+    return carry, bucket
 
 
 _CELL_MIN = 1 << 20  # float32 arrays from this size take the cell-count path (its fixed cost: ~1 ms)
-_CELL_CHUNK = 1 << 18  # values per step of the cell-count path (~4.5 MiB of temporaries per thread)
+_CELL_CHUNK = 1 << 18  # values per step of the cell-count path (~3 MiB of temporaries per thread)
 _PARALLEL_MIN = 1 << 22  # values from which the cell counts run on several threads (numpy releases the GIL)
 # Threads for one big float32 histogram (1: none), at most 4: like torch's own CPU ops, they use
 # the cores the training loop leaves idle. Measured on 2 cores, 1e7 values: 1.5x faster with two
 # threads at a load average of 2.4, ~5% slower at 5-7 (no idle core to use).
 HISTOGRAM_THREADS = max(1, min(4, os.cpu_count() or 1))
+# numpy's counts (``np.add.at``, ``np.bincount``) hold the GIL: on 2 threads they ran 1.17x and
+# 1.09x as fast as on one, so counting was the serial part of a big histogram. torch's
+# ``scatter_add_`` releases it and is faster (0.51 against 0.66 ns a value), so the keys are
+# counted with it whenever the process has imported torch (never imported here: ~1 s).
+_TORCH_COUNTS = True
+
+
+@lru_cache(maxsize=1)
+def _ones(size: int) -> np.ndarray:
+    """int64 ones for ``scatter_add_`` to add (never written); numpy's, as ``torch.ones`` would start
+    an OpenMP team on the calling thread, whose spinning threads then compete with the other parts'."""
+    return np.ones(size, np.int64)
+
+
+def _key_counter(counts: np.ndarray, keys: np.ndarray) -> Callable[[int], object]:
+    """``count(k)``: ``counts[key] += 1`` for each of ``keys[:k]`` (intp, in range): with torch's
+    ``scatter_add_`` when the process has imported torch, else numpy's."""
+    torch = sys.modules.get("torch") if _TORCH_COUNTS else None
+    if torch is None or not hasattr(torch, "from_numpy"):  # absent, or not done importing
+        return lambda k: _count_into(counts, keys[:k])
+    into, index, ones = torch.from_numpy(counts), torch.from_numpy(keys), torch.from_numpy(_ones(keys.size))
+    return lambda k: into.scatter_add_(0, index[:k], ones[:k])
 
 
 def _f4_cells(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, float]:
-    """Counts of the ``2 * cell + above`` keys of native, contiguous float32 values, and
-    ``(min, max, num, sum, sum_squares)`` of the finite ones.
+    """Counts of the keys of native, contiguous float32 values (``_KEYS`` of them, then the
+    ``nb + 2`` shifted buckets of the chunks that hold NaN or inf), and ``(min, max, num, sum,
+    sum_squares)`` of the finite values.
 
-    A cell is a value's top 16 bits (as ``tf_tables``); ``above`` is 1 when the value is at
-    or above the threshold of a cell that a bucket edge cuts (NaN thresholds compare False).
     Sums are float32 (numpy's pairwise sum and einsum's dot) per chunk, accumulated in float64:
     relative error ~1e-6, where torch's writer sums in float32 throughout. A chunk whose float32
-    sums are not finite (inf, NaN or overflow) or underflow is summed in float64 over its
-    finite values.
+    sums are not finite (inf, NaN or overflow) is counted and summed the general way, in float64;
+    one whose squares underflow is summed again in float64.
     """
-    thr = tf_tables("f4")[1]
+    carry = _f4_key_tables()[0]
     n = flat.size
     m = min(n, _CELL_CHUNK)
-    key, tbuf, above = np.empty(m, np.intp), np.empty(m, np.float32), np.empty(m, bool)
-    counts = np.zeros(1 << 17, np.int64)
+    key, moved = np.empty(m, np.intp), np.empty(m, np.uint32)
+    counts = np.zeros(_KEYS + len(tensorflow_bins()) + 1, np.int64)
+    count = _key_counter(counts, key)
     mn, mx, num, total, sq = math.inf, -math.inf, 0, 0.0, 0.0
     for start in range(0, n, _CELL_CHUNK):
         c = flat[start : start + _CELL_CHUNK]
         k = c.size
-        kk, tt, aa = key[:k], tbuf[:k], above[:k]
-        np.right_shift(c.view(np.uint32), 16, out=kk, casting="unsafe")
-        np.take(thr, kk, out=tt, mode="clip")  # "clip": unbuffered (keys are < 65536)
-        with np.errstate(invalid="ignore"):
-            np.greater_equal(c, tt, out=aa)
-        np.left_shift(kk, 1, out=kk)
-        kk += aa
-        _count_into(counts, kk)
         with np.errstate(over="ignore", invalid="ignore", under="ignore"):
             s = float(c.sum())
             q = float(np.einsum("i,i->", c, c))  # not BLAS: its threads stall on a busy machine
-        lo, hi = float(c.min()), float(c.max())  # NaN if a NaN is there (then s is NaN too)
-        if math.isfinite(s) and math.isfinite(q) and (q > 1e-30 or lo == hi == 0.0):
-            num += k
-            total += s
-            sq += q
-            mn = min(mn, lo)
-            mx = max(mx, hi)
+        if not (math.isfinite(s) and math.isfinite(q)):  # rare: inf/NaN, or float32 overflow
+            general = _chunk_counts(c, "f4", None)
+            counts[_KEYS:] += general[0]
+            if general[3]:
+                num += general[3]
+                total += general[4]
+                sq += general[5]
+                mn = min(mn, general[1])
+                mx = max(mx, general[2])
             continue
-        f = c[np.isfinite(c)].astype(np.float64)  # rare: inf/NaN, float32 overflow or underflow
-        if f.size:
-            num += f.size
-            total += float(f.sum())
-            sq += float(np.dot(f, f))
-            mn = min(mn, float(f.min()))
-            mx = max(mx, float(f.max()))
+        kk, mm, bits = key[:k], moved[:k], c.view(np.uint32)
+        np.right_shift(bits, 16, out=kk, casting="unsafe")
+        np.take(carry, kk, out=mm, mode="wrap")  # keys are < 65536: "wrap" never wraps, and is the fastest mode
+        mm += bits
+        np.right_shift(mm, 16, out=kk, casting="unsafe")
+        count(k)
+        lo, hi = float(c.min()), float(c.max())
+        if q <= 1e-30 and not lo == hi == 0.0:  # float32 squares underflowed: sum in float64
+            f = c.astype(np.float64)
+            s, q = float(f.sum()), float(np.dot(f, f))
+        num += k
+        total += s
+        sq += q
+        mn = min(mn, lo)
+        mx = max(mx, hi)
     return counts, mn, mx, num, total, sq
 
 
@@ -295,14 +340,13 @@ def _bucket_counts(results: list) -> tuple[np.ndarray, float, float, int, float,
 
 
 def _tf_counts_f4(flat: np.ndarray) -> tuple[np.ndarray, float, float, int, float, float]:
-    """``tf_counts`` of native, contiguous float32 values with numpy: one count of cell
-    keys (in parallel parts for big arrays), mapped to the buckets at the end."""
-    keys, mn, mx, num, total, sq = _merged(_in_parts(flat, _f4_cells))
-    bucket, special = _f4_cell_tables()
-    keys[special] = 0  # inf and NaN: in no bucket (np.histogram of the finite values)
-    nb = len(tensorflow_bins()) - 1
-    counts = np.bincount(bucket, weights=keys, minlength=nb + 2)
-    return np.rint(counts[1 : nb + 1]).astype(np.int64), mn, mx, num, total, sq
+    """``tf_counts`` of native, contiguous float32 values with numpy: one count of keys (in
+    parallel parts for big arrays), mapped to the buckets at the end."""
+    counts, mn, mx, num, total, sq = _merged(_in_parts(flat, _f4_cells))
+    bucket = _f4_key_tables()[1]
+    shifted = np.bincount(bucket, weights=counts[:_KEYS], minlength=len(tensorflow_bins()) + 1)
+    shifted += counts[_KEYS:]
+    return np.rint(shifted[1:-1]).astype(np.int64), mn, mx, num, total, sq
 
 
 @lru_cache(maxsize=2)
@@ -414,8 +458,8 @@ def _chunk_counts(flat: np.ndarray, fmt: str, work) -> tuple[np.ndarray, float, 
         mx = max(mx, float(c.max()))
         kk, ii, tt, aa = key[:k], idx[:k], tbuf[:k], above[:k]
         np.right_shift(c.view(utype), shift, out=kk, casting="unsafe")
-        np.take(base, kk, out=ii, mode="clip")  # "clip": unbuffered (keys are < 65536)
-        np.take(thr, kk, out=tt, mode="clip")
+        np.take(base, kk, out=ii, mode="wrap")  # keys are < 65536: "wrap" never wraps, and is the fastest mode
+        np.take(thr, kk, out=tt, mode="wrap")
         with np.errstate(invalid="ignore"):
             np.greater_equal(c, tt, out=aa)
         ii += aa
