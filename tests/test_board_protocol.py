@@ -381,6 +381,28 @@ def test_notices_reach_the_view_and_clear():
     assert all("notices" in c for c, _ in cap.messages[n:][:1])
 
 
+def test_descriptions_reach_the_view_with_their_tags_and_again_on_hello():
+    board = Board(interval=0.0)
+    cap = Captured(board)
+    board._on_msg(board, {"type": "hello"}, [])
+    cap.messages.clear()
+    board.store.describe("r", "loss", "", "Training **loss**")  # as the reader learns it: before the points
+    board.store.append_scalars("r", "loss", [0], [1.0], [0.5])
+    sent = [c for c, _ in cap.messages]
+    with_desc = [i for i, c in enumerate(sent) if "descriptions" in c]
+    with_points = [i for i, c in enumerate(sent) if c["entries"].get("scalars")]
+    assert len(with_desc) == 1 and with_desc[0] <= with_points[0]  # never after the card's first points
+    described = sent[with_desc[0]]["descriptions"]
+    assert described == [{"run": "r", "tag": "loss", "display_name": "", "description": "Training **loss**"}]
+    n = len(cap.messages)
+    board.store.describe("r", "loss", "", "a later description")  # the first one stays: nothing is sent
+    board.store.append_scalars("r", "loss", [1], [2.0], [0.25])
+    assert all("descriptions" not in c for c, _ in cap.messages[n:])
+    n = len(cap.messages)
+    board._on_msg(board, {"type": "hello"}, [])  # a late view gets the whole list
+    assert [c["descriptions"] for c, _ in cap.messages[n:] if "descriptions" in c] == [described]
+
+
 def test_show_displays_exactly_one_board(tmp_path, monkeypatch):
     import IPython.display
 

@@ -106,6 +106,8 @@ def _write_tf2(logdir):
             value = summary_pb2.Summary.Value(tag=tag, tensor=tensor)
             if i == 0:
                 value.metadata.CopyFrom(meta)
+                if tag == "tf2/aa":  # tf.summary.scalar(..., description=)
+                    value.metadata.summary_description = "about *aa*"
             w.add_event(event_pb2.Event(wall_time=1e9 + i, step=step, summary=summary_pb2.Summary(value=[value])))
         # a tensor that is not a scalar plugin's, same shape as a scalar: must not become a scalar
         other = summary_pb2.Summary.Value(
@@ -160,6 +162,7 @@ def _snapshot(store: Store) -> dict:
             for tag in tags[kind]:
                 out[(run, kind, tag)] = [_record_key(r) for r in getattr(store, kind)(run, tag)]
         out[(run, "hparams")] = [_record_key(r) for r in store.hparams(run)]
+    out["descriptions"] = store.descriptions
     return out
 
 
@@ -216,6 +219,7 @@ def test_both_paths_read_the_values_written(logdir, monkeypatch):
             expect = vals if style.get("double_precision") else np.float32(vals).astype(np.float64)
             assert s.values.view(np.int64).tolist() == np.asarray(expect, np.float64).view(np.int64).tolist()
         assert logs.scalars("tbx", "tbx/described").values.tolist() == [float(i) for i in range(len(STEPS))]
+        assert logs.descriptions == {("tbx", "tbx/described"): ("D", "d"), ("tf2", "tf2/aa"): ("", "about *aa*")}
         # what cellboard.load reads equals what the writer's live store holds
         for tag in writer.store.tags(writer.run)["scalars"]:
             live, read = writer.store.scalars(writer.run, tag), logs.scalars("cb", tag)

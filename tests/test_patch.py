@@ -76,7 +76,37 @@ def test_tensorboardx_writer_is_patched_with_its_constructor(patched, tmp_path):
     w2.add_scalar("acc", 0.7, 1)
     w2.close()
     assert patched.store.runs == ["tbx/run", "tbx/run2"]
-    assert cellboard.load(tmp_path / "tbx").scalars("run", "acc").values.tolist() == [0.5]
+    logs = cellboard.load(tmp_path / "tbx")
+    assert logs.scalars("run", "acc").values.tolist() == [0.5]
+    # tensorboardX's display_name reaches the file (TensorBoard's reader) and the live board's store
+    assert logs.description("run", "acc") == ("Accuracy", "") == patched.store.description("tbx/run", "acc")
+    assert _summary_metadata(tmp_path / "tbx" / "run", "acc").display_name == "Accuracy"
+    assert logs.description("run2", "acc") is None
+
+
+def test_tensorboardx_described_scalars_are_written_and_shown(patched, tmp_path):
+    tbx = pytest.importorskip("tensorboardX")
+    w = tbx.SummaryWriter(logdir="tbx/d")
+    for step in range(3):  # the first metadata is the tag's, as TensorBoard keeps it
+        w.add_scalar("loss", 1.0 / (step + 1), step, display_name="Loss", summary_description=f"**v{step}**")
+    w.add_scalar("plain", 1.0, 0)
+    with pytest.raises(TypeError, match="summary_description must be a str"):
+        w.add_scalar("loss", 1.0, 3, summary_description=5)
+    w.close()
+    logs = cellboard.load(tmp_path / "tbx" / "d")
+    assert logs.scalars(".", "loss").values.tolist() == pytest.approx([1.0, 0.5, 1 / 3])
+    assert logs.description(".", "loss") == ("Loss", "**v0**") == patched.store.description("tbx/d", "loss")
+    meta = _summary_metadata(tmp_path / "tbx" / "d", "loss")
+    assert (meta.display_name, meta.summary_description, meta.plugin_data.plugin_name) == ("Loss", "**v0**", "")
+    assert logs.description(".", "plain") is None
+
+
+def _summary_metadata(path, tag):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    acc = EventAccumulator(str(path))
+    acc.Reload()
+    return acc.SummaryMetadata(tag)
 
 
 def test_run_names_are_relative_to_root(tmp_path):

@@ -39,9 +39,10 @@ WRITE = textwrap.dedent(
     w = tf.summary.create_file_writer(os.path.join(root, "summaries"))
     with w.as_default():
         for s in range(3):
-            tf.summary.scalar("loss", 1.0 / (s + 1), step=s)
+            tf.summary.scalar("loss", 1.0 / (s + 1), step=s, description="Training **loss**, per batch")
             tf.summary.scalar("lr", tf.constant(0.5 ** s, tf.float64), step=s)
-            tf.summary.histogram("w", np.arange(100, dtype=np.float32) / 10 + s, step=s, buckets=20)
+            tf.summary.histogram("w", np.arange(100, dtype=np.float32) / 10 + s, step=s, buckets=20,
+                                 description="The first layer's weights")
             tf.summary.image("img", np.full((2, 4, 6, 3), 40 * s, np.uint8), step=s, max_outputs=2)
             tf.summary.text("notes", f"step **{s}**", step=s)
             tone = np.sin(np.arange(800) / 8)[None, :, None].repeat(2, axis=2).astype(np.float32) * 0.5
@@ -164,6 +165,17 @@ def test_tf_summary_kinds_read_as_tensorflow_wrote_them(tf_logs):
     pr = logs.pr_curves(".", "pr")[0]
     assert pr.data.shape == (6, 11)
     assert pr.data[0, 0] == 3 and pr.data[1, 0] == 3  # every positive and negative above threshold 0
+
+    # tf.summary's description= (a scalar's on the vectorised path, a histogram's record by record),
+    # as TensorBoard's reader keeps it; tags without one have none
+    for tag in ("loss", "w"):
+        assert logs.description(".", tag) == ("", acc.SummaryMetadata(tag).summary_description)
+    assert logs.description(".", "loss").description == "Training **loss**, per batch"
+    assert logs.description(".", "lr") is None
+    # the PR summary's pb() gives its name as display name, as TensorBoard's reader sees it too
+    meta = acc.SummaryMetadata("pr")
+    assert logs.description(".", "pr") == (meta.display_name, meta.summary_description) == ("pr", "")
+    assert set(logs.descriptions) == {(".", "loss"), (".", "w"), (".", "pr")}
 
 
 def test_keras_callback_runs_and_hparams(tf_logs, tmp_path):

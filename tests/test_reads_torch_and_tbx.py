@@ -153,6 +153,9 @@ def test_scalars_exact(written):
         assert sc.steps.tolist() == steps, tag
         assert sc.wall_times.tolist() == walls, tag
         assert same_floats(sc.values, [f32(v) if float32 else v for v, _ in SCALARS]), tag
+    # tensorboardX's display_name and summary_description; torch's writer has neither
+    want = {(".", "scalar/described"): ("Described", "a scalar with metadata")} if kind == "tbx" else {}
+    assert logs.descriptions == want
 
 
 def test_add_scalars_sub_runs(written):

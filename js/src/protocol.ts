@@ -15,6 +15,14 @@ export interface Notice {
   message: string;
 }
 
+/** What a (run, tag)'s SummaryMetadata says besides its plugin (TensorFlow's `description=`). */
+export interface TagDescription {
+  run: string;
+  tag: string;
+  displayName: string;
+  description: string;
+}
+
 /** How far the first read of a log directory has got (Python's `progress` field). */
 export interface LoadProgress {
   runsRead: number;
@@ -41,6 +49,8 @@ export interface Delta {
   notices: Notice[] | null;
   /** Loading progress when the message has it, else null. */
   progress: LoadProgress | null;
+  /** The whole current list of described tags when the message has one (it replaces the held one), else null. */
+  descriptions: TagDescription[] | null;
   errors: string[];
 }
 
@@ -78,6 +88,12 @@ function decodeNotice(e: Obj): Notice {
   return { source: source ?? "", message: msg ?? "" };
 }
 
+function decodeDescription(e: Obj): TagDescription {
+  const run = str(e.run), tag = str(e.tag);
+  if (run === null || tag === null) throw new TypeError("malformed description");
+  return { run, tag, displayName: str(e.display_name) ?? "", description: str(e.description) ?? "" };
+}
+
 function decodeProgress(e: unknown): LoadProgress | null {
   if (!isObj(e)) return null;
   const n = (x: unknown) => (typeof x === "number" && Number.isFinite(x) && x >= 0 ? x : 0);
@@ -103,6 +119,8 @@ export function decodeDelta(content: Obj, buffers: readonly WireBuffer[] = [], k
     reset: decodeList(content.reset, decodeReset, errors, "reset").filter((r) => known.has(r.kind)),
     notices: Array.isArray(content.notices) ? decodeList(content.notices, decodeNotice, errors, "notice") : null,
     progress: decodeProgress(content.progress),
+    descriptions: Array.isArray(content.descriptions)
+      ? decodeList(content.descriptions, decodeDescription, errors, "description") : null,
     errors,
   };
 }

@@ -6,11 +6,15 @@ export interface StoreChange {
   notices: boolean;
   /** Loading progress changed. */
   progress: boolean;
+  /** A tag's description (or display name) arrived. */
+  descriptions: boolean;
   /** seriesKey(run, tag) of what changed, by kind name (kinds without changes are absent). */
   kinds: Map<string, Set<string>>;
 }
 
-export const emptyChange = (): StoreChange => ({ runs: false, notices: false, progress: false, kinds: new Map() });
+export const emptyChange = (): StoreChange => ({
+  runs: false, notices: false, progress: false, descriptions: false, kinds: new Map(),
+});
 
 const NONE: ReadonlySet<string> = new Set();
 

@@ -6,7 +6,7 @@
 
 import { KINDS } from "./kinds";
 import { seriesKey, type AnyKind, type KindModule, type Slice, type SliceHost } from "./kinds/types";
-import { decodeMessage, type Delta, type LoadProgress, type Notice, type WireBuffer } from "./protocol";
+import { decodeMessage, type Delta, type LoadProgress, type Notice, type TagDescription, type WireBuffer } from "./protocol";
 import { emptyChange, type StoreChange } from "./store-change";
 
 export { seriesKey } from "./kinds/types";
@@ -32,6 +32,11 @@ export class BoardStore {
   notices: readonly Notice[] = [];
   /** How far the first read of a log directory has got (null: not reading a directory). */
   progress: LoadProgress | null = null;
+  /**
+   * Described tags (a display name or a description in their metadata), by tag: a card shows one
+   * per tag, as TensorBoard does; where runs differ, the first run's (in name order) is kept.
+   */
+  descriptions: ReadonlyMap<string, TagDescription> = new Map();
   lastSeq = -1;
   /**
    * This store holds everything Python sent up to `lastSeq`: it saw message 1, or a whole sync
@@ -174,9 +179,24 @@ export class BoardStore {
       change.notices = !sameNotices(this.notices, delta.notices);
       this.notices = delta.notices;
     }
+    if (delta.descriptions) change.descriptions = this.setDescriptions(delta.descriptions);
     this.emit(change);
     if (gap) this.hello(); // after this delta is fully applied: the answer may arrive synchronously
     return change;
+  }
+
+  /** Replace the described tags by Python's whole list; whether any tag's description changed. */
+  private setDescriptions(list: readonly TagDescription[]): boolean {
+    const byTag = new Map<string, TagDescription>();
+    for (const d of [...list].sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0))) {
+      if (!byTag.has(d.tag)) byTag.set(d.tag, d);
+    }
+    const same = byTag.size === this.descriptions.size && [...byTag].every(([tag, d]) => {
+      const held = this.descriptions.get(tag);
+      return held?.displayName === d.displayName && held.description === d.description;
+    });
+    this.descriptions = byTag;
+    return !same;
   }
 
   private noteRun(run: string): boolean {

@@ -13,6 +13,7 @@ import { DataHold } from "./ui/data-hold";
 import { FrameBudget } from "./ui/frame-budget";
 import { h, makeFilter } from "./ui/dom";
 import { fmtBytes, fmtInt } from "./ui/format";
+import { describeCards } from "./ui/descriptions";
 import { NoticeBanner } from "./ui/notices";
 import { RunList } from "./ui/run-list";
 import { assignColors, PALETTE_DARK, PALETTE_LIGHT } from "./ui/palette";
@@ -461,6 +462,7 @@ export class BoardView {
     if (this.active && hasData) {
       const p = this.active.panel;
       p.flush();
+      describeCards(p.el, this.store.descriptions);
       const c = p.tagCounts();
       this.tagCount.textContent = c.total ? (c.shown === c.total ? `${c.total} tag${c.total === 1 ? "" : "s"}` : `${c.shown} of ${c.total} tags`) : "";
     }

@@ -129,6 +129,13 @@ describe("decodeMessage (protocol v2)", () => {
     expect(deltaOf({ notices: "no" }).notices).toBe(null);
   });
 
+  it("decodes descriptions (absent: null; a name and a tag are needed)", () => {
+    const d = deltaOf({ descriptions: [{ run: "r", tag: "loss", description: "**x**" }, { tag: "t" }, 3] });
+    expect(d.descriptions).toEqual([{ run: "r", tag: "loss", displayName: "", description: "**x**" }]);
+    expect(d.errors.length).toBe(2);
+    expect(deltaOf({}).descriptions).toBe(null);
+  });
+
   it("passes other message types on as replies and ignores what is not a message", () => {
     const r = decodeMessage({ type: "range", id: 3, run: "a", tag: "t", count: 1, buffer: 0 }, []);
     expect(r).toMatchObject({ type: "reply", replyType: "range" });

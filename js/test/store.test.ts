@@ -296,6 +296,23 @@ describe("notices", () => {
   });
 });
 
+describe("descriptions", () => {
+  const described = (run: string, tag: string, description: string) => ({ run, tag, display_name: "", description });
+
+  it("one per tag, the first run's by name; a change is reported only when one differs", () => {
+    const { store } = newStore();
+    const seen: boolean[] = [];
+    store.subscribe((c) => seen.push(c.descriptions));
+    store.handleMessage({ type: "delta", seq: 1, runs: [], descriptions: [described("b", "loss", "B"), described("a", "loss", "A")] });
+    expect(store.descriptions.get("loss")?.description).toBe("A");
+    store.handleMessage({ type: "delta", seq: 2, runs: [] }); // absent: unchanged
+    store.handleMessage({ type: "delta", seq: 3, runs: [], descriptions: [described("a", "loss", "A"), described("b", "loss", "B")] });
+    store.handleMessage({ type: "delta", seq: 4, runs: [], descriptions: [described("a", "loss", "A"), described("a", "w", "W")] });
+    expect([...store.descriptions.keys()]).toEqual(["loss", "w"]);
+    expect(seen).toEqual([true, false, false, true]);
+  });
+});
+
 describe("range requests", () => {
   it("sends a request and attaches the reply as detail", async () => {
     const { store, sent } = newStore();

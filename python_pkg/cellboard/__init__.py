@@ -8,7 +8,7 @@ from .integrations import patch, unpatch
 from .logdir import open_logdir as open
 from .magics import load_ipython_extension
 from .reader import load
-from .store import Scalars, Store
+from .store import Scalars, Store, TagDescription
 from .summary import ModelSummary, summary
 from .visdom import Visdom
 from .writer import SummaryWriter
@@ -20,6 +20,7 @@ __all__ = [
     "Scalars",
     "Store",
     "SummaryWriter",
+    "TagDescription",
     "Visdom",
     "__version__",
     "load",

@@ -22,6 +22,7 @@ from . import kernels
 from .tfevents import messages as M
 from .tfevents.wire import I32, I64, LEN, VARINT, WireError, read_varint
 
+Described = tuple[str, str] | None  # a SummaryMetadata's (display_name, description), None if both are empty
 MAX_RECORD = 1024  # scalar events are small; longer records go to the slow path
 MAX_TEMPLATES_PER_LENGTH = 64  # bounds the work on pathological logs (thousands of tags)
 
@@ -35,6 +36,7 @@ class Layout:
     dtype: str  # "<f4" or "<f8"
     simple: bool  # a legacy ``simple_value`` (always a scalar, whatever the tag's plugin)
     plugin: str | None  # "scalars" when the record carries metadata naming the plugin
+    described: Described = None  # the metadata's (display_name, description), when it gives either
 
 
 @dataclass
@@ -99,7 +101,7 @@ def locate(rec: bytes) -> Layout | None:
         if len(values) != 1 or values[0][0] != 1 or values[0][1] != LEN:
             return None
         tag = None
-        value = dtype = tensor = plugin = None
+        value = dtype = tensor = plugin = described = None
         for f, wt, s, e, _ in _fields(rec, values[0][2], values[0][3]):
             if f == 1 and wt == LEN:
                 tag = rec[s:e].decode("utf-8")
@@ -108,7 +110,8 @@ def locate(rec: bytes) -> Layout | None:
             elif f == 8 and wt == LEN:
                 tensor = (s, e)
             elif f == 9 and wt == LEN:
-                plugin = M.decode_metadata(rec[s:e]).plugin_name
+                md = M.decode_metadata(rec[s:e])
+                plugin, described = md.plugin_name, _described(md)
             else:
                 return None
         if tag is None:
@@ -121,7 +124,7 @@ def locate(rec: bytes) -> Layout | None:
                 return None
         if value is None or dtype is None:
             return None
-        return Layout(tag, wall, step, value, dtype, tensor is None, plugin)
+        return Layout(tag, wall, step, value, dtype, tensor is None, plugin, described)
     except Exception:  # noqa: BLE001 - whatever cannot be parsed here is left to the slow path, which reports it
         return None
 
@@ -174,6 +177,7 @@ class _Match:
     idx: np.ndarray  # record indices (ascending)
     tag: str
     plugin: str | None  # the plugin the rows' own metadata names
+    described: Described
     simple: bool
     step: np.ndarray
     wall: np.ndarray
@@ -233,7 +237,7 @@ def _take(hit: np.ndarray, idx: np.ndarray, layout: Layout) -> _Match:
         if layout.step is not None
         else np.zeros(idx.size, np.int64)
     )
-    return _Match(idx, layout.tag, layout.plugin, layout.simple, step, wall, value.astype(np.float64))
+    return _Match(idx, layout.tag, layout.plugin, layout.described, layout.simple, step, wall, value.astype(np.float64))
 
 
 def _grouped(mat: np.ndarray, rows: np.ndarray, rem: np.ndarray, matches: list[_Match]) -> np.ndarray:
@@ -293,7 +297,7 @@ def _grouped(mat: np.ndarray, rows: np.ndarray, rem: np.ndarray, matches: list[_
         if members.size == 0:
             continue
         done[members] = True
-        matches.append(_Match(columns[0], layout.tag, layout.plugin, layout.simple, *columns[1:]))
+        matches.append(_Match(columns[0], layout.tag, layout.plugin, layout.described, layout.simple, *columns[1:]))
     return rem[~done]
 
 
@@ -399,16 +403,24 @@ def _grouped_compiled(
         value = np.ascontiguousarray(value_bytes[sel, :w]).view(layout.dtype).ravel().astype(np.float64)
         wall = wall_bytes[sel].view("<f8").ravel()
         step = steps[sel].view(np.int64)
-        matches.append(_Match(rows[mine], layout.tag, layout.plugin, layout.simple, step, wall, value))
+        matches.append(
+            _Match(rows[mine], layout.tag, layout.plugin, layout.described, layout.simple, step, wall, value)
+        )
     return np.flatnonzero(~done)
 
 
 def decode(
-    data: bytes, starts: np.ndarray, lengths: np.ndarray, plugins: dict[str, str], tag_id: Callable[[str], int]
+    data: bytes,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    plugins: dict[str, str],
+    tag_id: Callable[[str], int],
+    described: dict[str, tuple[str, str]] | None = None,
 ) -> Decoded:
     """Decode the scalar records among ``starts``/``lengths``; ``plugins`` (tag -> plugin name,
     first metadata wins) is read and extended exactly as the record-by-record path would, in
-    file order, so reading a file in one chunk or many gives the same result."""
+    file order, so reading a file in one chunk or many gives the same result. ``described``
+    gains the ``(display_name, description)`` of each tag learned here whose metadata gives one."""
     n = len(starts)
     handled = np.zeros(n, bool)
     buf = np.frombuffer(data, np.uint8)
@@ -448,7 +460,7 @@ def decode(
             match &= _step_ok(sub, layout)
             matches.append(_take(sub[match], rows[rem[match]], layout))
             rem = rem[~match]
-    keep = _settle_plugins(data, starts, lengths, matches, plugins)
+    keep = _settle_plugins(data, starts, lengths, matches, plugins, described)
     out = [m for m, k in zip(matches, keep) if k]
     if not out:
         return _empty(handled)
@@ -468,7 +480,12 @@ _NEVER = (1 << 62, 0)
 
 
 def _settle_plugins(
-    data: bytes, starts: np.ndarray, lengths: np.ndarray, matches: list[_Match], plugins: dict[str, str]
+    data: bytes,
+    starts: np.ndarray,
+    lengths: np.ndarray,
+    matches: list[_Match],
+    plugins: dict[str, str],
+    described: dict[str, tuple[str, str]] | None = None,
 ) -> list[bool]:
     """Which matches are scalars, learning plugins in file order as the slow path does.
 
@@ -481,7 +498,7 @@ def _settle_plugins(
     which learns in order.
     """
     new_tags = {m.tag for m in matches if m.tag not in plugins}
-    first_meta: dict[str, tuple[tuple[int, int], str]] = {}
+    first_meta: dict[str, tuple[tuple[int, int], str, Described]] = {}
     early: dict[str, tuple[int, int]] = {}  # first plugin-dependent record without metadata
     if new_tags:
         taken = np.zeros(len(starts), bool)
@@ -489,8 +506,8 @@ def _settle_plugins(
             taken[m.idx] = True
             if m.tag in new_tags:
                 at = (int(m.idx[0]), 0)
-                if m.plugin is not None:
-                    first_meta[m.tag] = min(first_meta.get(m.tag, (_NEVER, "")), (at, m.plugin))
+                if m.plugin is not None and at < first_meta.get(m.tag, (_NEVER,))[0]:
+                    first_meta[m.tag] = (at, m.plugin, m.described)
                 elif not m.simple:
                     early[m.tag] = min(early.get(m.tag, _NEVER), at)
         view = memoryview(data)
@@ -506,17 +523,25 @@ def _settle_plugins(
                     continue
                 if val.metadata is not None:
                     try:
-                        name = M.decode_metadata(val.metadata).plugin_name
+                        md = M.decode_metadata(val.metadata)
                     except Exception:  # noqa: BLE001 - as above
                         continue
-                    first_meta[val.tag] = min(first_meta.get(val.tag, (_NEVER, "")), ((i, j), name))
+                    if (i, j) < first_meta.get(val.tag, (_NEVER,))[0]:
+                        first_meta[val.tag] = ((i, j), md.plugin_name, _described(md))
                 elif val.kind in ("tensor", ""):
                     early[val.tag] = min(early.get(val.tag, _NEVER), (i, j))
     deferred = set()
     for tag in new_tags:
-        meta_at, name = first_meta.get(tag, (_NEVER, ""))
+        meta_at, name, about = first_meta.get(tag, (_NEVER, "", None))
         if early.get(tag, _NEVER) < meta_at:
             deferred.add(tag)
         elif meta_at != _NEVER:
             plugins[tag] = name
+            if about is not None and described is not None:
+                described[tag] = about
     return [m.tag not in deferred and (m.simple or plugins.get(m.tag) == "scalars") for m in matches]
+
+
+def _described(md: M.Metadata) -> Described:
+    """``(display_name, description)`` of a tag's metadata; None when both are empty (the usual case)."""
+    return (md.display_name, md.description) if md.display_name or md.description else None

@@ -214,13 +214,16 @@ class RunReader:
             lengths = np.asarray(scan.lengths, np.int64)
             points = _Points()
             try:
-                fast = fastscalars.decode(data, starts, lengths, self._plugins, self._tag_id)
+                described: dict[str, tuple[str, str]] = {}
+                fast = fastscalars.decode(data, starts, lengths, self._plugins, self._tag_id, described)
             except Exception:
                 log.exception("vectorized scalar decoding failed for %s; decoding record by record", path)
                 slow = np.arange(n)
             else:
                 points.add(fast.rec, fast.tag, fast.step, fast.wall, fast.value)
                 slow = np.flatnonzero(~fast.handled)
+                for tag, (display_name, description) in described.items():
+                    self.store.describe(self.run, tag, display_name, description)
             records: dict[tuple[str, str], list] = {}
             if slow.size:
                 try:
@@ -336,7 +339,10 @@ class RunReader:
 
     def _decode_value(self, val: M.Value, step: int, wall: float) -> tuple[kinds.Kind, list] | None:
         if val.metadata is not None and val.tag not in self._plugins:
-            self._plugins[val.tag] = M.decode_metadata(val.metadata).plugin_name
+            md = M.decode_metadata(val.metadata)
+            self._plugins[val.tag] = md.plugin_name
+            if md.display_name or md.description:
+                self.store.describe(self.run, val.tag, md.display_name, md.description)
         kind = kinds.for_value(val.kind, self._plugins.get(val.tag, ""))
         if kind is None:
             return None

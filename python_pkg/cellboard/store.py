@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .kinds import RECORD_KINDS
 from .kinds.audio import AudioRecord
@@ -30,6 +31,13 @@ from .kinds.mesh import assemble as assemble_mesh
 from .kinds.pr_curves import PrCurveRecord
 from .kinds.scalars import ScalarColumn, Scalars
 from .kinds.text import TextRecord
+
+
+class TagDescription(NamedTuple):
+    """What a tag's SummaryMetadata says about it besides its plugin (either may be "")."""
+
+    display_name: str
+    description: str
 
 
 @dataclass
@@ -53,6 +61,8 @@ class Store:
         self._progress: dict[str, int | bool] | None = None
         self.progress_version = 0
         self._expected: dict[tuple[str, str], int] = {}  # (run, tag) -> points once its run is read
+        self._descriptions: dict[tuple[str, str], TagDescription] = {}
+        self.descriptions_version = 0
 
     # ------------------------------------------------------------------ writing
     def _run(self, run: str) -> RunData:
@@ -119,6 +129,19 @@ class Store:
     def _bump(self, data: RunData, kind: str, tag: str) -> None:
         self.version += 1
         data.versions[(kind, tag)] = self.version
+
+    def describe(self, run: str, tag: str, display_name: str, description: str) -> None:
+        """A tag's display name and description (its SummaryMetadata's): the first ones given are
+        kept, as TensorBoard keeps a tag's first metadata. Nothing is kept when both are empty."""
+        if not (display_name or description):
+            return
+        with self._lock:
+            if (run, tag) in self._descriptions:
+                return
+            self._descriptions[(run, tag)] = TagDescription(display_name, description)
+            self.descriptions_version += 1
+            self.version += 1
+        self._notify()
 
     # ------------------------------------------------------------------ notices
     def set_notice(self, source: str, message: str | None) -> None:
@@ -203,6 +226,18 @@ class Store:
             return self._runs[run]
         except KeyError:
             raise KeyError(f"no run {run!r}; runs are {self.runs}") from None
+
+    def description(self, run: str, tag: str) -> TagDescription | None:
+        """The display name and description the tag was logged with (TensorFlow's
+        ``description=``, tensorboardX's ``display_name=``/``summary_description=``), or None."""
+        with self._lock:
+            return self._descriptions.get((run, tag))
+
+    @property
+    def descriptions(self) -> dict[tuple[str, str], TagDescription]:
+        """``{(run, tag): TagDescription}`` of every tag logged with a display name or description."""
+        with self._lock:
+            return dict(self._descriptions)
 
     def scalars(self, run: str, tag: str) -> Scalars:
         with self._lock:

@@ -512,6 +512,23 @@ class SummaryWriter:
         else:  # an accelerator's tensor, copied back later
             self._enqueue((_SCALAR, "", tag, value, step, wall, style))
 
+    def _add_described_scalar(self, tag: str, scalar_value, global_step, walltime, display_name, description) -> None:
+        """tensorboardX's ``add_scalar(..., display_name=, summary_description=)``: a legacy value
+        whose SummaryMetadata carries them, as tensorboardX writes it (TensorBoard and the board
+        keep a tag's first ones)."""
+        for name, given in (("display_name", display_name), ("summary_description", description)):
+            if not isinstance(given, str):
+                raise TypeError(f"{name} must be a str, got {type(given).__name__}")
+        S.check_tag(tag)
+        value = S.scalar_value(scalar_value)
+        if type(value) is not float:  # an accelerator's tensor: read now (a described point is rare)
+            value = float(S.to_numpy(value, "scalar_value").reshape(()))
+        step, wall = S.check_step(global_step), self._wall(walltime)
+        meta = M.plugin_metadata("", display_name=display_name, description=description)
+        self._log_external_event(
+            "", M.event(wall, step, summary=M.summary(M.value(tag, simple_value=value, metadata=meta)))
+        )
+
     def add_scalars(
         self,
         main_tag: str,
@@ -850,10 +867,13 @@ class SummaryWriter:
                 raise ValueError(f"event's graph_def is not a valid serialized GraphDef: {exc}") from None
             decoded.append((graph_kind.KIND, graph_kind.TAG, graphs))
         plugins = self.__dict__.setdefault("_external_plugins", {})
+        described = []
         if ev.summary is not None:
             for val in M.decode_summary(ev.summary):
                 if val.metadata is not None and (sub, val.tag) not in plugins:
-                    plugins[(sub, val.tag)] = M.decode_metadata(val.metadata).plugin_name
+                    md = M.decode_metadata(val.metadata)
+                    plugins[(sub, val.tag)] = md.plugin_name
+                    described.append((val.tag, md.display_name, md.description))
                 plugin = plugins.get((sub, val.tag), "")
                 kind = kinds.for_value(val.kind, plugin)
                 if kind is not None:
@@ -867,6 +887,8 @@ class SummaryWriter:
                 self._drain()
                 if ev.session_status == M.SESSION_START:
                     self.store.purge(run, ev.step)
+                for tag, display_name, description in described:
+                    self.store.describe(run, tag, display_name, description)
                 for kind, tag, recs in decoded:
                     if not recs:
                         continue

@@ -11,6 +11,7 @@ comparison. Screenshots (look at them): test-artifacts/keras-*.png, tensorboard-
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -42,7 +43,9 @@ for units, lr in ((8, 0.05), (32, 0.2)):
 import tensorflow as tf
 with tf.summary.create_file_writer("logs/units_32/validation").as_default():
     report = [["class", "precision", "recall"], ["0", "**0.91**", "0.88"], ["1", "0.86", "`0.90`"]]
-    tf.summary.text("report", tf.constant(report), step=5)
+    tf.summary.text("report", tf.constant(report), step=5, description="Per-class **precision** and recall")
+    for epoch in range(6):  # a scalar with a description, as tf.summary takes one
+        tf.summary.scalar("learning_rate", 0.2 * 0.5 ** epoch, step=epoch, description="Halved every epoch: `0.2 * 0.5**epoch`")
 
 
 @tf.function
@@ -118,6 +121,15 @@ def test_keras_logs_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         runs = [r.replace("\u200b", "") for r in board.locator(".cb-run-name").all_text_contents()]
         assert {"units_8/train", "units_8/validation", "units_32/train", "units_32/validation"} <= set(runs), runs
         _shot(board, tmp_path, "keras-scalars.png")
+        # tf.summary's description=: an info button at the end of the card's title opens it, rendered
+        lr = board.locator('.cb-card[data-tag="learning_rate"]')
+        lr.locator(".cb-desc-btn").click()
+        expect(lr.locator(".cb-card-desc code")).to_have_text("0.2 * 0.5**epoch")
+        expect(lr.locator(".cb-card-desc")).to_be_visible()
+        assert board.locator('.cb-card[data-tag="epoch_loss"] .cb-desc-btn').count() == 0
+        lr.scroll_into_view_if_needed()
+        board.page.wait_for_timeout(300)
+        save_screenshot(lr, tmp_path, "keras-scalar-description.png")
 
         # HParams: both sessions, the inferred metrics filled in with each run's last value
         board.locator('[role="tab"][data-kind="hparams"]').click()
@@ -181,6 +193,9 @@ def test_keras_logs_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         assert table.locator("thead").count() == 0
         assert table.locator("tbody tr").count() == 3 and table.locator("td").count() == 9
         assert table.locator("td strong").inner_text() == "0.91" and table.locator("td code").inner_text() == "0.90"
+        text_card = board.locator(".cb-text-card", has=page.locator("table.cb-text-table"))
+        text_card.locator(".cb-desc-btn").click()
+        expect(text_card.locator(".cb-card-desc strong")).to_have_text("precision")
         _shot(board, tmp_path, "keras-text-table.png")
         assert page_errors(logs) == []
     finally:
@@ -193,3 +208,11 @@ def test_keras_logs_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         tb.get_by_text("validation.epoch_accuracy").first.wait_for(timeout=60_000)
         tb.wait_for_timeout(1500)
         save_screenshot(tb, tmp_path, "tensorboard-keras-hparams.png")
+        if os.environ.get(
+            "CELLBOARD_TB_REFERENCE"
+        ):  # TensorBoard 2.21's card of the described tag shows no description
+            tb.goto(f"{url}/#timeseries")
+            tb.locator("input[placeholder*=tags]").first.fill("learning_rate")
+            tb.keyboard.press("Escape")
+            tb.wait_for_timeout(3000)
+            save_screenshot(tb, tmp_path, "tensorboard-keras-description.png")

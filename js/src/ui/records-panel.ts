@@ -5,6 +5,7 @@
 import type { RecordList, RecordSlice } from "../kinds/record-kind";
 import type { Dirt, Panel, PanelContext, RecordEntry } from "../kinds/types";
 import { changedKeys } from "../store-change";
+import { describable } from "./descriptions";
 import { h, tagGroup } from "./dom";
 import { breakable } from "./run-list";
 import { Sections } from "./sections";
@@ -39,7 +40,7 @@ export function cardHead(ctx: PanelContext, run: string, tag: string, ...extra: 
   sw.style.background = ctx.runColor(run);
   return h("div", { class: "cb-card-head" },
     h("div", { class: "cb-card-names" },
-      h("span", { class: "cb-card-title", title: tag }, breakable(tag)),
+      h("span", { class: "cb-card-title", title: tag, ...describable(tag) }, breakable(tag)),
       h("span", { class: "cb-card-run", title: run, "data-run": run }, sw, h("span", {}, breakable(run)))),
     ...extra);
 }

@@ -264,6 +264,12 @@ export const CSS = /* css */ `
 .cellboard .cb-icon[hidden] { display: none; }
 .cellboard .cb-icon svg { width: 15px; height: 15px; fill: none; stroke: currentColor; stroke-width: 1.6;
   stroke-linecap: round; stroke-linejoin: round; }
+/* a tag's description: an info button at the end of the title, the description under the head */
+.cellboard .cb-icon.cb-desc-btn { width: 17px; height: 17px; padding: 1px; margin-left: 3px; vertical-align: -3px; }
+.cellboard .cb-icon.cb-desc-btn[aria-expanded="true"] { color: var(--cb-fg); background: var(--cb-bg2); }
+.cellboard .cb-card-desc { font-size: 12px; color: var(--cb-fg2); background: var(--cb-bg2); border-radius: 3px;
+  padding: 4px 8px; margin: 0 0 4px; max-height: 12em; overflow: auto; }
+.cellboard .cb-card-desc[hidden] { display: none; }
 .cellboard .cb-plot { position: relative; width: 100%; height: 230px; }
 .cellboard .cb-card.cb-wide .cb-plot { height: 380px; }
 .cellboard .cb-legend { display: flex; flex-wrap: wrap; gap: 1px 10px; margin: 3px 2px 0; font-size: 11px; line-height: 1.3;

@@ -8,9 +8,12 @@ turned into an entry by its kind module (``kinds.<kind>.entry``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from ..store import TagDescription
 
 MAX_RAW_POINTS = 100_000  # per series; longer series are sent as min/max buckets
 TOTAL_POINTS_BUDGET = 2_000_000  # over all series: 2000 series of 10k points get 1000 each
@@ -34,6 +37,7 @@ class DeltaMessage:
         self.resets: list[dict[str, str]] = []
         self.notices: list[dict[str, str]] | None = None
         self.progress: dict[str, int | bool] | None = None
+        self.descriptions: list[dict[str, str]] | None = None
         self.buffers: list[bytes | memoryview] = []
         self.size = 0
 
@@ -53,15 +57,30 @@ class DeltaMessage:
     def set_notices(self, notices: dict[str, str]) -> None:
         self.notices = [{"source": k, "message": v} for k, v in sorted(notices.items())]
 
+    def set_descriptions(self, descriptions: dict[tuple[str, str], TagDescription]) -> None:
+        """Every tag's display name and description (``Store.descriptions``), the whole list."""
+        self.descriptions = [
+            {"run": run, "tag": tag, "display_name": d.display_name, "description": d.description}
+            for (run, tag), d in sorted(descriptions.items())
+        ]
+
     def flush(self, force: bool = False, last: bool = False) -> None:
         """Send what is accumulated; ``last`` marks the end of this delta (and of its sync group)."""
-        if not force and not (self.entries or self.resets or self.notices is not None or self.progress is not None):
+        if not force and not (
+            self.entries
+            or self.resets
+            or self.notices is not None
+            or self.progress is not None
+            or self.descriptions is not None
+        ):
             return
         content: dict[str, Any] = {"type": "delta", "runs": self._runs, "reset": self.resets, "entries": self.entries}
         if self.notices is not None:
             content["notices"] = self.notices
         if self.progress is not None:
             content["progress"] = self.progress
+        if self.descriptions is not None:
+            content["descriptions"] = self.descriptions
         if self._sync is not None:
             # a full resend, possibly split over several messages: the view is complete once it
             # holds every message of the group (contiguous seqs, ending with sync_end)

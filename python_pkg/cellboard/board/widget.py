@@ -139,6 +139,7 @@ class Board(anywidget.AnyWidget):
         self._records: dict[tuple[str, str, str], int] = {}  # (kind, run, tag) -> records sent
         self._notices_sent = 0  # store.notices_version the view has
         self._progress_sent = 0  # store.progress_version the view has
+        self._descriptions_sent = 0  # store.descriptions_version the view has
         self._confirmed = False  # a view said hello: it holds what we sent since
         self._t0: float | None = None  # first send
         self._next_keyframe = 0.0
@@ -289,6 +290,9 @@ class Board(anywidget.AnyWidget):
             if self.store.progress_version != self._progress_sent:
                 self._progress_sent = self.store.progress_version
                 msg.progress = self.store.progress
+            if self.store.descriptions_version != self._descriptions_sent:
+                self._descriptions_sent = self.store.descriptions_version
+                msg.set_descriptions(self.store.descriptions)
             for run, kind, tag in sorted(changes):
                 if kind == "scalars":
                     self._add_scalars(msg, run, tag)
@@ -329,6 +333,7 @@ class Board(anywidget.AnyWidget):
         self._records.clear()
         self._notices_sent = -1
         self._progress_sent = -1
+        self._descriptions_sent = -1
         self._seen = 0
         self._sync += 1
         return self._sync

@@ -118,7 +118,10 @@ def _writer_classes(state: _Patch) -> tuple[type, type]:
         def add_scalar(
             self, tag, scalar_value, global_step=None, walltime=None, display_name="", summary_description=""
         ) -> None:
-            super().add_scalar(tag, scalar_value, global_step, walltime)
+            if display_name == "" and summary_description == "":
+                super().add_scalar(tag, scalar_value, global_step, walltime)
+            else:
+                self._add_described_scalar(tag, scalar_value, global_step, walltime, display_name, summary_description)
 
         # tensorboardX's signature (``name``, not torch's ``run_name``), for code written against it: a
         # deliberate difference from the base class, which has torch's

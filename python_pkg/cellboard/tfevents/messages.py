@@ -96,8 +96,10 @@ def plugin_metadata(
     display_name: str = "",
     description: str = "",
 ) -> bytes:
-    plugin_data = f_str(1, plugin_name) + (f_bytes(2, content) if content else b"")
-    out = f_bytes(1, plugin_data)
+    # no plugin_data at all for a plain legacy value's display name or description (tensorboardX's)
+    out = (
+        f_bytes(1, f_str(1, plugin_name) + (f_bytes(2, content) if content else b"")) if plugin_name or content else b""
+    )
     if display_name:
         out += f_str(2, display_name)
     if description:

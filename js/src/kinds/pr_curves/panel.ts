@@ -4,6 +4,7 @@
 // on the latest. Hover: per run, the threshold nearest to the pointer with its precision,
 // recall and TP/FP/TN/FN.
 
+import { describable } from "../../ui/descriptions";
 import { fitCanvas, h, tagGroup } from "../../ui/dom";
 import { fmtInt, fmtValue, fmtWall } from "../../ui/format";
 import { Sections } from "../../ui/sections";
@@ -59,7 +60,7 @@ class PrCard {
     this.stepLabel = h("span", { class: "cb-step" });
     this.legend = h("div", { class: "cb-pr-legend", style: "margin-top:4px;max-height:112px;overflow:auto;font-size:11.5px" });
     this.el = h("div", { class: "cb-card cb-pr-card", "data-tag": tag },
-      h("div", { class: "cb-card-head" }, h("span", { class: "cb-card-title", title: tag, text: tag }), this.note),
+      h("div", { class: "cb-card-head" }, h("span", { class: "cb-card-title", title: tag, text: tag, ...describable(tag) }), this.note),
       this.box,
       h("div", { class: "cb-slider-row" }, this.slider, this.stepLabel),
       this.legend,

@@ -13,6 +13,7 @@
 // (a run gone, colours, smoothing on/off, axis type, theme).
 
 import uPlot from "uplot";
+import { describable } from "../../ui/descriptions";
 import { downloadText, h, iconButton } from "../../ui/dom";
 import { fmtDuration, fmtInt, fmtRelTick, fmtStepTick, fmtTick, fmtValue, fmtWall, SECOND_INCRS } from "../../ui/format";
 import { escapeHtml } from "../../ui/markdown";
@@ -249,7 +250,7 @@ export class ScalarChart {
     csvBtn.addEventListener("click", () => this.downloadCsv());
     this.el = h("div", { class: "cb-card cb-scalar-card", "data-tag": tag },
       h("div", { class: "cb-card-head" },
-        h("span", { class: "cb-card-title", title: tag }, breakable(tag)),
+        h("span", { class: "cb-card-title", title: tag, ...describable(tag) }, breakable(tag)),
         this.note,
         h("span", { class: "cb-actions" }, this.resetBtn, csvBtn, this.wideBtn)),
       this.plotEl, this.legend, this.tip);
