@@ -21,6 +21,19 @@ describe("histogram drawing helpers", () => {
     expect(m.ys[0]).toBeCloseTo(4 / 0.2);
     expect(m.ys[1]).toBeCloseTo(5);
     expect(m.maxY).toBeCloseTo(20);
+    // the outline starts and ends at the data's edges
+    expect([s.lo, s.hi, m.lo]).toEqual([0, 3, 0]);
+    expect(m.hi).toBeCloseTo(2.2);
+  });
+
+  it("draws a point mass (TensorFlow 2's zero-width buckets of a constant tensor) as a peak minWidth wide", () => {
+    // tf.summary.histogram of 64 threes: every bucket [3, 3], the count in the last
+    const c = histogramShape([3, 3, 3, 3, 3], [0, 0, 0, 64], 0.02);
+    expect(c.xs).toEqual([3]);
+    expect(c.ys[0]).toBeCloseTo(64 / 0.02);
+    expect(c.lo).toBeCloseTo(2.99);
+    expect(c.hi).toBeCloseTo(3.01);
+    expect(Number.isNaN(histogramShape([], [], 0.1).lo)).toBe(true);
   });
 
   it("asks for fewer display bins for few values, never fewer than 30", () => {
@@ -30,9 +43,9 @@ describe("histogram drawing helpers", () => {
   });
 
   it("caps the height scale when a few spikes dwarf the rest", () => {
-    const normal = [{ xs: [], ys: Array.from({ length: 100 }, (_, i) => 1 + (i % 10) / 10), maxY: 1.9 }];
+    const normal = [{ xs: [], ys: Array.from({ length: 100 }, (_, i) => 1 + (i % 10) / 10), maxY: 1.9, lo: 0, hi: 1 }];
     expect(robustMax(normal)).toBe(1.9);
-    const spiky = [{ xs: [], ys: [...Array.from({ length: 100 }, () => 1), 500], maxY: 500 }];
+    const spiky = [{ xs: [], ys: [...Array.from({ length: 100 }, () => 1), 500], maxY: 500, lo: 0, hi: 1 }];
     expect(robustMax(spiky)).toBe(3);
   });
 

@@ -17,20 +17,30 @@ export interface Shape {
   xs: number[]; // value (data units)
   ys: number[]; // density
   maxY: number;
+  /** Where the outline leaves and rejoins the baseline (NaN when nothing is drawn). */
+  lo: number;
+  hi: number;
 }
 
-/** Vertices (bin centre, density) of a histogram, merging bins narrower than minWidth. */
+/**
+ * Vertices (bin centre, density) of a histogram, merging bins narrower than minWidth. A group still
+ * narrower (the last one, or every value equal: TensorFlow 2 writes a constant tensor as buckets of
+ * zero width) is drawn minWidth wide, so a point mass is a visible peak, as in TensorBoard.
+ */
 export function histogramShape(edges: ArrayLike<number>, counts: ArrayLike<number>, minWidth: number): Shape {
   const xs: number[] = [], ys: number[] = [];
-  let maxY = 0;
+  let maxY = 0, lo = NaN, hi = NaN;
   const k = Math.min(counts.length, edges.length - 1);
   let accC = 0, accL = NaN, accR = NaN;
   const emit = () => {
     if (Number.isNaN(accL)) return;
     const w = Math.max(accR - accL, minWidth);
     const d = w > 0 ? accC / w : 0;
-    xs.push((accL + accR) / 2);
+    const mid = (accL + accR) / 2;
+    xs.push(mid);
     ys.push(d);
+    if (!(mid - w / 2 >= lo)) lo = mid - w / 2;
+    if (!(mid + w / 2 <= hi)) hi = mid + w / 2;
     if (d > maxY) maxY = d;
     accC = 0;
     accL = accR = NaN;
@@ -45,7 +55,7 @@ export function histogramShape(edges: ArrayLike<number>, counts: ArrayLike<numbe
     if (accR - accL >= minWidth) emit();
   }
   emit();
-  return { xs, ys, maxY };
+  return { xs, ys, maxY, lo, hi };
 }
 
 /**
@@ -179,12 +189,12 @@ export function pxToX(L: HistLayout, px: number) {
 }
 
 function trace(ctx: CanvasRenderingContext2D, L: HistLayout, row: Row, close: boolean) {
-  const { xs, ys } = row.shape;
+  const { xs, ys, lo, hi } = row.shape;
   const e = row.rec.edges;
   ctx.beginPath();
-  ctx.moveTo(xToPx(L, e[0]), row.base);
+  ctx.moveTo(xToPx(L, Number.isNaN(lo) ? e[0] : lo), row.base);
   for (let i = 0; i < xs.length; i++) ctx.lineTo(xToPx(L, xs[i]), row.base - Math.min(ys[i] * L.yScale, L.clipH));
-  ctx.lineTo(xToPx(L, e[e.length - 1]), row.base);
+  ctx.lineTo(xToPx(L, Number.isNaN(hi) ? e[e.length - 1] : hi), row.base);
   if (close) ctx.closePath();
 }
 
