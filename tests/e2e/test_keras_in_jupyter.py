@@ -41,6 +41,8 @@ for units, lr in ((8, 0.05), (32, 0.2)):
               callbacks=[keras.callbacks.TensorBoard(logdir, histogram_freq=1),
                          hp.KerasCallback(logdir, {"units": units, "lr": lr})])
 import tensorflow as tf
+with tf.summary.create_file_writer("logs/units_8/validation").as_default():  # a metric only this session has
+    tf.summary.scalar("epoch_auc", 0.7, step=5)
 with tf.summary.create_file_writer("logs/units_32/validation").as_default():
     report = [["class", "precision", "recall"], ["0", "**0.91**", "0.88"], ["1", "0.86", "`0.90`"]]
     tf.summary.text("report", tf.constant(report), step=5, description="Per-class **precision** and recall")
@@ -145,11 +147,13 @@ def test_keras_logs_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         assert all(0.4 <= a <= 1 for a in accuracy), accuracy
         expect(board.locator("path.cb-hp-line")).to_have_count(2)
         _shot(board, tmp_path, "keras-hparams.png")
-        # hiding a session's run hides its row; the inferred metrics stay (they are every session's)
+        assert "validation/epoch_auc" in heads  # inferred from units_8's scalars alone
+        # hiding a session's run hides its row; the inferred metrics stay (they are every session's,
+        # so units_8's own metric keeps its column while its session is hidden)
         box = board.locator('.cb-run[data-run="units_8"] input')
         box.uncheck()
         expect(board.locator(".cb-hp-table tbody tr")).to_have_count(1)
-        assert set(METRICS) <= {
+        assert {*METRICS, "validation/epoch_auc"} <= {
             h.replace("▲", "").replace("▼", "")
             for h in board.locator(".cb-hp-table thead tr:first-child th").all_inner_texts()
         }
