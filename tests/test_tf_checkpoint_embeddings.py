@@ -677,3 +677,98 @@ def _embeddings(follower: LogdirFollower) -> list:
         return follower.store.embeddings(".")
     except KeyError:  # no embedding yet
         return []
+
+
+# --------------------------------------------------------------------------- a config naming no embedding
+
+
+def _unlisted_run(tmp_path: Path, config: str = "") -> Path:
+    """A run whose projector config names no embedding: the hand checkpoint, an optimizer slot in it."""
+    run = tmp_path / "logs"
+    run.mkdir()
+    tensors = {
+        **_hand_tensors(),
+        "emb/a/.OPTIMIZER_SLOT/opt/m/.ATTRIBUTES/VARIABLE_VALUE": np.ones((12, 5), np.float32),
+    }
+    _write_bundle(run / "emb.ckpt-1", tensors)
+    (run / "checkpoint").write_text('model_checkpoint_path: "emb.ckpt-1"\n')
+    (run / E.CONFIG).write_text(config)
+    return run
+
+
+@pytest.mark.parametrize("config", ["", 'model_checkpoint_path: "emb.ckpt-1"\n'])
+def test_a_config_naming_no_embedding_shows_every_2d_tensor(tmp_path, config):
+    """As TensorBoard's projector: every 2-D real tensor of the checkpoint but optimizer slots (ints as
+    float32, float16 as it is), at the checkpoint's number; scalars, vectors and slots are not."""
+    run = _unlisted_run(tmp_path, config)
+    store, caught = _load(run)
+    tensors = _hand_tensors()
+    recs = {r.tag: r for r in store.embeddings(".")}
+    assert sorted(recs) == ["counts", "emb/a", "emb/b", "half"] and caught == [] and store.notices == {}
+    for tag, r in recs.items():
+        assert np.array_equal(r.mat, tensors[tag]) and (r.step, r.checkpoint) == (1, str(run / "emb.ckpt-1"))
+    assert recs["counts"].mat.dtype == np.float32 and recs["half"].mat.dtype == np.float16
+
+
+def test_a_config_naming_no_embedding_and_no_checkpoint_shows_nothing_and_says_nothing(tmp_path):
+    (tmp_path / E.CONFIG).write_text("")
+    store, caught = _load(tmp_path)
+    assert store.runs in ([], ["."]) and caught == [] and store.notices == {}
+    assert not store.runs or store.embeddings(".") == []
+
+
+def test_an_unnamed_tensor_too_big_is_a_notice_and_the_rest_show(tmp_path, monkeypatch):
+    monkeypatch.setattr(E, "UNLISTED_MAX_VALUES", 40)  # emb/a holds 60 values; the others at most 24
+    run = _unlisted_run(tmp_path)
+    store, caught = _load(run)
+    assert sorted(r.tag for r in store.embeddings(".")) == ["counts", "emb/b", "half"]
+    index = str(run / "emb.ckpt-1.index")
+    assert (
+        list(store.notices) == [index]
+        and "'emb/a' of shape [12, 5] is not shown: over 40 values" in store.notices[index]
+    )
+    assert len(caught) == 1 and "name it in the projector config" in caught[0]
+
+
+def test_follower_shows_the_tensors_of_each_checkpoint_of_a_config_naming_none(tmp_path, monkeypatch):
+    """The config before any checkpoint: nothing, and no notice; each checkpoint's tensors once, at its
+    number; a tensor too big stays a notice at every poll until a newer checkpoint replaces it."""
+    monkeypatch.setattr(E, "UNLISTED_MAX_VALUES", 40)
+    (tmp_path / "events.out.tfevents.0.host").write_bytes(b"")
+    (tmp_path / E.CONFIG).write_text("")
+    follower = LogdirFollower(str(tmp_path), notifications=False)
+    follower.poll()
+    follower.poll()
+    assert follower.store.embeddings(".") == [] and follower.store.notices == {}
+    tensors = _hand_tensors()
+    _write_bundle(tmp_path / "emb.ckpt-1", tensors)
+    (tmp_path / "checkpoint").write_text('model_checkpoint_path: "emb.ckpt-1"\n')
+    for _ in range(3):
+        follower.poll()
+    assert sorted((r.tag, r.step) for r in follower.store.embeddings(".")) == [("counts", 1), ("emb/b", 1), ("half", 1)]
+    assert list(follower.store.notices) == [str(tmp_path / "emb.ckpt-1.index")]
+    smaller = {**tensors, "emb/a": tensors["emb/a"][:6]}  # 30 values: shown now
+    _write_bundle(tmp_path / "emb.ckpt-2", smaller)
+    (tmp_path / "checkpoint").write_text('model_checkpoint_path: "emb.ckpt-2"\n')
+    follower.poll()
+    follower.poll()
+    at2 = sorted(r.tag for r in follower.store.embeddings(".") if r.step == 2)
+    assert at2 == ["counts", "emb/a", "emb/b", "half"] and follower.store.notices == {}
+    assert len(follower.store.embeddings(".")) == 7  # nothing read twice
+
+
+def test_a_keras_checkpoint_without_named_embeddings_as_tensorflow_reads_it(tf_logs, tmp_path):
+    """The Keras model checkpoint (an Embedding layer, Dense kernels, optimizer variables, 2,500 small
+    ones): every 2-D real tensor but optimizer slots, each equal to what TensorFlow reads."""
+    run = tmp_path / "names"
+    shutil.copytree(tf_logs / "names", run)
+    (run / E.CONFIG).write_text('model_checkpoint_path: "names.ckpt-1"\n')
+    store, caught = _load(run)
+    listed = _listing(tf_logs)["names/names.ckpt-1"]
+    real = {"float16", "float32", "float64", "int32", "int64"}
+    want = sorted(n for n, (d, s) in listed.items() if len(s) == 2 and d in real and ".OPTIMIZER_SLOT" not in n)
+    assert want and sorted(r.tag for r in store.embeddings(".")) == want and caught == []
+    names = json.loads((run / "names.ckpt-1.values.json").read_text())
+    with np.load(run / "names.ckpt-1.values.npz") as values:
+        for r in store.embeddings("."):
+            assert np.array_equal(r.mat, values[f"t{names.index(r.tag)}"]), r.tag

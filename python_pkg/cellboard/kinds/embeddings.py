@@ -12,6 +12,9 @@ tutorial: ``tf.train.Checkpoint.save`` + ``projector.visualize_embeddings``; TF1
 config's ``model_checkpoint_path``, else the latest checkpoint in the run's ``checkpoint`` file, read
 without TensorFlow (``tfcheckpoint.py``). Such an entry that cannot be read is a ``Problem``, reported
 by the caller (a warning and a notice naming the file); the config's other embeddings still load.
+A config that names no embedding at all (only ``model_checkpoint_path``, or nothing) shows every
+2-D tensor of the checkpoint but optimizer slots, as TensorBoard's projector lists them, up to
+``UNLISTED_MAX_VALUES`` values each (a bigger one is a ``Problem``: the board says it is not shown).
 
 The board's entry (``entry``; docs/protocol.md, docs/decisions.md): the kernel computes the PCA
 (the view shows its first 2 or 3 components at once and runs UMAP/t-SNE on up to 50 of them) and
@@ -484,6 +487,9 @@ class Seen:
     count: int  # its entries
     pending: tuple[int, ...] = ()  # its checkpoint entries not read yet: retried on every poll
     checkpoint: str = ""  # the checkpoint its checkpoint entries were last read from ("" for none)
+    # a config naming no embedding: what that checkpoint's tensors could not show (reported on every
+    # poll until a newer checkpoint is read; its other tensors are read once)
+    unshown: tuple[Problem, ...] = ()
 
 
 def read(fs: Any, run_dir: str, wall_time: float = 0.0) -> tuple[list[EmbeddingRecord], list[Problem]]:
@@ -494,6 +500,9 @@ def read(fs: Any, run_dir: str, wall_time: float = 0.0) -> tuple[list[EmbeddingR
         return [], []
     root = parse_text(fs.cat(path).decode("utf-8"))
     entries = root.get("embeddings", [])
+    if not entries:
+        records, problems, _ = _read_unlisted(fs, run_dir, root, wall_time)
+        return records, problems
     records, problems, _, _ = _read_entries(fs, run_dir, root, range(len(entries)), wall_time)
     return records, problems
 
@@ -515,17 +524,24 @@ def read_new(
         return seen, [], []
     data = fs.cat(path)
     if seen is not None and data == seen.config and not seen.pending:
-        if not seen.checkpoint:
+        if not seen.checkpoint and seen.count:
             return seen, [], []
         root = parse_text(data.decode("utf-8"))  # it parsed when it was read: it parses again
         if _latest_checkpoint(fs, run_dir, root) in ("", seen.checkpoint):
-            return seen, [], []
-        # a newer checkpoint (a training script saving as it goes): its tensors, at its step
+            return seen, [], list(seen.unshown)
+        # a newer checkpoint (a training script saving as it goes), or the first one a config naming
+        # no embedding waited for: its tensors, at its step
+        if not seen.count:
+            records, problems, prefix = _read_unlisted(fs, run_dir, root, wall_time)
+            return _unlisted_seen(data, prefix, problems, seen), records, problems
         again = [i for i, e in enumerate(root.get("embeddings", [])) if not _first(e, "tensor_path")]
         records, problems, failed, prefix = _read_entries(fs, run_dir, root, again, wall_time)
         return Seen(data, seen.count, tuple(failed), prefix or seen.checkpoint), records, problems
     root = parse_text(data.decode("utf-8"))
     entries = root.get("embeddings", [])
+    if not entries:
+        records, problems, prefix = _read_unlisted(fs, run_dir, root, wall_time)
+        return _unlisted_seen(data, prefix, problems, None), records, problems
     extends = seen is not None and data.startswith(seen.config)
     todo = [*seen.pending, *range(seen.count, len(entries))] if seen is not None and extends else range(len(entries))
     records, problems, failed, prefix = _read_entries(fs, run_dir, root, todo, wall_time)
@@ -634,6 +650,69 @@ def _read_entries(
             continue
         out.append(EmbeddingRecord(checkpoint_step(prefix), wall_time, tensor, mat, *extras, checkpoint=prefix))
     return out, problems, failed, checkpoint[0] if isinstance(checkpoint, tuple) else ""
+
+
+UNLISTED_MAX_VALUES = 1 << 24  # a 2-D checkpoint tensor the config does not name, up to 64 MiB of float32
+_REAL = {
+    "float16",
+    "bfloat16",
+    "float32",
+    "float64",
+    "int8",
+    "int16",
+    "int32",
+    "int64",
+    "uint8",
+    "uint16",
+    "uint32",
+    "uint64",
+}
+
+
+def _unlisted_seen(data: bytes, prefix: str, problems: list[Problem], seen: Seen | None) -> Seen:
+    """What a follower has read after ``_read_unlisted``: the checkpoint read (a checkpoint that could
+    not be opened is tried again on the next poll) and what its tensors could not show."""
+    if not prefix:
+        return Seen(data, 0, (), seen.checkpoint if seen else "", seen.unshown if seen else ())
+    return Seen(data, 0, (), prefix, tuple(problems))
+
+
+def _read_unlisted(
+    fs: Any, run_dir: str, root: dict[str, Any], wall_time: float
+) -> tuple[list[EmbeddingRecord], list[Problem], str]:
+    """For a config that names no embedding: ``(records, problems, the checkpoint read or "")`` of every
+    2-D real tensor of the run's checkpoint but optimizer slots, as TensorBoard's projector lists them.
+    Without a checkpoint (none named, no ``checkpoint`` file) there is nothing to show and nothing is
+    wrong; a checkpoint that cannot be read, or a tensor over ``UNLISTED_MAX_VALUES``, is a ``Problem``."""
+    named = str(_first(root, "model_checkpoint_path", ""))
+    if not named and not fs.exists(fs.join(run_dir, CHECKPOINT_STATE)):
+        return [], [], ""
+    opened = _open_checkpoint(fs, run_dir, named)
+    if isinstance(opened, Exception):
+        return [], [Problem(_problem_source(opened, fs.join(run_dir, CONFIG)), "(every 2-D tensor)", opened)], ""
+    prefix, bundle = opened
+    out, problems = [], []
+    for name, e in sorted(bundle.entries.items()):
+        if len(e.shape) != 2 or ".OPTIMIZER_SLOT" in name or e.sliced:
+            continue
+        if tfcheckpoint.DTYPE_NAMES.get(e.dtype) not in _REAL:
+            continue
+        values = e.shape[0] * e.shape[1]
+        if values > UNLISTED_MAX_VALUES:
+            too_big = tfcheckpoint.CheckpointError(
+                prefix + ".index",
+                f"tensor {name!r} of shape {list(e.shape)} is not shown: over {UNLISTED_MAX_VALUES:,} values "
+                "(name it in the projector config to show it)",
+            )
+            problems.append(Problem(too_big.path, name, too_big))
+            continue
+        try:
+            mat = _read_checkpoint_tensor(fs, prefix, bundle, name)
+        except Exception as exc:  # noqa: BLE001 - one unreadable tensor never hides the others
+            problems.append(Problem(_problem_source(exc, prefix + ".index"), name, exc))
+            continue
+        out.append(EmbeddingRecord(checkpoint_step(prefix), wall_time, name, mat, checkpoint=prefix))
+    return out, problems, prefix
 
 
 def _open_checkpoint(fs: Any, run_dir: str, model_checkpoint_path: str) -> tuple[str, tfcheckpoint.Bundle] | Exception:
