@@ -772,3 +772,15 @@ def test_a_keras_checkpoint_without_named_embeddings_as_tensorflow_reads_it(tf_l
     with np.load(run / "names.ckpt-1.values.npz") as values:
         for r in store.embeddings("."):
             assert np.array_equal(r.mat, values[f"t{names.index(r.tag)}"]), r.tag
+
+
+def test_a_sliced_tensor_of_a_config_naming_none_is_a_notice(tf_logs, tmp_path):
+    """A partitioned variable among the tensors shown: a notice naming it (not read), the other shown."""
+    run = tmp_path / "sliced"
+    shutil.copytree(tf_logs / "sliced", run)
+    (run / E.CONFIG).write_text("")
+    store, caught = _load(run)
+    (rec,) = store.embeddings(".")
+    assert rec.tag == "a/.ATTRIBUTES/VARIABLE_VALUE" and np.array_equal(rec.mat, np.load(tf_logs / "sliced_a.npy"))
+    (message,) = caught
+    assert "'b/.ATTRIBUTES/VARIABLE_VALUE'" in message and "partitioned (sliced)" in message

@@ -693,7 +693,7 @@ def _read_unlisted(
     prefix, bundle = opened
     out, problems = [], []
     for name, e in sorted(bundle.entries.items()):
-        if len(e.shape) != 2 or ".OPTIMIZER_SLOT" in name or e.sliced:
+        if len(e.shape) != 2 or ".OPTIMIZER_SLOT" in name:
             continue
         if tfcheckpoint.DTYPE_NAMES.get(e.dtype) not in _REAL:
             continue
