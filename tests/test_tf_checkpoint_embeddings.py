@@ -784,3 +784,19 @@ def test_a_sliced_tensor_of_a_config_naming_none_is_a_notice(tf_logs, tmp_path):
     assert rec.tag == "a/.ATTRIBUTES/VARIABLE_VALUE" and np.array_equal(rec.mat, np.load(tf_logs / "sliced_a.npy"))
     (message,) = caught
     assert "'b/.ATTRIBUTES/VARIABLE_VALUE'" in message and "partitioned (sliced)" in message
+
+
+def test_follower_keeps_the_notice_of_an_unreadable_checkpoint_file_of_a_config_naming_none(tmp_path):
+    """A ``checkpoint`` file that names no checkpoint stays a notice at every poll, as it would for a
+    config naming an embedding; the tensors show once it names one."""
+    (tmp_path / "events.out.tfevents.0.host").write_bytes(b"")
+    (tmp_path / E.CONFIG).write_text("")
+    (tmp_path / "checkpoint").write_text("")
+    follower = LogdirFollower(str(tmp_path), notifications=False)
+    for _ in range(3):
+        follower.poll()
+        assert list(follower.store.notices) == [str(tmp_path / "checkpoint")]
+    _write_bundle(tmp_path / "emb.ckpt-1", _hand_tensors())
+    (tmp_path / "checkpoint").write_text('model_checkpoint_path: "emb.ckpt-1"\n')
+    follower.poll()
+    assert follower.store.notices == {} and len(follower.store.embeddings(".")) == 4

@@ -670,11 +670,10 @@ _REAL = {
 
 
 def _unlisted_seen(data: bytes, prefix: str, problems: list[Problem], seen: Seen | None) -> Seen:
-    """What a follower has read after ``_read_unlisted``: the checkpoint read (a checkpoint that could
-    not be opened is tried again on the next poll) and what its tensors could not show."""
-    if not prefix:
-        return Seen(data, 0, (), seen.checkpoint if seen else "", seen.unshown if seen else ())
-    return Seen(data, 0, (), prefix, tuple(problems))
+    """What a follower has read after ``_read_unlisted``: the checkpoint read (one that could not be
+    opened is tried again when the ``checkpoint`` file names it) and what could not be shown, reported
+    again at every poll until then."""
+    return Seen(data, 0, (), prefix or (seen.checkpoint if seen else ""), tuple(problems))
 
 
 def _read_unlisted(
