@@ -692,6 +692,7 @@ def _unlisted_run(tmp_path: Path, config: str = "") -> Path:
     }
     _write_bundle(run / "emb.ckpt-1", tensors)
     (run / "checkpoint").write_text('model_checkpoint_path: "emb.ckpt-1"\n')
+    (run / "meta.tsv").write_text("".join(f"p{i}\n" for i in range(12)))  # as many rows as emb/a
     (run / E.CONFIG).write_text(config)
     return run
 
@@ -800,3 +801,70 @@ def test_follower_keeps_the_notice_of_an_unreadable_checkpoint_file_of_a_config_
     (tmp_path / "checkpoint").write_text('model_checkpoint_path: "emb.ckpt-1"\n')
     follower.poll()
     assert follower.store.notices == {} and len(follower.store.embeddings(".")) == 4
+
+
+def test_follower_gives_the_metadata_of_a_config_naming_no_tensor_to_each_checkpoints_tensors(tmp_path):
+    """TensorBoard's first entry naming no tensor, before any checkpoint: nothing and no notice; then
+    every 2-D tensor of each checkpoint, the metadata with the one of as many rows."""
+    (tmp_path / "events.out.tfevents.0.host").write_bytes(b"")
+    (tmp_path / "meta.tsv").write_text("".join(f"p{i}\n" for i in range(12)))
+    (tmp_path / E.CONFIG).write_text(SPECIAL)
+    follower = LogdirFollower(str(tmp_path), notifications=False)
+    follower.poll()
+    follower.poll()
+    assert follower.store.embeddings(".") == [] and follower.store.notices == {}
+    _write_bundle(tmp_path / "emb.ckpt-1", _hand_tensors())
+    (tmp_path / "checkpoint").write_text('model_checkpoint_path: "emb.ckpt-1"\n')
+    follower.poll()
+    follower.poll()
+    recs = {r.tag: r for r in follower.store.embeddings(".")}
+    assert sorted(recs) == ["counts", "emb/a", "emb/b", "half"] and follower.store.notices == {}
+    assert recs["emb/a"].metadata == [f"p{i}" for i in range(12)] and recs["emb/b"].metadata is None
+
+
+# --------------------------------------------------------------------------- as TensorBoard's projector lists them
+
+SPECIAL = 'embeddings { metadata_path: "meta.tsv" }\n'
+
+
+def _tensorboards_projector_info(run_dir: Path) -> list[dict]:
+    """The embeddings TensorBoard's own projector plugin lists for run ``.`` (it reads the checkpoint
+    with TensorFlow)."""
+    from tensorboard.plugins import base_plugin
+    from tensorboard.plugins.projector.projector_plugin import ProjectorPlugin
+    from werkzeug import test as wtest
+    from werkzeug import wrappers
+
+    app = ProjectorPlugin(base_plugin.TBContext(logdir=str(run_dir))).get_plugin_apps()["/info"]
+    return wtest.Client(app, wrappers.Response).get("/info", query_string={"run": "."}).get_json()["embeddings"]
+
+
+ALL_2D = ["counts", "emb/a", "emb/b", "half"]
+
+
+@pytest.mark.parametrize(
+    "config, ours_labelled",
+    [("", set()), (SPECIAL, {"emb/a"}), ('embeddings { tensor_name: "emb/b" }\n', None)],
+    ids=["empty", "metadata-only", "naming-one"],
+)
+def test_checkpoint_tensors_listed_as_tensorboards_projector_lists_them(tmp_path, config, ours_labelled):
+    """TensorBoard's own projector plugin is the oracle. A config naming no tensor (empty, or TensorBoard's
+    first entry giving only metadata): every 2-D tensor but optimizer slots, in both; the metadata goes
+    with the tensor of as many rows (TensorBoard gives it to every tensor, then cannot show the others).
+    A config naming a tensor: TensorBoard adds the others, cellboard shows the one named
+    (docs/decisions.md: the board is sent everything up front)."""
+    pytest.importorskip("tensorflow", reason="TensorBoard's projector reads checkpoints with TensorFlow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    run = _unlisted_run(tmp_path, config)
+    theirs = {e["tensorName"]: e for e in _tensorboards_projector_info(run)}
+    store, caught = _load(run)
+    ours = {r.tag: r for r in store.embeddings(".")}
+    assert caught == [] and store.notices == {} and sorted(theirs) == ALL_2D
+    for tag, r in ours.items():
+        assert list(r.mat.shape) == [int(d) for d in theirs[tag]["tensorShape"]], tag
+    labelled = {tag for tag, r in ours.items() if r.metadata is not None}
+    if ours_labelled is None:  # naming one
+        assert sorted(ours) == ["emb/b"] and labelled == set()
+        return
+    assert sorted(ours) == ALL_2D and labelled == ours_labelled
+    assert {t for t, e in theirs.items() if e.get("metadataPath")} == (set(ALL_2D) if config else set())

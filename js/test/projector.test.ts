@@ -7,7 +7,7 @@ import { runLayout } from "../src/kinds/projector/jobs";
 import { nearest, rowNorms } from "../src/kinds/projector/knn";
 import { KnnGraph, mulberry32, normalize, pcaPositions, sampleIndices, selectSmallest } from "../src/kinds/projector/layout";
 import { expand, knnSpace } from "../src/kinds/projector/panel";
-import { decodeEmbedding, decodeHalf, halfTable } from "../src/kinds/projector/record";
+import { decodeEmbedding, decodeHalf, halfTable, latestPerStep } from "../src/kinds/projector/record";
 import { searchLabels } from "../src/kinds/projector/search";
 import { Tsne } from "../src/kinds/projector/tsne";
 import { memberships, Umap } from "../src/kinds/projector/umap";
@@ -227,5 +227,14 @@ describe("layouts", () => {
     });
     expect(done?.length).toBe(150);
     expect(Math.max(...Array.from(done ?? []).map(Math.abs))).toBeCloseTo(1, 5);
+  });
+});
+
+describe("latestPerStep", () => {
+  it("keeps the embedding that arrived last for each run, tag and step, sorted", () => {
+    const r = (run: string, tag: string, step: number, index: number) => ({ run, tag, step, index });
+    const got = latestPerStep([r("b", "x", 1, 0), r("a", "y", 2, 0), r("a", "y", 1, 1), r("a", "y", 2, 3), r("a", "y", 1, 2), r("a", "x", 1, 0)]);
+    expect(got).toEqual([r("a", "x", 1, 0), r("a", "y", 1, 2), r("a", "y", 2, 3), r("b", "x", 1, 0)]);
+    expect(latestPerStep([])).toEqual([]);
   });
 });

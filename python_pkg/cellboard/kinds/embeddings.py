@@ -12,9 +12,10 @@ tutorial: ``tf.train.Checkpoint.save`` + ``projector.visualize_embeddings``; TF1
 config's ``model_checkpoint_path``, else the latest checkpoint in the run's ``checkpoint`` file, read
 without TensorFlow (``tfcheckpoint.py``). Such an entry that cannot be read is a ``Problem``, reported
 by the caller (a warning and a notice naming the file); the config's other embeddings still load.
-A config that names no embedding at all (only ``model_checkpoint_path``, or nothing) shows every
-2-D tensor of the checkpoint but optimizer slots, as TensorBoard's projector lists them, up to
-``UNLISTED_MAX_VALUES`` values each (a bigger one is a ``Problem``: the board says it is not shown).
+A config that names no embedding at all (only ``model_checkpoint_path``, TensorBoard's first entry
+giving only ``metadata_path``, or nothing) shows every 2-D tensor of the checkpoint but optimizer
+slots, as TensorBoard's projector lists them, up to ``UNLISTED_MAX_VALUES`` values each (a bigger one
+is a ``Problem``: the board says it is not shown), labelled by that metadata where the rows match.
 
 The board's entry (``entry``; docs/protocol.md, docs/decisions.md): the kernel computes the PCA
 (the view shows its first 2 or 3 components at once and runs UMAP/t-SNE on up to 50 of them) and
@@ -490,21 +491,19 @@ class Seen:
     # a config naming no embedding: what that checkpoint's tensors could not show (reported on every
     # poll until a newer checkpoint is read; its other tensors are read once)
     unshown: tuple[Problem, ...] = ()
+    names: bool = True  # the config names its embeddings (else it shows its checkpoint's tensors)
 
 
 def read(fs: Any, run_dir: str, wall_time: float = 0.0) -> tuple[list[EmbeddingRecord], list[Problem]]:
-    """The embeddings listed in ``run_dir``'s ``projector_config.pbtxt`` (none when there is no config),
-    and the checkpoint embeddings that could not be read."""
+    """The embeddings listed in ``run_dir``'s ``projector_config.pbtxt`` (none when there is no config;
+    a config naming none: the 2-D tensors of the run's checkpoint), and the checkpoint tensors that
+    could not be read."""
     path = fs.join(run_dir, CONFIG)
     if not fs.exists(path):
         return [], []
     root = parse_text(fs.cat(path).decode("utf-8"))
-    entries = root.get("embeddings", [])
-    if not entries:
-        records, problems, _ = _read_unlisted(fs, run_dir, root, wall_time)
-        return records, problems
-    records, problems, _, _ = _read_entries(fs, run_dir, root, range(len(entries)), wall_time)
-    return records, problems
+    read = _read_config(fs, run_dir, root, range(len(root.get("embeddings", []))), wall_time, None)
+    return read.records, [*read.problems, *(read.unshown or ())]
 
 
 def read_new(
@@ -517,35 +516,120 @@ def read_new(
     process on the same directory): all its entries are new (their files were written again). A
     checkpoint entry that could not be read (its checkpoint may be saved after the config) is tried
     again on every poll until it reads; when a newer checkpoint is saved (the ``checkpoint`` file
-    names another one), the checkpoint entries are read again from it, at its number.
+    names another one), the checkpoint entries (a config naming none: its tensors) are read again from
+    it, at its number.
     """
     path = fs.join(run_dir, CONFIG)
     if not fs.exists(path):
         return seen, [], []
     data = fs.cat(path)
     if seen is not None and data == seen.config and not seen.pending:
-        if not seen.checkpoint and seen.count:
-            return seen, [], []
+        if not seen.checkpoint and seen.names:
+            return seen, [], []  # tensors files only: read
         root = parse_text(data.decode("utf-8"))  # it parsed when it was read: it parses again
         if _latest_checkpoint(fs, run_dir, root) in ("", seen.checkpoint):
             return seen, [], list(seen.unshown)
         # a newer checkpoint (a training script saving as it goes), or the first one a config naming
-        # no embedding waited for: its tensors, at its step
-        if not seen.count:
-            records, problems, prefix = _read_unlisted(fs, run_dir, root, wall_time)
-            return _unlisted_seen(data, prefix, problems, seen), records, problems
+        # no embedding waited for: its tensors, at its number
         again = [i for i, e in enumerate(root.get("embeddings", [])) if not _first(e, "tensor_path")]
-        records, problems, failed, prefix = _read_entries(fs, run_dir, root, again, wall_time)
-        return Seen(data, seen.count, tuple(failed), prefix or seen.checkpoint), records, problems
+        read = _read_config(fs, run_dir, root, again, wall_time, seen.checkpoint)
+        now = read.seen(data, seen.count, seen)
+        return now, read.records, [*read.problems, *now.unshown]
     root = parse_text(data.decode("utf-8"))
     entries = root.get("embeddings", [])
-    if not entries:
-        records, problems, prefix = _read_unlisted(fs, run_dir, root, wall_time)
-        return _unlisted_seen(data, prefix, problems, None), records, problems
     extends = seen is not None and data.startswith(seen.config)
     todo = [*seen.pending, *range(seen.count, len(entries))] if seen is not None and extends else range(len(entries))
-    records, problems, failed, prefix = _read_entries(fs, run_dir, root, todo, wall_time)
-    return Seen(data, len(entries), tuple(failed), prefix or (seen.checkpoint if seen else "")), records, problems
+    read = _read_config(fs, run_dir, root, todo, wall_time, seen.checkpoint if seen is not None else None)
+    now = read.seen(data, len(entries), seen)
+    return now, read.records, [*read.problems, *now.unshown]
+
+
+@dataclass(frozen=True)
+class _Read:
+    """One read of a run's projector files (``_read_config``)."""
+
+    records: list[EmbeddingRecord]
+    problems: list[Problem]  # of the config's entries
+    failed: list[int]  # the checkpoint entries that failed (retried by a follower)
+    checkpoint: str  # the checkpoint read from, or ""
+    names: bool  # the config names its embeddings
+    # a config naming none: what its checkpoint's tensors could not show (None: not read this time)
+    unshown: tuple[Problem, ...] | None
+
+    def seen(self, config: bytes, count: int, before: Seen | None) -> Seen:
+        """What a follower has read after this: a checkpoint that could not be opened is tried again
+        when the ``checkpoint`` file names another; what a checkpoint's tensors could not show is
+        reported at every poll until a newer checkpoint is read."""
+        unshown = self.unshown if self.unshown is not None else (before.unshown if before else ())
+        checkpoint = self.checkpoint or (before.checkpoint if before else "")
+        return Seen(config, count, tuple(self.failed), checkpoint, unshown, self.names)
+
+
+class _Checkpoint:
+    """A run's checkpoint, opened at most once per read, when something needs it."""
+
+    def __init__(self, fs: Any, run_dir: str, root: dict[str, Any]) -> None:
+        self._fs, self._run_dir = fs, run_dir
+        self.named = str(_first(root, "model_checkpoint_path", ""))
+        self._opened: tuple[str, tfcheckpoint.Bundle] | Exception | None = None
+
+    def exists(self) -> bool:
+        """Whether the run has a checkpoint to read (one named, or a ``checkpoint`` file): as TensorBoard
+        looks for one, without which its projector adds no checkpoint tensor."""
+        return bool(self.named) or self._fs.exists(self._fs.join(self._run_dir, CHECKPOINT_STATE))
+
+    def open(self) -> tuple[str, tfcheckpoint.Bundle]:
+        """``(prefix, its index)``; the error reading it is raised again for each entry that needs it."""
+        if self._opened is None:
+            try:
+                prefix = checkpoint_prefix(self._fs, self._run_dir, self.named)
+                self._opened = prefix, tfcheckpoint.read_index(self._fs, prefix)
+            except Exception as exc:  # noqa: BLE001 - raised for each checkpoint entry below
+                self._opened = exc
+        if isinstance(self._opened, Exception):
+            raise self._opened
+        return self._opened
+
+    @property
+    def prefix(self) -> str:
+        return self._opened[0] if isinstance(self._opened, tuple) else ""
+
+
+def _special(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """TensorBoard's first entry naming no tensor (no ``tensor_name``, no ``tensor_path``): not an
+    embedding, but the metadata of the checkpoint tensors the config does not name."""
+    if entries and not _first(entries[0], "tensor_name") and not _first(entries[0], "tensor_path"):
+        return entries[0]
+    return None
+
+
+def _read_config(
+    fs: Any, run_dir: str, root: dict[str, Any], which: Iterable[int], wall_time: float, read_from: str | None
+) -> _Read:
+    """The config's entries ``which``; for a config naming no tensor, every 2-D real tensor of the run's
+    checkpoint but optimizer slots, as TensorBoard's projector lists them, when the run has a checkpoint
+    and its tensors were not read from it before (``read_from``: the checkpoint a follower read last,
+    None: none). A config naming tensors shows only those (docs/decisions.md: TensorBoard adds the
+    others, read when picked; the board is sent everything up front)."""
+    entries = root.get("embeddings", [])
+    special = _special(entries)
+    checkpoint = _Checkpoint(fs, run_dir, root)
+    records, problems, failed = _read_entries(
+        fs, run_dir, entries, [i for i in which if entries[i] is not special], wall_time, checkpoint
+    )
+    unshown: tuple[Problem, ...] | None = None
+    names = len(entries) > (special is not None)
+    if not names and checkpoint.exists():
+        try:
+            prefix, bundle = checkpoint.open()
+        except Exception as exc:  # noqa: BLE001 - a notice naming the file, until it reads
+            unshown = (Problem(_problem_source(exc, fs.join(run_dir, CONFIG)), "(every 2-D tensor)", exc),)
+        else:
+            if prefix != read_from:
+                more, unshown_list = _read_unlisted(fs, run_dir, prefix, bundle, special, wall_time)
+                records += more
+                unshown = tuple(unshown_list)
+    return _Read(records, problems, failed, checkpoint.prefix, names, unshown)
 
 
 def _latest_checkpoint(fs: Any, run_dir: str, root: dict[str, Any]) -> str:
@@ -612,16 +696,26 @@ def _problem_source(exc: Exception, fallback: str) -> str:
     return filename if isinstance(filename, str) and filename else fallback
 
 
+def _tensor_name(e: dict[str, Any]) -> str:
+    """An entry's checkpoint tensor: its ``tensor_name`` without a graph tensor's ``:0`` output index,
+    which TensorBoard drops."""
+    name = str(_first(e, "tensor_name", ""))
+    return name[:-2] if name.endswith(":0") else name
+
+
 def _read_entries(
-    fs: Any, run_dir: str, root: dict[str, Any], which: Iterable[int], wall_time: float
-) -> tuple[list[EmbeddingRecord], list[Problem], list[int], str]:
-    """``(records, problems, the indices of the checkpoint entries that failed, the checkpoint read
-    from or "")`` of the config's ``embeddings`` entries ``which``. A tensors file that cannot be read
-    raises (the whole config fails: torch's and cellboard's writers write the config last); a
-    checkpoint entry is a ``Problem``. A checkpoint entry's step is the checkpoint's number."""
-    entries = root.get("embeddings", [])
+    fs: Any,
+    run_dir: str,
+    entries: list[dict[str, Any]],
+    which: Iterable[int],
+    wall_time: float,
+    checkpoint: _Checkpoint,
+) -> tuple[list[EmbeddingRecord], list[Problem], list[int]]:
+    """``(records, problems, the indices of the checkpoint entries that failed)`` of the config's
+    ``entries`` ``which``. A tensors file that cannot be read raises (the whole config fails: torch's and
+    cellboard's writers write the config last); a checkpoint entry is a ``Problem``. A checkpoint
+    entry's step is the checkpoint's number."""
     out, problems, failed = [], [], []
-    checkpoint: tuple[str, tfcheckpoint.Bundle] | Exception | None = None  # read once for all its entries
     for i in which:
         e = entries[i]
         name = str(_first(e, "tensor_name", ""))
@@ -635,21 +729,18 @@ def _read_entries(
             mat = _read_tsv_matrix(fs.cat(fs.join(run_dir, tensor_path)))
             out.append(EmbeddingRecord(step, wall_time, tag or name, mat, *_read_extras(fs, run_dir, e), tensor_path))
             continue
-        tensor = name[:-2] if name.endswith(":0") else name  # TensorBoard drops a tensor's output index
         try:
-            if checkpoint is None:
-                checkpoint = _open_checkpoint(fs, run_dir, str(_first(root, "model_checkpoint_path", "")))
-            if isinstance(checkpoint, Exception):
-                raise checkpoint
-            prefix, bundle = checkpoint
-            mat = _read_checkpoint_tensor(fs, prefix, bundle, tensor)
+            prefix, bundle = checkpoint.open()
+            mat = _read_checkpoint_tensor(fs, prefix, bundle, _tensor_name(e))
             extras = _read_extras(fs, run_dir, e)
         except Exception as exc:  # noqa: BLE001 - one unreadable checkpoint embedding never hides the others
             problems.append(Problem(_problem_source(exc, fs.join(run_dir, CONFIG)), name, exc))
             failed.append(i)
             continue
-        out.append(EmbeddingRecord(checkpoint_step(prefix), wall_time, tensor, mat, *extras, checkpoint=prefix))
-    return out, problems, failed, checkpoint[0] if isinstance(checkpoint, tuple) else ""
+        out.append(
+            EmbeddingRecord(checkpoint_step(prefix), wall_time, _tensor_name(e), mat, *extras, checkpoint=prefix)
+        )
+    return out, problems, failed
 
 
 UNLISTED_MAX_VALUES = 1 << 24  # a 2-D checkpoint tensor the config does not name, up to 64 MiB of float32
@@ -669,28 +760,28 @@ _REAL = {
 }
 
 
-def _unlisted_seen(data: bytes, prefix: str, problems: list[Problem], seen: Seen | None) -> Seen:
-    """What a follower has read after ``_read_unlisted``: the checkpoint read (one that could not be
-    opened is tried again when the ``checkpoint`` file names it) and what could not be shown, reported
-    again at every poll until then."""
-    return Seen(data, 0, (), prefix or (seen.checkpoint if seen else ""), tuple(problems))
-
-
 def _read_unlisted(
-    fs: Any, run_dir: str, root: dict[str, Any], wall_time: float
-) -> tuple[list[EmbeddingRecord], list[Problem], str]:
-    """For a config that names no embedding: ``(records, problems, the checkpoint read or "")`` of every
-    2-D real tensor of the run's checkpoint but optimizer slots, as TensorBoard's projector lists them.
-    Without a checkpoint (none named, no ``checkpoint`` file) there is nothing to show and nothing is
-    wrong; a checkpoint that cannot be read, or a tensor over ``UNLISTED_MAX_VALUES``, is a ``Problem``."""
-    named = str(_first(root, "model_checkpoint_path", ""))
-    if not named and not fs.exists(fs.join(run_dir, CHECKPOINT_STATE)):
-        return [], [], ""
-    opened = _open_checkpoint(fs, run_dir, named)
-    if isinstance(opened, Exception):
-        return [], [Problem(_problem_source(opened, fs.join(run_dir, CONFIG)), "(every 2-D tensor)", opened)], ""
-    prefix, bundle = opened
+    fs: Any,
+    run_dir: str,
+    prefix: str,
+    bundle: tfcheckpoint.Bundle,
+    special: dict[str, Any] | None,
+    wall_time: float,
+) -> tuple[list[EmbeddingRecord], list[Problem]]:
+    """``(records, problems)`` of every 2-D real tensor of the checkpoint but optimizer slots, as
+    TensorBoard's projector lists them. The ``special`` entry's metadata goes with each tensor of as
+    many rows (TensorBoard gives it to all, and then cannot show the others); a tensor over
+    ``UNLISTED_MAX_VALUES``, or one that cannot be read, is a ``Problem``."""
     out, problems = [], []
+    metadata = header = None
+    meta_path = str(_first(special, "metadata_path", "")) if special is not None else ""
+    if meta_path:
+        try:
+            metadata, header = _read_metadata(fs.cat(fs.join(run_dir, meta_path)))
+        except Exception as exc:  # noqa: BLE001 - the tensors still show, without labels
+            problems.append(
+                Problem(_problem_source(exc, fs.join(run_dir, meta_path)), "(metadata of every 2-D tensor)", exc)
+            )
     for name, e in sorted(bundle.entries.items()):
         if len(e.shape) != 2 or ".OPTIMIZER_SLOT" in name:
             continue
@@ -710,17 +801,19 @@ def _read_unlisted(
         except Exception as exc:  # noqa: BLE001 - one unreadable tensor never hides the others
             problems.append(Problem(_problem_source(exc, prefix + ".index"), name, exc))
             continue
-        out.append(EmbeddingRecord(checkpoint_step(prefix), wall_time, name, mat, checkpoint=prefix))
-    return out, problems, prefix
-
-
-def _open_checkpoint(fs: Any, run_dir: str, model_checkpoint_path: str) -> tuple[str, tfcheckpoint.Bundle] | Exception:
-    """``(prefix, its index)`` of the run's checkpoint, or the error reading it (the same for each entry)."""
-    try:
-        prefix = checkpoint_prefix(fs, run_dir, model_checkpoint_path)
-        return prefix, tfcheckpoint.read_index(fs, prefix)
-    except Exception as exc:  # noqa: BLE001 - reported for each checkpoint entry by the caller
-        return exc
+        fits = metadata is not None and len(metadata) == mat.shape[0]
+        out.append(
+            EmbeddingRecord(
+                checkpoint_step(prefix),
+                wall_time,
+                name,
+                mat,
+                metadata if fits else None,
+                header if fits else None,
+                checkpoint=prefix,
+            )
+        )
+    return out, problems
 
 
 def _read_extras(

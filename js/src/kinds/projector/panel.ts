@@ -15,7 +15,7 @@ import { columnScale, cssRgb, categoryRgb, hexRgb, pointColors, rampRgb, type Co
 import { runLayout, type LayoutProgress, type LayoutRun, type Method } from "./jobs";
 import { nearest, rowNorms, type Metric, type Neighbour } from "./knn";
 import { pcaPositions } from "./layout";
-import { embeddingName, type EmbeddingRecord } from "./record";
+import { embeddingName, type EmbeddingRecord, latestPerStep } from "./record";
 import { CHOSEN, FADED, HIDDEN, LIT, NORMAL, Scatter, type SpriteSheet } from "./scatter";
 import { searchLabels } from "./search";
 import { injectProjectorCss } from "./style";
@@ -63,7 +63,6 @@ export class ProjectorPanel implements Panel {
 
   private records: EmbeddingRecord[] = [];
   private current: EmbeddingRecord | null = null;
-  private currentKey = "";
   /** Order in which records reached this view (the one that came last is shown until the user picks one). */
   private readonly arrival = new WeakMap<EmbeddingRecord, number>();
   private arrivals = 0;
@@ -184,12 +183,13 @@ export class ProjectorPanel implements Panel {
   private refreshRecords(): void {
     const recs: EmbeddingRecord[] = [];
     for (const list of this.slice.lists.values()) recs.push(...list.list());
-    recs.sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0) || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0) || a.step - b.step || a.index - b.index);
-    const shown = recs.filter((r) => this.ctx.runShown(r.run) && this.ctx.tagShown(r.tag));
+    const shown = latestPerStep(recs.filter((r) => this.ctx.runShown(r.run) && this.ctx.tagShown(r.tag)));
     this.records = shown;
     this.picker.replaceChildren(...shown.map((r) => h("option", { value: keyOf(r), text: `${embeddingName(r)} (${fmtInt(r.n)} × ${r.dim})` })));
     for (const r of shown) if (!this.arrival.has(r)) this.arrival.set(r, this.arrivals++);
-    const keep = this.picked ? shown.find((r) => keyOf(r) === this.currentKey) : undefined;
+    // the user's pick, or what replaced it (the same run, tag and step, arrived later)
+    const picked = this.picked ? this.current : undefined;
+    const keep = picked ? shown.find((r) => r.run === picked.run && r.tag === picked.tag && r.step === picked.step) : undefined;
     // until the user picks one, the embedding that arrived last is shown (as the images tab follows the last step)
     let latest: EmbeddingRecord | undefined;
     for (const r of shown) if (!latest || (this.arrival.get(r) ?? 0) > (this.arrival.get(latest) ?? 0)) latest = r;
@@ -202,7 +202,6 @@ export class ProjectorPanel implements Panel {
   private select(key: string): void {
     const rec = this.records.find((r) => keyOf(r) === key) ?? null;
     this.current = rec;
-    this.currentKey = key;
     this.job?.cancel();
     this.job = null;
     this.jobState = null;

@@ -117,5 +117,20 @@ export function decodeEmbedding(e: Obj, buffers: Buffers, base: RecordEntry): Em
   };
 }
 
+/**
+ * One embedding per run, tag and step, the one that arrived last (the highest index): a config
+ * written again, or a tensor named after it was shown, lists the same embedding again (the files
+ * hold the latest), as TensorBoard's projector lists a tensor once. Sorted by run, tag, step.
+ */
+export function latestPerStep<R extends { run: string; tag: string; step: number; index: number }>(recs: readonly R[]): R[] {
+  const by = new Map<string, R>();
+  for (const r of recs) {
+    const k = `${r.run}\u0000${r.tag}\u0000${r.step}`;
+    const had = by.get(k);
+    if (!had || r.index > had.index) by.set(k, r);
+  }
+  return [...by.values()].sort((a, b) => (a.run < b.run ? -1 : a.run > b.run ? 1 : 0) || (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0) || a.step - b.step);
+}
+
 /** "run · tag · step 3" for the embedding picker. */
 export const embeddingName = (r: { run: string; tag: string; step: number }) => `${r.run} · ${r.tag} · step ${r.step}`;
