@@ -3,7 +3,8 @@
 The logs are written by the real TensorFlow in a subprocess (TensorFlow is heavy and starts
 threads): ``tf.summary`` scalars, histograms, images, text and audio; Keras' TensorBoard callback
 with ``hp.KerasCallback`` (sessions without metric names, as Keras users log them); an
-``hp.hparams_config`` experiment whose metrics have groups; a PR curve; a ``tf.function`` traced
+``hp.hparams_config`` experiment whose metrics have groups, another with interval domains and
+descriptions; a PR curve; a ``tf.function`` traced
 with ``tf.summary.trace_export``. TensorBoard's own reader
 is the oracle where values are not known up front. flax's and clu's writers log through
 ``tf.summary``, so their files are these.
@@ -12,6 +13,8 @@ is the oracle where values are not known up front. flax's and clu's writers log 
 from __future__ import annotations
 
 import io
+import json
+import math
 import os
 import shutil
 import subprocess
@@ -74,6 +77,21 @@ WRITE = textwrap.dedent(
             metrics=[
                 hp.Metric("epoch_accuracy", group="validation", display_name="Accuracy (val.)"),
                 hp.Metric("epoch_loss", group="train"),
+            ],
+        )
+    # interval domains and descriptions, as TensorBoard's hparams tutorial declares a search space;
+    # clip's lower bound 0.0 is a proto3 default, so it is absent from the file
+    with tf.summary.create_file_writer(os.path.join(root, "described")).as_default():
+        hp.hparams_config(
+            hparams=[
+                hp.HParam("lr", hp.RealInterval(1e-4, 1e-1), description="Learning rate, log-uniform"),
+                hp.HParam("layers", hp.IntInterval(1, 4), display_name="Layers", description="Hidden layers"),
+                hp.HParam("clip", hp.RealInterval(0.0, float("inf"))),
+                hp.HParam("opt", hp.Discrete(["sgd", "adam"]), description="The **optimizer**"),
+            ],
+            metrics=[
+                hp.Metric("accuracy", description="Top-1 accuracy on the held-out set"),
+                hp.Metric("epoch_loss", group="train", display_name="Loss"),
             ],
         )
     x = rng.standard_normal((64, 4)).astype("float32")
@@ -219,6 +237,72 @@ def test_keras_callback_runs_and_hparams(tf_logs, tmp_path):
     ]
 
 
+def test_hparams_descriptions_and_intervals(tf_logs):
+    """``hp.HParam(..., description=)`` with ``hp.RealInterval``/``hp.IntInterval``/``hp.Discrete``
+    and ``hp.Metric(..., description=)`` read back as written, and as TensorBoard's reader sees them."""
+    logs = cellboard.load(tf_logs / "described", progress=False)
+    assert logs.notices == {}
+    (experiment,) = logs.records(".", "hparams", hparams_kind.EXPERIMENT_TAG)
+    assert experiment.hparam_descriptions == {
+        "lr": "Learning rate, log-uniform",
+        "layers": "Hidden layers",
+        "opt": "The **optimizer**",
+    }
+    assert experiment.metric_descriptions == {"accuracy": "Top-1 accuracy on the held-out set"}
+    # IntInterval's bounds are doubles in the file; clip's absent min is proto3's 0.0
+    assert experiment.intervals == {"lr": (1e-4, 1e-1), "layers": (1.0, 4.0), "clip": (0.0, math.inf)}
+    assert experiment.domains == {"opt": ["adam", "sgd"]}
+    assert (experiment.hparam_labels, experiment.metric_labels) == ({"layers": "Layers"}, {"train/epoch_loss": "Loss"})
+    assert experiment.metrics == ["accuracy", "train/epoch_loss"]
+
+    # TensorBoard's reader of the same file
+    from tensorboard.plugins.hparams import metadata as hp_metadata
+
+    acc = _accumulator(tf_logs / "described")
+    exp = hp_metadata.parse_experiment_plugin_data(acc.SummaryMetadata(hparams_kind.EXPERIMENT_TAG).plugin_data.content)
+    assert experiment.intervals == {
+        i.name: (i.domain_interval.min_value, i.domain_interval.max_value)
+        for i in exp.hparam_infos
+        if i.HasField("domain_interval")
+    }
+    assert experiment.hparam_descriptions == {i.name: i.description for i in exp.hparam_infos if i.description}
+
+    # the board's record: both only when there are any; an infinite bound as its text, so the JSON
+    # is strict (the view reads "inf" back as a number)
+    out, buffer = hparams_kind.entry(experiment)
+    assert buffer is None
+    assert out["descriptions"] == {
+        "hparams": {"lr": "Learning rate, log-uniform", "layers": "Hidden layers", "opt": "The **optimizer**"},
+        "metrics": {"accuracy": "Top-1 accuracy on the held-out set"},
+    }
+    assert out["intervals"] == {"lr": [1e-4, 1e-1], "layers": [1.0, 4.0], "clip": [0.0, "inf"]}
+    json.dumps(out, allow_nan=False)
+    plain, _ = hparams_kind.entry(hparams_kind.HParamsRecord(0, 0.0, {}, ["m"], {"x": [1.5, math.inf]}))
+    assert "descriptions" not in plain and "intervals" not in plain
+    assert plain["domains"] == {"x": [1.5, "inf"]}  # a discrete domain's non-finite value too
+
+
+def test_hparams_domain_oneof_last_one_wins():
+    """``domain_discrete`` and ``domain_interval`` are a oneof: of both in one message (two
+    serialized messages merged), the last is the domain, as protobuf parses it."""
+    from tensorboard.plugins.hparams import api_pb2
+
+    from cellboard.tfevents.wire import f_bytes
+
+    discrete = api_pb2.HParamInfo(name="x")
+    discrete.domain_discrete.extend([1.0, 2.0])
+    interval = api_pb2.HParamInfo(name="x", domain_interval=api_pb2.Interval(max_value=3.0))  # min absent: 0.0
+    for first, last in ((discrete, interval), (interval, discrete)):
+        info = first.SerializeToString() + last.SerializeToString()  # one HParamInfo, both domains
+        oracle = api_pb2.HParamInfo.FromString(info)
+        assert oracle.WhichOneof("domain") == last.WhichOneof("domain")
+        record = hparams_kind._experiment(memoryview(f_bytes(4, info)), 0, 0.0)  # Experiment.hparam_infos
+        if last is interval:
+            assert (record.intervals, record.domains) == ({"x": (0.0, oracle.domain_interval.max_value)}, {})
+        else:
+            assert (record.intervals, record.domains) == ({}, {"x": [1, 2]})
+
+
 def test_the_board_sends_tensorflow_logs(tf_logs):
     """What ``%cellboard`` sends the view: every kind, the audio's rate, the grouped metrics."""
     from cellboard.logdir import open_logdir
@@ -255,6 +339,10 @@ def test_the_board_sends_tensorflow_logs(tf_logs):
             "hparams": {"units": "Units"},
             "metrics": {"validation/epoch_accuracy": "Accuracy (val.)"},
         }
+        (described,) = [e for e in entries["hparams"] if e["run"] == "described"]
+        assert described["descriptions"]["metrics"] == {"accuracy": "Top-1 accuracy on the held-out set"}
+        assert described["intervals"] == {"lr": [1e-4, 1e-1], "layers": [1.0, 4.0], "clip": [0.0, "inf"]}
+        assert "descriptions" not in experiment[0] and "intervals" not in experiment[0]  # the keras one has none
         sessions = {e["run"]: e["hparams"] for e in entries["hparams"] if e["hparams"]}
         assert sessions == {"keras/units_4": {"units": 4, "opt": "sgd"}, "keras/units_8": {"units": 8, "opt": "adam"}}
     finally:

@@ -5,7 +5,7 @@ import {
   linearScale, logScale, nearestLine, niceTicks, sequentialColor, type Brush,
 } from "../src/kinds/hparams/geometry";
 import {
-  buildModel, cellValue, columnFilter, compareCells, fmtCell, inferColumns, inferMetricNames, metricNameOf,
+  asNumber, buildModel, cellValue, columnFilter, columnTip, compareCells, fmtCell, inferColumns, inferMetricNames, metricNameOf,
   metricSeriesKeys, rowFilter, sessionOf, sortSessions, type Column, type Session,
 } from "../src/kinds/hparams/model";
 import { EXPERIMENT_TAG, gather, SESSION_TAG, sessionCount } from "../src/kinds/hparams/record";
@@ -111,6 +111,53 @@ describe("model", () => {
       { metrics: [], domains: {}, labels: { hparams: { units: "later" }, metrics: {} } }, // the first experiment's wins
     ], () => undefined);
     expect(m.columns.map((c) => [c.name, c.label])).toEqual([["units", "Units"], ["lr", "lr"], ["accuracy", "Accuracy"]]);
+  });
+
+  it("decodes descriptions and interval domains defensively (TensorFlow's description=, hp.RealInterval)", () => {
+    const rec = hparams.decode({
+      ...base, tag: EXPERIMENT_TAG, hparams: {}, metrics: ["acc"], domains: {},
+      descriptions: { hparams: { lr: "Learning rate", bad: 3, empty: "" }, metrics: { acc: "Top-1 accuracy" } },
+      intervals: { lr: [1e-4, 0.1], units: [1, 4], open: ["-inf", "inf"], short: [1], text: ["a", 1], obj: { min: 0 } },
+    }, new Buffers());
+    expect(rec.descriptions).toEqual({ hparams: { lr: "Learning rate" }, metrics: { acc: "Top-1 accuracy" } });
+    expect(rec.intervals).toEqual({ lr: [1e-4, 0.1], units: [1, 4], open: [-Infinity, Infinity] });
+    // absent or malformed: none
+    const plain = hparams.decode({ ...base, hparams: {}, metrics: [] }, new Buffers());
+    expect([plain.descriptions, plain.intervals]).toEqual([{ hparams: {}, metrics: {} }, {}]);
+    const bad = hparams.decode({ ...base, hparams: {}, metrics: [], descriptions: "x", intervals: [[0, 1]] }, new Buffers());
+    expect([bad.descriptions, bad.intervals]).toEqual([{ hparams: {}, metrics: {} }, {}]);
+    // the texts of non-finite floats are numbers; other texts (also Object's own names) are not
+    expect([asNumber("nan"), asNumber("-Inf"), asNumber("constructor"), asNumber("0.5"), asNumber(null)])
+      .toEqual([NaN, -Infinity, undefined, undefined, undefined]);
+  });
+
+  it("a number column spans its interval domain; descriptions and intervals become header tooltips", () => {
+    const sessions = [S("a", { lr: 0.01, units: 2, opt: "adam" }, { acc: 0.5 }), S("b", { lr: 0.02, units: 3, opt: "sgd" })];
+    const cols = inferColumns(sessions, ["acc", "loss"], { units: [1, 8] }, {
+      descriptions: { hparams: { lr: "Learning rate", opt: "Optimizer" }, metrics: { acc: "Top-1 accuracy" } },
+      intervals: { lr: [1e-4, 0.1], units: [1, 4], opt: [0, 1], open: [-Infinity, Infinity] },
+    });
+    const by = Object.fromEntries(cols.map((c) => [c.name, c]));
+    expect(by.lr).toMatchObject({ type: "number", min: 1e-4, max: 0.1, description: "Learning rate", interval: [1e-4, 0.1] });
+    expect(by.units).toMatchObject({ min: 1, max: 8, description: "" }); // the discrete domain's values count too
+    expect(by.opt).toMatchObject({ type: "category", min: NaN, max: NaN, categories: ["adam", "sgd"] }); // an interval of a text column: no extent
+    expect(by.acc).toMatchObject({ description: "Top-1 accuracy", interval: null, min: 0.5, max: 0.5 });
+    expect(columnTip(by.lr)).toBe("Learning rate\ndomain: [0.0001, 0.1]");
+    expect(columnTip(by.units)).toBe("domain: [1, 4]");
+    expect(columnTip(by.acc)).toBe("Top-1 accuracy");
+    expect(columnTip(by.loss)).toBe("");
+    expect(canLog(by.lr)).toBe(true);
+    // an open bound is no extent (the values' range stays) but the tooltip says it
+    const open = inferColumns([S("a", { w: 0.5 }), S("b", { w: 2 })], [], {}, { intervals: { w: [-Infinity, Infinity] } })[0];
+    expect([open.min, open.max, columnTip(open)]).toEqual([0.5, 2, "domain: [-inf, inf]"]);
+    // through buildModel: the first experiment's description and interval win, as its display name
+    const m = buildModel([{ run: "s", step: 0, index: 0, hparams: { lr: 0.05 }, metrics: [] }], [
+      { metrics: ["acc"], domains: {}, descriptions: { hparams: { lr: "first" }, metrics: {} }, intervals: { lr: [0.001, 0.1] } },
+      { metrics: [], domains: {}, descriptions: { hparams: { lr: "later" }, metrics: { acc: "Accuracy" } }, intervals: { lr: [0, 1] } },
+    ], () => undefined);
+    expect(m.columns.map((c) => [c.name, c.description, c.interval, c.min, c.max])).toEqual([
+      ["lr", "first", [0.001, 0.1], 0.001, 0.1], ["acc", "Accuracy", null, NaN, NaN],
+    ]);
   });
 
   it("infers the metrics as TensorBoard does when no record names one (Keras' hp.KerasCallback)", () => {

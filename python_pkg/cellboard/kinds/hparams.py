@@ -39,6 +39,13 @@ class HParamsRecord:
     # by hyperparameter name and by metric name; the board titles their columns with them
     hparam_labels: dict[str, str] = field(default_factory=dict)
     metric_labels: dict[str, str] = field(default_factory=dict)
+    # an experiment's descriptions (``hp.HParam(..., description=)``, ``hp.Metric``'s), by the same
+    # names; the board shows them as its column headers' tooltips
+    hparam_descriptions: dict[str, str] = field(default_factory=dict)
+    metric_descriptions: dict[str, str] = field(default_factory=dict)
+    # an experiment's interval domains (``hp.RealInterval``, ``hp.IntInterval``): name -> (min, max);
+    # the board's axis of such a column spans the declared search space
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
 
 
 def _pb_value(buf: memoryview) -> Any:
@@ -79,11 +86,16 @@ def _experiment(content: memoryview, step: int, wall: float) -> HParamsRecord:
     domains: dict[str, list[Any]] = {}
     hparam_labels: dict[str, str] = {}
     metric_labels: dict[str, str] = {}
+    hparam_descriptions: dict[str, str] = {}
+    metric_descriptions: dict[str, str] = {}
+    intervals: dict[str, tuple[float, float]] = {}
     for f, wt, v in iter_fields(content):
         if isinstance(v, int) or wt != LEN:
             continue
-        if f == 4:  # HParamInfo{name = 1, display_name = 2, domain_discrete = 5}
-            name, label, values = "", "", None
+        if f == 4:  # HParamInfo{name = 1, display_name = 2, description = 3, domain_discrete = 5, domain_interval = 6}
+            name, label, description = "", "", ""
+            values: list[Any] | None = None
+            interval: tuple[float, float] | None = None
             for f2, wt2, v2 in iter_fields(v):
                 if isinstance(v2, int) or wt2 != LEN:
                     continue
@@ -91,24 +103,60 @@ def _experiment(content: memoryview, step: int, wall: float) -> HParamsRecord:
                     name = bytes(v2).decode("utf-8", "replace")
                 elif f2 == 2:
                     label = bytes(v2).decode("utf-8", "replace")
-                elif f2 == 5:  # domain_discrete: ListValue
-                    values = [_pb_value(x) for x in iter_len(v2, 1)]
+                elif f2 == 3:
+                    description = bytes(v2).decode("utf-8", "replace")
+                elif f2 == 5:  # domain_discrete: ListValue; the domains are a oneof: the last one wins
+                    values, interval = [_pb_value(x) for x in iter_len(v2, 1)], None
+                elif f2 == 6:
+                    values, interval = None, _interval(v2)
             if values is not None:
                 domains[name] = values
+            if interval is not None:
+                intervals[name] = interval
             if label and label != name:
                 hparam_labels[name] = label
-        elif f == 5:  # MetricInfo{name = 1: MetricName{group, tag}, display_name = 3}
-            name, label = "", ""
+            if description:
+                hparam_descriptions[name] = description
+        elif f == 5:  # MetricInfo{name = 1: MetricName{group, tag}, display_name = 3, description = 4}
+            name, label, description = "", "", ""
             for f2, wt2, v2 in iter_fields(v):
                 if wt2 == LEN and not isinstance(v2, int):
                     if f2 == 1:
                         name = _metric_name(v2)
                     elif f2 == 3:
                         label = bytes(v2).decode("utf-8", "replace")
+                    elif f2 == 4:
+                        description = bytes(v2).decode("utf-8", "replace")
             metrics.append(name)
             if label and label != name:
                 metric_labels[name] = label
-    return HParamsRecord(step, wall, {}, metrics, domains, hparam_labels, metric_labels)
+            if description:
+                metric_descriptions[name] = description
+    return HParamsRecord(
+        step,
+        wall,
+        {},
+        metrics,
+        domains,
+        hparam_labels,
+        metric_labels,
+        hparam_descriptions,
+        metric_descriptions,
+        intervals,
+    )
+
+
+def _interval(buf: memoryview) -> tuple[float, float]:
+    """``Interval{min_value = 1, max_value = 2}``: plain proto3 doubles, so an absent bound is 0.0
+    (what TensorBoard's own reader makes of it), not an open end."""
+    lo = hi = 0.0
+    for f, wt, v in iter_fields(buf):
+        if wt == I64 and not isinstance(v, int):
+            if f == 1:
+                lo = as_double(v)
+            elif f == 2:
+                hi = as_double(v)
+    return lo, hi
 
 
 def _metric_name(buf: memoryview) -> str:
@@ -190,11 +238,22 @@ def _contents(
     ]
 
 
+def _json_number(v: Any) -> Any:
+    """A non-finite float as its text ("nan", "inf", "-inf"; the board reads those back as numbers):
+    JSON has no such numbers."""
+    return v if not isinstance(v, float) or math.isfinite(v) else str(v)
+
+
 def entry(r: HParamsRecord) -> tuple[dict[str, Any], bytes | None]:
-    hp = {k: (v if not isinstance(v, float) or math.isfinite(v) else str(v)) for k, v in r.hparams.items()}
-    out: dict[str, Any] = {"hparams": hp, "metrics": list(r.metrics), "domains": r.domains}
+    hp = {k: _json_number(v) for k, v in r.hparams.items()}
+    domains = {k: [_json_number(d) for d in dom] for k, dom in r.domains.items()}
+    out: dict[str, Any] = {"hparams": hp, "metrics": list(r.metrics), "domains": domains}
     if r.hparam_labels or r.metric_labels:
         out["labels"] = {"hparams": r.hparam_labels, "metrics": r.metric_labels}
+    if r.hparam_descriptions or r.metric_descriptions:
+        out["descriptions"] = {"hparams": r.hparam_descriptions, "metrics": r.metric_descriptions}
+    if r.intervals:
+        out["intervals"] = {k: [_json_number(lo), _json_number(hi)] for k, (lo, hi) in r.intervals.items()}
     return out, None
 
 

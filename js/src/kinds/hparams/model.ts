@@ -20,14 +20,27 @@ export interface ExperimentRecord {
   metrics: readonly string[];
   domains: Record<string, readonly HValue[]>;
   labels?: Labels;
+  descriptions?: Labels;
+  intervals?: Record<string, Interval>;
 }
 
-/** Display names of columns, by hyperparameter name and by metric name. */
+/** Text per column (display names, descriptions), by hyperparameter name and by metric name. */
 export interface Labels {
   hparams: Readonly<Record<string, string>>;
   metrics: Readonly<Record<string, string>>;
 }
 export const NO_LABELS: Labels = { hparams: {}, metrics: {} };
+
+/** An interval domain's bounds, [min, max] (TensorFlow's `hp.RealInterval`, `hp.IntInterval`). */
+export type Interval = readonly [min: number, max: number];
+
+/** What the experiments say of the columns beyond their values (all optional, first experiment wins). */
+export interface ColumnInfo {
+  labels: Labels;
+  descriptions: Labels;
+  intervals: Readonly<Record<string, Interval>>;
+}
+const NO_INFO: ColumnInfo = { labels: NO_LABELS, descriptions: NO_LABELS, intervals: {} };
 
 /** The last point of a metric's scalar series in a run. */
 export interface MetricValue {
@@ -42,6 +55,10 @@ export interface Column {
   /** What the column is titled: the experiment's display name, else `name`. */
   label: string;
   group: "hparam" | "metric";
+  /** The experiment's description of the hyperparameter or metric, or "". */
+  description: string;
+  /** The hyperparameter's declared interval domain, or null. */
+  interval: Interval | null;
   /** Numbers on a linear/log axis, or categories (strings, bools, mixed) evenly spaced. */
   type: "number" | "category";
   /** Categories in axis order (category columns): the domain's order, then the others sorted. */
@@ -74,13 +91,14 @@ export function cellValue(s: Session, col: Column): number | string | boolean | 
   return v;
 }
 
-/** Python sends non-finite floats as strings ("nan", "inf", "-inf"). */
-const NONFINITE: Record<string, number> = { nan: NaN, inf: Infinity, "-inf": -Infinity, infinity: Infinity, "-infinity": -Infinity };
+/** Python sends non-finite floats as strings ("nan", "inf", "-inf"). A Map: `in` on an object
+ * literal would also match its prototype's names (a value "constructor"). */
+const NONFINITE = new Map<string, number>([["nan", NaN], ["inf", Infinity], ["-inf", -Infinity], ["infinity", Infinity], ["-infinity", -Infinity]]);
 
-function asNumber(v: HValue): number | undefined {
+/** A protocol value as a number: numbers, and the texts of non-finite floats; else undefined. */
+export function asNumber(v: unknown): number | undefined {
   if (typeof v === "number") return v;
-  if (typeof v === "string" && v.toLowerCase() in NONFINITE) return NONFINITE[v.toLowerCase()];
-  return undefined;
+  return typeof v === "string" ? NONFINITE.get(v.toLowerCase()) : undefined;
 }
 
 /** The category label of a value (its axis position and filter text). */
@@ -90,32 +108,57 @@ export function categoryOf(v: number | string | boolean): string {
 
 const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: "base" });
 
-/** The columns for these sessions: hyperparameters in first-seen order, then metric tags. */
+/**
+ * The columns for these sessions: hyperparameters in first-seen order, then metric tags. A number
+ * column's range takes in its declared domain (discrete values, an interval's bounds), so that its
+ * axis spans the search space rather than only the values tried so far.
+ */
 export function inferColumns(
   sessions: readonly Session[], metricTags: readonly string[], domains: Record<string, readonly HValue[]>,
-  labels: Labels = NO_LABELS,
+  info: Partial<ColumnInfo> = NO_INFO,
 ): Column[] {
+  const labels = info.labels ?? NO_LABELS, descriptions = info.descriptions ?? NO_LABELS, intervals = info.intervals ?? {};
   const names: string[] = [];
   const seen = new Set<string>();
   for (const s of sessions) for (const k of Object.keys(s.hparams)) if (!seen.has(k)) { seen.add(k); names.push(k); }
   const cols: Column[] = names.map((name) => {
     const label = labels.hparams[name] ?? name;
+    const description = descriptions.hparams[name] ?? "";
+    const interval = intervals[name] ?? null;
     const vals = sessions.map((s) => s.hparams[name]).filter((v): v is Exclude<HValue, null> => v !== null && v !== undefined);
     const numeric = vals.length > 0 && vals.every((v) => asNumber(v) !== undefined);
     if (numeric) {
-      const nums = [...vals.map((v) => asNumber(v)!), ...(domains[name] ?? []).map((d) => asNumber(d as HValue) ?? NaN)];
+      const nums = [...vals.map((v) => asNumber(v)!), ...(domains[name] ?? []).map((d) => asNumber(d) ?? NaN), ...(interval ?? [])];
       const [min, max] = finiteRange(nums);
-      return { key: hparamKey(name), name, label, group: "hparam", type: "number", categories: [], min, max };
+      return { key: hparamKey(name), name, label, group: "hparam", description, interval, type: "number", categories: [], min, max };
     }
     const dom = (domains[name] ?? []).filter((d) => d !== null).map((d) => categoryOf(d as string));
     const rest = [...new Set(vals.map(categoryOf))].filter((c) => !dom.includes(c)).sort(collator.compare);
-    return { key: hparamKey(name), name, label, group: "hparam", type: "category", categories: [...dom, ...rest], min: NaN, max: NaN };
+    return {
+      key: hparamKey(name), name, label, group: "hparam", description, interval, type: "category", categories: [...dom, ...rest], min: NaN, max: NaN,
+    };
   });
   for (const tag of metricTags) {
     const [min, max] = finiteRange(sessions.map((s) => s.metrics[tag]?.value ?? NaN));
-    cols.push({ key: metricKey(tag), name: tag, label: labels.metrics[tag] ?? tag, group: "metric", type: "number", categories: [], min, max });
+    cols.push({
+      key: metricKey(tag), name: tag, label: labels.metrics[tag] ?? tag, group: "metric", description: descriptions.metrics[tag] ?? "",
+      interval: null, type: "number", categories: [], min, max,
+    });
   }
   return cols;
+}
+
+/** A bound as text: exact for numbers, as Python writes the others ("inf", "-inf", "nan"). */
+const fmtBound = (v: number) => (Number.isFinite(v) ? String(v) : Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf");
+
+/**
+ * What a column's header tooltip adds to its name: the experiment's description and, for an
+ * interval domain, "domain: [min, max]"; "" when the experiment says neither.
+ */
+export function columnTip(col: Column): string {
+  const lines = col.description ? [col.description] : [];
+  if (col.interval) lines.push(`domain: [${fmtBound(col.interval[0])}, ${fmtBound(col.interval[1])}]`);
+  return lines.join("\n");
 }
 
 function finiteRange(vals: readonly number[]): [number, number] {
@@ -195,9 +238,15 @@ export function buildModel(
   if (tags.length === 0) inferred(new Set(latest.keys())).forEach(add);
   const domains: Record<string, readonly HValue[]> = {};
   for (const e of experiments) for (const [k, d] of Object.entries(e.domains)) if (!(k in domains)) domains[k] = d;
-  const labels: Labels = {
-    hparams: Object.assign({}, ...experiments.map((e) => e.labels?.hparams ?? {}).reverse()),
-    metrics: Object.assign({}, ...experiments.map((e) => e.labels?.metrics ?? {}).reverse()),
+  // the first experiment's display name, description or interval of a column wins (as its domain)
+  const merged = (pick: (e: ExperimentRecord) => Labels | undefined): Labels => ({
+    hparams: Object.assign({}, ...experiments.map((e) => pick(e)?.hparams ?? {}).reverse()),
+    metrics: Object.assign({}, ...experiments.map((e) => pick(e)?.metrics ?? {}).reverse()),
+  });
+  const info: ColumnInfo = {
+    labels: merged((e) => e.labels),
+    descriptions: merged((e) => e.descriptions),
+    intervals: Object.assign({}, ...experiments.map((e) => e.intervals ?? {}).reverse()),
   };
   const sessions: Session[] = [...latest.values()]
     .sort((a, b) => collator.compare(a.run, b.run))
@@ -206,7 +255,7 @@ export function buildModel(
       for (const t of tags) metrics[t] = metricValue(r.run, t);
       return { run: r.run, hparams: r.hparams, metrics };
     });
-  return { columns: inferColumns(sessions, tags, domains, labels), sessions };
+  return { columns: inferColumns(sessions, tags, domains, info), sessions };
 }
 
 // ------------------------------------------------------------------ formatting

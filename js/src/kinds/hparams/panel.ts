@@ -15,7 +15,7 @@ import {
   axisScale, brushed, canLog, colorScale, sequentialGradient, type AxisScale, type Brush,
 } from "./geometry";
 import {
-  buildModel, cellValue, columnFilter, fmtCell, fmtExact, inferMetricNames, metricNameOf, metricSeriesKeys, rowFilter, sortSessions,
+  buildModel, cellValue, columnFilter, columnTip, fmtCell, fmtExact, inferMetricNames, metricNameOf, metricSeriesKeys, rowFilter, sortSessions,
   type Column, type MetricValue, type Model, type Session, type SortDir,
 } from "./model";
 import { ParallelCoords } from "./parcoords";
@@ -367,7 +367,8 @@ export class HParamsPanel implements Panel {
 
   /** Sidebar: a checkbox per column (shown in the plots and table) and a log toggle for positive number columns. */
   private syncColumnList(columns: Column[]) {
-    const key = columns.map((c) => `${c.key}\u0001${canLog(c)}`).join("\u0002");
+    // labels and tooltips too: a later experiment record may name or describe a column
+    const key = columns.map((c) => `${c.key}\u0001${canLog(c)}\u0001${c.label}\u0001${columnTip(c)}`).join("\u0002");
     if (key !== this.colListKey) {
       this.colListKey = key;
       const items: HTMLElement[] = [];
@@ -383,7 +384,9 @@ export class HParamsPanel implements Panel {
           else this.hidden.add(c.key);
           this.invalidate();
         });
-        const li = h("li", {}, h("label", { title: c.label === c.name ? c.name : `${c.label} (${c.name})` }, box, h("span", { text: c.label })));
+        const tip = columnTip(c);
+        const title = `${c.label === c.name ? c.name : `${c.label} (${c.name})`}${tip ? `\n${tip}` : ""}`;
+        const li = h("li", {}, h("label", { title }, box, h("span", { text: c.label })));
         if (canLog(c)) {
           const log = h("input", { type: "checkbox", "data-log": c.key });
           log.addEventListener("change", () => this.toggleLog(c.key));

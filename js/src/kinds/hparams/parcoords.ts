@@ -8,7 +8,7 @@ import { h } from "../../ui/dom";
 import {
   axisPositions, brushFracs, brushFromFracs, canLog, nearestLine, type AxisScale, type Brush,
 } from "./geometry";
-import { cellValue, type Column, type Session } from "./model";
+import { cellValue, columnTip, type Column, type Session } from "./model";
 import { fitLabel, placeTip, svg } from "./svg";
 
 export interface ParCoordsHost {
@@ -136,7 +136,8 @@ export class ParallelCoords {
       }
       const name = svg("text", { class: "cb-hp-axis-label", x, y: M.top - 22, "text-anchor": "middle" },
         fitLabel(c.label, Math.min(spacing - 8, 2 * Math.min(x, w - x) - 8), 6.8));
-      name.append(svg("title", {}, `${c.label}${c.label === c.name ? "" : ` (${c.name})`}${c.group === "metric" ? " (metric)" : ""}`));
+      const tip = columnTip(c); // the experiment's description and interval domain, if any
+      name.append(svg("title", {}, `${c.label}${c.label === c.name ? "" : ` (${c.name})`}${c.group === "metric" ? " (metric)" : ""}${tip ? `\n${tip}` : ""}`));
       g.append(name);
       if (canLog(c)) {
         const isLog = input.logKeys.has(c.key);

@@ -4,7 +4,7 @@
 // filter input keeps its focus while rows update.
 
 import { h } from "../../ui/dom";
-import { cellValue, columnFilter, fmtCell, fmtExact, type Column, type Session, type SortDir } from "./model";
+import { cellValue, columnFilter, columnTip, fmtCell, fmtExact, type Column, type Session, type SortDir } from "./model";
 
 export interface TableHost {
   runColor(run: string): string;
@@ -47,7 +47,8 @@ export class SessionsTable {
 
   /** The columns, sort state and column filters (header rebuilt only when the columns change). */
   setColumns(columns: Column[], sort: { key: string; dir: SortDir } | null, filters: ReadonlyMap<string, string>) {
-    const key = columns.map((c) => `${c.key}\u0001${c.type}`).join("\u0002");
+    // the header's tooltips too: a later experiment record may add a description
+    const key = columns.map((c) => `${c.key}\u0001${c.type}\u0001${c.label}\u0001${columnTip(c)}`).join("\u0002");
     if (key !== this.columnsKey) {
       this.columnsKey = key;
       this.columns = columns;
@@ -71,7 +72,9 @@ export class SessionsTable {
     const names = h("tr");
     const inputs = h("tr", { class: "cb-hp-filters" });
     const head = (key: string, label: string, col: Column | null, cls: string) => {
-      const btn = h("button", { class: "cb-hp-sort", type: "button", title: `${label}: click to sort`, text: label });
+      // the experiment's description and interval domain, if any, under the sort hint
+      const tip = col ? columnTip(col) : "";
+      const btn = h("button", { class: "cb-hp-sort", type: "button", title: `${label}: click to sort${tip ? `\n${tip}` : ""}`, text: label });
       const arrow = h("span", { class: "cb-hp-arrow" });
       btn.addEventListener("click", () => this.clickSort(key));
       const th = h("th", { class: cls, "data-key": key, scope: "col" }, btn, arrow);
