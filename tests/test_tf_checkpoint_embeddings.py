@@ -426,7 +426,7 @@ WRITE = textwrap.dedent(
     config(d, "embedding/.ATTRIBUTES/VARIABLE_VALUE", metadata="metadata.tsv")
 
     # TF1: graph mode, Saver (absolute paths in the checkpoint file), the variable's name with ":0",
-    # a partitioned variable next to it
+    # partitioned variables next to it: by rows, by columns, in parts whose starts take 3 bytes a key
     d = os.path.join(root, "tf1")
     words = rng.standard_normal((30, 4))
     np.save(os.path.join(root, "tf1.npy"), words)
@@ -436,6 +436,8 @@ WRITE = textwrap.dedent(
     with tf.Graph().as_default():
         v = tf.compat.v1.get_variable("words", initializer=tf.constant(words))
         tf.compat.v1.get_variable("part", shape=(10, 4), partitioner=tf.compat.v1.fixed_size_partitioner(2))
+        tf.compat.v1.get_variable("wide", shape=(3, 200), partitioner=tf.compat.v1.fixed_size_partitioner(2, axis=1))
+        tf.compat.v1.get_variable("big", shape=(100003, 2), partitioner=tf.compat.v1.fixed_size_partitioner(3))
         saver = tf.compat.v1.train.Saver()
         with tf.compat.v1.Session() as sess:
             sess.run(tf.compat.v1.global_variables_initializer())
@@ -522,14 +524,17 @@ def test_the_projector_tutorial(tf_logs):
 
 def test_a_tf1_saver_checkpoint(tf_logs):
     """Saver: absolute paths in ``checkpoint``, the variable named ``words:0``, float64; the partitioned
-    variable next to it is a problem naming it."""
+    variable next to it put together from its slices, as TensorFlow reads it."""
     store, caught = _load(tf_logs / "tf1")
-    (rec,) = store.embeddings(".")
-    assert rec.tag == "words" and rec.mat.dtype == np.float64 and np.array_equal(rec.mat, np.load(tf_logs / "tf1.npy"))
+    assert caught == [] and store.notices == {}
+    recs = {r.tag: r for r in store.embeddings(".")}
+    assert sorted(recs) == ["part", "words"]
+    rec = recs["words"]
+    assert rec.mat.dtype == np.float64 and np.array_equal(rec.mat, np.load(tf_logs / "tf1.npy"))
     assert rec.metadata_header == ["word", "count"] and rec.metadata[:2] == [["w0", "0"], ["w1", "10"]]
-    (message,) = caught
-    assert "embedding 'part' of run '.'" in message and "partitioned (sliced) variable" in message
-    assert "model.ckpt-3.index" in message
+    names = json.loads((tf_logs / "tf1" / "model.ckpt-3.values.json").read_text())
+    with np.load(tf_logs / "tf1" / "model.ckpt-3.values.npz") as values:
+        assert np.array_equal(recs["part"].mat, values[f"t{names.index('part')}"])
 
 
 def test_bfloat16_and_float16_variables(tf_logs):
@@ -547,12 +552,13 @@ def test_two_shards_and_a_variable_sliced_across_them(tf_logs):
     recs = {r.tag[0]: r.mat for r in store.embeddings(".")}
     for name in "ab":
         assert np.array_equal(recs[name], np.load(tf_logs / f"sharded_{name}.npy")), name
-    # a shard size that cuts b in two: TensorFlow slices it, and b is a problem naming it; a still loads
+    # a shard size that cuts b in two: TensorFlow slices it, and b is put together again
+    assert T.read_index(FS, str(tf_logs / "sliced" / "s.ckpt-1")).entries["b/.ATTRIBUTES/VARIABLE_VALUE"].sliced
     store, caught = _load(tf_logs / "sliced")
-    (rec,) = store.embeddings(".")
-    assert rec.tag[0] == "a" and np.array_equal(rec.mat, np.load(tf_logs / "sliced_a.npy"))
-    (message,) = caught
-    assert "'b/.ATTRIBUTES/VARIABLE_VALUE'" in message and "partitioned (sliced)" in message
+    assert caught == []
+    recs = {r.tag[0]: r.mat for r in store.embeddings(".")}
+    for name in "ab":
+        assert np.array_equal(recs[name], np.load(tf_logs / f"sliced_{name}.npy")), name
 
 
 @pytest.mark.parametrize(
@@ -576,10 +582,6 @@ def test_list_and_read_as_tensorflow_does(tf_logs, prefix):
     bundle = T.read_index(FS, path)
     with np.load(path + ".values.npz") as values:
         for i, name in enumerate(names):
-            if bundle.entries[name].sliced:
-                with pytest.raises(ValueError, match=f"tensor {name!r} is a partitioned"):
-                    T.read_tensor(FS, path, name, bundle)
-                continue
             got, want = T.read_tensor(FS, path, name, bundle), values[f"t{i}"]
             assert got.dtype == want.dtype and np.array_equal(got, want), name
     if "_CHECKPOINTABLE_OBJECT_GRAPH" in listed:
@@ -775,16 +777,48 @@ def test_a_keras_checkpoint_without_named_embeddings_as_tensorflow_reads_it(tf_l
             assert np.array_equal(r.mat, values[f"t{names.index(r.tag)}"]), r.tag
 
 
-def test_a_sliced_tensor_of_a_config_naming_none_is_a_notice(tf_logs, tmp_path):
-    """A partitioned variable among the tensors shown: a notice naming it (not read), the other shown."""
-    run = tmp_path / "sliced"
-    shutil.copytree(tf_logs / "sliced", run)
-    (run / E.CONFIG).write_text("")
+def test_a_damaged_slice_of_a_partitioned_variable_is_a_notice_and_the_rest_show(tf_logs, tmp_path):
+    """A flipped byte in one slice of TF1's partitioned variables, in a config naming none: that
+    variable is a notice naming the slice and the shard; its other slices' variable and the rest show."""
+    run = tmp_path / "tf1"
+    shutil.copytree(tf_logs / "tf1", run)
+    (run / E.CONFIG).write_text('model_checkpoint_path: "model.ckpt-3"\n')  # the copy (Saver's paths are absolute)
+    prefix = str(run / "model.ckpt-3")
+    bundle = T.read_index(FS, prefix)
+    (extents, part), *_ = sorted(bundle.slice_entries["wide"].items())
+    shard = Path(bundle.data_path(part.shard))
+    _flip(shard, part.offset + 5)
     store, caught = _load(run)
-    (rec,) = store.embeddings(".")
-    assert rec.tag == "a/.ATTRIBUTES/VARIABLE_VALUE" and np.array_equal(rec.mat, np.load(tf_logs / "sliced_a.npy"))
+    assert sorted(r.tag for r in store.embeddings(".")) == ["big", "part", "words"]
     (message,) = caught
-    assert "'b/.ATTRIBUTES/VARIABLE_VALUE'" in message and "partitioned (sliced)" in message
+    assert f"checksum mismatch in slice {list(extents)} of tensor 'wide'" in message and str(shard) in message
+    assert list(store.notices) == [str(shard)]
+
+
+def _ordered_signed(v: int) -> bytes:
+    """TensorFlow's ``OrderedCode::WriteSignedNumIncreasing`` as its comments define it: the value in
+    two's complement over the fewest bytes ``n`` that hold it in ``7n - 1`` bits, its first ``n`` bits
+    flipped (a length header of 1s, or of 0s for a negative number)."""
+    n = next(n for n in range(1, 11) if (~v if v < 0 else v) < 1 << (7 * n - 1))
+    raw = v & ((1 << 8 * n) - 1)
+    return (raw ^ (((1 << n) - 1) << (8 * n - n))).to_bytes(n, "big")
+
+
+def test_slice_keys_decode_every_int64():
+    """Slice keys hold starts and lengths (-1: the whole dimension) as ordered, variable-length numbers:
+    every length from 1 to 10 bytes, both signs, round trip; the byte order is the numbers' order."""
+    values = [0, 1, 4, 63, 64, -1, -64, -65, 100, 8191, 8192, -8192, -8193, 33334, 2**40, -(2**40), 2**63 - 1, -(2**63)]
+    values += [s * (1 << (7 * n - 1)) + d for n in range(1, 10) for s in (1, -1) for d in (-1, 0)]
+    for v in values:
+        enc = _ordered_signed(v)
+        assert T._signed(enc + b"rest", 0) == (v, len(enc)), v
+    assert sorted(values, key=_ordered_signed) == sorted(values)
+    name = b"a\x00b\xffc"  # escaped in the key: \0 as \0\xff, \xff as \xff\0
+    key = b"\0a\0\xffb\xff\0c\0\1\1\2" + b"".join(map(_ordered_signed, (5, 33334, 0, -1)))
+    assert T._slice_key(key) == (name.decode("utf-8", "replace"), ((5, 33334), (0, -1)))
+    for bad in (key[:-1], key + b"\x80", b"\0a\0\2"):
+        with pytest.raises(ValueError):
+            T._slice_key(bad)
 
 
 def test_follower_keeps_the_notice_of_an_unreadable_checkpoint_file_of_a_config_naming_none(tmp_path):

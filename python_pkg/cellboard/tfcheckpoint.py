@@ -7,6 +7,9 @@ at them, and a 48-byte footer pointing at the index block. Its keys are tensor n
 ``BundleEntryProto`` messages saying where each tensor's bytes lie; the empty key holds the
 ``BundleHeaderProto`` (number of shards, byte order). ``<prefix>.data-<i:05d>-of-<n:05d>`` (the shards)
 hold the tensors' raw bytes. Every block and every tensor carries a masked CRC32C, checked here.
+A partitioned variable (TF1's partitioners; a variable a shard size cuts) is an entry listing its
+slices, each slice's bytes stored under a key encoding the name and the slice (``_slice_key``);
+``read_tensor`` puts them together.
 All I/O goes through a cellboard ``fs`` (``fs.py``): local directories and fsspec URLs alike.
 """
 
@@ -15,7 +18,7 @@ from __future__ import annotations
 import math
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -71,7 +74,16 @@ class Entry:
     offset: int = 0
     size: int = 0
     crc: int | None = None  # masked CRC32C of the bytes
-    sliced: bool = False  # a partitioned variable: its slices are stored under other keys
+    # a partitioned variable: its slices, each ((start, length) per dimension; length -1: the whole
+    # dimension), their bytes stored under other keys
+    slices: tuple[Extents, ...] = ()
+
+    @property
+    def sliced(self) -> bool:
+        return bool(self.slices)
+
+
+Extents = tuple[tuple[int, int], ...]
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,8 @@ class Bundle:
     num_shards: int
     big_endian: bool
     entries: dict[str, Entry]
+    # the slices of partitioned variables: tensor name -> {the slice's extents: where its bytes lie}
+    slice_entries: dict[str, dict[Extents, Entry]] = field(default_factory=dict)
 
     def data_path(self, shard: int) -> str:
         return f"{self.prefix}.data-{shard:05d}-of-{self.num_shards:05d}"
@@ -147,8 +161,75 @@ def _table(data: bytes, path: str) -> Iterator[tuple[bytes, memoryview]]:
         yield from _block_entries(_block(data, offset, size, path), path)
 
 
+def _extents(value: memoryview) -> Extents:
+    """A ``TensorSliceProto``: ``extent = 1`` (``Extent{start = 1, length = 2}``, no length: all of it)."""
+    out = []
+    for f, wt, v in iter_fields(value):
+        if f == 1 and wt == LEN and not isinstance(v, int):
+            start, length = 0, -1
+            for f2, _, v2 in iter_fields(v):
+                if f2 == 1 and isinstance(v2, int):
+                    start = v2
+                elif f2 == 2 and isinstance(v2, int):
+                    length = v2
+            out.append((start, length))
+    return tuple(out)
+
+
+def _signed(key: bytes, pos: int) -> tuple[int, int]:
+    """``(value, next position)`` of an int64 in TensorFlow's ``OrderedCode::WriteSignedNumIncreasing``
+    form: its length is the number of leading 1 bits (leading 0 bits for a negative number, whose bytes
+    are complemented), followed by a 0 bit (1 for a negative), then the value, big-endian."""
+    if pos >= len(key):
+        raise ValueError("ends inside a number")
+    negative = key[pos] < 0x80
+    head = key[pos : pos + 2].ljust(2, b"\0")
+    bits = int.from_bytes(head, "big") ^ (0xFFFF if negative else 0)
+    length = 16 - (~bits & 0xFFFF).bit_length()  # the leading 1 bits
+    if not 1 <= length <= 10 or pos + length > len(key):
+        raise ValueError("a number of a bad length")
+    x = int.from_bytes(key[pos : pos + length], "big") ^ ((1 << 8 * length) - 1 if negative else 0)
+    x &= (1 << (7 * length - 1)) - 1  # drop the length bits and the sign bit
+    return (~x if negative else x), pos + length
+
+
+def _slice_key(key: bytes) -> tuple[str, Extents]:
+    """The tensor name and extents of a slice's key (TensorFlow's ``EncodeTensorNameSlice``, in
+    ``OrderedCode``): a 0, the name (``\\0`` as ``\\0\\xff``, ``\\xff`` as ``\\xff\\0``, then
+    ``\\0\\1``), the rank (a length byte and big-endian bytes), then start and length of each
+    dimension (``_signed``)."""
+    name, pos = bytearray(), 1
+    while True:
+        if pos + 1 >= len(key):
+            raise ValueError("ends inside the name")
+        b, nxt = key[pos], key[pos + 1]
+        if b == 0 and nxt == 1:
+            pos += 2
+            break
+        if b in (0, 0xFF):
+            if nxt != (0xFF if b == 0 else 0):
+                raise ValueError("a bad escape in the name")
+            pos += 2
+        else:
+            pos += 1
+        name.append(b)
+    n = key[pos] if pos < len(key) else 9
+    if n > 8 or pos + 1 + n > len(key):
+        raise ValueError("a bad rank")
+    rank, pos = int.from_bytes(key[pos + 1 : pos + 1 + n], "big"), pos + 1 + n
+    extents = []
+    for _ in range(rank):
+        start, pos = _signed(key, pos)
+        length, pos = _signed(key, pos)
+        extents.append((start, length))
+    if pos != len(key):
+        raise ValueError("bytes after the last dimension")
+    return name.decode("utf-8", "replace"), tuple(extents)
+
+
 def _entry(value: memoryview) -> Entry:
-    dtype, shard, offset, size, crc, sliced = 0, 0, 0, 0, None, False
+    dtype, shard, offset, size, crc = 0, 0, 0, 0, None
+    slices: list[Extents] = []
     shape: tuple[int, ...] = ()
     for f, wt, v in iter_fields(value):
         if isinstance(v, int):  # VARINT
@@ -165,8 +246,8 @@ def _entry(value: memoryview) -> Entry:
         elif f == 6 and wt == I32:  # fixed32
             crc = _u32(v)[0]
         elif f == 7 and wt == LEN:
-            sliced = True
-    return Entry(dtype, shape, shard, offset, size, crc, sliced)
+            slices.append(_extents(v))
+    return Entry(dtype, shape, shard, offset, size, crc, tuple(slices))
 
 
 def read_index(fs, prefix: str) -> Bundle:
@@ -175,6 +256,7 @@ def read_index(fs, prefix: str) -> Bundle:
     path = prefix + ".index"
     data = fs.cat(path)
     num_shards, big_endian, entries = 1, False, {}
+    slice_entries: dict[str, dict[Extents, Entry]] = {}
     try:
         for key, value in _table(data, path):
             if key == b"":  # BundleHeaderProto
@@ -183,11 +265,17 @@ def read_index(fs, prefix: str) -> Bundle:
                         num_shards = v
                     elif f == 2 and isinstance(v, int):
                         big_endian = v == 1  # Endianness: LITTLE = 0, BIG = 1
-            elif not key.startswith(b"\x00"):  # a slice of a partitioned variable (keys start with a 0 byte)
+            elif key.startswith(b"\x00"):  # a slice of a partitioned variable
+                try:
+                    name, extents = _slice_key(key)
+                except ValueError as exc:
+                    raise CheckpointError(path, f"a slice's key {key!r} does not decode: {exc}") from None
+                slice_entries.setdefault(name, {})[extents] = _entry(value)
+            else:
                 entries[key.decode("utf-8", "replace")] = _entry(value)
     except WireError as exc:
         raise CheckpointError(path, f"a corrupted entry ({exc})") from None
-    return Bundle(prefix, max(1, num_shards), big_endian, entries)
+    return Bundle(prefix, max(1, num_shards), big_endian, entries, slice_entries)
 
 
 def list_tensors(fs, prefix: str) -> dict[str, tuple[str, tuple[int, ...]]]:
@@ -206,7 +294,7 @@ def read_tensor(fs, prefix: str, name: str, bundle: Bundle | None = None) -> np.
     """One tensor of a checkpoint as a numpy array of its dtype (bfloat16 as float32: numpy has none).
 
     ``CheckpointError`` (a ``ValueError`` naming the file) for a damaged file, a tensor that is not
-    there, a string tensor or a partitioned variable; ``OSError`` when a file cannot be read.
+    there, a string tensor, a partitioned variable missing a slice; ``OSError`` when a file cannot be read.
     ``bundle``: the index already read (``read_index``), for several tensors of one checkpoint.
     """
     if bundle is None:
@@ -219,7 +307,13 @@ def read_tensor(fs, prefix: str, name: str, bundle: Bundle | None = None) -> np.
         raise CheckpointError(index, f"no tensor {name!r} in this checkpoint (it holds {shown or 'none'})")
     what = f"tensor {name!r}"
     if e.sliced:
-        raise CheckpointError(index, f"{what} is a partitioned (sliced) variable; only whole tensors are read")
+        return _read_sliced(fs, bundle, name, e)
+    return _read_entry(fs, bundle, e, what)
+
+
+def _dtype(bundle: Bundle, e: Entry, what: str) -> np.dtype:
+    """The dtype ``e``'s bytes are stored in (bfloat16: ``<u2``, the upper half of a float32)."""
+    index = bundle.prefix + ".index"
     if e.dtype == DT_STRING:
         raise CheckpointError(index, f"{what} is a string tensor; only numeric tensors are read")
     stored = "<u2" if e.dtype == DT_BFLOAT16 else M.numpy_dtype(e.dtype) or _COMPLEX.get(e.dtype)
@@ -227,8 +321,13 @@ def read_tensor(fs, prefix: str, name: str, bundle: Bundle | None = None) -> np.
         kind = DTYPE_NAMES.get(e.dtype, f"DataType {e.dtype}")
         raise CheckpointError(index, f"{what} has dtype {kind}; only numeric tensors are read")
     dtype = np.dtype(stored)
-    if bundle.big_endian:
-        dtype = dtype.newbyteorder(">")
+    return dtype.newbyteorder(">") if bundle.big_endian else dtype
+
+
+def _read_entry(fs, bundle: Bundle, e: Entry, what: str) -> np.ndarray:
+    """The bytes of one entry (a whole tensor, or one slice of one) as an array of its shape."""
+    index = bundle.prefix + ".index"
+    dtype = _dtype(bundle, e, what)
     if min(e.shape, default=0) < 0 or math.prod(e.shape) * dtype.itemsize != e.size:
         raise CheckpointError(index, f"{what}: {e.size} bytes for shape {list(e.shape)} of {dtype.name}")
     if e.shard >= bundle.num_shards:
@@ -247,3 +346,33 @@ def read_tensor(fs, prefix: str, name: str, bundle: Bundle | None = None) -> np.
     if e.dtype == DT_BFLOAT16:  # the upper half of a float32
         return (flat.astype(np.uint32) << np.uint32(16)).view(np.float32).reshape(e.shape)
     return flat.astype(dtype.newbyteorder("=")).reshape(e.shape)  # a copy: writable, native byte order
+
+
+def _read_sliced(fs, bundle: Bundle, name: str, e: Entry) -> np.ndarray:
+    """A partitioned variable put together from its slices, as ``tf.train.load_checkpoint`` reads it:
+    each slice the entry lists must be there, of its shape, and together they must cover the tensor."""
+    index = bundle.prefix + ".index"
+    stored = bundle.slice_entries.get(name, {})
+    out: np.ndarray | None = None
+    covered = 0
+    for extents in e.slices:
+        what = f"slice {list(extents)} of tensor {name!r}"
+        if len(extents) != len(e.shape):
+            raise CheckpointError(index, f"{what} has {len(extents)} dimensions; the tensor has {len(e.shape)}")
+        part = stored.get(extents)
+        if part is None:
+            raise CheckpointError(index, f"{what} is listed but not stored")
+        where = tuple(slice(s, None if n < 0 else s + n) for s, n in extents)
+        want = tuple(d if n < 0 else n for d, (_, n) in zip(e.shape, extents, strict=True))
+        if part.shape != want or any(
+            s < 0 or (n >= 0 and s + n > d) for d, (s, n) in zip(e.shape, extents, strict=True)
+        ):
+            raise CheckpointError(index, f"{what} holds shape {list(part.shape)}, outside the tensor's {list(e.shape)}")
+        values = _read_entry(fs, bundle, part, what)
+        if out is None:
+            out = np.empty(e.shape, values.dtype)
+        out[where] = values
+        covered += values.size
+    if out is None or covered != math.prod(e.shape):
+        raise CheckpointError(index, f"tensor {name!r}: its slices hold {covered} of its {math.prod(e.shape)} values")
+    return out
