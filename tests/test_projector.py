@@ -82,6 +82,34 @@ def test_entry_metadata_columns_and_no_metadata():
     assert fields["components"] == 3  # min(50, dim, n)
 
 
+def test_metadata_or_a_sprite_that_does_not_fit_is_left_out_and_said():
+    """Labels of another row count, or a sprite of fewer images than points (a hand-edited
+    metadata.tsv, a config pointing at another tensor's files): the points still show, with a note
+    the view puts in its status line, where the view would otherwise drop the whole embedding."""
+    import io
+
+    from PIL import Image
+
+    mat = np.eye(5, 3, dtype=np.float32)
+    png = io.BytesIO()
+    Image.new("RGB", (16, 8)).save(png, "PNG")  # 2 x 1 images of 8 x 8: too few for 5 points
+    rec = _record(mat, metadata=["a", "b"], sprite=png.getvalue(), sprite_dim=(8, 8))
+    fields, buf = E.entry(rec)
+    assert (fields["columns"], fields["metadata"], fields["sprite_bytes"], fields["sprite_dim"]) == ([], [], 0, None)
+    assert fields["note"] == (
+        "labels not shown: the metadata has 2 rows for 5 points; "
+        "images not shown: the sprite holds 2 images of [8, 8] for 5 points"
+    )
+    assert _unpack(fields, buf)[3] == b""
+    rows = [["w", "1"]] * 6  # header + rows: one row too many
+    assert "6 rows for 5 points" in E.entry(_record(mat, metadata=rows, metadata_header=["word", "n"]))[0]["note"]
+    fitting = Image.new("RGB", (24, 16))  # 3 x 2 images: room for 5
+    png = io.BytesIO()
+    fitting.save(png, "PNG")
+    fields, _ = E.entry(_record(mat, metadata=list("abcde"), sprite=png.getvalue(), sprite_dim=(8, 8)))
+    assert "note" not in fields and fields["sprite_dim"] == [8, 8] and fields["columns"] == ["label"]
+
+
 def test_matrix_budget_float32_then_float16_then_none(monkeypatch):
     rng = np.random.default_rng(1)
     mat = (rng.standard_normal((100, 40)) * 1000).astype(np.float32)

@@ -47,6 +47,15 @@ describe("embedding entries", () => {
     expect(r.spriteDim).toEqual([8, 6]);
     expect(r.columns).toEqual(["label"]);
     expect(r.values).toEqual([["a", "b", "c"]]);
+    expect(r.note).toBe("");
+  });
+
+  it("keeps the kernel's note on what it left out", () => {
+    const note = "labels not shown: the metadata has 4 rows for 3 points";
+    const r = decodeEmbedding(entry({ columns: [], metadata: [], note }), new Buffers([packed([variance, coords])]), BASE);
+    expect(r.note).toBe(note);
+    expect(r.columns).toEqual([]);
+    expect(decodeEmbedding(entry({ note: 7 }), new Buffers([packed([variance, coords])]), BASE).note).toBe("");
   });
 
   it("decodes a float16 matrix times its scale, and no matrix", () => {

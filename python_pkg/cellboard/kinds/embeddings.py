@@ -29,6 +29,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import struct
 import threading
 import warnings
 import weakref
@@ -131,6 +132,32 @@ def _metadata_columns(r: EmbeddingRecord) -> tuple[list[str], list[list[str]]]:
     return ["label"], [[str(v) for v in r.metadata]]
 
 
+def _sprite_capacity(png: bytes, dim: tuple[int, int]) -> int | None:
+    """How many ``dim`` images a sprite PNG holds (torch's layout: rows of ``width // dim[0]``), from
+    its IHDR; None when it is not a PNG (the view then decides)."""
+    if len(png) < 24 or png[:8] != b"\x89PNG\r\n\x1a\n" or png[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", png[16:24])
+    return (width // dim[0]) * (height // dim[1]) if dim[0] > 0 and dim[1] > 0 else 0
+
+
+def _fit(r: EmbeddingRecord, n: int) -> tuple[list[str], list[list[str]], bytes, list[str]]:
+    """``(columns, values, sprite, notes)`` the view can show for ``n`` points: metadata of another
+    row count, or a sprite holding fewer images, is left out and said (TensorBoard's projector
+    refuses such a tensor), so one wrong file never hides the points."""
+    columns, values = _metadata_columns(r)
+    sprite, notes = r.sprite or b"", []
+    if r.metadata is not None and len(r.metadata) != n:
+        columns, values = [], []
+        notes.append(f"labels not shown: the metadata has {len(r.metadata):,} rows for {n:,} points")
+    if sprite and r.sprite_dim:
+        held = _sprite_capacity(sprite, r.sprite_dim)
+        if held is not None and held < n:
+            sprite = b""
+            notes.append(f"images not shown: the sprite holds {held:,} images of {list(r.sprite_dim)} for {n:,} points")
+    return columns, values, sprite, notes
+
+
 def _matrix_payload(mat: np.ndarray) -> tuple[str, float, bytes]:
     """``(encoding, scale, bytes)`` of the original matrix: float32 when it fits ``MATRIX_BYTES``, else
     float16 of ``mat / scale`` (scale = max |value|: no overflow; rankings of neighbours do not change
@@ -168,8 +195,7 @@ def entry(r: EmbeddingRecord) -> tuple[dict[str, Any], bytes]:
     clean = np.nan_to_num(mat, nan=0.0, posinf=0.0, neginf=0.0)
     coords, ratio = pca(clean, k)
     encoding, scale, matrix = _matrix_payload(mat)
-    sprite = r.sprite or b""
-    columns, values = _metadata_columns(r)
+    columns, values, sprite, notes = _fit(r, n)
     fields: dict[str, Any] = {
         "n": n,
         "dim": d,
@@ -177,10 +203,12 @@ def entry(r: EmbeddingRecord) -> tuple[dict[str, Any], bytes]:
         "matrix": encoding,
         "scale": scale,
         "sprite_bytes": len(sprite),
-        "sprite_dim": list(r.sprite_dim) if r.sprite and r.sprite_dim else None,
+        "sprite_dim": list(r.sprite_dim) if sprite and r.sprite_dim else None,
         "columns": columns,
         "metadata": values,
     }
+    if notes:
+        fields["note"] = "; ".join(notes)
     buffer = b"".join([ratio.astype("<f8").tobytes(), coords.astype("<f4").tobytes(), matrix, sprite])
     with _ENTRIES_LOCK:
         _ENTRIES[r] = (fields, buffer)

@@ -370,6 +370,7 @@ export class ProjectorPanel implements Panel {
       parts.push(`${name}${of} (of the first ${rec.components} PCA components)${phase}`);
     }
     if (!knnSpace(rec).original) parts.push(`neighbours among ${rec.components} PCA components (matrix over the kernel's budget)`);
+    if (rec.note) parts.push(rec.note);
     this.status.textContent = parts.join("  ·  ");
   }
 

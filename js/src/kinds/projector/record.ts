@@ -31,6 +31,8 @@ export interface EmbeddingRecord extends RecordEntry {
   sprite: Uint8Array | null;
   /** [width, height] of one image in the sprite. */
   spriteDim: [number, number] | null;
+  /** What the kernel left out and why (metadata or a sprite that does not fit the points), or "". */
+  note: string;
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -113,7 +115,7 @@ export function decodeEmbedding(e: Obj, buffers: Buffers, base: RecordEntry): Em
     Array.isArray(sd) && sd.length === 2 && isCount(sd[0]) && isCount(sd[1]) && sd[0] > 0 && sd[1] > 0 ? [sd[0], sd[1]] : null;
   return {
     ...base, n, dim, components, variance, coords, matrix, matrixEncoding: enc, columns, values,
-    sprite: spriteDim ? sprite : null, spriteDim,
+    sprite: spriteDim ? sprite : null, spriteDim, note: typeof e.note === "string" ? e.note : "",
   };
 }
 
