@@ -70,7 +70,8 @@ function decodeList<T>(list: unknown, decode: (e: Obj) => T, errors: string[], w
       if (!isObj(e)) throw new TypeError(`${what} entry is not an object`);
       out.push(decode(e));
     } catch (err) {
-      errors.push(message(err));
+      const m = message(err);
+      errors.push(m.startsWith(`${what} `) || m.startsWith(`${what}:`) ? m : `${what}: ${m}`); // which kind, for the banner
     }
   }
   return out;

@@ -30,6 +30,9 @@ export class BoardStore {
   runOrder = new Map<string, number>();
   /** What could not be read (files, runs, URLs), as last sent by Python. */
   notices: readonly Notice[] = [];
+  /** What this view received but could not show (an entry it could not decode or apply), by
+   * message with a count: shown next to the kernel's notices, as nothing is dropped silently. */
+  readonly viewProblems = new Map<string, number>();
   /** How far the first read of a log directory has got (null: not reading a directory). */
   progress: LoadProgress | null = null;
   /**
@@ -145,8 +148,11 @@ export class BoardStore {
 
   applyDelta(delta: Delta): StoreChange {
     this.messages++;
-    for (const e of delta.errors) this.opts.log?.("[cellboard] skipped:", e);
     const change = emptyChange();
+    for (const e of delta.errors) {
+      this.opts.log?.("[cellboard] skipped:", e);
+      change.notices = this.noteProblem(e) || change.notices;
+    }
     const changedOf = (name: string) => {
       let s = change.kinds.get(name);
       if (!s) change.kinds.set(name, (s = new Set()));
@@ -167,6 +173,7 @@ export class BoardStore {
         if (this.slice(kind).apply(entries, keys)) gap = true;
       } catch (err) {
         this.opts.log?.(`[cellboard] ${kind.name}:`, err);
+        change.notices = this.noteProblem(`${kind.name}: ${String((err as Error)?.message ?? err)}`) || change.notices;
       }
       if (keys.size) for (const k of keys) changedOf(kind.name).add(k);
     }
@@ -176,7 +183,7 @@ export class BoardStore {
       change.progress = true;
     }
     if (delta.notices) {
-      change.notices = !sameNotices(this.notices, delta.notices);
+      change.notices = !sameNotices(this.notices, delta.notices) || change.notices;
       this.notices = delta.notices;
     }
     if (delta.descriptions) change.descriptions = this.setDescriptions(delta.descriptions);
@@ -197,6 +204,14 @@ export class BoardStore {
     });
     this.descriptions = byTag;
     return !same;
+  }
+
+  /** Counts a problem of this view; true when the banner changes (at most 20 distinct messages). */
+  private noteProblem(message: string): boolean {
+    const had = this.viewProblems.get(message);
+    if (had === undefined && this.viewProblems.size >= 20) return false;
+    this.viewProblems.set(message, (had ?? 0) + 1);
+    return true;
   }
 
   private noteRun(run: string): boolean {

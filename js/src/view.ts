@@ -456,7 +456,7 @@ export class BoardView {
 
     if (this.noticesDirty) {
       this.noticesDirty = false;
-      this.notices.update(this.store.notices);
+      this.notices.update(this.store.notices, this.store.viewProblems);
     }
     if (this.runsDirty) this.renderRuns();
     if (this.active && hasData) {

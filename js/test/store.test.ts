@@ -397,3 +397,20 @@ describe("loading progress", () => {
     expect(changes).toEqual([true, false, true]);
   });
 });
+
+describe("entries the view cannot show", () => {
+  it("are counted by message and flagged for the notices banner, the good ones applied", () => {
+    const { store } = newStore();
+    const good = scalarMsg("a", "loss", 0, [0, 1], [3, 2]);
+    const bad = { entry: { ...good.entry, count: 5 }, buffer: good.buffer }; // 5 points in a buffer of 2
+    const changes: boolean[] = [];
+    store.subscribe((c) => changes.push(c.notices));
+    apply(store, delta([bad, good, bad], ["a"]));
+    expect(values(store, "a", "loss")).toEqual([3, 2]);
+    expect(changes).toEqual([true]);
+    expect([...store.viewProblems.values()]).toEqual([2]);
+    expect([...store.viewProblems.keys()]).toEqual(["scalars: expected 15 float64, got 6"]);
+    apply(store, delta([scalarMsg("a", "loss", 2, [2], [1])], ["a"], 2));
+    expect(changes).toEqual([true, false]);
+  });
+});
