@@ -1,7 +1,7 @@
 // Decoding of the Board's custom messages (docs/protocol.md, v2), generic over the kinds registry:
 // each kind decodes its own entries (`entries.<kind>`); kinds the registry does not know are
 // ignored, so an older bundle never breaks on a newer kernel. Malformed entries are skipped and
-// reported in `errors`; decoding never throws on bad input.
+// reported in `errors` (the store shows them in the notices banner); decoding never throws on bad input.
 
 import { KINDS } from "./kinds";
 import type { AnyKind, Entry, KindModule } from "./kinds/types";
