@@ -902,3 +902,123 @@ def test_checkpoint_tensors_listed_as_tensorboards_projector_lists_them(tmp_path
         return
     assert sorted(ours) == ALL_2D and labelled == ours_labelled
     assert {t for t, e in theirs.items() if e.get("metadataPath")} == (set(ALL_2D) if config else set())
+
+
+# --------------------------------------------------------------------------- Keras 3's TensorBoard(embeddings_freq=...)
+
+KERAS_WRITE = textwrap.dedent(
+    """
+    import os, sys
+    import numpy as np, keras
+
+    root = sys.argv[1]
+    rng = np.random.default_rng(0)
+
+    class Keep(keras.callbacks.Callback):  # each epoch's embeddings, after the TensorBoard callback saved them
+        def __init__(self, name):
+            super().__init__()
+            self.name = name
+
+        def on_epoch_end(self, epoch, logs=None):
+            for layer in self.model.layers:
+                if isinstance(layer, keras.layers.Embedding):
+                    np.save(os.path.join(root, f"{self.name}-{layer.name}-{epoch}.npy"), layer.embeddings.numpy())
+
+    def fit(name, model, x, y, **tb):
+        log = os.path.join(root, name)
+        os.makedirs(log)
+        with open(os.path.join(log, "meta.tsv"), "w") as f:  # the tutorial's labels, one per row
+            f.write("".join(f"w{i}\\n" for i in range(20)))
+        model.compile("adam", "mse")
+        model.fit(x, y, epochs=2, verbose=0, callbacks=[keras.callbacks.TensorBoard(log, embeddings_freq=1, **tb), Keep(name)])
+
+    x = rng.integers(0, 20, (16, 3)).astype("int32")
+    seq = keras.Sequential([keras.Input((3,), dtype="int32"), keras.layers.Embedding(20, 4), keras.layers.Flatten(),
+                            keras.layers.Dense(2)])
+    fit("seq", seq, x, rng.standard_normal((16, 2)), embeddings_metadata="meta.tsv")
+
+    # a functional model: two Embedding layers, named; the Dense layer holds the first weights
+    inp = keras.Input((3,), dtype="int32")
+    a = keras.layers.Flatten()(keras.layers.Embedding(20, 5, name="words")(inp))
+    b = keras.layers.Flatten()(keras.layers.Embedding(20, 3, name="chars")(inp))
+    out = keras.layers.Dense(1)(keras.layers.Concatenate()([a, b]))
+    fit("two", keras.Model(inp, out), x, rng.standard_normal((16, 1)), embeddings_metadata={"chars": "meta.tsv"})
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def keras_logs(tmp_path_factory) -> Path:
+    pytest.importorskip("keras", reason="Keras writes the weights these tests read")
+    pytest.importorskip("h5py", reason="Keras' weights are HDF5")
+    root = tmp_path_factory.mktemp("keras")
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    subprocess.run([sys.executable, "-c", KERAS_WRITE, str(root)], check=True, timeout=600, env=env)
+    return root
+
+
+def test_keras_embeddings_freq_shows_the_last_epochs_embedding(keras_logs):
+    """Keras 3 names a TensorFlow checkpoint's tensor in its projector config but saves HDF5 weights,
+    which TensorBoard's projector does not read (it lists no run); the latest epoch's shows here, as
+    the Embedding layer's own variable path, with its labels."""
+    log = keras_logs / "seq"
+    assert (log / "train" / "keras_embedding.ckpt-1.weights.h5").exists()
+    assert E.KERAS_TENSOR in (log / E.CONFIG).read_text()
+    store, caught = _load(log)
+    assert caught == [] and store.notices == {}
+    (rec,) = store.embeddings(".")
+    assert (rec.tag, rec.step) == ("embedding/embeddings", 1)
+    assert rec.checkpoint == str(log / "train" / "keras_embedding.ckpt-1.weights.h5")
+    assert np.array_equal(rec.mat, np.load(keras_logs / "seq-embedding-1.npy")) and rec.mat.dtype == np.float32
+    assert rec.metadata == [f"w{i}" for i in range(20)]
+    pytest.importorskip("tensorflow", reason="TensorBoard's projector reads checkpoints with TensorFlow")
+    from tensorboard.plugins import base_plugin
+    from tensorboard.plugins.projector.projector_plugin import ProjectorPlugin
+    from werkzeug import test as wtest
+    from werkzeug import wrappers
+
+    app = ProjectorPlugin(base_plugin.TBContext(logdir=str(log))).get_plugin_apps()["/runs"]
+    assert wtest.Client(app, wrappers.Response).get("/runs").get_json() == []
+
+
+def test_keras_two_embedding_layers_in_the_models_order(keras_logs):
+    """Every Embedding layer is ``layer_with_weights-0`` in Keras' config: the k-th entry is the
+    model's k-th Embedding layer, named by its layer; labels where the config gives them."""
+    store, caught = _load(keras_logs / "two")
+    assert caught == [] and store.notices == {}
+    recs = {r.tag: r for r in store.embeddings(".")}
+    assert sorted(recs) == ["chars/embeddings", "words/embeddings"]
+    for name, r in recs.items():
+        layer = name.split("/")[0]
+        assert r.step == 1 and np.array_equal(r.mat, np.load(keras_logs / f"two-{layer}-1.npy")), name
+    assert (
+        recs["chars/embeddings"].metadata == [f"w{i}" for i in range(20)] and recs["words/embeddings"].metadata is None
+    )
+
+
+def test_keras_follower_shows_each_epoch_as_it_is_saved(keras_logs, tmp_path):
+    """Following a Keras run: nothing until the first epoch's weights exist (Keras writes the config
+    when training starts), then each epoch's embedding at its number, read once."""
+    src, log = keras_logs / "seq", tmp_path / "seq"
+    (log / "train").mkdir(parents=True)
+    shutil.copy(src / E.CONFIG, log / E.CONFIG)
+    shutil.copy(src / "meta.tsv", log / "meta.tsv")
+    (log / "events.out.tfevents.0.host").write_bytes(b"")
+    follower = LogdirFollower(str(log), notifications=False)
+    follower.poll()
+    assert _embeddings(follower) == []
+    for epoch in (0, 1):
+        name = f"keras_embedding.ckpt-{epoch}.weights.h5"
+        shutil.copy(src / "train" / name, log / "train" / name)
+        follower.poll()
+        follower.poll()
+        recs = _embeddings(follower)
+        assert [r.step for r in recs] == list(range(epoch + 1)) and follower.store.notices == {}
+        assert np.array_equal(recs[-1].mat, np.load(keras_logs / f"seq-embedding-{epoch}.npy"))
+
+
+def test_keras_weights_without_h5py_say_what_to_install(keras_logs, monkeypatch):
+    monkeypatch.setitem(sys.modules, "h5py", None)  # import h5py raises ImportError
+    _, caught = _load(keras_logs / "seq")
+    (message,) = caught
+    assert "install h5py" in message and "keras_embedding.ckpt-1.weights.h5" in message

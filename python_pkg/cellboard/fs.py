@@ -222,6 +222,13 @@ class LocalFS:
     def invalidate(self) -> None:
         pass
 
+    def listdir(self, path: str) -> list[str]:
+        """The names of the files in ``path`` (not its directories), sorted; none when it is missing."""
+        try:
+            return sorted(e.name for e in os.scandir(path) if e.is_file())
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
     def read(self, path: str, start: int, end: int, array: bool = False) -> bytes | np.ndarray:
         """Bytes ``[start, end)`` (fewer at the end of the file).
 
@@ -325,6 +332,13 @@ class FsspecFS:
             for e in entries
             if e.get("type") == "file" and is_event_file(posixpath.basename(e["name"]))
         }
+
+    def listdir(self, path: str) -> list[str]:
+        try:
+            entries = self.fs.ls(self._strip(path), detail=True, refresh=True)
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return sorted(posixpath.basename(e["name"]) for e in entries if e.get("type") == "file")
 
     def read(self, path: str, start: int, end: int, array: bool = False) -> bytes:
         return self.fs.cat_file(self._strip(path), start=start, end=end)  # bytes either way

@@ -12,6 +12,7 @@ tutorial: ``tf.train.Checkpoint.save`` + ``projector.visualize_embeddings``; TF1
 config's ``model_checkpoint_path``, else the latest checkpoint in the run's ``checkpoint`` file, read
 without TensorFlow (``tfcheckpoint.py``). Such an entry that cannot be read is a ``Problem``, reported
 by the caller (a warning and a notice naming the file); the config's other embeddings still load.
+Keras 3's TensorBoard callback names such a tensor but saves HDF5 weights: read with h5py (``KERAS_TENSOR``).
 A config that names no embedding at all (only ``model_checkpoint_path``, TensorBoard's first entry
 giving only ``metadata_path``, or nothing) shows every 2-D tensor of the checkpoint but optimizer
 slots, as TensorBoard's projector lists them, up to ``UNLISTED_MAX_VALUES`` values each (a bigger one
@@ -594,12 +595,33 @@ class _Read:
 
 
 class _Checkpoint:
-    """A run's checkpoint, opened at most once per read, when something needs it."""
+    """A run's checkpoint, opened at most once per read, when something needs it: TensorFlow's, or
+    the weights Keras 3's TensorBoard callback saves for its projector (``keras``)."""
 
     def __init__(self, fs: Any, run_dir: str, root: dict[str, Any]) -> None:
         self._fs, self._run_dir = fs, run_dir
         self.named = str(_first(root, "model_checkpoint_path", ""))
         self._opened: tuple[str, tfcheckpoint.Bundle] | Exception | None = None
+        self._keras: tuple[str, list[tuple[str, np.ndarray]]] | Exception | None = None
+
+    def keras(self) -> tuple[str, list[tuple[str, np.ndarray]]]:
+        """``(path, [(layer name, its embeddings)...])`` of the latest Keras weights file, its
+        Embedding layers in the model's order; the error reading it is raised again for each entry."""
+        if self._keras is None:
+            try:
+                path = keras_weights(self._fs, self._run_dir)
+                if not path:
+                    raise tfcheckpoint.CheckpointError(
+                        self._fs.join(self._run_dir, "train"),
+                        "no keras_embedding.ckpt-<epoch>.weights.h5 yet (Keras saves one at the end of each epoch), "
+                        "and no TensorFlow checkpoint",
+                    )
+                self._keras = path, _keras_embeddings(self._fs, path)
+            except Exception as exc:  # noqa: BLE001 - raised for each entry that needs it
+                self._keras = exc
+        if isinstance(self._keras, Exception):
+            raise self._keras
+        return self._keras
 
     def exists(self) -> bool:
         """Whether the run has a checkpoint to read (one named, or a ``checkpoint`` file): as TensorBoard
@@ -620,7 +642,55 @@ class _Checkpoint:
 
     @property
     def prefix(self) -> str:
-        return self._opened[0] if isinstance(self._opened, tuple) else ""
+        """The checkpoint read from (a TensorFlow prefix, or a Keras weights file), or ""."""
+        if isinstance(self._opened, tuple):
+            return self._opened[0]
+        return self._keras[0] if isinstance(self._keras, tuple) else ""
+
+
+# Keras 3's TensorBoard(embeddings_freq=...) names each Embedding layer so in its projector config
+# (a TensorFlow checkpoint's name), then saves the model's weights as HDF5, which TensorBoard cannot
+# read: train/keras_embedding.ckpt-<epoch>.weights.h5 (keras/src/callbacks/tensorboard.py)
+KERAS_TENSOR = "layer_with_weights-0/embeddings/.ATTRIBUTES/VARIABLE_VALUE"
+_KERAS_WEIGHTS = re.compile(r"keras_embedding\.ckpt-(\d+)\.weights\.h5")
+
+
+def keras_weights(fs: Any, run_dir: str) -> str:
+    """The latest weights file Keras 3's TensorBoard callback saved next to ``run_dir``'s projector
+    config, or ""."""
+    train = fs.join(run_dir, "train")
+    epochs = {int(m.group(1)): name for name in fs.listdir(train) if (m := _KERAS_WEIGHTS.fullmatch(name))}
+    return fs.join(train, epochs[max(epochs)]) if epochs else ""
+
+
+def keras_epoch(path: str) -> int:
+    m = _KERAS_WEIGHTS.search(path)
+    return int(m.group(1)) if m else 0
+
+
+def _keras_embeddings(fs: Any, path: str) -> list[tuple[str, np.ndarray]]:
+    """The Embedding layers of a Keras 3 ``.weights.h5``, in the model's order: ``layers/embedding``,
+    ``layers/embedding_1``... (Keras names the groups by class, in order), each its layer's name
+    (``vars`` attribute ``name``) and its matrix (``vars/0``). Read with h5py, which Keras installs."""
+    try:
+        import h5py
+    except ImportError:
+        raise tfcheckpoint.CheckpointError(
+            path, "a Keras weights file (HDF5): install h5py to read it (Keras itself depends on it)"
+        ) from None
+    source: Any = path if not getattr(fs, "remote", False) else io.BytesIO(fs.cat(path))
+    try:
+        with h5py.File(source, "r") as f:
+            layers = f.get("layers")
+            found = []
+            for key in layers.keys() if isinstance(layers, h5py.Group) else ():
+                m = re.fullmatch(r"embedding(?:_(\d+))?", key)
+                group = layers[key].get("vars")
+                if m and isinstance(group, h5py.Group) and isinstance(group.get("0"), h5py.Dataset):
+                    found.append((int(m.group(1) or 0), str(group.attrs.get("name", key)), np.asarray(group["0"])))
+    except OSError as exc:  # not HDF5, truncated (being written)
+        raise tfcheckpoint.CheckpointError(path, f"not a readable HDF5 weights file ({exc})") from None
+    return [(name, mat if mat.dtype.kind == "f" else mat.astype(np.float32)) for _, name, mat in sorted(found)]
 
 
 def _special(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -663,8 +733,13 @@ def _read_config(
 def _latest_checkpoint(fs: Any, run_dir: str, root: dict[str, Any]) -> str:
     """The checkpoint a run's checkpoint entries read now (``root``: its parsed config), or "" when
     the ``checkpoint`` file names none or cannot be read: what was read stays, nothing newer is read."""
+    named = str(_first(root, "model_checkpoint_path", ""))
+    if not named and not fs.exists(fs.join(run_dir, CHECKPOINT_STATE)):
+        if any(_tensor_name(e) == KERAS_TENSOR for e in root.get("embeddings", [])):
+            return keras_weights(fs, run_dir)  # Keras 3's callback: its latest epoch's weights
+        return ""
     try:
-        return checkpoint_prefix(fs, run_dir, str(_first(root, "model_checkpoint_path", "")))
+        return checkpoint_prefix(fs, run_dir, named)
     except (ValueError, OSError):  # CheckpointError is a ValueError
         return ""
 
@@ -758,6 +833,20 @@ def _read_entries(
             out.append(EmbeddingRecord(step, wall_time, tag or name, mat, *_read_extras(fs, run_dir, e), tensor_path))
             continue
         try:
+            if _tensor_name(e) == KERAS_TENSOR and not checkpoint.exists():
+                # the k-th such entry is the model's k-th Embedding layer
+                path, layers = checkpoint.keras()
+                k = sum(_tensor_name(x) == KERAS_TENSOR for x in entries[:i])
+                if k >= len(layers):
+                    raise tfcheckpoint.CheckpointError(
+                        path, f"embedding layer {k} is not there: the weights hold {len(layers)} Embedding layers"
+                    )
+                layer, mat = layers[k]
+                extras = _read_extras(fs, run_dir, e)
+                out.append(
+                    EmbeddingRecord(keras_epoch(path), wall_time, f"{layer}/embeddings", mat, *extras, checkpoint=path)
+                )
+                continue
             prefix, bundle = checkpoint.open()
             mat = _read_checkpoint_tensor(fs, prefix, bundle, _tensor_name(e))
             extras = _read_extras(fs, run_dir, e)
