@@ -1022,3 +1022,26 @@ def test_keras_weights_without_h5py_say_what_to_install(keras_logs, monkeypatch)
     _, caught = _load(keras_logs / "seq")
     (message,) = caught
     assert "install h5py" in message and "keras_embedding.ckpt-1.weights.h5" in message
+
+
+def test_keras_weights_wake_a_watched_follower(keras_logs, tmp_path):
+    """File-system notifications wake the follower for Keras' weights file (no timed poll here)."""
+    pytest.importorskip("watchdog")
+    src, log = keras_logs / "seq", tmp_path / "seq"
+    (log / "train").mkdir(parents=True)
+    shutil.copy(src / E.CONFIG, log / E.CONFIG)
+    shutil.copy(src / "meta.tsv", log / "meta.tsv")
+    (log / "events.out.tfevents.0.host").write_bytes(b"")
+    follower = LogdirFollower(str(log), reload_interval=60)
+    follower.start()
+    try:
+        assert follower.wait(10)
+        require_notifications(follower)
+        name = "keras_embedding.ckpt-1.weights.h5"
+        shutil.copy(src / "train" / name, log / "train" / name)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not _embeddings(follower):
+            time.sleep(0.05)
+        assert [(r.tag, r.step) for r in _embeddings(follower)] == [("embedding/embeddings", 1)]
+    finally:
+        follower.stop()

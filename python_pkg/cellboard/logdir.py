@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import _environment
 from .fs import filesystem, is_event_file, redact, resolve_dir
-from .kinds.embeddings import CHECKPOINT_STATE
+from .kinds.embeddings import CHECKPOINT_STATE, is_keras_weights
 from .kinds.embeddings import CONFIG as PROJECTOR_CONFIG
 from .reader import RunReader, default_workers, discover_runs, read_runs, root_projector
 from .store import Store
@@ -69,8 +69,8 @@ def _watched_events() -> list:
 def _projector_file(name: str) -> bool:
     """A file the projector reads: its config (``add_embedding`` writes it last), or TensorFlow's
     ``checkpoint`` file (``tf.train.Checkpoint.save`` writes it last) or a checkpoint index, which a
-    config may have named before they were saved."""
-    return name in (PROJECTOR_CONFIG, CHECKPOINT_STATE) or name.endswith(".index")
+    config may have named before they were saved, or the weights Keras 3's callback saves each epoch."""
+    return name in (PROJECTOR_CONFIG, CHECKPOINT_STATE) or name.endswith(".index") or is_keras_weights(name)
 
 
 class _Watch:

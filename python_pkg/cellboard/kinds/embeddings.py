@@ -655,6 +655,10 @@ KERAS_TENSOR = "layer_with_weights-0/embeddings/.ATTRIBUTES/VARIABLE_VALUE"
 _KERAS_WEIGHTS = re.compile(r"keras_embedding\.ckpt-(\d+)\.weights\.h5")
 
 
+def is_keras_weights(name: str) -> bool:
+    return _KERAS_WEIGHTS.fullmatch(name) is not None
+
+
 def keras_weights(fs: Any, run_dir: str) -> str:
     """The latest weights file Keras 3's TensorBoard callback saved next to ``run_dir``'s projector
     config, or ""."""
