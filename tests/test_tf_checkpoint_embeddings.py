@@ -1045,3 +1045,18 @@ def test_keras_weights_wake_a_watched_follower(keras_logs, tmp_path):
         assert [(r.tag, r.step) for r in _embeddings(follower)] == [("embedding/embeddings", 1)]
     finally:
         follower.stop()
+
+
+def test_keras_configs_next_to_their_runs_are_read_from_the_parent_directory(keras_logs):
+    """Keras writes its projector config in its log_dir and its events in log_dir/train: opening the
+    directory above several such log_dirs reads each config as a run of its own (TensorBoard reads
+    only run directories and the root)."""
+    store, caught = _load(keras_logs)
+    assert caught == [] and store.notices == {}
+    assert {"seq", "seq/train", "two", "two/train"} <= set(store.runs)
+    assert [r.tag for r in store.embeddings("seq")] == ["embedding/embeddings"]
+    assert sorted(r.tag for r in store.embeddings("two")) == ["chars/embeddings", "words/embeddings"]
+    follower = LogdirFollower(str(keras_logs), notifications=False, runs="^seq")
+    follower.poll()
+    assert [r.tag for r in follower.store.embeddings("seq")] == ["embedding/embeddings"]
+    assert "two" not in follower.store.runs

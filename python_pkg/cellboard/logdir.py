@@ -27,7 +27,7 @@ from . import _environment
 from .fs import filesystem, is_event_file, redact, resolve_dir
 from .kinds.embeddings import CHECKPOINT_STATE, is_keras_weights
 from .kinds.embeddings import CONFIG as PROJECTOR_CONFIG
-from .reader import RunReader, default_workers, discover_runs, read_runs, root_projector
+from .reader import RunReader, default_workers, discover_runs, projector_dirs, read_runs
 from .store import Store
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ def check_logdir(logdir: str | os.PathLike, *, require_events: bool = True, stor
         fs, path = resolve_dir(logdir, storage_options)
     except OSError as exc:
         raise LogdirError(str(exc)) from None
-    if require_events and not discover_runs(path, fs) and not root_projector(fs, path, ()):
+    if require_events and not discover_runs(path, fs) and not projector_dirs(fs, path, ()):
         raise LogdirError(f"log directory {path!r} holds no event files (events.out.tfevents.*) yet")
     return path
 
@@ -294,8 +294,9 @@ class LogdirFollower:
                 if reader.path not in failed:
                     self._recovered(reader.path)
                 self._read_embeddings(reader.run, reader.path)
-            if (self._runs_re is None or self._runs_re.search(".")) and root_projector(self.fs, self.logdir, listing):
-                self._read_embeddings(self._store_run("."), self.logdir)
+            for run, directory in projector_dirs(self.fs, self.logdir, listing):
+                if self._runs_re is None or self._runs_re.search(run):
+                    self._read_embeddings(self._store_run(run), directory)
             tick()
             progress["loading"] = False
             if first_pass:

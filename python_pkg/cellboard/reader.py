@@ -524,19 +524,28 @@ def load(
     read_runs(jobs, workers=workers, on_error=failed, tick=tick, compact=True)
     for reader, _ in jobs:
         _read_embeddings(store, fs, reader.run, reader.path)
-    if root_projector(fs, path, listing):
-        _read_embeddings(store, fs, ".", path)
+    for run, directory in projector_dirs(fs, path, listing):
+        _read_embeddings(store, fs, run, directory)
     bar.update(sum(r.bytes_read for r, _ in jobs), len(jobs), final=True)
     return store
 
 
-def root_projector(fs, logdir: str, runs: Iterable[str]) -> bool:
-    """Whether the log directory, no run (no event file: not among the directories ``runs``), has a
-    projector config: it is read as run ``"."``, as TensorBoard's projector does (TensorFlow's projector
-    tutorial writes the checkpoint and the config there, and no event file)."""
+def projector_dirs(fs, logdir: str, runs: Iterable[str]) -> list[tuple[str, str]]:
+    """``(run name, directory)`` of the directories that hold a projector config but no event file
+    (not among the directories ``runs``), each read as a run of its own: the log directory, run ``"."``,
+    as TensorBoard's projector reads it (TensorFlow's projector tutorial writes the checkpoint and the
+    config there, and no event file); and a run's parent, where Keras' TensorBoard callback writes its
+    config (its events go to ``train/`` and ``validation/`` below it), which TensorBoard does not read."""
     from .kinds.embeddings import CONFIG
 
-    return all(fs.relpath(d, logdir) != "." for d in runs) and fs.exists(fs.join(logdir, CONFIG))
+    rels = {fs.relpath(d, logdir) for d in runs}
+    parents = {"."} | {rel.rsplit("/", 1)[0] if "/" in rel else "." for rel in rels if rel != "."}
+    out = []
+    for rel in sorted(parents - rels):
+        directory = logdir if rel == "." else fs.join(logdir, *rel.split("/"))
+        if fs.exists(fs.join(directory, CONFIG)):
+            out.append((rel, directory))
+    return out
 
 
 def _read_embeddings(store: Store, fs, run: str, directory: str) -> None:
@@ -564,4 +573,4 @@ def _read_embeddings(store: Store, fs, run: str, directory: str) -> None:
         store.append_records(run, "embeddings", r.tag, [r])
 
 
-__all__ = ["RunReader", "UnreadableFileWarning", "discover_runs", "load", "read_runs", "root_projector"]
+__all__ = ["RunReader", "UnreadableFileWarning", "discover_runs", "load", "projector_dirs", "read_runs"]

@@ -72,6 +72,16 @@ emb = config.embeddings.add()
 emb.tensor_name = "embedding/.ATTRIBUTES/VARIABLE_VALUE"
 emb.metadata_path = "metadata.tsv"
 projector.visualize_embeddings("logs", config)
+
+# Keras 3's own projector logging: HDF5 weights each epoch, which TensorBoard's projector cannot read
+os.makedirs("logs/words", exist_ok=True)
+with open("logs/words/labels.tsv", "w") as f:
+    f.write("".join(f"token_{i % 4}\\n" for i in range(40)))
+tokens = keras.Sequential([keras.Input((4,), dtype="int32"), keras.layers.Embedding(40, 6, name="tokens"),
+                           keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1)])
+tokens.compile("adam", "mse")
+tokens.fit(rng.integers(0, 40, (64, 4)).astype("int32"), rng.standard_normal((64, 1)), epochs=2, verbose=0,
+           callbacks=[keras.callbacks.TensorBoard("logs/words", embeddings_freq=1, embeddings_metadata="labels.tsv")])
 print("KERAS DONE")
 """
 
@@ -186,9 +196,20 @@ def test_keras_logs_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         # Projector: the checkpoint's embedding, read without TensorFlow, coloured by its labels
         board.locator('[role="tab"][data-kind="embeddings"]').click()
         pj = board.locator(".cb-projector")
+        picker = pj.get_by_label("Embedding")
+        tutorial = picker.locator("option", has_text=". · embedding/.ATTRIBUTES/VARIABLE_VALUE · step 1")
+        expect(tutorial).to_have_count(1, timeout=30_000)
+        picker.select_option(label=tutorial.inner_text())
         expect(pj).to_have_attribute("data-projector-points", "60", timeout=30_000)
         expect(pj.locator(".cb-pj-status")).to_contain_text("60 points × 8 dims")
         _shot(board, tmp_path, "keras-projector.png")
+        # Keras' embeddings_freq: the Embedding layer's weights of the last epoch, labelled
+        keras_option = picker.locator("option", has_text="words · tokens/embeddings · step 1")
+        expect(keras_option).to_have_count(1, timeout=30_000)
+        picker.select_option(label=keras_option.inner_text())
+        expect(pj).to_have_attribute("data-projector-points", "40", timeout=30_000)
+        expect(pj.locator(".cb-pj-status")).to_contain_text("40 points × 6 dims")
+        _shot(board, tmp_path, "keras-projector-embeddings-freq.png")
 
         # Text: a string matrix is a table without a header, its cells rendered as markdown
         board.locator('[role="tab"][data-kind="text"]').click()
