@@ -666,12 +666,17 @@ def test_a_watched_directory_reads_the_checkpoint_when_it_is_saved(tmp_path):
         time.sleep(0.3)  # read: no checkpoint yet
         _write_bundle(tmp_path / "emb.ckpt-1", _hand_tensors())
         (tmp_path / "checkpoint").write_text('model_checkpoint_path: "emb.ckpt-1"\n')
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not _embeddings(follower):
-            time.sleep(0.05)
-        assert [r.tag for r in _embeddings(follower)] == ["emb/a"]
+        assert [r.tag for r in _wait_for_embeddings(follower)] == ["emb/a"]
     finally:
         follower.stop()
+
+
+def _wait_for_embeddings(follower: LogdirFollower, timeout: float = 10) -> list:
+    """The follower's embeddings of run ".", once there are any (or after ``timeout`` s: none)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not _embeddings(follower):
+        time.sleep(0.05)
+    return _embeddings(follower)
 
 
 def _embeddings(follower: LogdirFollower) -> list:
@@ -947,6 +952,16 @@ KERAS_WRITE = textwrap.dedent(
 )
 
 
+def _keras_run_without_weights(keras_logs: Path, tmp_path: Path) -> Path:
+    """Keras' "seq" run as it is when training starts: its config and labels, an event file, no weights."""
+    src, log = keras_logs / "seq", tmp_path / "seq"
+    (log / "train").mkdir(parents=True)
+    shutil.copy(src / E.CONFIG, log / E.CONFIG)
+    shutil.copy(src / "meta.tsv", log / "meta.tsv")
+    (log / "events.out.tfevents.0.host").write_bytes(b"")
+    return log
+
+
 @pytest.fixture(scope="module")
 def keras_logs(tmp_path_factory) -> Path:
     pytest.importorskip("keras", reason="Keras writes the weights these tests read")
@@ -999,11 +1014,7 @@ def test_keras_two_embedding_layers_in_the_models_order(keras_logs):
 def test_keras_follower_shows_each_epoch_as_it_is_saved(keras_logs, tmp_path):
     """Following a Keras run: nothing until the first epoch's weights exist (Keras writes the config
     when training starts), then each epoch's embedding at its number, read once."""
-    src, log = keras_logs / "seq", tmp_path / "seq"
-    (log / "train").mkdir(parents=True)
-    shutil.copy(src / E.CONFIG, log / E.CONFIG)
-    shutil.copy(src / "meta.tsv", log / "meta.tsv")
-    (log / "events.out.tfevents.0.host").write_bytes(b"")
+    src, log = keras_logs / "seq", _keras_run_without_weights(keras_logs, tmp_path)
     follower = LogdirFollower(str(log), notifications=False)
     follower.poll()
     assert _embeddings(follower) == []
@@ -1027,11 +1038,7 @@ def test_keras_weights_without_h5py_say_what_to_install(keras_logs, monkeypatch)
 def test_keras_weights_wake_a_watched_follower(keras_logs, tmp_path):
     """File-system notifications wake the follower for Keras' weights file (no timed poll here)."""
     pytest.importorskip("watchdog")
-    src, log = keras_logs / "seq", tmp_path / "seq"
-    (log / "train").mkdir(parents=True)
-    shutil.copy(src / E.CONFIG, log / E.CONFIG)
-    shutil.copy(src / "meta.tsv", log / "meta.tsv")
-    (log / "events.out.tfevents.0.host").write_bytes(b"")
+    src, log = keras_logs / "seq", _keras_run_without_weights(keras_logs, tmp_path)
     follower = LogdirFollower(str(log), reload_interval=60)
     follower.start()
     try:
@@ -1039,10 +1046,7 @@ def test_keras_weights_wake_a_watched_follower(keras_logs, tmp_path):
         require_notifications(follower)
         name = "keras_embedding.ckpt-1.weights.h5"
         shutil.copy(src / "train" / name, log / "train" / name)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not _embeddings(follower):
-            time.sleep(0.05)
-        assert [(r.tag, r.step) for r in _embeddings(follower)] == [("embedding/embeddings", 1)]
+        assert [(r.tag, r.step) for r in _wait_for_embeddings(follower)] == [("embedding/embeddings", 1)]
     finally:
         follower.stop()
 

@@ -104,6 +104,18 @@ def _column(board, name: str) -> list[str]:
     return board.locator(f".cb-hp-table tbody tr td:nth-child({idx + 1})").all_inner_texts()
 
 
+def _pick_embedding(pj, name: str, points: int, dims: int) -> None:
+    """Pick the embedding ``name`` ("run · tag · step N") in the Projector and wait until it is drawn."""
+    from playwright.sync_api import expect
+
+    picker = pj.get_by_label("Embedding")
+    option = picker.locator("option", has_text=name)
+    expect(option).to_have_count(1, timeout=30_000)
+    picker.select_option(label=option.inner_text())
+    expect(pj).to_have_attribute("data-projector-points", str(points), timeout=30_000)
+    expect(pj.locator(".cb-pj-status")).to_contain_text(f"{points} points × {dims} dims")
+
+
 def _shot(board, tmp_path: Path, name: str) -> None:
     board.scroll_into_view_if_needed()
     board.page.wait_for_timeout(400)
@@ -196,19 +208,10 @@ def test_keras_logs_in_jupyterlab_next_to_tensorboard(tmp_path, browser):
         # Projector: the checkpoint's embedding, read without TensorFlow, coloured by its labels
         board.locator('[role="tab"][data-kind="embeddings"]').click()
         pj = board.locator(".cb-projector")
-        picker = pj.get_by_label("Embedding")
-        tutorial = picker.locator("option", has_text=". · embedding/.ATTRIBUTES/VARIABLE_VALUE · step 1")
-        expect(tutorial).to_have_count(1, timeout=30_000)
-        picker.select_option(label=tutorial.inner_text())
-        expect(pj).to_have_attribute("data-projector-points", "60", timeout=30_000)
-        expect(pj.locator(".cb-pj-status")).to_contain_text("60 points × 8 dims")
+        _pick_embedding(pj, ". · embedding/.ATTRIBUTES/VARIABLE_VALUE · step 1", 60, 8)
         _shot(board, tmp_path, "keras-projector.png")
         # Keras' embeddings_freq: the Embedding layer's weights of the last epoch, labelled
-        keras_option = picker.locator("option", has_text="words · tokens/embeddings · step 1")
-        expect(keras_option).to_have_count(1, timeout=30_000)
-        picker.select_option(label=keras_option.inner_text())
-        expect(pj).to_have_attribute("data-projector-points", "40", timeout=30_000)
-        expect(pj.locator(".cb-pj-status")).to_contain_text("40 points × 6 dims")
+        _pick_embedding(pj, "words · tokens/embeddings · step 1", 40, 6)
         _shot(board, tmp_path, "keras-projector-embeddings-freq.png")
 
         # Text: a string matrix is a table without a header, its cells rendered as markdown
