@@ -186,3 +186,25 @@ def test_uint8_label_images_are_taken_as_they_are(tmp_path):
     sprite = np.asarray(Image.open(tmp_path / "r" / "00000" / "default" / "sprite.png"))
     assert sprite.shape == (10, 10, 3)
     np.testing.assert_array_equal(sprite[:5, 5:10], imgs[1].transpose(1, 2, 0))
+
+
+def test_a_binary_tensors_file_reads_as_tensorboard_reads_it(tmp_path):
+    """A ``tensor_path`` that is not TSV text is raw float32 of the entry's ``tensor_shape`` (TensorBoard's
+    projector reads big tensors so); without a 2-D shape, or of another size, it is an error naming it."""
+    mat = np.random.default_rng(3).standard_normal((50, 3)).astype("<f4")
+    mat[0, 0] = -1.7392e38  # bytes that are not UTF-8
+    (tmp_path / "big.bytes").write_bytes(mat.tobytes())
+    (tmp_path / "projector_config.pbtxt").write_text(
+        'embeddings { tensor_name: "big" tensor_path: "big.bytes" tensor_shape: 50 tensor_shape: 3 }\n'
+    )
+    (rec,) = cellboard.load(tmp_path, progress=False).embeddings(".")
+    np.testing.assert_array_equal(rec.mat, mat)
+    theirs = np.frombuffer(_projector(tmp_path)("/tensor", run=".", name="big").data, "<f4").reshape(50, 3)
+    np.testing.assert_array_equal(rec.mat, theirs)
+    for shape, why in (("", "needs a 2-D tensor_shape"), ("tensor_shape: 49 tensor_shape: 3", "600 bytes, where")):
+        (tmp_path / "projector_config.pbtxt").write_text(
+            f'embeddings {{ tensor_name: "big" tensor_path: "big.bytes" {shape} }}\n'
+        )
+        with pytest.warns(UserWarning, match=why) as caught:
+            cellboard.load(tmp_path, progress=False)
+        assert "big.bytes" in str(caught[0].message)

@@ -459,6 +459,25 @@ def _first(d: dict[str, Any], key: str, default: Any = None) -> Any:
     return v[0] if v else default
 
 
+def _read_tensor_file(data: bytes, shape: Sequence[Any], path: str) -> np.ndarray:
+    """A ``tensor_path`` file as TensorBoard's projector reads it: TSV text, else (not UTF-8) raw
+    little-endian float32 values of the entry's ``tensor_shape`` (its binary form for big tensors)."""
+    try:
+        return _read_tsv_matrix(data)
+    except UnicodeDecodeError:
+        dims = [int(d) for d in shape]
+        if len(dims) != 2 or min(dims) < 0:
+            raise EmbeddingError(
+                f"{path}: not TSV text; a binary (float32) tensors file needs a 2-D tensor_shape in the "
+                f"projector config, got {dims}"
+            ) from None
+        if len(data) != dims[0] * dims[1] * 4:
+            raise EmbeddingError(
+                f"{path}: {len(data)} bytes, where tensor_shape {dims} of float32 takes {dims[0] * dims[1] * 4}"
+            ) from None
+        return np.frombuffer(data, "<f4").reshape(dims).astype(np.float32)  # a native, writable copy
+
+
 def _read_tsv_matrix(data: bytes) -> np.ndarray:
     text = data.decode("utf-8")
     lines = text.lstrip("\r\n").split("\n", 1)
@@ -833,7 +852,8 @@ def _read_entries(
                 step = int(step_s) if sep else 0
             except ValueError:
                 tag, step = name, 0
-            mat = _read_tsv_matrix(fs.cat(fs.join(run_dir, tensor_path)))
+            path = fs.join(run_dir, tensor_path)
+            mat = _read_tensor_file(fs.cat(path), e.get("tensor_shape", []), path)
             out.append(EmbeddingRecord(step, wall_time, tag or name, mat, *_read_extras(fs, run_dir, e), tensor_path))
             continue
         try:
