@@ -208,3 +208,14 @@ def test_a_binary_tensors_file_reads_as_tensorboard_reads_it(tmp_path):
         with pytest.warns(UserWarning, match=why) as caught:
             cellboard.load(tmp_path, progress=False)
         assert "big.bytes" in str(caught[0].message)
+
+
+def test_a_torch_embedding_whose_labels_are_gone_still_shows(tmp_path):
+    with TorchWriter(str(tmp_path)) as tw:
+        tw.add_embedding(MAT, metadata=META, tag="t", global_step=2)
+    meta = tmp_path / "00002" / "t" / "metadata.tsv"
+    meta.unlink()
+    with pytest.warns(UserWarning, match="its points show without labels") as caught:
+        (rec,) = cellboard.load(tmp_path, progress=False).embeddings(".")
+    assert rec.tag == "t" and rec.metadata is None and rec.mat.shape == (10, 5)
+    assert str(meta) in str(caught[0].message)

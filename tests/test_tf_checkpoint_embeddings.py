@@ -1064,3 +1064,35 @@ def test_keras_configs_next_to_their_runs_are_read_from_the_parent_directory(ker
     follower.poll()
     assert [r.tag for r in follower.store.embeddings("seq")] == ["embedding/embeddings"]
     assert "two" not in follower.store.runs
+
+
+def test_labels_that_cannot_be_read_leave_the_points_shown(hand_dir):
+    """A metadata file that is missing (a path relative to somewhere else) hides nothing: the points
+    show without labels, and the warning names the file."""
+    (hand_dir / "meta.tsv").unlink()
+    store, caught = _load(hand_dir)
+    recs = {r.tag: r for r in store.embeddings(".")}
+    assert sorted(recs) == ["emb/a", "emb/b", "t"] and recs["emb/a"].metadata is None
+    (message,) = caught
+    assert str(hand_dir / "meta.tsv") in message and "its points show without labels" in message
+    assert list(store.notices) == [str(hand_dir / "meta.tsv")]
+
+
+def test_follower_labels_the_points_once_the_metadata_reads(hand_dir):
+    """While the labels cannot be read the points show and the notice stays at every poll; once the
+    file is there the embedding is read again with them (the board shows the latest of a step), once."""
+    meta = hand_dir / "meta.tsv"
+    labels = meta.read_text()
+    meta.unlink()
+    follower = LogdirFollower(str(hand_dir), notifications=False)
+    for _ in range(3):
+        follower.poll()
+        assert list(follower.store.notices) == [str(meta)]
+    assert [(r.tag, r.metadata) for r in follower.store.embeddings(".") if r.tag == "emb/a"] == [("emb/a", None)]
+    meta.write_text(labels)
+    follower.poll()
+    follower.poll()
+    assert follower.store.notices == {}
+    a = [r for r in follower.store.embeddings(".") if r.tag == "emb/a"]
+    assert [r.step for r in a] == [1, 1] and a[-1].metadata == [f"p{i}" for i in range(12)]
+    assert len(follower.store.embeddings(".")) == 4  # emb/a twice, emb/b and t once

@@ -34,7 +34,7 @@ import struct
 import threading
 import warnings
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -540,6 +540,9 @@ class Seen:
     # poll until a newer checkpoint is read; its other tensors are read once)
     unshown: tuple[Problem, ...] = ()
     names: bool = True  # the config names its embeddings (else it shows its checkpoint's tensors)
+    # its entries shown without their labels (a metadata or sprite file that could not be read):
+    # their files are tried on every poll, and the entry is read again once they read
+    unlabelled: tuple[int, ...] = ()
 
 
 def read(fs: Any, run_dir: str, wall_time: float = 0.0) -> tuple[list[EmbeddingRecord], list[Problem]]:
@@ -571,7 +574,7 @@ def read_new(
     if not fs.exists(path):
         return seen, [], []
     data = fs.cat(path)
-    if seen is not None and data == seen.config and not seen.pending:
+    if seen is not None and data == seen.config and not seen.pending and not seen.unlabelled:
         if not seen.checkpoint and seen.names:
             return seen, [], []  # tensors files only: read
         root = parse_text(data.decode("utf-8"))  # it parsed when it was read: it parses again
@@ -581,14 +584,19 @@ def read_new(
         # no embedding waited for: its tensors, at its number
         again = [i for i, e in enumerate(root.get("embeddings", [])) if not _first(e, "tensor_path")]
         read = _read_config(fs, run_dir, root, again, wall_time, seen.checkpoint)
-        now = read.seen(data, seen.count, seen)
+        now = read.seen(data, seen.count, seen, again)
         return now, read.records, [*read.problems, *now.unshown]
     root = parse_text(data.decode("utf-8"))
     entries = root.get("embeddings", [])
     extends = seen is not None and data.startswith(seen.config)
-    todo = [*seen.pending, *range(seen.count, len(entries))] if seen is not None and extends else range(len(entries))
-    read = _read_config(fs, run_dir, root, todo, wall_time, seen.checkpoint if seen is not None else None)
-    now = read.seen(data, len(entries), seen)
+    relabel = set(seen.unlabelled) if seen is not None and extends else set()
+    todo = (
+        [*seen.pending, *relabel, *range(seen.count, len(entries))]
+        if seen is not None and extends
+        else range(len(entries))
+    )
+    read = _read_config(fs, run_dir, root, todo, wall_time, seen.checkpoint if seen is not None else None, relabel)
+    now = read.seen(data, len(entries), seen, todo)
     return now, read.records, [*read.problems, *now.unshown]
 
 
@@ -599,18 +607,24 @@ class _Read:
     records: list[EmbeddingRecord]
     problems: list[Problem]  # of the config's entries
     failed: list[int]  # the checkpoint entries that failed (retried by a follower)
+    unlabelled: list[int]  # the entries shown without their labels (their files retried by a follower)
     checkpoint: str  # the checkpoint read from, or ""
     names: bool  # the config names its embeddings
     # a config naming none: what its checkpoint's tensors could not show (None: not read this time)
     unshown: tuple[Problem, ...] | None
 
-    def seen(self, config: bytes, count: int, before: Seen | None) -> Seen:
-        """What a follower has read after this: a checkpoint that could not be opened is tried again
-        when the ``checkpoint`` file names another; what a checkpoint's tensors could not show is
-        reported at every poll until a newer checkpoint is read."""
+    def seen(self, config: bytes, count: int, before: Seen | None, which: Iterable[int]) -> Seen:
+        """What a follower has read after reading the entries ``which``: a checkpoint that could not be
+        opened is tried again when the ``checkpoint`` file names another; what a checkpoint's tensors
+        could not show is reported at every poll until a newer checkpoint is read; the entries shown
+        without labels, read now or before (and not read now), have their labels tried again."""
         unshown = self.unshown if self.unshown is not None else (before.unshown if before else ())
         checkpoint = self.checkpoint or (before.checkpoint if before else "")
-        return Seen(config, count, tuple(self.failed), checkpoint, unshown, self.names)
+        done = set(which)
+        kept = [i for i in before.unlabelled if i not in done and i < count] if before else []
+        return Seen(
+            config, count, tuple(self.failed), checkpoint, unshown, self.names, tuple(sorted({*kept, *self.unlabelled}))
+        )
 
 
 class _Checkpoint:
@@ -725,7 +739,13 @@ def _special(entries: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _read_config(
-    fs: Any, run_dir: str, root: dict[str, Any], which: Iterable[int], wall_time: float, read_from: str | None
+    fs: Any,
+    run_dir: str,
+    root: dict[str, Any],
+    which: Iterable[int],
+    wall_time: float,
+    read_from: str | None,
+    relabel: Collection[int] = (),
 ) -> _Read:
     """The config's entries ``which``; for a config naming no tensor, every 2-D real tensor of the run's
     checkpoint but optimizer slots, as TensorBoard's projector lists them, when the run has a checkpoint
@@ -735,8 +755,8 @@ def _read_config(
     entries = root.get("embeddings", [])
     special = _special(entries)
     checkpoint = _Checkpoint(fs, run_dir, root)
-    records, problems, failed = _read_entries(
-        fs, run_dir, entries, [i for i in which if entries[i] is not special], wall_time, checkpoint
+    records, problems, failed, unlabelled = _read_entries(
+        fs, run_dir, entries, [i for i in which if entries[i] is not special], wall_time, checkpoint, relabel
     )
     unshown: tuple[Problem, ...] | None = None
     names = len(entries) > (special is not None)
@@ -750,7 +770,7 @@ def _read_config(
                 more, unshown_list = _read_unlisted(fs, run_dir, prefix, bundle, special, wall_time)
                 records += more
                 unshown = tuple(unshown_list)
-    return _Read(records, problems, failed, checkpoint.prefix, names, unshown)
+    return _Read(records, problems, failed, unlabelled, checkpoint.prefix, names, unshown)
 
 
 def _latest_checkpoint(fs: Any, run_dir: str, root: dict[str, Any]) -> str:
@@ -836,16 +856,36 @@ def _read_entries(
     which: Iterable[int],
     wall_time: float,
     checkpoint: _Checkpoint,
-) -> tuple[list[EmbeddingRecord], list[Problem], list[int]]:
-    """``(records, problems, the indices of the checkpoint entries that failed)`` of the config's
-    ``entries`` ``which``. A tensors file that cannot be read raises (the whole config fails: torch's and
-    cellboard's writers write the config last); a checkpoint entry is a ``Problem``. A checkpoint
-    entry's step is the checkpoint's number."""
-    out, problems, failed = [], [], []
+    relabel: Collection[int] = (),
+) -> tuple[list[EmbeddingRecord], list[Problem], list[int], list[int]]:
+    """``(records, problems, the indices of the checkpoint entries that failed, those shown without
+    labels)`` of the config's ``entries`` ``which``. A tensors file that cannot be read raises (the whole
+    config fails: torch's and cellboard's writers write the config last); a checkpoint entry is a
+    ``Problem``. A checkpoint entry's step is the checkpoint's number. An entry whose metadata or sprite
+    cannot be read shows without them (and a ``Problem`` naming the file); one in ``relabel`` was shown
+    so before: it is read again only once they read."""
+    out, problems, failed, unlabelled = [], [], [], []
+
+    def extras(i: int, e: dict[str, Any]) -> _Extras | None:
+        try:
+            return _read_extras(fs, run_dir, e)
+        except Exception as exc:  # noqa: BLE001 - the points show without labels; the file is named
+            shown = EmbeddingError(f"{type(exc).__name__}: {exc}; its points show without labels")
+            problems.append(
+                Problem(_problem_source(exc, fs.join(run_dir, CONFIG)), str(_first(e, "tensor_name", "")), shown)
+            )
+            unlabelled.append(i)
+            return None
+
     for i in which:
         e = entries[i]
         name = str(_first(e, "tensor_name", ""))
         tensor_path = str(_first(e, "tensor_path", ""))
+        labels: _Extras | None = None
+        if i in relabel:  # shown without labels before: read again once they read
+            labels = extras(i, e)
+            if labels is None:
+                continue
         if tensor_path:
             tag, sep, step_s = name.rpartition(":")
             try:
@@ -854,7 +894,8 @@ def _read_entries(
                 tag, step = name, 0
             path = fs.join(run_dir, tensor_path)
             mat = _read_tensor_file(fs.cat(path), e.get("tensor_shape", []), path)
-            out.append(EmbeddingRecord(step, wall_time, tag or name, mat, *_read_extras(fs, run_dir, e), tensor_path))
+            labels = labels or extras(i, e) or _NO_EXTRAS
+            out.append(EmbeddingRecord(step, wall_time, tag or name, mat, *labels, tensor_path=tensor_path))
             continue
         try:
             if _tensor_name(e) == KERAS_TENSOR and not checkpoint.exists():
@@ -866,22 +907,18 @@ def _read_entries(
                         path, f"embedding layer {k} is not there: the weights hold {len(layers)} Embedding layers"
                     )
                 layer, mat = layers[k]
-                extras = _read_extras(fs, run_dir, e)
-                out.append(
-                    EmbeddingRecord(keras_epoch(path), wall_time, f"{layer}/embeddings", mat, *extras, checkpoint=path)
-                )
-                continue
-            prefix, bundle = checkpoint.open()
-            mat = _read_checkpoint_tensor(fs, prefix, bundle, _tensor_name(e))
-            extras = _read_extras(fs, run_dir, e)
+                tag, step, source = f"{layer}/embeddings", keras_epoch(path), path
+            else:
+                prefix, bundle = checkpoint.open()
+                mat = _read_checkpoint_tensor(fs, prefix, bundle, _tensor_name(e))
+                tag, step, source = _tensor_name(e), checkpoint_step(prefix), prefix
         except Exception as exc:  # noqa: BLE001 - one unreadable checkpoint embedding never hides the others
             problems.append(Problem(_problem_source(exc, fs.join(run_dir, CONFIG)), name, exc))
             failed.append(i)
             continue
-        out.append(
-            EmbeddingRecord(checkpoint_step(prefix), wall_time, _tensor_name(e), mat, *extras, checkpoint=prefix)
-        )
-    return out, problems, failed
+        labels = labels or extras(i, e) or _NO_EXTRAS
+        out.append(EmbeddingRecord(step, wall_time, tag, mat, *labels, checkpoint=source))
+    return out, problems, failed, unlabelled
 
 
 UNLISTED_MAX_VALUES = 1 << 24  # a 2-D checkpoint tensor the config does not name, up to 64 MiB of float32
@@ -957,9 +994,11 @@ def _read_unlisted(
     return out, problems
 
 
-def _read_extras(
-    fs: Any, run_dir: str, e: dict[str, Any]
-) -> tuple[list[str] | list[list[str]] | None, list[str] | None, bytes | None, tuple[int, int] | None]:
+_Extras = tuple[list[str] | list[list[str]] | None, list[str] | None, bytes | None, tuple[int, int] | None]
+_NO_EXTRAS: _Extras = (None, None, None, None)
+
+
+def _read_extras(fs: Any, run_dir: str, e: dict[str, Any]) -> _Extras:
     """``(metadata, metadata header, sprite, sprite image size)`` of a config entry."""
     metadata = header = None
     meta_path = _first(e, "metadata_path")
