@@ -948,6 +948,19 @@ KERAS_WRITE = textwrap.dedent(
     b = keras.layers.Flatten()(keras.layers.Embedding(20, 3, name="chars")(inp))
     out = keras.layers.Dense(1)(keras.layers.Concatenate()([a, b]))
     fit("two", keras.Model(inp, out), x, rng.standard_normal((16, 1)), embeddings_metadata={"chars": "meta.tsv"})
+
+    try:  # tf.keras 2 (TensorFlow <= 2.15's Keras, now tf-keras): a TensorFlow checkpoint in train/
+        import tf_keras
+    except ImportError:
+        tf_keras = None
+    if tf_keras is not None:
+        legacy = tf_keras.Sequential([tf_keras.Input((3,), dtype="int32"), tf_keras.layers.Embedding(20, 4),
+                                      tf_keras.layers.Flatten(), tf_keras.layers.Dense(2)])
+        legacy.compile("adam", "mse")
+        log = os.path.join(root, "legacy")
+        legacy.fit(x, rng.standard_normal((16, 2)), epochs=2, verbose=0,
+                   callbacks=[tf_keras.callbacks.TensorBoard(log, embeddings_freq=1)])
+        np.save(os.path.join(root, "legacy.npy"), legacy.layers[0].embeddings.numpy())
     """
 )
 
@@ -1096,3 +1109,17 @@ def test_follower_labels_the_points_once_the_metadata_reads(hand_dir):
     a = [r for r in follower.store.embeddings(".") if r.tag == "emb/a"]
     assert [r.step for r in a] == [1, 1] and a[-1].metadata == [f"p{i}" for i in range(12)]
     assert len(follower.store.embeddings(".")) == 4  # emb/a twice, emb/b and t once
+
+
+def test_tf_keras_2_embeddings_freq_reads_its_checkpoint_in_train(keras_logs):
+    """tf.keras 2's callback saves a TensorFlow checkpoint (and its ``checkpoint`` file) in train/, not
+    next to its config: read from there, the last epoch's, under the name the config gives."""
+    log = keras_logs / "legacy"
+    if not log.exists():
+        pytest.skip("tf-keras (tf.keras 2) is not installed")
+    assert (log / "train" / "checkpoint").exists() and not (log / "checkpoint").exists()
+    store, caught = _load(log)
+    assert caught == [] and store.notices == {}
+    (rec,) = store.embeddings(".")
+    assert (rec.tag, rec.step, rec.checkpoint) == (E.KERAS_TENSOR, 1, str(log / "train" / "keras_embedding.ckpt-1"))
+    assert np.array_equal(rec.mat, np.load(keras_logs / "legacy.npy"))

@@ -634,6 +634,7 @@ class _Checkpoint:
     def __init__(self, fs: Any, run_dir: str, root: dict[str, Any]) -> None:
         self._fs, self._run_dir = fs, run_dir
         self.named = str(_first(root, "model_checkpoint_path", ""))
+        self._dir = _checkpoint_dir(fs, run_dir, root)
         self._opened: tuple[str, tfcheckpoint.Bundle] | Exception | None = None
         self._keras: tuple[str, list[tuple[str, np.ndarray]]] | Exception | None = None
 
@@ -659,13 +660,13 @@ class _Checkpoint:
     def exists(self) -> bool:
         """Whether the run has a checkpoint to read (one named, or a ``checkpoint`` file): as TensorBoard
         looks for one, without which its projector adds no checkpoint tensor."""
-        return bool(self.named) or self._fs.exists(self._fs.join(self._run_dir, CHECKPOINT_STATE))
+        return bool(self.named) or self._fs.exists(self._fs.join(self._dir, CHECKPOINT_STATE))
 
     def open(self) -> tuple[str, tfcheckpoint.Bundle]:
         """``(prefix, its index)``; the error reading it is raised again for each entry that needs it."""
         if self._opened is None:
             try:
-                prefix = checkpoint_prefix(self._fs, self._run_dir, self.named)
+                prefix = checkpoint_prefix(self._fs, self._dir, self.named)
                 self._opened = prefix, tfcheckpoint.read_index(self._fs, prefix)
             except Exception as exc:  # noqa: BLE001 - raised for each checkpoint entry below
                 self._opened = exc
@@ -686,6 +687,18 @@ class _Checkpoint:
 # read: train/keras_embedding.ckpt-<epoch>.weights.h5 (keras/src/callbacks/tensorboard.py)
 KERAS_TENSOR = "layer_with_weights-0/embeddings/.ATTRIBUTES/VARIABLE_VALUE"
 _KERAS_WEIGHTS = re.compile(r"keras_embedding\.ckpt-(\d+)\.weights\.h5")
+
+
+def _checkpoint_dir(fs: Any, run_dir: str, root: dict[str, Any]) -> str:
+    """Where a run's ``checkpoint`` file lies: the run directory, or, for tf.keras 2's TensorBoard
+    callback (its config names Keras' tensors, no checkpoint next to it), ``train/``, where the
+    callback saves the model as a TensorFlow checkpoint (Keras 3 saves HDF5 there: ``keras_weights``)."""
+    if _first(root, "model_checkpoint_path") or fs.exists(fs.join(run_dir, CHECKPOINT_STATE)):
+        return run_dir
+    if not any(_tensor_name(e) == KERAS_TENSOR for e in root.get("embeddings", [])):
+        return run_dir
+    train = fs.join(run_dir, "train")
+    return train if fs.exists(fs.join(train, CHECKPOINT_STATE)) else run_dir
 
 
 def is_keras_weights(name: str) -> bool:
@@ -777,12 +790,13 @@ def _latest_checkpoint(fs: Any, run_dir: str, root: dict[str, Any]) -> str:
     """The checkpoint a run's checkpoint entries read now (``root``: its parsed config), or "" when
     the ``checkpoint`` file names none or cannot be read: what was read stays, nothing newer is read."""
     named = str(_first(root, "model_checkpoint_path", ""))
-    if not named and not fs.exists(fs.join(run_dir, CHECKPOINT_STATE)):
+    directory = _checkpoint_dir(fs, run_dir, root)
+    if not named and not fs.exists(fs.join(directory, CHECKPOINT_STATE)):
         if any(_tensor_name(e) == KERAS_TENSOR for e in root.get("embeddings", [])):
             return keras_weights(fs, run_dir)  # Keras 3's callback: its latest epoch's weights
         return ""
     try:
-        return checkpoint_prefix(fs, run_dir, named)
+        return checkpoint_prefix(fs, directory, named)
     except (ValueError, OSError):  # CheckpointError is a ValueError
         return ""
 
