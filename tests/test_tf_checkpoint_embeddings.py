@@ -999,14 +999,7 @@ def test_keras_embeddings_freq_shows_the_last_epochs_embedding(keras_logs):
     assert rec.checkpoint == str(log / "train" / "keras_embedding.ckpt-1.weights.h5")
     assert np.array_equal(rec.mat, np.load(keras_logs / "seq-embedding-1.npy")) and rec.mat.dtype == np.float32
     assert rec.metadata == [f"w{i}" for i in range(20)]
-    pytest.importorskip("tensorflow", reason="TensorBoard's projector reads checkpoints with TensorFlow")
-    from tensorboard.plugins import base_plugin
-    from tensorboard.plugins.projector.projector_plugin import ProjectorPlugin
-    from werkzeug import test as wtest
-    from werkzeug import wrappers
-
-    app = ProjectorPlugin(base_plugin.TBContext(logdir=str(log))).get_plugin_apps()["/runs"]
-    assert wtest.Client(app, wrappers.Response).get("/runs").get_json() == []
+    assert _tensorboards_projector_runs(log) == []
 
 
 def test_keras_two_embedding_layers_in_the_models_order(keras_logs):
@@ -1123,3 +1116,16 @@ def test_tf_keras_2_embeddings_freq_reads_its_checkpoint_in_train(keras_logs):
     (rec,) = store.embeddings(".")
     assert (rec.tag, rec.step, rec.checkpoint) == (E.KERAS_TENSOR, 1, str(log / "train" / "keras_embedding.ckpt-1"))
     assert np.array_equal(rec.mat, np.load(keras_logs / "legacy.npy"))
+    assert _tensorboards_projector_runs(log) == []  # it looks for the checkpoint next to the config
+
+
+def _tensorboards_projector_runs(log: Path) -> list[str]:
+    """The runs TensorBoard's own projector plugin lists for ``log`` (it reads checkpoints with TensorFlow)."""
+    pytest.importorskip("tensorflow", reason="TensorBoard's projector reads checkpoints with TensorFlow")
+    from tensorboard.plugins import base_plugin
+    from tensorboard.plugins.projector.projector_plugin import ProjectorPlugin
+    from werkzeug import test as wtest
+    from werkzeug import wrappers
+
+    app = ProjectorPlugin(base_plugin.TBContext(logdir=str(log))).get_plugin_apps()["/runs"]
+    return wtest.Client(app, wrappers.Response).get("/runs").get_json()
