@@ -4,7 +4,7 @@ import { assembleMeshes, boundingSphere, decodeMeshPart, type MeshPart, meshSamp
 import { meshGroups } from "../src/kinds/mesh/panel";
 import { DEFAULT_POINT_PX, lightsOf, linearColors, materialParams, meshObject } from "../src/kinds/mesh/objects";
 import { RecordList } from "../src/kinds/record-kind";
-import { canvasPixelRatio, fitDistance } from "../src/ui/three-scene";
+import { canvasPixelRatio, fitDistance, fitDistanceRect } from "../src/ui/three-scene";
 import { Buffers } from "../src/wire";
 
 /** Bytes of a typed array at an odd byteOffset inside a larger buffer, as the transport may give them. */
@@ -101,6 +101,17 @@ describe("camera fit", () => {
     expect(fitDistance(1, 50, 1, 1.2) / fitDistance(1, 50, 1, 1)).toBeCloseTo(1.2, 10);
     // degenerate input: a unit sphere, a square view
     expect(fitDistance(0, 50, Number.NaN)).toBeCloseTo(fitDistance(1, 50, 1), 10);
+  });
+
+  it("places a camera looking at a flat layout where its rectangle just fits", () => {
+    // 90° vertical field: the visible half-height is the distance; a wide view fits a wide rectangle
+    expect(fitDistanceRect(1, 1, 90, 1, 1)).toBeCloseTo(1, 10);
+    expect(fitDistanceRect(2, 1, 90, 2, 1)).toBeCloseTo(1, 10);
+    expect(fitDistanceRect(2, 1, 90, 1, 1)).toBeCloseTo(2, 10); // a square view: the width decides
+    expect(fitDistanceRect(1, 1, 90, 1, 1.05)).toBeCloseTo(1.05, 10);
+    // closer than the bounding sphere's framing of the same square (which leaves its corners room)
+    expect(fitDistanceRect(1, 1, 50, 1)).toBeLessThan(fitDistance(Math.SQRT2, 50, 1));
+    expect(fitDistanceRect(0, 0, 90, Number.NaN, 1)).toBeCloseTo(1, 10); // degenerate: a unit view
   });
 
   it("caps the pixel ratio", () => {

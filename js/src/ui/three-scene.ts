@@ -59,6 +59,18 @@ export function fitDistance(radius: number, fovDeg: number, aspect: number, marg
   return (margin * r) / Math.sin(Math.min(vHalf, hHalf));
 }
 
+/**
+ * Distance from a plane at which a camera looking straight at it, of vertical field of view `fovDeg`
+ * and aspect `aspect`, sees the whole rectangle of half-sizes `hx` x `hy` centred on its axis, with
+ * `margin`: a flat layout then fills the view (framing its bounding sphere would leave ~40% empty).
+ */
+export function fitDistanceRect(hx: number, hy: number, fovDeg: number, aspect: number, margin = 1.05): number {
+  const t = Math.tan((Math.max(1, Math.min(179, fovDeg)) * Math.PI) / 360);
+  const a = aspect > 0 && Number.isFinite(aspect) ? aspect : 1;
+  const need = Math.max(Number.isFinite(hy) ? hy / t : 0, Number.isFinite(hx) ? hx / (t * a) : 0);
+  return margin * (need > 0 ? need : 1 / t);
+}
+
 /** Dispose everything GPU-side an object tree holds: geometries, materials and their textures. */
 export function disposeObject(root: Object3D): void {
   root.traverse((o) => {
@@ -175,6 +187,23 @@ export class ThreeScene {
     this.camera.far = d + r * 4;
     this.camera.updateProjectionMatrix();
     this.controls.target.copy(sphere.center);
+    this.controls.maxDistance = d * 20;
+    this.controls.update();
+    this.requestRender();
+  }
+
+  /**
+   * Look straight down -z at the origin from the distance that shows the rectangle of half-sizes
+   * `hx` x `hy` in the z = 0 plane (a 2D layout), +y up; the controls pivot on the origin.
+   */
+  fitRect(hx: number, hy: number): void {
+    const d = fitDistanceRect(hx, hy, this.camera.fov, this.camera.aspect);
+    this.camera.position.set(0, 0, d);
+    this.camera.up.set(0, 1, 0);
+    this.camera.near = d / 1000;
+    this.camera.far = d * 4;
+    this.camera.updateProjectionMatrix();
+    this.controls.target.set(0, 0, 0);
     this.controls.maxDistance = d * 20;
     this.controls.update();
     this.requestRender();

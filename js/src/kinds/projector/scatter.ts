@@ -202,13 +202,22 @@ export class Scatter {
       ? { LEFT: MOUSE.ROTATE, MIDDLE: MOUSE.DOLLY, RIGHT: MOUSE.PAN }
       : { LEFT: MOUSE.PAN, MIDDLE: MOUSE.DOLLY, RIGHT: MOUSE.PAN };
     this.material.uniforms.attenuate.value = dims === 3 ? 1 : 0;
+    const p = this.positions;
+    if (dims === 2) {
+      // frame the points' rectangle: the layout fills the view, as TensorBoard's does
+      let hx = 0, hy = 0;
+      for (let i = 0; i < p.length; i += 3) {
+        hx = Math.max(hx, Math.abs(p[i]));
+        hy = Math.max(hy, Math.abs(p[i + 1]));
+      }
+      this.view.fitRect(hx > 0 ? 1.04 * hx : 1, hy > 0 ? 1.04 * hy : 1); // room for the point sprites
+      return;
+    }
     // frame every point: positions fill [-1, 1] per axis, so a 3D cloud can reach sqrt(3) from the centre
     let r2 = 0;
-    const p = this.positions;
     for (let i = 0; i < p.length; i += 3) r2 = Math.max(r2, p[i] * p[i] + p[i + 1] * p[i + 1] + p[i + 2] * p[i + 2]);
     const radius = 1.05 * (r2 > 0 ? Math.sqrt(r2) : 1);
-    this.view.fitTo(new Sphere(new Vector3(), radius), dims === 3 ? new Vector3(0.6, 0.4, 1) : new Vector3(0, 0, 1));
-    if (dims === 2) this.view.camera.up.set(0, 1, 0);
+    this.view.fitTo(new Sphere(new Vector3(), radius), new Vector3(0.6, 0.4, 1));
   }
 
   /** The visible point nearest the pixel (x, y) of the canvas (CSS pixels) within `radius`, or -1. */
