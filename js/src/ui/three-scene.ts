@@ -62,7 +62,7 @@ export function fitDistance(radius: number, fovDeg: number, aspect: number, marg
 /**
  * Distance from a plane at which a camera looking straight at it, of vertical field of view `fovDeg`
  * and aspect `aspect`, sees the whole rectangle of half-sizes `hx` x `hy` centred on its axis, with
- * `margin`: a flat layout then fills the view (framing its bounding sphere would leave ~40% empty).
+ * `margin`: a flat layout then fills the view (framing its bounding sphere gave it about two-thirds).
  */
 export function fitDistanceRect(hx: number, hy: number, fovDeg: number, aspect: number, margin = 1.05): number {
   const t = Math.tan((Math.max(1, Math.min(179, fovDeg)) * Math.PI) / 360);
