@@ -1129,3 +1129,22 @@ def _tensorboards_projector_runs(log: Path) -> list[str]:
 
     app = ProjectorPlugin(base_plugin.TBContext(logdir=str(log))).get_plugin_apps()["/runs"]
     return wtest.Client(app, wrappers.Response).get("/runs").get_json()
+
+
+def test_keras_weights_caught_while_being_written_are_read_once_complete(keras_logs, tmp_path):
+    """A follower polling while Keras writes an epoch's weights finds a truncated HDF5 file: the
+    points arrive once it is complete, and nothing was shown from the half-written one."""
+    src, log = keras_logs / "seq", _keras_run_without_weights(keras_logs, tmp_path)
+    name = "keras_embedding.ckpt-0.weights.h5"
+    whole = (src / "train" / name).read_bytes()
+    (log / "train" / name).write_bytes(whole[: len(whole) // 2])
+    follower = LogdirFollower(str(log), notifications=False)
+    follower.poll()  # the first pass reports at once
+    assert _embeddings(follower) == []
+    (message,) = follower.store.notices.values()
+    assert "not a readable HDF5 weights file" in message
+    (log / "train" / name).write_bytes(whole)
+    follower.poll()
+    assert follower.store.notices == {}
+    (rec,) = _embeddings(follower)
+    assert rec.step == 0 and np.array_equal(rec.mat, np.load(keras_logs / "seq-embedding-0.npy"))
