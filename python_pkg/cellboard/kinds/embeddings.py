@@ -634,7 +634,9 @@ class _Checkpoint:
     def __init__(self, fs: Any, run_dir: str, root: dict[str, Any]) -> None:
         self._fs, self._run_dir = fs, run_dir
         self.named = str(_first(root, "model_checkpoint_path", ""))
-        self._dir = _checkpoint_dir(fs, run_dir, root)
+        found = _checkpoint_dir(fs, run_dir, root)  # looked up once: each entry asks exists()
+        self._exists = found is not None
+        self._dir = found or run_dir
         self._opened: tuple[str, tfcheckpoint.Bundle] | Exception | None = None
         self._keras: tuple[str, list[tuple[str, np.ndarray]]] | Exception | None = None
 
@@ -660,7 +662,7 @@ class _Checkpoint:
     def exists(self) -> bool:
         """Whether the run has a checkpoint to read (one named, or a ``checkpoint`` file): as TensorBoard
         looks for one, without which its projector adds no checkpoint tensor."""
-        return bool(self.named) or self._fs.exists(self._fs.join(self._dir, CHECKPOINT_STATE))
+        return self._exists
 
     def open(self) -> tuple[str, tfcheckpoint.Bundle]:
         """``(prefix, its index)``; the error reading it is raised again for each entry that needs it."""
@@ -689,16 +691,17 @@ KERAS_TENSOR = "layer_with_weights-0/embeddings/.ATTRIBUTES/VARIABLE_VALUE"
 _KERAS_WEIGHTS = re.compile(r"keras_embedding\.ckpt-(\d+)\.weights\.h5")
 
 
-def _checkpoint_dir(fs: Any, run_dir: str, root: dict[str, Any]) -> str:
-    """Where a run's ``checkpoint`` file lies: the run directory, or, for tf.keras 2's TensorBoard
-    callback (its config names Keras' tensors, no checkpoint next to it), ``train/``, where the
-    callback saves the model as a TensorFlow checkpoint (Keras 3 saves HDF5 there: ``keras_weights``)."""
+def _checkpoint_dir(fs: Any, run_dir: str, root: dict[str, Any]) -> str | None:
+    """Where a run's checkpoint is looked up: the run directory when the config names one or a
+    ``checkpoint`` file lies there; for tf.keras 2's TensorBoard callback (its config names Keras'
+    tensors, no checkpoint next to it), ``train/`` when its ``checkpoint`` file lies there (the callback
+    saves the model there; Keras 3 saves HDF5 instead: ``keras_weights``); else None: no checkpoint."""
     if _first(root, "model_checkpoint_path") or fs.exists(fs.join(run_dir, CHECKPOINT_STATE)):
         return run_dir
     if not any(_tensor_name(e) == KERAS_TENSOR for e in root.get("embeddings", [])):
-        return run_dir
+        return None
     train = fs.join(run_dir, "train")
-    return train if fs.exists(fs.join(train, CHECKPOINT_STATE)) else run_dir
+    return train if fs.exists(fs.join(train, CHECKPOINT_STATE)) else None
 
 
 def is_keras_weights(name: str) -> bool:
@@ -789,14 +792,13 @@ def _read_config(
 def _latest_checkpoint(fs: Any, run_dir: str, root: dict[str, Any]) -> str:
     """The checkpoint a run's checkpoint entries read now (``root``: its parsed config), or "" when
     the ``checkpoint`` file names none or cannot be read: what was read stays, nothing newer is read."""
-    named = str(_first(root, "model_checkpoint_path", ""))
     directory = _checkpoint_dir(fs, run_dir, root)
-    if not named and not fs.exists(fs.join(directory, CHECKPOINT_STATE)):
+    if directory is None:
         if any(_tensor_name(e) == KERAS_TENSOR for e in root.get("embeddings", [])):
             return keras_weights(fs, run_dir)  # Keras 3's callback: its latest epoch's weights
         return ""
     try:
-        return checkpoint_prefix(fs, directory, named)
+        return checkpoint_prefix(fs, directory, str(_first(root, "model_checkpoint_path", "")))
     except (ValueError, OSError):  # CheckpointError is a ValueError
         return ""
 
