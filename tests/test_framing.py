@@ -96,3 +96,73 @@ def test_crc_check_at_offsets_across_blocks_equals_one_at_a_time():
     assert crc.crc_mismatch_at(buf, starts[:0], length).tolist() == []
     empty = np.frombuffer(np.array([masked_crc32c(b"")] * 3, "<u4").tobytes(), np.uint8)
     assert crc.crc_mismatch_at(empty, np.arange(3) * 4, 0).tolist() == [False] * 3
+
+
+def test_crc_of_long_buffers_without_the_c_extension_equals_google_crc32c(monkeypatch):
+    """Where google-crc32c has no C extension, buffers of 4 KiB or more are checked in 256-byte
+    rows joined by zero shifts: the same CRC as the C extension at lengths around every boundary
+    (one row, one block of rows, a tail), for bytes and read-only numpy views, and
+    ``crc32c_extend`` across two parts."""
+    import google_crc32c
+    import numpy as np
+
+    from cellboard.tfevents import crc
+
+    monkeypatch.setattr(crc, "NATIVE", False)
+    rng = np.random.default_rng(11)
+    data = rng.integers(0, 256, crc._ROW * crc._ROW_BLOCK * 2 + 300, dtype=np.uint8)
+    data[5000:9000] = 0  # zero runs: a shared column in some blocks
+    ro = data.view()
+    ro.flags.writeable = False
+    for n in (0, 1, 4095, 4096, 4097, 4351, 4352, crc._ROW * crc._ROW_BLOCK, crc._ROW * crc._ROW_BLOCK + 1, data.size):
+        raw = data[:n].tobytes()
+        want = google_crc32c.value(raw)
+        assert crc.crc32c(raw) == crc.crc32c(ro[:n]) == want, n
+        for cut in (0, 17, n // 2, n):
+            assert crc.crc32c_extend(crc.crc32c(raw[:cut]), raw[cut:]) == want, (n, cut)
+    values, nbytes = np.array([0, 1, 0xFFFFFFFF, 7], np.uint32), np.array([1000, 0, 1, 1 << 33])
+    assert crc.zero_shift_each(values, nbytes).tolist() == [
+        crc.zero_shift(int(v), int(k)) for v, k in zip(values, nbytes)
+    ]
+    starts = np.array([0, 3, 3, 100, 5000, 9000])
+    lengths = np.array([0, 1, 255, 256 * 3, 4097, 70_000])
+    want = [google_crc32c.value(data[a : a + n].tobytes()) for a, n in zip(starts, lengths)]
+    assert crc.crc32c_spans(data, starts, lengths).tolist() == want
+    assert crc.crc32c_spans(data, starts[:0], lengths[:0]).tolist() == []
+
+
+def test_reading_and_writing_without_the_c_extension(tmp_path, monkeypatch):
+    """The writer and the reader with the row-wise CRC: images (records of ~12 KB) and scalars
+    are read back, and a flipped byte in one image's record skips that record only, with a
+    warning, as with the C extension."""
+    import warnings
+
+    import numpy as np
+
+    import cellboard
+    from cellboard.tfevents import crc
+    from cellboard.tfevents.records import CorruptRecordWarning
+
+    monkeypatch.setattr(crc, "NATIVE", False)
+    rng = np.random.default_rng(2)
+    with cellboard.SummaryWriter(str(tmp_path)) as w:
+        for step in range(3):
+            w.add_image("noise", rng.integers(0, 256, (3, 64, 64), dtype=np.uint8), step)
+            w.add_scalar("loss", 1.0 / (step + 1), step)
+    store = cellboard.load(str(tmp_path))
+    run = store.runs[0]
+    assert [p.step for p in store.images(run, "noise")] == [0, 1, 2]
+    assert store.scalars(run, "loss").values.tolist() == [1.0, 0.5, np.float32(1 / 3)]
+
+    path = next(tmp_path.glob("events.out.tfevents.*"))
+    raw = bytearray(path.read_bytes())
+    scan = scan_records(bytes(raw))
+    first_image = int(scan.starts[np.flatnonzero(scan.lengths > crc._ROWS_MIN)[0]])
+    raw[first_image + 100] ^= 0xFF
+    path.write_bytes(bytes(raw))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        store = cellboard.load(str(tmp_path))
+    assert any(issubclass(w.category, CorruptRecordWarning) for w in caught)
+    assert len(store.images(store.runs[0], "noise")) == 2
+    assert store.scalars(store.runs[0], "loss").values.tolist() == [1.0, 0.5, np.float32(1 / 3)]

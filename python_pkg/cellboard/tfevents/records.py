@@ -41,10 +41,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from google_crc32c import extend as _crc32c_extend
 
-from .crc import _byte_table, crc_mismatch_at, masked_crc32c
+from . import crc as crc_module
 from .crc import _mask as _mask_rows
+from .crc import crc32c_extend, crc32c_spans, crc_mismatch_at, masked_crc32c, zero_shift
 
 _LEN = struct.Struct("<Q")
 _CRC = struct.Struct("<I")
@@ -353,10 +353,13 @@ def _bad_payloads(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
     idx = np.flatnonzero(one_by_one)
     if idx.size:  # the rest one C call each, with Python ints (numpy scalars cost more than the CRC)
         # on read-only numpy views, which google-crc32c takes as it takes bytes: no copy per record
-        ro = arr.view()
-        ro.flags.writeable = False
-        spans = zip(starts[idx].tolist(), lengths[idx].tolist())
-        crc = np.fromiter((_crc32c_extend(0, ro[s : s + n]) for s, n in spans), np.uint32, idx.size)
+        if crc_module.NATIVE:
+            ro = arr.view()
+            ro.flags.writeable = False
+            spans = zip(starts[idx].tolist(), lengths[idx].tolist())
+            crc = np.fromiter((crc32c_extend(0, ro[s : s + n]) for s, n in spans), np.uint32, idx.size)
+        else:  # no C extension: all of them in one pass of numpy look-ups
+            crc = crc32c_spans(arr, starts[idx], lengths[idx])
         bad[idx] = _mask_rows(crc) != _u32_at(arr, starts[idx] + lengths[idx])
     return bad
 
@@ -436,45 +439,11 @@ class _PrefixCRC:
         marks, step = self.marks, self.STEP
         while len(marks) <= k:
             i = len(marks) - 1
-            marks.append(_crc32c_extend(marks[i], self.buf[i * step : (i + 1) * step]))
-        return _crc32c_extend(marks[k], self.buf[k * step : x])
+            marks.append(crc32c_extend(marks[i], self.buf[i * step : (i + 1) * step]))
+        return crc32c_extend(marks[k], self.buf[k * step : x])
 
     def crc(self, a: int, b: int) -> int:
-        return self._prefix(b) ^ _zero_shift(self._prefix(a), b - a)
-
-
-@lru_cache(maxsize=1)
-def _shift_tables() -> list[list[list[int]]]:
-    """``tables[i][j][byte]``: the effect of ``2**i`` zero bytes on a register holding ``byte << 8j``."""
-    tbl = _byte_table()
-    vals = [np.arange(256, dtype=np.uint32) << np.uint32(8 * j) for j in range(4)]
-    one = [tbl[v & np.uint32(0xFF)] ^ (v >> np.uint32(8)) for v in vals]  # one zero byte
-    tables = [one]
-    for _ in range(40):
-        t = tables[-1]
-
-        def apply(v: np.ndarray, t=t) -> np.ndarray:
-            return (
-                t[0][v & 0xFF]
-                ^ t[1][(v >> np.uint32(8)) & 0xFF]
-                ^ t[2][(v >> np.uint32(16)) & 0xFF]
-                ^ t[3][v >> np.uint32(24)]
-            )
-
-        tables.append([apply(apply(v)) for v in vals])
-    return [[row.tolist() for row in t] for t in tables]
-
-
-def _zero_shift(crc: int, nbytes: int) -> int:
-    tables = _shift_tables()
-    i = 0
-    while nbytes:
-        if nbytes & 1:
-            t = tables[i]
-            crc = t[0][crc & 0xFF] ^ t[1][(crc >> 8) & 0xFF] ^ t[2][(crc >> 16) & 0xFF] ^ t[3][crc >> 24]
-        nbytes >>= 1
-        i += 1
-    return crc
+        return self._prefix(b) ^ zero_shift(self._prefix(a), b - a)
 
 
 def corrupt_message(path: str, offset: int, why: str) -> str:
