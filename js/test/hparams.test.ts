@@ -146,6 +146,11 @@ describe("model", () => {
     expect(columnTip(by.units)).toBe("domain: [1, 4]");
     expect(columnTip(by.acc)).toBe("Top-1 accuracy");
     expect(columnTip(by.loss)).toBe("");
+    // descriptions are markdown (TensorBoard renders them): the tooltip shows their text
+    const md = inferColumns([S("a", { lr: 0.1 })], [], {}, {
+      descriptions: { hparams: { lr: "The **learning rate** of [Adam](https://arxiv.org/abs/1412.6980), `lr`.\n\n- per step" }, metrics: {} },
+    })[0];
+    expect(columnTip(md)).toBe("The learning rate of Adam, lr.\nper step");
     expect(canLog(by.lr)).toBe(true);
     // an open bound is no extent (the values' range stays) but the tooltip says it
     const open = inferColumns([S("a", { w: 0.5 }), S("b", { w: 2 })], [], {}, { intervals: { w: [-Infinity, Infinity] } })[0];

@@ -116,6 +116,22 @@ function plainText(text: string): string {
     + `<pre class="cb-md-plain">${escapeHtml(text)}</pre>`;
 }
 
+/**
+ * Markdown source -> its text without markup, blocks on lines of their own: for places that show
+ * text only (a header's tooltip), where TensorBoard's descriptions, written as markdown, would
+ * otherwise show their asterisks and brackets. A link keeps its text, an image its alt text.
+ */
+export function markdownText(src: string): string {
+  const text = String(src ?? "");
+  if (text.length > MAX_MARKDOWN) return text;
+  const lines: string[] = [];
+  for (const t of md.parse(text, {})) {
+    if (t.type === "inline") lines.push(md.renderer.renderInlineAsText(t.children ?? [], md.options, {}));
+    else if (t.type === "code_block" || t.type === "fence") lines.push(t.content.replace(/\n$/, ""));
+  }
+  return lines.join("\n");
+}
+
 /** Markdown source -> sanitized HTML (safe to assign to innerHTML). */
 export function renderMarkdown(src: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is replaced, as CommonMark says

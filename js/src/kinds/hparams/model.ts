@@ -4,6 +4,7 @@
 
 import { fmtValue } from "../../ui/format";
 import { makeFilter } from "../../ui/dom";
+import { markdownText } from "../../ui/markdown";
 
 /** A hyperparameter value as the protocol sends it (integral numbers arrive as ints). */
 export type HValue = number | string | boolean | null;
@@ -152,11 +153,11 @@ export function inferColumns(
 const fmtBound = (v: number) => (Number.isFinite(v) ? String(v) : Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf");
 
 /**
- * What a column's header tooltip adds to its name: the experiment's description and, for an
+ * What a column's header tooltip adds to its name: the experiment's description (as text) and, for an
  * interval domain, "domain: [min, max]"; "" when the experiment says neither.
  */
 export function columnTip(col: Column): string {
-  const lines = col.description ? [col.description] : [];
+  const lines = col.description ? [markdownText(col.description)] : []; // descriptions are markdown
   if (col.interval) lines.push(`domain: [${fmtBound(col.interval[0])}, ${fmtBound(col.interval[1])}]`);
   return lines.join("\n");
 }
