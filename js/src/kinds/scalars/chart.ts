@@ -604,22 +604,12 @@ export class ScalarChart {
     const xValues = mode === "wall" ? undefined
       : (_u: uPlot, splits: number[], _ai: number, _space: number, incr: number) =>
         splits.map((v) => (mode === "step" ? fmtStepTick(v, incr) : fmtRelTick(v, incr)));
-    // log scale: label and grid only 1 x 10^k (and 2, 5 x 10^k when the range is under 2 decades)
-    const logKeep = (splits: number[]) => {
-      const fin = splits.filter((v) => v > 0);
-      const decades = fin.length ? Math.log10(fin[fin.length - 1] / fin[0]) : 0;
-      return splits.map((v) => {
-        if (!(v > 0)) return null;
-        const e = Math.floor(Math.log10(v) + 1e-9), m = v / 10 ** e;
-        const ok = Math.abs(m - 1) < 1e-6 || (decades < 2 && (Math.abs(m - 2) < 1e-6 || Math.abs(m - 5) < 1e-6));
-        return ok ? v : null;
-      });
-    };
-    // the y axis as uPlot draws a linear (distr 1) or log10 (distr 3) one, switched by this.logY
+    // the y axis as uPlot draws a linear one, or a log10 one (logSplits, logTicks), switched by this.logY
     const yValues = (_u: uPlot, splits: (number | null)[], _ai: number, _space: number, incr: number) =>
       splits.map((v) => (v === null ? "" : this.logY ? fmtValue(v) : fmtTick(v, incr)));
-    const splits = uPlotSplits();
-    const ySplits: SplitsFn = (u, ...rest) => (this.logY ? splits.log : splits.linear)(u, ...rest);
+    const splits = uPlotLinearSplits();
+    const ySplits: SplitsFn = (u, axisIdx, min, max, ...rest) =>
+      (this.logY ? logSplits(min, max) : splits(u, axisIdx, min, max, ...rest));
 
     return {
       width, height,
@@ -643,7 +633,7 @@ export class ScalarChart {
         } as uPlot.Axis,
         {
           ...axisBase, ...title(yLabel), space: 28, values: yValues, size: axisSize, incrs: Y_INCRS, splits: ySplits,
-          filter: (_u: uPlot, sp: number[]) => (this.logY ? logKeep(sp) : sp),
+          filter: (_u: uPlot, sp: number[]) => (this.logY ? logTicks(sp) : sp),
         } as uPlot.Axis,
       ],
       cursor: {
@@ -937,26 +927,57 @@ function breakableHtml(name: string): string {
 
 /** An axis' tick positions as a function (uPlot's type also allows a fixed array). */
 type SplitsFn = Extract<uPlot.Axis.Splits, (...args: never[]) => unknown>;
-let defaultSplits: { linear: SplitsFn; log: SplitsFn } | null = null;
+let linearSplits: SplitsFn | null = null;
 
 /**
- * uPlot's own tick positions for a linear and a log10 axis (the defaults it gives an axis on a
- * distr 1 and a distr 3 scale; it does not export them), taken once from a throwaway instance
- * that is never attached, so that the switchable y axis places ticks exactly as those do.
+ * uPlot's own tick positions for a linear axis (the default it gives an axis on a distr 1 scale;
+ * it does not export it), taken once from a throwaway instance that is never attached, so that
+ * the switchable y axis places linear ticks exactly as a linear uPlot axis does.
  */
-function uPlotSplits(): { linear: SplitsFn; log: SplitsFn } {
-  if (!defaultSplits) {
-    const probe = new uPlot({
-      width: 100, height: 100,
-      scales: { x: { time: false }, y: { distr: 3, log: 10 } },
-      series: [{}, {}],
-    }, [[1, 2], [1, 10]]);
-    const linear = probe.axes[0].splits, log = probe.axes[1].splits;
+function uPlotLinearSplits(): SplitsFn {
+  if (!linearSplits) {
+    const probe = new uPlot({ width: 100, height: 100, scales: { x: { time: false } }, series: [{}, {}] }, [[1, 2], [1, 10]]);
+    const linear = probe.axes[0].splits;
     probe.destroy();
-    if (typeof linear !== "function" || typeof log !== "function") throw new Error("uPlot gave no default axis splits");
-    defaultSplits = { linear, log };
+    if (typeof linear !== "function") throw new Error("uPlot gave no default axis splits");
+    linearSplits = linear;
   }
-  return defaultSplits;
+  return linearSplits;
+}
+
+/**
+ * Which of `logSplits` are labelled and get a grid line (null: none): 1 x 10^k, and 2 and 5 x 10^k
+ * when they span under two decades; all of them when that would leave fewer than two (a range
+ * inside one decade, 0.3 to 0.45: 0.3 and 0.4).
+ */
+export function logTicks(splits: number[]): (number | null)[] {
+  const decades = splits.length ? Math.log10(splits[splits.length - 1] / splits[0]) : 0;
+  const keep = (v: number) => {
+    const e = Math.floor(Math.log10(v) + 1e-9), m = v / 10 ** e;
+    return Math.abs(m - 1) < 1e-6 || (decades < 2 && (Math.abs(m - 2) < 1e-6 || Math.abs(m - 5) < 1e-6));
+  };
+  const kept = splits.map((v) => (keep(v) ? v : null));
+  return kept.filter((v) => v !== null).length >= 2 ? kept : splits;
+}
+
+/**
+ * Ticks of a log10 y axis from `min` to `max`: every m x 10^k (m = 1..9) between them (the axis'
+ * filter then labels 1 x 10^k, and 2 and 5 x 10^k over less than two decades). uPlot's own log
+ * splits expect the range its log scale gives, whose ends are powers of 10; from an end a little
+ * under one (a mantissa of 9.5 or more) their steps round to 0 and never end, so that a toggle to
+ * log scale froze the page for seconds and failed.
+ */
+export function logSplits(min: number, max: number): number[] {
+  const out: number[] = [];
+  if (!(min > 0) || !(max >= min) || !Number.isFinite(max)) return out;
+  const top = Math.floor(Math.log10(max));
+  for (let e = Math.floor(Math.log10(min)); e <= top; e++) {
+    for (let m = 1; m <= 9; m++) {
+      const v = Number(`${m}e${e}`); // exact decimal: 3 * 10 ** -5 is 0.000030000000000000004
+      if (v >= min && v <= max) out.push(v);
+    }
+  }
+  return out;
 }
 
 /** Width of the y axis from its longest label (uPlot calls this while laying out). */
