@@ -1,7 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  budgetBuckets, CHART_POINT_BUDGET, isolatedPoints, logSplits, logTicks, OUTLIER_MIN_VALUES, OUTLIER_REACH, percentileRange,
-} from "../src/kinds/scalars/chart";
+import { budgetBuckets, CHART_POINT_BUDGET, isolatedPoints, OUTLIER_MIN_VALUES, OUTLIER_REACH, percentileRange } from "../src/kinds/scalars/chart";
 import { fillSlots, IDENTITY, SlotCache } from "../src/kinds/scalars/downsample";
 
 const id = (v: number) => v;
@@ -110,38 +108,5 @@ describe("ignore outliers: the 5th to 95th percentile of the values drawn, and t
     const accuracy = Array.from({ length: 30 }, (_, i) => 0.1 + (0.8 * i) / 29); // rising to its last point
     expect(percentileRange([accuracy])).toEqual([0.1, 0.9]);
     expect(percentileRange([[0.1, 0.5, 0.9]])).toBeNull(); // TensorBoard would show 0.5 alone
-  });
-});
-
-describe("log-scale y ticks", () => {
-  it("end for every range, also from just under a power of 10 (uPlot's own log splits never ended there)", () => {
-    // the y range of a chart in the 20M-point benchmark whose log toggle froze the page for 7-11 s
-    expect(logSplits(0.00009673425876470157, 2.0055323672504692)).toEqual([
-      ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((m) => Number(`${m}e-4`)),
-      ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((m) => Number(`${m}e-3`)),
-      ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((m) => Number(`${m}e-2`)),
-      ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((m) => Number(`${m}e-1`)),
-      1, 2,
-    ]);
-    for (const e of [-300, -20, -5, 0, 3, 200]) {
-      for (const m of [9.5, 9.67, 9.99, 9.999999, 1, 1.0000001, 3]) {
-        const min = m * 10 ** e, max = min * 1234;
-        const s = logSplits(min, max);
-        expect(s.length).toBeGreaterThan(20);
-        expect(s.length).toBeLessThan(40);
-        expect(s.every((v, i) => v >= min && v <= max && (i === 0 || v > s[i - 1]))).toBe(true);
-      }
-    }
-    expect(logSplits(1e-300, 1e300).length).toBe(9 * 600 + 1);
-    expect(logSplits(0.3, 0.45)).toEqual([0.3, 0.4]);
-    for (const [lo, hi] of [[0, 1], [-1, 1], [2, 1], [1, Infinity], [Number.NaN, 1]]) expect(logSplits(lo, hi)).toEqual([]);
-  });
-
-  it("label 1 x 10^k, with 2 and 5 x 10^k under two decades, and every tick inside one decade", () => {
-    const many = logSplits(0.001, 100);
-    expect(logTicks(many).filter((v) => v !== null)).toEqual([0.001, 0.01, 0.1, 1, 10, 100]);
-    expect(logTicks(logSplits(0.15, 4)).filter((v) => v !== null)).toEqual([0.2, 0.5, 1, 2]);
-    expect(logTicks([0.3, 0.4])).toEqual([0.3, 0.4]);
-    expect(logTicks([])).toEqual([]);
   });
 });

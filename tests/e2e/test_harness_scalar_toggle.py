@@ -325,3 +325,31 @@ def test_charts_are_drawn_as_they_scroll_into_view_and_redrawn_only_there(site):
     assert page.evaluate(canvas_of, tags[0]) != stale, "the chart scrolled back into view kept its old drawing"
     assert not real_errors(errors)
     page.close()
+
+
+def test_charts_whose_ranges_defeated_uplots_tick_loops_draw(site):
+    """Two ranges on which uPlot's own tick loops never ended (the page froze for seconds, then the
+    chart failed with "Invalid array length"): values one float64 ulp apart, and a log scale whose
+    range starts just under a power of 10 (10 values from 1.6e-4 to 2: it starts at 9.98e-5).
+    Both charts draw at once, and the log toggle keeps its chart."""
+    steps = np.arange(10, dtype=np.float64)
+    ulp = np.where(steps % 2 == 0, 16.0, np.nextafter(16.0, 17.0))
+    decades = np.geomspace(1.6e-4, 2.0, 10)
+    series = [
+        {"run": "a", "tag": TAG, "steps": steps, "walls": T0 + steps, "values": decades},
+        {"run": "a", "tag": "train/ulp", "steps": steps, "walls": T0 + steps, "values": ulp},
+    ]
+    page, errors, board = mounted(site, series, smoothing=0.0, tag_filter="^train/")
+    for tag in (TAG, "train/ulp"):
+        ink = [f"#ux .cb-scalar-card[data-tag='{tag}'] canvas", rgb(run_color("a")), 12]
+        assert page.evaluate(COLOR_INK_JS, ink) > 50, f"{tag} is not drawn"
+    card = board.locator(f".cb-scalar-card[data-tag='{TAG}']")
+    builds = card.get_attribute("data-builds")
+    board.get_by_text("Log-scale y axis").click()
+    settle(page)
+    page.wait_for_timeout(200)
+    assert card.get_attribute("data-builds") == builds
+    assert page.evaluate(COLOR_INK_JS, [CARD + " canvas", rgb(run_color("a")), 12]) > 50, "the log chart is not drawn"
+    card.screenshot(path=str(ARTIFACTS / "scalar-log-range-under-a-power-of-ten.png"))
+    assert not real_errors(errors)
+    page.close()

@@ -10,6 +10,7 @@ import { fmtDuration, fmtInt, fmtRelTick, fmtStepTick, fmtTick, fmtValue, fmtWal
 import { escapeHtml } from "../../ui/markdown";
 import { withAlpha } from "../../ui/theme";
 import type { ScalarSeries } from "../scalars/series";
+import { linearSplits } from "../scalars/ticks";
 import type { PanelContext } from "../types";
 import type { MarginSeries } from "./layout";
 
@@ -269,7 +270,7 @@ export class MarginChart {
       axes: [
         { ...axisBase, size: 24, space: mode === "wall" ? 80 : 64, values: xValues, ...(mode === "relative" ? { incrs: SECOND_INCRS } : {}) } as uPlot.Axis,
         {
-          ...axisBase, space: 28, size: 50,
+          ...axisBase, space: 28, size: 50, ...(logY ? {} : { splits: linearSplits }),
           values: (_u: uPlot, splits: number[], _ai: number, _space: number, incr: number) => splits.map((v) => (logY ? fmtValue(v) : fmtTick(v, incr))),
         } as uPlot.Axis,
       ],

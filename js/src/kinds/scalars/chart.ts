@@ -25,6 +25,7 @@ import {
   fillSlots, IDENTITY, lowerBound, niceStep, select, SlotCache, slotXs, type Slot, type SlotReduce, type XMap,
 } from "./downsample";
 import { slotLinePaths } from "./paths";
+import { evenRange, linearSplits, logSplits, logTicks, type SplitsFn, tooNarrow } from "./ticks";
 import { needsDetail, type ScalarSeries, type ScalarSlice } from "./series";
 import { clampWeight, smooth, SmoothedColumn } from "./smoothing";
 
@@ -305,19 +306,17 @@ export class ScalarChart {
 
   private yRange(min: number | null, max: number | null, log: boolean): [number, number] {
     const [lo, hi] = this.opts.yLimits?.() ?? [null, null];
-    if (lo !== null && hi !== null && hi > lo && (!log || lo > 0)) return [lo, hi];
+    if (lo !== null && hi !== null && !tooNarrow(lo, hi) && (!log || lo > 0)) return [lo, hi];
     if (this.yPct) [min, max] = this.yPct;
     if (min === null || max === null || !Number.isFinite(min) || !Number.isFinite(max)) return log ? [0.1, 10] : [0, 1];
+    // values a few ulps apart are one value (and no axis could tick between them)
     if (log) {
       if (min <= 0) min = max > 0 ? max / 1000 : 1e-3;
-      if (max <= min) return [min / 2, min * 2];
+      if (max <= min || tooNarrow(min, max)) return [min / 2, min * 2];
       const pad = Math.pow(max / min, 0.05);
       return [min / pad, max * pad];
     }
-    if (max === min) {
-      const d = Math.abs(min) * 0.1 || 1;
-      return [min - d, max + d];
-    }
+    if (tooNarrow(min, max)) return evenRange(min, max);
     const pad = (max - min) * 0.06;
     return [min - pad, max + pad];
   }
@@ -607,9 +606,8 @@ export class ScalarChart {
     // the y axis as uPlot draws a linear one, or a log10 one (logSplits, logTicks), switched by this.logY
     const yValues = (_u: uPlot, splits: (number | null)[], _ai: number, _space: number, incr: number) =>
       splits.map((v) => (v === null ? "" : this.logY ? fmtValue(v) : fmtTick(v, incr)));
-    const splits = uPlotLinearSplits();
     const ySplits: SplitsFn = (u, axisIdx, min, max, ...rest) =>
-      (this.logY ? logSplits(min, max) : splits(u, axisIdx, min, max, ...rest));
+      (this.logY ? logSplits(min, max) : linearSplits(u, axisIdx, min, max, ...rest));
 
     return {
       width, height,
@@ -923,61 +921,6 @@ function metaOf(lines: Line[], smoothing: boolean, theme: Theme): SeriesMeta[] {
 /** A run name as HTML with line-break opportunities after separators (see ui/run-list breakable). */
 function breakableHtml(name: string): string {
   return escapeHtml(name).replace(/([/_\-.=,:;+@])/g, "$1<wbr>");
-}
-
-/** An axis' tick positions as a function (uPlot's type also allows a fixed array). */
-type SplitsFn = Extract<uPlot.Axis.Splits, (...args: never[]) => unknown>;
-let linearSplits: SplitsFn | null = null;
-
-/**
- * uPlot's own tick positions for a linear axis (the default it gives an axis on a distr 1 scale;
- * it does not export it), taken once from a throwaway instance that is never attached, so that
- * the switchable y axis places linear ticks exactly as a linear uPlot axis does.
- */
-function uPlotLinearSplits(): SplitsFn {
-  if (!linearSplits) {
-    const probe = new uPlot({ width: 100, height: 100, scales: { x: { time: false } }, series: [{}, {}] }, [[1, 2], [1, 10]]);
-    const linear = probe.axes[0].splits;
-    probe.destroy();
-    if (typeof linear !== "function") throw new Error("uPlot gave no default axis splits");
-    linearSplits = linear;
-  }
-  return linearSplits;
-}
-
-/**
- * Which of `logSplits` are labelled and get a grid line (null: none): 1 x 10^k, and 2 and 5 x 10^k
- * when they span under two decades; all of them when that would leave fewer than two (a range
- * inside one decade, 0.3 to 0.45: 0.3 and 0.4).
- */
-export function logTicks(splits: number[]): (number | null)[] {
-  const decades = splits.length ? Math.log10(splits[splits.length - 1] / splits[0]) : 0;
-  const keep = (v: number) => {
-    const e = Math.floor(Math.log10(v) + 1e-9), m = v / 10 ** e;
-    return Math.abs(m - 1) < 1e-6 || (decades < 2 && (Math.abs(m - 2) < 1e-6 || Math.abs(m - 5) < 1e-6));
-  };
-  const kept = splits.map((v) => (keep(v) ? v : null));
-  return kept.filter((v) => v !== null).length >= 2 ? kept : splits;
-}
-
-/**
- * Ticks of a log10 y axis from `min` to `max`: every m x 10^k (m = 1..9) between them (the axis'
- * filter then labels 1 x 10^k, and 2 and 5 x 10^k over less than two decades). uPlot's own log
- * splits expect the range its log scale gives, whose ends are powers of 10; from an end a little
- * under one (a mantissa of 9.5 or more) their steps round to 0 and never end, so that a toggle to
- * log scale froze the page for seconds and failed.
- */
-export function logSplits(min: number, max: number): number[] {
-  const out: number[] = [];
-  if (!(min > 0) || !(max >= min) || !Number.isFinite(max)) return out;
-  const top = Math.floor(Math.log10(max));
-  for (let e = Math.floor(Math.log10(min)); e <= top; e++) {
-    for (let m = 1; m <= 9; m++) {
-      const v = Number(`${m}e${e}`); // exact decimal: 3 * 10 ** -5 is 0.000030000000000000004
-      if (v >= min && v <= max) out.push(v);
-    }
-  }
-  return out;
 }
 
 /** Width of the y axis from its longest label (uPlot calls this while laying out). */

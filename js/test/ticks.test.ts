@@ -1,0 +1,86 @@
+// @vitest-environment jsdom
+// The y axis' ticks for every range the data can give: uPlot's own loops never ended from a log
+// range starting just under a power of 10, or on a linear range a few float64 ulps wide.
+import type uPlot from "uplot";
+import { describe, expect, it, vi } from "vitest";
+import { evenRange, evenSplits, linearSplits, logSplits, logTicks, tooNarrow } from "../src/kinds/scalars/ticks";
+
+// uPlot reads the device pixel ratio through matchMedia when it loads, and the probe that lends its
+// linear ticks draws once on a canvas; jsdom has neither
+vi.hoisted(() => {
+  const noop = new Proxy({}, { get: (_t, key) => (key === "measureText" ? () => ({ width: 0 }) : () => undefined) });
+  HTMLCanvasElement.prototype.getContext = (() => noop) as unknown as typeof HTMLCanvasElement.prototype.getContext;
+  (globalThis as { Path2D?: unknown }).Path2D ??= class { moveTo() {} lineTo() {} rect() {} arc() {} closePath() {} };
+  window.matchMedia ??= ((query: string) => ({
+    matches: false, media: query, onchange: null, addEventListener: () => undefined, removeEventListener: () => undefined,
+    addListener: () => undefined, removeListener: () => undefined, dispatchEvent: () => false,
+  })) as typeof window.matchMedia;
+});
+
+describe("log-scale ticks", () => {
+  it("end for every range, also from just under a power of 10 (uPlot's own log splits never ended there)", () => {
+    // the y range of a chart in the 20M-point benchmark whose log toggle froze the page for 7-11 s
+    expect(logSplits(0.00009673425876470157, 2.0055323672504692)).toEqual([
+      ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((m) => Number(`${m}e-4`)),
+      ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((m) => Number(`${m}e-3`)),
+      ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((m) => Number(`${m}e-2`)),
+      ...[1, 2, 3, 4, 5, 6, 7, 8, 9].map((m) => Number(`${m}e-1`)),
+      1, 2,
+    ]);
+    for (const e of [-300, -20, -5, 0, 3, 200]) {
+      for (const m of [9.5, 9.67, 9.99, 9.999999, 1, 1.0000001, 3]) {
+        const min = m * 10 ** e, max = min * 1234;
+        const s = logSplits(min, max);
+        expect(s.length).toBeGreaterThan(20);
+        expect(s.length).toBeLessThan(40);
+        expect(s.every((v, i) => v >= min && v <= max && (i === 0 || v > s[i - 1]))).toBe(true);
+      }
+    }
+    expect(logSplits(1e-300, 1e300).length).toBe(9 * 600 + 1);
+    expect(logSplits(0.3, 0.45)).toEqual([0.3, 0.4]);
+    for (const [lo, hi] of [[0, 1], [-1, 1], [2, 1], [1, Infinity], [Number.NaN, 1]]) expect(logSplits(lo, hi)).toEqual([]);
+  });
+
+  it("label 1 x 10^k, with 2 and 5 x 10^k under two decades, and every tick inside one decade", () => {
+    const many = logSplits(0.001, 100);
+    expect(logTicks(many).filter((v) => v !== null)).toEqual([0.001, 0.01, 0.1, 1, 10, 100]);
+    expect(logTicks(logSplits(0.15, 4)).filter((v) => v !== null)).toEqual([0.2, 0.5, 1, 2]);
+    expect(logTicks([0.3, 0.4])).toEqual([0.3, 0.4]);
+    expect(logTicks([])).toEqual([]);
+  });
+});
+
+describe("linear ticks", () => {
+  const next = (v: number) => {
+    const b = new Float64Array([v]);
+    new BigInt64Array(b.buffer)[0] += 1n;
+    return b[0];
+  };
+
+  it("take uPlot's ticks where its loop ends, and about five of their own where it would not", () => {
+    const u = null as unknown as uPlot; // uPlot's linear splits read only their numeric arguments
+    expect(linearSplits(u, 1, 0, 1, 0.2, 30)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(linearSplits(u, 1, -3, 7, 5, 30)).toEqual([0, 5]);
+    // two float64 values one ulp apart, with a step uPlot picked for that width: never advances
+    const hi = next(16);
+    expect(linearSplits(u, 1, 16, hi, 1e-15, 30)).toEqual([16 / 2 + hi / 2]);
+    // a step far too small for the range (20 million ticks): five of our own
+    expect(linearSplits(u, 1, 0, 1e8, 5, 30)).toEqual([0, 2e7, 4e7, 6e7, 8e7, 1e8]);
+    expect(linearSplits(u, 1, 0, 1, 0, 30)).toEqual([0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]);
+    expect(linearSplits(u, 1, Number.NaN, 1, 0.1, 30)).toEqual([]);
+  });
+
+  it("see values a few ulps apart as one value, with a range around it", () => {
+    expect(tooNarrow(16, next(16))).toBe(true);
+    expect(tooNarrow(1e6, 1e6 + 1e-4)).toBe(false); // float64 data apart in the 11th digit: two values
+    expect(tooNarrow(1e6, 1e6 + 1e-7)).toBe(true);
+    expect(tooNarrow(0, 0)).toBe(true);
+    expect(tooNarrow(0, 1e-300)).toBe(false);
+    expect(tooNarrow(2, 1)).toBe(true);
+    expect(evenRange(16, next(16))).toEqual([14.4, 17.6]);
+    expect(evenRange(0, 0)).toEqual([-1, 1]);
+    expect(evenSplits(-1, 1)).toEqual([-1, -0.5, 0, 0.5, 1]);
+    expect(evenSplits(1e6, 1e6 + 1e-4)).toHaveLength(5); // 2e-5 apart: ~150,000 ulps
+    expect(evenSplits(1, 0)).toEqual([]);
+  });
+});
