@@ -3,7 +3,10 @@
 // range starting just under a power of 10, or on a linear range a few float64 ulps wide.
 import type uPlot from "uplot";
 import { describe, expect, it, vi } from "vitest";
+import { niceTicks as histogramTicks } from "../src/kinds/histograms/draw";
+import { niceTicks as hparamsTicks } from "../src/kinds/hparams/geometry";
 import { evenRange, evenSplits, linearSplits, logSplits, logTicks, tooNarrow } from "../src/kinds/scalars/ticks";
+import { multiplesIn } from "../src/ui/ticks";
 
 // uPlot reads the device pixel ratio through matchMedia when it loads, and the probe that lends its
 // linear ticks draws once on a canvas; jsdom has neither
@@ -82,5 +85,27 @@ describe("linear ticks", () => {
     expect(evenSplits(-1, 1)).toEqual([-1, -0.5, 0, 0.5, 1]);
     expect(evenSplits(1e6, 1e6 + 1e-4)).toHaveLength(5); // 2e-5 apart: ~150,000 ulps
     expect(evenSplits(1, 0)).toEqual([]);
+  });
+});
+
+describe("ticks on a step (histogram and hparams axes)", () => {
+  it("are the step's multiples in range, each from its index", () => {
+    expect(multiplesIn(0, 1, 0.2, 10)).toEqual([0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]);
+    expect(multiplesIn(-0.3, 0.3, 0.1, 10)).toEqual([-0.30000000000000004, -0.2, -0.1, 0, 0.1, 0.2, 0.30000000000000004]);
+    expect(multiplesIn(1, 2, 5, 10)).toEqual([]);
+    expect(multiplesIn(0, 1, 0.2, 3)).toEqual([0, 0.2, 0.4]);
+    for (const bad of [0, -1, Number.NaN, Infinity]) expect(multiplesIn(0, 1, bad, 10)).toEqual([]);
+  });
+
+  it("end on ranges a few ulps wide (0.1 * 3 and 0.3: a loop of `i++` past 2^53 never did)", () => {
+    const lo = 0.3, hi = 0.1 * 3;
+    expect(hi - lo).toBeGreaterThan(0);
+    const h = hparamsTicks(lo, hi, 5);
+    expect(h.values.length).toBeGreaterThan(0);
+    expect(h.values.length).toBeLessThanOrEqual(7);
+    const g = histogramTicks(16, 16.000000000000004, 5);
+    expect(g.ticks.length).toBeGreaterThan(0);
+    expect(g.ticks.length).toBeLessThanOrEqual(7);
+    expect(multiplesIn(16, 16.000000000000004, 1e-17, 50).length).toBeLessThanOrEqual(2);
   });
 });

@@ -8,6 +8,7 @@
 //   overlay every step on one count axis, as lines, newest darkest and on top.
 
 import { fmtStepTick, fmtTick } from "../../ui/format";
+import { multiplesIn } from "../../ui/ticks";
 import { mix, type Theme } from "../../ui/theme";
 import type { HistogramRecord } from "./record";
 
@@ -105,8 +106,7 @@ export function niceTicks(lo: number, hi: number, maxTicks: number): { ticks: nu
   const raw = span / maxTicks;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const ticks: number[] = [];
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  const ticks = multiplesIn(lo, hi, step, maxTicks + 2);
   return { ticks, step };
 }
 

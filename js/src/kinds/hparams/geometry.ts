@@ -3,6 +3,7 @@
 // scale. No DOM: unit-tested in js/test/hparams.test.ts.
 
 import { fmtTick } from "../../ui/format";
+import { multiplesIn } from "../../ui/ticks";
 import { categoryOf, cellValue, type Column, type Session } from "./model";
 
 export interface Tick {
@@ -107,10 +108,7 @@ export function niceTicks(lo: number, hi: number, count: number): { values: numb
   const mag = 10 ** Math.floor(Math.log10(raw));
   const r = raw / mag;
   const step = (r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10) * mag;
-  const values: number[] = [];
-  const first = Math.ceil(lo / step - 1e-9);
-  for (let i = first; i * step <= hi + step * 1e-9; i++) values.push(Math.abs(i * step) < step * 1e-9 ? 0 : i * step);
-  return { values, step };
+  return { values: multiplesIn(lo, hi, step, count + 2), step };
 }
 
 // ------------------------------------------------------------------ brushes

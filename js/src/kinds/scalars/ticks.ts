@@ -6,6 +6,7 @@
 // with "Invalid array length".
 
 import uPlot from "uplot";
+import { multiplesIn } from "../../ui/ticks";
 
 /** An axis' tick positions as a function (uPlot's type also allows a fixed array). */
 export type SplitsFn = Extract<uPlot.Axis.Splits, (...args: never[]) => unknown>;
@@ -59,15 +60,13 @@ export const linearSplits: SplitsFn = (u, axisIdx, min, max, incr, ...rest) => {
 
 /** About five ticks from `min` to `max` on a 1, 2 or 5 x 10^k step; none for a non-range. */
 export function evenSplits(min: number, max: number): number[] {
-  const out: number[] = [];
-  if (!Number.isFinite(min) || !Number.isFinite(max) || !(max >= min)) return out;
+  if (!Number.isFinite(min) || !Number.isFinite(max) || !(max >= min)) return [];
   if (tooNarrow(min, max)) return [min / 2 + max / 2];
   const raw = (max - min) / 5;
   const e = Math.floor(Math.log10(raw));
   const m = raw / 10 ** e;
   const step = (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * 10 ** e;
-  for (let k = Math.ceil(min / step); k * step <= max && out.length < 20; k++) out.push(k * step);
-  return out;
+  return multiplesIn(min, max, step, 12);
 }
 
 /**
