@@ -3,6 +3,7 @@
 
 import { str, type Obj } from "../../wire";
 import type { Theme } from "../../ui/theme";
+import { multiplesIn } from "../../ui/ticks";
 import type { WindowState } from "./model";
 
 /** What the pointer at (x, y) (CSS px in the canvas) is over, as a tooltip's text; null: nothing. */
@@ -39,9 +40,7 @@ export function niceTicks(lo: number, hi: number, count: number): number[] {
   const raw = (hi - lo) / Math.max(1, count);
   const p = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
-  const out: number[] = [];
-  for (let k = Math.ceil(lo / step); k * step <= hi + step * 1e-9 && out.length < 100; k++) out.push(+(k * step).toPrecision(12));
-  return out;
+  return multiplesIn(lo, hi, step, count + 2).map((v) => +v.toPrecision(12));
 }
 
 export function fmtTick(v: number): string {
