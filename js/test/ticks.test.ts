@@ -97,6 +97,11 @@ describe("ticks on a step (histogram and hparams axes)", () => {
     for (const bad of [0, -1, Number.NaN, Infinity]) expect(multiplesIn(0, 1, bad, 10)).toEqual([]);
   });
 
+  it("keep every tick in range (a step rounded down gives up to 1.5x the ticks asked for)", () => {
+    expect(hparamsTicks(0, 0.7, 5).values).toEqual([0, 0.1, 0.2, 0.30000000000000004, 0.4, 0.5, 0.6000000000000001, 0.7000000000000001]);
+    expect(histogramTicks(0, 1, 5).ticks).toHaveLength(6); // its step is never under span / count
+  });
+
   it("end on ranges a few ulps wide (0.1 * 3 and 0.3: a loop of `i++` past 2^53 never did)", () => {
     const lo = 0.3, hi = 0.1 * 3;
     expect(hi - lo).toBeGreaterThan(0);

@@ -108,7 +108,7 @@ export function niceTicks(lo: number, hi: number, count: number): { values: numb
   const mag = 10 ** Math.floor(Math.log10(raw));
   const r = raw / mag;
   const step = (r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10) * mag;
-  return { values: multiplesIn(lo, hi, step, count + 2), step };
+  return { values: multiplesIn(lo, hi, step, 2 * count + 2), step }; // a step down to 2/3 of span / count
 }
 
 // ------------------------------------------------------------------ brushes
