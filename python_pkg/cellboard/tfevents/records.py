@@ -352,7 +352,8 @@ def _bad_payloads(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
                 one_by_one[idx] = True
     idx = np.flatnonzero(one_by_one)
     if idx.size:  # the rest one C call each, with Python ints (numpy scalars cost more than the CRC)
-        # on read-only numpy views, which google-crc32c takes as it takes bytes: no copy per record
+        # on read-only numpy views, which google-crc32c takes as it takes bytes: no copy per record;
+        # without its C extension, all of them together in rows (crc32c_spans)
         if crc_module.NATIVE:
             ro = arr.view()
             ro.flags.writeable = False
