@@ -3,8 +3,10 @@
 // scale. No DOM: unit-tested in js/test/hparams.test.ts.
 
 import { fmtTick } from "../../ui/format";
-import { multiplesIn } from "../../ui/ticks";
+import { niceTicks } from "../../ui/ticks";
 import { categoryOf, cellValue, type Column, type Session } from "./model";
+
+export { niceTicks }; // its home is ui/ticks.ts; the hparams views and their tests take it from here
 
 export interface Tick {
   frac: number;
@@ -100,16 +102,6 @@ export function logScale(lo: number, hi: number): AxisScale {
   };
 }
 
-/** Round numbers (1, 2, 5 x 10^k) inside [lo, hi], about `count` of them. */
-export function niceTicks(lo: number, hi: number, count: number): { values: number[]; step: number } {
-  const span = hi - lo;
-  if (!(span > 0) || !Number.isFinite(span)) return { values: [lo], step: 1 };
-  const raw = span / Math.max(1, count);
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const r = raw / mag;
-  const step = (r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10) * mag;
-  return { values: multiplesIn(lo, hi, step, 2 * count + 2), step }; // a step down to 2/3 of span / count
-}
 
 // ------------------------------------------------------------------ brushes
 

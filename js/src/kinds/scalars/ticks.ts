@@ -6,7 +6,7 @@
 // with "Invalid array length".
 
 import uPlot from "uplot";
-import { multiplesIn } from "../../ui/ticks";
+import { niceTicks } from "../../ui/ticks";
 
 /** An axis' tick positions as a function (uPlot's type also allows a fixed array). */
 export type SplitsFn = Extract<uPlot.Axis.Splits, (...args: never[]) => unknown>;
@@ -14,6 +14,10 @@ export type SplitsFn = Extract<uPlot.Axis.Splits, (...args: never[]) => unknown>
 /** Values closer than this (relative to their magnitude) are one value on an axis: float
  * rounding, not data (float64's ulp is 2.2e-16 of the magnitude). */
 const MIN_RELATIVE_SPAN = 1e-12;
+
+/** Smallest step (relative to the values' magnitude) uPlot's linear loop is given: a finer one may
+ * not move the value (it rounds back to it). */
+const MIN_RELATIVE_STEP = 1e-12;
 
 /** Most ticks uPlot's linear loop may be asked for (more: a step too small for the range). */
 const MAX_TICKS = 1000;
@@ -54,7 +58,7 @@ export function evenRange(min: number, max: number): [number, number] {
  */
 export const linearSplits: SplitsFn = (u, axisIdx, min, max, incr, ...rest) => {
   const fine = Number.isFinite(min) && Number.isFinite(max) && max >= min
-    && incr >= Math.max(Math.abs(min), Math.abs(max)) * 1e-12 && (max - min) / incr <= MAX_TICKS;
+    && incr >= Math.max(Math.abs(min), Math.abs(max)) * MIN_RELATIVE_STEP && (max - min) / incr <= MAX_TICKS;
   return fine ? uPlotLinearSplits()(u, axisIdx, min, max, incr, ...rest) : evenSplits(min, max);
 };
 
@@ -62,11 +66,7 @@ export const linearSplits: SplitsFn = (u, axisIdx, min, max, incr, ...rest) => {
 export function evenSplits(min: number, max: number): number[] {
   if (!Number.isFinite(min) || !Number.isFinite(max) || !(max >= min)) return [];
   if (tooNarrow(min, max)) return [min / 2 + max / 2];
-  const raw = (max - min) / 5;
-  const e = Math.floor(Math.log10(raw));
-  const m = raw / 10 ** e;
-  const step = (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10) * 10 ** e;
-  return multiplesIn(min, max, step, 12);
+  return niceTicks(min, max, 5).values;
 }
 
 /**
