@@ -698,10 +698,15 @@ def _checkpoint_dir(fs: Any, run_dir: str, root: dict[str, Any]) -> str | None:
     saves the model there; Keras 3 saves HDF5 instead: ``keras_weights``); else None: no checkpoint."""
     if _first(root, "model_checkpoint_path") or fs.exists(fs.join(run_dir, CHECKPOINT_STATE)):
         return run_dir
-    if not any(_tensor_name(e) == KERAS_TENSOR for e in root.get("embeddings", [])):
+    if not _names_keras_tensor(root):
         return None
     train = fs.join(run_dir, "train")
     return train if fs.exists(fs.join(train, CHECKPOINT_STATE)) else None
+
+
+def _names_keras_tensor(root: dict[str, Any]) -> bool:
+    """Whether a parsed config names the tensor Keras' TensorBoard callback names (``KERAS_TENSOR``)."""
+    return any(_tensor_name(e) == KERAS_TENSOR for e in root.get("embeddings", []))
 
 
 def is_keras_weights(name: str) -> bool:
@@ -794,7 +799,7 @@ def _latest_checkpoint(fs: Any, run_dir: str, root: dict[str, Any]) -> str:
     the ``checkpoint`` file names none or cannot be read: what was read stays, nothing newer is read."""
     directory = _checkpoint_dir(fs, run_dir, root)
     if directory is None:
-        if any(_tensor_name(e) == KERAS_TENSOR for e in root.get("embeddings", [])):
+        if _names_keras_tensor(root):
             return keras_weights(fs, run_dir)  # Keras 3's callback: its latest epoch's weights
         return ""
     try:
