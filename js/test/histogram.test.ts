@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { binAt, displayBins, histogramShape, niceTicks, pickRows, robustMax, valueExtent } from "../src/kinds/histograms/draw";
+import { binAt, displayBins, histogramShape, pickRows, robustMax, valueExtent } from "../src/kinds/histograms/draw";
+import { niceTicks } from "../src/ui/ticks";
 import type { HistogramRecord } from "../src/kinds/histograms";
 
 const rec = (edges: number[], counts: number[], step = 0): HistogramRecord => ({
@@ -52,9 +53,10 @@ describe("histogram drawing helpers", () => {
   it("extent, ticks, rows and bin lookup", () => {
     expect(valueExtent([rec([1e-9, 1, 4], [1, 1]), rec([-1, 2], [1])])).toEqual([-1, 4]);
     expect(valueExtent([rec([1e-9, 1, 4], [1, 1])])).toEqual([0, 4]); // snapped to 0
-    const t = niceTicks(0, 1, 5);
+    const t = niceTicks(0, 1, 5, true);
     expect(t.step).toBe(0.2);
-    expect(t.ticks.map((v) => Math.round(v * 10) / 10)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(t.values).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(0, 1, 4, true).step).toBe(0.5); // at most 4: not 0.2 (5) nor 0.25 (d3 steps only)
     expect(pickRows([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 4)).toEqual([1, 4, 7, 10]);
     expect(binAt(rec([0, 1, 3], [5, 7]), 2)).toEqual([1, 3, 7]);
     expect(binAt(rec([0, 1, 3], [5, 7]), 4)).toBe(null);

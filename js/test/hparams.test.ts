@@ -276,7 +276,7 @@ describe("axis scales", () => {
     expect(s.ticks().map((t) => t.label)).toEqual(["2", "3", "4", "5", "6"]);
     expect(linearScale(4, 4).frac(4)).toBe(0.5);
     expect(linearScale(NaN, NaN).ticks()).toEqual([]);
-    expect(niceTicks(0, 1, 5).values).toEqual([0, 0.2, 0.4, 0.6000000000000001, 0.8, 1]);
+    expect(niceTicks(0, 1, 5).values).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(-0.013, 0.027, 4).step).toBe(0.01);
     expect(niceTicks(0.0123, 0.295, 5).values.map((v) => +v.toFixed(3))).toEqual([0.05, 0.1, 0.15, 0.2, 0.25]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { applyOp, decodePlot, WindowFold, windowPoints, type PlotRecord } from "../src/kinds/plots/model";
-import { colorLut, extent, niceTicks, RENDERERS, traceColor } from "../src/kinds/plots/draw";
+import { axisTicks, colorLut, extent, RENDERERS, traceColor } from "../src/kinds/plots/draw";
 import { isScatter3d, scatterCloud } from "../src/kinds/plots/scatter3d";
 import { lineColor } from "../src/kinds/plots/frame";
 import { RecordList } from "../src/kinds/record-kind";
@@ -51,7 +51,7 @@ describe("plots (Visdom windows)", () => {
   });
 
   it("has ticks, extents and colour maps", () => {
-    expect(niceTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(axisTicks(0, 1, 5)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(extent([[1, 1]])).toEqual([0, 2]);
     expect(extent([[1, Infinity, -Infinity, NaN, 2]], 0)).toEqual([1, 2]); // only finite values count
     const lut = colorLut("greys");

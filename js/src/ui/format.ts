@@ -1,7 +1,7 @@
 // Number, step and time formatting for axes, tooltips and labels.
 
 const SI = [
-  [1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"],
+  [1e18, "E"], [1e15, "P"], [1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"],
 ] as const;
 
 /** Strip trailing zeros of a fixed/exponential string: "1.500" -> "1.5", "2.00e-5" -> "2e-5". */
@@ -22,7 +22,6 @@ export function fmtValue(v: number): string {
   return trimZeros(v.toPrecision(5));
 }
 
-/** Integer with thousands separators ("12,000"), independent of the locale. */
 /** Bytes as B / KB / MB / GB (powers of 1000, as file managers show them). */
 export function fmtBytes(v: number): string {
   if (!(v >= 1000)) return `${Math.round(v || 0)} B`;
@@ -32,6 +31,7 @@ export function fmtBytes(v: number): string {
   return `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
 }
 
+/** Integer with thousands separators ("12,000"), independent of the locale. */
 export function fmtInt(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const neg = v < 0;

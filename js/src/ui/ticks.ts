@@ -20,14 +20,34 @@ export function multiplesIn(lo: number, hi: number, step: number, max: number): 
   return out;
 }
 
-/** Round numbers (1, 2, 5 x 10^k) inside [lo, hi], about `count` of them (hparams axes, and the
- * scalar charts' ticks where uPlot's cannot be used). */
-export function niceTicks(lo: number, hi: number, count: number): { values: number[]; step: number } {
-  const span = hi - lo;
-  if (!(span > 0) || !Number.isFinite(span)) return { values: [lo], step: 1 };
+/**
+ * The tick step for a span: 1, 2 or 5 x 10^k (as d3 and TensorBoard). For about `count` ticks
+ * (hparams axes), or with `atMost` for at most `count` (axes whose labels must not crowd).
+ */
+export function niceStep(span: number, count: number, atMost = false): number {
   const raw = span / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const r = raw / mag;
-  const step = (r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10) * mag;
-  return { values: multiplesIn(lo, hi, step, 2 * count + 2), step }; // a step down to 2/3 of span / count
+  const eps = 1e-9; // a span / count landing on 2 x 10^k keeps that step, whatever the last bit says
+  const m = atMost ? (r <= 1 + eps ? 1 : r <= 2 + eps ? 2 : r <= 5 + eps ? 5 : 10) : r < 1.5 ? 1 : r < 3 ? 2 : r < 7 ? 5 : 10;
+  return m * mag;
+}
+
+/**
+ * Round numbers inside [lo, hi] on `niceStep`'s step, written as the decimals they are (3 x 0.2 is
+ * 0.6, not 0.6000000000000001). Every axis our own code draws (histograms, hparams, Visdom) and
+ * the scalar charts' fallback takes its ticks here.
+ */
+export function niceTicks(lo: number, hi: number, count: number, atMost = false): { values: number[]; step: number } {
+  const span = hi - lo;
+  if (!(span > 0) || !Number.isFinite(span)) return { values: Number.isFinite(lo) ? [lo] : [], step: 1 };
+  const step = niceStep(span, count, atMost);
+  const decimals = Math.min(100, Math.max(0, -Math.floor(Math.log10(step) + 1e-9)));
+  // a step down to 2/3 of span / count gives up to 1.5 x count ticks; at most: count + 1
+  const values: number[] = [];
+  for (const v of multiplesIn(lo, hi, step, atMost ? count + 2 : 2 * count + 2)) {
+    const d = Number(v.toFixed(decimals));
+    if (d !== values[values.length - 1]) values.push(d); // a range a few ulps wide: two may write alike
+  }
+  return { values, step };
 }

@@ -6,11 +6,12 @@
 
 import uPlot from "uplot";
 import { h, iconButton } from "../../ui/dom";
-import { fmtDuration, fmtInt, fmtRelTick, fmtStepTick, fmtTick, fmtValue, fmtWall, SECOND_INCRS } from "../../ui/format";
+import { fmtDuration, fmtInt, fmtTick, fmtValue, fmtWall } from "../../ui/format";
 import { escapeHtml } from "../../ui/markdown";
 import { withAlpha } from "../../ui/theme";
 import type { ScalarSeries } from "../scalars/series";
 import { linearSplits } from "../scalars/ticks";
+import { xAxis } from "../scalars/xaxis";
 import type { PanelContext } from "../types";
 import type { MarginSeries } from "./layout";
 
@@ -254,13 +255,11 @@ export class MarginChart {
       series.push({ label: d.r.run, stroke: d.color, width: 1.75, points: { show: false }, spanGaps: true });
       bands.push({ series: [1 + 3 * k, 2 + 3 * k], fill: withAlpha(d.color, theme.dark ? 0.22 : 0.18) });
     });
-    const xValues = mode === "wall" ? undefined
-      : (_u: uPlot, splits: number[], _ai: number, _space: number, incr: number) =>
-        splits.map((v) => (mode === "step" ? fmtStepTick(v, incr) : fmtRelTick(v, incr)));
+    const x = xAxis(mode, axisBase as uPlot.Axis, font);
     return {
       width, height,
       legend: { show: false },
-      padding: [8, 10, 0, 0],
+      padding: [8, x.padRight, 0, 0],
       scales: {
         x: { time: mode === "wall" },
         y: { distr: logY ? 3 : 1, log: 10 },
@@ -268,7 +267,7 @@ export class MarginChart {
       series,
       bands,
       axes: [
-        { ...axisBase, size: 24, space: mode === "wall" ? 80 : 64, values: xValues, ...(mode === "relative" ? { incrs: SECOND_INCRS } : {}) } as uPlot.Axis,
+        x.axis,
         {
           ...axisBase, space: 28, size: 50, ...(logY ? {} : { splits: linearSplits }),
           values: (_u: uPlot, splits: number[], _ai: number, _space: number, incr: number) => splits.map((v) => (logY ? fmtValue(v) : fmtTick(v, incr))),

@@ -11,8 +11,8 @@
 // (their outer edges are the data's min and max), so the results are the same for them.
 
 import { fmtStepTick, fmtTick } from "../../ui/format";
+import { niceTicks } from "../../ui/ticks";
 import { withAlpha, type Theme } from "../../ui/theme";
-import { niceTicks } from "./draw";
 import type { HistogramRecord } from "./record";
 
 /** TensorBoard's NORMAL_HISTOGRAM_BPS: 0, 6.68, 15.87, 30.85, 50, 69.15, 84.13, 93.32, 100 %. */
@@ -182,10 +182,10 @@ export function drawDistribution(
   ctx.fillStyle = theme.fg2;
 
   // value axis (left) and grid
-  const yt = niceTicks(L.y0, L.y1, Math.max(2, Math.floor(L.plotH / 36)));
+  const yt = niceTicks(L.y0, L.y1, Math.max(2, Math.floor(L.plotH / 36)), true);
   ctx.textAlign = "right";
   ctx.textBaseline = "middle";
-  for (const t of yt.ticks) {
+  for (const t of yt.values) {
     const y = Math.round(yToPx(L, t)) + 0.5;
     ctx.beginPath();
     ctx.moveTo(L.left, y);
@@ -194,10 +194,13 @@ export function drawDistribution(
     ctx.fillText(fmtTick(t, yt.step), L.left - 6, y);
   }
   // step axis (bottom)
-  const xt = niceTicks(L.s0, L.s1, Math.max(2, Math.floor(L.plotW / 80)));
+  // ticks 80 px apart, or further where labels are wider (steps in epoch ms: "1796051.95M")
+  let xt = niceTicks(L.s0, L.s1, Math.max(2, Math.floor(L.plotW / 80)), true);
+  const widest = Math.max(0, ...xt.values.map((t) => ctx.measureText(fmtStepTick(t, Math.max(1, xt.step))).width));
+  if (widest + 16 > 80) xt = niceTicks(L.s0, L.s1, Math.max(1, Math.floor(L.plotW / (widest + 16))), true);
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  const stepTicks = xt.ticks.filter((t) => Number.isInteger(t) || xt.step < 1);
+  const stepTicks = xt.values.filter((t) => Number.isInteger(t) || xt.step < 1);
   for (const t of stepTicks) {
     const x = Math.round(L.left + ((t - L.s0) / (L.s1 - L.s0)) * L.plotW) + 0.5;
     ctx.beginPath();

@@ -8,7 +8,7 @@
 //   overlay every step on one count axis, as lines, newest darkest and on top.
 
 import { fmtStepTick, fmtTick } from "../../ui/format";
-import { multiplesIn } from "../../ui/ticks";
+import { niceTicks } from "../../ui/ticks";
 import { mix, type Theme } from "../../ui/theme";
 import type { HistogramRecord } from "./record";
 
@@ -97,17 +97,6 @@ export function valueExtent(recs: HistogramRecord[]): [number, number] {
   if (lo > 0 && lo < span * 0.01) lo = 0;
   if (hi < 0 && -hi < span * 0.01) hi = 0;
   return [lo, hi];
-}
-
-/** "Nice" tick values (1, 2, 5 x 10^k spacing) in [lo, hi]. */
-export function niceTicks(lo: number, hi: number, maxTicks: number): { ticks: number[]; step: number } {
-  const span = hi - lo;
-  if (!(span > 0) || maxTicks < 1) return { ticks: [lo], step: 1 };
-  const raw = span / maxTicks;
-  const mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
-  const ticks = multiplesIn(lo, hi, step, maxTicks + 2);
-  return { ticks, step };
 }
 
 /** Records to draw: all of them up to maxRows, else evenly spaced ones (always first and last). */
@@ -206,7 +195,7 @@ export function drawHistograms(ctx: CanvasRenderingContext2D, L: HistLayout, wid
   ctx.lineJoin = "round";
 
   // x grid and ticks
-  const { ticks, step } = niceTicks(L.x0, L.x1, Math.max(2, Math.floor(L.plotW / 80)));
+  const { values: ticks, step } = niceTicks(L.x0, L.x1, Math.max(2, Math.floor(L.plotW / 80)), true);
   ctx.strokeStyle = theme.grid;
   ctx.lineWidth = 1;
   ctx.fillStyle = theme.fg2;

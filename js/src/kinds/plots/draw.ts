@@ -11,7 +11,7 @@ import { sunburst } from "./draw-sunburst";
 import { atX, atY, extent, fmtTick, fmtValue, frame, inside, legend, traceColor, type Frame, type Hit, type Renderer } from "./frame";
 import type { WindowState } from "./model";
 
-export { extent, fmtTick, niceTicks, TRACE_COLORS, traceColor } from "./frame";
+export { axisTicks, extent, fmtTick, TRACE_COLORS, traceColor } from "./frame";
 
 // ------------------------------------------------------------------ colour maps
 const MAPS: Record<string, [number, number, number][]> = {

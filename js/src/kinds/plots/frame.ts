@@ -3,7 +3,7 @@
 
 import { str, type Obj } from "../../wire";
 import type { Theme } from "../../ui/theme";
-import { multiplesIn } from "../../ui/ticks";
+import { niceTicks } from "../../ui/ticks";
 import type { WindowState } from "./model";
 
 /** What the pointer at (x, y) (CSS px in the canvas) is over, as a tooltip's text; null: nothing. */
@@ -35,13 +35,8 @@ export function lineColor(linecolor: unknown, i: number): string {
 }
 
 // ------------------------------------------------------------------ axes
-export function niceTicks(lo: number, hi: number, count: number): number[] {
-  if (!(hi > lo) || !Number.isFinite(lo) || !Number.isFinite(hi)) return Number.isFinite(lo) ? [lo] : [];
-  const raw = (hi - lo) / Math.max(1, count);
-  const p = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * p).find((s) => s >= raw) ?? 10 * p;
-  return multiplesIn(lo, hi, step, count + 2).map((v) => +v.toPrecision(12));
-}
+/** Ticks of a Visdom axis: at most `count`, on a 1, 2 or 5 x 10^k step. */
+export const axisTicks = (lo: number, hi: number, count: number): number[] => niceTicks(lo, hi, count, true).values;
 
 export function fmtTick(v: number): string {
   const a = Math.abs(v);
@@ -88,7 +83,7 @@ export function axisTitle(g: CanvasRenderingContext2D, text: string, x: number, 
 }
 
 /** Tick values of a y range for a plot area h px high (one place, so a second axis gets as many ticks). */
-export const yTicks = (yr: [number, number], h: number) => niceTicks(yr[0], yr[1], Math.max(2, Math.floor(h / 40)));
+export const yTicks = (yr: [number, number], h: number) => axisTicks(yr[0], yr[1], Math.max(2, Math.floor(h / 40)));
 
 export function frame(g: CanvasRenderingContext2D, theme: Theme, W: number, H: number, xr: [number, number], yr: [number, number],
   o: Obj, xLabels?: string[], style: Partial<FrameStyle> = {}): Frame {
@@ -118,7 +113,7 @@ export function frame(g: CanvasRenderingContext2D, theme: Theme, W: number, H: n
       if (i % every === 0) g.fillText(l.length > 10 ? `${l.slice(0, 9)}…` : l, f.sx(i), f.y0 + f.h + 4);
     });
   } else {
-    for (const t of niceTicks(xr[0], xr[1], Math.max(2, Math.floor(f.w / 70)))) {
+    for (const t of axisTicks(xr[0], xr[1], Math.max(2, Math.floor(f.w / 70)))) {
       const x = Math.round(f.sx(t)) + 0.5;
       g.beginPath(); g.moveTo(x, f.y0); g.lineTo(x, f.y0 + f.h); g.stroke();
       g.fillText(fmtTick(t), x, f.y0 + f.h + 4);

@@ -15,7 +15,7 @@
 import uPlot from "uplot";
 import { describable } from "../../ui/descriptions";
 import { downloadText, h, iconButton } from "../../ui/dom";
-import { fmtDuration, fmtInt, fmtRelTick, fmtStepTick, fmtTick, fmtValue, fmtWall, SECOND_INCRS } from "../../ui/format";
+import { fmtDuration, fmtInt, fmtTick, fmtValue, fmtWall } from "../../ui/format";
 import { escapeHtml } from "../../ui/markdown";
 import { breakable } from "../../ui/run-list";
 import { type Theme, withAlpha } from "../../ui/theme";
@@ -26,6 +26,7 @@ import {
 } from "./downsample";
 import { slotLinePaths } from "./paths";
 import { evenRange, linearSplits, logSplits, logTicks, type SplitsFn, tooNarrow } from "./ticks";
+import { xAxis } from "./xaxis";
 import { needsDetail, type ScalarSeries, type ScalarSlice } from "./series";
 import { clampWeight, smooth, SmoothedColumn } from "./smoothing";
 
@@ -133,8 +134,6 @@ export interface ChartOptions {
   yLimits?: () => [number | null, number | null];
 }
 
-const STEP_INCRS: number[] = [];
-for (let e = 0; e <= 13; e++) for (const m of [1, 2, 2.5, 5]) if (!(e === 0 && m === 2.5)) STEP_INCRS.push(m * 10 ** e);
 /** y ticks at 1, 2, 5 x 10^k (as d3 and TensorBoard), written as exact decimals for uPlot. */
 const Y_INCRS: number[] = [];
 for (let e = -15; e <= 15; e++) for (const m of [1, 2, 5]) Y_INCRS.push(Number(`${m}e${e}`));
@@ -600,9 +599,7 @@ export class ScalarChart {
     const series: uPlot.Series[] = [{}, ...per.map((p) => p[0]), ...per.flatMap((p) => (p[1] ? [p[1]] : []))];
     this.meta = metaOf(lines, smoothing, theme);
 
-    const xValues = mode === "wall" ? undefined
-      : (_u: uPlot, splits: number[], _ai: number, _space: number, incr: number) =>
-        splits.map((v) => (mode === "step" ? fmtStepTick(v, incr) : fmtRelTick(v, incr)));
+    const x = xAxis(mode, { ...axisBase, ...title(xLabel) } as uPlot.Axis, font);
     // the y axis as uPlot draws a linear one, or a log10 one (logSplits, logTicks), switched by this.logY
     const yValues = (_u: uPlot, splits: (number | null)[], _ai: number, _space: number, incr: number) =>
       splits.map((v) => (v === null ? "" : this.logY ? fmtValue(v) : fmtTick(v, incr)));
@@ -612,7 +609,7 @@ export class ScalarChart {
     return {
       width, height,
       legend: { show: false },
-      padding: [8, 10, 0, 0],
+      padding: [8, x.padRight, 0, 0],
       scales: {
         x: { time: mode === "wall", range: () => this.currentX() },
         y: {
@@ -625,10 +622,7 @@ export class ScalarChart {
       },
       series,
       axes: [
-        {
-          ...axisBase, ...title(xLabel), size: 24, space: mode === "wall" ? 80 : 64, values: xValues,
-          incrs: mode === "relative" ? SECOND_INCRS : mode === "step" ? STEP_INCRS : undefined,
-        } as uPlot.Axis,
+        x.axis,
         {
           ...axisBase, ...title(yLabel), space: 28, values: yValues, size: axisSize, incrs: Y_INCRS, splits: ySplits,
           filter: (_u: uPlot, sp: number[]) => (this.logY ? logTicks(sp) : sp),

@@ -1,0 +1,119 @@
+"""Step axes whose steps are epoch milliseconds or nanoseconds, or near 1e17, in headless Chromium.
+
+Their labels need nine or more digits ("1796051.95M"): at a fixed tick spacing they ran into each
+other, past 5e13 the scalar chart had no ticks at all, and the last label was cut at the chart's
+edge ("1796052" for "1796052.15M", a different number). Each step axis (scalar charts, a custom
+scalars margin chart, the histograms' distribution view) must show at least two labels, apart from
+each other, none cut at the canvas' edge: checked on the pixels of the label band. Screenshots in
+test-artifacts/step-axis-*.png (look at them).
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from .frontend_harness import ROOT, open_harness, real_errors
+from .test_harness_custom_distributions import MOUNT_JS, Captured
+
+ARTIFACTS = ROOT / "test-artifacts"
+STARTS = {"ms": (1_796_051_947_000, 1000), "ns": (1_796_051_947_000_000_000, 10**9), "e17": (10**17, 10**15)}
+POINTS = 200
+
+# Columns of a canvas with text ink in a band of rows (css px from the bottom), grouped into labels:
+# runs of inked columns whose gaps are under 5 css px (the gaps between characters).
+LABELS_JS = """([canvas, fromBottom, toBottom]) => {
+  const r = canvas.width / canvas.getBoundingClientRect().width;
+  const y0 = Math.round(canvas.height - fromBottom * r), y1 = Math.round(canvas.height - toBottom * r);
+  const d = canvas.getContext('2d').getImageData(0, y0, canvas.width, y1 - y0).data;
+  const inked = [];
+  for (let x = 0; x < canvas.width; x++) {
+    let hit = false;
+    for (let y = 0; y < y1 - y0 && !hit; y++) hit = d[(y * canvas.width + x) * 4 + 3] > 60;
+    if (hit) inked.push(x);
+  }
+  const labels = [];
+  for (const x of inked) {
+    const last = labels[labels.length - 1];
+    if (last && x - last[1] < 5 * r) last[1] = x;
+    else labels.push([x, x]);
+  }
+  return { labels: labels.map(([a, b]) => [a / r, b / r]), width: canvas.width / r };
+}"""
+
+
+def assert_readable(found: dict, what: str) -> None:
+    labels, width = found["labels"], found["width"]
+    assert len(labels) >= 2, f"{what}: {len(labels)} step labels ({labels})"
+    gaps = [b[0] - a[1] for a, b in itertools.pairwise(labels)]
+    assert min(gaps) >= 8, f"{what}: labels {min(gaps):.1f} px apart ({labels})"
+    assert labels[-1][1] <= width - 2, f"{what}: the last label is cut at the edge ({labels}, width {width})"
+    assert labels[0][0] >= 1, f"{what}: the first label is cut at the edge ({labels})"
+
+
+@pytest.fixture(scope="module")
+def messages(tmp_path_factory):
+    """The messages a Board sends for scalars, a margin chart and a histogram at each magnitude."""
+    from cellboard import SummaryWriter
+    from cellboard.board import Board
+
+    board = Board(interval=0.0)
+    cap = Captured(board)
+    board._on_msg(board, {"type": "hello"}, [])
+    cap.take()
+    w = SummaryWriter(str(tmp_path_factory.mktemp("steps") / "run"), store=board.store)
+    w.add_custom_scalars({"band": {"ms band": ["Margin", ["ms/loss", "ms/low", "ms/high"]]}})
+    rng = np.random.default_rng(0)
+    for name, (start, stride) in STARTS.items():
+        for i in range(POINTS):
+            step = start + stride * i
+            v = float(np.sin(i / 20))
+            w.add_scalar(f"{name}/loss", v, step)
+            if name == "ms":
+                w.add_scalar("ms/low", v - 0.2, step)
+                w.add_scalar("ms/high", v + 0.2, step)
+                if i % 10 == 0:
+                    w.add_histogram("ms/weights", rng.normal(i / 100, 1, 500), step)
+    w.close()
+    board.send_pending()
+    out = cap.take()
+    board.close()
+    return out
+
+
+def test_step_labels_of_huge_steps_are_apart_and_whole(site, messages):
+    from playwright.sync_api import expect
+
+    base, browser = site
+    page, errors = open_harness(browser, base, "?auto=0", viewport=(1280, 1000))
+    page.evaluate(MOUNT_JS, {"messages": messages, "theme": "light"})
+    board = page.locator("#out .cellboard")
+    expect(board).to_have_attribute("data-histogram-steps", str(POINTS // 10), timeout=15_000)
+
+    for name in STARTS:
+        card = board.locator(f".cb-scalar-card[data-tag='{name}/loss']")
+        card.scroll_into_view_if_needed()
+        canvas = card.locator("canvas")
+        expect(canvas).to_have_count(1)
+        page.wait_for_timeout(150)
+        card.screenshot(path=str(ARTIFACTS / f"step-axis-scalars-{name}.png"))
+        assert_readable(page.evaluate(LABELS_JS, [canvas.element_handle(), 16, 4]), f"{name} scalars")
+
+    board.locator(".cb-tab[data-kind='custom_scalars']").click()
+    card = board.locator(".cb-cs-card[data-chart='ms band']")
+    expect(card.locator("canvas")).to_have_count(1)
+    page.wait_for_timeout(200)
+    card.screenshot(path=str(ARTIFACTS / "step-axis-margin-ms.png"))
+    assert_readable(page.evaluate(LABELS_JS, [card.locator("canvas").element_handle(), 16, 4]), "ms margin chart")
+
+    board.locator(".cb-tab[data-kind='histograms']").click()
+    board.get_by_text("Distribution (percentiles over steps)").click()
+    card = board.locator(".cb-hist-card").first
+    expect(card.locator("canvas")).to_have_count(1)
+    page.wait_for_timeout(200)
+    card.screenshot(path=str(ARTIFACTS / "step-axis-distribution-ms.png"))
+    assert_readable(page.evaluate(LABELS_JS, [card.locator("canvas").element_handle(), 24, 6]), "ms distribution")
+    assert not real_errors(errors)
+    page.close()
