@@ -2,7 +2,8 @@
 // enough apart for their long labels, and room on the right for the last one.
 import type uPlot from "uplot";
 import { describe, expect, it } from "vitest";
-import { STEP_INCRS, textWidth, widestLabel, xAxis } from "../src/kinds/scalars/xaxis";
+import { STEP_INCRS, widestLabel, xAxis } from "../src/kinds/scalars/xaxis";
+import { textWidth } from "../src/ui/measure";
 import { fmtStepTick } from "../src/ui/format";
 
 const FONT = "11px sans-serif";

@@ -4,7 +4,8 @@ Their labels need nine or more digits ("1796051.95M"): at a fixed tick spacing t
 other, past 5e13 the scalar chart had no ticks at all, and the last label was cut at the chart's
 edge ("1796052" for "1796052.15M", a different number). Each step axis (scalar charts, a custom
 scalars margin chart, the histograms' distribution view) must show at least two labels, apart from
-each other, none cut at the canvas' edge: checked on the pixels of the label band. Screenshots in
+each other, none cut at the canvas' edge: checked on the pixels of the label band; the offset
+view's step labels right of the plot end inside the canvas. Screenshots in
 test-artifacts/step-axis-*.png (look at them).
 """
 
@@ -115,5 +116,13 @@ def test_step_labels_of_huge_steps_are_apart_and_whole(site, messages):
     page.wait_for_timeout(200)
     card.screenshot(path=str(ARTIFACTS / "step-axis-distribution-ms.png"))
     assert_readable(page.evaluate(LABELS_JS, [card.locator("canvas").element_handle(), 24, 6]), "ms distribution")
+
+    # the offset view writes steps right of the plot: the widest must end inside the canvas
+    board.get_by_text("Offset (steps stacked)").click()
+    page.wait_for_timeout(200)
+    card.screenshot(path=str(ARTIFACTS / "step-axis-offset-ms.png"))
+    canvas = card.locator("canvas").element_handle()
+    found = page.evaluate(LABELS_JS, [canvas, canvas.evaluate("(c) => c.getBoundingClientRect().height"), 0])
+    assert found["labels"][-1][1] <= found["width"] - 2, f"offset view: a step label is cut ({found})"
     assert not real_errors(errors)
     page.close()

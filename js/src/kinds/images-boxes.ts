@@ -3,6 +3,7 @@
 // into the pixels: red 2 px outlines, each label in black on a red band at the box's bottom-left,
 // in the image's own pixels (an SVG overlay whose viewBox is the image's logged size, scaled
 // with it as `object-fit: contain` scales the image). Geometry tested in test/images.test.ts.
+import { measureContext } from "../ui/measure";
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 /** Pillow's default font (torch's labels) is 10 px; in image pixels. */
@@ -64,18 +65,9 @@ export function boxShapes(boxes: readonly Box[], labels: readonly string[] | nul
   });
 }
 
-let measureCtx: CanvasRenderingContext2D | null | undefined;
-
 /** A label's extent at the label font (a canvas measures it; an estimate where none is available). */
 export function measureLabel(s: string): TextExtent {
-  if (measureCtx === undefined) {
-    try {
-      measureCtx = typeof HTMLCanvasElement !== "undefined" && !/jsdom/i.test(navigator.userAgent)
-        ? document.createElement("canvas").getContext("2d") : null;
-    } catch {
-      measureCtx = null;
-    }
-  }
+  const measureCtx = measureContext();
   if (measureCtx) {
     measureCtx.font = `${LABEL_FONT_PX}px sans-serif`;
     const m = measureCtx.measureText(s);

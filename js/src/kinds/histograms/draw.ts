@@ -8,6 +8,7 @@
 //   overlay every step on one count axis, as lines, newest darkest and on top.
 
 import { fmtStepTick, fmtTick } from "../../ui/format";
+import { textWidth } from "../../ui/measure";
 import { niceTicks } from "../../ui/ticks";
 import { mix, type Theme } from "../../ui/theme";
 import type { HistogramRecord } from "./record";
@@ -125,16 +126,23 @@ export interface HistLayout {
   yScale: number; // px per density unit
   clipH: number; // heights are clipped here (spikes)
   mode: HistMode;
+  stepIncr: number; // the offset view's step labels are written to this precision
 }
 
 export function layoutHistograms(
   recs: HistogramRecord[], width: number, height: number, mode: HistMode, color: string, theme: Theme,
 ): HistLayout {
   const left = 12, top = 10, bottom = 24;
-  const right = mode === "offset" ? 58 : 14;
-  const plotW = Math.max(20, width - left - right), plotH = Math.max(20, height - top - bottom);
-  const [x0, x1] = valueExtent(recs);
+  const plotH = Math.max(20, height - top - bottom);
   const picked = pickRows(recs, mode === "offset" ? Math.max(6, Math.floor(plotH / 5)) : 120);
+  const stepIncr = picked.length > 1
+    ? Math.max(1, (picked[picked.length - 1].step - picked[0].step) / picked.length) : 1;
+  // the offset view writes steps right of the plot: room for the widest ("1796052.14M" for epoch ms)
+  const font = `11px ${theme.font}`;
+  const right = mode === "offset"
+    ? Math.max(58, 14 + Math.max(0, ...picked.map((r) => textWidth(fmtStepTick(r.step, stepIncr), font)))) : 14;
+  const plotW = Math.max(20, width - left - right);
+  const [x0, x1] = valueExtent(recs);
   const minWidth = (x1 - x0) / displayBins(picked, plotW);
   const m = picked.length;
   const shapes = picked.map((r) => histogramShape(r.edges, r.counts, minWidth));
@@ -149,7 +157,7 @@ export function layoutHistograms(
     return { rec, shape: shapes[j], base, color: mix(old, young, t) };
   });
   const clipH = mode === "offset" ? peak * 1.25 : plotH; // spikes: a bit above their row / the plot top
-  return { rows, left, top, plotW, plotH, x0, x1, yScale, clipH, mode };
+  return { rows, left, top, plotW, plotH, x0, x1, yScale, clipH, mode, stepIncr };
 }
 
 /**
@@ -224,12 +232,10 @@ export function drawHistograms(ctx: CanvasRenderingContext2D, L: HistLayout, wid
     ctx.textBaseline = "middle";
     ctx.fillStyle = theme.fg2;
     const labelEvery = Math.max(1, Math.ceil(L.rows.length / Math.max(2, Math.floor(L.plotH / 22))));
-    const steps = L.rows.map((r) => r.rec.step);
-    const stepIncr = Math.max(1, (steps[steps.length - 1] - steps[0]) / Math.max(1, L.rows.length));
     L.rows.forEach((r, j) => {
       if (j % labelEvery !== 0 && j !== L.rows.length - 1) return;
       if (j !== L.rows.length - 1 && L.rows.length - 1 - j < labelEvery * 0.6) return;
-      ctx.fillText(fmtStepTick(r.rec.step, stepIncr), L.left + L.plotW + 8, r.base);
+      ctx.fillText(fmtStepTick(r.rec.step, L.stepIncr), L.left + L.plotW + 8, r.base);
     });
   } else {
     ctx.lineWidth = 1.25;

@@ -6,6 +6,7 @@
 // right padding makes room for the last one.
 import uPlot from "uplot";
 import { fmtRelTick, fmtStepTick, SECOND_INCRS } from "../../ui/format";
+import { textWidth } from "../../ui/measure";
 import { multiplesIn } from "../../ui/ticks";
 
 export type XMode = "step" | "relative" | "wall";
@@ -17,18 +18,6 @@ for (let e = 0; e <= 18; e++) for (const m of [1, 2, 2.5, 5]) if (!(e === 0 && m
 const LABEL_GAP = 16; // px between neighbouring labels
 const MIN_SPACE = { step: 64, relative: 64, wall: 80 } as const; // px between ticks at the least
 const PAD_RIGHT = 10; // px right of the plot when the last label needs no more
-
-let measurer: CanvasRenderingContext2D | null | undefined;
-
-/** Width in css px of `text` drawn in `font` (an estimate where there is no canvas: unit tests). */
-export function textWidth(text: string, font: string): number {
-  if (measurer === undefined) {
-    measurer = typeof document === "undefined" ? null : document.createElement("canvas").getContext("2d");
-  }
-  if (!measurer) return text.length * 0.6 * (Number.parseFloat(font) || 11);
-  measurer.font = font;
-  return measurer.measureText(text).width;
-}
 
 /** The widest label on ticks at multiples of the first of `incrs` at least `space` px apart over
  * [min, max] drawn `plotDim` px wide (0 where there is no range). */
