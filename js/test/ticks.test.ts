@@ -4,7 +4,7 @@
 import type uPlot from "uplot";
 import { describe, expect, it, vi } from "vitest";
 import { niceTicks as hparamsTicks } from "../src/kinds/hparams/geometry";
-import { evenRange, evenSplits, linearSplits, logSplits, logTicks, tooNarrow } from "../src/kinds/scalars/ticks";
+import { evenRange, evenSplits, linearSplits, logSplits, logTicks, tooNarrow, Y_INCRS } from "../src/kinds/scalars/ticks";
 import { multiplesIn, niceTicks } from "../src/ui/ticks";
 
 const histogramTicks = (lo: number, hi: number, count: number) => niceTicks(lo, hi, count, true);
@@ -114,5 +114,14 @@ describe("ticks on a step (histogram, hparams and Visdom axes)", () => {
     expect(g.values.length).toBeGreaterThan(0);
     expect(g.values.length).toBeLessThanOrEqual(7);
     expect(multiplesIn(16, 16.000000000000004, 1e-17, 50).length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("value increments", () => {
+  it("reach float64's largest values (uPlot's own stop at 5e15: no labels from 1e16 up)", () => {
+    expect(Y_INCRS[0]).toBe(1e-16);
+    expect(Y_INCRS).toContain(2e30);
+    expect(Y_INCRS[Y_INCRS.length - 1]).toBe(1e308);
+    expect(Y_INCRS.every((v, i) => i === 0 || v > Y_INCRS[i - 1])).toBe(true);
   });
 });

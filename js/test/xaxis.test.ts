@@ -4,7 +4,7 @@ import type uPlot from "uplot";
 import { describe, expect, it } from "vitest";
 import { STEP_INCRS, widestLabel, xAxis } from "../src/kinds/scalars/xaxis";
 import { textWidth } from "../src/ui/measure";
-import { fmtStepTick } from "../src/ui/format";
+import { fmtRelTick, fmtStepTick, SECOND_INCRS } from "../src/ui/format";
 
 const FONT = "11px sans-serif";
 type SpaceFn = (u: uPlot, ai: number, min: number, max: number, dim: number) => number;
@@ -59,6 +59,15 @@ describe("step axis spacing", () => {
     // a last tick well inside the plot needs no more than the default
     values(at(0, 200), [0, 100], 0, 64, 100);
     expect(pad(at(0, 200), 1, [], 1)).toBe(10);
+  });
+
+  it("has relative-time increments for runs of years (they stopped at 30 days: no ticks past ~5 months)", () => {
+    const year = 365 * 86400;
+    for (const span of [3600, 30 * 86400, year, 10 * year]) {
+      const least = (span * 64) / 400; // a 400 px plot, ticks 64 px apart
+      expect(SECOND_INCRS.find((s) => s >= least), `span ${span}`).toBeDefined();
+    }
+    expect(fmtRelTick(year, year)).toBe("365d");
   });
 
   it("leaves wall time to uPlot's date labels", () => {

@@ -1,12 +1,18 @@
-"""Step axes whose steps are epoch milliseconds or nanoseconds, or near 1e17, in headless Chromium.
+"""Axes of values and steps far from 1, in headless Chromium.
+
+Step axes whose steps are epoch milliseconds or nanoseconds, or near 1e17:
 
 Their labels need nine or more digits ("1796051.95M"): at a fixed tick spacing they ran into each
 other, past 5e13 the scalar chart had no ticks at all, and the last label was cut at the chart's
 edge ("1796052" for "1796052.15M", a different number). Each step axis (scalar charts, a custom
 scalars margin chart, the histograms' distribution view) must show at least two labels, apart from
 each other, none cut at the canvas' edge: checked on the pixels of the label band; the offset
-view's step labels right of the plot end inside the canvas. Screenshots in
-test-artifacts/step-axis-*.png (look at them).
+view's step labels right of the plot end inside the canvas.
+
+Value axes of values from 1e16 up (1e30, steps summed in float32...): uPlot's increments stop at
+5e15, and those charts drew without a single value label. (Below, uPlot itself refuses increments
+under 1e-16, whose labels it could not write with toFixed: a range narrower than that still has none.) Screenshots in test-artifacts/step-axis-*.png and
+value-axis-*.png (look at them).
 """
 
 from __future__ import annotations
@@ -42,6 +48,17 @@ LABELS_JS = """([canvas, fromBottom, toBottom]) => {
     else labels.push([x, x]);
   }
   return { labels: labels.map(([a, b]) => [a / r, b / r]), width: canvas.width / r };
+}"""
+
+
+# Inked pixels of a canvas inside a box given in css px from its left and top.
+INK_IN_BOX_JS = """([canvas, x0, x1, y0, y1]) => {
+  const r = canvas.width / canvas.getBoundingClientRect().width;
+  const w = Math.round((x1 - x0) * r), h = Math.round((y1 - y0) * r);
+  const d = canvas.getContext('2d').getImageData(Math.round(x0 * r), Math.round(y0 * r), w, h).data;
+  let ink = 0;
+  for (let i = 3; i < d.length; i += 4) if (d[i] > 60) ink++;
+  return ink;
 }"""
 
 
@@ -124,5 +141,32 @@ def test_step_labels_of_huge_steps_are_apart_and_whole(site, messages):
     canvas = card.locator("canvas").element_handle()
     found = page.evaluate(LABELS_JS, [canvas, canvas.evaluate("(c) => c.getBoundingClientRect().height"), 0])
     assert found["labels"][-1][1] <= found["width"] - 2, f"offset view: a step label is cut ({found})"
+    assert not real_errors(errors)
+    page.close()
+
+
+def test_value_labels_of_huge_and_tiny_values(site):
+    from .test_harness_board_ux import T0
+    from .test_harness_scalar_toggle import mounted
+
+    i = np.arange(100, dtype=np.float64)
+    series = [
+        {"run": "a", "tag": f"train/{name}", "steps": i, "walls": T0 + i, "values": base * (1 + i / 100)}
+        for name, base in (("huge", 1e30), ("large", 3e17), ("small", 1e-14), ("plain", 1.0))
+    ]
+    page, errors, board = mounted(site, series, smoothing=0.0, tag_filter="^train/", tag="train/huge")
+    inks = {}
+    for name in ("huge", "large", "small", "plain"):
+        card = board.locator(f".cb-scalar-card[data-tag='train/{name}']")
+        card.scroll_into_view_if_needed()
+        page.wait_for_timeout(200)
+        card.screenshot(path=str(ARTIFACTS / f"value-axis-{name}.png"))
+        canvas = card.locator("canvas").element_handle()
+        height = canvas.evaluate("(c) => c.getBoundingClientRect().height")
+        # the y labels, left of the plot and above the x axis
+        inks[name] = page.evaluate(INK_IN_BOX_JS, [canvas, 0, 40, 8, height - 30])
+    assert inks["plain"] > 100, inks
+    for name in ("huge", "large", "small"):
+        assert inks[name] > inks["plain"] / 2, f"{name}: no value labels ({inks})"
     assert not real_errors(errors)
     page.close()

@@ -105,6 +105,7 @@ export const SECOND_INCRS = [
   0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, // seconds
   60, 120, 300, 600, 900, 1800, // minutes
   3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 1209600, 2592000, // hours, days
+  7776000, 15552000, 31536000, 63072000, 157680000, 315360000, // 90 and 180 days, 1, 2, 5 and 10 years
 ];
 
 export function fmtWall(sec: number): string {

@@ -10,7 +10,7 @@ import { fmtDuration, fmtInt, fmtTick, fmtValue, fmtWall } from "../../ui/format
 import { escapeHtml } from "../../ui/markdown";
 import { withAlpha } from "../../ui/theme";
 import type { ScalarSeries } from "../scalars/series";
-import { linearSplits } from "../scalars/ticks";
+import { linearSplits, Y_INCRS } from "../scalars/ticks";
 import { xAxis } from "../scalars/xaxis";
 import type { PanelContext } from "../types";
 import type { MarginSeries } from "./layout";
@@ -269,7 +269,7 @@ export class MarginChart {
       axes: [
         x.axis,
         {
-          ...axisBase, space: 28, size: 50, ...(logY ? {} : { splits: linearSplits }),
+          ...axisBase, space: 28, size: 50, ...(logY ? {} : { splits: linearSplits, incrs: Y_INCRS }),
           values: (_u: uPlot, splits: number[], _ai: number, _space: number, incr: number) => splits.map((v) => (logY ? fmtValue(v) : fmtTick(v, incr))),
         } as uPlot.Axis,
       ],

@@ -25,7 +25,7 @@ import {
   fillSlots, IDENTITY, lowerBound, niceStep, select, SlotCache, slotXs, type Slot, type SlotReduce, type XMap,
 } from "./downsample";
 import { slotLinePaths } from "./paths";
-import { evenRange, linearSplits, logSplits, logTicks, type SplitsFn, tooNarrow } from "./ticks";
+import { evenRange, linearSplits, logSplits, logTicks, type SplitsFn, tooNarrow, Y_INCRS } from "./ticks";
 import { xAxis } from "./xaxis";
 import { needsDetail, type ScalarSeries, type ScalarSlice } from "./series";
 import { clampWeight, smooth, SmoothedColumn } from "./smoothing";
@@ -134,9 +134,6 @@ export interface ChartOptions {
   yLimits?: () => [number | null, number | null];
 }
 
-/** y ticks at 1, 2, 5 x 10^k (as d3 and TensorBoard), written as exact decimals for uPlot. */
-const Y_INCRS: number[] = [];
-for (let e = -15; e <= 15; e++) for (const m of [1, 2, 5]) Y_INCRS.push(Number(`${m}e${e}`));
 
 interface Drawn {
   run: string;

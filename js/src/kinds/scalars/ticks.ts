@@ -22,6 +22,20 @@ const MIN_RELATIVE_STEP = 1e-12;
 /** Most ticks uPlot's linear loop may be asked for (more: a step too small for the range). */
 const MAX_TICKS = 1000;
 
+/**
+ * Value increments, 1, 2, 5 x 10^k (as d3 and TensorBoard), written as exact decimals for uPlot,
+ * up to float64's largest: uPlot's own stop at 5e15, and an axis whose range needs a larger one
+ * gets none, so values of 1e16 and more drew without a single label. (uPlot itself refuses those
+ * under 1e-16, whose labels toFixed could not write, so none smaller is offered.)
+ */
+export const Y_INCRS: number[] = [];
+for (let e = -16; e <= 308; e++) {
+  for (const m of [1, 2, 5]) {
+    const v = Number(`${m}e${e}`);
+    if (Number.isFinite(v)) Y_INCRS.push(v);
+  }
+}
+
 let uPlotLinear: SplitsFn | null = null;
 
 /**
