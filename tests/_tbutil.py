@@ -69,3 +69,15 @@ def tb_histogram(acc: pea.EventAccumulator, tag: str) -> list[tuple[int, float, 
         edges = np.concatenate([arr[:, 0], arr[-1:, 1]]) if len(arr) else np.zeros(0)
         out.append((step, wall, edges, arr[:, 2]))
     return out
+
+
+def kept_by_tensorboard(steps: list[int]) -> list[int]:
+    """Indices of the records of one series TensorBoard's data server keeps, offered one by one:
+    one at or below the last step held drops every held record at its step or later (its
+    reservoirs' preemption; a run resumed into the same directory replaces what it logs again)."""
+    held: list[int] = []
+    for i, s in enumerate(steps):
+        while held and steps[held[-1]] >= s:
+            held.pop()
+        held.append(i)
+    return held

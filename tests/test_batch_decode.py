@@ -320,6 +320,22 @@ def test_histogram_values(tmp_path):
     assert big.counts.size > 90_000 and big.edges.size == big.counts.size + 1
 
 
+def test_values_no_default_bucket_counts_are_one_bucket(tmp_path):
+    """Values beyond the default bins' +-1e20 are counted in no bucket (torch's writer raises "The
+    histogram is empty" then; TensorBoard shows nothing): read back, by either decoder and in the
+    writer's live store, they are one bucket from their min to their max."""
+    w = cellboard.SummaryWriter(str(tmp_path / "run"))
+    values = np.random.default_rng(0).normal(1e30, 1e29, 1000)
+    w.add_histogram("overflowed", values, 0)
+    w.close()
+    live = w.store.histograms("run", "overflowed")
+    fast, slow = _load(str(tmp_path), True), _load(str(tmp_path), False)
+    _assert_same_store(fast, slow)
+    for records in (live, cellboard.load(str(tmp_path), progress=False).histograms("run", "overflowed")):
+        assert records[0].edges.tolist() == [values.min(), values.max()]
+        assert records[0].counts.tolist() == [1000.0]
+
+
 def test_torch_and_tensorboardx_logs(tmp_path):
     """Histograms and images as torch's and tensorboardX's writers write them."""
     torch = pytest.importorskip("torch")

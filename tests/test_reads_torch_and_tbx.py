@@ -34,7 +34,8 @@ IMGS = RNG.integers(0, 256, (3, 3, 4, 5), dtype=np.uint8)
 PR_LABELS = RNG.integers(0, 2, 60)
 PR_PREDS = RNG.random(60)
 SND = np.sin(np.linspace(0, 30, 800)) * 0.5
-SCALARS = [(0.1, 0), (-2.5, 1), (float("nan"), 2), (float("inf"), -7), (1e20, 2**62), (3.0, 10**12)]
+# steps increasing (a step logged again would replace the series from there on), of every varint width
+SCALARS = [(0.1, -7), (-2.5, 0), (float("nan"), 1), (float("inf"), 2), (1e20, 10**12), (3.0, 2**62)]
 
 
 def _fake_soundfile(monkeypatch):

@@ -323,11 +323,11 @@ def test_purge_arriving_in_a_later_poll(tmp_path):
 def test_purge_keeps_later_points_with_any_step(tmp_path):
     """Only points read *before* the restart are purged; what follows it stays, even at high steps."""
     events = [scalar_event("a", float(s), s) for s in (0, 10, 20)] + [start_event(10)]
-    events += [scalar_event("a", float(s), s, wall=WALL + 500 + s) for s in (10, 30, 5)]
+    events += [scalar_event("a", float(s), s, wall=WALL + 500 + s) for s in (5, 10, 30)]
     write_file(str(tmp_path / NAME), events)
     sc = cellboard.load(tmp_path).scalars(".", "a")
-    assert sc.steps.tolist() == [0, 10, 30, 5]
-    assert sc.wall_times.tolist() == [WALL, WALL + 510, WALL + 530, WALL + 505]
+    assert sc.steps.tolist() == [0, 5, 10, 30]
+    assert sc.wall_times.tolist() == [WALL, WALL + 505, WALL + 510, WALL + 530]
 
 
 def test_writer_purge_step_applies_to_its_own_store_and_files(tmp_path):

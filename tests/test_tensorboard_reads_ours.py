@@ -151,7 +151,9 @@ def test_default_log_dir_is_torchs(tmp_path, monkeypatch):
 
 # --------------------------------------------------------------------------- scalars
 
-SCALAR_CASES = [  # (value, step)
+SCALAR_CASES = [  # (value, step): steps increasing, as a step logged again replaces the series
+    (8.0, -(2**63)),
+    (123456789.123, -5),
     (1.5, 0),
     (0.1, 1),
     (-3.25, 2),
@@ -159,10 +161,8 @@ SCALAR_CASES = [  # (value, step)
     (float("nan"), 4),
     (float("inf"), 5),
     (float("-inf"), 6),
-    (123456789.123, -5),
     (2.0, 2**40),
     (7.0, 2**63 - 1),
-    (8.0, -(2**63)),
 ]
 
 

@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 import torch
-from _tbutil import f32, legacy_acc, plugin_acc, tensors
+from _tbutil import f32, kept_by_tensorboard, legacy_acc, plugin_acc, tensors
 
 import cellboard
 
@@ -40,25 +40,30 @@ def test_eight_threads_one_writer(tmp_path):
         for i in range(THREADS):
             assert steps_by_tag[f"thread{i}"] == list(range(PER_THREAD))
             assert values_by_tag[f"thread{i}"] == [float(i * 100_000 + j) for j in range(PER_THREAD)]
-        steps, values = steps_by_tag["shared"], values_by_tag["shared"]
-        assert sorted(steps) == list(range(THREADS * PER_THREAD))  # every point exactly once
-        for i in range(THREADS):  # each thread's points in the order it logged them
-            mine = [v for v in values if i * 100_000 <= v < (i + 1) * 100_000]
-            assert mine == [float(i * 100_000 + j) for j in range(PER_THREAD)]
-        assert all(v == s // PER_THREAD * 100_000 + s % PER_THREAD for s, v in zip(steps, values))
 
+    # the file: every point exactly once, each thread's in the order it logged them
     tags = [f"thread{i}" for i in range(THREADS)] + ["shared"]
-    for store, run in ((cellboard.load(tmp_path), "."), (w.store, w.run)):
-        assert store.tags(run)["scalars"] == sorted(tags)
-        scal = {t: store.scalars(run, t) for t in tags}
-        check({t: s.steps.tolist() for t, s in scal.items()}, {t: s.values.tolist() for t, s in scal.items()})
-
     acc = legacy_acc(tmp_path)
     events = {t: acc.Scalars(t) for t in tags}
     check(
         {t: [e.step for e in evs] for t, evs in events.items()},
         {t: [e.value for e in evs] for t, evs in events.items()},
     )
+    steps, values = [e.step for e in events["shared"]], [e.value for e in events["shared"]]
+    assert sorted(steps) == list(range(THREADS * PER_THREAD))
+    for i in range(THREADS):
+        mine = [v for v in values if i * 100_000 <= v < (i + 1) * 100_000]
+        assert mine == [float(i * 100_000 + j) for j in range(PER_THREAD)]
+    assert all(v == s // PER_THREAD * 100_000 + s % PER_THREAD for s, v in zip(steps, values))
+    # the stores: the same, but of "shared" what TensorBoard's data server keeps (the threads' steps
+    # interleave, and a step below the last replaces the series from there on)
+    kept = kept_by_tensorboard(steps)
+    for store, run in ((cellboard.load(tmp_path), "."), (w.store, w.run)):
+        assert store.tags(run)["scalars"] == sorted(tags)
+        scal = {t: store.scalars(run, t) for t in tags}
+        check({t: s.steps.tolist() for t, s in scal.items()}, {t: s.values.tolist() for t, s in scal.items()})
+        assert scal["shared"].steps.tolist() == [steps[i] for i in kept]
+        assert scal["shared"].values.tolist() == [values[i] for i in kept]
 
 
 def test_flush_makes_data_readable_without_close(tmp_path):

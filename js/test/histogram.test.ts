@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { binAt, displayBins, histogramShape, pickRows, robustMax, valueExtent } from "../src/kinds/histograms/draw";
+import { decodeHistogram } from "../src/kinds/histograms/record";
 import { niceTicks } from "../src/ui/ticks";
+import { Buffers } from "../src/wire";
+import { f64View } from "./helpers";
 import type { HistogramRecord } from "../src/kinds/histograms";
 
 const rec = (edges: number[], counts: number[], step = 0): HistogramRecord => ({
@@ -60,5 +63,15 @@ describe("histogram drawing helpers", () => {
     expect(pickRows([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 4)).toEqual([1, 4, 7, 10]);
     expect(binAt(rec([0, 1, 3], [5, 7]), 2)).toEqual([1, 3, 7]);
     expect(binAt(rec([0, 1, 3], [5, 7]), 4)).toBe(null);
+  });
+
+  it("decodes a histogram without buckets (TensorFlow's of an empty tensor) instead of rejecting it", () => {
+    const base = { run: "a", tag: "w", index: 0, step: 3, wall: 1 };
+    const empty = decodeHistogram({ k: 0, buffer: 0 }, new Buffers([f64View([])]), base);
+    expect([empty.k, empty.edges.length, empty.counts.length]).toEqual([0, 0, 0]);
+    const one = decodeHistogram({ k: 1, buffer: 0 }, new Buffers([f64View([0, 1, 5])]), base);
+    expect([...one.edges, ...one.counts]).toEqual([0, 1, 5]);
+    expect(() => decodeHistogram({ k: 0, buffer: 0 }, new Buffers([f64View([1])]), base)).toThrow(RangeError);
+    expect(() => decodeHistogram({ k: 2, buffer: 0 }, new Buffers([f64View([0, 1, 5])]), base)).toThrow(RangeError);
   });
 });

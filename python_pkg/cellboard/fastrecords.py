@@ -22,7 +22,7 @@ from typing import cast
 import numpy as np
 
 from . import kinds
-from .kinds.histograms import HistogramRecord
+from .kinds.histograms import HistogramRecord, uncounted
 from .kinds.images import ImageRecord
 from .tfevents import messages as M
 
@@ -343,7 +343,7 @@ def _histograms(rows: _Payloads) -> tuple[np.ndarray, list[HistogramRecord]]:
     out = []
     next_view = iter(views)
     for i, m in zip(taken.tolist(), kept.tolist()):
-        edges, counts = next(next_view) if m else (np.zeros(0), np.zeros(0))
+        edges, counts = next(next_view) if m else uncounted(float(stats[0][i]), float(stats[1][i]), float(stats[2][i]))
         out.append(HistogramRecord(rows.steps[i], rows.walls[i], edges, counts))
     return w.ok, out
 

@@ -11,12 +11,17 @@ consumers know to resend it whole. Listeners are called in the thread that chang
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import operator
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .kinds import RECORD_KINDS
+import numpy as np
+
+from .kinds import BY_NAME, RECORD_KINDS
 from .kinds.audio import AudioRecord
 from .kinds.custom_scalars import CustomScalarsRecord
 from .kinds.embeddings import EmbeddingRecord
@@ -31,6 +36,7 @@ from .kinds.mesh import assemble as assemble_mesh
 from .kinds.pr_curves import PrCurveRecord
 from .kinds.scalars import ScalarColumn, Scalars
 from .kinds.text import TextRecord
+from .restarts import survivors
 
 
 class TagDescription(NamedTuple):
@@ -45,6 +51,9 @@ class RunData:
     scalars: dict[str, ScalarColumn] = field(default_factory=dict)
     records: dict[str, dict[str, list]] = field(default_factory=lambda: {k: {} for k in RECORD_KINDS})
     versions: dict[tuple[str, str], int] = field(default_factory=dict)  # (kind, tag) -> version
+    # (kind, tag) -> times its records were cut (a purge, a step logged again): consumers that
+    # hold them from an older epoch start over
+    epochs: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 class Store:
@@ -97,11 +106,29 @@ class Store:
         self._notify()
 
     def append_records(self, run: str, kind: str, tag: str, records: list) -> None:
+        """Append records in logged order; for a kind kept per step (``Kind.preempts``), a step
+        logged again replaces the tag's records from that step on (``cellboard.restarts``)."""
         if not records:
             return
         with self._lock:
             data = self._run(run)
-            data.records[kind].setdefault(tag, []).extend(records)
+            held = data.records[kind].setdefault(tag, [])
+            if BY_NAME[kind].preempts:
+                steps = np.fromiter((r.step for r in records), np.int64, len(records))
+                walls = np.fromiter((r.wall_time for r in records), np.float64, len(records))
+                keep = survivors(steps, walls)
+                if keep is not None:
+                    records = list(itertools.compress(records, keep.tolist()))
+                first, last = records[0], held[-1] if held else None
+                # at or below the last step held, and not more samples of the last event held
+                if (
+                    last is not None
+                    and (first.step, first.wall_time) != (last.step, last.wall_time)
+                    and first.step <= last.step
+                ):
+                    del held[bisect.bisect_left(held, first.step, key=operator.attrgetter("step")) :]
+                    data.epochs[(kind, tag)] = data.epochs.get((kind, tag), 0) + 1
+            held.extend(records)
             self._bump(data, kind, tag)
         self._notify()
 
@@ -121,6 +148,7 @@ class Store:
                     kept = [r for r in recs if r.step < step]
                     if len(kept) != len(recs):
                         tags[tag] = kept
+                        data.epochs[(kind, tag)] = data.epochs.get((kind, tag), 0) + 1
                         self._bump(data, kind, tag)
                         changed = True
         if changed:
@@ -286,11 +314,13 @@ class Store:
         with self._lock:
             return len(self._data(run).records[kind].get(tag, ()))
 
-    def records_from(self, run: str, kind: str, tag: str, start: int) -> tuple[int, list]:
-        """``(count, records[start:])`` read under one lock (the board sends only what is new)."""
+    def records_from(self, run: str, kind: str, tag: str, start: int) -> tuple[int, int, list]:
+        """``(count, epoch, records[start:])`` read under one lock (the board sends only what is
+        new; a new epoch means the records were cut, and it sends them all again)."""
         with self._lock:
-            recs = self._data(run).records[kind].get(tag, [])
-            return len(recs), recs[start:]
+            data = self._data(run)
+            recs = data.records[kind].get(tag, [])
+            return len(recs), data.epochs.get((kind, tag), 0), recs[start:]
 
     def images(self, run: str, tag: str) -> list[ImageRecord]:
         return self.records(run, "images", tag)
@@ -376,10 +406,9 @@ class Store:
 
     def to_pandas(self):
         """Every scalar point as one long ``pandas.DataFrame`` (as tbparse gives it): columns ``run``,
-        ``tag``, ``step``, ``wall_time``, ``value``; runs and tags sorted, points in logged order."""
+        ``tag``, ``step``, ``wall_time``, ``value``; runs and tags sorted, points in logged order (a step
+        logged again replaced the points from that step on: ``cellboard.restarts``)."""
         pd = require_pandas()
-        import numpy as np
-
         with self._lock:
             parts = [
                 (run, tag, col.snapshot())

@@ -136,7 +136,8 @@ class Board(anywidget.AnyWidget):
         self._series: dict[tuple[str, str], _SeriesState] = {}
         self._cap = series_cap(0)  # points per series the view may hold (see messages.series_cap)
         self._estimated: set[tuple[str, str]] = set()  # series bucketed by a run still being read
-        self._records: dict[tuple[str, str, str], int] = {}  # (kind, run, tag) -> records sent
+        # (kind, run, tag) -> (records sent, the store's epoch of that tag when they were)
+        self._records: dict[tuple[str, str, str], tuple[int, int]] = {}
         self._notices_sent = 0  # store.notices_version the view has
         self._progress_sent = 0  # store.progress_version the view has
         self._descriptions_sent = 0  # store.descriptions_version the view has
@@ -398,12 +399,15 @@ class Board(anywidget.AnyWidget):
 
     def _add_records(self, msg: DeltaMessage, kind: str, run: str, tag: str) -> None:
         key = (kind, run, tag)
-        sent = self._records.get(key, 0)
+        sent, sent_epoch = self._records.get(key, (0, 0))
         try:
-            if sent > self.store.record_count(run, kind, tag):
-                msg.reset(kind, run, tag)  # purged: the view drops what it holds, then gets the list again
+            count, epoch, new = self.store.records_from(run, kind, tag, sent)
+            if epoch != sent_epoch or sent > count:
+                # cut (a purge, a step logged again): the view drops what it holds, then gets the list again
+                if sent:
+                    msg.reset(kind, run, tag)
                 sent = 0
-            count, new = self.store.records_from(run, kind, tag, sent)
+                count, epoch, new = self.store.records_from(run, kind, tag, 0)
         except KeyError:
             return
         kind_def = kinds.BY_NAME[kind]
@@ -415,7 +419,7 @@ class Board(anywidget.AnyWidget):
             fields, buffer = to_entry(r)
             base = {"run": run, "tag": tag, "index": i, "step": int(r.step), "wall": float(r.wall_time)}
             msg.add(kind, {**base, **fields}, buffer)
-        self._records[key] = count
+        self._records[key] = (count, epoch)
 
     # ------------------------------------------------------------------ requests from the view
     def _on_msg(self, _widget, content: dict, buffers: list) -> None:

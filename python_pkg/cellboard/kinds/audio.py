@@ -80,4 +80,4 @@ def entry(r: AudioRecord) -> tuple[dict[str, Any], bytes | None]:
     return {"sample_rate": r.sample_rate, "mime": r.content_type or "audio/wav"}, r.wav
 
 
-KIND = Kind("audio", decode, entry, plugins=("audio",), legacy=("audio",))
+KIND = Kind("audio", decode, entry, plugins=("audio",), legacy=("audio",), preempts=True)

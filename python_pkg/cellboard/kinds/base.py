@@ -32,6 +32,10 @@ class Kind:
     legacy: tuple[str, ...] = ()  # Value oneof fields read without a plugin: image, histo, audio, simple_value
     columnar: bool = False  # scalars: numpy columns instead of record lists
     board: bool = True  # False: read and stored (``cellboard.load``), not sent to the board (no tab yet)
+    # A record kept per step, as TensorBoard's time series: a step logged again replaces the tag's
+    # records from that step on (``cellboard.restarts``; the columnar scalars always do).
+    # False for records that are not a series over steps (a Visdom window's operations, hparams).
+    preempts: bool = False
     # (value tag, plugin) -> the store tag of its records, when not the value's own tag (graph: a
     # Keras model config, tag "keras", is stored with the run's GraphDefs under "__graph__")
     store_tag: Callable[[str, str], str] | None = None

@@ -254,4 +254,4 @@ def entry(r: ImageRecord) -> tuple[dict[str, Any], bytes | memoryview | None]:
     return {"width": r.width, "height": r.height, "mime": mime(held)}, held
 
 
-KIND = Kind("images", decode, entry, plugins=("images",), legacy=("image",))
+KIND = Kind("images", decode, entry, plugins=("images",), legacy=("image",), preempts=True)

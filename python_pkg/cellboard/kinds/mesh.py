@@ -214,4 +214,4 @@ def entry(r: MeshTensorRecord) -> tuple[dict[str, Any], bytes]:
     return fields, buf
 
 
-KIND = Kind("mesh", decode, entry, plugins=(PLUGIN,))
+KIND = Kind("mesh", decode, entry, plugins=(PLUGIN,), preempts=True)

@@ -40,4 +40,4 @@ def entry(r: PrCurveRecord) -> tuple[dict[str, Any], bytes | None]:
     return {"thresholds": int(r.data.shape[1])}, np.asarray(r.data, "<f8").tobytes()
 
 
-KIND = Kind("pr_curves", decode, entry, plugins=("pr_curves",))
+KIND = Kind("pr_curves", decode, entry, plugins=("pr_curves",), preempts=True)

@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..restarts import survivors
 from ..tfevents import messages as M
 from ..tfevents.crc import _mask, _position_tables, masked_crc32c
 from ..tfevents.records import frame
@@ -21,7 +22,8 @@ from .base import Kind
 
 @dataclass(frozen=True)
 class Scalars:
-    """A scalar series: three aligned numpy arrays in the order they were logged."""
+    """A scalar series: three aligned numpy arrays in the order they were logged, steps strictly
+    increasing (a step logged again replaces the series from there on: ``cellboard.restarts``)."""
 
     steps: np.ndarray  # int64
     wall_times: np.ndarray  # float64
@@ -39,7 +41,8 @@ class Scalars:
 
 
 class ScalarColumn:
-    """Growable aligned arrays; ``epoch`` changes when history is rewritten (purge)."""
+    """Growable aligned arrays, strictly increasing in step; ``epoch`` changes when history is
+    rewritten (a purge, or a step logged again: ``cellboard.restarts``)."""
 
     __slots__ = ("epoch", "n", "steps", "values", "walls")
 
@@ -51,6 +54,13 @@ class ScalarColumn:
         self.epoch = 0
 
     def append(self, steps, walls, values) -> None:
+        steps = np.asarray(steps, np.int64)
+        keep = survivors(steps)
+        if keep is not None:  # steps logged again within the batch: the later records win
+            steps, walls, values = steps[keep], np.asarray(walls)[keep], np.asarray(values)[keep]
+        if self.n and steps[0] <= self.steps[self.n - 1]:  # and over what is held
+            self.n = int(np.searchsorted(self.steps[: self.n], steps[0], "left"))
+            self.epoch += 1
         k = len(steps)
         need = self.n + k
         if need > len(self.steps):

@@ -59,4 +59,4 @@ def entry(r: TextRecord) -> tuple[dict[str, Any], bytes | None]:
     return {"text": r.text, "table": [list(row) for row in r.table], "note": r.note}, None
 
 
-KIND = Kind("text", decode, entry, plugins=("text",))
+KIND = Kind("text", decode, entry, plugins=("text",), preempts=True)

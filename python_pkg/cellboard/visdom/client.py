@@ -668,7 +668,9 @@ class Visdom:
         tag = f"{win}/text_summary"
         with self._lock:
             cur = self._windows.get((env, win))
-            self._writer(env).add_text(win, html_to_markdown(text), self._steps.get((env, win), 0))
+            # a step of its own: texts appended to a window are a series, and one logged at the step
+            # of the last would replace it (a step logged again replaces the series from there on)
+            self._writer(env).add_text(win, html_to_markdown(text), self._step(env, win))
             if not (append and cur is not None and cur.type == "text"):
                 self._source_window(
                     "text", env, win, o, {"kind": "text", "tag": tag}, **{"from": self._texts(env, tag)}

@@ -56,7 +56,7 @@ class HistogramCard implements RecordCard<HistogramRecord> {
   }
 
   update(list: RecordList<HistogramRecord>) {
-    this.recs = list.list();
+    this.recs = list.list().filter((r) => r.k > 0); // a step without buckets has nothing to draw (as TensorBoard)
     this.draw();
   }
 
