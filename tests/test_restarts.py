@@ -66,6 +66,7 @@ def test_scalar_series_in_any_batches_keep_what_tensorboard_keeps():
         assert got.steps.tolist() == [steps[i] for i in kept]
         assert got.values.tolist() == [float(i) for i in kept]  # each kept point is the last one logged
         assert (np.diff(got.steps) > 0).all()
+        assert got.replaced == len(steps) - len(kept)  # the board and cellboard.load say how many
 
 
 def test_record_series_keep_what_tensorboard_keeps_and_visdom_windows_keep_all():
@@ -175,6 +176,7 @@ def test_tensorboard_shows_what_cellboard_loads_after_a_resumed_run(tmp_path):
         "per_epoch": data.scalars("run", "per_epoch"),
     }
     assert ours["loss"].steps.tolist() == list(range(13))
+    assert (ours["loss"].replaced, ours["per_epoch"].replaced) == (18 - 13, 3 * (10 + 8) - 4)
     assert ours["loss"].values.tolist() == [float(s) for s in range(5)] + [100.0 + s for s in range(5, 13)]
     texts = [(r.step, r.text) for r in data.text("run", "note/text_summary")]
     assert [t for _, t in texts][4:6] == ["pass 0 step 4", "pass 100 step 5"]

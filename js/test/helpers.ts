@@ -15,13 +15,14 @@ export function bytesView(bytes: number[], pad = 1): DataView {
 /** A scalar delta entry + its buffer (steps, walls, values). */
 export function scalarMsg(
   run: string, tag: string, offset: number, steps: number[], values: number[],
-  extra: Partial<{ epoch: number; decimated: boolean; total: number; buffer: number }> = {},
+  extra: Partial<{ epoch: number; decimated: boolean; total: number; buffer: number; replaced: number }> = {},
 ) {
   const walls = steps.map((s) => 1.7e9 + s);
   return {
     entry: {
       run, tag, epoch: extra.epoch ?? 0, offset, count: steps.length, decimated: extra.decimated ?? false,
       total: extra.total ?? offset + steps.length, buffer: extra.buffer ?? 0,
+      ...(extra.replaced ? { replaced: extra.replaced } : {}),
     },
     buffer: f64View([...steps, ...walls, ...values]),
   };

@@ -32,6 +32,20 @@ describe("scalar series", () => {
     expect(sent).toEqual([]);
   });
 
+  it("takes the series again with a new epoch when steps logged again replaced some, and how many", () => {
+    const { store } = newStore();
+    apply(store, delta([scalarMsg("a", "loss", 0, [0, 1, 2, 3, 4], [1, 1, 1, 1, 1])]));
+    const s = series(store, seriesKey("a", "loss"))!;
+    expect(s.replaced).toBe(0);
+    // resumed from step 2: the kernel sends the series whole, in a new epoch
+    apply(store, delta([scalarMsg("a", "loss", 0, [0, 1, 2, 3], [1, 1, 9, 9], { epoch: 1, replaced: 3 })], [], 2));
+    expect(steps(store, "a", "loss")).toEqual([0, 1, 2, 3]);
+    expect(values(store, "a", "loss")).toEqual([1, 1, 9, 9]);
+    expect(s.replaced).toBe(3);
+    apply(store, delta([scalarMsg("a", "loss", 4, [], [], { epoch: 1, replaced: 4, total: 4 })], [], 3));
+    expect(s.replaced).toBe(4); // a count change alone is a change
+  });
+
   it("grows past its initial capacity", () => {
     const { store } = newStore();
     const n = 1000;

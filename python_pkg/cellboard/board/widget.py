@@ -350,7 +350,7 @@ class Board(anywidget.AnyWidget):
     def _add_scalars(self, msg: DeltaMessage, run: str, tag: str) -> None:
         col = self.store.scalar_column(run, tag)
         with self.store._lock:  # a consistent (n, epoch) and arrays
-            n, epoch = col.n, col.epoch
+            n, epoch, replaced = col.n, col.epoch, col.replaced
             steps, walls, values = col.steps[:n], col.walls[:n], col.values[:n]
             st = self._series.get((run, tag))
             if st is None or st.epoch != epoch:
@@ -395,6 +395,8 @@ class Board(anywidget.AnyWidget):
         }
         if fold_count:
             entry["fold_size"], entry["fold_count"] = fold_size, fold_count
+        if replaced:
+            entry["replaced"] = replaced
         msg.add("scalars", entry, payload)
 
     def _add_records(self, msg: DeltaMessage, kind: str, run: str, tag: str) -> None:

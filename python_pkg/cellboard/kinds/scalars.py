@@ -28,6 +28,7 @@ class Scalars:
     steps: np.ndarray  # int64
     wall_times: np.ndarray  # float64
     values: np.ndarray  # float64
+    replaced: int = 0  # points steps logged again replaced (the event files still hold them)
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -44,7 +45,7 @@ class ScalarColumn:
     """Growable aligned arrays, strictly increasing in step; ``epoch`` changes when history is
     rewritten (a purge, or a step logged again: ``cellboard.restarts``)."""
 
-    __slots__ = ("epoch", "n", "steps", "values", "walls")
+    __slots__ = ("epoch", "n", "replaced", "steps", "values", "walls")
 
     def __init__(self) -> None:
         self.steps = np.empty(64, np.int64)
@@ -52,14 +53,18 @@ class ScalarColumn:
         self.values = np.empty(64, np.float64)
         self.n = 0
         self.epoch = 0
+        self.replaced = 0
 
     def append(self, steps, walls, values) -> None:
         steps = np.asarray(steps, np.int64)
         keep = survivors(steps)
         if keep is not None:  # steps logged again within the batch: the later records win
+            self.replaced += len(steps) - int(keep.sum())
             steps, walls, values = steps[keep], np.asarray(walls)[keep], np.asarray(values)[keep]
         if self.n and steps[0] <= self.steps[self.n - 1]:  # and over what is held
-            self.n = int(np.searchsorted(self.steps[: self.n], steps[0], "left"))
+            cut = int(np.searchsorted(self.steps[: self.n], steps[0], "left"))
+            self.replaced += self.n - cut
+            self.n = cut
             self.epoch += 1
         k = len(steps)
         need = self.n + k
@@ -89,7 +94,10 @@ class ScalarColumn:
 
     def snapshot(self, start: int = 0) -> Scalars:
         return Scalars(
-            self.steps[start : self.n].copy(), self.walls[start : self.n].copy(), self.values[start : self.n].copy()
+            self.steps[start : self.n].copy(),
+            self.walls[start : self.n].copy(),
+            self.values[start : self.n].copy(),
+            self.replaced,
         )
 
 

@@ -357,7 +357,8 @@ export class ScalarChart {
     const lines: Line[] = [];
     const drawn: Drawn[] = [];
     let lo = Infinity, hi = -Infinity;
-    let held = 0, total = 0, decimated = false, merged = false, coarse = false;
+    let held = 0, total = 0, decimated = false, merged = false, coarse = false, replaced = 0;
+    const replacedIn: string[] = [];
     this.series.forEach((s, k) => {
       if (s.length === 0) return;
       const color = this.ctx.runColor(s.run);
@@ -372,6 +373,10 @@ export class ScalarChart {
       held += s.length;
       total += s.total;
       decimated ||= s.decimated;
+      if (s.replaced) {
+        replaced += s.replaced;
+        replacedIn.push(`${s.run}: ${fmtInt(s.replaced)}`);
+      }
       let smoothed: Float64Array | null = null;
       let from = 0; // lowest index changed since this chart's last draw (0: recompute all)
       if (p.merged) {
@@ -408,12 +413,22 @@ export class ScalarChart {
       lines.push({ run: s.run, color, d });
     });
     this.drawn = drawn;
-    this.note.textContent = decimated
-      ? merged ? (coarse ? "min/max per pixel in zoom" : "full resolution in zoom") : `min/max of ${fmtInt(total)} points`
-      : "";
-    this.note.title = decimated
-      ? `${fmtInt(held)} points held for ${fmtInt(total)} logged: every bucket keeps its min and max, so spikes show. Zoom in for full resolution.`
-      : "";
+    const notes = [
+      decimated
+        ? merged ? (coarse ? "min/max per pixel in zoom" : "full resolution in zoom") : `min/max of ${fmtInt(total)} points`
+        : "",
+      replaced ? `${fmtInt(replaced)} replaced` : "",
+    ].filter(Boolean);
+    this.note.textContent = notes.join(" · ");
+    this.note.title = [
+      decimated
+        ? `${fmtInt(held)} points held for ${fmtInt(total)} logged: every bucket keeps its min and max, so spikes show. Zoom in for full resolution.`
+        : "",
+      replaced
+        ? `Steps logged again replaced ${fmtInt(replaced)} points logged at those steps before (a resumed run, or a step `
+          + `that starts over), as TensorBoard shows them; the event files keep every point. ${replacedIn.join(", ")}.`
+        : "",
+    ].filter(Boolean).join(" ");
 
     this.updateLegend(drawn);
     if (drawn.length === 0 || !Number.isFinite(lo)) {

@@ -11,6 +11,8 @@ export interface ScalarChunk extends Entry {
   count: number;
   decimated: boolean;
   total: number;
+  /** Points of the series that steps logged again have replaced (0: none). */
+  replaced: number;
   /**
    * Before the splice, reduce the first `foldCount` groups of `foldSize` held points each to the
    * group's first minimum and first maximum point, in their order (0: no fold). The board's
@@ -67,6 +69,7 @@ export function decodeScalarChunk(e: Obj, buffers: Buffers): ScalarChunk {
     count: e.count,
     decimated: e.decimated === true,
     total: isCount(e.total) ? e.total : e.offset + e.count,
+    replaced: isCount(e.replaced) ? e.replaced : 0,
     foldSize, foldCount,
     steps, walls, values,
   };

@@ -45,6 +45,8 @@ export class ScalarSeries {
   epoch: number;
   total = 0;
   decimated = false;
+  /** Points that steps logged again have replaced (a resumed run; the board says so). */
+  replaced = 0;
   /** Bumped on every change. */
   version = 0;
   /** Bumped when points that were held are removed or replaced (not on a pure append). */
@@ -167,6 +169,7 @@ export class ScalarSeries {
     this.logChange(0);
     this.total = 0;
     this.decimated = false;
+    this.replaced = 0;
     this.detail = null;
     this.stepsAscending = this.wallsAscending = true;
   }
@@ -211,10 +214,12 @@ export class ScalarSlice implements Slice<ScalarChunk> {
       s.fold(c.foldSize, c.foldCount);
     }
     if (c.offset > s.length) return "gap";
-    if (!folds && c.count === 0 && c.offset === s.length && s.total === c.total && s.decimated === c.decimated) return "same";
+    if (!folds && c.count === 0 && c.offset === s.length && s.total === c.total && s.decimated === c.decimated
+      && s.replaced === c.replaced) return "same";
     s.splice(c.offset, c.steps, c.walls, c.values);
     s.total = Math.max(c.total, s.length);
     s.decimated = c.decimated;
+    s.replaced = c.replaced;
     return "changed";
   }
 
