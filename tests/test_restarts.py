@@ -49,6 +49,7 @@ def test_survivors_follow_kept_by_tensorboard():
 
 
 def _batches(rng, n: int) -> list[tuple[int, int]]:
+    """``[a, b)`` bounds that split ``n`` records into 1-6 non-empty batches."""
     cuts = sorted({0, n, *rng.integers(0, n + 1, int(rng.integers(0, 6))).tolist()})
     return list(itertools.pairwise(cuts))
 
@@ -59,8 +60,7 @@ def test_scalar_series_in_any_batches_keep_what_tensorboard_keeps():
         steps = random_steps(rng, int(rng.integers(1, 80)))
         col = ScalarColumn()
         for a, b in _batches(rng, len(steps)):
-            if b > a:
-                col.append(np.array(steps[a:b]), np.arange(a, b, dtype=np.float64), np.arange(a, b, dtype=np.float64))
+            col.append(np.array(steps[a:b]), np.arange(a, b, dtype=np.float64), np.arange(a, b, dtype=np.float64))
         kept = kept_by_tensorboard(steps)
         got = col.snapshot()
         assert got.steps.tolist() == [steps[i] for i in kept]

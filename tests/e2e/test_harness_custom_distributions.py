@@ -117,15 +117,21 @@ class Captured:
         return out
 
 
-@pytest.fixture(scope="module")
-def messages(tmp_path_factory):
-    """(first messages, live-update messages) of a Board on a store the writers fill."""
+def captured_board():
+    """``(board, captured)``: a Board whose view has said hello, its messages captured from then on."""
     from cellboard.board import Board
 
     board = Board(interval=0.0)
     cap = Captured(board)
     board._on_msg(board, {"type": "hello"}, [])
     cap.take()
+    return board, cap
+
+
+@pytest.fixture(scope="module")
+def messages(tmp_path_factory):
+    """(first messages, live-update messages) of a Board on a store the writers fill."""
+    board, cap = captured_board()
     writers = write_logs(tmp_path_factory.mktemp("cs_logs"), store=board.store)
     board.send_pending()
     first = cap.take()

@@ -13,7 +13,7 @@ import json
 import numpy as np
 
 from .frontend_harness import ROOT, open_harness, real_errors
-from .test_harness_custom_distributions import MOUNT_JS, Captured
+from .test_harness_custom_distributions import MOUNT_JS, captured_board
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -22,12 +22,8 @@ def test_a_resumed_run_draws_one_line_and_says_what_it_replaced(site, tmp_path):
     from playwright.sync_api import expect
 
     from cellboard import SummaryWriter
-    from cellboard.board import Board
 
-    board = Board(interval=0.0)
-    cap = Captured(board)
-    board._on_msg(board, {"type": "hello"}, [])
-    cap.take()
+    board, cap = captured_board()
     with SummaryWriter(str(tmp_path / "run"), store=board.store) as w:
         for s in range(60):
             w.add_scalar("loss", float(np.sin(s / 8)), s)

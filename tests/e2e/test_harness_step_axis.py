@@ -23,7 +23,7 @@ import numpy as np
 import pytest
 
 from .frontend_harness import ROOT, open_harness, real_errors
-from .test_harness_custom_distributions import MOUNT_JS, Captured
+from .test_harness_custom_distributions import MOUNT_JS, captured_board
 
 ARTIFACTS = ROOT / "test-artifacts"
 STARTS = {"ms": (1_796_051_947_000, 1000), "ns": (1_796_051_947_000_000_000, 10**9), "e17": (10**17, 10**15)}
@@ -75,12 +75,8 @@ def assert_readable(found: dict, what: str) -> None:
 def messages(tmp_path_factory):
     """The messages a Board sends for scalars, a margin chart and a histogram at each magnitude."""
     from cellboard import SummaryWriter
-    from cellboard.board import Board
 
-    board = Board(interval=0.0)
-    cap = Captured(board)
-    board._on_msg(board, {"type": "hello"}, [])
-    cap.take()
+    board, cap = captured_board()
     w = SummaryWriter(str(tmp_path_factory.mktemp("steps") / "run"), store=board.store)
     w.add_custom_scalars({"band": {"ms band": ["Margin", ["ms/loss", "ms/low", "ms/high"]]}})
     rng = np.random.default_rng(0)
