@@ -16,6 +16,7 @@ import time
 import urllib.request
 
 import numpy as np
+import pytest
 from _tbutil import kept_by_tensorboard
 from test_board_protocol import Captured
 
@@ -76,7 +77,9 @@ def test_record_series_keep_what_tensorboard_keeps_and_visdom_windows_keep_all()
         store = Store()
         for a, b in _batches(rng, len(steps)):
             store.append_records("r", "text", "t", [TextRecord(steps[i], float(i), f"#{i}") for i in range(a, b)])
-        assert [r.text for r in store.text("r", "t")] == [f"#{i}" for i in kept_by_tensorboard(steps)]
+        kept = kept_by_tensorboard(steps)
+        assert [r.text for r in store.text("r", "t")] == [f"#{i}" for i in kept]
+        assert store.replaced("r", "text", "t") == len(steps) - len(kept)
     # a Visdom window's operations are not a series over steps: every one stays
     store = Store()
     store.append_records("r", "plots", "win", ["op0", "op1"])  # plots records are never looked at by step here
@@ -177,6 +180,9 @@ def test_tensorboard_shows_what_cellboard_loads_after_a_resumed_run(tmp_path):
     }
     assert ours["loss"].steps.tolist() == list(range(13))
     assert (ours["loss"].replaced, ours["per_epoch"].replaced) == (18 - 13, 3 * (10 + 8) - 4)
+    assert data.replaced("run", "scalars", "loss") == 5 and data.replaced("run", "images", "sample") == 2
+    with pytest.raises(ValueError, match="kind must be 'scalars' or one of"):
+        data.replaced("run", "image", "sample")
     assert ours["loss"].values.tolist() == [float(s) for s in range(5)] + [100.0 + s for s in range(5, 13)]
     texts = [(r.step, r.text) for r in data.text("run", "note/text_summary")]
     assert [t for _, t in texts][4:6] == ["pass 0 step 4", "pass 100 step 5"]

@@ -234,6 +234,19 @@ describe("records by index", () => {
     expect(l.list().map((r) => r.step)).toEqual([0, 10, 40]);
   });
 
+  it("keeps how many records steps logged again replaced, as the entries say", () => {
+    const { store } = newStore();
+    store.handleMessage(msg(1, { images: [img(0), img(1, 1)] }), [bytesView([1]), bytesView([2])]);
+    const l = store.slice(images).get("a", "img")!;
+    expect(l.replaced).toBe(0);
+    // resumed: the list is reset and sent again, each entry with the count replaced so far
+    store.handleMessage(msg(2, { images: [{ ...img(0), replaced: 1 }, { ...img(1, 1), replaced: 1 }] },
+      { reset: [{ kind: "images", run: "a", tag: "img" }] }), [bytesView([1]), bytesView([7])]);
+    expect([l.count, l.replaced]).toEqual([2, 1]);
+    store.handleMessage(msg(3, { images: [{ ...img(2), replaced: -4 }] }), [bytesView([3])]); // not a count: ignored
+    expect(l.replaced).toBe(1);
+  });
+
   it("a reset (purge) clears a record list before the resent records", () => {
     const { store, sent } = newStore();
     store.handleMessage(msg(1, { images: [img(0), img(1, 1), img(2, 2)] }), [bytesView([1]), bytesView([2]), bytesView([3])]);

@@ -54,6 +54,9 @@ class RunData:
     # (kind, tag) -> times its records were cut (a purge, a step logged again): consumers that
     # hold them from an older epoch start over
     epochs: dict[tuple[str, str], int] = field(default_factory=dict)
+    replaced: dict[tuple[str, str], int] = field(
+        default_factory=dict
+    )  # (kind, tag) -> records steps logged again replaced
 
 
 class Store:
@@ -117,8 +120,11 @@ class Store:
                 steps = np.fromiter((r.step for r in records), np.int64, len(records))
                 walls = np.fromiter((r.wall_time for r in records), np.float64, len(records))
                 keep = survivors(steps, walls)
+                dropped = 0
                 if keep is not None:
+                    dropped = len(records)
                     records = list(itertools.compress(records, keep.tolist()))
+                    dropped -= len(records)
                 first, last = records[0], held[-1] if held else None
                 # at or below the last step held, and not more samples of the last event held
                 if (
@@ -126,8 +132,12 @@ class Store:
                     and (first.step, first.wall_time) != (last.step, last.wall_time)
                     and first.step <= last.step
                 ):
-                    del held[bisect.bisect_left(held, first.step, key=operator.attrgetter("step")) :]
+                    cut = bisect.bisect_left(held, first.step, key=operator.attrgetter("step"))
+                    dropped += len(held) - cut
+                    del held[cut:]
                     data.epochs[(kind, tag)] = data.epochs.get((kind, tag), 0) + 1
+                if dropped:
+                    data.replaced[(kind, tag)] = data.replaced.get((kind, tag), 0) + dropped
             held.extend(records)
             self._bump(data, kind, tag)
         self._notify()
@@ -314,13 +324,27 @@ class Store:
         with self._lock:
             return len(self._data(run).records[kind].get(tag, ()))
 
-    def records_from(self, run: str, kind: str, tag: str, start: int) -> tuple[int, int, list]:
-        """``(count, epoch, records[start:])`` read under one lock (the board sends only what is
-        new; a new epoch means the records were cut, and it sends them all again)."""
+    def records_from(self, run: str, kind: str, tag: str, start: int) -> tuple[int, int, int, list]:
+        """``(count, epoch, replaced, records[start:])`` read under one lock (the board sends only
+        what is new; a new epoch means the records were cut, and it sends them all again)."""
         with self._lock:
             data = self._data(run)
             recs = data.records[kind].get(tag, [])
-            return len(recs), data.epochs.get((kind, tag), 0), recs[start:]
+            key = (kind, tag)
+            return len(recs), data.epochs.get(key, 0), data.replaced.get(key, 0), recs[start:]
+
+    def replaced(self, run: str, kind: str, tag: str) -> int:
+        """How many points or records of a series steps logged again have replaced
+        (``cellboard.restarts``; the event files still hold them)."""
+        with self._lock:
+            data = self._data(run)
+            if kind == "scalars":
+                return self.scalar_column(run, tag).replaced
+            if kind not in data.records:
+                raise ValueError(f"kind must be 'scalars' or one of {', '.join(RECORD_KINDS)}, got {kind!r}")
+            if tag not in data.records[kind]:
+                raise KeyError(f"run {run!r} has no {kind} tag {tag!r}")
+            return data.replaced.get((kind, tag), 0)
 
     def images(self, run: str, tag: str) -> list[ImageRecord]:
         return self.records(run, "images", tag)

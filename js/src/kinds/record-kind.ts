@@ -13,6 +13,8 @@ import {
 export class RecordList<T extends RecordEntry> {
   byIndex: (T | undefined)[] = [];
   count = 0;
+  /** Records steps logged again have replaced (the latest count an entry carried). */
+  replaced = 0;
   /** Bumped on every change. */
   version = 0;
   private sorted: T[] | null = null;
@@ -21,6 +23,11 @@ export class RecordList<T extends RecordEntry> {
 
   /** Returns false if the index was already held (no-op). */
   put(rec: T): boolean {
+    const replaced = rec.replaced ?? 0;
+    if (replaced > this.replaced) {
+      this.replaced = replaced;
+      this.version++;
+    }
     if (this.byIndex[rec.index] !== undefined) return false;
     this.byIndex[rec.index] = rec;
     this.count++;
@@ -33,6 +40,7 @@ export class RecordList<T extends RecordEntry> {
   clear() {
     this.byIndex = [];
     this.count = 0;
+    this.replaced = 0;
     this.version++;
     this.sorted = null;
   }
@@ -98,7 +106,9 @@ export function decodeRecordBase(e: Obj, kind: string): RecordEntry {
   const run = str(e.run), tag = str(e.tag);
   if (run === null || tag === null) throw new TypeError(`${kind} entry without run/tag`);
   if (!isCount(e.index)) throw new TypeError(`bad index for ${kind} ${run}/${tag}`);
-  return { run, tag, index: e.index, step: num(e.step, 0), wall: num(e.wall, NaN) };
+  const base: RecordEntry = { run, tag, index: e.index, step: num(e.step, 0), wall: num(e.wall, NaN) };
+  if (isCount(e.replaced) && e.replaced > 0) base.replaced = e.replaced;
+  return base;
 }
 
 /** What a record kind defines itself; recordKind() supplies the record-by-index machinery. */

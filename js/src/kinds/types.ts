@@ -25,6 +25,8 @@ export interface RecordEntry extends Entry {
   step: number;
   /** Wall time, seconds since the epoch (NaN when unknown). */
   wall: number;
+  /** Records of its (run, tag) that steps logged again have replaced, when any (a resumed run). */
+  replaced?: number;
 }
 
 /** The key of one (run, tag) in slices and in StoreChange. */

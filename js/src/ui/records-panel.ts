@@ -6,6 +6,7 @@ import type { RecordList, RecordSlice } from "../kinds/record-kind";
 import type { Dirt, Panel, PanelContext, RecordEntry } from "../kinds/types";
 import { changedKeys } from "../store-change";
 import { describable } from "./descriptions";
+import { fmtInt } from "./format";
 import { h, tagGroup } from "./dom";
 import { breakable } from "./run-list";
 import { Sections } from "./sections";
@@ -41,8 +42,21 @@ export function cardHead(ctx: PanelContext, run: string, tag: string, ...extra: 
   return h("div", { class: "cb-card-head" },
     h("div", { class: "cb-card-names" },
       h("span", { class: "cb-card-title", title: tag, ...describable(tag) }, breakable(tag)),
-      h("span", { class: "cb-card-run", title: run, "data-run": run }, sw, h("span", {}, breakable(run)))),
+      h("span", { class: "cb-card-run", title: run, "data-run": run }, sw, h("span", {}, breakable(run))),
+      h("span", { class: "cb-card-note cb-card-replaced" })),
     ...extra);
+}
+
+/** A card's "N replaced": its records that steps logged again replaced, as the scalar charts say. */
+function showReplaced(card: HTMLElement, n: number) {
+  const el = card.querySelector<HTMLElement>(".cb-card-replaced");
+  const text = n ? `${fmtInt(n)} replaced` : "";
+  if (!el || el.textContent === text) return;
+  el.textContent = text;
+  el.title = n
+    ? `Steps logged again replaced ${fmtInt(n)} records logged at those steps before (a resumed run, or a step `
+      + "that starts over), as TensorBoard shows them; the event files keep every record."
+    : "";
 }
 
 export interface RecordsPanelOptions {
@@ -128,7 +142,9 @@ export abstract class RecordsPanel<T extends RecordEntry> implements Panel {
     for (const k of shown) {
       if (!(fresh.has(k) || this.dirtyAll || this.dirtyKeys.has(k))) continue;
       try {
-        this.cards.get(k)!.update(lists.get(k)!, fresh.has(k) || this.dirtyAll);
+        const card = this.cards.get(k)!, list = lists.get(k)!;
+        card.update(list, fresh.has(k) || this.dirtyAll);
+        showReplaced(card.el, list.replaced);
       } catch (err) {
         console.error("[cellboard]", this.kind, k, err);
       }

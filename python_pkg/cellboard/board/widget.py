@@ -403,13 +403,13 @@ class Board(anywidget.AnyWidget):
         key = (kind, run, tag)
         sent, sent_epoch = self._records.get(key, (0, 0))
         try:
-            count, epoch, new = self.store.records_from(run, kind, tag, sent)
+            count, epoch, replaced, new = self.store.records_from(run, kind, tag, sent)
             if epoch != sent_epoch or sent > count:
                 # cut (a purge, a step logged again): the view drops what it holds, then gets the list again
                 if sent:
                     msg.reset(kind, run, tag)
                 sent = 0
-                count, epoch, new = self.store.records_from(run, kind, tag, 0)
+                count, epoch, replaced, new = self.store.records_from(run, kind, tag, 0)
         except KeyError:
             return
         kind_def = kinds.BY_NAME[kind]
@@ -420,6 +420,8 @@ class Board(anywidget.AnyWidget):
             r = new[i - sent]
             fields, buffer = to_entry(r)
             base = {"run": run, "tag": tag, "index": i, "step": int(r.step), "wall": float(r.wall_time)}
+            if replaced:
+                base["replaced"] = replaced
             msg.add(kind, {**base, **fields}, buffer)
         self._records[key] = (count, epoch)
 
