@@ -12,6 +12,10 @@ both passes too, in logged order.
 
 from __future__ import annotations
 
+import bisect
+import itertools
+import operator
+
 import numpy as np
 
 
@@ -42,3 +46,27 @@ def survivors(steps: np.ndarray, walls: np.ndarray | None = None) -> np.ndarray 
     if keep.all():
         return None
     return keep[np.cumsum(first) - 1]
+
+
+def extend(held: list, records: list) -> tuple[int, bool]:
+    """Append ``records`` (each with ``step`` and ``wall_time``, in logged order) to a series'
+    ``held`` list by the rule above. Returns how many records were replaced (held or new) and
+    whether held ones were cut (consumers holding the list then start over)."""
+    steps = np.fromiter((r.step for r in records), np.int64, len(records))
+    walls = np.fromiter((r.wall_time for r in records), np.float64, len(records))
+    keep = survivors(steps, walls)
+    replaced = 0
+    if keep is not None:
+        replaced = len(records)
+        records = list(itertools.compress(records, keep.tolist()))
+        replaced -= len(records)
+    first = records[0]
+    last = held[-1] if held else None
+    # at or below the last step held, and not more samples of the last event held
+    cut = last is not None and (first.step, first.wall_time) != (last.step, last.wall_time) and first.step <= last.step
+    if cut:
+        at = bisect.bisect_left(held, first.step, key=operator.attrgetter("step"))
+        replaced += len(held) - at
+        del held[at:]
+    held.extend(records)
+    return replaced, cut

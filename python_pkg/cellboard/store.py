@@ -11,9 +11,6 @@ consumers know to resend it whole. Listeners are called in the thread that chang
 
 from __future__ import annotations
 
-import bisect
-import itertools
-import operator
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from . import restarts
 from .kinds import BY_NAME, RECORD_KINDS
 from .kinds.audio import AudioRecord
 from .kinds.custom_scalars import CustomScalarsRecord
@@ -36,7 +34,6 @@ from .kinds.mesh import assemble as assemble_mesh
 from .kinds.pr_curves import PrCurveRecord
 from .kinds.scalars import ScalarColumn, Scalars
 from .kinds.text import TextRecord
-from .restarts import survivors
 
 
 class TagDescription(NamedTuple):
@@ -54,9 +51,12 @@ class RunData:
     # (kind, tag) -> times its records were cut (a purge, a step logged again): consumers that
     # hold them from an older epoch start over
     epochs: dict[tuple[str, str], int] = field(default_factory=dict)
-    replaced: dict[tuple[str, str], int] = field(
-        default_factory=dict
-    )  # (kind, tag) -> records steps logged again replaced
+    # (kind, tag) -> records steps logged again replaced
+    replaced: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def cut(self, kind: str, tag: str) -> None:
+        """A (kind, tag)'s records were cut: a new epoch."""
+        self.epochs[(kind, tag)] = self.epochs.get((kind, tag), 0) + 1
 
 
 class Store:
@@ -117,28 +117,13 @@ class Store:
             data = self._run(run)
             held = data.records[kind].setdefault(tag, [])
             if BY_NAME[kind].preempts:
-                steps = np.fromiter((r.step for r in records), np.int64, len(records))
-                walls = np.fromiter((r.wall_time for r in records), np.float64, len(records))
-                keep = survivors(steps, walls)
-                dropped = 0
-                if keep is not None:
-                    dropped = len(records)
-                    records = list(itertools.compress(records, keep.tolist()))
-                    dropped -= len(records)
-                first, last = records[0], held[-1] if held else None
-                # at or below the last step held, and not more samples of the last event held
-                if (
-                    last is not None
-                    and (first.step, first.wall_time) != (last.step, last.wall_time)
-                    and first.step <= last.step
-                ):
-                    cut = bisect.bisect_left(held, first.step, key=operator.attrgetter("step"))
-                    dropped += len(held) - cut
-                    del held[cut:]
-                    data.epochs[(kind, tag)] = data.epochs.get((kind, tag), 0) + 1
-                if dropped:
-                    data.replaced[(kind, tag)] = data.replaced.get((kind, tag), 0) + dropped
-            held.extend(records)
+                replaced, cut = restarts.extend(held, records)
+                if cut:
+                    data.cut(kind, tag)
+                if replaced:
+                    data.replaced[(kind, tag)] = data.replaced.get((kind, tag), 0) + replaced
+            else:
+                held.extend(records)
             self._bump(data, kind, tag)
         self._notify()
 
@@ -158,7 +143,7 @@ class Store:
                     kept = [r for r in recs if r.step < step]
                     if len(kept) != len(recs):
                         tags[tag] = kept
-                        data.epochs[(kind, tag)] = data.epochs.get((kind, tag), 0) + 1
+                        data.cut(kind, tag)
                         self._bump(data, kind, tag)
                         changed = True
         if changed:

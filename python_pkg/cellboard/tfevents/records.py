@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
+from google_crc32c import extend as _native_extend
 
 from . import crc as crc_module
 from .crc import _mask as _mask_rows
@@ -352,14 +353,14 @@ def _bad_payloads(arr: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> n
                 one_by_one[idx] = True
     idx = np.flatnonzero(one_by_one)
     if idx.size:  # the rest one C call each, with Python ints (numpy scalars cost more than the CRC)
-        # on read-only numpy views, which google-crc32c takes as it takes bytes: no copy per record;
-        # without its C extension, all of them together in rows (crc32c_spans)
+        # on read-only numpy views, which google-crc32c takes as it takes bytes: no copy per record
+        # (its C function itself: crc32c_extend's dispatch would cost a Python call per record)
         if crc_module.NATIVE:
             ro = arr.view()
             ro.flags.writeable = False
             spans = zip(starts[idx].tolist(), lengths[idx].tolist())
-            crc = np.fromiter((crc32c_extend(0, ro[s : s + n]) for s, n in spans), np.uint32, idx.size)
-        else:  # no C extension: all of them in one pass of numpy look-ups
+            crc = np.fromiter((_native_extend(0, ro[s : s + n]) for s, n in spans), np.uint32, idx.size)
+        else:  # no C extension: all of them together, in rows of numpy look-ups (crc32c_spans)
             crc = crc32c_spans(arr, starts[idx], lengths[idx])
         bad[idx] = _mask_rows(crc) != _u32_at(arr, starts[idx] + lengths[idx])
     return bad
