@@ -66,6 +66,16 @@ export function fmtStepTick(v: number, incr: number): string {
   return fmtTick(v, Math.max(incr, 1e-9));
 }
 
+/** A card's "N replaced" note and its tooltip (`what`: "points", "records"); "" for none. */
+export function replacedNote(n: number, what: string): { text: string; title: string } {
+  if (!n) return { text: "", title: "" };
+  return {
+    text: `${fmtInt(n)} replaced`,
+    title: `Steps logged again replaced ${fmtInt(n)} ${what} logged at those steps before (a resumed run, or a step `
+      + `that starts over), as TensorBoard shows them; the event files still hold them.`,
+  };
+}
+
 /** Duration in seconds -> "45s", "12m 05s", "3h 20m", "2d 4h". */
 export function fmtDuration(sec: number): string {
   if (!Number.isFinite(sec)) return String(sec);

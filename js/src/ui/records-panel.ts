@@ -6,7 +6,7 @@ import type { RecordList, RecordSlice } from "../kinds/record-kind";
 import type { Dirt, Panel, PanelContext, RecordEntry } from "../kinds/types";
 import { changedKeys } from "../store-change";
 import { describable } from "./descriptions";
-import { fmtInt } from "./format";
+import { replacedNote } from "./format";
 import { h, tagGroup } from "./dom";
 import { breakable } from "./run-list";
 import { Sections } from "./sections";
@@ -50,13 +50,10 @@ export function cardHead(ctx: PanelContext, run: string, tag: string, ...extra: 
 /** A card's "N replaced": its records that steps logged again replaced, as the scalar charts say. */
 function showReplaced(card: HTMLElement, n: number) {
   const el = card.querySelector<HTMLElement>(".cb-card-replaced");
-  const text = n ? `${fmtInt(n)} replaced` : "";
+  const { text, title } = replacedNote(n, "records");
   if (!el || el.textContent === text) return;
   el.textContent = text;
-  el.title = n
-    ? `Steps logged again replaced ${fmtInt(n)} records logged at those steps before (a resumed run, or a step `
-      + "that starts over), as TensorBoard shows them; the event files keep every record."
-    : "";
+  el.title = title;
 }
 
 export interface RecordsPanelOptions {

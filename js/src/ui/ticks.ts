@@ -24,7 +24,7 @@ export function multiplesIn(lo: number, hi: number, step: number, max: number): 
  * The tick step for a span: 1, 2 or 5 x 10^k (as d3 and TensorBoard). For about `count` ticks
  * (hparams axes), or with `atMost` for at most `count` (axes whose labels must not crowd).
  */
-export function niceStep(span: number, count: number, atMost = false): number {
+function tickStep(span: number, count: number, atMost = false): number {
   const raw = span / Math.max(1, count);
   const mag = 10 ** Math.floor(Math.log10(raw));
   const r = raw / mag;
@@ -34,14 +34,14 @@ export function niceStep(span: number, count: number, atMost = false): number {
 }
 
 /**
- * Round numbers inside [lo, hi] on `niceStep`'s step, written as the decimals they are (3 x 0.2 is
+ * Round numbers inside [lo, hi] on `tickStep`'s step, written as the decimals they are (3 x 0.2 is
  * 0.6, not 0.6000000000000001). Every axis our own code draws (histograms, hparams, Visdom) and
  * the scalar charts' fallback takes its ticks here.
  */
 export function niceTicks(lo: number, hi: number, count: number, atMost = false): { values: number[]; step: number } {
   const span = hi - lo;
   if (!(span > 0) || !Number.isFinite(span)) return { values: Number.isFinite(lo) ? [lo] : [], step: 1 };
-  const step = niceStep(span, count, atMost);
+  const step = tickStep(span, count, atMost);
   const decimals = Math.min(100, Math.max(0, -Math.floor(Math.log10(step) + 1e-9)));
   // a step down to 2/3 of span / count gives up to 1.5 x count ticks; at most: count + 1
   const values: number[] = [];

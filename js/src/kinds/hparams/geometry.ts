@@ -102,7 +102,6 @@ export function logScale(lo: number, hi: number): AxisScale {
   };
 }
 
-
 // ------------------------------------------------------------------ brushes
 
 /** A brush on one axis: a value range (number axes) or a set of categories. */

@@ -15,7 +15,7 @@
 import uPlot from "uplot";
 import { describable } from "../../ui/descriptions";
 import { downloadText, h, iconButton } from "../../ui/dom";
-import { fmtDuration, fmtInt, fmtTick, fmtValue, fmtWall } from "../../ui/format";
+import { fmtDuration, fmtInt, fmtTick, fmtValue, fmtWall, replacedNote } from "../../ui/format";
 import { escapeHtml } from "../../ui/markdown";
 import { breakable } from "../../ui/run-list";
 import { type Theme, withAlpha } from "../../ui/theme";
@@ -133,7 +133,6 @@ export interface ChartOptions {
   /** Fixed ends of the y axis (null: from the data), read at each draw (Visdom's ytickmin / ytickmax). */
   yLimits?: () => [number | null, number | null];
 }
-
 
 interface Drawn {
   run: string;
@@ -413,21 +412,18 @@ export class ScalarChart {
       lines.push({ run: s.run, color, d });
     });
     this.drawn = drawn;
-    const notes = [
+    const relogged = replacedNote(replaced, "points");
+    this.note.textContent = [
       decimated
         ? merged ? (coarse ? "min/max per pixel in zoom" : "full resolution in zoom") : `min/max of ${fmtInt(total)} points`
         : "",
-      replaced ? `${fmtInt(replaced)} replaced` : "",
-    ].filter(Boolean);
-    this.note.textContent = notes.join(" · ");
+      relogged.text,
+    ].filter(Boolean).join(" · ");
     this.note.title = [
       decimated
         ? `${fmtInt(held)} points held for ${fmtInt(total)} logged: every bucket keeps its min and max, so spikes show. Zoom in for full resolution.`
         : "",
-      replaced
-        ? `Steps logged again replaced ${fmtInt(replaced)} points logged at those steps before (a resumed run, or a step `
-          + `that starts over), as TensorBoard shows them; the event files keep every point. ${replacedIn.join(", ")}.`
-        : "",
+      replaced ? `${relogged.title} ${replacedIn.join(", ")}.` : "",
     ].filter(Boolean).join(" ");
 
     this.updateLegend(drawn);
