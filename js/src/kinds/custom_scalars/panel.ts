@@ -7,13 +7,13 @@
 //   margin     per run, the value series with the band between lower and upper shaded (margin.ts).
 // Redraws follow the store: a scalar change redraws the charts that draw that (run, tag).
 
-import type { XAxis } from "../../settings";
 import { changedKeys } from "../../store-change";
 import { h } from "../../ui/dom";
 import { syncChildren } from "../../ui/sections";
 import { mix } from "../../ui/theme";
 import type { RecordSlice } from "../record-kind";
 import { ScalarChart, type ChartOptions } from "../scalars/chart";
+import { ChartControls } from "../scalars/controls";
 import { scalars } from "../scalars";
 import { SCALARS, type ScalarSeries, type ScalarSlice } from "../scalars/series";
 import { seriesKey, type Dirt, type Panel, type PanelContext } from "../types";
@@ -224,12 +224,7 @@ export class CustomScalarsPanel implements Panel {
   private readonly dirtyKeys = new Set<string>();
   private counts = { shown: 0, total: 0 };
   private readonly ro: ResizeObserver | null;
-  private readonly controls: HTMLElement;
-  private readonly smoothRange: HTMLInputElement;
-  private readonly smoothNum: HTMLInputElement;
-  private readonly xSelect: HTMLSelectElement;
-  private readonly logBox: HTMLInputElement;
-  private readonly outlierBox: HTMLInputElement;
+  private readonly controls: ChartControls;
 
   constructor(private readonly ctx: PanelContext, private readonly layouts: RecordSlice<CustomScalarsRecord>) {
     if (typeof document !== "undefined") injectOwnCss(document);
@@ -248,49 +243,23 @@ export class CustomScalarsPanel implements Panel {
     });
 
     // sidebar: the synced scalar settings (TensorBoard's custom scalars dashboard has its own)
-    this.smoothRange = h("input", { type: "range", min: 0, max: 0.999, step: 0.001, "aria-label": "Custom scalars smoothing" });
-    this.smoothNum = h("input", { type: "number", min: 0, max: 0.999, step: 0.01, class: "cb-input cb-num", "aria-label": "Custom scalars smoothing value" });
-    this.smoothRange.addEventListener("input", () => {
-      this.smoothNum.value = Number(this.smoothRange.value).toFixed(3);
-      ctx.setSetting("smoothing", Number(this.smoothRange.value), false);
+    this.controls = new ChartControls(ctx, {
+      title: "Custom scalars",
+      prefix: "Custom scalars",
+      smoothingTip: "Multiline charts: TensorBoard's debiased exponential moving average (0 = off); shared with Scalars",
+      outliersTip: "Multiline charts: fit the y axis to the 5th-95th percentile of the values drawn and the values near it",
+      hint: "Multiline: every tag a regex matches (from the start of the tag). Margin: the band between lower and upper.",
     });
-    this.smoothRange.addEventListener("change", () => ctx.setSetting("smoothing", Number(this.smoothRange.value)));
-    this.smoothNum.addEventListener("change", () => {
-      ctx.setSetting("smoothing", Math.min(Math.max(Number(this.smoothNum.value) || 0, 0), 0.999));
-    });
-    this.xSelect = h("select", { class: "cb-input cb-grow", "aria-label": "Custom scalars horizontal axis" },
-      h("option", { value: "step", text: "Step" }),
-      h("option", { value: "relative", text: "Relative" }),
-      h("option", { value: "wall", text: "Wall time" }));
-    this.xSelect.addEventListener("change", () => ctx.setSetting("x_axis", this.xSelect.value as XAxis));
-    this.logBox = h("input", { type: "checkbox" });
-    this.logBox.addEventListener("change", () => ctx.setSetting("log_y", this.logBox.checked));
-    this.outlierBox = h("input", { type: "checkbox" });
-    this.outlierBox.addEventListener("change", () => ctx.setSetting("ignore_outliers", this.outlierBox.checked));
-    this.controls = h("div", { class: "cb-side-section" },
-      h("div", { class: "cb-side-title", text: "Custom scalars" }),
-      h("label", { class: "cb-field", title: "Multiline charts: TensorBoard's debiased exponential moving average (0 = off); shared with Scalars" },
-        h("span", { class: "cb-label", text: "Smoothing" })),
-      h("div", { class: "cb-field" }, this.smoothRange, this.smoothNum),
-      h("label", { class: "cb-field" }, h("span", { class: "cb-label", text: "X axis" }), this.xSelect),
-      h("label", { class: "cb-field" }, this.logBox, h("span", { text: "Log-scale y axis" })),
-      h("label", { class: "cb-field", title: "Multiline charts: fit the y axis to the 5th-95th percentile of the values drawn and the values near it" },
-        this.outlierBox, h("span", { text: "Ignore outliers in y range" })),
-      h("div", { class: "cb-muted", text: "Multiline: every tag a regex matches (from the start of the tag). Margin: the band between lower and upper." }));
-    this.syncControls();
+    this.opts.ignoreOutliers = ctx.settings.ignore_outliers;
   }
 
   syncControls() {
-    const s = this.ctx.settings;
-    if (document.activeElement !== this.smoothRange) this.smoothRange.value = String(s.smoothing);
-    if (document.activeElement !== this.smoothNum) this.smoothNum.value = s.smoothing.toFixed(3);
-    this.xSelect.value = s.x_axis;
-    this.logBox.checked = s.log_y;
-    this.outlierBox.checked = this.opts.ignoreOutliers = s.ignore_outliers;
+    this.controls.sync(this.ctx.settings);
+    this.opts.ignoreOutliers = this.ctx.settings.ignore_outliers;
   }
 
   settingsEl() {
-    return this.controls;
+    return this.controls.el;
   }
 
   tagCounts() {

@@ -4,12 +4,12 @@
 // (within NEAR_PX of the scrolling area) are drawn after it, when the page is idle, so that they
 // are ready when scrolled to without delaying what is seen.
 
-import type { XAxis } from "../../settings";
 import { changedKeys } from "../../store-change";
 import { h, tagGroup } from "../../ui/dom";
 import { Sections } from "../../ui/sections";
 import type { Dirt, Panel, PanelContext } from "../types";
 import { ScalarChart, type ChartOptions } from "./chart";
+import { ChartControls } from "./controls";
 import { SCALARS, type ScalarSeries, type ScalarSlice } from "./series";
 
 /** Charts this close (CSS px) above or below the scrolling area are drawn ahead, in idle time. */
@@ -38,12 +38,7 @@ export class ScalarsPanel implements Panel {
   private scrollerEl: HTMLElement | null = null;
   private nearTimer: (() => void) | null = null;
   private readonly ro: ResizeObserver | null;
-  private readonly controls: HTMLElement;
-  private readonly smoothRange: HTMLInputElement;
-  private readonly smoothNum: HTMLInputElement;
-  private readonly xSelect: HTMLSelectElement;
-  private readonly logBox: HTMLInputElement;
-  private readonly outlierBox: HTMLInputElement;
+  private readonly controls: ChartControls;
 
   constructor(private readonly ctx: PanelContext, private readonly data: ScalarSlice) {
     this.sections = new Sections("", () => this.shown());
@@ -61,51 +56,24 @@ export class ScalarsPanel implements Panel {
       if (need) this.ctx.requestFlush();
     });
 
-    // sidebar controls
-    this.smoothRange = h("input", { type: "range", min: 0, max: 0.999, step: 0.001, "aria-label": "Smoothing" });
-    this.smoothNum = h("input", { type: "number", min: 0, max: 0.999, step: 0.01, class: "cb-input cb-num", "aria-label": "Smoothing value" });
-    this.smoothRange.addEventListener("input", () => {
-      this.smoothNum.value = Number(this.smoothRange.value).toFixed(3);
-      ctx.setSetting("smoothing", Number(this.smoothRange.value), false);
+    this.controls = new ChartControls(ctx, {
+      title: "Scalars",
+      prefix: "",
+      className: "cb-scalar-settings",
+      smoothingTip: "TensorBoard's debiased exponential moving average (0 = off)",
+      outliersTip: "Fit the y axis to the 5th-95th percentile of the values drawn and the values near it (series under 20 values whole)",
+      hint: "Drag on a chart to zoom, double-click to reset.",
     });
-    this.smoothRange.addEventListener("change", () => ctx.setSetting("smoothing", Number(this.smoothRange.value)));
-    this.smoothNum.addEventListener("change", () => {
-      const v = Math.min(Math.max(Number(this.smoothNum.value) || 0, 0), 0.999);
-      ctx.setSetting("smoothing", v);
-    });
-    this.xSelect = h("select", { class: "cb-input cb-grow", "aria-label": "Horizontal axis" },
-      h("option", { value: "step", text: "Step" }),
-      h("option", { value: "relative", text: "Relative" }),
-      h("option", { value: "wall", text: "Wall time" }));
-    this.xSelect.addEventListener("change", () => ctx.setSetting("x_axis", this.xSelect.value as XAxis));
-    this.logBox = h("input", { type: "checkbox", "aria-label": "Log-scale y axis" });
-    this.logBox.addEventListener("change", () => ctx.setSetting("log_y", this.logBox.checked));
-    this.outlierBox = h("input", { type: "checkbox" });
-    this.outlierBox.addEventListener("change", () => ctx.setSetting("ignore_outliers", this.outlierBox.checked));
-    this.controls = h("div", { class: "cb-side-section cb-scalar-settings" },
-      h("div", { class: "cb-side-title", text: "Scalars" }),
-      h("label", { class: "cb-field", title: "TensorBoard's debiased exponential moving average (0 = off)" },
-        h("span", { class: "cb-label", text: "Smoothing" })),
-      h("div", { class: "cb-field" }, this.smoothRange, this.smoothNum),
-      h("label", { class: "cb-field" }, h("span", { class: "cb-label", text: "X axis" }), this.xSelect),
-      h("label", { class: "cb-field" }, this.logBox, h("span", { text: "Log-scale y axis" })),
-      h("label", { class: "cb-field", title: "Fit the y axis to the 5th-95th percentile of the values drawn and the values near it (series under 20 values whole)" },
-        this.outlierBox, h("span", { text: "Ignore outliers in y range" })),
-      h("div", { class: "cb-muted", text: "Drag on a chart to zoom, double-click to reset." }));
-    this.syncControls();
+    this.opts.ignoreOutliers = ctx.settings.ignore_outliers;
   }
 
   syncControls() {
-    const s = this.ctx.settings;
-    if (document.activeElement !== this.smoothRange) this.smoothRange.value = String(s.smoothing);
-    if (document.activeElement !== this.smoothNum) this.smoothNum.value = s.smoothing.toFixed(3);
-    this.xSelect.value = s.x_axis;
-    this.logBox.checked = s.log_y;
-    this.outlierBox.checked = this.opts.ignoreOutliers = s.ignore_outliers;
+    this.controls.sync(this.ctx.settings);
+    this.opts.ignoreOutliers = this.ctx.settings.ignore_outliers;
   }
 
   settingsEl() {
-    return this.controls;
+    return this.controls.el;
   }
 
   tagCounts() {

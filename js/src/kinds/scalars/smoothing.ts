@@ -5,84 +5,18 @@
 //   - non-finite values are passed through and not counted;
 //   - otherwise last = last * w + (1 - w) * y; numAccum++; out = last / (1 - w^numAccum)
 //     (debiased because the average starts at 0), with debias weight 1 when w == 1.
-// `SmoothingState` lets a live series be continued after an append without recomputing it.
+// `SmoothedColumn` continues a live series after an append without recomputing it.
 
 export function clampWeight(w: number): number {
   if (!Number.isFinite(w)) return 0;
   return Math.min(Math.max(w, 0), 1);
 }
 
-export interface SmoothingState {
-  weight: number;
-  n: number; // values consumed
-  last: number;
-  numAccum: number;
-  /** 1 - w^numAccum has reached 1 exactly: no more Math.pow needed. */
-  debiasDone: boolean;
-  constant: boolean;
-  first: number;
-}
-
-export function newSmoothingState(weight: number): SmoothingState {
-  return { weight: clampWeight(weight), n: 0, last: 0, numAccum: 0, debiasDone: false, constant: true, first: NaN };
-}
-
-/**
- * Smooth values[from..to) into out[from..to), continuing `state` (which must have consumed
- * exactly `from` values). Returns false when the series stops being constant, in which case the
- * caller must restart from 0 with a fresh state (the constant prefix was output unsmoothed).
- */
-export function smoothInto(
-  values: ArrayLike<number>, out: Float64Array, from: number, to: number, state: SmoothingState,
-): boolean {
-  const w = state.weight;
-  if (state.constant) {
-    let i = from;
-    if (state.n === 0 && to > 0) state.first = values[0];
-    const first = state.first;
-    while (i < to && values[i] === first) out[i] = values[i++];
-    if (i < to) {
-      if (state.n > 0 || from > 0) {
-        state.constant = false;
-        return false; // the prefix must now be smoothed too
-      }
-      state.constant = false;
-    } else {
-      state.n = to;
-      return true;
-    }
-  }
-  let last = state.last, numAccum = state.numAccum, debiasDone = state.debiasDone;
-  const oneMinusW = 1 - w;
-  for (let i = state.constant ? to : from; i < to; i++) {
-    const y = values[i];
-    if (!Number.isFinite(y)) {
-      out[i] = y;
-      continue;
-    }
-    last = last * w + oneMinusW * y;
-    numAccum++;
-    if (debiasDone || w === 1) {
-      out[i] = last;
-    } else {
-      const debias = 1 - Math.pow(w, numAccum);
-      if (debias === 1) debiasDone = true;
-      out[i] = last / debias;
-    }
-  }
-  state.last = last;
-  state.numAccum = numAccum;
-  state.debiasDone = debiasDone;
-  state.n = to;
-  return true;
-}
-
 /** Smoothed copy of `values` (TensorBoard-identical). */
 export function smooth(values: ArrayLike<number>, weight: number): Float64Array {
-  const out = new Float64Array(values.length);
-  const state = newSmoothingState(weight);
-  smoothInto(values, out, 0, values.length, state);
-  return out;
+  const column = new SmoothedColumn();
+  column.update(values, values.length, weight, 0);
+  return column.out.slice(0, values.length);
 }
 
 const CP = 512; // checkpoint spacing (points)

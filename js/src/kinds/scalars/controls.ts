@@ -1,0 +1,76 @@
+// The sidebar controls of the chart settings the Scalars and Custom Scalars tabs share (both
+// follow the same synced settings): smoothing as a slider and a number, the x axis, log-scale y
+// and "ignore outliers".
+
+import type { Settings, XAxis } from "../../settings";
+import { h } from "../../ui/dom";
+import type { PanelContext } from "../types";
+
+export interface ChartControlsText {
+  /** The section's heading. */
+  title: string;
+  /** Prefixes the inputs' accessible names ("Custom scalars smoothing"), "" for none. */
+  prefix: string;
+  /** Tooltips of the smoothing and the outliers fields. */
+  smoothingTip: string;
+  outliersTip: string;
+  /** The muted line under the fields. */
+  hint: string;
+  /** An extra class for the section. */
+  className?: string;
+}
+
+const MAX_SMOOTHING = 0.999;
+
+export class ChartControls {
+  readonly el: HTMLElement;
+  private readonly smoothRange: HTMLInputElement;
+  private readonly smoothNum: HTMLInputElement;
+  private readonly xSelect: HTMLSelectElement;
+  private readonly logBox: HTMLInputElement;
+  private readonly outlierBox: HTMLInputElement;
+
+  constructor(ctx: PanelContext, text: ChartControlsText) {
+    const name = (label: string) => (text.prefix ? `${text.prefix} ${label.toLowerCase()}` : label);
+    this.smoothRange = h("input", { type: "range", min: 0, max: MAX_SMOOTHING, step: 0.001, "aria-label": name("Smoothing") });
+    this.smoothNum = h("input", {
+      type: "number", min: 0, max: MAX_SMOOTHING, step: 0.01, class: "cb-input cb-num", "aria-label": name("Smoothing value"),
+    });
+    // while dragging: the number follows and the charts redraw, the setting is saved on release
+    this.smoothRange.addEventListener("input", () => {
+      this.smoothNum.value = Number(this.smoothRange.value).toFixed(3);
+      ctx.setSetting("smoothing", Number(this.smoothRange.value), false);
+    });
+    this.smoothRange.addEventListener("change", () => ctx.setSetting("smoothing", Number(this.smoothRange.value)));
+    this.smoothNum.addEventListener("change", () => {
+      ctx.setSetting("smoothing", Math.min(Math.max(Number(this.smoothNum.value) || 0, 0), MAX_SMOOTHING));
+    });
+    this.xSelect = h("select", { class: "cb-input cb-grow", "aria-label": name("Horizontal axis") },
+      h("option", { value: "step", text: "Step" }),
+      h("option", { value: "relative", text: "Relative" }),
+      h("option", { value: "wall", text: "Wall time" }));
+    this.xSelect.addEventListener("change", () => ctx.setSetting("x_axis", this.xSelect.value as XAxis));
+    this.logBox = h("input", { type: "checkbox" });
+    this.logBox.addEventListener("change", () => ctx.setSetting("log_y", this.logBox.checked));
+    this.outlierBox = h("input", { type: "checkbox" });
+    this.outlierBox.addEventListener("change", () => ctx.setSetting("ignore_outliers", this.outlierBox.checked));
+    this.el = h("div", { class: text.className ? `cb-side-section ${text.className}` : "cb-side-section" },
+      h("div", { class: "cb-side-title", text: text.title }),
+      h("label", { class: "cb-field", title: text.smoothingTip }, h("span", { class: "cb-label", text: "Smoothing" })),
+      h("div", { class: "cb-field" }, this.smoothRange, this.smoothNum),
+      h("label", { class: "cb-field" }, h("span", { class: "cb-label", text: "X axis" }), this.xSelect),
+      h("label", { class: "cb-field" }, this.logBox, h("span", { text: "Log-scale y axis" })),
+      h("label", { class: "cb-field", title: text.outliersTip }, this.outlierBox, h("span", { text: "Ignore outliers in y range" })),
+      h("div", { class: "cb-muted", text: text.hint }));
+    this.sync(ctx.settings);
+  }
+
+  /** Shows the settings, leaving the smoothing input being edited as the user has it. */
+  sync(s: Readonly<Settings>) {
+    if (document.activeElement !== this.smoothRange) this.smoothRange.value = String(s.smoothing);
+    if (document.activeElement !== this.smoothNum) this.smoothNum.value = s.smoothing.toFixed(3);
+    this.xSelect.value = s.x_axis;
+    this.logBox.checked = s.log_y;
+    this.outlierBox.checked = s.ignore_outliers;
+  }
+}
