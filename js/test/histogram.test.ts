@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { binAt, displayBins, histogramShape, pickRows, robustMax, valueExtent } from "../src/kinds/histograms/draw";
+import { binAt, mergeWidth, histogramShape, pickRows, robustMax, valueExtent } from "../src/kinds/histograms/draw";
 import { decodeHistogram } from "../src/kinds/histograms/record";
 import { niceTicks } from "../src/ui/ticks";
 import { Buffers } from "../src/wire";
@@ -40,10 +40,17 @@ describe("histogram drawing helpers", () => {
     expect(Number.isNaN(histogramShape([], [], 0.1).lo)).toBe(true);
   });
 
-  it("asks for fewer display bins for few values, never fewer than 30", () => {
-    expect(displayBins([rec([0, 1], [100])], 1000)).toBe(30);
-    expect(displayBins([rec([0, 1], [1e6])], 1000)).toBe(500); // one per 2 px
-    expect(displayBins([rec([0, 1], [10000])], 1000)).toBe(200);
+  it("merges bins finer than the data support: Freedman-Diaconis, between 2 px and 30 bins", () => {
+    const uniform = (n: number) => rec(Array.from({ length: 101 }, (_, i) => i / 100), Array.from({ length: 100 }, () => n / 100));
+    // IQR 0.5: 2 * 0.5 / cbrt(n)
+    expect(mergeWidth([uniform(1e6)], 1, 1000)).toBeCloseTo(0.01, 12);
+    expect(mergeWidth([uniform(8000)], 1, 1000)).toBeCloseTo(1 / 30, 12); // 0.05: no coarser than 30 bins
+    expect(mergeWidth([uniform(1e9)], 1, 1000)).toBeCloseTo(0.002, 12); // 0.001: no finer than 2 px
+    // the median over rows
+    expect(mergeWidth([uniform(1e9), uniform(1e6), uniform(1e6)], 1, 1000)).toBeCloseTo(0.01, 12);
+    // most values equal (IQR 0): 2 sqrt(n) bins across
+    expect(mergeWidth([rec([0, 0, 1], [800, 200])], 1, 1000)).toBeCloseTo(1 / (2 * Math.sqrt(1000)), 12);
+    expect(mergeWidth([rec([0, 1], [0])], 1, 1000)).toBeCloseTo(0.002, 12); // nothing counted
   });
 
   it("caps the height scale when a few spikes dwarf the rest", () => {

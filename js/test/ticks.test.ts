@@ -104,6 +104,12 @@ describe("ticks on a step (histogram, hparams and Visdom axes)", () => {
     expect(histogramTicks(1_796_051_947_000, 1_796_052_146_000, 4).values).toEqual([1_796_051_950_000, 1_796_052_000_000, 1_796_052_050_000, 1_796_052_100_000]);
   });
 
+  it("take the finest step that keeps at most `count` ticks in the range (a weights axis had 0 alone)", () => {
+    expect(histogramTicks(-3.9, 4.4, 4).values).toEqual([-2, 0, 2, 4]); // span / 4 > 2: step 5 gave [0]
+    expect(histogramTicks(-0.26, 0.22, 4).values).toEqual([-0.2, 0, 0.2]); // 0.1 would put 5
+    expect(histogramTicks(0, 1, 4).step).toBe(0.5); // 0.2 would put 6 ticks
+  });
+
   it("end on ranges a few ulps wide (0.1 * 3 and 0.3: a loop of `i++` past 2^53 never did)", () => {
     const lo = 0.3, hi = 0.1 * 3;
     expect(hi - lo).toBeGreaterThan(0);

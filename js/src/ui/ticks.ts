@@ -33,15 +33,28 @@ function tickStep(span: number, count: number, atMost = false): number {
   return m * mag;
 }
 
+/** The 1-2-5 step below `step` (one of them). */
+function finerStep(step: number): number {
+  const mag = 10 ** Math.floor(Math.log10(step) + 1e-9);
+  const m = Math.round(step / mag);
+  return m === 1 ? mag / 2 : m === 2 ? mag : 2 * mag;
+}
+
 /**
  * Round numbers inside [lo, hi] on `tickStep`'s step, written as the decimals they are (3 x 0.2 is
  * 0.6, not 0.6000000000000001). Every axis our own code draws (histograms, hparams, Visdom) and
- * the scalar charts' fallback takes its ticks here.
+ * the scalar charts' fallback takes its ticks here. With `atMost`: the finest step that puts at
+ * most `count` ticks inside the range (a span of 8.3 on 4 ticks: -2, 0, 2, 4, not 0 alone at 5).
  */
 export function niceTicks(lo: number, hi: number, count: number, atMost = false): { values: number[]; step: number } {
   const span = hi - lo;
   if (!(span > 0) || !Number.isFinite(span)) return { values: Number.isFinite(lo) ? [lo] : [], step: 1 };
-  const step = tickStep(span, count, atMost);
+  let step = tickStep(span, count, atMost);
+  // span / count bounds the ticks by count + 1; where the range's ends fall, a finer step may fit
+  if (atMost) {
+    const finer = finerStep(step);
+    if (multiplesIn(lo, hi, finer, count + 1).length <= count) step = finer;
+  }
   const decimals = Math.min(100, Math.max(0, -Math.floor(Math.log10(step) + 1e-9)));
   // a step down to 2/3 of span / count gives up to 1.5 x count ticks; at most: count + 1
   const values: number[] = [];

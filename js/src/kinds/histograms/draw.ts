@@ -1,7 +1,7 @@
 // Canvas drawing of a (run, tag)'s histograms over steps, from the stored bins (no re-binning to a
 // fixed bin count). Heights are densities (count / bin width), so non-uniform bins (TensorFlow's
-// exponential ones) keep the distribution's true shape; bins narrower than ~2 pixels are merged
-// with their neighbours so the drawing has at most one vertex per 2 pixels.
+// exponential ones) keep the distribution's true shape; bins narrower than the data support
+// (mergeWidth, at least ~2 pixels) are merged with their neighbours.
 //
 //   offset  TensorBoard's default "ridgeline": each step's histogram on its own baseline, older
 //           steps further back/up, colour graded from light (old) to dark (new), new in front.
@@ -11,6 +11,7 @@ import { fmtStepTick, fmtTick } from "../../ui/format";
 import { textWidth } from "../../ui/measure";
 import { niceTicks } from "../../ui/ticks";
 import { mix, type Theme } from "../../ui/theme";
+import { compressHistogram } from "./distribution";
 import type { HistogramRecord } from "./record";
 
 export type HistMode = "offset" | "overlay";
@@ -60,21 +61,31 @@ export function histogramShape(edges: ArrayLike<number>, counts: ArrayLike<numbe
   return { xs, ys, maxY, lo, hi };
 }
 
+const QUARTILES = [2500, 7500, 10000]; // basis points (compressHistogram scales to the last)
+
 /**
- * How finely to draw: stored bins narrower than (range / this) are merged with their neighbours.
- * 2 * sqrt(n) bins (n = values per histogram), at least 30 (TensorBoard's count) and at most one
- * per 2 pixels. A TensorFlow-binned histogram of a few hundred values (hundreds of mostly empty
- * exponential buckets) then reads as a distribution; large tensors keep every pixel of detail.
+ * The width under which stored bins are merged for drawing a chart whose value axis spans `span`.
+ * Finer bins than the data support only draw sampling noise (5,000 values in 150 bins look
+ * ragged where TensorBoard's 30 look smooth), so the width is Freedman and Diaconis' rule,
+ * 2 IQR / cbrt(n), from each histogram's quartiles (the median over the rows drawn). It is kept
+ * between one bin per 2 pixels and 30 bins across (TensorBoard's count): large tensors keep every
+ * pixel of detail. Histograms whose middle half is one value (IQR 0: ReLU outputs, sparse
+ * gradients) take 2 sqrt(n) bins across instead.
  */
-export function displayBins(recs: HistogramRecord[], plotW: number): number {
-  const totals = recs.map((r) => {
-    let t = 0;
-    for (let i = 0; i < r.counts.length; i++) if (r.counts[i] > 0) t += r.counts[i];
-    return t;
-  }).sort((a, b) => a - b);
-  const n = totals.length ? totals[totals.length >> 1] : 0;
-  const maxBins = Math.max(10, plotW / 2);
-  return Math.min(maxBins, Math.max(30, 2 * Math.sqrt(n)));
+export function mergeWidth(recs: HistogramRecord[], span: number, plotW: number): number {
+  const finest = span / Math.max(10, plotW / 2), coarsest = span / 30;
+  const widths: number[] = [];
+  for (const r of recs) {
+    let n = 0;
+    for (let i = 0; i < r.counts.length; i++) if (r.counts[i] > 0) n += r.counts[i];
+    if (!(n > 0)) continue;
+    const [q1, q3] = compressHistogram(r.edges, r.counts, QUARTILES);
+    const iqr = q3 - q1;
+    widths.push(iqr > 0 ? (2 * iqr) / Math.cbrt(n) : span / (2 * Math.sqrt(n)));
+  }
+  if (!widths.length) return finest;
+  widths.sort((a, b) => a - b);
+  return Math.min(coarsest, Math.max(finest, widths[widths.length >> 1]));
 }
 
 /** Finite [min edge, max edge] over records. */
@@ -143,7 +154,7 @@ export function layoutHistograms(
     ? Math.max(58, 14 + Math.max(0, ...picked.map((r) => textWidth(fmtStepTick(r.step, stepIncr), font)))) : 14;
   const plotW = Math.max(20, width - left - right);
   const [x0, x1] = valueExtent(recs);
-  const minWidth = (x1 - x0) / displayBins(picked, plotW);
+  const minWidth = mergeWidth(picked, x1 - x0, plotW);
   const m = picked.length;
   const shapes = picked.map((r) => histogramShape(r.edges, r.counts, minWidth));
   const maxY = robustMax(shapes);
