@@ -76,16 +76,26 @@ export function mergeWidth(recs: HistogramRecord[], span: number, plotW: number)
   const finest = span / Math.max(10, plotW / 2), coarsest = span / 30;
   const widths: number[] = [];
   for (const r of recs) {
-    let n = 0;
-    for (let i = 0; i < r.counts.length; i++) if (r.counts[i] > 0) n += r.counts[i];
-    if (!(n > 0)) continue;
-    const [q1, q3] = compressHistogram(r.edges, r.counts, QUARTILES);
-    const iqr = q3 - q1;
-    widths.push(iqr > 0 ? (2 * iqr) / Math.cbrt(n) : span / (2 * Math.sqrt(n)));
+    const { n, iqr } = spreadOf(r);
+    if (n > 0) widths.push(iqr > 0 ? (2 * iqr) / Math.cbrt(n) : span / (2 * Math.sqrt(n)));
   }
   if (!widths.length) return finest;
   widths.sort((a, b) => a - b);
   return Math.min(coarsest, Math.max(finest, widths[widths.length >> 1]));
+}
+
+const spreads = new WeakMap<HistogramRecord, { n: number; iqr: number }>();
+
+/** A record's count and interquartile range, cached (records never change once received). */
+function spreadOf(r: HistogramRecord): { n: number; iqr: number } {
+  let v = spreads.get(r);
+  if (!v) {
+    let n = 0;
+    for (let i = 0; i < r.counts.length; i++) if (r.counts[i] > 0) n += r.counts[i];
+    const [q1, q3] = n > 0 ? compressHistogram(r.edges, r.counts, QUARTILES) : [0, 0];
+    spreads.set(r, (v = { n, iqr: q3 - q1 }));
+  }
+  return v;
 }
 
 /** Finite [min edge, max edge] over records. */
