@@ -36,15 +36,22 @@ export function followSlider<T>(slider: HTMLInputElement, recs: readonly T[], po
   return pos;
 }
 
+/**
+ * A record card's head: tag, run and notes in one wrapping flow, then `extra` (actions) at the
+ * right. A note among `extra` (`.cb-card-note`) joins the flow after the run, so that a long run
+ * name pushes it onto a line of its own instead of cutting it to "20 steps · …".
+ */
 export function cardHead(ctx: PanelContext, run: string, tag: string, ...extra: (Node | null)[]): HTMLElement {
   const sw = h("span", { class: "cb-swatch" });
   sw.style.background = ctx.runColor(run);
+  const isNote = (n: Node | null) => n instanceof HTMLElement && n.classList.contains("cb-card-note");
   return h("div", { class: "cb-card-head" },
     h("div", { class: "cb-card-names" },
       h("span", { class: "cb-card-title", title: tag, ...describable(tag) }, breakable(tag)),
       h("span", { class: "cb-card-run", title: run, "data-run": run }, sw, h("span", {}, breakable(run))),
+      ...extra.filter(isNote),
       h("span", { class: "cb-card-note cb-card-replaced" })),
-    ...extra);
+    ...extra.filter((n) => !isNote(n)));
 }
 
 /** A card's "N replaced": its records that steps logged again replaced, as the scalar charts say. */
