@@ -184,6 +184,17 @@ describe("text tables (a rank 1+ string tensor, as TensorBoard shows it)", () =>
     expect(div.querySelector("script")).toBeNull();
   });
 
+  it("shows texts and cells as they were logged with markdown off (TensorBoard's toggle), escaped", () => {
+    const report = "              precision    recall\n     class_0       0.91      0.88\n**not bold** <b>x</b>";
+    const div = document.createElement("div");
+    div.innerHTML = renderText({ text: report, table: null, note: "" }, false);
+    expect(div.querySelector("pre.cb-md-plain")?.textContent).toBe(report);
+    expect(div.querySelector("strong, b")).toBeNull();
+    div.innerHTML = renderText({ text: "", table: [["*a*", "b_c_d"]], note: "" }, false);
+    expect([...div.querySelectorAll("td pre")].map((p) => p.textContent)).toEqual(["*a*", "b_c_d"]);
+    expect(div.querySelector("em")).toBeNull();
+  });
+
   it("decodes tables from the wire; plain texts have none", () => {
     const base = { run: "r", tag: "t", index: 0, step: 0, wall: 1 };
     expect(text.decode({ ...base, text: "a\tb", table: [["a", "b"]], note: "" }, new Buffers()).table).toEqual([["a", "b"]]);

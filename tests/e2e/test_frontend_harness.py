@@ -219,6 +219,14 @@ def test_harness_renders_every_kind_and_control(site):
     assert page.evaluate("() => window.__xss") is None
     expect(board.locator(".cb-md", has_text="Sanitizer check")).to_contain_text("<script>")
     shot(board, "text")
+    # "Enable Markdown" off: the texts as logged (the markdown table's pipes, no <table>), then back
+    board.get_by_label("Enable Markdown").uncheck()
+    expect(board.locator(".cb-text-card .cb-md table")).to_have_count(0)
+    expect(board.locator(".cb-text-card pre.cb-md-plain", has_text="|").first).to_be_visible()
+    expect(board.locator(".cb-text-card pre.cb-md-plain", has_text="> Finished in").first).to_be_visible()
+    assert board.evaluate(UNSAFE_JS) == []
+    board.get_by_label("Enable Markdown").check()
+    expect(board.locator(".cb-md table").first).to_be_visible()
     board.get_by_role("tab", name="Scalars").click()
 
     # a gap (offset beyond what the view holds) asks for a hello; the snapshot restores everything

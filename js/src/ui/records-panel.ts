@@ -18,10 +18,6 @@ export interface RecordCard<T extends RecordEntry> {
 }
 
 /**
- * Card header: the tag and a coloured run label, both in full (wrapped at separators, never cut:
- * runs often differ only at the end of long names), then `extra` (notes, action buttons).
- */
-/**
  * A card's step slider after its records changed: on the latest record while following (the
  * default), else on the record it showed (records may be inserted before it). Returns the position.
  */
@@ -37,9 +33,11 @@ export function followSlider<T>(slider: HTMLInputElement, recs: readonly T[], po
 }
 
 /**
- * A record card's head: tag, run and notes in one wrapping flow, then `extra` (actions) at the
- * right. A note among `extra` (`.cb-card-note`) joins the flow after the run, so that a long run
- * name pushes it onto a line of its own instead of cutting it to "20 steps · …".
+ * A record card's head: the tag and a coloured run label, both in full (wrapped at separators,
+ * never cut: runs often differ only at the end of long names), and notes in one wrapping flow,
+ * then `extra` (action buttons) at the right. A note among `extra` (`.cb-card-note`) joins the
+ * flow after the run, so that a long run name pushes it onto a line of its own instead of cutting
+ * it to "20 steps · …".
  */
 export function cardHead(ctx: PanelContext, run: string, tag: string, ...extra: (Node | null)[]): HTMLElement {
   const sw = h("span", { class: "cb-swatch" });
