@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { budgetBuckets, CHART_POINT_BUDGET, isolatedPoints, OUTLIER_MIN_VALUES, OUTLIER_REACH, percentileRange } from "../src/kinds/scalars/chart";
+import { budgetBuckets, CHART_POINT_BUDGET, isolatedPoints, OUTLIER_MIN_VALUES, OUTLIER_REACH, percentileRange, sortTooltipRows } from "../src/kinds/scalars/chart";
 import { fillSlots, IDENTITY, SlotCache } from "../src/kinds/scalars/downsample";
 
 const id = (v: number) => v;
@@ -108,5 +108,20 @@ describe("ignore outliers: the 5th to 95th percentile of the values drawn, and t
     const accuracy = Array.from({ length: 30 }, (_, i) => 0.1 + (0.8 * i) / 29); // rising to its last point
     expect(percentileRange([accuracy])).toEqual([0.1, 0.9]);
     expect(percentileRange([[0.1, 0.5, 0.9]])).toBeNull(); // TensorBoard would show 0.5 alone
+  });
+});
+
+describe("tooltip order (TensorBoard's tooltip sorting method)", () => {
+  // rows arrive nearest the cursor first
+  const rows = () => [
+    { sm: 0.5, d: { run: "b" } }, { sm: Number.NaN, d: { run: "d" } }, { sm: 2, d: { run: "c" } }, { sm: -1, d: { run: "a" } },
+  ];
+  const runs = (rs: { d: { run: string } }[]) => rs.map((r) => r.d.run);
+
+  it("keeps nearest first, or orders by value (no finite value last) or by run name", () => {
+    expect(runs(sortTooltipRows(rows(), "nearest"))).toEqual(["b", "d", "c", "a"]);
+    expect(runs(sortTooltipRows(rows(), "descending"))).toEqual(["c", "b", "a", "d"]);
+    expect(runs(sortTooltipRows(rows(), "ascending"))).toEqual(["a", "b", "c", "d"]);
+    expect(runs(sortTooltipRows(rows(), "name"))).toEqual(["a", "b", "c", "d"]);
   });
 });

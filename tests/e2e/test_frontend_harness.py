@@ -92,6 +92,20 @@ def test_harness_renders_every_kind_and_control(site):
         expect(tip).to_contain_text(run)
     expect(tip).to_contain_text("Smoothed")
     shot(board, "scalars-tooltip")
+    # tooltip order: by the smoothed value shown, or by run name
+    rows_js = """el => [...el.querySelectorAll('tr.cb-tip-row')].map(r => [r.querySelector('.cb-tip-run').textContent,
+        Number(r.children[1].textContent)])"""
+    for order, check in (
+        ("descending", lambda rows: [v for _, v in rows] == sorted((v for _, v in rows), reverse=True)),
+        ("ascending", lambda rows: [v for _, v in rows] == sorted(v for _, v in rows)),
+        ("name", lambda rows: [r for r, _ in rows] == sorted(r for r, _ in rows)),
+    ):
+        board.get_by_label("Tooltip order").select_option(order)
+        page.mouse.move(box["x"] + box["width"] * 0.61, box["y"] + box["height"] * 0.5)
+        expect(tip).to_be_visible()
+        rows = tip.evaluate(rows_js)
+        assert len(rows) == 3 and check(rows), (order, rows)
+    board.get_by_label("Tooltip order").select_option("nearest")
 
     # drag to zoom, double-click to reset
     reset = board.locator(".cb-scalar-card[data-tag='train/loss'] button[title^='Reset zoom']")

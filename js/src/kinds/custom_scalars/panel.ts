@@ -249,13 +249,11 @@ export class CustomScalarsPanel implements Panel {
       smoothingTip: "Multiline charts: TensorBoard's debiased exponential moving average (0 = off); shared with Scalars",
       outliersTip: "Multiline charts: fit the y axis to the 5th-95th percentile of the values drawn and the values near it",
       hint: "Multiline: every tag a regex matches (from the start of the tag). Margin: the band between lower and upper.",
-    });
-    this.opts.ignoreOutliers = ctx.settings.ignore_outliers;
+    }, this.opts);
   }
 
   syncControls() {
     this.controls.sync(this.ctx.settings);
-    this.opts.ignoreOutliers = this.ctx.settings.ignore_outliers;
   }
 
   settingsEl() {

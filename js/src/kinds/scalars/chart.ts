@@ -125,9 +125,14 @@ export function isolatedPoints(
 }
 
 /** Per-view chart options that are not synced settings (owned by the Scalars panel). */
+/** The order of the tooltip's rows (TensorBoard's "tooltip sorting method"). */
+export type TooltipSort = "nearest" | "descending" | "ascending" | "name";
+
 export interface ChartOptions {
   /** Fit the y axis to the 5th-95th percentile of the values drawn. */
   ignoreOutliers: boolean;
+  /** The tooltip's row order; nearest the cursor first when unset. */
+  tooltipSort?: TooltipSort;
   /** Axis titles [x, y] ("": none); read at each draw (Visdom's xlabel / ylabel). */
   axisLabels?: () => [string, string];
   /** Fixed ends of the y axis (null: from the data), read at each draw (Visdom's ytickmin / ytickmax). */
@@ -803,6 +808,7 @@ export class ScalarChart {
     if (rows.length === 0) return this.hideTip();
     rows.sort((a, b) => a.dist - b.dist);
     this.setHighlight(rows[0].dist <= HIGHLIGHT_PX ? rows[0].d.run : null);
+    sortTooltipRows(rows, this.opts.tooltipSort ?? "nearest");
     const shown = rows.slice(0, 12);
     const smoothing = this.drawn.some((d) => d.smoothed);
     const timeHead = mode === "wall" ? "Time" : "Relative";
@@ -978,4 +984,19 @@ export function percentileRange(cols: Slot[][]): [number, number] | null {
     else if (v > max && v <= top + reach) max = v;
   }
   return [min, max];
+}
+
+/**
+ * Tooltip rows in `order` (rows come sorted nearest first, which "nearest" keeps): by the value
+ * drawn (the smoothed one when smoothing), rows without a finite one last, or by run name.
+ */
+export function sortTooltipRows<R extends { sm: number; d: { run: string } }>(rows: R[], order: TooltipSort): R[] {
+  const byValue = (sign: number) => (a: R, b: R) => {
+    const fa = Number.isFinite(a.sm), fb = Number.isFinite(b.sm);
+    return fa && fb ? sign * (a.sm - b.sm) : fa ? -1 : fb ? 1 : 0;
+  };
+  if (order === "descending") rows.sort(byValue(-1));
+  else if (order === "ascending") rows.sort(byValue(1));
+  else if (order === "name") rows.sort((a, b) => (a.d.run < b.d.run ? -1 : a.d.run > b.d.run ? 1 : 0));
+  return rows;
 }

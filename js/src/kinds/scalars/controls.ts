@@ -1,10 +1,11 @@
 // The sidebar controls of the chart settings the Scalars and Custom Scalars tabs share (both
 // follow the same synced settings): smoothing as a slider and a number, the x axis, log-scale y
-// and "ignore outliers".
+// and "ignore outliers"; and the tooltip's order, an option of the panel's charts in this view.
 
 import type { Settings, XAxis } from "../../settings";
 import { h } from "../../ui/dom";
 import type { PanelContext } from "../types";
+import type { ChartOptions, TooltipSort } from "./chart";
 
 export interface ChartControlsText {
   /** The section's heading. */
@@ -29,8 +30,10 @@ export class ChartControls {
   private readonly xSelect: HTMLSelectElement;
   private readonly logBox: HTMLInputElement;
   private readonly outlierBox: HTMLInputElement;
+  private readonly sortSelect: HTMLSelectElement;
 
-  constructor(ctx: PanelContext, text: ChartControlsText) {
+  /** `opts`: the options of the panel's charts; sync() sets their ignoreOutliers. */
+  constructor(ctx: PanelContext, text: ChartControlsText, private readonly opts: ChartOptions) {
     const name = (label: string) => (text.prefix ? `${text.prefix} ${label.toLowerCase()}` : label);
     this.smoothRange = h("input", { type: "range", min: 0, max: MAX_SMOOTHING, step: 0.001, "aria-label": name("Smoothing") });
     this.smoothNum = h("input", {
@@ -54,6 +57,14 @@ export class ChartControls {
     this.logBox.addEventListener("change", () => ctx.setSetting("log_y", this.logBox.checked));
     this.outlierBox = h("input", { type: "checkbox" });
     this.outlierBox.addEventListener("change", () => ctx.setSetting("ignore_outliers", this.outlierBox.checked));
+    this.sortSelect = h("select", { class: "cb-input cb-grow", "aria-label": name("Tooltip order") },
+      h("option", { value: "nearest", text: "Nearest" }),
+      h("option", { value: "descending", text: "Descending" }),
+      h("option", { value: "ascending", text: "Ascending" }),
+      h("option", { value: "name", text: "Run name" }));
+    this.sortSelect.addEventListener("change", () => {
+      this.opts.tooltipSort = this.sortSelect.value as TooltipSort;
+    });
     this.el = h("div", { class: text.className ? `cb-side-section ${text.className}` : "cb-side-section" },
       h("div", { class: "cb-side-title", text: text.title }),
       h("label", { class: "cb-field", title: text.smoothingTip }, h("span", { class: "cb-label", text: "Smoothing" })),
@@ -61,16 +72,20 @@ export class ChartControls {
       h("label", { class: "cb-field" }, h("span", { class: "cb-label", text: "X axis" }), this.xSelect),
       h("label", { class: "cb-field" }, this.logBox, h("span", { text: "Log-scale y axis" })),
       h("label", { class: "cb-field", title: text.outliersTip }, this.outlierBox, h("span", { text: "Ignore outliers in y range" })),
+      h("label", { class: "cb-field", title: "The order of the runs in a chart's tooltip: nearest the cursor first, by value (the smoothed one when smoothing), or by name" },
+        h("span", { class: "cb-label", text: "Tooltip" }), this.sortSelect),
       h("div", { class: "cb-muted", text: text.hint }));
     this.sync(ctx.settings);
   }
 
-  /** Shows the settings, leaving the smoothing input being edited as the user has it. */
+  /** Shows the settings (leaving the smoothing input being edited as the user has it), and
+   * gives the charts' options the synced ignore_outliers. */
   sync(s: Readonly<Settings>) {
     if (document.activeElement !== this.smoothRange) this.smoothRange.value = String(s.smoothing);
     if (document.activeElement !== this.smoothNum) this.smoothNum.value = s.smoothing.toFixed(3);
     this.xSelect.value = s.x_axis;
     this.logBox.checked = s.log_y;
-    this.outlierBox.checked = s.ignore_outliers;
+    this.outlierBox.checked = this.opts.ignoreOutliers = s.ignore_outliers;
+    this.sortSelect.value = this.opts.tooltipSort ?? "nearest";
   }
 }

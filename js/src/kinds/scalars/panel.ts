@@ -63,13 +63,11 @@ export class ScalarsPanel implements Panel {
       smoothingTip: "TensorBoard's debiased exponential moving average (0 = off)",
       outliersTip: "Fit the y axis to the 5th-95th percentile of the values drawn and the values near it (series under 20 values whole)",
       hint: "Drag on a chart to zoom, double-click to reset.",
-    });
-    this.opts.ignoreOutliers = ctx.settings.ignore_outliers;
+    }, this.opts);
   }
 
   syncControls() {
     this.controls.sync(this.ctx.settings);
-    this.opts.ignoreOutliers = this.ctx.settings.ignore_outliers;
   }
 
   settingsEl() {
