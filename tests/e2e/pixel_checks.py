@@ -46,3 +46,16 @@ def check_video_plays_and_stops(page, video, expect) -> None:
     assert len(still) == 1
     video.locator("button", has_text="play").click()
     expect(video).to_have_attribute("data-video-playing", "1")
+
+
+# Canvas pixels with any ink (every 4th pixel's alpha) under a root element, shown canvases only:
+# a blank chart reads 0.
+INK_JS = """(root) => {
+  let ink = 0;
+  for (const c of root.querySelectorAll('canvas')) {
+    if (!c.width || !c.height || !c.offsetParent) continue;
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    for (let i = 3; i < d.length; i += 16) if (d[i] !== 0) ink++;
+  }
+  return ink;
+}"""

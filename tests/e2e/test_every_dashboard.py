@@ -17,6 +17,7 @@ import pytest
 
 from .frontend_harness import chromium
 from .jupyter_server import JupyterServer, open_and_run_all, page_errors, wait_kernel_ready, write_notebook
+from .pixel_checks import INK_JS
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 EPOCHS, STEPS = 4, 40
@@ -71,16 +72,6 @@ TOTALS = {
     "data-notice-count": "0",
 }
 TABS = ("scalars", "custom_scalars", "images", "audio", "histograms", "text", "pr_curves", "hparams")
-
-INK_JS = """(root) => {
-  let ink = 0;
-  for (const c of root.querySelectorAll('canvas')) {
-    if (!c.width || !c.height || c.offsetParent === null) continue;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    for (let i = 3; i < d.length; i += 16) if (d[i] !== 0) ink++;
-  }
-  return ink;
-}"""
 
 
 def make_notebook(root: Path) -> str:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from .frontend_harness import ROOT, open_harness, real_errors
+from .pixel_checks import INK_JS
 
 ARTIFACTS = ROOT / "test-artifacts"
 
@@ -23,16 +24,6 @@ EXPECTED = {  # js/harness/harness.js: 3 runs x (3 tags x 1000 steps + 2 tags x 
     "data-image-count": str(3 * 10 + 3),
     "data-histogram-steps": str(3 * 20 + 20 + 20),
 }
-
-INK_JS = """(root) => {
-  let ink = 0;
-  for (const c of root.querySelectorAll('canvas')) {
-    if (!c.width || !c.height || !c.offsetParent) continue;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    for (let i = 3; i < d.length; i += 16) if (d[i] !== 0) ink++;
-  }
-  return ink;
-}"""
 
 UNSAFE_JS = """(root) => {
   const bad = [];

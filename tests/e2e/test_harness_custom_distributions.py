@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from .frontend_harness import ROOT, open_harness, real_errors
+from .pixel_checks import INK_JS
 
 ARTIFACTS = ROOT / "test-artifacts"
 RUNS = ("run_a", "run_b")
@@ -29,16 +30,6 @@ LAYOUT = {
     "Accuracy": {"accuracy band": ["Margin", ["acc/value", "acc/lower", "acc/upper"]]},
 }
 HIST_STEPS = 30
-
-INK_JS = """(root) => {
-  let ink = 0;
-  for (const c of root.querySelectorAll('canvas')) {
-    if (!c.width || !c.height || !c.offsetParent) continue;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    for (let i = 3; i < d.length; i += 16) if (d[i] !== 0) ink++;
-  }
-  return ink;
-}"""
 
 MOUNT_JS = """async ({messages, theme}) => {
   const H = window.cellboardHarness;

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from .frontend_harness import ROOT, open_harness, real_errors
+from .pixel_checks import INK_JS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 optuna = pytest.importorskip("optuna")
@@ -248,6 +249,22 @@ def test_hparams_tab_live_table_plots_brushing(site, live_study):
     expect(tip).to_contain_text("optimizer")
     expect(board.locator(".cb-hp-table tbody tr.cb-hp-hover")).to_have_attribute("data-run", "study/trial_5")
     board.screenshot(path=str(ARTIFACTS / "harness-hparams-scatter-tooltip.png"))
+
+    # "Show metrics": a session's row expands into a chart per metric column, under the row
+    # (trial_0: its objective has two points, the second sent live above)
+    expander = board.get_by_label("Show metrics of study/trial_0")
+    expect(expander).to_have_attribute("aria-expanded", "false")
+    expander.click()
+    detail = board.locator(".cb-hp-table tbody tr[data-run='study/trial_0'] + tr.cb-hp-detail")
+    expect(detail.locator(".cb-scalar-card")).to_have_count(2)
+    expect(detail.locator(".cb-scalar-card[data-tag='hparam/objective'] canvas").first).to_be_visible()
+    expect(board.get_by_label("Show metrics of study/trial_0")).to_have_attribute("aria-expanded", "true")
+    detail.scroll_into_view_if_needed()
+    settle(board)
+    assert detail.evaluate(INK_JS) > 50, "the metric charts are blank"
+    detail.screenshot(path=str(ARTIFACTS / "harness-hparams-show-metrics.png"))
+    board.get_by_label("Show metrics of study/trial_0").click()
+    expect(board.locator("tr.cb-hp-detail")).to_have_count(0)
 
     # log scale on the lr axis (all positive)
     toggle = board.locator(".cb-hp-axis[data-key='h:lr'] .cb-hp-scale-toggle")

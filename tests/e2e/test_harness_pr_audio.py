@@ -23,19 +23,10 @@ import numpy as np
 import pytest
 
 from .frontend_harness import ROOT, open_harness, real_errors
+from .pixel_checks import INK_JS
 from .tensorboard_server import tensorboard
 
 ARTIFACTS = ROOT / "test-artifacts"
-
-INK_JS = """(root) => {
-  let ink = 0;
-  for (const c of root.querySelectorAll('canvas')) {
-    if (!c.width || !c.height || !c.offsetParent) continue;
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    for (let i = 3; i < d.length; i += 16) if (d[i] !== 0) ink++;
-  }
-  return ink;
-}"""
 
 # a cheap fingerprint of one canvas' pixels, to see that it was redrawn differently
 CANVAS_HASH_JS = """(c) => {

@@ -19,6 +19,7 @@ import {
   type Column, type MetricValue, type Model, type Session, type SortDir,
 } from "./model";
 import { ParallelCoords } from "./parcoords";
+import { SessionMetrics } from "./metrics";
 import { gather, type HParamsRecord } from "./record";
 import { Scatter } from "./scatter";
 import { SessionsTable } from "./table";
@@ -73,6 +74,8 @@ export class HParamsPanel implements Panel {
   private readonly colList = h("ul", { class: "cb-hp-cols" });
   private colListKey = "";
   private readonly ro: ResizeObserver | null;
+  /** The expanded sessions' metric charts, by session run. */
+  private readonly details = new Map<string, SessionMetrics>();
 
   constructor(private readonly ctx: PanelContext, private readonly records: RecordSlice<HParamsRecord>) {
     injectHParamsCss();
@@ -86,6 +89,15 @@ export class HParamsPanel implements Panel {
         this.invalidate();
       },
       onHover: hover,
+      detailOf: (run) => this.details.get(run)?.el ?? null,
+      onExpand: (run, open) => {
+        if (open && !this.details.has(run)) this.details.set(run, new SessionMetrics(run, ctx, ctx.store.slice(scalars)));
+        if (!open) {
+          this.details.get(run)?.destroy();
+          this.details.delete(run);
+        }
+        this.invalidate();
+      },
     });
     this.pc = new ParallelCoords({
       onBrush: (key, brush) => {
@@ -186,6 +198,7 @@ export class HParamsPanel implements Panel {
     if (this.dragging) return; // a rebuild would replace the axis under the pointer
     if (this.dataDirty) this.rebuild();
     if (this.viewDirty) this.render();
+    for (const d of this.details.values()) d.flush(); // new points, or a zoom in one of their charts
   }
 
   destroy() {
@@ -193,6 +206,7 @@ export class HParamsPanel implements Panel {
     this.table.destroy();
     this.pc.destroy();
     this.sc.destroy();
+    for (const d of this.details.values()) d.destroy();
     this.el.remove();
   }
 
@@ -282,6 +296,8 @@ export class HParamsPanel implements Panel {
     });
     this.table.setColumns(cols, this.sort, this.colFilters);
     this.table.syncSort(this.sort);
+    const metricNames = cols.filter((c) => c.group === "metric").map((c) => c.name);
+    for (const d of this.details.values()) d.update(metricNames);
     this.renderRows(lit);
     const x = this.pick(this.scatterX, model.columns.filter((c) => c.group === "hparam"));
     const y = this.pick(this.scatterY, metrics);

@@ -54,6 +54,12 @@ const CSS = /* css */ `
 .cellboard .cb-hp-table tbody tr.cb-hp-hover td:first-child { box-shadow: inset 3px 0 0 var(--cb-accent), inset 0 0 0 9999px var(--cb-bg2); }
 .cellboard .cb-hp-run { display: inline-flex; align-items: center; gap: 6px; max-width: 260px; overflow: hidden; text-overflow: ellipsis; }
 .cellboard .cb-hp-run .cb-swatch { width: 9px; height: 9px; border-radius: 50%; flex: none; }
+.cellboard .cb-hp-expand { border: 0; background: none; cursor: pointer; padding: 0; width: 14px; margin-right: 2px;
+  font-size: 10px; color: var(--cb-fg2); vertical-align: middle; }
+.cellboard .cb-hp-expand:hover { color: var(--cb-fg); }
+.cellboard .cb-hp-table tr.cb-hp-detail > td { padding: 6px 8px 10px; white-space: normal; text-align: left; }
+.cellboard .cb-hp-table tbody tr.cb-hp-detail:hover td { box-shadow: none; }
+.cellboard .cb-hp-metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 8px; }
 .cellboard .cb-hp-missing { color: var(--cb-fg3); }
 .cellboard .cb-hp-more { margin: 6px 0 0; }
 .cellboard .cb-hp-cols { list-style: none; margin: 4px 0 0; padding: 0; font-size: 12px; }

@@ -1,7 +1,8 @@
 // The sessions table: a row per session (run swatch and name, hyperparameters, metrics), a
 // header that sorts (click: ascending, again: descending), a filter input per column, hover
-// highlighting shared with the plots. The header is rebuilt only when the columns change, so a
-// filter input keeps its focus while rows update.
+// highlighting shared with the plots, and an expander per row that shows the session's metrics
+// over steps under it (the host's element; TensorBoard's "Show Metrics"). The header is rebuilt
+// only when the columns change, so a filter input keeps its focus while rows update.
 
 import { h } from "../../ui/dom";
 import { cellValue, columnFilter, columnTip, fmtCell, fmtExact, type Column, type Session, type SortDir } from "./model";
@@ -12,6 +13,9 @@ export interface TableHost {
   onSort(key: string | null, dir: SortDir): void;
   onColumnFilter(key: string, text: string): void;
   onHover(run: string | null): void;
+  /** The element to show under an expanded session's row, or null when it is collapsed. */
+  detailOf(run: string): HTMLElement | null;
+  onExpand(run: string, open: boolean): void;
 }
 
 const PAGE = 200;
@@ -125,11 +129,17 @@ export class SessionsTable {
     this.lastRows = rows;
     const shown = rows.slice(0, this.limit);
     const byRun = new Map<string, HTMLTableRowElement>();
-    const trs = shown.map((s) => {
+    const trs = shown.flatMap((s) => {
       const sw = h("span", { class: "cb-swatch" });
       sw.style.background = this.host.runColor(s.run);
+      const detail = this.host.detailOf(s.run);
+      const expand = h("button", {
+        class: "cb-hp-expand", type: "button", text: detail ? "▾" : "▸", "aria-expanded": String(!!detail),
+        "aria-label": `Show metrics of ${s.run}`, title: "Show metrics: this session's metric series over steps",
+      });
+      expand.addEventListener("click", () => this.host.onExpand(s.run, !detail));
       const tr = h("tr", { "data-run": s.run },
-        h("td", { class: "cb-hp-runcol" }, h("span", { class: "cb-hp-run", title: s.run }, sw, s.run)));
+        h("td", { class: "cb-hp-runcol" }, expand, h("span", { class: "cb-hp-run", title: s.run }, sw, s.run)));
       let firstMetric = true;
       for (const c of this.columns) {
         const v = cellValue(s, c);
@@ -145,7 +155,7 @@ export class SessionsTable {
       }
       if (s.run === this.hover) tr.classList.add("cb-hp-hover");
       byRun.set(s.run, tr);
-      return tr;
+      return detail ? [tr, h("tr", { class: "cb-hp-detail" }, h("td", { colspan: this.columns.length + 1 }, detail))] : [tr];
     });
     this.rowsByRun = byRun;
     this.tbody.replaceChildren(...trs);
