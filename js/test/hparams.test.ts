@@ -8,7 +8,9 @@ import {
   asNumber, buildModel, cellValue, columnFilter, columnTip, compareCells, fmtCell, inferColumns, inferMetricNames, metricNameOf,
   metricSeriesKeys, rowFilter, sessionOf, sortSessions, type Column, type Session,
 } from "../src/kinds/hparams/model";
+import { metricSeries } from "../src/kinds/hparams/metrics";
 import { EXPERIMENT_TAG, gather, SESSION_TAG, sessionCount } from "../src/kinds/hparams/record";
+import type { ScalarSeries, ScalarSlice } from "../src/kinds/scalars/series";
 import { jitter } from "../src/kinds/hparams/scatter";
 import { scalars } from "../src/kinds/scalars";
 import { BoardStore } from "../src/store";
@@ -393,5 +395,18 @@ describe("layout, hit testing and colour", () => {
       expect(jitter(r)).toBeGreaterThanOrEqual(-0.5);
       expect(jitter(r)).toBeLessThan(0.5);
     }
+  });
+});
+
+describe("a session's metric series (Show metrics)", () => {
+  const series = (run: string, tag: string, length: number) => ({ run, tag, length }) as unknown as ScalarSeries;
+  const held = [series("s1", "hparam/acc", 1), series("s1/validation", "epoch_loss", 5), series("s2", "loss", 0)];
+  const slice = { get: (run: string, tag: string) => held.find((s) => s.run === run && s.tag === tag) } as unknown as ScalarSlice;
+
+  it("is the series the metric's value is read from: the session's tag, else a sub-run's, none without points", () => {
+    expect(metricSeries(slice, "s1", "hparam/acc")?.run).toBe("s1");
+    expect(metricSeries(slice, "s1", "validation/epoch_loss")?.run).toBe("s1/validation");
+    expect(metricSeries(slice, "s2", "loss")).toBeNull(); // no points yet
+    expect(metricSeries(slice, "s3", "hparam/acc")).toBeNull();
   });
 });
