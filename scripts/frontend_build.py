@@ -35,24 +35,25 @@ def npm_ci_build(
     **_ignored,
 ) -> None:
     js = Path(path).resolve()
-    out = Path(bundle).resolve()
+    outs = [Path(b.strip()).resolve() for b in bundle.split(",") if b.strip()]  # what `npm run build` writes
     if os.environ.get("HATCH_JUPYTER_BUILDER_SKIP_NPM") == "1":
         log.info("cellboard: HATCH_JUPYTER_BUILDER_SKIP_NPM=1, not building the frontend")
         return
     sources = [*(js / "src").rglob("*"), js / "package.json", js / "package-lock.json"]
     if also:
         sources.append(Path(also).resolve())
-    if out.is_file() and out.stat().st_mtime >= _newest(sources):
-        log.info("cellboard: %s is up to date, npm not needed", out.name)
+    built = all(o.is_file() for o in outs)
+    if built and min(o.stat().st_mtime for o in outs) >= _newest(sources):
+        log.info("cellboard: %s up to date, npm not needed", ", ".join(o.name for o in outs))
         return
     exe = shutil.which(npm)
     if exe is None:
-        if out.is_file():
-            log.warning("cellboard: npm not found; using the existing (possibly stale) %s", out)
+        if built:
+            log.warning("cellboard: npm not found; using the existing (possibly stale) %s", ", ".join(map(str, outs)))
             return
         raise RuntimeError(
             f"cellboard: building from source needs Node.js and npm ({npm!r} not found on PATH) "
-            f"to build {out}; install Node 20+, or install a wheel or sdist, which carry the bundle"
+            f"to build {', '.join(map(str, outs))}; install Node 20+, or install a wheel or sdist, which carry the bundle"
         )
     lock, installed = js / "package-lock.json", js / "node_modules" / ".package-lock.json"
     if not installed.is_file() or installed.stat().st_mtime < _newest([lock, js / "package.json"]):

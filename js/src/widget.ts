@@ -1,9 +1,10 @@
-// anywidget entry point.
+// The board's module (loader.ts loads it; the harness mounts it directly).
 //
 // initialize() runs once per model: it owns the data store (history survives views being
 // re-rendered), listens to the Board's custom messages and says hello so Python (re)sends
 // everything. render() runs once per view and draws from that store. Both return cleanups.
 
+import type { Pending } from "./loader";
 import { BoardStore } from "./store";
 import type { AnyModel } from "./settings";
 import { BoardView } from "./view";
@@ -22,20 +23,23 @@ function storeKey(model: AnyModel): unknown {
   }
 }
 
-function attach(model: AnyModel): { store: BoardStore; detach: () => void } {
+/** A store fed by the model's messages: first those that arrived before (`pending`: while the
+ * loader loaded this module), then every new one; it says hello. */
+function attach(model: AnyModel, pending: readonly Pending[] = []): { store: BoardStore; detach: () => void } {
   const store = new BoardStore({
     send: (msg) => model.send(msg),
     log: (...args) => console.warn(...args),
   });
   const onMsg = (content: unknown, buffers?: (DataView | ArrayBuffer)[]) => store.handleMessage(content, buffers);
   model.on("msg:custom", onMsg);
+  for (const [content, buffers] of pending) onMsg(content, buffers);
   store.hello(true);
   return { store, detach: () => model.off("msg:custom", onMsg) };
 }
 
 export default {
-  initialize({ model }: { model: AnyModel }) {
-    const { store, detach } = attach(model);
+  initialize({ model, pending }: { model: AnyModel; pending?: Pending[] }) {
+    const { store, detach } = attach(model, pending);
     const key = storeKey(model);
     if (key !== null) stores.set(key, store);
     return () => {

@@ -21,11 +21,12 @@ from .jupyter_server import CHROMIUM, CHROMIUM_ARGS
 ROOT = Path(__file__).resolve().parents[2]
 JS = ROOT / "js"
 BUNDLE = ROOT / "python_pkg" / "cellboard" / "static" / "widget.js"
+LOADER = BUNDLE.with_name("loader.js")  # built by the same `npm run build`, first
 HARNESS_PATH = "/js/harness/index.html"
 
 
 def bundle_is_stale() -> bool:
-    if not BUNDLE.exists():
+    if not (BUNDLE.exists() and LOADER.exists()):
         return True
     built = BUNDLE.stat().st_mtime
     sources = [*(JS / "src").rglob("*.ts"), ROOT / "python_pkg" / "cellboard" / "board" / "palette.json"]
