@@ -53,7 +53,8 @@ export class ChartControls {
       h("option", { value: "relative", text: "Relative" }),
       h("option", { value: "wall", text: "Wall time" }));
     this.xSelect.addEventListener("change", () => ctx.setSetting("x_axis", this.xSelect.value as XAxis));
-    this.logBox = h("input", { type: "checkbox" });
+    // (benchmarks/bench_browser.py and bench_jupyter.py tell log-y clicks from run toggles by this label)
+    this.logBox = h("input", { type: "checkbox", "aria-label": name("Log-scale y axis") });
     this.logBox.addEventListener("change", () => ctx.setSetting("log_y", this.logBox.checked));
     this.outlierBox = h("input", { type: "checkbox" });
     this.outlierBox.addEventListener("change", () => ctx.setSetting("ignore_outliers", this.outlierBox.checked));
