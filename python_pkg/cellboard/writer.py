@@ -20,6 +20,7 @@ written in order once writing works again.
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import socket
 import threading
@@ -66,18 +67,26 @@ class _Ticker:
     any allocation, on any thread, also in the middle of this class's own code. So ``discard`` takes
     no lock (one ``dict.pop``, atomic under the GIL) and readers take a ``dict.copy()`` first (its
     only allocation happens before it reads an entry). The lock only guards starting the thread.
+
+    ``_unfinished`` holds the ids of the writers opened and not yet closed (or given up on), alive
+    or not: at exit, a writer no reference reaches may still be closing in ``__del__`` on another
+    thread (a collection the ticker's own allocations started, its weak reference already
+    cleared), and that daemon thread would be stopped mid-way; ``close_all`` waits for those.
     """
 
     PERIOD = 0.025  # a record waits at most _DRAIN_DUE + PERIOD = DRAIN_INTERVAL before its write
+    EXIT_WAIT = 10.0  # seconds close_all waits for writers closing on other threads
 
     def __init__(self) -> None:
         self._refs: dict[int, weakref.ref[SummaryWriter]] = {}
+        self._unfinished: set[int] = set()  # set.add / discard: atomic under the GIL, no lock (see above)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
     def add(self, writer: SummaryWriter) -> None:
         key = id(writer)
         refs = self._refs
+        self._unfinished.add(key)
 
         def forget(_: weakref.ref[SummaryWriter]) -> None:  # runs as the writer is freed, before its id is reused
             refs.pop(key, None)
@@ -89,7 +98,9 @@ class _Ticker:
                 self._thread.start()
 
     def discard(self, writer: SummaryWriter) -> None:
+        """The writer is closed, or gave up closing (its error was said): nothing to wait for."""
         self._refs.pop(id(writer), None)
+        self._unfinished.discard(id(writer))
 
     def _alive(self) -> list[SummaryWriter]:
         return [w for w in (r() for r in self._refs.copy().values()) if w is not None]
@@ -113,11 +124,20 @@ class _Ticker:
             except Exception as exc:  # noqa: BLE001 - nobody is left to catch it: say what is lost
                 if w._closed:  # written after all; the error was an earlier, recovered one
                     continue
+                self._unfinished.discard(id(w))
                 warnings.warn(
                     f"cellboard: at exit, {w!r} could not write everything it logged: {redact(str(exc))}",
                     EventFileWarning,
                     stacklevel=1,
                 )
+        if not self._unfinished:
+            return  # the usual exit: every writer was closed
+        # writers no reference reaches: garbage in a cycle (collected here, so __del__ writes them)
+        # or being closed by a collection on another thread, which this thread's waiting lets run
+        gc.collect()
+        deadline = time.monotonic() + self.EXIT_WAIT
+        while self._unfinished and time.monotonic() < deadline:
+            time.sleep(0.005)
 
 
 _ticker = _Ticker()
@@ -1128,6 +1148,7 @@ class SummaryWriter:
                 self.close()
         except Exception as exc:  # noqa: BLE001 - no caller to raise to at garbage collection: say it
             if not getattr(self, "_closed", True):  # written after all when closed: an earlier, recovered error
+                _ticker.discard(self)  # given up: nothing for the exit to wait for
                 warnings.warn(
                     f"cellboard: {self!r} was dropped without close() and could not write everything it "
                     f"logged: {redact(str(exc))}",
