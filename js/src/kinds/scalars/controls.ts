@@ -59,10 +59,10 @@ export class ChartControls {
     this.outlierBox = h("input", { type: "checkbox" });
     this.outlierBox.addEventListener("change", () => ctx.setSetting("ignore_outliers", this.outlierBox.checked));
     this.sortSelect = h("select", { class: "cb-input cb-grow", "aria-label": name("Tooltip order") },
-      h("option", { value: "nearest", text: "Nearest" }),
-      h("option", { value: "descending", text: "Descending" }),
-      h("option", { value: "ascending", text: "Ascending" }),
-      h("option", { value: "name", text: "Run name" }));
+      h("option", { value: "nearest", text: "Nearest first" }),
+      h("option", { value: "descending", text: "Highest first" }),
+      h("option", { value: "ascending", text: "Lowest first" }),
+      h("option", { value: "name", text: "By run name" }));
     this.sortSelect.addEventListener("change", () => {
       this.opts.tooltipSort = this.sortSelect.value as TooltipSort;
     });
