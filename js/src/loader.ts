@@ -2,8 +2,8 @@
 //
 // anywidget sends `_esm` as text in every board's state: 1.1 MB of JavaScript per board (half of
 // it three.js), through Colab's tunnel and into saved notebooks each time. So the board's code
-// (widget.js) travels gzip-compressed in the `_board_gz` trait instead, as a binary buffer
-// (~0.35 MB), and is inflated here with the browser's DecompressionStream and imported from a
+// (widget.js) travels gzip-compressed in the `_board_gz64` trait instead, as base64 text
+// (~0.46 MB), and is inflated here with the browser's DecompressionStream and imported from a
 // blob URL, as anywidget imports `_esm`. It is loaded once per page (by `_board_key`, the
 // bundle's hash): every board of the page shares one module, which is where a model's
 // initialize() and its views meet. Messages that arrive while it loads are kept and handed to
@@ -22,12 +22,13 @@ export type Pending = [content: unknown, buffers: (DataView | ArrayBuffer)[] | u
 
 const modules = new Map<string, Promise<BoardModule>>();
 
-/** The bytes of a binary trait as the host hands it over (a DataView in Jupyter, hosts differ). */
-export function bytesOf(v: unknown): Uint8Array | null {
-  if (v instanceof Uint8Array) return v;
-  if (ArrayBuffer.isView(v)) return new Uint8Array(v.buffer, v.byteOffset, v.byteLength);
-  if (v instanceof ArrayBuffer) return new Uint8Array(v);
-  return null;
+/** base64 text -> bytes (null for anything else, or nothing). */
+export function fromBase64(v: unknown): Uint8Array | null {
+  if (typeof v !== "string" || v === "") return null;
+  const bin = atob(v);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 }
 
 async function inflate(gz: Uint8Array): Promise<string> {
@@ -53,8 +54,8 @@ export function boardModule(model: AnyModel): Promise<BoardModule> {
   const key = String(model.get("_board_key") ?? "");
   let mod = modules.get(key);
   if (!mod) {
-    const gz = bytesOf(model.get("_board_gz"));
-    mod = gz?.length ? importBoard(gz) : Promise.reject(new Error("the board's code (_board_gz) did not arrive"));
+    const gz = fromBase64(model.get("_board_gz64"));
+    mod = gz ? importBoard(gz) : Promise.reject(new Error("the board's code (_board_gz64) did not arrive"));
     if (key) modules.set(key, mod);
     mod.catch(() => modules.delete(key)); // a failed load is tried again by the next board
   }

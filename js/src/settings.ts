@@ -22,8 +22,8 @@ export type SyncedName = (typeof SYNCED)[number];
 
 /** The Board's model, as anywidget types it. Trait values come from Python and are checked where
  * they are read (`coerce`), so they are `unknown` here, not `Settings`' types. */
-// (`_board_key`, `_board_gz`: the board's code for loader.ts)
-export type AnyModel = AnyWidgetModel<Record<SyncedName | "layout" | "window_events" | "_board_key" | "_board_gz", unknown>>;
+// (`_board_key`, `_board_gz64`: the board's code for loader.ts)
+export type AnyModel = AnyWidgetModel<Record<SyncedName | "layout" | "window_events" | "_board_key" | "_board_gz64", unknown>>;
 
 function coerce(name: SyncedName, v: unknown): Settings[SyncedName] | undefined {
   switch (name) {

@@ -1,5 +1,5 @@
 """loader.js, the board's ``_esm``, in headless Chromium, fed what a real Board sends: it inflates
-the gzip-compressed board (``_board_gz``) with the browser's DecompressionStream, imports it once
+the gzip-compressed board (``_board_gz64``, base64) with the browser's DecompressionStream, imports it once
 per page and bundle key, hands the board the messages that arrived while it loaded (with no kernel
 to answer the view's hello, the points on the board are those), and says why when the code is
 missing.
@@ -15,7 +15,7 @@ import numpy as np
 from .frontend_harness import BUNDLE, open_harness, real_errors
 from .test_harness_custom_distributions import captured_board
 
-LOAD_JS = """async ({gz, key, messages}) => {
+LOAD_JS = """async ({gz64, key, messages}) => {
   const H = window.cellboardHarness;
   const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   const loader = (await import('/python_pkg/cellboard/static/loader.js')).default;
@@ -33,12 +33,11 @@ LOAD_JS = """async ({gz, key, messages}) => {
     await loader.render({ model, el });
     return el;
   };
-  const gzView = new DataView(bytes(gz).buffer);
-  await mount({ _board_gz: gzView, _board_key: key }, 'first');
-  // the same key: the module loaded once is used, even without the bytes
-  await mount({ _board_gz: new DataView(new ArrayBuffer(0)), _board_key: key }, 'second');
+  await mount({ _board_gz64: gz64, _board_key: key }, 'first');
+  // the same key: the module loaded once is used, even without the code
+  await mount({ _board_gz64: '', _board_key: key }, 'second');
   // no code and an unknown key: the view says why
-  const broken = await mount({ _board_gz: null, _board_key: 'other' }, 'broken');
+  const broken = await mount({ _board_gz64: '', _board_key: 'other' }, 'broken');
   return broken.textContent;
 }"""
 
@@ -54,15 +53,15 @@ def test_loader_inflates_the_board_and_hands_it_the_messages_sent_meanwhile(site
             w.add_scalar("loss", float(np.exp(-s / 20)), s)
     board.send_pending()
     messages = cap.take()
-    gz, key = board._board_gz, board._board_key
+    gz64, key = board._board_gz64, board._board_key
     board.close()
-    assert gzip.decompress(gz) == BUNDLE.read_bytes()
-    assert len(gz) < 0.4 * BUNDLE.stat().st_size  # what each board's state carries instead of the bundle
+    assert gzip.decompress(base64.b64decode(gz64)) == BUNDLE.read_bytes()
+    assert len(gz64) < 0.45 * BUNDLE.stat().st_size  # what each board's state carries instead of the bundle
 
     base, browser = site
     page, errors = open_harness(browser, base, "?auto=0", viewport=(1280, 1400))
-    broken = page.evaluate(LOAD_JS, {"gz": base64.b64encode(gz).decode(), "key": key, "messages": messages})
-    assert broken == "cellboard could not load its board: the board's code (_board_gz) did not arrive"
+    broken = page.evaluate(LOAD_JS, {"gz64": gz64, "key": key, "messages": messages})
+    assert broken == "cellboard could not load its board: the board's code (_board_gz64) did not arrive"
     boards = page.locator(".cell .loaded.cellboard")
     expect(boards).to_have_count(2)
     for i in range(2):
