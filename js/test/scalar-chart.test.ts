@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { budgetBuckets, CHART_POINT_BUDGET, isolatedPoints, OUTLIER_MIN_VALUES, OUTLIER_REACH, percentileRange, sortTooltipRows } from "../src/kinds/scalars/chart";
+import { budgetBuckets, CHART_POINT_BUDGET, isolatedPoints, OUTLIER_MIN_VALUES, OUTLIER_REACH, percentileRange, scalarsCsv, sortTooltipRows } from "../src/kinds/scalars/chart";
 import { fillSlots, IDENTITY, SlotCache } from "../src/kinds/scalars/downsample";
+import type { ScalarSeries } from "../src/kinds/scalars/series";
 
 const id = (v: number) => v;
 
@@ -123,5 +124,18 @@ describe("tooltip order (TensorBoard's tooltip sorting method)", () => {
     expect(runs(sortTooltipRows(rows(), "descending"))).toEqual(["c", "b", "a", "d"]);
     expect(runs(sortTooltipRows(rows(), "ascending"))).toEqual(["a", "b", "c", "d"]);
     expect(runs(sortTooltipRows(rows(), "name"))).toEqual(["a", "b", "c", "d"]);
+  });
+});
+
+describe("CSV of scalar series", () => {
+  const series = (run: string, tag: string, pts: [number, number, number][]) => ({
+    run, tag, length: pts.length,
+    steps: pts.map((p) => p[0]), walls: pts.map((p) => p[1]), values: pts.map((p) => p[2]),
+  }) as unknown as ScalarSeries;
+
+  it("writes a row per point held, quoting names with commas or quotes; long form with the tag", () => {
+    const s = [series('a,"b"', "loss", [[0, 1.5, 0.25], [1, 2.5, Number.NaN]]), series("c", "x/y", [[3, 4, 5]])];
+    expect(scalarsCsv(s, false)).toBe('run,step,wall_time,value\n"a,""b""",0,1.5,0.25\n"a,""b""",1,2.5,NaN\nc,3,4,5\n');
+    expect(scalarsCsv(s, true).split("\n").slice(0, 2)).toEqual(["run,tag,step,wall_time,value", '"a,""b""",loss,0,1.5,0.25']);
   });
 });

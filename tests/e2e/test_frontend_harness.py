@@ -120,6 +120,19 @@ def test_harness_renders_every_kind_and_control(site):
     nan_row = next(line for line in lines if line.startswith("lr_0.01,400,"))
     assert nan_row.endswith(",NaN"), nan_row  # the diverged batch is exported as logged
     assert any(line.startswith("lr_0.01,700,") and line.endswith(",9.5") for line in lines)  # the spike
+    # every scalar shown, long form (as cellboard.load(...).to_pandas()), then with a tag filter
+    with page.expect_download() as dl:
+        board.get_by_text("download every scalar shown (CSV)").click()
+    assert dl.value.suggested_filename == "scalars.csv"
+    rows = Path(dl.value.path()).read_text().splitlines()
+    assert rows[0] == "run,tag,step,wall_time,value"
+    assert len(rows) == 1 + 3 * (3 * 1000 + 2 * 21)
+    assert any(r.startswith("lr_0.01,train/loss,700,") and r.endswith(",9.5") for r in rows)
+    board.get_by_label("Filter tags").fill("train/loss")
+    with page.expect_download() as dl:
+        board.get_by_text("download every scalar shown (CSV)").click()
+    assert len(Path(dl.value.path()).read_text().splitlines()) == 1 + 3 * 1000
+    board.get_by_label("Filter tags").fill("")
 
     # settings: every control writes its synced trait
     model = "window.cellboardHarness.model"

@@ -860,13 +860,7 @@ export class ScalarChart {
   }
 
   downloadCsv() {
-    const q = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-    const lines = ["run,step,wall_time,value"];
-    for (const s of this.shownSeries()) {
-      const run = q(s.run);
-      for (let i = 0; i < s.length; i++) lines.push(`${run},${s.steps[i]},${s.walls[i]},${s.values[i]}`);
-    }
-    downloadText(`${this.tag.replace(/[^\w.-]+/g, "_")}.csv`, `${lines.join("\n")}\n`);
+    downloadText(`${this.tag.replace(/[^\w.-]+/g, "_")}.csv`, scalarsCsv(this.shownSeries(), false));
   }
 
   private destroyPlot() {
@@ -999,4 +993,18 @@ export function sortTooltipRows<R extends { sm: number; d: { run: string } }>(ro
   else if (order === "ascending") rows.sort(byValue(1));
   else if (order === "name") rows.sort((a, b) => (a.d.run < b.d.run ? -1 : a.d.run > b.d.run ? 1 : 0));
   return rows;
+}
+
+/**
+ * Series as CSV, one row per point held: `run,step,wall_time,value`, or with `tagColumn`
+ * `run,tag,step,wall_time,value` (cellboard.load's to_pandas() columns, tbparse's long form).
+ */
+export function scalarsCsv(series: Iterable<ScalarSeries>, tagColumn: boolean): string {
+  const q = (s: string) => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  const lines = [tagColumn ? "run,tag,step,wall_time,value" : "run,step,wall_time,value"];
+  for (const s of series) {
+    const head = tagColumn ? `${q(s.run)},${q(s.tag)}` : q(s.run);
+    for (let i = 0; i < s.length; i++) lines.push(`${head},${s.steps[i]},${s.walls[i]},${s.values[i]}`);
+  }
+  return `${lines.join("\n")}\n`;
 }

@@ -5,10 +5,10 @@
 // are ready when scrolled to without delaying what is seen.
 
 import { changedKeys } from "../../store-change";
-import { h, tagGroup } from "../../ui/dom";
+import { downloadText, h, tagGroup } from "../../ui/dom";
 import { Sections } from "../../ui/sections";
 import type { Dirt, Panel, PanelContext } from "../types";
-import { ScalarChart, type ChartOptions } from "./chart";
+import { ScalarChart, scalarsCsv, type ChartOptions } from "./chart";
 import { ChartControls } from "./controls";
 import { SCALARS, type ScalarSeries, type ScalarSlice } from "./series";
 
@@ -64,6 +64,19 @@ export class ScalarsPanel implements Panel {
       outliersTip: "Fit the y axis to the 5th-95th percentile of the values drawn and the values near it (series under 20 values whole)",
       hint: "Drag on a chart to zoom, double-click to reset.",
     }, this.opts);
+    const all = h("button", {
+      class: "cb-linkbtn", type: "button", text: "download every scalar shown (CSV)",
+      title: "Every point the board holds of the runs and tags shown: run, tag, step, wall_time, value",
+    });
+    all.addEventListener("click", () => downloadText("scalars.csv", scalarsCsv(this.shownSeries(), true)));
+    this.controls.el.append(h("div", { class: "cb-field" }, all));
+  }
+
+  /** The series of the runs and tags shown, with points, by tag then run. */
+  private shownSeries(): ScalarSeries[] {
+    return [...this.data.series.values()]
+      .filter((s) => s.length > 0 && this.ctx.runShown(s.run) && this.ctx.tagShown(s.tag))
+      .sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : a.run < b.run ? -1 : a.run > b.run ? 1 : 0));
   }
 
   syncControls() {
