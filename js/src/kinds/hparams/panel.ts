@@ -14,12 +14,12 @@ import { splitKey, type Dirt, type Panel, type PanelContext } from "../types";
 import {
   axisScale, brushed, canLog, colorScale, sequentialGradient, type AxisScale, type Brush,
 } from "./geometry";
+import { SessionMetrics } from "./metrics";
 import {
   buildModel, cellValue, columnFilter, columnTip, fmtCell, fmtExact, inferMetricNames, metricNameOf, metricSeriesKeys, rowFilter, sortSessions,
   type Column, type MetricValue, type Model, type Session, type SortDir,
 } from "./model";
 import { ParallelCoords } from "./parcoords";
-import { SessionMetrics } from "./metrics";
 import { gather, type HParamsRecord } from "./record";
 import { Scatter } from "./scatter";
 import { SessionsTable } from "./table";
