@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { HistogramRecord } from "../src/kinds/histograms";
 import {
-  compressHistogram, hitColumn, layoutDistribution, NORMAL_HISTOGRAM_BPS, percentilesOf,
+  compressHistogram, hitColumn, layoutDistribution, NORMAL_HISTOGRAM_BPS, percentilesOf, xTicks,
 } from "../src/kinds/histograms/distribution";
 
 const rec = (edges: number[], counts: number[], step = 0, index = step): HistogramRecord => ({
@@ -168,5 +168,40 @@ describe("distribution layout", () => {
     expect(L.columns).toHaveLength(1);
     expect([L.s0, L.s1]).toEqual([6, 8]);
     expect(layoutDistribution([rec([0], [], 1)], 300, 200).columns).toHaveLength(0);
+  });
+});
+
+describe("the distribution view's horizontal axis (the board's x axis setting)", () => {
+  const timed = (step: number, wall: number) => ({ ...rec([0, 1], [4], step), wall });
+  const width = (text: string) => 6 * text.length; // ~6 px a character at 11 px
+
+  it("places columns by step, by time since the first record, or by wall time", () => {
+    // wall clocks can step back (an NTP correction) while steps go on: columns still go left to right in time
+    const recs = [timed(0, 1000), timed(10, 1060), timed(20, 1030)];
+    const byStep = layoutDistribution(recs, 400, 200);
+    expect([byStep.s0, byStep.s1]).toEqual([0, 20]);
+    const rel = layoutDistribution(recs, 400, 200, 2, "relative");
+    expect([rel.start, rel.s0, rel.s1]).toEqual([1000, 0, 60]);
+    expect(rel.columns.map((c) => c.step)).toEqual([0, 20, 10]);
+    expect(rel.columns.map((c) => c.x)).toEqual([rel.left, rel.left + rel.plotW / 2, rel.left + rel.plotW]);
+    const wall = layoutDistribution(recs, 400, 200, 2, "wall");
+    expect([wall.s0, wall.s1]).toEqual([1000, 1060]);
+  });
+
+  it("labels steps 1-2-5 apart, relative times as durations, wall times as clock times", () => {
+    const recs = [timed(0, 0), timed(100, 3600)];
+    expect(xTicks(layoutDistribution(recs, 400, 200), width).map((t) => t[1])).toEqual(["0", "50", "100"]); // at most 4 labels on 334 px
+    const rel = xTicks(layoutDistribution(recs, 400, 200, 2, "relative"), width);
+    expect(rel.map((t) => t[1])).toEqual(["0", "10m", "20m", "30m", "40m", "50m", "60m"]);
+    const wallL = layoutDistribution([timed(0, 1_796_000_000), timed(1, 1_796_003_600)], 400, 200, 2, "wall");
+    const wall = xTicks(wallL, width);
+    expect(wall.length).toBeGreaterThan(2);
+    for (const [t, label] of wall) {
+      expect(t).toBeGreaterThanOrEqual(wallL.s0);
+      expect(t).toBeLessThanOrEqual(wallL.s1);
+      expect(label).toMatch(/^\d\d:\d\d$/);
+    }
+    // a single record: a minute either side, one tick at least
+    expect(xTicks(layoutDistribution([timed(5, 100)], 400, 200, 2, "relative"), width).length).toBeGreaterThan(0);
   });
 });

@@ -270,6 +270,19 @@ def test_custom_scalars_and_distributions(site, messages, theme):
         expect(tip).to_contain_text(word)
     page.screenshot(path=str(ARTIFACTS / f"harness-distributions-{theme}.png"), full_page=True)
 
+    # the horizontal axis follows the board's x axis setting (set here, or in the Scalars tab)
+    page.mouse.move(0, 0)
+    pixels = "(c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let h = 0; for (let i = 0; i < d.length; i += 7) h = (h * 31 + d[i]) >>> 0; return h; }"
+    by_step = canvas.evaluate(pixels)
+    board.get_by_label("Distribution horizontal axis").select_option("relative")
+    expect(board).to_have_attribute("data-cellboard-ready", "1")
+    page.wait_for_function("() => window.cellboardHarness.model.get('x_axis') === 'relative'")
+    page.wait_for_timeout(150)
+    assert canvas.evaluate(pixels) != by_step  # the same bands under time labels
+    assert boxes.nth(0).get_attribute("data-distribution-columns") == str(HIST_STEPS)
+    canvas.screenshot(path=str(ARTIFACTS / f"harness-distributions-relative-{theme}.png"))
+    board.get_by_label("Distribution horizontal axis").select_option("step")
+
     # back to offset: the bands go
     board.get_by_label("Offset (steps stacked)").check()
     expect(hist.locator(".cb-hist[data-distribution-columns]")).to_have_count(0)

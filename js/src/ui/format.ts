@@ -118,6 +118,15 @@ export const SECOND_INCRS = [
   7776000, 15552000, 31536000, 63072000, 157680000, 315360000, // 90 and 180 days, 1, 2, 5 and 10 years
 ];
 
+/** Wall-time axis tick in local time, as precise as the increment: "14:05:30", "14:05", "11-30". */
+export function fmtWallTick(sec: number, inc: number): string {
+  const d = new Date(sec * 1000);
+  const p = (n: number) => String(n).padStart(2, "0");
+  if (inc >= 86400) return `${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+  const hm = `${p(d.getHours())}:${p(d.getMinutes())}`;
+  return inc >= 60 ? hm : `${hm}:${p(d.getSeconds())}`;
+}
+
 export function fmtWall(sec: number): string {
   if (!Number.isFinite(sec)) return "";
   const d = new Date(sec * 1000);

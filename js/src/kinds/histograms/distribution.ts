@@ -9,9 +9,13 @@
 // non-empty bucket from the first bucket's left edge and gives 100% the last bucket's right edge;
 // here the non-empty buckets' own edges bound them. cellboard's histograms drop empty end buckets
 // (their outer edges are the data's min and max), so the results are the same for them.
+//
+// The horizontal axis follows the board's x axis setting, as TensorBoard 2's one horizontal axis
+// for every card: steps, time since the run's first histogram of the tag, or wall time.
 
-import { fmtStepTick, fmtTick } from "../../ui/format";
-import { niceTicks } from "../../ui/ticks";
+import type { XAxis } from "../../settings";
+import { fmtRelTick, fmtStepTick, fmtTick, fmtWallTick, SECOND_INCRS } from "../../ui/format";
+import { multiplesIn, niceTicks } from "../../ui/ticks";
 import { withAlpha, type Theme } from "../../ui/theme";
 import type { HistogramRecord } from "./record";
 
@@ -98,6 +102,10 @@ export interface DistLayout {
   top: number;
   plotW: number;
   plotH: number;
+  /** What the horizontal axis shows; s0..s1 is its extent (steps, or seconds). */
+  mode: XAxis;
+  /** The origin of relative times: the earliest wall time drawn (seconds). */
+  start: number;
   s0: number;
   s1: number;
   y0: number;
@@ -110,20 +118,28 @@ export interface DistLayout {
  * share a column whose lower percentiles are the minimum and upper ones the maximum over its
  * steps (no extreme is hidden), and whose median is the mean of the medians.
  */
-export function layoutDistribution(recs: readonly HistogramRecord[], width: number, height: number, minPx = 2): DistLayout {
+export function layoutDistribution(
+  recs: readonly HistogramRecord[], width: number, height: number, minPx = 2, mode: XAxis = "step",
+): DistLayout {
   const left = 52, right = 14, top = 10, bottom = 24;
   const plotW = Math.max(20, width - left - right), plotH = Math.max(20, height - top - bottom);
-  const L: DistLayout = { left, top, plotW, plotH, s0: 0, s1: 1, y0: 0, y1: 1, columns: [] };
+  const L: DistLayout = { left, top, plotW, plotH, mode, start: 0, s0: 0, s1: 1, y0: 0, y1: 1, columns: [] };
   const usable = recs.filter((r) => r.k > 0);
   if (usable.length === 0) return L;
+  L.start = Math.min(...usable.map((r) => r.wall));
+  const xOf = mode === "step" ? (r: HistogramRecord) => r.step
+    : mode === "wall" ? (r: HistogramRecord) => r.wall : (r: HistogramRecord) => r.wall - L.start;
+  // in time, a resumed run's records may not be in order (steps are): columns go left to right
+  if (mode !== "step") usable.sort((a, b) => xOf(a) - xOf(b));
   let s0 = Infinity, s1 = -Infinity;
   for (const r of usable) {
-    if (r.step < s0) s0 = r.step;
-    if (r.step > s1) s1 = r.step;
+    if (xOf(r) < s0) s0 = xOf(r);
+    if (xOf(r) > s1) s1 = xOf(r);
   }
   if (s1 <= s0) {
-    s0 -= 1;
-    s1 += 1;
+    const pad = mode === "step" ? 1 : 30;
+    s0 -= pad;
+    s1 += pad;
   }
   L.s0 = s0;
   L.s1 = s1;
@@ -132,7 +148,7 @@ export function layoutDistribution(recs: readonly HistogramRecord[], width: numb
   let cur: DistColumn | null = null;
   for (const r of usable) {
     const v = percentilesOf(r);
-    const x = sx(r.step);
+    const x = sx(xOf(r));
     if (cur && x - cur.x < minPx) {
       const m = cur.v;
       for (let i = 0; i < 4; i++) m[i] = Math.min(m[i], v[i]);
@@ -193,21 +209,16 @@ export function drawDistribution(
     ctx.stroke();
     ctx.fillText(fmtTick(t, yt.step), L.left - 6, y);
   }
-  // step axis (bottom)
-  // ticks 80 px apart, or further where labels are wider (steps in epoch ms: "1796051.95M")
-  let xt = niceTicks(L.s0, L.s1, Math.max(2, Math.floor(L.plotW / 80)), true);
-  const widest = Math.max(0, ...xt.values.map((t) => ctx.measureText(fmtStepTick(t, Math.max(1, xt.step))).width));
-  if (widest + 16 > 80) xt = niceTicks(L.s0, L.s1, Math.max(1, Math.floor(L.plotW / (widest + 16))), true);
+  // horizontal axis (bottom)
   ctx.textAlign = "center";
   ctx.textBaseline = "top";
-  const stepTicks = xt.values.filter((t) => Number.isInteger(t) || xt.step < 1);
-  for (const t of stepTicks) {
+  for (const [t, label] of xTicks(L, (text) => ctx.measureText(text).width)) {
     const x = Math.round(L.left + ((t - L.s0) / (L.s1 - L.s0)) * L.plotW) + 0.5;
     ctx.beginPath();
     ctx.moveTo(x, L.top + L.plotH);
     ctx.lineTo(x, L.top + L.plotH + 4);
     ctx.stroke();
-    ctx.fillText(fmtStepTick(t, Math.max(1, xt.step)), x, L.top + L.plotH + 6);
+    ctx.fillText(label, x, L.top + L.plotH + 6);
   }
 
   const cols = L.columns;
@@ -260,6 +271,30 @@ export function drawDistribution(
       ctx.fill();
     }
   }
+}
+
+/**
+ * The horizontal axis' ticks and labels, at least 16 px apart at the widest label: steps 1-2-5
+ * apart (whole steps), or times on SECOND_INCRS (relative: "5m", "1h30"; wall: local clock times,
+ * aligned to the local hour and day).
+ */
+export function xTicks(L: DistLayout, width: (text: string) => number): [number, string][] {
+  const fits = (labels: string[]) => labels.length <= Math.max(1, Math.floor(L.plotW / (Math.max(0, ...labels.map(width)) + 16)));
+  if (L.mode === "step") {
+    // ticks 80 px apart, or further where labels are wider (steps in epoch ms: "1796051.95M")
+    let xt = niceTicks(L.s0, L.s1, Math.max(2, Math.floor(L.plotW / 80)), true);
+    const widest = Math.max(0, ...xt.values.map((t) => width(fmtStepTick(t, Math.max(1, xt.step)))));
+    if (widest + 16 > 80) xt = niceTicks(L.s0, L.s1, Math.max(1, Math.floor(L.plotW / (widest + 16))), true);
+    return xt.values.filter((t) => Number.isInteger(t) || xt.step < 1).map((t) => [t, fmtStepTick(t, Math.max(1, xt.step))]);
+  }
+  const tz = L.mode === "wall" ? -new Date(L.s0 * 1000).getTimezoneOffset() * 60 : 0; // local clock alignment
+  for (const incr of SECOND_INCRS) {
+    if ((L.s1 - L.s0) / incr > 50) continue;
+    const ts = multiplesIn(L.s0 + tz, L.s1 + tz, incr, 51).map((t) => t - tz);
+    const labels = ts.map((t) => (L.mode === "wall" ? fmtWallTick(t, incr) : fmtRelTick(t, incr)));
+    if (fits(labels)) return ts.map((t, i) => [t, labels[i]]);
+  }
+  return [[L.s0, L.mode === "wall" ? fmtWallTick(L.s0, 86400) : fmtRelTick(L.s0, 86400)]];
 }
 
 /** The column nearest to the pointer's x (null outside the plot). */

@@ -15,5 +15,6 @@ export const histograms: RecordKind<HistogramRecord> = recordKind<HistogramRecor
   order: DASHBOARD_ORDER.histograms,
   decode: decodeHistogram,
   createPanel: (ctx, records) => new HistogramsPanel(ctx, records),
+  redrawOn: ["x_axis"], // the distribution view's horizontal axis
   hooks: (store) => ({ histogramSteps: String(recordCount(store, histograms)) }),
 });

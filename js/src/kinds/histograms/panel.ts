@@ -3,6 +3,7 @@
 // ("distribution": percentile bands over steps, distribution.ts). Hover shows the step and the
 // stored bin under the pointer (the step's percentiles in the distribution view).
 
+import type { XAxis } from "../../settings";
 import { fitCanvas, h } from "../../ui/dom";
 import { fmtInt, fmtValue } from "../../ui/format";
 import { escapeHtml } from "../../ui/markdown";
@@ -73,7 +74,7 @@ class HistogramCard implements RecordCard<HistogramRecord> {
     if (mode === "distribution") {
       this.layout = null;
       this.hover = null;
-      this.dist = layoutDistribution(this.recs, w, hgt);
+      this.dist = layoutDistribution(this.recs, w, hgt, 2, this.ctx.settings.x_axis);
       const cols = this.dist.columns;
       if (this.distHover) this.distHover = cols.find((c) => c.rec === this.distHover!.rec) ?? null;
       drawDistribution(g, this.dist, w, hgt, theme, this.ctx.runColor(this.list.run), this.distHover);
@@ -170,6 +171,7 @@ export class HistogramsPanel extends RecordsPanel<HistogramRecord> {
   private readonly ro: ResizeObserver | null;
   private readonly controls: HTMLElement;
   private readonly radios: Record<ViewMode, HTMLInputElement>;
+  private readonly xSelect: HTMLSelectElement;
   private resized = new Set<HistogramCard>();
 
   constructor(ctx: PanelContext, records: RecordSlice<HistogramRecord>) {
@@ -193,12 +195,20 @@ export class HistogramsPanel extends RecordsPanel<HistogramRecord> {
     };
     this.radios = { offset: radio("offset"), overlay: radio("overlay"), distribution: radio("distribution") };
     this.radios.overlay.name = this.radios.distribution.name = this.radios.offset.name;
+    // the board's x axis setting (the Scalars tab's too): the distribution view's horizontal axis
+    this.xSelect = h("select", { class: "cb-input cb-grow", "aria-label": "Distribution horizontal axis" },
+      h("option", { value: "step", text: "Step" }),
+      h("option", { value: "relative", text: "Relative" }),
+      h("option", { value: "wall", text: "Wall time" }));
+    this.xSelect.addEventListener("change", () => ctx.setSetting("x_axis", this.xSelect.value as XAxis));
     this.controls = h("div", { class: "cb-side-section" },
       h("div", { class: "cb-side-title", text: "Histograms" }),
       h("label", { class: "cb-field" }, this.radios.offset, h("span", { text: "Offset (steps stacked)" })),
       h("label", { class: "cb-field" }, this.radios.overlay, h("span", { text: "Overlay" })),
       h("label", { class: "cb-field", title: "TensorBoard's DISTRIBUTIONS: min, ±1.5σ, ±1σ, ±0.5σ percentiles and the median over steps" },
         this.radios.distribution, h("span", { text: "Distribution (percentiles over steps)" })),
+      h("label", { class: "cb-field", title: "The distribution view's horizontal axis: the board's x axis setting, shared with Scalars" },
+        h("span", { class: "cb-label", text: "X axis" }), this.xSelect),
       h("div", { class: "cb-muted", text: "Heights are densities of the stored bins (bins finer than the data supports are merged). Older steps are lighter. Distribution: bands from min to max, ±1.5σ, ±1σ and ±0.5σ percentiles; the line is the median." }));
     this.syncControls();
   }
@@ -209,6 +219,7 @@ export class HistogramsPanel extends RecordsPanel<HistogramRecord> {
 
   override syncControls() {
     this.radios[this.mode].checked = true;
+    this.xSelect.value = this.ctx.settings.x_axis;
   }
 
   protected makeCard(list: RecordList<HistogramRecord>) {
