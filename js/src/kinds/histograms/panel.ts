@@ -209,7 +209,7 @@ export class HistogramsPanel extends RecordsPanel<HistogramRecord> {
         this.radios.distribution, h("span", { text: "Distribution (percentiles over steps)" })),
       h("label", { class: "cb-field", title: "The distribution view's horizontal axis: the board's x axis setting, shared with Scalars" },
         h("span", { class: "cb-label", text: "X axis" }), this.xSelect),
-      h("div", { class: "cb-muted", text: "Heights are densities of the stored bins (bins finer than the data supports are merged). Older steps are lighter. Distribution: bands from min to max, ±1.5σ, ±1σ and ±0.5σ percentiles; the line is the median." }));
+      h("div", { class: "cb-muted", text: "Heights are densities of the stored bins (bins finer than the data support are merged). Older steps are lighter. Distribution: bands from min to max, ±1.5σ, ±1σ and ±0.5σ percentiles; the line is the median." }));
     this.syncControls();
   }
 
