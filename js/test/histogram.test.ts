@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { binAt, mergeWidth, histogramShape, pickRows, robustMax, valueExtent } from "../src/kinds/histograms/draw";
+import { binAt, histogramShape, mergeWidth, pickRows, robustMax, rowLabeller, valueExtent } from "../src/kinds/histograms/draw";
 import { decodeHistogram } from "../src/kinds/histograms/record";
 import { niceTicks } from "../src/ui/ticks";
 import { Buffers } from "../src/wire";
@@ -80,5 +80,17 @@ describe("histogram drawing helpers", () => {
     expect([...one.edges, ...one.counts]).toEqual([0, 1, 5]);
     expect(() => decodeHistogram({ k: 0, buffer: 0 }, new Buffers([f64View([1])]), base)).toThrow(RangeError);
     expect(() => decodeHistogram({ k: 2, buffer: 0 }, new Buffers([f64View([0, 1, 5])]), base)).toThrow(RangeError);
+  });
+});
+
+describe("offset view row labels (the board's x axis setting)", () => {
+  const at = (step: number, wall: number) => ({ ...rec([0, 1], [1], step), wall });
+
+  it("label rows by step, by time since the first, or by wall clock", () => {
+    const rows = [at(0, 1000), at(500, 1600), at(1000, 4600)];
+    expect(rows.map(rowLabeller(rows, "step"))).toEqual(["0", "500", "1k"]);
+    expect(rows.map(rowLabeller(rows, "relative"))).toEqual(["0", "10m", "60m"]);
+    const wall = rows.map(rowLabeller(rows, "wall"));
+    for (const label of wall) expect(label).toMatch(/^\d\d:\d\d$/);
   });
 });

@@ -7,7 +7,8 @@
 //           steps further back/up, colour graded from light (old) to dark (new), new in front.
 //   overlay every step on one count axis, as lines, newest darkest and on top.
 
-import { fmtStepTick, fmtTick } from "../../ui/format";
+import type { XAxis } from "../../settings";
+import { fmtRelTick, fmtStepTick, fmtTick, fmtWallTick } from "../../ui/format";
 import { textWidth } from "../../ui/measure";
 import { niceTicks } from "../../ui/ticks";
 import { mix, type Theme } from "../../ui/theme";
@@ -147,21 +148,35 @@ export interface HistLayout {
   yScale: number; // px per density unit
   clipH: number; // heights are clipped here (spikes)
   mode: HistMode;
-  stepIncr: number; // the offset view's step labels are written to this precision
+  /** The offset view's label of a row: its step, or its time (the board's x axis setting). */
+  rowLabel: (rec: HistogramRecord) => string;
+}
+
+/** Row labels for the offset view, as precise as the rows are apart: steps, time since the
+ * first histogram, or wall clock times. */
+export function rowLabeller(picked: readonly HistogramRecord[], xAxis: XAxis): (rec: HistogramRecord) => string {
+  const n = picked.length;
+  if (xAxis === "step") {
+    const incr = n > 1 ? Math.max(1, (picked[n - 1].step - picked[0].step) / n) : 1;
+    return (r) => fmtStepTick(r.step, incr);
+  }
+  const start = n ? Math.min(...picked.map((r) => r.wall)) : 0;
+  const incr = n > 1 ? Math.max(0.1, (Math.max(...picked.map((r) => r.wall)) - start) / n) : 1;
+  return xAxis === "wall" ? (r) => fmtWallTick(r.wall, incr) : (r) => fmtRelTick(r.wall - start, incr);
 }
 
 export function layoutHistograms(
   recs: HistogramRecord[], width: number, height: number, mode: HistMode, color: string, theme: Theme,
+  xAxis: XAxis = "step",
 ): HistLayout {
   const left = 12, top = 10, bottom = 24;
   const plotH = Math.max(20, height - top - bottom);
   const picked = pickRows(recs, mode === "offset" ? Math.max(6, Math.floor(plotH / 5)) : 120);
-  const stepIncr = picked.length > 1
-    ? Math.max(1, (picked[picked.length - 1].step - picked[0].step) / picked.length) : 1;
-  // the offset view writes steps right of the plot: room for the widest ("1796052.14M" for epoch ms)
+  const rowLabel = rowLabeller(picked, xAxis);
+  // the offset view labels rows right of the plot: room for the widest ("1796052.14M" for epoch ms)
   const font = `11px ${theme.font}`;
   const right = mode === "offset"
-    ? Math.max(58, 14 + Math.max(0, ...picked.map((r) => textWidth(fmtStepTick(r.step, stepIncr), font)))) : 14;
+    ? Math.max(58, 14 + Math.max(0, ...picked.map((r) => textWidth(rowLabel(r), font)))) : 14;
   const plotW = Math.max(20, width - left - right);
   const [x0, x1] = valueExtent(recs);
   const minWidth = mergeWidth(picked, x1 - x0, plotW);
@@ -178,7 +193,7 @@ export function layoutHistograms(
     return { rec, shape: shapes[j], base, color: mix(old, young, t) };
   });
   const clipH = mode === "offset" ? peak * 1.25 : plotH; // spikes: a bit above their row / the plot top
-  return { rows, left, top, plotW, plotH, x0, x1, yScale, clipH, mode, stepIncr };
+  return { rows, left, top, plotW, plotH, x0, x1, yScale, clipH, mode, rowLabel };
 }
 
 /**
@@ -248,7 +263,7 @@ export function drawHistograms(ctx: CanvasRenderingContext2D, L: HistLayout, wid
       ctx.lineWidth = 1;
       ctx.stroke();
     }
-    // step axis on the right: a few rows' steps at their baselines
+    // step (or time) axis on the right: a few rows' labels at their baselines
     ctx.textAlign = "left";
     ctx.textBaseline = "middle";
     ctx.fillStyle = theme.fg2;
@@ -256,7 +271,7 @@ export function drawHistograms(ctx: CanvasRenderingContext2D, L: HistLayout, wid
     L.rows.forEach((r, j) => {
       if (j % labelEvery !== 0 && j !== L.rows.length - 1) return;
       if (j !== L.rows.length - 1 && L.rows.length - 1 - j < labelEvery * 0.6) return;
-      ctx.fillText(fmtStepTick(r.rec.step, L.stepIncr), L.left + L.plotW + 8, r.base);
+      ctx.fillText(L.rowLabel(r.rec), L.left + L.plotW + 8, r.base);
     });
   } else {
     ctx.lineWidth = 1.25;

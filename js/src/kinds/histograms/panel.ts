@@ -85,7 +85,7 @@ class HistogramCard implements RecordCard<HistogramRecord> {
     this.dist = null;
     this.distHover = null;
     delete this.box.dataset.distributionColumns;
-    this.layout = layoutHistograms(this.recs, w, hgt, mode, this.ctx.runColor(this.list.run), theme);
+    this.layout = layoutHistograms(this.recs, w, hgt, mode, this.ctx.runColor(this.list.run), theme, this.ctx.settings.x_axis);
     if (this.hover && !this.layout.rows.some((r) => r.rec === this.hover!.rec)) this.hover = null;
     const hover = this.hover ? this.layout.rows.find((r) => r.rec === this.hover!.rec) ?? null : null;
     drawHistograms(g, this.layout, w, hgt, theme, hover);
@@ -196,6 +196,7 @@ export class HistogramsPanel extends RecordsPanel<HistogramRecord> {
     this.radios = { offset: radio("offset"), overlay: radio("overlay"), distribution: radio("distribution") };
     this.radios.overlay.name = this.radios.distribution.name = this.radios.offset.name;
     // the board's x axis setting (the Scalars tab's too): the distribution view's horizontal axis
+    // and the offset view's row labels
     this.xSelect = h("select", { class: "cb-input cb-grow", "aria-label": "Distribution horizontal axis" },
       h("option", { value: "step", text: "Step" }),
       h("option", { value: "relative", text: "Relative" }),
@@ -207,7 +208,7 @@ export class HistogramsPanel extends RecordsPanel<HistogramRecord> {
       h("label", { class: "cb-field" }, this.radios.overlay, h("span", { text: "Overlay" })),
       h("label", { class: "cb-field", title: "TensorBoard's DISTRIBUTIONS: min, ±1.5σ, ±1σ, ±0.5σ percentiles and the median over steps" },
         this.radios.distribution, h("span", { text: "Distribution (percentiles over steps)" })),
-      h("label", { class: "cb-field", title: "The distribution view's horizontal axis: the board's x axis setting, shared with Scalars" },
+      h("label", { class: "cb-field", title: "Steps or times: the distribution view's horizontal axis and the offset view's row labels (the board's x axis setting, shared with Scalars)" },
         h("span", { class: "cb-label", text: "X axis" }), this.xSelect),
       h("div", { class: "cb-muted", text: "Heights are densities of the stored bins (bins finer than the data support are merged). Older steps are lighter. Distribution: bands from min to max, ±1.5σ, ±1σ and ±0.5σ percentiles; the line is the median." }));
     this.syncControls();
