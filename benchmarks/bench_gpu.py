@@ -103,6 +103,54 @@ def big_histogram(writer_cls, n: int = 50_000_000, device: str = "cuda") -> floa
     return dt
 
 
+def per_call_costs(libs: dict, device: str, width: int, calls: int = 2000) -> None:
+    """What one call costs the caller (host time), outside a training loop: ``add_scalar`` of a
+    device scalar, and ``add_histogram`` of each of the MLP's parameters, with the device time
+    of the latter (CUDA events around the calls)."""
+    import torch
+
+    loss = torch.tensor(2.5, device=device)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(1024, width), torch.nn.ReLU(), torch.nn.Linear(width, width), torch.nn.Linear(width, 10)
+    ).to(device)
+    params = [p.detach() for p in model.parameters()]
+    n_values = sum(p.numel() for p in params)
+    for k in ("torch", "cellboard"):
+        w = libs[k](tempfile.mkdtemp())
+        for i in range(100):  # warm-up: tag checks, pinned buffers, kernels
+            w.add_scalar("loss", loss, i)
+        w.flush()
+        synchronize(device)
+        t0 = time.perf_counter()
+        for i in range(calls):
+            w.add_scalar("loss", loss, 100 + i)
+        scalar_us = (time.perf_counter() - t0) / calls * 1e6
+        w.flush()
+        for p in params:
+            w.add_histogram("warm", p, 0)
+        w.flush()
+        synchronize(device)
+        start = end = None
+        if device.startswith("cuda"):
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+        t0 = time.perf_counter()
+        for j, p in enumerate(params):
+            w.add_histogram(f"p{j}", p, 1)
+        host_ms = (time.perf_counter() - t0) * 1e3
+        if end is not None:
+            end.record()
+            end.synchronize()
+            dev = f", device {start.elapsed_time(end):.2f} ms"
+        else:
+            dev = ""
+        w.close()
+        print(
+            f"  {k:<9} add_scalar(device scalar): {scalar_us:6.1f} us a call; add_histogram of "
+            f"{len(params)} parameters ({n_values / 1e6:.1f}M values): host {host_ms:.2f} ms{dev}"
+        )
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", type=int, default=500)
@@ -154,6 +202,8 @@ def main(argv=None) -> int:
     verdicts.append(
         (f"big histogram: at least {TARGET_BIG_SPEEDUP:g}x torch", speedup >= TARGET_BIG_SPEEDUP, f"{speedup:.1f}x")
     )
+    print("per call, outside the loop:")
+    per_call_costs(libs, args.device, args.width)
     print("targets (issue 13):")
     for what, met, got in verdicts:
         print(f"  {what}: {got} -> {'met' if met else 'MISSED'}")

@@ -349,6 +349,7 @@ def test_bench_gpu_skips_cleanly_without_a_gpu_and_runs_on_the_cpu(capsys):
     out = capsys.readouterr().out
     assert "add_histogram of a 20,000-element cpu tensor" in out
     assert out.count(" -> met") + out.count(" -> MISSED") == 3, out
+    assert out.count("add_scalar(device scalar)") == 2, out  # the per-call costs, torch's and cellboard's
 
 
 # ------------------------------------------------------------------ float32: the cell-count path
