@@ -129,3 +129,32 @@ def test_a_model_on_a_device_is_summarized_and_graphed_as_on_the_cpu(tmp_path, d
     graphs = {name: cellboard.load(tmp_path / name).graph(".")[0] for name in ("cpu", "device")}
     ops = {name: sorted((n.name, n.op) for n in g.nodes) for name, g in graphs.items()}
     assert ops["device"] == ops["cpu"] and len(ops["cpu"]) > 5
+
+
+def test_scalars_are_copied_back_per_device_and_stream():
+    from cellboard import device
+
+    side, other = object(), object()
+    values = [torch.tensor(1.0), torch.tensor(2.0), torch.tensor(3.0), torch.tensor(4.0)]
+    values[1]._cellboard_stream = side
+    values[3]._cellboard_stream = side
+    values[2]._cellboard_stream = other
+    cpu = torch.device("cpu")
+    assert device._by_stream(values, range(4)) == {(cpu, None): [0], (cpu, side): [1, 3], (cpu, other): [2]}
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA")
+def test_a_scalar_computed_on_a_side_stream_is_copied_back_after_it_is_computed(tmp_path):
+    side = torch.cuda.Stream()
+    a = torch.randn(4096, 4096, device="cuda") / 64
+    torch.cuda.synchronize()
+    w = cellboard.SummaryWriter(str(tmp_path))
+    with torch.cuda.stream(side):
+        for step in range(8):
+            b = a
+            for _ in range(10):  # ~20 ms of work queued on the side stream before each value
+                b = torch.tanh(b @ a)
+            w.add_scalar("v", b[0, 0] * 0 + step, step)
+    # flushed from the default stream, which does not wait for the side one by itself
+    w.close()
+    assert cellboard.load(tmp_path).scalars(".", "v").values.tolist() == list(range(8))

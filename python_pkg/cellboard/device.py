@@ -9,6 +9,7 @@ code runs on CPU tensors, which is how the tests check it against the numpy path
 from __future__ import annotations
 
 import math
+from contextlib import nullcontext
 from functools import lru_cache
 
 import numpy as np
@@ -73,17 +74,34 @@ class DeferredScalar:
         return float(self.result.get()[self.index])
 
 
-def launch_scalars(values: list) -> list:
-    """Start the device-to-host copies of deferred scalar tensors (one stacked copy per device),
-    without waiting; returns the ``DeferredScalar`` of each, in order."""
+def _by_stream(values: list, ids) -> dict:
+    """``{(device, stream): [index, ...]}``: the scalars of ``ids`` grouped by where they were
+    cloned. ``stream`` is None for a device's default stream (``scalar_value`` notes others)."""
+    groups: dict = {}
+    for i in ids:
+        v = values[i]
+        groups.setdefault((v.device, getattr(v, "_cellboard_stream", None)), []).append(i)
+    return groups
+
+
+def _on_stream(stream):
+    """Run on the stream a scalar was cloned on (after that clone; no context for the default)."""
+    if stream is None:
+        return nullcontext()
     import torch
 
-    by_device: dict = {}
-    for i, v in enumerate(values):
-        by_device.setdefault(v.device, []).append(i)
+    return torch.cuda.stream(stream)
+
+
+def launch_scalars(values: list) -> list:
+    """Start the device-to-host copies of deferred scalar tensors (one stacked copy per device
+    and stream), without waiting; returns the ``DeferredScalar`` of each, in order."""
+    import torch
+
     out = list(values)
-    for ids in by_device.values():
-        res = DeviceResult(torch.stack([values[i] for i in ids]).to(torch.float64))
+    for (_, stream), ids in _by_stream(values, range(len(values))).items():
+        with _on_stream(stream):
+            res = DeviceResult(torch.stack([values[i] for i in ids]).to(torch.float64))
         for j, i in enumerate(ids):
             out[i] = DeferredScalar(res, j)
     return out
@@ -184,11 +202,9 @@ def resolve_deferred(values: list) -> list[float]:
         return values
     import torch
 
-    by_device: dict = {}
-    for i in idx:
-        by_device.setdefault(values[i].device, []).append(i)
-    for ids in by_device.values():
-        host = torch.stack([values[i] for i in ids]).to(torch.float64).cpu().tolist()
+    for (_, stream), ids in _by_stream(values, idx).items():
+        with _on_stream(stream):
+            host = torch.stack([values[i] for i in ids]).to(torch.float64).cpu().tolist()
         for i, v in zip(ids, host):
             values[i] = v
     return values

@@ -148,7 +148,15 @@ def scalar_value(value, name: str = "scalar_value"):
             return float(v)
         if value.is_complex():
             raise TypeError(f"{name} must be real, got a complex tensor")
-        return value.detach().reshape(()).clone()
+        copy = value.detach().reshape(()).clone()
+        if copy.is_cuda:
+            # computed on a side stream: the copy back (launched at a drain, maybe from another
+            # thread, whose current stream is the default one) must run on this stream, after it
+            cuda = sys.modules["torch"].cuda
+            stream = cuda.current_stream(copy.device)
+            if stream != cuda.default_stream(copy.device):
+                copy._cellboard_stream = stream  # type: ignore[attr-defined]  # a Python attribute
+        return copy
     if isinstance(value, (np.ndarray, np.generic)):
         if value.size != 1:
             raise ValueError(f"{name} must hold exactly one number, got an array of shape {value.shape}")
