@@ -204,4 +204,15 @@ describe("the distribution view's horizontal axis (the board's x axis setting)",
     // a single record: a minute either side, one tick at least
     expect(xTicks(layoutDistribution([timed(5, 100)], 400, 200, 2, "relative"), width).length).toBeGreaterThan(0);
   });
+
+  it("labels runs logged within a fraction of a second in milliseconds (they had one label)", () => {
+    const recs = [timed(0, 1_796_000_000), timed(1, 1_796_000_000.02), timed(2, 1_796_000_000.05)];
+    const rel = xTicks(layoutDistribution(recs, 400, 200, 2, "relative"), width).map((t) => t[1]);
+    expect(rel.length).toBeGreaterThan(2);
+    expect(rel[0]).toBe("0");
+    expect(rel).toContain("0.02s");
+    const wall = xTicks(layoutDistribution(recs, 400, 200, 2, "wall"), width).map((t) => t[1]);
+    expect(wall.length).toBeGreaterThan(2);
+    for (const label of wall) expect(label).toMatch(/^\d\d:\d\d:\d\d\.\d\d$/);
+  });
 });

@@ -93,4 +93,10 @@ describe("offset view row labels (the board's x axis setting)", () => {
     const wall = rows.map(rowLabeller(rows, "wall"));
     for (const label of wall) expect(label).toMatch(/^\d\d:\d\d$/);
   });
+
+  it("labels rows logged milliseconds apart in milliseconds", () => {
+    const rows = [at(0, 1000), at(1, 1000.004), at(2, 1000.012)];
+    expect(rows.map(rowLabeller(rows, "relative"))).toEqual(["0", "0.004s", "0.012s"]);
+    for (const label of rows.map(rowLabeller(rows, "wall"))) expect(label).toMatch(/^\d\d:\d\d:\d\d\.\d{3}$/);
+  });
 });

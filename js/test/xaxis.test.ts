@@ -70,6 +70,14 @@ describe("step axis spacing", () => {
     expect(fmtRelTick(year, year)).toBe("365d");
   });
 
+  it("writes sub-second relative ticks with the decimals their increment needs", () => {
+    expect(fmtRelTick(0.3, 0.1)).toBe("0.3s");
+    expect(fmtRelTick(0.05, 0.05)).toBe("0.05s");
+    expect(fmtRelTick(0.012, 0.002)).toBe("0.012s");
+    expect(fmtRelTick(2, 1)).toBe("2s");
+    expect(SECOND_INCRS[0]).toBe(0.001);
+  });
+
   it("leaves wall time to uPlot's date labels", () => {
     const { axis, padRight } = xAxis("wall", {}, FONT);
     expect(axis.space).toBe(80);

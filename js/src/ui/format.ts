@@ -92,13 +92,18 @@ export function fmtDuration(sec: number): string {
   return neg ? `-${out}` : out;
 }
 
-/** Relative-time axis tick: value and increment in seconds -> "30s", "5m", "1h30", "2d". */
+/** Decimals that tell ticks `inc` seconds apart (below a second: down to milliseconds). */
+function secondDecimals(inc: number): number {
+  return inc >= 1 ? 0 : Math.min(3, Math.max(1, Math.ceil(-Math.log10(inc) - 1e-9)));
+}
+
+/** Relative-time axis tick: value and increment in seconds -> "30s", "5m", "1h30", "2d", "0.005s". */
 export function fmtRelTick(sec: number, inc: number): string {
   sec = Math.round(sec * 1000) / 1000;
   if (sec === 0) return "0";
   const sign = sec < 0 ? "-" : "";
   sec = Math.abs(sec);
-  if (inc < 60) return `${sign}${trimZeros(sec.toFixed(inc < 1 ? 1 : 0))}s`;
+  if (inc < 60) return `${sign}${trimZeros(sec.toFixed(secondDecimals(inc)))}s`;
   if (inc < 3600) {
     const m = Math.floor(sec / 60), s = Math.round(sec % 60);
     return `${sign}${s ? `${m}m${String(s).padStart(2, "0")}` : `${m}m`}`;
@@ -112,6 +117,7 @@ export function fmtRelTick(sec: number, inc: number): string {
 
 /** Nice increments (seconds) for the relative-time axis (exact decimals, as uPlot needs). */
 export const SECOND_INCRS = [
+  0.001, 0.002, 0.005, 0.01, 0.02, 0.05, // milliseconds (a run logged within a second: a test, a demo)
   0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, // seconds
   60, 120, 300, 600, 900, 1800, // minutes
   3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 1209600, 2592000, // hours, days
@@ -124,7 +130,9 @@ export function fmtWallTick(sec: number, inc: number): string {
   const p = (n: number) => String(n).padStart(2, "0");
   if (inc >= 86400) return `${p(d.getMonth() + 1)}-${p(d.getDate())}`;
   const hm = `${p(d.getHours())}:${p(d.getMinutes())}`;
-  return inc >= 60 ? hm : `${hm}:${p(d.getSeconds())}`;
+  if (inc >= 60) return hm;
+  const hms = `${hm}:${p(d.getSeconds())}`;
+  return inc >= 1 ? hms : `${hms}.${String(d.getMilliseconds()).padStart(3, "0").slice(0, secondDecimals(inc))}`;
 }
 
 export function fmtWall(sec: number): string {

@@ -161,7 +161,7 @@ export function rowLabeller(picked: readonly HistogramRecord[], xAxis: XAxis): (
     return (r) => fmtStepTick(r.step, incr);
   }
   const start = n ? Math.min(...picked.map((r) => r.wall)) : 0;
-  const incr = n > 1 ? Math.max(0.1, (Math.max(...picked.map((r) => r.wall)) - start) / n) : 1;
+  const incr = n > 1 ? Math.max(0.001, (Math.max(...picked.map((r) => r.wall)) - start) / n) : 1;
   return xAxis === "wall" ? (r) => fmtWallTick(r.wall, incr) : (r) => fmtRelTick(r.wall - start, incr);
 }
 
