@@ -4,8 +4,9 @@
 import type uPlot from "uplot";
 import { describe, expect, it, vi } from "vitest";
 import { niceTicks as hparamsTicks } from "../src/kinds/hparams/geometry";
-import { evenRange, evenSplits, linearSplits, logSplits, logTicks, tooNarrow, Y_INCRS } from "../src/kinds/scalars/ticks";
+import { evenRange, evenSplits, labelStep, linearSplits, logSplits, logTicks, tooNarrow, Y_INCRS } from "../src/kinds/scalars/ticks";
 import { multiplesIn, niceTicks } from "../src/ui/ticks";
+import { fmtTick } from "../src/ui/format";
 
 const histogramTicks = (lo: number, hi: number, count: number) => niceTicks(lo, hi, count, true);
 
@@ -72,6 +73,13 @@ describe("linear ticks", () => {
     expect(linearSplits(u, 1, 0, 1e8, 5, 30)).toEqual([0, 2e7, 4e7, 6e7, 8e7, 1e8]);
     expect(linearSplits(u, 1, 0, 1, 0, 30)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(linearSplits(u, 1, Number.NaN, 1, 0.1, 30)).toEqual([]);
+    // values of 1e-30 that vary: uPlot's finest step (1e-16) has no multiple between them
+    const tiny = linearSplits(u, 1, 1e-30, 2e-30, Y_INCRS[0], 30) as number[];
+    expect(tiny).toEqual([1e-30, 1.2e-30, 1.4e-30, 1.6e-30, 1.8e-30, 2e-30]);
+    expect(tiny.map((v) => fmtTick(v, labelStep(tiny, Y_INCRS[0])))).toEqual(["1e-30", "1.2e-30", "1.4e-30", "1.6e-30", "1.8e-30", "2e-30"]);
+    // uPlot's own ticks are written on its step
+    expect(labelStep([0, 0.2, 0.4], 0.2)).toBe(0.2);
+    expect(labelStep([null, 1, 2], 1)).toBe(1);
   });
 
   it("see values a few ulps apart as one value, with a range around it", () => {

@@ -10,9 +10,10 @@ each other, none cut at the canvas' edge: checked on the pixels of the label ban
 view's step labels right of the plot end inside the canvas.
 
 Value axes of values from 1e16 up (1e30, steps summed in float32...): uPlot's increments stop at
-5e15, and those charts drew without a single value label. (Below, uPlot itself refuses increments
-under 1e-16, whose labels it could not write with toFixed: a range narrower than that still has none.) Screenshots in test-artifacts/step-axis-*.png and
-value-axis-*.png (look at them).
+5e15, and those charts drew without a single value label. Below, uPlot refuses increments under
+1e-16 (it writes labels with toFixed): values of 1e-30 that vary had no label either; they get
+ticks and labels of our own. Screenshots in test-artifacts/step-axis-*.png and value-axis-*.png
+(look at them).
 """
 
 from __future__ import annotations
@@ -148,11 +149,11 @@ def test_value_labels_of_huge_and_tiny_values(site):
     i = np.arange(100, dtype=np.float64)
     series = [
         {"run": "a", "tag": f"train/{name}", "steps": i, "walls": T0 + i, "values": base * (1 + i / 100)}
-        for name, base in (("huge", 1e30), ("large", 3e17), ("small", 1e-14), ("plain", 1.0))
+        for name, base in (("huge", 1e30), ("large", 3e17), ("small", 1e-14), ("tiny", 1e-30), ("plain", 1.0))
     ]
     page, errors, board = mounted(site, series, smoothing=0.0, tag_filter="^train/", tag="train/huge")
     inks = {}
-    for name in ("huge", "large", "small", "plain"):
+    for name in ("huge", "large", "small", "tiny", "plain"):
         card = board.locator(f".cb-scalar-card[data-tag='train/{name}']")
         card.scroll_into_view_if_needed()
         page.wait_for_timeout(200)
@@ -162,7 +163,7 @@ def test_value_labels_of_huge_and_tiny_values(site):
         # the y labels, left of the plot and above the x axis
         inks[name] = page.evaluate(INK_IN_BOX_JS, [canvas, 0, 40, 8, height - 30])
     assert inks["plain"] > 100, inks
-    for name in ("huge", "large", "small"):
+    for name in ("huge", "large", "small", "tiny"):
         assert inks[name] > inks["plain"] / 2, f"{name}: no value labels ({inks})"
     assert not real_errors(errors)
     page.close()

@@ -10,7 +10,7 @@ import { fmtDuration, fmtInt, fmtTick, fmtValue, fmtWall } from "../../ui/format
 import { escapeHtml } from "../../ui/markdown";
 import { withAlpha } from "../../ui/theme";
 import type { ScalarSeries } from "../scalars/series";
-import { linearSplits, Y_INCRS } from "../scalars/ticks";
+import { labelStep, linearSplits, Y_INCRS } from "../scalars/ticks";
 import { xAxis } from "../scalars/xaxis";
 import type { PanelContext } from "../types";
 import type { MarginSeries } from "./layout";
@@ -270,7 +270,10 @@ export class MarginChart {
         x.axis,
         {
           ...axisBase, space: 28, size: 50, ...(logY ? {} : { splits: linearSplits, incrs: Y_INCRS }),
-          values: (_u: uPlot, splits: number[], _ai: number, _space: number, incr: number) => splits.map((v) => (logY ? fmtValue(v) : fmtTick(v, incr))),
+          values: (_u: uPlot, splits: number[], _ai: number, _space: number, incr: number) => {
+            const step = labelStep(splits, incr);
+            return splits.map((v) => (logY ? fmtValue(v) : fmtTick(v, step)));
+          },
         } as uPlot.Axis,
       ],
       cursor: { y: false, points: { show: false }, drag: { x: true, y: false } },

@@ -25,7 +25,7 @@ import {
   fillSlots, IDENTITY, lowerBound, niceStep, select, SlotCache, slotXs, type Slot, type SlotReduce, type XMap,
 } from "./downsample";
 import { slotLinePaths } from "./paths";
-import { evenRange, linearSplits, logSplits, logTicks, type SplitsFn, tooNarrow, Y_INCRS } from "./ticks";
+import { evenRange, labelStep, linearSplits, logSplits, logTicks, type SplitsFn, tooNarrow, Y_INCRS } from "./ticks";
 import { xAxis } from "./xaxis";
 import { needsDetail, type ScalarSeries, type ScalarSlice } from "./series";
 import { clampWeight, smooth, SmoothedColumn } from "./smoothing";
@@ -614,8 +614,10 @@ export class ScalarChart {
 
     const x = xAxis(mode, { ...axisBase, ...title(xLabel) } as uPlot.Axis, font);
     // the y axis as uPlot draws a linear one, or a log10 one (logSplits, logTicks), switched by this.logY
-    const yValues = (_u: uPlot, splits: (number | null)[], _ai: number, _space: number, incr: number) =>
-      splits.map((v) => (v === null ? "" : this.logY ? fmtValue(v) : fmtTick(v, incr)));
+    const yValues = (_u: uPlot, splits: (number | null)[], _ai: number, _space: number, incr: number) => {
+      const step = labelStep(splits, incr);
+      return splits.map((v) => (v === null ? "" : this.logY ? fmtValue(v) : fmtTick(v, step)));
+    };
     const ySplits: SplitsFn = (u, axisIdx, min, max, ...rest) =>
       (this.logY ? logSplits(min, max) : linearSplits(u, axisIdx, min, max, ...rest));
 

@@ -68,13 +68,24 @@ export function evenRange(min: number, max: number): [number, number] {
 
 /**
  * Linear ticks: uPlot's, for the step it chose (`incr`), whenever its loop can end in a few
- * steps; else about five ticks on a 1-2-5 step of our own, each computed from its index.
+ * steps and that step fits the range; else about five ticks on a 1-2-5 step of our own, each
+ * computed from its index. A range narrower than uPlot's finest step (`Y_INCRS[0]`: values of
+ * 1e-30 that vary) got none of uPlot's ticks, so no value labels.
  */
 export const linearSplits: SplitsFn = (u, axisIdx, min, max, incr, ...rest) => {
   const fine = Number.isFinite(min) && Number.isFinite(max) && max >= min
-    && incr >= Math.max(Math.abs(min), Math.abs(max)) * MIN_RELATIVE_STEP && (max - min) / incr <= MAX_TICKS;
+    && incr >= Math.max(Math.abs(min), Math.abs(max)) * MIN_RELATIVE_STEP && (max - min) / incr <= MAX_TICKS
+    && !(incr <= Y_INCRS[0] && max - min < 2 * incr);
   return fine ? uPlotLinearSplits()(u, axisIdx, min, max, incr, ...rest) : evenSplits(min, max);
 };
+
+/** The step to write linear labels with: uPlot's `incr`, or our splits' own spacing where they are
+ * finer (`evenSplits` under uPlot's finest step), so that 1.2e-30 is not written "1e-30". */
+export function labelStep(splits: readonly (number | null)[], incr: number): number {
+  const [a, b] = splits;
+  const spacing = typeof a === "number" && typeof b === "number" ? b - a : incr;
+  return spacing > 0 && spacing < incr / 2 ? spacing : incr;
+}
 
 /** About five ticks from `min` to `max` on a 1, 2 or 5 x 10^k step; none for a non-range. */
 export function evenSplits(min: number, max: number): number[] {
