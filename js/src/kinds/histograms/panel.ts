@@ -3,12 +3,12 @@
 // ("distribution": percentile bands over steps, distribution.ts). Hover shows the step and the
 // stored bin under the pointer (the step's percentiles in the distribution view).
 
-import type { XAxis } from "../../settings";
 import { fitCanvas, h } from "../../ui/dom";
 import { fmtInt, fmtValue } from "../../ui/format";
 import { escapeHtml } from "../../ui/markdown";
 import { cardHead, RecordsPanel, type RecordCard } from "../../ui/records-panel";
 import type { RecordList, RecordSlice } from "../record-kind";
+import { xAxisSelect } from "../scalars/controls";
 import type { PanelContext } from "../types";
 import {
   binAt, drawHistograms, hitRow, layoutHistograms, pxToX, type HistLayout, type HistMode, type Row,
@@ -197,11 +197,7 @@ export class HistogramsPanel extends RecordsPanel<HistogramRecord> {
     this.radios.overlay.name = this.radios.distribution.name = this.radios.offset.name;
     // the board's x axis setting (the Scalars tab's too): the distribution view's horizontal axis
     // and the offset view's row labels
-    this.xSelect = h("select", { class: "cb-input cb-grow", "aria-label": "Distribution horizontal axis" },
-      h("option", { value: "step", text: "Step" }),
-      h("option", { value: "relative", text: "Relative" }),
-      h("option", { value: "wall", text: "Wall time" }));
-    this.xSelect.addEventListener("change", () => ctx.setSetting("x_axis", this.xSelect.value as XAxis));
+    this.xSelect = xAxisSelect(ctx, "Distribution horizontal axis");
     this.controls = h("div", { class: "cb-side-section" },
       h("div", { class: "cb-side-title", text: "Histograms" }),
       h("label", { class: "cb-field" }, this.radios.offset, h("span", { text: "Offset (steps stacked)" })),

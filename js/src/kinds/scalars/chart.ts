@@ -124,10 +124,10 @@ export function isolatedPoints(
   return out;
 }
 
-/** Per-view chart options that are not synced settings (owned by the Scalars panel). */
 /** The order of the tooltip's rows (TensorBoard's "tooltip sorting method"). */
 export type TooltipSort = "nearest" | "descending" | "ascending" | "name";
 
+/** Per-view chart options that are not synced settings (owned by the Scalars panel). */
 export interface ChartOptions {
   /** Fit the y axis to the 5th-95th percentile of the values drawn. */
   ignoreOutliers: boolean;

@@ -23,6 +23,17 @@ export interface ChartControlsText {
 
 const MAX_SMOOTHING = 0.999;
 
+/** The board's x axis setting as a select (step, relative or wall time): the chart sidebars' and
+ * the Histograms tab's. */
+export function xAxisSelect(ctx: PanelContext, ariaLabel: string): HTMLSelectElement {
+  const select = h("select", { class: "cb-input cb-grow", "aria-label": ariaLabel },
+    h("option", { value: "step", text: "Step" }),
+    h("option", { value: "relative", text: "Relative" }),
+    h("option", { value: "wall", text: "Wall time" }));
+  select.addEventListener("change", () => ctx.setSetting("x_axis", select.value as XAxis));
+  return select;
+}
+
 export class ChartControls {
   readonly el: HTMLElement;
   private readonly smoothRange: HTMLInputElement;
@@ -48,11 +59,7 @@ export class ChartControls {
     this.smoothNum.addEventListener("change", () => {
       ctx.setSetting("smoothing", Math.min(Math.max(Number(this.smoothNum.value) || 0, 0), MAX_SMOOTHING));
     });
-    this.xSelect = h("select", { class: "cb-input cb-grow", "aria-label": name("Horizontal axis") },
-      h("option", { value: "step", text: "Step" }),
-      h("option", { value: "relative", text: "Relative" }),
-      h("option", { value: "wall", text: "Wall time" }));
-    this.xSelect.addEventListener("change", () => ctx.setSetting("x_axis", this.xSelect.value as XAxis));
+    this.xSelect = xAxisSelect(ctx, name("Horizontal axis"));
     // (benchmarks/bench_browser.py and bench_jupyter.py tell log-y clicks from run toggles by this label)
     this.logBox = h("input", { type: "checkbox", "aria-label": name("Log-scale y axis") });
     this.logBox.addEventListener("change", () => ctx.setSetting("log_y", this.logBox.checked));
