@@ -67,7 +67,7 @@ def test_exit_waits_for_writers_a_collection_on_another_thread_is_closing(tmp_pa
     """A collection on another thread (the ticker's own allocations may start one) finalizes
     writers dropped in cycles: their weak references are cleared first, so the exit's close_all
     does not see them, and the interpreter stopped that daemon thread mid-way. CI once lost 2,225
-    of 17,491 such points; here, before the fix, 780 of 3,000. The exit now waits for them."""
+    of 17,491 such points; here, before the fix, 199 of 2,000. The exit now waits for them."""
     script = textwrap.dedent(
         f"""
         import gc, os, threading, time
