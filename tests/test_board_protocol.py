@@ -606,13 +606,13 @@ def test_every_setting_the_view_syncs_is_a_board_trait():
     from pathlib import Path
 
     src = (Path(__file__).resolve().parents[1] / "js" / "src" / "settings.ts").read_text()
-    synced = re.findall(r'"(\w+)"', re.search(r"export const SYNCED = \[(.*?)\] as const", src).group(1))
-    defaults = dict(
-        re.findall(r"(\w+): ([\w.\"]+)", re.search(r"export const DEFAULTS: Settings = \{(.*?)\};", src, re.S).group(1))
-    )
+    synced = re.findall(r'"(\w+)"', re.search(r"export const SYNCED = \[(.*?)\] as const", src, re.S).group(1))
+    block = re.search(r"export const DEFAULTS: Settings = \{(.*?)\};", src, re.S).group(1)
+    defaults = dict(re.findall(r"(\w+): ([\w.\"]+)", block))
     board = Board()
     assert set(synced) <= set(board.trait_names(sync=True))
     assert board.ignore_outliers is True and defaults["ignore_outliers"] == "true"
+    assert "pinned" in synced and board.pinned == [] and "pinned: []" in block
     for name in ("smoothing", "x_axis", "log_y", "ignore_outliers", "tag_filter", "run_filter", "title"):
         want = getattr(board, name)
         got = defaults[name]

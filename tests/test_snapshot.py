@@ -16,7 +16,17 @@ import pytest
 from PIL import Image
 
 from cellboard.board import snapshot
-from cellboard.board.snapshot import color_index, decimate, fnv1a32, palette, render_png, run_color, smooth
+from cellboard.board.snapshot import (
+    assign_colors,
+    chart_order,
+    color_index,
+    decimate,
+    fnv1a32,
+    palette,
+    render_png,
+    run_color,
+    smooth,
+)
 from cellboard.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,6 +159,30 @@ def test_png_draws_the_spike_and_one_point_series():
     cell = px[oy : oy + snapshot.CHART_H, snapshot.CHART_W : 2 * snapshot.CHART_W]
     dot = (np.abs(cell.astype(int) - np.array(rgb(run_color("run_b")))).sum(axis=2) < 30).sum()
     assert dot >= 9, f"one-point series drawn with {dot} pixels"
+
+
+def test_pinned_charts_come_first_as_the_board_shows_them():
+    """Pinned tags first, in pin order (a tag pinned twice once, one not logged skipped), then the
+    rest by name; a pinned tag past the chart limit by name still makes it into the PNG."""
+    assert chart_order(["b", "a", "d", "c"], ["d", "never_logged", "b", "d"]) == ["d", "b", "a", "c"]
+    assert chart_order(["b", "a"]) == ["a", "b"]
+
+    store = Store()
+    tags = [f"t{i:02d}" for i in range(snapshot.MAX_CHARTS + 2)]
+    for tag in tags[:-1]:
+        store.append_scalars("others", tag, np.arange(5), np.full(5, 1.7e9), np.arange(5.0))
+    store.append_scalars("pinned_run", tags[-1], np.arange(5), np.full(5, 1.7e9), np.arange(5.0))
+    mark = np.array(rgb(palette()[assign_colors(store.runs)["pinned_run"]]))
+
+    def first_cell_has_mark(png: bytes) -> bool:
+        px = png_pixels(png)
+        rows = math.ceil(snapshot.MAX_CHARTS / 3)
+        oy = px.shape[0] - rows * snapshot.CHART_H  # the charts' grid fills the image's bottom
+        cell = px[oy : oy + snapshot.CHART_H, : snapshot.CHART_W].astype(int)
+        return bool((np.abs(cell - mark).sum(axis=2) < 30).sum() > 20)
+
+    assert first_cell_has_mark(render_png(store, smoothing=0.0, pinned=[tags[-1]]))
+    assert not first_cell_has_mark(render_png(store, smoothing=0.0))  # by name it is past the limit
 
 
 def test_png_colours_are_the_palette_colours_of_the_names():

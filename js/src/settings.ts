@@ -15,9 +15,13 @@ export interface Settings {
   run_filter: string;
   height: number;
   title: string;
+  /** Scalar tags shown first, in the order they were pinned (Scalars' "pinned" section). */
+  pinned: string[];
 }
 
-export const SYNCED = ["smoothing", "x_axis", "log_y", "ignore_outliers", "tag_filter", "run_filter", "height", "title"] as const;
+export const SYNCED = [
+  "smoothing", "x_axis", "log_y", "ignore_outliers", "tag_filter", "run_filter", "height", "title", "pinned",
+] as const;
 export type SyncedName = (typeof SYNCED)[number];
 
 /** The Board's model, as anywidget types it. Trait values come from Python and are checked where
@@ -37,6 +41,9 @@ function coerce(name: SyncedName, v: unknown): Settings[SyncedName] | undefined 
       return typeof v === "boolean" ? v : undefined;
     case "height":
       return typeof v === "number" && Number.isFinite(v) ? Math.max(0, Math.round(v)) : undefined;
+    case "pinned":
+      // each tag once, strings only (the trait is a list of str, but a saved state may hold anything)
+      return Array.isArray(v) ? [...new Set(v.filter((t): t is string => typeof t === "string"))] : undefined;
     default:
       return typeof v === "string" ? v : undefined;
   }
@@ -45,11 +52,11 @@ function coerce(name: SyncedName, v: unknown): Settings[SyncedName] | undefined 
 // ignore_outliers is on, as TensorBoard's: charts fit y to the 5th-95th percentile of what they draw
 // (and the values near it: scalars/chart.ts percentileRange)
 export const DEFAULTS: Settings = {
-  smoothing: 0.6, x_axis: "step", log_y: false, ignore_outliers: true, tag_filter: "", run_filter: "", height: 600, title: "",
+  smoothing: 0.6, x_axis: "step", log_y: false, ignore_outliers: true, tag_filter: "", run_filter: "", height: 600, title: "", pinned: [],
 };
 
 export function readSettings(model: AnyModel): Settings {
-  const s: Settings = { ...DEFAULTS };
+  const s: Settings = { ...DEFAULTS, pinned: [] };
   for (const name of SYNCED) {
     const v = coerce(name, model.get(name));
     if (v !== undefined) (s as unknown as Record<string, unknown>)[name] = v;
@@ -57,12 +64,18 @@ export function readSettings(model: AnyModel): Settings {
   return s;
 }
 
+/** Equal values (lists element by element: a trait's list arrives as a new array each time). */
+export function sameSetting(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
+}
+
 /** Follow trait changes; returns an unsubscribe function. */
 export function watchSettings(model: AnyModel, settings: Settings, onChange: (name: SyncedName) => void): () => void {
   const handlers = SYNCED.map((name) => {
     const cb = () => {
       const v = coerce(name, model.get(name));
-      if (v === undefined || v === settings[name]) return;
+      if (v === undefined || sameSetting(v, settings[name])) return;
       (settings as unknown as Record<string, unknown>)[name] = v;
       onChange(name);
     };

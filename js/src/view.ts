@@ -6,7 +6,7 @@
 
 import type { AnyKind, Dirt, Panel, PanelContext } from "./kinds/types";
 import {
-  readSettings, SYNCED, watchSettings, writeSetting, type AnyModel, type Settings, type SyncedName,
+  readSettings, sameSetting, SYNCED, watchSettings, writeSetting, type AnyModel, type Settings, type SyncedName,
 } from "./settings";
 import type { BoardStore, StoreChange } from "./store";
 import { DataHold } from "./ui/data-hold";
@@ -244,7 +244,7 @@ export class BoardView {
   }
 
   private setSetting<K extends keyof Settings>(name: K, value: Settings[K], save = true) {
-    if (this.settings[name] !== value) {
+    if (!sameSetting(this.settings[name], value)) {
       this.settings[name] = value;
       this.settingChanged(name);
     }

@@ -38,6 +38,8 @@ export const ICONS = {
   collapse: ["M13 3 9.5 6.5", "M9.5 3v3.5H13", "M3 13l3.5-3.5", "M3 9.5h3.5V13"],
   reset: ["M2.5 8a5.5 5.5 0 1 0 1.7-4", "M2.5 2.5v3h3"],
   close: ["M4 4l8 8", "M12 4l-8 8"],
+  // a push pin: head, body widening to its base, needle
+  pin: ["M5.5 2.5h5", "M6.5 2.5v3.5L4.5 9h7l-2-3V2.5", "M8 9v4.5"],
 };
 
 export function iconButton(name: keyof typeof ICONS, title: string): HTMLButtonElement {

@@ -3,9 +3,14 @@
 
 import { h } from "./dom";
 
-/** Named groups alphabetically, the unnamed group ("") last. */
+/** The group of pinned cards, shown as "pinned" (no tag prefix holds a NUL: the store's keys
+ * separate run and tag with one). */
+export const PINNED = "\u0000pinned";
+
+/** The pinned group first, then named groups alphabetically, the unnamed group ("") last. */
 export function sectionsOrder(groups: Iterable<string>): string[] {
-  return [...groups].sort((a, b) => (a === "" ? 1 : b === "" ? -1 : a.localeCompare(b)));
+  const rank = (g: string) => (g === PINNED ? 0 : g === "" ? 2 : 1);
+  return [...groups].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
 interface Section {
@@ -67,7 +72,7 @@ export class Sections {
     for (const g of order) {
       const s = this.section(g);
       const cards = byGroup.get(g)!;
-      s.name.textContent = g === "" ? "other" : g;
+      s.name.textContent = g === "" ? "other" : g === PINNED ? "pinned" : g;
       s.count.textContent = String(cards.length);
       s.head.style.display = onlyUnnamed ? "none" : "";
       syncChildren(s.grid, cards);

@@ -244,6 +244,8 @@ export const CSS = /* css */ `
 .cellboard .cb-card.cb-wide { grid-column: 1 / -1; }
 /* a scalar card out of view skips style, layout and paint (a board of 20 charts x 100 runs) */
 .cellboard .cb-scalar-card { content-visibility: auto; contain-intrinsic-size: auto 320px; }
+/* a chart scrolled to (just pinned) shows its section's head above it */
+.cellboard .cb-scalar-card { scroll-margin-top: 40px; }
 /* card heads: tag and run in full, wrapped (runs often differ only at the end of long names) */
 .cellboard .cb-card-head { display: flex; align-items: flex-start; gap: 6px; min-height: 22px; margin-bottom: 2px; }
 .cellboard .cb-card-names { display: flex; flex-wrap: wrap; align-items: baseline; column-gap: 8px; row-gap: 1px;
@@ -262,6 +264,9 @@ export const CSS = /* css */ `
 }
 .cellboard .cb-icon:hover { color: var(--cb-fg); background: var(--cb-bg2); }
 .cellboard .cb-icon[hidden] { display: none; }
+/* a pinned card's pin: filled, in the accent colour (TensorBoard's pinned cards) */
+.cellboard .cb-icon.cb-pin[aria-pressed="true"] { color: var(--cb-accent); }
+.cellboard .cb-icon.cb-pin[aria-pressed="true"] svg { fill: currentColor; }
 .cellboard .cb-icon svg { width: 15px; height: 15px; fill: none; stroke: currentColor; stroke-width: 1.6;
   stroke-linecap: round; stroke-linejoin: round; }
 /* a tag's description: an info button at the end of the title, the description under the head */

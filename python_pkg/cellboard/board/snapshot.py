@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from importlib import resources
 
@@ -236,9 +237,24 @@ def _font(size: int = 12):
         return ImageFont.load_default()
 
 
-def render_png(store: Store, smoothing: float = 0.6, title: str = "", ignore_outliers: bool = True) -> bytes:
+def chart_order(tags: Iterable[str], pinned: Sequence[str] = ()) -> list[str]:
+    """The board's chart order: the pinned tags that are logged (in pin order), then the rest by name."""
+    logged = set(tags)
+    first = [t for t in dict.fromkeys(pinned) if t in logged]
+    return first + sorted(logged.difference(first))
+
+
+def render_png(
+    store: Store,
+    smoothing: float = 0.6,
+    title: str = "",
+    ignore_outliers: bool = True,
+    pinned: Sequence[str] = (),
+) -> bytes:
+    """The scalar charts as one PNG: the ``pinned`` tags first (in that order, as the board's
+    pinned section), then the rest by name, at most ``MAX_CHARTS``."""
     charts = _series(store)
-    tags = sorted(charts)[:MAX_CHARTS]
+    tags = chart_order(charts, pinned)[:MAX_CHARTS]
     font = _font()
     cols = max(1, min(3, len(tags)))
     rows = max(1, math.ceil(len(tags) / cols))

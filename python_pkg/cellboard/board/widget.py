@@ -143,6 +143,9 @@ class Board(anywidget.AnyWidget):
     tag_filter = traitlets.Unicode("").tag(sync=True)
     run_filter = traitlets.Unicode("").tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
+    #: Scalar tags shown first, in a "pinned" section, in this order, whatever the tag filter (each
+    #: chart's pin button adds or removes its tag).
+    pinned = traitlets.List(traitlets.Unicode()).tag(sync=True)
     #: Someone in the kernel wants key presses and clicks on windows (Visdom's
     #: register_event_handler sets it): the view then sends them, and keeps keys typed to a
     #: window from the notebook's shortcuts.
@@ -214,7 +217,13 @@ class Board(anywidget.AnyWidget):
         from .snapshot import render_png
 
         self.send_pending()
-        png = render_png(self.store, smoothing=self.smoothing, title=self.title, ignore_outliers=self.ignore_outliers)
+        png = render_png(
+            self.store,
+            smoothing=self.smoothing,
+            title=self.title,
+            ignore_outliers=self.ignore_outliers,
+            pinned=self.pinned,
+        )
         if self._handle is not None:
             import base64
 

@@ -137,6 +137,14 @@ export interface ChartOptions {
   axisLabels?: () => [string, string];
   /** Fixed ends of the y axis (null: from the data), read at each draw (Visdom's ytickmin / ytickmax). */
   yLimits?: () => [number | null, number | null];
+  /** Charts that can be pinned (the Scalars tab's): a pin button in the card's head. */
+  pins?: Pins;
+}
+
+/** Which tags are pinned, and how to pin or unpin one. */
+export interface Pins {
+  isPinned(tag: string): boolean;
+  toggle(tag: string): void;
 }
 
 interface Drawn {
@@ -217,6 +225,7 @@ export class ScalarChart {
   /** Range requests were sent since the zoom was last reset (their details are this chart's to drop). */
   private detailAsked = false;
   private emptyEl: HTMLElement;
+  private pinBtn: HTMLButtonElement | null = null;
 
   constructor(
     readonly tag: string,
@@ -249,12 +258,29 @@ export class ScalarChart {
     });
     this.legend.addEventListener("pointerleave", () => this.setHighlight(null));
     csvBtn.addEventListener("click", () => this.downloadCsv());
+    const pins = opts.pins;
+    if (pins) {
+      this.pinBtn = iconButton("pin", "");
+      this.pinBtn.classList.add("cb-pin");
+      this.pinBtn.addEventListener("click", () => pins.toggle(tag));
+      this.syncPin();
+    }
     this.el = h("div", { class: "cb-card cb-scalar-card", "data-tag": tag },
       h("div", { class: "cb-card-head" },
         h("span", { class: "cb-card-title", title: tag, ...describable(tag) }, breakable(tag)),
         this.note,
-        h("span", { class: "cb-actions" }, this.resetBtn, csvBtn, this.wideBtn)),
+        h("span", { class: "cb-actions" }, this.resetBtn, ...(this.pinBtn ? [this.pinBtn] : []), csvBtn, this.wideBtn)),
       this.plotEl, this.legend, this.tip);
+  }
+
+  /** Show whether this chart is pinned on its pin button (a no-op for charts that cannot be pinned). */
+  syncPin() {
+    if (!this.pinBtn || !this.opts.pins) return;
+    const pinned = this.opts.pins.isPinned(this.tag);
+    if (this.pinBtn.getAttribute("aria-pressed") === String(pinned)) return;
+    this.pinBtn.setAttribute("aria-pressed", String(pinned));
+    this.pinBtn.title = pinned ? "Unpin" : "Pin to the top (pinned section)";
+    this.pinBtn.setAttribute("aria-label", this.pinBtn.title);
   }
 
   /** The series to plot (sorted by run) and which of their runs are shown (default: all). */

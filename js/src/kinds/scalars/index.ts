@@ -24,6 +24,6 @@ export const scalars: KindModule<ScalarChunk, ScalarSlice> = {
     const { points } = store.slice(scalars).totals();
     return points ? `${fmtInt(points)} points` : null;
   },
-  redrawOn: ["smoothing", "x_axis", "log_y", "ignore_outliers"],
+  redrawOn: ["smoothing", "x_axis", "log_y", "ignore_outliers", "pinned"],
   replies: ["range"],
 };

@@ -6,7 +6,7 @@
 
 import { changedKeys } from "../../store-change";
 import { downloadText, h, tagGroup } from "../../ui/dom";
-import { Sections } from "../../ui/sections";
+import { PINNED, Sections } from "../../ui/sections";
 import type { Dirt, Panel, PanelContext } from "../types";
 import { ScalarChart, scalarsCsv, type ChartOptions } from "./chart";
 import { ChartControls } from "./controls";
@@ -18,7 +18,7 @@ export const NEAR_PX = 300;
 export class ScalarsPanel implements Panel {
   readonly el: HTMLElement;
   /** Options shared by this panel's charts (ignoreOutliers follows the synced setting). */
-  private readonly opts: ChartOptions = { ignoreOutliers: true };
+  private readonly opts: ChartOptions;
   private readonly sections: Sections;
   private readonly charts = new Map<string, ScalarChart>();
   private dirtyAll = true;
@@ -39,8 +39,21 @@ export class ScalarsPanel implements Panel {
   private nearTimer: (() => void) | null = null;
   private readonly ro: ResizeObserver | null;
   private readonly controls: ChartControls;
+  /** A tag pinned by its button, to scroll into view where it moved (at the next layout). */
+  private reveal: string | null = null;
 
   constructor(private readonly ctx: PanelContext, private readonly data: ScalarSlice) {
+    this.opts = {
+      ignoreOutliers: true,
+      pins: {
+        isPinned: (tag) => ctx.settings.pinned.includes(tag),
+        toggle: (tag) => {
+          const pinned = ctx.settings.pinned;
+          if (!pinned.includes(tag)) this.reveal = tag;
+          ctx.setSetting("pinned", pinned.includes(tag) ? pinned.filter((t) => t !== tag) : [...pinned, tag]);
+        },
+      },
+    };
     this.sections = new Sections("", () => this.shown());
     this.el = h("div", { class: "cb-panel cb-panel-scalars" }, this.sections.el);
 
@@ -174,14 +187,25 @@ export class ScalarsPanel implements Panel {
       if (cur === undefined || w0 < cur) runStarts.set(s.run, w0);
     }
     const tags = [...byTag.keys()].sort();
-    const shown = tags.filter((t) => this.ctx.tagShown(t));
+    // pinned charts first, in the order pinned, whatever the tag filter (pinning keeps a chart in
+    // view); each is moved out of its group's section, not copied
+    const pinned = this.ctx.settings.pinned.filter((t) => byTag.has(t));
+    const isPinned = new Set(pinned);
+    const shown = [...pinned, ...tags.filter((t) => !isPinned.has(t) && this.ctx.tagShown(t))];
     this.counts = { shown: shown.length, total: tags.length };
 
-    const key = shown.join("\u0001");
+    const key = `${pinned.join("\u0001")}\u0002${shown.join("\u0001")}`;
     if (key !== this.layoutKey) {
       this.layoutKey = key;
-      this.sections.layout(shown.map((t) => ({ group: tagGroup(t), el: this.chart(t).el })));
+      this.sections.layout(shown.map((t) => ({ group: isPinned.has(t) ? PINNED : tagGroup(t), el: this.chart(t).el })));
+      for (const t of shown) this.chart(t).syncPin();
       this.forgetVisibility();
+    }
+    if (this.reveal !== null) {
+      // a chart just pinned has moved to the top: follow it there, or it would vanish from under
+      // the pointer
+      if (isPinned.has(this.reveal)) this.charts.get(this.reveal)?.el.scrollIntoView({ block: "nearest" });
+      this.reveal = null;
     }
 
     // mark, then draw the dirty charts in view within a time budget per frame: the rest are drawn

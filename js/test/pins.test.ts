@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import { type AnyModel, readSettings, sameSetting, watchSettings } from "../src/settings";
+import { PINNED, sectionsOrder } from "../src/ui/sections";
+
+/** A model holding traits, with anywidget's change events. */
+function fakeModel(traits: Record<string, unknown>) {
+  const handlers = new Map<string, Set<() => void>>();
+  const model = {
+    get: (name: string) => traits[name],
+    set: (name: string, value: unknown) => {
+      traits[name] = value;
+      for (const cb of handlers.get(`change:${name}`) ?? []) cb();
+    },
+    on: (event: string, cb: () => void) => {
+      if (!handlers.has(event)) handlers.set(event, new Set());
+      handlers.get(event)!.add(cb);
+    },
+    off: (event: string, cb: () => void) => handlers.get(event)?.delete(cb),
+  };
+  return model as unknown as AnyModel & { set(name: string, value: unknown): void };
+}
+
+describe("pinned scalar tags (a synced setting)", () => {
+  it("reads a list of tags: each once, strings only; anything else is no pins", () => {
+    expect(readSettings(fakeModel({})).pinned).toEqual([]);
+    expect(readSettings(fakeModel({ pinned: ["loss", 3, "acc", "loss", null] })).pinned).toEqual(["loss", "acc"]);
+    expect(readSettings(fakeModel({ pinned: "loss" })).pinned).toEqual([]);
+  });
+
+  it("each board starts from its own list (the defaults' list is never shared)", () => {
+    const a = readSettings(fakeModel({}));
+    a.pinned.push("x");
+    expect(readSettings(fakeModel({})).pinned).toEqual([]);
+  });
+
+  it("a trait change is applied once per new list, not for an equal list sent again", () => {
+    const model = fakeModel({ pinned: ["loss"] });
+    const settings = readSettings(model);
+    const seen: string[] = [];
+    const stop = watchSettings(model, settings, (name) => seen.push(name));
+    model.set("pinned", ["loss"]); // the same tags in a new array (as a kernel's echo arrives)
+    expect(seen).toEqual([]);
+    model.set("pinned", ["acc", "loss"]);
+    expect(seen).toEqual(["pinned"]);
+    expect(settings.pinned).toEqual(["acc", "loss"]);
+    stop();
+    model.set("pinned", []);
+    expect(seen).toEqual(["pinned"]);
+  });
+
+  it("compares lists element by element and other values as they are", () => {
+    expect(sameSetting(["a", "b"], ["a", "b"])).toBe(true);
+    expect(sameSetting(["a", "b"], ["b", "a"])).toBe(false);
+    expect(sameSetting(["a"], ["a", "b"])).toBe(false);
+    expect(sameSetting(0.6, 0.6)).toBe(true);
+    expect(sameSetting("step", "wall")).toBe(false);
+  });
+});
+
+describe("sections order", () => {
+  it("puts the pinned section first and the unnamed group last", () => {
+    expect(sectionsOrder(["train", "", PINNED, "eval"])).toEqual([PINNED, "eval", "train", ""]);
+    expect(sectionsOrder(["b", "a"])).toEqual(["a", "b"]);
+  });
+});
