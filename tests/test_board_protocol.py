@@ -613,9 +613,23 @@ def test_every_setting_the_view_syncs_is_a_board_trait():
     assert set(synced) <= set(board.trait_names(sync=True))
     assert board.ignore_outliers is True and defaults["ignore_outliers"] == "true"
     assert "pinned" in synced and board.pinned == [] and "pinned: []" in block
+    assert "run_colors" in synced and board.run_colors == {} and "run_colors: {}" in block
     for name in ("smoothing", "x_axis", "log_y", "ignore_outliers", "tag_filter", "run_filter", "title"):
         want = getattr(board, name)
         got = defaults[name]
         assert got == (
             str(want).lower() if isinstance(want, bool) else f'"{want}"' if isinstance(want, str) else str(want)
         ), name
+
+
+def test_run_colors_take_hex_colours_and_name_the_run_of_a_bad_one():
+    """The run colours a user picks (or sets from Python) are "#rrggbb", as the view's picker and
+    the snapshot take them; a bad one is refused with the run and what was expected."""
+    import traitlets
+
+    board = Board(run_colors={"runs/a": "#FF7043", "runs/b": "#17b"})
+    assert board.run_colors == {"runs/a": "#ff7043", "runs/b": "#1177bb"}
+    for bad in ("red", "#12345", "ff7043", 7):
+        with pytest.raises(traitlets.TraitError, match=r"run_colors\['runs/c'\] must be a colour like '#1f77b4'"):
+            board.run_colors = {"runs/c": bad}
+    assert board.run_colors == {"runs/a": "#ff7043", "runs/b": "#1177bb"}  # unchanged

@@ -185,6 +185,17 @@ def test_pinned_charts_come_first_as_the_board_shows_them():
     assert not first_cell_has_mark(render_png(store, smoothing=0.0))  # by name it is past the limit
 
 
+def test_png_draws_runs_in_the_colours_the_user_chose():
+    store = Store()
+    for run in ("a", "b"):
+        store.append_scalars(run, "loss", np.arange(50), np.full(50, 1.7e9), np.linspace(1, 0, 50))
+    chosen = "#12ab34"
+    px = png_pixels(render_png(store, smoothing=0.0, run_colors={"a": chosen}))
+    colours = {tuple(c) for c in px.reshape(-1, 3)}
+    assert rgb(chosen) in colours and rgb(run_color("b")) in colours
+    assert rgb(run_color("a")) not in colours or run_color("a") == run_color("b")
+
+
 def test_png_colours_are_the_palette_colours_of_the_names():
     names = [c["name"] for c in VECTOR["cases"] if c["name"]][:6]
     store = Store()

@@ -17,10 +17,12 @@ export interface Settings {
   title: string;
   /** Scalar tags shown first, in the order they were pinned (Scalars' "pinned" section). */
   pinned: string[];
+  /** Colours the user chose for runs ("#rrggbb"), over the palette's, in every theme. */
+  run_colors: Record<string, string>;
 }
 
 export const SYNCED = [
-  "smoothing", "x_axis", "log_y", "ignore_outliers", "tag_filter", "run_filter", "height", "title", "pinned",
+  "smoothing", "x_axis", "log_y", "ignore_outliers", "tag_filter", "run_filter", "height", "title", "pinned", "run_colors",
 ] as const;
 export type SyncedName = (typeof SYNCED)[number];
 
@@ -41,6 +43,13 @@ function coerce(name: SyncedName, v: unknown): Settings[SyncedName] | undefined 
       return typeof v === "boolean" ? v : undefined;
     case "height":
       return typeof v === "number" && Number.isFinite(v) ? Math.max(0, Math.round(v)) : undefined;
+    case "run_colors": {
+      // only "#rrggbb" colours (the Board validates them; a saved state may hold anything)
+      if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
+      const out: Record<string, string> = {};
+      for (const [run, c] of Object.entries(v)) if (typeof c === "string" && HEX_COLOR.test(c)) out[run] = c.toLowerCase();
+      return out;
+    }
     case "pinned":
       // each tag once, strings only (the trait is a list of str, but a saved state may hold anything)
       return Array.isArray(v) ? [...new Set(v.filter((t): t is string => typeof t === "string"))] : undefined;
@@ -52,11 +61,11 @@ function coerce(name: SyncedName, v: unknown): Settings[SyncedName] | undefined 
 // ignore_outliers is on, as TensorBoard's: charts fit y to the 5th-95th percentile of what they draw
 // (and the values near it: scalars/chart.ts percentileRange)
 export const DEFAULTS: Settings = {
-  smoothing: 0.6, x_axis: "step", log_y: false, ignore_outliers: true, tag_filter: "", run_filter: "", height: 600, title: "", pinned: [],
+  smoothing: 0.6, x_axis: "step", log_y: false, ignore_outliers: true, tag_filter: "", run_filter: "", height: 600, title: "", pinned: [], run_colors: {},
 };
 
 export function readSettings(model: AnyModel): Settings {
-  const s: Settings = { ...DEFAULTS, pinned: [] };
+  const s: Settings = { ...DEFAULTS, pinned: [], run_colors: {} };
   for (const name of SYNCED) {
     const v = coerce(name, model.get(name));
     if (v !== undefined) (s as unknown as Record<string, unknown>)[name] = v;
@@ -64,9 +73,16 @@ export function readSettings(model: AnyModel): Settings {
   return s;
 }
 
-/** Equal values (lists element by element: a trait's list arrives as a new array each time). */
+const HEX_COLOR = /^#[0-9a-f]{6}$/i;
+
+/** Equal values (lists element by element, objects key by key: a trait's list or dict arrives as a
+ * new object each time). */
 export function sameSetting(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
+    const ka = Object.keys(a), ob = b as Record<string, unknown>;
+    return ka.length === Object.keys(b).length && ka.every((k) => k in ob && (a as Record<string, unknown>)[k] === ob[k]);
+  }
   return a === b;
 }
 

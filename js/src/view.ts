@@ -112,6 +112,8 @@ export class BoardView {
         else this.disabledRuns.add(run);
         this.runsChanged();
       },
+      // live while the picker is open, saved with the widget once it is closed on a colour
+      chooseColor: (run, color, done) => this.setSetting("run_colors", { ...this.settings.run_colors, [run]: color }, done),
     });
 
     // a tab and a panel per kind (store.kinds is in dashboard order); tabs show once there is data
@@ -202,8 +204,11 @@ export class BoardView {
   private colorRuns: readonly string[] | null = null;
   private colors = new Map<string, number>();
 
-  /** The run's colour on this board: its name's palette slot, the next free one on a clash. */
+  /** The run's colour on this board: the one the user chose (`run_colors`), else its name's palette
+   * slot, the next free one on a clash. */
   private runColor(run: string): string {
+    const chosen = this.settings.run_colors[run];
+    if (chosen) return chosen;
     if (this.colorRuns !== this.store.runs) {  // the store replaces the array when a run appears
       this.colorRuns = this.store.runs;
       this.colors = assignColors(this.store.runs);
@@ -255,6 +260,10 @@ export class BoardView {
     switch (name) {
       case "tag_filter": case "run_filter":
         this.applyFilters();
+        this.runsDirty = true;
+        this.markAll();
+        break;
+      case "run_colors":
         this.runsDirty = true;
         this.markAll();
         break;

@@ -57,6 +57,29 @@ describe("pinned scalar tags (a synced setting)", () => {
   });
 });
 
+describe("run colours the user chose (a synced setting)", () => {
+  it("reads {run: \"#rrggbb\"}, lowercased, dropping what is not such a colour", () => {
+    expect(readSettings(fakeModel({})).run_colors).toEqual({});
+    const model = fakeModel({ run_colors: { a: "#FF0000", b: "red", c: 3, d: "#12345", e: "#00aa11" } });
+    expect(readSettings(model).run_colors).toEqual({ a: "#ff0000", e: "#00aa11" });
+    expect(readSettings(fakeModel({ run_colors: ["#ff0000"] })).run_colors).toEqual({});
+  });
+
+  it("a trait change is applied once per new mapping, not for an equal one sent again", () => {
+    const model = fakeModel({ run_colors: { a: "#ff0000" } });
+    const settings = readSettings(model);
+    const seen: string[] = [];
+    watchSettings(model, settings, (name) => seen.push(name));
+    model.set("run_colors", { a: "#ff0000" });
+    expect(seen).toEqual([]);
+    model.set("run_colors", { a: "#00ff00" });
+    model.set("run_colors", { a: "#00ff00", b: "#0000ff" });
+    expect(seen).toEqual(["run_colors", "run_colors"]);
+    expect(sameSetting({ a: "#1" }, { b: "#1" })).toBe(false);
+    expect(sameSetting({}, [])).toBe(false);
+  });
+});
+
 describe("sections order", () => {
   it("puts the pinned section first and the unnamed group last", () => {
     expect(sectionsOrder(["train", "", PINNED, "eval"])).toEqual([PINNED, "eval", "train", ""]);

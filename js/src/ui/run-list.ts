@@ -27,6 +27,7 @@ interface Item {
   label: HTMLLabelElement;
   box: HTMLInputElement;
   swatch: HTMLElement;
+  picker: HTMLInputElement;
 }
 
 export interface RunListHost {
@@ -34,6 +35,8 @@ export interface RunListHost {
   isOn(run: string): boolean;
   /** The user toggled a run's checkbox. */
   toggle(run: string, on: boolean): void;
+  /** The user picked a colour for a run ("#rrggbb"); `done`: the picker was closed on it. */
+  chooseColor(run: string, color: string, done: boolean): void;
 }
 
 export class RunList {
@@ -51,7 +54,15 @@ export class RunList {
     const swatch = h("span", { class: "cb-swatch" });
     const label = h("label", { class: "cb-run", title: run, "data-run": run }, box, swatch,
       h("span", { class: "cb-run-name" }, breakable(run)));
-    it = { li: h("li", {}, label), label, box, swatch };
+    // an invisible colour input over the swatch (TensorBoard's run colour picker): a click there
+    // opens the browser's picker. Outside the label, so that it neither toggles the run nor adds
+    // its value to the checkbox's accessible name.
+    const picker = h("input", {
+      type: "color", class: "cb-color-pick", title: `Colour of ${run}`, "aria-label": `Colour of ${run}`,
+    });
+    picker.addEventListener("input", () => this.host.chooseColor(run, picker.value, false));
+    picker.addEventListener("change", () => this.host.chooseColor(run, picker.value, true));
+    it = { li: h("li", { class: "cb-run-item" }, label, picker), label, box, swatch, picker };
     this.items.set(run, it);
     return it;
   }
@@ -69,6 +80,7 @@ export class RunList {
       if (it.box.style.accentColor !== color) {
         it.box.style.accentColor = color;
         it.swatch.style.background = color;
+        if (/^#[0-9a-f]{6}$/i.test(color)) it.picker.value = color;
       }
       it.label.classList.toggle("cb-off", !on);
       kids.push(it.li);

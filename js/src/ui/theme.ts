@@ -204,8 +204,14 @@ export const CSS = /* css */ `
   font-size: 12px; line-height: 1.3; user-select: none;
 }
 .cellboard .cb-run:hover { background: var(--cb-bg2); }
-.cellboard .cb-run input { margin: 1px 0 0; flex: none; }
+/* the checkbox at a fixed size: the colour picker below is placed over the swatch after it */
+.cellboard .cb-run input { margin: 1px 0 0; flex: none; width: 13px; height: 13px; }
 .cellboard .cb-run .cb-swatch { width: 10px; height: 10px; border-radius: 50%; flex: none; margin-top: 2.5px; }
+/* the run colour picker: an invisible colour input over the swatch, 3px larger on every side (easier
+   to hit): the label's 2px padding + the checkbox's 13px + the 6px gap, less 3 */
+.cellboard .cb-run-item { position: relative; }
+.cellboard .cb-color-pick { position: absolute; left: 18px; top: 1.5px; width: 16px; height: 16px; margin: 0;
+  padding: 0; border: 0; opacity: 0; cursor: pointer; }
 .cellboard .cb-run .cb-run-name { min-width: 0; overflow-wrap: anywhere; }
 .cellboard .cb-run.cb-off .cb-run-name { color: var(--cb-fg3); }
 .cellboard .cb-muted { color: var(--cb-fg3); font-size: 11px; }

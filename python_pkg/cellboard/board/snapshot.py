@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 from importlib import resources
 
@@ -250,9 +250,11 @@ def render_png(
     title: str = "",
     ignore_outliers: bool = True,
     pinned: Sequence[str] = (),
+    run_colors: Mapping[str, str] | None = None,
 ) -> bytes:
     """The scalar charts as one PNG: the ``pinned`` tags first (in that order, as the board's
-    pinned section), then the rest by name, at most ``MAX_CHARTS``."""
+    pinned section), then the rest by name, at most ``MAX_CHARTS``; runs in the board's colours
+    (``run_colors``: those the user chose, ``"#rrggbb"``)."""
     charts = _series(store)
     tags = chart_order(charts, pinned)[:MAX_CHARTS]
     font = _font()
@@ -261,7 +263,7 @@ def render_png(
     width = cols * CHART_W
     runs = [r for r in store.runs if any(r == s[0] for t in tags for s in charts[t])] or store.runs
     # the board's colours: assigned over every run of the store, as the view does
-    colors = {run: palette()[i] for run, i in assign_colors(store.runs).items()}
+    colors = {run: palette()[i] for run, i in assign_colors(store.runs).items()} | dict(run_colors or {})
 
     # legend: every run, full names (wrapped onto more rows; very long names shortened in the middle)
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import gzip
 import hashlib
+import re
 import threading
 import time
 import weakref
@@ -35,6 +36,7 @@ from ..store import Store
 from .messages import MAX_RAW_POINTS, DeltaMessage, bucket_size, columns, fold_sizes, minmax_buckets, series_cap
 
 _STATIC = Path(__file__).parent.parent / "static"
+_HEX_COLOR = re.compile(r"#(?:[0-9a-fA-F]{3}){1,2}")
 _MISSING_BUNDLE = """
 export default { render({ el }) {
   el.textContent = "cellboard: the frontend bundle (static/widget.js, static/loader.js) is missing. "
@@ -146,10 +148,26 @@ class Board(anywidget.AnyWidget):
     #: Scalar tags shown first, in a "pinned" section, in this order, whatever the tag filter (each
     #: chart's pin button adds or removes its tag).
     pinned = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    #: Run colours chosen over the palette's, ``{run: "#rrggbb"}`` (the run list's swatches set them),
+    #: in the light and dark themes and the PNG snapshot.
+    run_colors = traitlets.Dict(key_trait=traitlets.Unicode()).tag(sync=True)
     #: Someone in the kernel wants key presses and clicks on windows (Visdom's
     #: register_event_handler sets it): the view then sends them, and keeps keys typed to a
     #: window from the notebook's shortcuts.
     window_events = traitlets.Bool(False).tag(sync=True)
+
+    @traitlets.validate("run_colors")
+    def _valid_run_colors(self, proposal: dict) -> dict[str, str]:
+        """``#rgb`` or ``#rrggbb`` colours, stored as lowercase ``#rrggbb`` (what the view's picker
+        and the snapshot take)."""
+        out = {}
+        for run, color in proposal["value"].items():
+            if not isinstance(color, str) or not _HEX_COLOR.fullmatch(color):
+                raise traitlets.TraitError(
+                    f"run_colors[{run!r}] must be a colour like '#1f77b4' or '#17b', got {color!r}"
+                )
+            out[run] = ("#" + "".join(c * 2 for c in color[1:]) if len(color) == 4 else color).lower()
+        return out
 
     def __init__(self, store: Store | None = None, *, interval: float = 0.1, **kwargs) -> None:
         gz64, key = _board_code()
@@ -223,6 +241,7 @@ class Board(anywidget.AnyWidget):
             title=self.title,
             ignore_outliers=self.ignore_outliers,
             pinned=self.pinned,
+            run_colors=self.run_colors,
         )
         if self._handle is not None:
             import base64
