@@ -46,9 +46,9 @@ function coerce(name: SyncedName, v: unknown): Settings[SyncedName] | undefined 
     case "run_colors": {
       // only "#rrggbb" colours (the Board validates them; a saved state may hold anything)
       if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
-      const out: Record<string, string> = {};
-      for (const [run, c] of Object.entries(v)) if (typeof c === "string" && HEX_COLOR.test(c)) out[run] = c.toLowerCase();
-      return out;
+      // (fromEntries: own properties, even for a run named "__proto__")
+      return Object.fromEntries(Object.entries(v).flatMap(([run, c]) =>
+        typeof c === "string" && HEX_COLOR.test(c) ? [[run, c.toLowerCase()]] : []));
     }
     case "pinned":
       // each tag once, strings only (the trait is a list of str, but a saved state may hold anything)
@@ -75,13 +75,17 @@ export function readSettings(model: AnyModel): Settings {
 
 const HEX_COLOR = /^#[0-9a-f]{6}$/i;
 
+/** `o` has `key` itself (not from Object.prototype: a run may be named "constructor"). */
+// biome-ignore lint/suspicious/noPrototypeBuiltins: Object.hasOwn is ES2022; the bundle targets ES2020
+export const hasOwn = (o: object, key: string) => Object.prototype.hasOwnProperty.call(o, key);
+
 /** Equal values (lists element by element, objects key by key: a trait's list or dict arrives as a
  * new object each time). */
 export function sameSetting(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
   if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
     const ka = Object.keys(a), ob = b as Record<string, unknown>;
-    return ka.length === Object.keys(b).length && ka.every((k) => k in ob && (a as Record<string, unknown>)[k] === ob[k]);
+    return ka.length === Object.keys(b).length && ka.every((k) => hasOwn(ob, k) && (a as Record<string, unknown>)[k] === ob[k]);
   }
   return a === b;
 }

@@ -6,7 +6,7 @@
 
 import type { AnyKind, Dirt, Panel, PanelContext } from "./kinds/types";
 import {
-  readSettings, sameSetting, SYNCED, watchSettings, writeSetting, type AnyModel, type Settings, type SyncedName,
+  hasOwn, readSettings, sameSetting, SYNCED, watchSettings, writeSetting, type AnyModel, type Settings, type SyncedName,
 } from "./settings";
 import type { BoardStore, StoreChange } from "./store";
 import { DataHold } from "./ui/data-hold";
@@ -207,8 +207,7 @@ export class BoardView {
   /** The run's colour on this board: the one the user chose (`run_colors`), else its name's palette
    * slot, the next free one on a clash. */
   private runColor(run: string): string {
-    const chosen = this.settings.run_colors[run];
-    if (chosen) return chosen;
+    if (hasOwn(this.settings.run_colors, run)) return this.settings.run_colors[run];
     if (this.colorRuns !== this.store.runs) {  // the store replaces the array when a run appears
       this.colorRuns = this.store.runs;
       this.colors = assignColors(this.store.runs);

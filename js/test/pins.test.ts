@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type AnyModel, readSettings, sameSetting, watchSettings } from "../src/settings";
+import { type AnyModel, hasOwn, readSettings, sameSetting, watchSettings } from "../src/settings";
 import { PINNED, sectionsOrder } from "../src/ui/sections";
 
 /** A model holding traits, with anywidget's change events. */
@@ -63,6 +63,11 @@ describe("run colours the user chose (a synced setting)", () => {
     const model = fakeModel({ run_colors: { a: "#FF0000", b: "red", c: 3, d: "#12345", e: "#00aa11" } });
     expect(readSettings(model).run_colors).toEqual({ a: "#ff0000", e: "#00aa11" });
     expect(readSettings(fakeModel({ run_colors: ["#ff0000"] })).run_colors).toEqual({});
+    // runs named like Object.prototype's members are runs like any other
+    const odd = readSettings(fakeModel({ run_colors: JSON.parse('{"__proto__": "#00FF00", "x": "#000000"}') })).run_colors;
+    expect(Object.keys(odd).sort()).toEqual(["__proto__", "x"]);
+    expect(Object.getOwnPropertyDescriptor(odd, "__proto__")?.value).toBe("#00ff00");
+    expect(hasOwn(odd, "constructor")).toBe(false);
   });
 
   it("a trait change is applied once per new mapping, not for an equal one sent again", () => {
