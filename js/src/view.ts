@@ -76,6 +76,11 @@ export class BoardView {
   private readonly settingsHost = h("div", { class: "cb-settings-host" });
   private readonly runList: RunList;
   private readonly runsCount = h("span", { class: "cb-muted" });
+  /** Back to the palette's colours, when runs have colours picked on their swatches. */
+  private readonly paletteBtn = h("button", {
+    class: "cb-linkbtn", type: "button", text: "palette colours", hidden: true,
+    title: "Give every run its palette colour again (the colours picked on the swatches are dropped)",
+  });
   private readonly runFilterInput: HTMLInputElement;
   private readonly tagFilterInput: HTMLInputElement;
   private readonly tagCount = h("span", { class: "cb-muted" });
@@ -138,6 +143,8 @@ export class BoardView {
     const noneBtn = h("button", { class: "cb-linkbtn", type: "button", text: "none" });
     allBtn.addEventListener("click", () => { this.disabledRuns.clear(); this.runsChanged(); });
     noneBtn.addEventListener("click", () => { for (const r of this.store.runs) this.disabledRuns.add(r); this.runsChanged(); });
+    // shown once a run has a picked colour (renderRuns)
+    this.paletteBtn.addEventListener("click", () => this.setSetting("run_colors", {}));
     // narrow cells: the sidebar folds into a bar above the charts
     const sideToggle = h("button", { class: "cb-side-toggle", type: "button", "aria-expanded": "false" },
       h("span", { class: "cb-caret", text: "▼" }), " Runs & settings");
@@ -153,7 +160,7 @@ export class BoardView {
       h("div", { class: "cb-side-section" },
         h("div", { class: "cb-side-title" }, "Runs ", this.runsCount),
         this.runFilterInput,
-        h("div", { class: "cb-field" }, h("span", { class: "cb-muted", text: "show" }), allBtn, noneBtn),
+        h("div", { class: "cb-field" }, h("span", { class: "cb-muted", text: "show" }), allBtn, noneBtn, this.paletteBtn),
         this.runList.el));
 
     // main: tag filter and panels
@@ -489,6 +496,7 @@ export class BoardView {
     const on = shown.filter((r) => !this.disabledRuns.has(r)).length;
     this.runsCount.textContent = runs.length ? `${on}/${runs.length}` : "";
     this.runList.update(runs, shown);
+    this.paletteBtn.hidden = Object.keys(this.settings.run_colors).length === 0;
   }
 
   destroy() {

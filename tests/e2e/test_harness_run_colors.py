@@ -2,7 +2,7 @@
 through the frontend harness (js/harness/): the swatch opens the browser's colour input without
 toggling the run, the chart's lines, legend and swatch follow the colour while it is picked, the
 Board's ``run_colors`` trait saves it once the picker closes, and the kernel clearing the trait
-gives the palette's colour back. Screenshot: test-artifacts/harness-run-colors.png (look at it).
+give the palette's colour back, as does the sidebar's "palette colours" link. Screenshot: test-artifacts/harness-run-colors.png (look at it).
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ def line_ink(page, color: str) -> int:
 
 
 def test_a_run_colour_picked_in_the_run_list_recolours_its_line_and_is_saved(site):
+    from playwright.sync_api import expect
+
     page, errors, board = mounted(site, make_scalars())
     item = board.locator(f".cb-run[data-run='{RUN}']")
     swatch, legend = item.locator(".cb-swatch"), page.locator(f"{CARD} .cb-legend-item[data-run='{RUN}'] .cb-swatch")
@@ -62,12 +64,24 @@ def test_a_run_colour_picked_in_the_run_list_recolours_its_line_and_is_saved(sit
     assert page.evaluate(f"() => {MODEL}.saved.length") > saved
     board.screenshot(path=str(ARTIFACTS / "harness-run-colors.png"))
 
-    # the kernel clearing the trait (board.run_colors = {} in Python): the palette's colour again
-    page.evaluate(f"() => {MODEL}.set('run_colors', {{}})")
-    settle(page)
-    assert line_ink(page, CHOSEN) == 0 and line_ink(page, run_color(RUN)) > 50
-    assert swatch.evaluate(background) == css_rgb(run_color(RUN))
-    assert picker.input_value() == run_color(RUN)
+    # back to the palette: the sidebar's link (shown only while a colour is picked), or the kernel
+    # clearing the trait (board.run_colors = {} in Python)
+    reset = board.get_by_role("button", name="palette colours")
+    for how in ("link", "kernel"):
+        if how == "link":
+            expect(reset).to_be_visible()
+            reset.click()
+            assert page.evaluate(f"() => {MODEL}.get('run_colors')") == {}
+        else:
+            page.evaluate(PICK_JS, [RUN, CHOSEN, "change"])
+            settle(page)
+            assert line_ink(page, CHOSEN) > 50
+            page.evaluate(f"() => {MODEL}.set('run_colors', {{}})")
+        settle(page)
+        assert line_ink(page, CHOSEN) == 0 and line_ink(page, run_color(RUN)) > 50, how
+        assert swatch.evaluate(background) == css_rgb(run_color(RUN)), how
+        assert picker.input_value() == run_color(RUN), how
+        expect(reset).to_be_hidden()
     assert real_errors(errors) == []
 
 
