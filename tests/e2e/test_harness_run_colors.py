@@ -1,8 +1,9 @@
 """A run's colour picked in the run list (TensorBoard's run colour picker), in headless Chromium
 through the frontend harness (js/harness/): the swatch opens the browser's colour input without
 toggling the run, the chart's lines, legend and swatch follow the colour while it is picked, the
-Board's ``run_colors`` trait saves it once the picker closes, and the kernel clearing the trait
-give the palette's colour back, as does the sidebar's "palette colours" link. Screenshot: test-artifacts/harness-run-colors.png (look at it).
+Board's ``run_colors`` trait saves it once the picker closes, and the sidebar's "palette colours"
+link or the kernel clearing the trait gives the palette's colour back. Screenshot:
+test-artifacts/harness-run-colors.png (look at it).
 """
 
 from __future__ import annotations
