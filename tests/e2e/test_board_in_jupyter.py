@@ -74,6 +74,13 @@ def browser():
         yield b
 
 
+# what the browser's colour dialog does when a colour is chosen and the dialog closed
+PICK_COLOR_JS = """(input, color) => {
+  input.value = color;
+  for (const type of ['input', 'change']) input.dispatchEvent(new Event(type, { bubbles: true }));
+}"""
+
+
 @pytest.mark.parametrize("app", ["lab", "notebook"])
 def test_board_updates_live_in_jupyter(app, tmp_path, browser):
     from playwright.sync_api import expect
@@ -122,6 +129,20 @@ def test_board_updates_live_in_jupyter(app, tmp_path, browser):
         assert not page_errors(logs), page_errors(logs)
 
         if app == "lab":
+            # a pin and a picked run colour go through JupyterLab's widget manager to the kernel's
+            # traits (checked after the reload below); the colour input is what the pointer hits
+            # on the run's swatch here too
+            board.get_by_role("tab", name="Scalars").click()
+            card = board.locator(".cb-scalar-card").last
+            pinned_tag = card.get_attribute("data-tag")
+            card.locator(".cb-pin").click()
+            expect(board.locator(".cb-section-name").first).to_have_text("pinned")
+            box = board.locator(".cb-run[data-run='e2e'] .cb-swatch").bounding_box()
+            hit = "([x, y]) => document.elementFromPoint(x, y).className"
+            assert page.evaluate(hit, [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2]) == "cb-color-pick"
+            board.locator(".cb-run[data-run='e2e'] + .cb-color-pick").evaluate(PICK_COLOR_JS, "#00c853")
+            page.wait_for_timeout(500)
+
             # a page reload renders the board again: the new view says hello and gets everything
             page.keyboard.press("Control+s")  # the output must be in the saved notebook to come back
             page.wait_for_timeout(1000)
@@ -130,6 +151,11 @@ def test_board_updates_live_in_jupyter(app, tmp_path, browser):
             expect(board).to_have_attribute("data-scalar-points", str(SCALAR_POINTS), timeout=60_000)
             expect(board).to_have_attribute("data-image-count", str(IMAGES), timeout=30_000)
             board.screenshot(path=str(ARTIFACTS / "board-lab-after-reload.png"))
+            first = board.locator(".cb-section").first
+            expect(first.locator(".cb-section-name")).to_have_text("pinned")
+            assert [c.get_attribute("data-tag") for c in first.locator(".cb-scalar-card").all()] == [pinned_tag]
+            swatch = board.locator(".cb-run[data-run='e2e'] .cb-swatch")
+            assert swatch.evaluate("(e) => getComputedStyle(e).backgroundColor") == "rgb(0, 200, 83)"
     except Exception:
         print("\n".join(logs[-40:]))
         print(server.log_path.read_text()[-4000:])
