@@ -42,6 +42,14 @@ def test_a_run_colour_picked_in_the_run_list_recolours_its_line_and_is_saved(sit
     assert picker.get_attribute("aria-label") == f"Colour of {RUN}"
     assert picker.input_value() == run_color(RUN)
 
+    # reached with the keyboard (Tab from the run's checkbox), the invisible input shows itself: a
+    # focus ring where the swatch is
+    item.locator("input").focus()
+    page.keyboard.press("Tab")
+    assert picker.evaluate("(e) => e === document.activeElement && getComputedStyle(e).opacity") == "1"
+    page.keyboard.press("Shift+Tab")
+    assert picker.evaluate("(e) => getComputedStyle(e).opacity") == "0"
+
     # a click on the swatch is the picker's (it is what the pointer hits there); the run stays shown
     box = swatch.bounding_box()
     hit = "([x, y]) => document.elementFromPoint(x, y).className"

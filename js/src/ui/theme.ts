@@ -212,6 +212,8 @@ export const CSS = /* css */ `
 .cellboard .cb-run-item { position: relative; }
 .cellboard .cb-color-pick { position: absolute; left: 18px; top: 1.5px; width: 16px; height: 16px; margin: 0;
   padding: 0; border: 0; opacity: 0; cursor: pointer; }
+/* reached with the keyboard (Tab), the picker shows itself: the swatch's focus ring */
+.cellboard .cb-color-pick:focus-visible { opacity: 1; outline: 2px solid var(--cb-accent); outline-offset: 1px; }
 .cellboard .cb-run .cb-run-name { min-width: 0; overflow-wrap: anywhere; }
 .cellboard .cb-run.cb-off .cb-run-name { color: var(--cb-fg3); }
 .cellboard .cb-muted { color: var(--cb-fg3); font-size: 11px; }
