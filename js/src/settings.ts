@@ -48,7 +48,7 @@ function coerce(name: SyncedName, v: unknown): Settings[SyncedName] | undefined 
       if (typeof v !== "object" || v === null || Array.isArray(v)) return undefined;
       // (fromEntries: own properties, even for a run named "__proto__")
       return Object.fromEntries(Object.entries(v).flatMap(([run, c]) =>
-        typeof c === "string" && HEX_COLOR.test(c) ? [[run, c.toLowerCase()]] : []));
+        typeof c === "string" && isHexColor(c) ? [[run, c.toLowerCase()]] : []));
     }
     case "pinned":
       // each tag once, strings only (the trait is a list of str, but a saved state may hold anything)
@@ -74,6 +74,9 @@ export function readSettings(model: AnyModel): Settings {
 }
 
 const HEX_COLOR = /^#[0-9a-f]{6}$/i;
+
+/** A "#rrggbb" colour: what a colour input takes and `run_colors` holds. */
+export const isHexColor = (c: string) => HEX_COLOR.test(c);
 
 /** `o` has `key` itself (not from Object.prototype: a run may be named "constructor"). */
 // biome-ignore lint/suspicious/noPrototypeBuiltins: Object.hasOwn is ES2022; the bundle targets ES2020

@@ -2,6 +2,7 @@
 // so a click on a checkbox is never lost to a rebuild while runs keep appearing. Names are shown
 // in full, wrapped (as TensorBoard does): runs often differ only at the end of long names.
 
+import { isHexColor } from "../settings";
 import { h } from "./dom";
 import { syncChildren } from "./sections";
 
@@ -80,7 +81,7 @@ export class RunList {
       if (it.box.style.accentColor !== color) {
         it.box.style.accentColor = color;
         it.swatch.style.background = color;
-        if (/^#[0-9a-f]{6}$/i.test(color)) it.picker.value = color;
+        if (isHexColor(color)) it.picker.value = color;
       }
       it.label.classList.toggle("cb-off", !on);
       kids.push(it.li);

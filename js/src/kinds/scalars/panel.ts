@@ -48,9 +48,9 @@ export class ScalarsPanel implements Panel {
       pins: {
         isPinned: (tag) => ctx.settings.pinned.includes(tag),
         toggle: (tag) => {
-          const pinned = ctx.settings.pinned;
-          if (!pinned.includes(tag)) this.reveal = tag;
-          ctx.setSetting("pinned", pinned.includes(tag) ? pinned.filter((t) => t !== tag) : [...pinned, tag]);
+          const pinned = ctx.settings.pinned, was = pinned.includes(tag);
+          if (!was) this.reveal = tag;
+          ctx.setSetting("pinned", was ? pinned.filter((t) => t !== tag) : [...pinned, tag]);
         },
       },
     };
